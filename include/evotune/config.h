@@ -1,0 +1,63 @@
+/* Run configuration: a libconfig file in four groups (data, search, ga, run) plus command-line
+ * overrides (--set PATH=VALUE). One table of keys (type, range, default, help) drives parsing,
+ * validation, the generated configs/default.cfg and the README's reference. Search keys come from the
+ * gene table (genome.h). */
+#ifndef EVOTUNE_CONFIG_H
+#define EVOTUNE_CONFIG_H
+#include <stdint.h>
+#include <stdio.h>
+#include "evotune/error.h"
+#include "evotune/genome.h"
+
+struct evo_config {
+    char *path;                 /* the config file as given */
+    char *name;                 /* its base name without extension ("default") */
+    /* data */
+    char *train;                /* training data file (also split into validation, and test unless `test`) */
+    char *train_labels;         /* IDX label file of `train` */
+    char *test;                 /* optional separate test file */
+    char *test_labels;          /* IDX label file of `test` */
+    char *label;                /* CSV label column: header name or 0-based index ("-1": last) */
+    double validation_fraction;
+    double test_fraction;       /* ignored (treated as 0) when `test` is set */
+    int standardize;
+    /* search */
+    struct evo_space space;
+    /* ga */
+    long population;
+    long generations;           /* generations trained, the random initial one included */
+    long tournament;
+    double crossover;
+    double mutation;
+    long elitism;
+    /* run */
+    int64_t seed;
+    long threads;               /* 0: all cores */
+    char *output;               /* results file; default "results/<name>.h5" */
+    /* the effective configuration (overrides applied, every key present) as libconfig text */
+    char *text;
+};
+
+/* Reads the file at path, applies the overrides sets[0..n_sets) ("PATH=VALUE", VALUE in libconfig
+ * syntax, applied in order, a bare value may replace a range), fills in defaults and validates.
+ * Errors (EVO_ECONFIG), one line each: "FILE:LINE: key 'x': ..." for syntax errors, wrong types,
+ * out-of-range values and unknown keys (with "did you mean 'y'?"), "cannot open 'FILE': ..." for a
+ * missing file, "--set 'ARG': ..." for a bad override. On error cfg is left released. */
+int evo_config_load(struct evo_config *cfg, const char *path, const char *const *sets, size_t n_sets,
+                    struct evo_error *err);
+
+/* As evo_config_load, from text in memory; `name` is used as the file name in messages. */
+int evo_config_load_string(struct evo_config *cfg, const char *text, const char *name,
+                           const char *const *sets, size_t n_sets, struct evo_error *err);
+
+/* Frees what cfg owns and zeroes it. */
+void evo_config_release(struct evo_config *cfg);
+
+/* Writes the commented default configuration, every key with its default and help (the content of
+ * configs/default.cfg). */
+void evo_config_write_template(FILE *f);
+
+/* Writes the Markdown reference of every key (the README's "Configuration reference" section body). */
+void evo_config_write_reference(FILE *f);
+
+#endif

@@ -1,0 +1,74 @@
+/* Data sets: loading CSV and MNIST-style IDX files (plain or gzip), a seeded stratified split into
+ * train/validation/test, and standardisation with statistics of the training split only.
+ * A loaded data set is immutable afterwards and shared read-only by every training thread. */
+#ifndef EVOTUNE_DATA_H
+#define EVOTUNE_DATA_H
+#include <stddef.h>
+#include <stdint.h>
+#include "evotune/error.h"
+
+struct evo_dataset {
+    size_t n;              /* rows */
+    size_t d;              /* features per row */
+    float *x;              /* [n, d] row-major features */
+    int32_t *y;            /* [n] class index in [0, n_classes) */
+    int n_classes;
+    char **feature_names;  /* [d] column names (CSV header; "pixel_<i>" for IDX) */
+    char **class_names;    /* [n_classes] label values as written in the file, in class-index order */
+    char *label_name;      /* name of the label column ("label" for IDX) */
+};
+
+/* Loads a CSV file (plain or .gz) with a header row. `label` names the label column by its header
+ * name, or by a 0-based index written in decimal (negative counts from the end: "-1" is the last
+ * column). Every other column must hold numbers. Labels may be integers (classes ordered by value)
+ * or any other text (classes ordered by byte order of their text).
+ * Errors (EVO_EDATA, message "FILE:LINE: ..."): missing file, empty file, ragged row, non-numeric or
+ * empty cell, unknown label column, fewer than 2 classes, truncated gzip stream.
+ * On error *ds is left empty (safe to release). Not thread-safe with respect to ds only. */
+int evo_data_load_csv(struct evo_dataset *ds, const char *path, const char *label,
+                      struct evo_error *err);
+
+/* Loads an IDX image file (idx3, unsigned bytes) and its IDX label file (idx1), plain or gzip.
+ * Pixels are stored as floats in [0, 255]; classes are the distinct label values, ascending.
+ * Errors (EVO_EDATA): bad magic, sizes that disagree between the two files or with the file length,
+ * truncated file or gzip stream. */
+int evo_data_load_idx(struct evo_dataset *ds, const char *images, const char *labels,
+                      struct evo_error *err);
+
+/* Chooses the loader from the file name: "*idx*-ubyte" or "*.idx*" (with optional .gz) is IDX and
+ * needs `labels`; anything else is CSV and uses `label`. */
+int evo_data_load(struct evo_dataset *ds, const char *path, const char *labels, const char *label,
+                  struct evo_error *err);
+
+/* Frees everything ds owns and zeroes it. Safe on a zeroed or already released data set. */
+void evo_data_release(struct evo_dataset *ds);
+
+/* Copies the rows idx[0..n) of src into dst (features, labels, and a copy of names and classes). */
+void evo_data_subset(struct evo_dataset *dst, const struct evo_dataset *src, const size_t *idx,
+                     size_t n);
+
+/* Stratified, seeded split of `all` into train, validation and test. Within every class the rows are
+ * shuffled by the stream (seed, 0, 0, EVO_RNG_SPLIT) and cut so that each split holds round(fraction *
+ * class count) rows of it (the remainder goes to train). test may be NULL when test_fraction is 0
+ * (a separate test file). Rows keep their original relative order inside each split.
+ * Errors (EVO_EDATA): fractions outside [0, 1) or summing to >= 1, or a split left without rows. */
+int evo_data_split(const struct evo_dataset *all, double validation_fraction, double test_fraction,
+                   uint64_t seed, struct evo_dataset *train, struct evo_dataset *validation,
+                   struct evo_dataset *test, struct evo_error *err);
+
+/* Remaps the labels of `ds` to the class indices of `ref` (matching class names), and checks that the
+ * feature count agrees. Used for a separately loaded test file. Errors (EVO_EDATA) name `what` (the
+ * file) and the unknown class or the feature counts. */
+int evo_data_align(struct evo_dataset *ds, const struct evo_dataset *ref, const char *what,
+                   struct evo_error *err);
+
+/* Computes per-feature mean and standard deviation over `train` (double accumulation; a feature with
+ * zero spread gets std 1), writes them to mean[d] and std[d], and standardises train, and validation
+ * and test when not NULL, in place: x = (x - mean) / std. */
+void evo_data_standardize(struct evo_dataset *train, struct evo_dataset *validation,
+                          struct evo_dataset *test, float *mean, float *std);
+
+/* 64-bit FNV-1a hash of the shape, features and labels: identifies a data set's content. */
+uint64_t evo_data_hash(const struct evo_dataset *ds);
+
+#endif

@@ -1,0 +1,97 @@
+/* Genes, search spaces and genomes. The gene table (name, type, hard bounds, enum names, default
+ * search range, help) is the single place a hyperparameter is defined: the config parser, the GA
+ * operators, the trainer's decoder and the HDF5 schema all read it. */
+#ifndef EVOTUNE_GENOME_H
+#define EVOTUNE_GENOME_H
+#include <stddef.h>
+#include "evotune/mlp.h"
+#include "evotune/rng.h"
+
+enum evo_gene_id {
+    EVO_GENE_LEARNING_RATE,
+    EVO_GENE_EPOCHS,
+    EVO_GENE_BATCH_SIZE,
+    EVO_GENE_HIDDEN_LAYERS,
+    EVO_GENE_NEURONS,
+    EVO_GENE_ACTIVATION,
+    EVO_GENE_OPTIMIZER,
+    EVO_GENE_WEIGHT_DECAY,
+    EVO_GENE_DROPOUT,
+    EVO_GENE_COUNT
+};
+
+enum evo_gene_type {
+    EVO_GENE_FLOAT, /* real value */
+    EVO_GENE_INT,   /* integer value */
+    EVO_GENE_ENUM,  /* index into the gene's enum names */
+};
+
+struct evo_gene_info {
+    const char *name;               /* config key and HDF5 field name */
+    int type;                       /* enum evo_gene_type */
+    double lo, hi;                  /* hard bounds any spec must respect (enum: 0, n_enum - 1) */
+    const char *const *enum_names;  /* ENUM only */
+    int n_enum;                     /* ENUM only */
+    const char *default_spec;       /* default search range, in libconfig syntax */
+    const char *help;               /* one line for the config reference */
+};
+
+/* The gene table, indexed by enum evo_gene_id. */
+const struct evo_gene_info *evo_genome_gene(int id);
+/* Gene id of a name, or -1. */
+int evo_genome_find(const char *name);
+
+enum evo_spec_kind {
+    EVO_SPEC_FIXED,  /* value */
+    EVO_SPEC_RANGE,  /* [min, max], uniform in the value or (log) in its logarithm; INT genes round */
+    EVO_SPEC_CHOICE, /* one of choices[] (ENUM genes: enum indices) */
+};
+
+#define EVO_SPEC_MAX_CHOICES 32
+
+struct evo_gene_spec {
+    int kind;          /* enum evo_spec_kind */
+    double value;      /* FIXED */
+    double min, max;   /* RANGE */
+    int log;           /* RANGE: sample and mutate log(value) */
+    size_t n_choices;  /* CHOICE */
+    double choices[EVO_SPEC_MAX_CHOICES];
+};
+
+struct evo_space {
+    struct evo_gene_spec spec[EVO_GENE_COUNT];
+};
+
+struct evo_genome {
+    double g[EVO_GENE_COUNT]; /* gene values; INT genes hold integers, ENUM genes enum indices */
+};
+
+/* Draws every gene from its spec. */
+void evo_genome_sample(struct evo_genome *out, const struct evo_space *space, struct evo_rng *rng);
+
+/* Uniform crossover: each gene from a or b with probability 1/2. */
+void evo_genome_crossover(struct evo_genome *child, const struct evo_genome *a,
+                          const struct evo_genome *b, struct evo_rng *rng);
+
+/* Mutates each non-fixed gene with probability `rate`: RANGE genes by a Gaussian step of 0.1 of the
+ * range's width in the (log-)transformed space, reflected into [min, max] (INT genes rounded);
+ * CHOICE genes by drawing another choice. The result always lies in the space. */
+void evo_genome_mutate(struct evo_genome *g, const struct evo_space *space, double rate,
+                       struct evo_rng *rng);
+
+/* 1 when every gene of g lies in the space (ranges inclusive, choices exact), else 0. */
+int evo_genome_in_space(const struct evo_genome *g, const struct evo_space *space);
+
+/* Architecture (n_in, n_out given) and training parameters encoded by g. Momentum 0.9 and Adam's
+ * 0.9/0.999/1e-8 are fixed here. */
+void evo_genome_decode(const struct evo_genome *g, size_t n_in, size_t n_out,
+                       struct evo_mlp_arch *arch, struct evo_train_params *tp);
+
+/* Largest hidden layer count, width and batch size the space can produce (workspace sizing). */
+void evo_genome_space_limits(const struct evo_space *space, size_t *max_hidden, size_t *max_width,
+                             size_t *max_batch);
+
+/* Writes the gene value as text ("0.00123", "64", "relu") into buf. */
+void evo_genome_format(char *buf, size_t n, int id, double value);
+
+#endif

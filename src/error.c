@@ -1,0 +1,51 @@
+/* The error record every library function fills in, and the mapping of statuses to exit codes. */
+#include "evotune/error.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int evo_error_set(struct evo_error *err, int status, const char *fmt, ...)
+{
+    if (!err)
+        return status;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    err->status = status;
+    return status;
+}
+
+int evo_error_prefix(struct evo_error *err, const char *fmt, ...)
+{
+    if (!err)
+        return EVO_ERUNTIME;
+    char prefix[512], old[sizeof err->msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    va_end(ap);
+    memcpy(old, err->msg, sizeof old);
+    size_t n = strlen(prefix);
+    if (n > sizeof err->msg - 3)
+        n = sizeof err->msg - 3;
+    memcpy(err->msg, prefix, n);
+    memcpy(err->msg + n, ": ", 2);
+    size_t rest = strnlen(old, sizeof old);
+    if (rest > sizeof err->msg - n - 3)
+        rest = sizeof err->msg - n - 3;
+    memcpy(err->msg + n + 2, old, rest);
+    err->msg[n + 2 + rest] = '\0';
+    return err->status;
+}
+
+int evo_error_exit_code(int status)
+{
+    switch (status) {
+    case EVO_OK: return 0;
+    case EVO_EUSAGE:
+    case EVO_ECONFIG:
+    case EVO_EDATA: return 2;
+    default: return 1;
+    }
+}

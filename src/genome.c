@@ -1,0 +1,223 @@
+/* The gene table and the genetic operators over genomes: sampling, uniform crossover, mutation by
+ * gene kind, and decoding a genome into a network architecture and training parameters. */
+#include "evotune/genome.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const activation_names[] = {"relu", "tanh", "sigmoid"};
+static const char *const optimizer_names[] = {"sgd", "momentum", "adam"};
+
+static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
+    [EVO_GENE_LEARNING_RATE] = {"learning_rate", EVO_GENE_FLOAT, 1e-7, 10.0, NULL, 0,
+        "{ min = 1e-4; max = 0.1; log = true; }", "step size of the optimizer"},
+    [EVO_GENE_EPOCHS] = {"epochs", EVO_GENE_INT, 1, 100000, NULL, 0,
+        "{ min = 5; max = 30; }", "passes over the training split"},
+    [EVO_GENE_BATCH_SIZE] = {"batch_size", EVO_GENE_INT, 1, 65536, NULL, 0,
+        "{ choice = [16, 32, 64, 128]; }", "rows per mini-batch (the last batch of an epoch may be smaller)"},
+    [EVO_GENE_HIDDEN_LAYERS] = {"hidden_layers", EVO_GENE_INT, 0, EVO_MLP_MAX_HIDDEN, NULL, 0,
+        "{ min = 1; max = 3; }", "number of hidden dense layers (0: a linear softmax classifier)"},
+    [EVO_GENE_NEURONS] = {"neurons", EVO_GENE_INT, 1, 4096, NULL, 0,
+        "{ min = 16; max = 256; log = true; }", "units in each hidden layer"},
+    [EVO_GENE_ACTIVATION] = {"activation", EVO_GENE_ENUM, 0, EVO_ACT_COUNT - 1, activation_names,
+        EVO_ACT_COUNT, "{ choice = [\"relu\", \"tanh\", \"sigmoid\"]; }",
+        "activation of the hidden layers"},
+    [EVO_GENE_OPTIMIZER] = {"optimizer", EVO_GENE_ENUM, 0, EVO_OPT_COUNT - 1, optimizer_names,
+        EVO_OPT_COUNT, "{ choice = [\"sgd\", \"momentum\", \"adam\"]; }",
+        "sgd; momentum (heavy ball, 0.9); adam (0.9, 0.999, 1e-8)"},
+    [EVO_GENE_WEIGHT_DECAY] = {"weight_decay", EVO_GENE_FLOAT, 0.0, 1.0, NULL, 0,
+        "{ min = 1e-6; max = 1e-2; log = true; }", "L2 penalty coefficient on the weights (not biases)"},
+    [EVO_GENE_DROPOUT] = {"dropout", EVO_GENE_FLOAT, 0.0, 0.95, NULL, 0,
+        "0.1", "drop probability after each hidden activation (inverted dropout)"},
+};
+
+const struct evo_gene_info *evo_genome_gene(int id)
+{
+    return id >= 0 && id < EVO_GENE_COUNT ? &genes[id] : NULL;
+}
+
+int evo_genome_find(const char *name)
+{
+    for (int i = 0; i < EVO_GENE_COUNT; i++)
+        if (!strcmp(genes[i].name, name))
+            return i;
+    return -1;
+}
+
+/* Ranges are sampled and mutated in a transformed space: log for log ranges, and widened by half a
+ * unit each side for integers so that every integer in [min, max] is equally likely after rounding. */
+static void range_bounds(const struct evo_gene_spec *s, int type, double *lo, double *hi)
+{
+    double a = s->min, b = s->max;
+    if (type == EVO_GENE_INT) {
+        a -= 0.4999;
+        b += 0.4999;
+        if (s->log && a <= 0)
+            a = s->min * 0.5;
+    }
+    *lo = s->log ? log(a) : a;
+    *hi = s->log ? log(b) : b;
+}
+
+static double range_value(const struct evo_gene_spec *s, int type, double t)
+{
+    double v = s->log ? exp(t) : t;
+    if (type == EVO_GENE_INT)
+        v = nearbyint(v);
+    return fmin(fmax(v, s->min), s->max);
+}
+
+static double sample_gene(const struct evo_gene_spec *s, int type, struct evo_rng *rng)
+{
+    switch (s->kind) {
+    case EVO_SPEC_RANGE: {
+        double lo, hi;
+        range_bounds(s, type, &lo, &hi);
+        return range_value(s, type, lo + (hi - lo) * evo_rng_uniform(rng));
+    }
+    case EVO_SPEC_CHOICE:
+        return s->choices[evo_rng_below(rng, s->n_choices)];
+    default:
+        return s->value;
+    }
+}
+
+void evo_genome_sample(struct evo_genome *out, const struct evo_space *space, struct evo_rng *rng)
+{
+    for (int i = 0; i < EVO_GENE_COUNT; i++)
+        out->g[i] = sample_gene(&space->spec[i], genes[i].type, rng);
+}
+
+void evo_genome_crossover(struct evo_genome *child, const struct evo_genome *a,
+                          const struct evo_genome *b, struct evo_rng *rng)
+{
+    for (int i = 0; i < EVO_GENE_COUNT; i++)
+        child->g[i] = (evo_rng_next(rng) >> 63) ? b->g[i] : a->g[i];
+}
+
+static double mutate_range(const struct evo_gene_spec *s, int type, double v, struct evo_rng *rng)
+{
+    double lo, hi;
+    range_bounds(s, type, &lo, &hi);
+    double w = hi - lo;
+    if (w <= 0)
+        return v;
+    double t = (s->log ? log(v) : v) + 0.1 * w * evo_rng_normal(rng);
+    /* Reflect at the bounds (possibly several times for a large step) rather than clamp, so that the
+     * bounds do not collect probability mass. */
+    double period = 2 * w, u = fmod(t - lo, period);
+    if (u < 0)
+        u += period;
+    t = lo + (u <= w ? u : period - u);
+    return range_value(s, type, t);
+}
+
+void evo_genome_mutate(struct evo_genome *g, const struct evo_space *space, double rate,
+                       struct evo_rng *rng)
+{
+    for (int i = 0; i < EVO_GENE_COUNT; i++) {
+        const struct evo_gene_spec *s = &space->spec[i];
+        /* The uniform is drawn for every gene, fixed ones too, so that the stream's position does not
+         * depend on which genes a config happens to fix. */
+        int hit = evo_rng_uniform(rng) < rate;
+        if (!hit || s->kind == EVO_SPEC_FIXED)
+            continue;
+        if (s->kind == EVO_SPEC_RANGE) {
+            g->g[i] = mutate_range(s, genes[i].type, g->g[i], rng);
+        } else if (s->n_choices > 1) {
+            /* another choice, uniformly among the others */
+            size_t cur = 0;
+            while (cur < s->n_choices && s->choices[cur] != g->g[i])
+                cur++;
+            size_t k = (size_t)evo_rng_below(rng, s->n_choices - (cur < s->n_choices));
+            if (cur < s->n_choices && k >= cur)
+                k++;
+            g->g[i] = s->choices[k];
+        }
+    }
+}
+
+int evo_genome_in_space(const struct evo_genome *g, const struct evo_space *space)
+{
+    for (int i = 0; i < EVO_GENE_COUNT; i++) {
+        const struct evo_gene_spec *s = &space->spec[i];
+        double v = g->g[i];
+        if (genes[i].type != EVO_GENE_FLOAT && v != nearbyint(v))
+            return 0;
+        switch (s->kind) {
+        case EVO_SPEC_FIXED:
+            if (v != s->value)
+                return 0;
+            break;
+        case EVO_SPEC_RANGE:
+            if (!(v >= s->min && v <= s->max))
+                return 0;
+            break;
+        default: {
+            size_t k = 0;
+            while (k < s->n_choices && s->choices[k] != v)
+                k++;
+            if (k == s->n_choices)
+                return 0;
+        }
+        }
+    }
+    return 1;
+}
+
+void evo_genome_decode(const struct evo_genome *g, size_t n_in, size_t n_out,
+                       struct evo_mlp_arch *arch, struct evo_train_params *tp)
+{
+    memset(arch, 0, sizeof *arch);
+    arch->n_in = n_in;
+    arch->n_out = n_out;
+    arch->n_hidden = (size_t)g->g[EVO_GENE_HIDDEN_LAYERS];
+    for (size_t l = 0; l < arch->n_hidden; l++)
+        arch->hidden[l] = (size_t)g->g[EVO_GENE_NEURONS];
+    arch->activation = (int)g->g[EVO_GENE_ACTIVATION];
+
+    memset(tp, 0, sizeof *tp);
+    tp->learning_rate = g->g[EVO_GENE_LEARNING_RATE];
+    tp->epochs = (int)g->g[EVO_GENE_EPOCHS];
+    tp->batch_size = (size_t)g->g[EVO_GENE_BATCH_SIZE];
+    tp->optimizer = (int)g->g[EVO_GENE_OPTIMIZER];
+    tp->weight_decay = g->g[EVO_GENE_WEIGHT_DECAY];
+    tp->dropout = g->g[EVO_GENE_DROPOUT];
+    tp->momentum = 0.9;
+    tp->beta1 = 0.9;
+    tp->beta2 = 0.999;
+    tp->eps = 1e-8;
+}
+
+static double spec_max(const struct evo_gene_spec *s)
+{
+    switch (s->kind) {
+    case EVO_SPEC_RANGE: return s->max;
+    case EVO_SPEC_CHOICE: {
+        double m = s->choices[0];
+        for (size_t k = 1; k < s->n_choices; k++)
+            m = fmax(m, s->choices[k]);
+        return m;
+    }
+    default: return s->value;
+    }
+}
+
+void evo_genome_space_limits(const struct evo_space *space, size_t *max_hidden, size_t *max_width,
+                             size_t *max_batch)
+{
+    *max_hidden = (size_t)spec_max(&space->spec[EVO_GENE_HIDDEN_LAYERS]);
+    *max_width = (size_t)spec_max(&space->spec[EVO_GENE_NEURONS]);
+    *max_batch = (size_t)spec_max(&space->spec[EVO_GENE_BATCH_SIZE]);
+}
+
+void evo_genome_format(char *buf, size_t n, int id, double value)
+{
+    const struct evo_gene_info *gi = &genes[id];
+    if (gi->type == EVO_GENE_ENUM && value >= 0 && value < gi->n_enum)
+        snprintf(buf, n, "%s", gi->enum_names[(int)value]);
+    else if (gi->type == EVO_GENE_INT)
+        snprintf(buf, n, "%.0f", value);
+    else
+        snprintf(buf, n, "%.4g", value);
+}

@@ -1,0 +1,458 @@
+/* The multilayer perceptron: its slab (params | grads | m | v carved by a size table), weight
+ * initialisation, the forward/backward pass over a batch, the optimizers, and the mini-batch trainer.
+ * All scratch memory comes from a caller-owned workspace carved once by evo_mlp_workspace_init, so
+ * training and evaluation allocate nothing and one workspace serves every network of a thread. */
+#include "evotune/mlp.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "evotune/mem.h"
+
+/* The workspace is one float buffer carved into these regions, in this order. Each layer region
+ * holds max_hidden slots of [max_batch, max_width]; y is stored as int32 in the float buffer (both
+ * are 4 bytes, and the region is only ever accessed as int32). */
+struct ws_layout {
+    size_t act;     /* [max_hidden][max_batch, max_width] activation outputs (before dropout) */
+    size_t drop;    /* [max_hidden][max_batch, max_width] dropout outputs, the next layer's input */
+    size_t mask;    /* [max_hidden][max_batch, max_width] dropout masks */
+    size_t logits;  /* [max_batch, n_out] */
+    size_t probs;   /* [max_batch, n_out] */
+    size_t grad0;   /* [max_batch, max(max_width, n_out)] ping-pong gradient buffers */
+    size_t grad1;
+    size_t x;       /* [max_batch, n_in] gathered batch features */
+    size_t y;       /* [max_batch] gathered batch labels (int32) */
+    size_t total;
+    size_t slot;    /* floats in one [max_batch, max_width] slot */
+};
+
+/* Offsets of the workspace regions, or total SIZE_MAX when the size overflows. */
+static struct ws_layout ws_layout(size_t n_in, size_t n_out, size_t max_hidden, size_t max_width,
+                                  size_t max_batch)
+{
+    struct ws_layout L;
+    size_t slot = evo_mem_mul(max_batch, max_width);
+    size_t hid = evo_mem_mul(max_hidden, slot);
+    size_t out = evo_mem_mul(max_batch, n_out);
+    size_t grad = evo_mem_mul(max_batch, max_width > n_out ? max_width : n_out);
+    size_t xs = evo_mem_mul(max_batch, n_in);
+    size_t off = 0;
+    L.slot = slot;
+    L.act = off;
+    off = evo_mem_add(off, hid);
+    L.drop = off;
+    off = evo_mem_add(off, hid);
+    L.mask = off;
+    off = evo_mem_add(off, hid);
+    L.logits = off;
+    off = evo_mem_add(off, out);
+    L.probs = off;
+    off = evo_mem_add(off, out);
+    L.grad0 = off;
+    off = evo_mem_add(off, grad);
+    L.grad1 = off;
+    off = evo_mem_add(off, grad);
+    L.x = off;
+    off = evo_mem_add(off, xs);
+    L.y = off;
+    off = evo_mem_add(off, max_batch);
+    L.total = off;
+    return L;
+}
+
+void evo_mlp_workspace_init(struct evo_mlp_workspace *ws, size_t n_in, size_t n_out, size_t max_hidden,
+                            size_t max_width, size_t max_batch, size_t n_rows)
+{
+    struct ws_layout L = ws_layout(n_in, n_out, max_hidden, max_width, max_batch);
+    /* An overflowing size is as unsatisfiable as a huge one: the allocator aborts with it. */
+    ws->buf = evo_mem_alloc(evo_mem_mul(L.total, sizeof(float)));
+    ws->n_floats = L.total;
+    ws->order = evo_mem_alloc(evo_mem_mul(n_rows, sizeof(size_t)));
+    ws->n_rows = n_rows;
+    ws->n_in = n_in;
+    ws->n_out = n_out;
+    ws->max_hidden = max_hidden;
+    ws->max_width = max_width;
+    ws->max_batch = max_batch;
+}
+
+void evo_mlp_workspace_release(struct evo_mlp_workspace *ws)
+{
+    free(ws->buf);
+    free(ws->order);
+    memset(ws, 0, sizeof *ws);
+}
+
+static struct ws_layout ws_layout_of(const struct evo_mlp_workspace *ws)
+{
+    return ws_layout(ws->n_in, ws->n_out, ws->max_hidden, ws->max_width, ws->max_batch);
+}
+
+static size_t layer_in(const struct evo_mlp_arch *a, size_t l)
+{
+    return l == 0 ? a->n_in : a->hidden[l - 1];
+}
+
+static size_t layer_out(const struct evo_mlp_arch *a, size_t l)
+{
+    return l == a->n_hidden ? a->n_out : a->hidden[l];
+}
+
+/* Points params, grads, m and v into the slab. */
+static void carve(struct evo_mlp *net)
+{
+    net->params = net->slab;
+    net->grads = net->slab + net->n_params;
+    net->m = net->slab + 2 * net->n_params;
+    net->v = net->slab + 3 * net->n_params;
+}
+
+int evo_mlp_init(struct evo_mlp *net, const struct evo_mlp_arch *arch_in, struct evo_rng *rng,
+                 struct evo_error *err)
+{
+    const struct evo_mlp_arch copy = *arch_in; /* arch_in may point into net, which is zeroed next */
+    const struct evo_mlp_arch *arch = &copy;
+    memset(net, 0, sizeof *net);
+    if (arch->n_in == 0 || arch->n_out == 0)
+        return evo_error_set(err, EVO_ERUNTIME, "network needs at least one input and one output");
+    if (arch->n_hidden > EVO_MLP_MAX_HIDDEN)
+        return evo_error_set(err, EVO_ERUNTIME, "%zu hidden layers, at most %d allowed", arch->n_hidden,
+                             EVO_MLP_MAX_HIDDEN);
+    if (arch->activation < 0 || arch->activation >= EVO_ACT_COUNT)
+        return evo_error_set(err, EVO_ERUNTIME, "unknown activation %d", arch->activation);
+    for (size_t h = 0; h < arch->n_hidden; h++)
+        if (arch->hidden[h] == 0)
+            return evo_error_set(err, EVO_ERUNTIME, "hidden layer %zu has no units", h);
+
+    size_t n = 0;
+    for (size_t l = 0; l <= arch->n_hidden; l++) {
+        size_t in = layer_in(arch, l), out = layer_out(arch, l);
+        net->w_off[l] = n;
+        n = evo_mem_add(n, evo_mem_mul(in, out));
+        net->b_off[l] = n;
+        n = evo_mem_add(n, out);
+    }
+    size_t bytes = evo_mem_mul(evo_mem_mul(n, 4), sizeof(float));
+    if (bytes == SIZE_MAX) {
+        memset(net, 0, sizeof *net);
+        return evo_error_set(err, EVO_ERUNTIME, "network size overflows");
+    }
+    net->arch = *arch;
+    net->n_layers = arch->n_hidden + 1;
+    net->n_params = n;
+    net->slab = evo_mem_calloc(4 * n, sizeof(float));
+    carve(net);
+
+    for (size_t l = 0; l < net->n_layers; l++) {
+        size_t in = layer_in(arch, l), out = layer_out(arch, l);
+        /* He keeps the variance of relu units (which zero half their inputs) constant through the
+         * depth; Xavier does so for the symmetric tanh and sigmoid and for the linear output. */
+        int he = l < arch->n_hidden && arch->activation == EVO_ACT_RELU;
+        double std = he ? sqrt(2.0 / (double)in) : sqrt(2.0 / (double)(in + out));
+        float *w = net->params + net->w_off[l];
+        for (size_t k = 0; k < in * out; k++)
+            w[k] = (float)(std * evo_rng_normal(rng));
+    }
+    return EVO_OK;
+}
+
+void evo_mlp_release(struct evo_mlp *net)
+{
+    free(net->slab);
+    memset(net, 0, sizeof *net);
+}
+
+void evo_mlp_clone(struct evo_mlp *dst, const struct evo_mlp *src)
+{
+    /* dst is treated as uninitialised storage, like evo_mlp_init's; release it first if it owns a
+     * slab. */
+    *dst = *src;
+    if (!src->slab)
+        return;
+    size_t bytes = 4 * src->n_params * sizeof(float); /* checked when src was initialised */
+    dst->slab = evo_mem_alloc(bytes);
+    memcpy(dst->slab, src->slab, bytes);
+    carve(dst);
+}
+
+/* Whether a batch of B rows through net fits the workspace's buffers. */
+static int fits(const struct evo_mlp *net, const struct evo_mlp_workspace *ws, size_t B)
+{
+    const struct evo_mlp_arch *a = &net->arch;
+    if (!net->slab || B > ws->max_batch || a->n_in > ws->n_in || a->n_out > ws->n_out ||
+        a->n_hidden > ws->max_hidden)
+        return 0;
+    for (size_t h = 0; h < a->n_hidden; h++)
+        if (a->hidden[h] > ws->max_width)
+            return 0;
+    return 1;
+}
+
+/* Forward pass of B rows x[B, n_in] up to probs; returns the mean loss against y. Dropout is applied
+ * after each hidden activation when dropout > 0. Leaves in `inputs[l]` the input of dense layer l
+ * (for the backward pass). */
+static double forward(const struct evo_mlp *net, float *buf, const struct ws_layout *L,
+                      const float *x, const int32_t *y, size_t B, float dropout, struct evo_rng *rng,
+                      const float **inputs, size_t *correct)
+{
+    const struct evo_mlp_arch *a = &net->arch;
+    const float *inp = x;
+    for (size_t h = 0; h < a->n_hidden; h++) {
+        size_t in = layer_in(a, h), out = a->hidden[h];
+        float *act = buf + L->act + h * L->slot;
+        inputs[h] = inp;
+        evo_nn_dense_forward(act, inp, net->params + net->w_off[h], net->params + net->b_off[h], B,
+                             in, out);
+        evo_nn_activation_forward(act, act, B * out, a->activation);
+        if (dropout > 0.0f) {
+            float *drop = buf + L->drop + h * L->slot;
+            evo_nn_dropout_forward(drop, buf + L->mask + h * L->slot, act, B * out, dropout, rng);
+            inp = drop;
+        } else {
+            inp = act;
+        }
+    }
+    size_t l = a->n_hidden;
+    inputs[l] = inp;
+    evo_nn_dense_forward(buf + L->logits, inp, net->params + net->w_off[l], net->params + net->b_off[l],
+                         B, layer_in(a, l), a->n_out);
+    return evo_nn_softmax_xent_forward(buf + L->probs, correct, buf + L->logits, y, B, a->n_out);
+}
+
+double evo_mlp_loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x,
+                         const int32_t *y, size_t B, double dropout, double weight_decay,
+                         struct evo_rng *rng)
+{
+    const struct evo_mlp_arch *a = &net->arch;
+    if (!fits(net, ws, B))
+        return NAN; /* rather than write past the workspace; evo_mlp_train reports why */
+    struct ws_layout L = ws_layout_of(ws);
+    float *buf = ws->buf;
+    const float *inputs[EVO_MLP_MAX_HIDDEN + 1];
+    double loss = forward(net, buf, &L, x, y, B, (float)dropout, rng, inputs, NULL);
+
+    memset(net->grads, 0, net->n_params * sizeof(float));
+    float *g = buf + L.grad0, *g_next = buf + L.grad1;
+    evo_nn_softmax_xent_backward(g, buf + L.probs, y, B, a->n_out);
+    for (size_t l = net->n_layers; l-- > 0;) {
+        size_t in = layer_in(a, l), out = layer_out(a, l);
+        float *dinp = l > 0 ? g_next : NULL; /* the first layer's input gradient is never used */
+        evo_nn_dense_backward(dinp, net->grads + net->w_off[l], net->grads + net->b_off[l], g,
+                              inputs[l], net->params + net->w_off[l], B, in, out);
+        if (l == 0)
+            break;
+        size_t h = l - 1;
+        if (dropout > 0.0)
+            evo_nn_dropout_backward(dinp, dinp, buf + L.mask + h * L.slot, B * in);
+        evo_nn_activation_backward(dinp, dinp, buf + L.act + h * L.slot, B * in, a->activation);
+        g_next = g;
+        g = dinp;
+    }
+
+    if (weight_decay > 0.0) {
+        float wd = (float)weight_decay;
+        for (size_t l = 0; l < net->n_layers; l++) {
+            size_t n = layer_in(a, l) * layer_out(a, l);
+            float *gw = net->grads + net->w_off[l];
+            const float *w = net->params + net->w_off[l];
+            for (size_t k = 0; k < n; k++)
+                gw[k] += wd * w[k];
+        }
+    }
+    return loss;
+}
+
+void evo_mlp_update(struct evo_mlp *net, const struct evo_train_params *tp)
+{
+    float *restrict p = net->params;
+    const float *restrict g = net->grads;
+    float *restrict m = net->m;
+    float *restrict v = net->v;
+    size_t n = net->n_params;
+    float lr = (float)tp->learning_rate;
+    net->step++;
+    switch (tp->optimizer) {
+    case EVO_OPT_SGD:
+        for (size_t k = 0; k < n; k++)
+            p[k] -= lr * g[k];
+        break;
+    case EVO_OPT_MOMENTUM: {
+        float mu = (float)tp->momentum;
+        for (size_t k = 0; k < n; k++) {
+            m[k] = mu * m[k] + g[k];
+            p[k] -= lr * m[k];
+        }
+        break;
+    }
+    case EVO_OPT_ADAM: {
+        float b1 = (float)tp->beta1, b2 = (float)tp->beta2, eps = (float)tp->eps;
+        /* Bias corrections in double: beta2^t stays distinguishable from 1 for many more steps. */
+        float inv_bc1 = (float)(1.0 / (1.0 - pow(tp->beta1, (double)net->step)));
+        float inv_bc2 = (float)(1.0 / (1.0 - pow(tp->beta2, (double)net->step)));
+        for (size_t k = 0; k < n; k++) {
+            m[k] = b1 * m[k] + (1.0f - b1) * g[k];
+            v[k] = b2 * v[k] + (1.0f - b2) * g[k] * g[k];
+            p[k] -= lr * (m[k] * inv_bc1) / (sqrtf(v[k] * inv_bc2) + eps);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* Checks that net and the data fit the workspace and that tp is usable. */
+static int check_train(const struct evo_mlp *net, const struct evo_mlp_workspace *ws,
+                       const struct evo_train_params *tp, const struct evo_dataset *train,
+                       const struct evo_dataset *validation, struct evo_error *err)
+{
+    const struct evo_mlp_arch *a = &net->arch;
+    if (!net->slab)
+        return evo_error_set(err, EVO_ERUNTIME, "network is not initialised");
+    if (tp->batch_size == 0 || tp->batch_size > ws->max_batch)
+        return evo_error_set(err, EVO_ERUNTIME, "batch size %zu outside [1, %zu] of the workspace",
+                             tp->batch_size, ws->max_batch);
+    if (a->n_in > ws->n_in || a->n_out > ws->n_out || a->n_hidden > ws->max_hidden)
+        return evo_error_set(err, EVO_ERUNTIME,
+                             "network (%zu inputs, %zu outputs, %zu hidden layers) exceeds the "
+                             "workspace (%zu, %zu, %zu)",
+                             a->n_in, a->n_out, a->n_hidden, ws->n_in, ws->n_out, ws->max_hidden);
+    for (size_t h = 0; h < a->n_hidden; h++)
+        if (a->hidden[h] > ws->max_width)
+            return evo_error_set(err, EVO_ERUNTIME,
+                                 "hidden layer %zu has %zu units, the workspace at most %zu", h,
+                                 a->hidden[h], ws->max_width);
+    if (train->n == 0 || train->n > ws->n_rows)
+        return evo_error_set(err, EVO_ERUNTIME, "training set of %zu rows outside [1, %zu] of the workspace",
+                             train->n, ws->n_rows);
+    if (train->d != a->n_in || (validation && validation->d != a->n_in))
+        return evo_error_set(err, EVO_ERUNTIME, "data set has %zu features, the network %zu inputs",
+                             train->d != a->n_in ? train->d : validation->d, a->n_in);
+    if (train->n_classes > 0 && (size_t)train->n_classes > a->n_out)
+        return evo_error_set(err, EVO_ERUNTIME, "data set has %d classes, the network %zu outputs",
+                             train->n_classes, a->n_out);
+    if (tp->optimizer < 0 || tp->optimizer >= EVO_OPT_COUNT)
+        return evo_error_set(err, EVO_ERUNTIME, "unknown optimizer %d", tp->optimizer);
+    if (!(tp->dropout >= 0.0 && tp->dropout < 1.0))
+        return evo_error_set(err, EVO_ERUNTIME, "dropout %g outside [0, 1)", tp->dropout);
+    if (tp->epochs < 0)
+        return evo_error_set(err, EVO_ERUNTIME, "negative epoch count %d", tp->epochs);
+    return EVO_OK;
+}
+
+static int params_finite(const struct evo_mlp *net)
+{
+    for (size_t k = 0; k < net->n_params; k++)
+        if (!isfinite(net->params[k]))
+            return 0;
+    return 1;
+}
+
+int evo_mlp_train(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struct evo_train_params *tp,
+                  const struct evo_dataset *train, const struct evo_dataset *validation,
+                  struct evo_rng *rng, struct evo_train_result *res, struct evo_error *err)
+{
+    memset(res, 0, sizeof *res);
+    int rc = check_train(net, ws, tp, train, validation, err);
+    if (rc != EVO_OK)
+        return rc;
+
+    struct ws_layout L = ws_layout_of(ws);
+    float *bx = ws->buf + L.x;
+    int32_t *by = (int32_t *)(ws->buf + L.y);
+    size_t n = train->n, d = train->d, bs = tp->batch_size;
+    res->status = EVO_TRAIN_OK;
+    for (int e = 0; e < tp->epochs && res->status == EVO_TRAIN_OK; e++) {
+        for (size_t k = 0; k < n; k++)
+            ws->order[k] = k;
+        evo_rng_shuffle(rng, ws->order, n);
+        double sum = 0.0;
+        for (size_t start = 0; start < n; start += bs) {
+            size_t B = n - start < bs ? n - start : bs;
+            for (size_t r = 0; r < B; r++) {
+                size_t row = ws->order[start + r];
+                memcpy(bx + r * d, train->x + row * d, d * sizeof(float));
+                by[r] = train->y[row];
+            }
+            double loss = evo_mlp_loss_grad(net, ws, bx, by, B, tp->dropout, tp->weight_decay, rng);
+            if (!isfinite(loss)) {
+                sum = loss;
+                res->status = EVO_TRAIN_DIVERGED;
+                break;
+            }
+            sum += loss * (double)B;
+            evo_mlp_update(net, tp);
+        }
+        res->train_loss = res->status == EVO_TRAIN_OK ? sum / (double)n : sum;
+        res->epochs_run = e + 1;
+    }
+    /* The last update can overflow the weights without any batch loss having seen it yet. */
+    if (res->status == EVO_TRAIN_OK && !params_finite(net))
+        res->status = EVO_TRAIN_DIVERGED;
+
+    if (validation) {
+        evo_mlp_evaluate(net, ws, validation, &res->val_loss, &res->val_accuracy);
+    } else {
+        res->val_loss = NAN;
+        res->val_accuracy = NAN;
+    }
+    return EVO_OK;
+}
+
+void evo_mlp_evaluate(const struct evo_mlp *net, struct evo_mlp_workspace *ws,
+                      const struct evo_dataset *ds, double *loss, double *accuracy)
+{
+    if (!fits(net, ws, 1) || ws->max_batch == 0) {
+        *loss = NAN;
+        *accuracy = NAN;
+        return;
+    }
+    struct ws_layout L = ws_layout_of(ws);
+    const float *inputs[EVO_MLP_MAX_HIDDEN + 1];
+    double sum = 0.0;
+    size_t n_correct = 0;
+    /* Rows of ds are contiguous, so each chunk is used in place without a copy. */
+    for (size_t start = 0; start < ds->n; start += ws->max_batch) {
+        size_t B = ds->n - start < ws->max_batch ? ds->n - start : ws->max_batch;
+        size_t correct = 0;
+        double l = forward(net, ws->buf, &L, ds->x + start * ds->d, ds->y + start, B, 0.0f, NULL, inputs,
+                           &correct);
+        sum += l * (double)B;
+        n_correct += correct;
+    }
+    /* An empty set has no loss or accuracy; NaN says so rather than a perfect-looking 0. */
+    *loss = ds->n ? sum / (double)ds->n : NAN;
+    *accuracy = ds->n ? (double)n_correct / (double)ds->n : NAN;
+}
+
+void evo_mlp_predict(const struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x, size_t n,
+                     float *probs)
+{
+    size_t n_in = net->arch.n_in, n_out = net->arch.n_out;
+    if (!fits(net, ws, 1) || ws->max_batch == 0) {
+        for (size_t k = 0; k < n * n_out; k++)
+            probs[k] = NAN;
+        return;
+    }
+    struct ws_layout L = ws_layout_of(ws);
+    const float *inputs[EVO_MLP_MAX_HIDDEN + 1];
+    /* The softmax layer wants labels for its loss; dummy labels 0 give a loss that is discarded. */
+    int32_t *y = (int32_t *)(ws->buf + L.y);
+    memset(y, 0, ws->max_batch * sizeof *y);
+    for (size_t start = 0; start < n; start += ws->max_batch) {
+        size_t B = n - start < ws->max_batch ? n - start : ws->max_batch;
+        forward(net, ws->buf, &L, x + start * n_in, y, B, 0.0f, NULL, inputs, NULL);
+        memcpy(probs + start * n_out, ws->buf + L.probs, B * n_out * sizeof(float));
+    }
+}
+
+const char *evo_mlp_optimizer_name(int opt)
+{
+    static const char *const names[EVO_OPT_COUNT] = {"sgd", "momentum", "adam"};
+    return opt >= 0 && opt < EVO_OPT_COUNT ? names[opt] : "unknown";
+}
+
+const char *evo_mlp_status_name(int status)
+{
+    static const char *const names[EVO_TRAIN_STATUS_COUNT] = {"ok", "diverged"};
+    return status >= 0 && status < EVO_TRAIN_STATUS_COUNT ? names[status] : "unknown";
+}

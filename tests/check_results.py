@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Reads an evotune results file the way users do (h5py + pandas) and checks its schema.
+With a second file, also checks that both runs produced identical results: every field of
+/individuals except train_seconds (wall time), /generations except wall_seconds, and /best.
+Usage: check_results.py FILE [OTHER]. Exit 77 when h5py or pandas is missing (ctest: skipped)."""
+import sys
+
+try:
+    import h5py
+    import numpy as np
+    import pandas
+except ImportError as e:  # pragma: no cover
+    print(f"skipped: {e} (install python3-h5py python3-pandas)")
+    sys.exit(77)
+
+GENES = ["learning_rate", "epochs", "batch_size", "hidden_layers", "neurons", "activation",
+         "optimizer", "weight_decay", "dropout"]
+ENUMS = {"activation": {"relu", "tanh", "sigmoid"}, "optimizer": {"sgd", "momentum", "adam"},
+         "status": {"ok", "diverged"}}
+FIELDS = ["generation", "id", "parent_a", "parent_b"] + GENES + [
+    "fitness", "val_accuracy", "val_loss", "train_loss", "train_seconds", "status"]
+ROOT = ["format_version", "evotune_version", "config", "seed", "threads", "n_train",
+        "n_validation", "n_test", "n_features", "n_classes"]
+
+
+def check(path):
+    with h5py.File(path, "r") as f:
+        for a in ROOT:
+            assert a in f.attrs, f"{path}: root attribute {a} missing"
+        ind = f["individuals"]
+        df = pandas.DataFrame(ind[:])
+        assert list(df.columns) == FIELDS, f"{path}: fields {list(df.columns)}"
+        assert len(df) > 0
+        for name, names in ENUMS.items():
+            mapping = h5py.check_enum_dtype(ind.dtype[name])
+            assert mapping is not None and set(mapping) == names, f"{name}: {mapping}"
+        gens = pandas.DataFrame(f["generations"][:])
+        for c in ["generation", "best_fitness", "mean_fitness", "std_fitness", "wall_seconds"]:
+            assert c in gens.columns, c
+        best = f["best"]
+        assert 0.0 <= best.attrs["test_accuracy"] <= 1.0
+        assert len(best["weights"]) >= 2
+        print(f"{path}: {len(df)} individuals, {len(gens)} generations, "
+              f"best fitness {df['fitness'].max():.4f}, test accuracy {best.attrs['test_accuracy']:.4f}")
+        return df
+
+
+def same_table(ta, tb, timing):
+    """Byte equality of every field but the timing one (a multi-field view would still span it)."""
+    assert ta.dtype == tb.dtype and ta.shape == tb.shape
+    for name in ta.dtype.names:
+        if name != timing:
+            assert ta[name].tobytes() == tb[name].tobytes(), f"field {name} differs"
+
+
+def same(a, b):
+    with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
+        same_table(fa["individuals"][:], fb["individuals"][:], "train_seconds")
+        same_table(fa["generations"][:], fb["generations"][:], "wall_seconds")
+        same_table(fa["best/individual"][:], fb["best/individual"][:], "train_seconds")
+        for k in fa["best/weights"]:
+            assert np.array_equal(fa["best/weights"][k][:], fb["best/weights"][k][:]), k
+        assert fa["best"].attrs["test_accuracy"] == fb["best"].attrs["test_accuracy"]
+    print(f"{a} and {b}: identical results (timings aside)")
+
+
+if __name__ == "__main__":
+    check(sys.argv[1])
+    if len(sys.argv) > 2:
+        check(sys.argv[2])
+        same(sys.argv[1], sys.argv[2])

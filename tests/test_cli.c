@@ -1,0 +1,181 @@
+/* Tests of the command line as a user meets it: help and version, exit codes, one-line errors naming
+ * the file and line, and nothing half-written in the output directory after a failure. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+#include "support.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    return support_tempdir(dir, sizeof dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    support_rmdir(dir);
+    return 0;
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* Runs args, expects `code`, and exactly one line on stderr containing each of the needles. */
+static void expect_error(const char *args, int code, const char *needle1, const char *needle2)
+{
+    char *out, *err;
+    int rc = support_run(dir, args, &out, &err);
+    if (rc != code || support_count_lines(err) != 1 || (needle1 && !strstr(err, needle1)) ||
+        (needle2 && !strstr(err, needle2)))
+        fail_msg("evotune %s: exit %d (want %d), stderr:\n%s", args, rc, code, err);
+    free(out);
+    free(err);
+}
+
+static void test_help_and_version(void **state)
+{
+    (void)state;
+    char *out, *err;
+    assert_int_equal(support_run(dir, "--help", &out, &err), 0);
+    assert_non_null(strstr(out, "usage: evotune run CONFIG"));
+    assert_non_null(strstr(out, "exit codes"));
+    free(out);
+    free(err);
+    assert_int_equal(support_run(dir, "--version", &out, &err), 0);
+    assert_non_null(strstr(out, "evotune " EVOTUNE_VERSION));
+    free(out);
+    free(err);
+}
+
+static void test_usage_errors_exit_2(void **state)
+{
+    (void)state;
+    char *out, *err;
+    assert_int_equal(support_run(dir, "", &out, &err), 2);
+    assert_non_null(strstr(err, "missing command"));
+    free(out);
+    free(err);
+    assert_int_equal(support_run(dir, "frobnicate", &out, &err), 2);
+    free(out);
+    free(err);
+    assert_int_equal(support_run(dir, "run", &out, &err), 2);
+    assert_non_null(strstr(err, "missing CONFIG"));
+    free(out);
+    free(err);
+    assert_int_equal(support_run(dir, "run x.cfg --bogus", &out, &err), 2);
+    assert_non_null(strstr(err, "--bogus"));
+    free(out);
+    free(err);
+    assert_int_equal(support_run(dir, "run x.cfg --threads two", &out, &err), 2);
+    free(out);
+    free(err);
+}
+
+static void test_malformed_config(void **state)
+{
+    (void)state;
+    char cfg[200], args[600];
+    snprintf(cfg, sizeof cfg, "%s/bad.cfg", dir);
+    support_write(cfg, "data = { train = \"x.csv\"; };\nga = { population = 4;\n  generations = = 2; };\n");
+    snprintf(args, sizeof args, "run %s --out %s/out/r.h5", cfg, dir);
+    expect_error(args, 2, "bad.cfg:3", NULL);
+    support_write(cfg, "ga = {\n population = 4;\n populaton = 5; };\n");
+    expect_error(args, 2, "bad.cfg:3", "population");
+    snprintf(args, sizeof args, "run %s/none.cfg", dir);
+    expect_error(args, 2, "none.cfg", NULL);
+    char out[200];
+    snprintf(out, sizeof out, "%s/out", dir);
+    assert_false(exists(out));
+}
+
+static void test_bad_data(void **state)
+{
+    (void)state;
+    char cfg[200], csv[200], args[600], out[200];
+    snprintf(cfg, sizeof cfg, "%s/data.cfg", dir);
+    snprintf(csv, sizeof csv, "%s/cells.csv", dir);
+    snprintf(out, sizeof out, "%s/res", dir);
+    char text[600];
+    snprintf(text, sizeof text, "data = { train = \"%s/missing.csv\"; };\nga = { population = 2; generations = 1; };\n", dir);
+    support_write(cfg, text);
+    snprintf(args, sizeof args, "run %s --out %s/r.h5", cfg, out);
+    expect_error(args, 2, "missing.csv", NULL);
+    support_write(csv, "a,b,label\n1,2,x\n3,oops,y\n5,6,x\n7,8,y\n");
+    snprintf(text, sizeof text, "data = { train = \"%s\"; };\nga = { population = 2; generations = 1; };\n", csv);
+    support_write(cfg, text);
+    expect_error(args, 2, "cells.csv:3", "oops");
+    assert_false(exists(out));
+}
+
+static void test_successful_run(void **state)
+{
+    (void)state;
+    char cfg[200], args[600], out[200];
+    snprintf(cfg, sizeof cfg, "%s/tiny.cfg", dir);
+    snprintf(out, sizeof out, "%s/results/tiny.h5", dir);
+    support_write(cfg, TINY_CONFIG);
+    snprintf(args, sizeof args, "run %s --out %s --set ga.generations=2 --threads 2", cfg, out);
+    char *o, *e;
+    int rc = support_run(dir, args, &o, &e);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, e);
+    assert_true(exists(out));
+    /* progress: one line per generation on stderr; the summary on stdout */
+    assert_non_null(strstr(e, "generation 1/2"));
+    assert_non_null(strstr(e, "generation 2/2"));
+    assert_non_null(strstr(o, "test accuracy"));
+    assert_non_null(strstr(o, "learning_rate"));
+    free(o);
+    free(e);
+    /* --quiet silences progress */
+    snprintf(args, sizeof args, "run %s --out %s --set ga.generations=1 --quiet", cfg, out);
+    rc = support_run(dir, args, &o, &e);
+    assert_int_equal(rc, 0);
+    assert_string_equal(e, "");
+    free(o);
+    free(e);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "ls '%s/results' | grep -q tmp", dir);
+    assert_int_not_equal(system(cmd), 0);
+}
+
+static void test_config_subcommand(void **state)
+{
+    (void)state;
+    char *out, *err;
+    assert_int_equal(support_run(dir, "config --template", &out, &err), 0);
+    char *tmpl = support_read(EVOTUNE_SOURCE_DIR "/configs/default.cfg");
+    assert_string_equal(out, tmpl);
+    free(tmpl);
+    free(out);
+    free(err);
+    char args[300];
+    snprintf(args, sizeof args, "config %s/configs/default.cfg --set ga.population=48", EVOTUNE_SOURCE_DIR);
+    assert_int_equal(support_run(dir, args, &out, &err), 0);
+    assert_non_null(strstr(out, "population = 48"));
+    free(out);
+    free(err);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_help_and_version),
+        cmocka_unit_test(test_usage_errors_exit_2),
+        cmocka_unit_test(test_malformed_config),
+        cmocka_unit_test(test_bad_data),
+        cmocka_unit_test(test_successful_run),
+        cmocka_unit_test(test_config_subcommand),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

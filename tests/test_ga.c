@@ -1,0 +1,210 @@
+/* Tests of the genetic algorithm over real training on iris: bookkeeping (ids, parents, generations,
+ * elitism), determinism, and bit-identical results for any thread count. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "evotune/config.h"
+#include "evotune/ga.h"
+#include "support.h"
+
+struct run {
+    struct evo_config cfg;
+    struct evo_ga ga;
+    int hook_calls;
+};
+
+static int count_hook(const struct evo_ga *ga, void *user)
+{
+    struct run *r = user;
+    r->hook_calls++;
+    assert_true(ga->n_gens >= 1);
+    return EVO_OK;
+}
+
+static void run_search(struct run *r, const char *set1, const char *set2)
+{
+    const char *sets[2] = {set1, set2};
+    struct evo_error err = {0};
+    memset(r, 0, sizeof *r);
+    int rc = evo_config_load_string(&r->cfg, TINY_CONFIG, "tiny.cfg", sets, (set1 != NULL) + (set2 != NULL), &err);
+    if (rc)
+        fail_msg("config: %s", err.msg);
+    rc = evo_ga_init(&r->ga, &r->cfg, &err);
+    if (rc)
+        fail_msg("init: %s", err.msg);
+    rc = evo_ga_run(&r->ga, count_hook, r, &err);
+    if (rc)
+        fail_msg("run: %s", err.msg);
+}
+
+static void free_run(struct run *r)
+{
+    evo_ga_release(&r->ga);
+    evo_config_release(&r->cfg);
+}
+
+/* Everything but the measured times must match bit for bit. */
+static void assert_same_results(const struct evo_ga *a, const struct evo_ga *b)
+{
+    assert_int_equal(a->n_rows, b->n_rows);
+    for (size_t i = 0; i < a->n_rows; i++) {
+        struct evo_individual x = a->rows[i], y = b->rows[i];
+        x.train_seconds = y.train_seconds = 0;
+        assert_memory_equal(&x, &y, sizeof x);
+    }
+    assert_int_equal(a->n_gens, b->n_gens);
+    for (size_t g = 0; g < a->n_gens; g++) {
+        struct evo_generation x = a->gens[g], y = b->gens[g];
+        x.wall_seconds = y.wall_seconds = 0;
+        assert_memory_equal(&x, &y, sizeof x);
+    }
+    assert_int_equal(a->best.id, b->best.id);
+    assert_int_equal(a->best_net.n_params, b->best_net.n_params);
+    assert_memory_equal(a->best_net.params, b->best_net.params, a->best_net.n_params * sizeof(float));
+    assert_memory_equal(&a->test_accuracy, &b->test_accuracy, sizeof(double));
+}
+
+static void test_bookkeeping(void **state)
+{
+    (void)state;
+    struct run r;
+    run_search(&r, NULL, NULL);
+    const struct evo_ga *ga = &r.ga;
+    size_t P = 8, G = 4, E = 2;
+    assert_int_equal(ga->n_gens, G);
+    assert_int_equal(ga->n_rows, P + (G - 1) * (P - E)); /* elites are carried, not retrained */
+    assert_int_equal(r.hook_calls, G + 1);                 /* each generation, and once finished */
+    assert_true(ga->finished);
+    assert_true(ga->test_accuracy >= 0 && ga->test_accuracy <= 1);
+    for (size_t i = 0; i < ga->n_rows; i++) {
+        const struct evo_individual *x = &ga->rows[i];
+        assert_int_equal(x->id, (int64_t)i);
+        assert_true(evo_genome_in_space(&x->genome, &r.cfg.space));
+        assert_true(x->parent_a < x->id && x->parent_b < x->id);
+        if (x->generation == 0)
+            assert_true(x->parent_a == -1 && x->parent_b == -1);
+        else
+            assert_true(x->parent_a >= 0);
+        assert_true(x->train_seconds >= 0);
+        if (x->status == EVO_TRAIN_OK)
+            assert_true(x->fitness == x->val_accuracy);
+    }
+    /* elitism: the best fitness of a generation never falls */
+    for (size_t g = 1; g < ga->n_gens; g++)
+        assert_true(ga->gens[g].best_fitness >= ga->gens[g - 1].best_fitness);
+    for (size_t g = 0; g < ga->n_gens; g++) {
+        assert_int_equal(ga->gens[g].evaluations, g ? (int)(P - E) : (int)P);
+        assert_true(ga->gens[g].mean_fitness <= ga->gens[g].best_fitness);
+        assert_true(ga->gens[g].std_fitness >= 0);
+    }
+    /* the recorded best is the best row, and its network is the trained one */
+    for (size_t i = 0; i < ga->n_rows; i++)
+        assert_false(evo_ga_better(&ga->rows[i], &ga->best));
+    assert_true(ga->best.fitness == ga->gens[G - 1].best_fitness);
+    assert_true(ga->best_net.n_params > 0);
+    free_run(&r);
+}
+
+static void test_thread_count_invariance(void **state)
+{
+    (void)state;
+    struct run one, two, three;
+    run_search(&one, "run.threads = 1", NULL);
+    run_search(&two, "run.threads = 2", NULL);
+    run_search(&three, "run.threads = 3", NULL);
+    assert_int_equal(two.ga.threads, 2);
+    assert_same_results(&one.ga, &two.ga);
+    assert_same_results(&one.ga, &three.ga);
+    free_run(&one);
+    free_run(&two);
+    free_run(&three);
+}
+
+static void test_seed_changes_results(void **state)
+{
+    (void)state;
+    struct run a, b;
+    run_search(&a, "run.seed = 1", NULL);
+    run_search(&b, "run.seed = 2", NULL);
+    int differ = 0;
+    for (size_t i = 0; i < a.ga.n_rows && !differ; i++)
+        differ = memcmp(&a.ga.rows[i].genome, &b.ga.rows[i].genome, sizeof a.ga.rows[i].genome) != 0;
+    assert_true(differ);
+    free_run(&a);
+    free_run(&b);
+}
+
+static void test_single_network(void **state)
+{
+    (void)state;
+    struct run r;
+    run_search(&r, "ga.population = 1", "ga.generations = 1");
+    assert_int_equal(r.ga.n_rows, 1);
+    assert_int_equal(r.ga.n_gens, 1);
+    assert_true(r.ga.finished);
+    free_run(&r);
+}
+
+static void test_no_elitism_still_tracks_best(void **state)
+{
+    (void)state;
+    struct run r;
+    run_search(&r, "ga.elitism = 0", NULL);
+    assert_int_equal(r.ga.n_rows, 8 * 4);
+    for (size_t i = 0; i < r.ga.n_rows; i++)
+        assert_false(evo_ga_better(&r.ga.rows[i], &r.ga.best));
+    free_run(&r);
+}
+
+static int stop_hook(const struct evo_ga *ga, void *user)
+{
+    (void)user;
+    return ga->n_gens == 2 ? EVO_EIO : EVO_OK;
+}
+
+static void test_hook_failure_stops_search(void **state)
+{
+    (void)state;
+    struct evo_config cfg;
+    struct evo_ga ga;
+    struct evo_error err = {0};
+    assert_int_equal(evo_config_load_string(&cfg, TINY_CONFIG, "tiny.cfg", NULL, 0, &err), EVO_OK);
+    assert_int_equal(evo_ga_init(&ga, &cfg, &err), EVO_OK);
+    assert_int_equal(evo_ga_run(&ga, stop_hook, NULL, &err), EVO_EIO);
+    assert_int_equal(ga.n_gens, 2);
+    assert_false(ga.finished);
+    evo_ga_release(&ga);
+    evo_config_release(&cfg);
+}
+
+static void test_missing_data_file(void **state)
+{
+    (void)state;
+    struct evo_config cfg;
+    struct evo_ga ga;
+    struct evo_error err = {0};
+    const char *set = "data.train = \"/nonexistent/x.csv\"";
+    assert_int_equal(evo_config_load_string(&cfg, TINY_CONFIG, "tiny.cfg", &set, 1, &err), EVO_OK);
+    assert_int_equal(evo_ga_init(&ga, &cfg, &err), EVO_EDATA);
+    assert_non_null(strstr(err.msg, "/nonexistent/x.csv"));
+    evo_ga_release(&ga);
+    evo_config_release(&cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bookkeeping),
+        cmocka_unit_test(test_thread_count_invariance),
+        cmocka_unit_test(test_seed_changes_results),
+        cmocka_unit_test(test_single_network),
+        cmocka_unit_test(test_no_elitism_still_tracks_best),
+        cmocka_unit_test(test_hook_failure_stops_search),
+        cmocka_unit_test(test_missing_data_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

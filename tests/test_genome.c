@@ -1,0 +1,239 @@
+/* Tests of the gene table and the GA operators: sampling, mutation and crossover never leave the search
+ * space, every value of a space is reachable, decoding matches the genes. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "evotune/genome.h"
+
+/* A space with every spec kind: float log range, int linear range, int log range, numeric choice,
+ * enum choices, fixed values. */
+static struct evo_space test_space(void)
+{
+    struct evo_space s;
+    memset(&s, 0, sizeof s);
+    s.spec[EVO_GENE_LEARNING_RATE] = (struct evo_gene_spec){.kind = EVO_SPEC_RANGE, .min = 1e-4, .max = 0.1, .log = 1};
+    s.spec[EVO_GENE_EPOCHS] = (struct evo_gene_spec){.kind = EVO_SPEC_RANGE, .min = 5, .max = 9};
+    s.spec[EVO_GENE_BATCH_SIZE] = (struct evo_gene_spec){.kind = EVO_SPEC_CHOICE, .n_choices = 4, .choices = {16, 32, 64, 128}};
+    s.spec[EVO_GENE_HIDDEN_LAYERS] = (struct evo_gene_spec){.kind = EVO_SPEC_RANGE, .min = 1, .max = 3};
+    s.spec[EVO_GENE_NEURONS] = (struct evo_gene_spec){.kind = EVO_SPEC_RANGE, .min = 16, .max = 256, .log = 1};
+    s.spec[EVO_GENE_ACTIVATION] = (struct evo_gene_spec){.kind = EVO_SPEC_CHOICE, .n_choices = 3, .choices = {0, 1, 2}};
+    s.spec[EVO_GENE_OPTIMIZER] = (struct evo_gene_spec){.kind = EVO_SPEC_CHOICE, .n_choices = 2, .choices = {0, 2}};
+    s.spec[EVO_GENE_WEIGHT_DECAY] = (struct evo_gene_spec){.kind = EVO_SPEC_RANGE, .min = 0, .max = 0.01};
+    s.spec[EVO_GENE_DROPOUT] = (struct evo_gene_spec){.kind = EVO_SPEC_FIXED, .value = 0.25};
+    return s;
+}
+
+static void test_table_is_consistent(void **state)
+{
+    (void)state;
+    for (int i = 0; i < EVO_GENE_COUNT; i++) {
+        const struct evo_gene_info *g = evo_genome_gene(i);
+        assert_non_null(g);
+        assert_non_null(g->name);
+        assert_non_null(g->default_spec);
+        assert_non_null(g->help);
+        assert_int_equal(evo_genome_find(g->name), i);
+        assert_true(g->lo <= g->hi);
+        if (g->type == EVO_GENE_ENUM) {
+            assert_true(g->n_enum >= 2);
+            assert_true(g->hi == g->n_enum - 1);
+        }
+    }
+    assert_null(evo_genome_gene(EVO_GENE_COUNT));
+    assert_null(evo_genome_gene(-1));
+    assert_int_equal(evo_genome_find("learning_rat"), -1);
+}
+
+static void test_sample_in_space_and_covers_it(void **state)
+{
+    (void)state;
+    struct evo_space s = test_space();
+    struct evo_rng r;
+    evo_rng_seed(&r, 1, 0, 0, EVO_RNG_INIT);
+    int epochs_seen[10] = {0}, batch_seen[129] = {0}, opt_seen[3] = {0};
+    int below_geo = 0;
+    const int n = 20000;
+    for (int k = 0; k < n; k++) {
+        struct evo_genome g;
+        evo_genome_sample(&g, &s, &r);
+        assert_true(evo_genome_in_space(&g, &s));
+        epochs_seen[(int)g.g[EVO_GENE_EPOCHS]]++;
+        batch_seen[(int)g.g[EVO_GENE_BATCH_SIZE]]++;
+        opt_seen[(int)g.g[EVO_GENE_OPTIMIZER]]++;
+        below_geo += g.g[EVO_GENE_LEARNING_RATE] < sqrt(1e-4 * 0.1);
+        assert_true(g.g[EVO_GENE_DROPOUT] == 0.25);
+    }
+    /* every integer of the linear range equally often, end points included */
+    for (int e = 5; e <= 9; e++)
+        assert_true(fabs(epochs_seen[e] - n / 5.0) < 0.05 * n);
+    assert_true(batch_seen[16] && batch_seen[32] && batch_seen[64] && batch_seen[128]);
+    assert_true(opt_seen[0] && opt_seen[2] && !opt_seen[1]);
+    /* log scale: half the draws below the geometric mean */
+    assert_true(fabs(below_geo - n / 2.0) < 0.02 * n);
+}
+
+static void test_mutation_stays_in_space(void **state)
+{
+    (void)state;
+    struct evo_space s = test_space();
+    struct evo_rng r;
+    evo_rng_seed(&r, 2, 0, 0, EVO_RNG_BREED);
+    struct evo_genome g;
+    evo_genome_sample(&g, &s, &r);
+    /* start at the bounds, where a careless step would leave the range */
+    g.g[EVO_GENE_LEARNING_RATE] = 0.1;
+    g.g[EVO_GENE_NEURONS] = 16;
+    g.g[EVO_GENE_WEIGHT_DECAY] = 0;
+    int changed_lr = 0, hit_max_layers = 0;
+    for (int k = 0; k < 20000; k++) {
+        double lr = g.g[EVO_GENE_LEARNING_RATE];
+        double act = g.g[EVO_GENE_ACTIVATION];
+        evo_genome_mutate(&g, &s, 1.0, &r);
+        assert_true(evo_genome_in_space(&g, &s));
+        changed_lr += g.g[EVO_GENE_LEARNING_RATE] != lr;
+        /* with rate 1, a choice always moves to another choice */
+        assert_true(g.g[EVO_GENE_ACTIVATION] != act);
+        assert_true(g.g[EVO_GENE_DROPOUT] == 0.25);
+        hit_max_layers += g.g[EVO_GENE_HIDDEN_LAYERS] == 3;
+    }
+    assert_true(changed_lr > 19000);
+    assert_true(hit_max_layers > 0);
+}
+
+static void test_mutation_rate_zero_changes_nothing(void **state)
+{
+    (void)state;
+    struct evo_space s = test_space();
+    struct evo_rng r;
+    evo_rng_seed(&r, 3, 0, 0, EVO_RNG_BREED);
+    struct evo_genome g, before;
+    evo_genome_sample(&g, &s, &r);
+    before = g;
+    for (int k = 0; k < 100; k++)
+        evo_genome_mutate(&g, &s, 0.0, &r);
+    assert_memory_equal(&g, &before, sizeof g);
+}
+
+static void test_mutation_is_small_on_average(void **state)
+{
+    (void)state;
+    /* a Gaussian step of 0.1 of the width: most mutations stay close to the parent */
+    struct evo_space s = test_space();
+    struct evo_rng r;
+    evo_rng_seed(&r, 4, 0, 0, EVO_RNG_BREED);
+    int close = 0;
+    for (int k = 0; k < 10000; k++) {
+        struct evo_genome g;
+        evo_genome_sample(&g, &s, &r);
+        g.g[EVO_GENE_WEIGHT_DECAY] = 0.005;
+        evo_genome_mutate(&g, &s, 1.0, &r);
+        close += fabs(g.g[EVO_GENE_WEIGHT_DECAY] - 0.005) < 0.002; /* within 2 sigma */
+    }
+    assert_true(close > 9300 && close < 9800);
+}
+
+static void test_crossover_takes_genes_from_parents(void **state)
+{
+    (void)state;
+    struct evo_space s = test_space();
+    struct evo_rng r;
+    evo_rng_seed(&r, 5, 0, 0, EVO_RNG_BREED);
+    int from_a = 0, from_b = 0;
+    for (int k = 0; k < 1000; k++) {
+        struct evo_genome a, b, c;
+        evo_genome_sample(&a, &s, &r);
+        evo_genome_sample(&b, &s, &r);
+        evo_genome_crossover(&c, &a, &b, &r);
+        assert_true(evo_genome_in_space(&c, &s));
+        for (int i = 0; i < EVO_GENE_COUNT; i++) {
+            assert_true(c.g[i] == a.g[i] || c.g[i] == b.g[i]);
+            from_a += c.g[i] == a.g[i] && a.g[i] != b.g[i];
+            from_b += c.g[i] == b.g[i] && a.g[i] != b.g[i];
+        }
+    }
+    assert_true(fabs((double)from_a / (from_a + from_b) - 0.5) < 0.05);
+}
+
+static void test_in_space_rejects_outsiders(void **state)
+{
+    (void)state;
+    struct evo_space s = test_space();
+    struct evo_rng r;
+    evo_rng_seed(&r, 6, 0, 0, EVO_RNG_INIT);
+    struct evo_genome g;
+    evo_genome_sample(&g, &s, &r);
+    struct evo_genome bad = g;
+    bad.g[EVO_GENE_EPOCHS] = 10;
+    assert_false(evo_genome_in_space(&bad, &s));
+    bad = g;
+    bad.g[EVO_GENE_EPOCHS] = 6.5;
+    assert_false(evo_genome_in_space(&bad, &s));
+    bad = g;
+    bad.g[EVO_GENE_BATCH_SIZE] = 48;
+    assert_false(evo_genome_in_space(&bad, &s));
+    bad = g;
+    bad.g[EVO_GENE_DROPOUT] = 0.3;
+    assert_false(evo_genome_in_space(&bad, &s));
+    bad = g;
+    bad.g[EVO_GENE_LEARNING_RATE] = NAN;
+    assert_false(evo_genome_in_space(&bad, &s));
+}
+
+static void test_decode_and_limits(void **state)
+{
+    (void)state;
+    struct evo_space s = test_space();
+    struct evo_genome g = {{0}};
+    g.g[EVO_GENE_LEARNING_RATE] = 0.01;
+    g.g[EVO_GENE_EPOCHS] = 7;
+    g.g[EVO_GENE_BATCH_SIZE] = 32;
+    g.g[EVO_GENE_HIDDEN_LAYERS] = 2;
+    g.g[EVO_GENE_NEURONS] = 100;
+    g.g[EVO_GENE_ACTIVATION] = EVO_ACT_TANH;
+    g.g[EVO_GENE_OPTIMIZER] = EVO_OPT_ADAM;
+    g.g[EVO_GENE_WEIGHT_DECAY] = 1e-3;
+    g.g[EVO_GENE_DROPOUT] = 0.25;
+    struct evo_mlp_arch arch;
+    struct evo_train_params tp;
+    evo_genome_decode(&g, 64, 10, &arch, &tp);
+    assert_int_equal(arch.n_in, 64);
+    assert_int_equal(arch.n_out, 10);
+    assert_int_equal(arch.n_hidden, 2);
+    assert_int_equal(arch.hidden[0], 100);
+    assert_int_equal(arch.hidden[1], 100);
+    assert_int_equal(arch.activation, EVO_ACT_TANH);
+    assert_true(tp.learning_rate == 0.01);
+    assert_int_equal(tp.epochs, 7);
+    assert_int_equal(tp.batch_size, 32);
+    assert_int_equal(tp.optimizer, EVO_OPT_ADAM);
+    assert_true(tp.weight_decay == 1e-3 && tp.dropout == 0.25);
+    size_t mh, mw, mb;
+    evo_genome_space_limits(&s, &mh, &mw, &mb);
+    assert_int_equal(mh, 3);
+    assert_int_equal(mw, 256);
+    assert_int_equal(mb, 128);
+    char buf[32];
+    evo_genome_format(buf, sizeof buf, EVO_GENE_ACTIVATION, EVO_ACT_TANH);
+    assert_string_equal(buf, "tanh");
+    evo_genome_format(buf, sizeof buf, EVO_GENE_EPOCHS, 7);
+    assert_string_equal(buf, "7");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_table_is_consistent),
+        cmocka_unit_test(test_sample_in_space_and_covers_it),
+        cmocka_unit_test(test_mutation_stays_in_space),
+        cmocka_unit_test(test_mutation_rate_zero_changes_nothing),
+        cmocka_unit_test(test_mutation_is_small_on_average),
+        cmocka_unit_test(test_crossover_takes_genes_from_parents),
+        cmocka_unit_test(test_in_space_rejects_outsiders),
+        cmocka_unit_test(test_decode_and_limits),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

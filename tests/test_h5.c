@@ -1,0 +1,286 @@
+/* Tests of the results file: the schema (root attributes, compound fields, enum names, /best), that
+ * values read back equal those in memory, and that a failed write leaves the previous file intact. */
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+#include "evotune/config.h"
+#include "evotune/ga.h"
+#include "evotune/h5.h"
+#include "support.h"
+
+static struct evo_config cfg;
+static struct evo_ga ga;
+static char dir[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    struct evo_error err = {0};
+    evo_h5_init();
+    if (evo_config_load_string(&cfg, TINY_CONFIG, "tiny.cfg", NULL, 0, &err) ||
+        evo_ga_init(&ga, &cfg, &err) || evo_ga_run(&ga, NULL, NULL, &err)) {
+        fprintf(stderr, "setup: %s\n", err.msg);
+        return -1;
+    }
+    return support_tempdir(dir, sizeof dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    evo_ga_release(&ga);
+    evo_config_release(&cfg);
+    support_rmdir(dir);
+    return 0;
+}
+
+static char *path_in_dir(const char *name)
+{
+    static char p[256];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    return p;
+}
+
+static int64_t read_attr_i64(hid_t obj, const char *name)
+{
+    long long v = -12345;
+    assert_true(H5LTget_attribute_long_long(obj, ".", name, &v) >= 0);
+    return v;
+}
+
+static char *read_attr_str(hid_t obj, const char *name)
+{
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    assert_true(a >= 0);
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8); /* HDF5 does not convert between character sets */
+    char *v = NULL;
+    assert_true(H5Aread(a, t, &v) >= 0);
+    char *copy = strdup(v);
+    H5free_memory(v);
+    H5Tclose(t);
+    H5Aclose(a);
+    return copy;
+}
+
+/* Reads one column of a compound table as the given native type. */
+static void read_column(hid_t d, const char *field, hid_t type, size_t size, void *out)
+{
+    hid_t t = H5Tcreate(H5T_COMPOUND, size);
+    H5Tinsert(t, field, 0, type);
+    assert_true(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0);
+    H5Tclose(t);
+}
+
+static void test_root_attributes(void **state)
+{
+    (void)state;
+    struct evo_error err = {0};
+    const char *p = path_in_dir("run.h5");
+    assert_int_equal(evo_h5_write(&ga, p, &err), EVO_OK);
+    hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    assert_int_equal(read_attr_i64(f, "format_version"), EVO_H5_FORMAT_VERSION);
+    assert_int_equal(read_attr_i64(f, "seed"), 7);
+    assert_int_equal(read_attr_i64(f, "threads"), 1);
+    assert_int_equal(read_attr_i64(f, "n_train"), (int64_t)ga.train.n);
+    assert_int_equal(read_attr_i64(f, "n_validation"), (int64_t)ga.validation.n);
+    assert_int_equal(read_attr_i64(f, "n_test"), (int64_t)ga.test.n);
+    assert_int_equal(read_attr_i64(f, "n_features"), 4);
+    assert_int_equal(read_attr_i64(f, "n_classes"), 3);
+    assert_int_equal(read_attr_i64(f, "n_train") + read_attr_i64(f, "n_validation") + read_attr_i64(f, "n_test"), 150);
+    char *s = read_attr_str(f, "evotune_version");
+    assert_string_equal(s, EVOTUNE_VERSION);
+    free(s);
+    s = read_attr_str(f, "config");
+    assert_string_equal(s, cfg.text);
+    assert_non_null(strstr(s, "population"));
+    free(s);
+    s = read_attr_str(f, "state");
+    assert_string_equal(s, "finished");
+    free(s);
+    H5Fclose(f);
+}
+
+static void test_individuals_table(void **state)
+{
+    (void)state;
+    struct evo_error err = {0};
+    const char *p = path_in_dir("run.h5");
+    assert_int_equal(evo_h5_write(&ga, p, &err), EVO_OK);
+    hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "individuals", H5P_DEFAULT);
+    assert_true(d >= 0);
+    hid_t t = H5Dget_type(d);
+    const char *required[] = {"generation", "id", "parent_a", "parent_b", "fitness", "val_accuracy",
+                              "val_loss", "train_loss", "train_seconds", "status"};
+    for (size_t k = 0; k < sizeof required / sizeof *required; k++)
+        assert_true(H5Tget_member_index(t, required[k]) >= 0);
+    for (int g = 0; g < EVO_GENE_COUNT; g++) {
+        const struct evo_gene_info *gi = evo_genome_gene(g);
+        int idx = H5Tget_member_index(t, gi->name);
+        assert_true(idx >= 0);
+        hid_t mt = H5Tget_member_type(t, (unsigned)idx);
+        if (gi->type == EVO_GENE_ENUM) {
+            /* categorical genes are enums whose names are the choice names */
+            assert_int_equal(H5Tget_class(mt), H5T_ENUM);
+            assert_int_equal(H5Tget_nmembers(mt), gi->n_enum);
+            for (int k = 0; k < gi->n_enum; k++) {
+                char name[64];
+                int8_t v = (int8_t)k;
+                assert_true(H5Tenum_nameof(mt, &v, name, sizeof name) >= 0);
+                assert_string_equal(name, gi->enum_names[k]);
+            }
+        } else {
+            assert_int_equal(H5Tget_class(mt), gi->type == EVO_GENE_INT ? H5T_INTEGER : H5T_FLOAT);
+        }
+        H5Tclose(mt);
+    }
+    hid_t space = H5Dget_space(d);
+    hsize_t n, maxn;
+    H5Sget_simple_extent_dims(space, &n, &maxn);
+    assert_int_equal(n, ga.n_rows);
+    assert_true(maxn == H5S_UNLIMITED);
+    H5Sclose(space);
+    hid_t plist = H5Dget_create_plist(d);
+    assert_int_equal(H5Pget_layout(plist), H5D_CHUNKED);
+    H5Pclose(plist);
+
+    /* the values read back are the values in memory */
+    int64_t *ids = calloc(n, sizeof *ids);
+    double *fit = calloc(n, sizeof *fit), *lr = calloc(n, sizeof *lr);
+    int8_t *act = calloc(n, 1);
+    read_column(d, "id", H5T_NATIVE_INT64, 8, ids);
+    read_column(d, "fitness", H5T_NATIVE_DOUBLE, 8, fit);
+    read_column(d, "learning_rate", H5T_NATIVE_DOUBLE, 8, lr);
+    hid_t et = H5Tget_member_type(t, (unsigned)H5Tget_member_index(t, "activation"));
+    read_column(d, "activation", et, 1, act);
+    H5Tclose(et);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(ids[i], ga.rows[i].id);
+        assert_memory_equal(&fit[i], &ga.rows[i].fitness, sizeof(double));
+        assert_memory_equal(&lr[i], &ga.rows[i].genome.g[EVO_GENE_LEARNING_RATE], sizeof(double));
+        assert_int_equal(act[i], (int8_t)ga.rows[i].genome.g[EVO_GENE_ACTIVATION]);
+    }
+    free(ids);
+    free(fit);
+    free(lr);
+    free(act);
+    H5Tclose(t);
+    H5Dclose(d);
+    H5Fclose(f);
+}
+
+static void test_generations_and_best(void **state)
+{
+    (void)state;
+    struct evo_error err = {0};
+    const char *p = path_in_dir("run.h5");
+    assert_int_equal(evo_h5_write(&ga, p, &err), EVO_OK);
+    hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "generations", H5P_DEFAULT);
+    assert_true(d >= 0);
+    hid_t t = H5Dget_type(d);
+    const char *fields[] = {"generation", "best_fitness", "mean_fitness", "std_fitness", "wall_seconds"};
+    for (size_t k = 0; k < 5; k++)
+        assert_true(H5Tget_member_index(t, fields[k]) >= 0);
+    double best[16];
+    read_column(d, "best_fitness", H5T_NATIVE_DOUBLE, 8, best);
+    for (size_t g = 0; g < ga.n_gens; g++)
+        assert_memory_equal(&best[g], &ga.gens[g].best_fitness, sizeof(double));
+    H5Tclose(t);
+    H5Dclose(d);
+
+    hid_t b = H5Gopen2(f, "best", H5P_DEFAULT);
+    assert_true(b >= 0);
+    double acc;
+    assert_true(H5LTget_attribute_double(b, ".", "test_accuracy", &acc) >= 0);
+    assert_memory_equal(&acc, &ga.test_accuracy, sizeof acc);
+    char *act = read_attr_str(b, "activation");
+    char expect[32];
+    evo_genome_format(expect, sizeof expect, EVO_GENE_ACTIVATION, ga.best.genome.g[EVO_GENE_ACTIVATION]);
+    assert_string_equal(act, expect);
+    free(act);
+    /* weights: one kernel and bias per dense layer, shapes from layer_sizes, values equal */
+    const struct evo_mlp *net = &ga.best_net;
+    for (size_t l = 0; l < net->n_layers; l++) {
+        char name[64];
+        hsize_t dims[2];
+        snprintf(name, sizeof name, "weights/dense_%zu_kernel", l);
+        assert_true(H5LTget_dataset_info(b, name, dims, NULL, NULL) >= 0);
+        size_t fan_in = l ? net->arch.hidden[l - 1] : net->arch.n_in;
+        size_t fan_out = l < net->arch.n_hidden ? net->arch.hidden[l] : net->arch.n_out;
+        assert_int_equal(dims[0], fan_in);
+        assert_int_equal(dims[1], fan_out);
+        float *w = calloc(fan_in * fan_out, sizeof *w);
+        assert_true(H5LTread_dataset_float(b, name, w) >= 0);
+        assert_memory_equal(w, net->params + net->w_off[l], fan_in * fan_out * sizeof *w);
+        free(w);
+    }
+    H5Gclose(b);
+    hid_t dg = H5Gopen2(f, "data", H5P_DEFAULT);
+    assert_true(dg >= 0);
+    hsize_t nf[1];
+    assert_true(H5LTget_dataset_info(dg, "feature_names", nf, NULL, NULL) >= 0);
+    assert_int_equal(nf[0], 4);
+    assert_true(H5LTget_dataset_info(dg, "class_names", nf, NULL, NULL) >= 0);
+    assert_int_equal(nf[0], 3);
+    H5Gclose(dg);
+    H5Fclose(f);
+}
+
+static void test_write_creates_parent_dirs_and_leaves_no_temp(void **state)
+{
+    (void)state;
+    struct evo_error err = {0};
+    const char *p = path_in_dir("a/b/run.h5");
+    assert_int_equal(evo_h5_write(&ga, p, &err), EVO_OK);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "test $(ls -A '%s/a/b' | wc -l) -eq 1", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_failed_write_keeps_previous_file(void **state)
+{
+    (void)state;
+    struct evo_error err = {0};
+    /* the target is a directory: the rename fails after the temporary file was written */
+    const char *p = path_in_dir("isdir.h5");
+    assert_int_equal(mkdir(p, 0777), 0);
+    assert_int_equal(evo_h5_write(&ga, p, &err), EVO_EIO);
+    assert_non_null(strstr(err.msg, "isdir.h5"));
+    assert_non_null(strstr(err.msg, "rename"));
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "ls '%s' | grep -q tmp", dir);
+    assert_int_not_equal(system(cmd), 0); /* no temporary file left */
+    /* a parent path that is a file: cannot even create the directory */
+    const char *good = path_in_dir("good.h5");
+    assert_int_equal(evo_h5_write(&ga, good, &err), EVO_OK);
+    char bad[300];
+    snprintf(bad, sizeof bad, "%s/run.h5", good);
+    assert_int_equal(evo_h5_write(&ga, bad, &err), EVO_EIO);
+    assert_non_null(strstr(err.msg, "good.h5"));
+    hid_t f = H5Fopen(good, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    H5Fclose(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_root_attributes),
+        cmocka_unit_test(test_individuals_table),
+        cmocka_unit_test(test_generations_and_best),
+        cmocka_unit_test(test_write_creates_parent_dirs_and_leaves_no_temp),
+        cmocka_unit_test(test_failed_write_keeps_previous_file),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,632 @@
+/* Tests of the network and trainer in mlp.c: whole-network gradient checks by finite differences
+ * (directional, genann/kann style, and per parameter), optimizer steps against hand-computed values,
+ * weight initialisation statistics, learning a separable problem, determinism, divergence and the
+ * error paths, clone and release. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "evotune/mlp.h"
+#include "evotune/rng.h"
+
+static void expect_close(double got, double want, double abs_tol, double rel_tol, const char *what,
+                         size_t idx)
+{
+    if (!(fabs(got - want) <= abs_tol + rel_tol * fabs(want)))
+        fail_msg("%s[%zu]: got %.9g, want %.9g", what, idx, got, want);
+}
+
+static struct evo_mlp_arch make_arch(size_t n_in, size_t n_out, size_t n_hidden, const size_t *hidden,
+                                     int act)
+{
+    struct evo_mlp_arch a;
+    memset(&a, 0, sizeof a);
+    a.n_in = n_in;
+    a.n_out = n_out;
+    a.n_hidden = n_hidden;
+    for (size_t h = 0; h < n_hidden; h++)
+        a.hidden[h] = hidden[h];
+    a.activation = act;
+    return a;
+}
+
+static struct evo_train_params default_params(void)
+{
+    struct evo_train_params tp;
+    memset(&tp, 0, sizeof tp);
+    tp.learning_rate = 0.01;
+    tp.epochs = 5;
+    tp.batch_size = 32;
+    tp.optimizer = EVO_OPT_ADAM;
+    tp.momentum = 0.9;
+    tp.beta1 = 0.9;
+    tp.beta2 = 0.999;
+    tp.eps = 1e-8;
+    return tp;
+}
+
+/* Loss at the current parameters with the mask stream reseeded, plus the L2 term whose gradient
+ * evo_mlp_loss_grad adds (0.5 * wd * |w|^2 has gradient wd * w). */
+static double full_loss(struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x,
+                        const int32_t *y, size_t B, double dropout, double wd)
+{
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 77, 0, 0, 0); /* the same dropout mask for every evaluation */
+    double loss = evo_mlp_loss_grad(net, ws, x, y, B, dropout, wd, &rng);
+    double l2 = 0;
+    for (size_t l = 0; l < net->n_layers; l++) {
+        size_t n = net->b_off[l] - net->w_off[l];
+        for (size_t k = 0; k < n; k++) {
+            double w = net->params[net->w_off[l] + k];
+            l2 += w * w;
+        }
+    }
+    return loss + 0.5 * wd * l2;
+}
+
+struct gradcheck_case {
+    size_t n_hidden;
+    size_t hidden[3];
+    double dropout, weight_decay;
+};
+
+/* Directional check over all parameters, then a check of each parameter, for one architecture. */
+static void gradcheck(const struct gradcheck_case *gc, int act)
+{
+    const size_t n_in = 5, n_out = 4, B = 9;
+    struct evo_mlp_arch arch = make_arch(n_in, n_out, gc->n_hidden, gc->hidden, act);
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 11, (uint64_t)act, gc->n_hidden, 0);
+    struct evo_mlp net;
+    assert_int_equal(evo_mlp_init(&net, &arch, &rng, NULL), EVO_OK);
+    /* biases start at 0; random ones exercise their gradient in a less special place */
+    for (size_t l = 0; l < net.n_layers; l++)
+        for (size_t k = net.b_off[l]; k < (l + 1 < net.n_layers ? net.w_off[l + 1] : net.n_params); k++)
+            net.params[k] = 0.2f * (float)evo_rng_normal(&rng);
+    struct evo_mlp_workspace ws;
+    evo_mlp_workspace_init(&ws, n_in, n_out, 3, 8, B, B);
+    float x[9 * 5];
+    int32_t y[9];
+    for (size_t k = 0; k < B * n_in; k++)
+        x[k] = (float)evo_rng_normal(&rng);
+    for (size_t r = 0; r < B; r++)
+        y[r] = (int32_t)evo_rng_below(&rng, n_out);
+
+    size_t n = net.n_params;
+    full_loss(&net, &ws, x, y, B, gc->dropout, gc->weight_decay);
+    double *g = malloc(n * sizeof *g), *d = malloc(n * sizeof *d);
+    float *p0 = malloc(n * sizeof *p0);
+    for (size_t k = 0; k < n; k++)
+        g[k] = net.grads[k];
+    memcpy(p0, net.params, n * sizeof *p0);
+
+    /* Directional: a random unit direction, so every parameter moves a little at once. */
+    double norm = 0, gd = 0;
+    for (size_t k = 0; k < n; k++) {
+        d[k] = evo_rng_normal(&rng);
+        norm += d[k] * d[k];
+    }
+    norm = sqrt(norm);
+    for (size_t k = 0; k < n; k++) {
+        d[k] /= norm;
+        gd += g[k] * d[k];
+    }
+    const double h = 1e-2;
+    for (size_t k = 0; k < n; k++)
+        net.params[k] = (float)(p0[k] + h * d[k]);
+    double lp = full_loss(&net, &ws, x, y, B, gc->dropout, gc->weight_decay);
+    for (size_t k = 0; k < n; k++)
+        net.params[k] = (float)(p0[k] - h * d[k]);
+    double lm = full_loss(&net, &ws, x, y, B, gc->dropout, gc->weight_decay);
+    double fd = (lp - lm) / (2 * h);
+    double rel = fabs(fd - gd) / fmax(fabs(fd) + fabs(gd), 1e-8);
+    if (!(rel < 1e-2))
+        fail_msg("%s, %zu hidden, dropout %g, wd %g: directional fd %.8g vs grad %.8g (rel %.3g)",
+                 evo_nn_activation_name(act), gc->n_hidden, gc->dropout, gc->weight_decay, fd, gd, rel);
+    memcpy(net.params, p0, n * sizeof *p0);
+
+    /* Per parameter, each moved alone. A relu unit whose input crosses 0 inside [p-h, p+h] has no
+     * derivative there; such a kink shows as one-sided differences that disagree, and is skipped
+     * (rarely: the check fails if more than a tenth of the parameters are skipped). */
+    size_t skipped = 0;
+    double l0 = full_loss(&net, &ws, x, y, B, gc->dropout, gc->weight_decay);
+    for (size_t k = 0; k < n; k++) {
+        const float hk = 1e-3f;
+        float up = p0[k] + hk, down = p0[k] - hk; /* the steps float rounding actually takes */
+        net.params[k] = up;
+        double a = full_loss(&net, &ws, x, y, B, gc->dropout, gc->weight_decay);
+        net.params[k] = down;
+        double b = full_loss(&net, &ws, x, y, B, gc->dropout, gc->weight_decay);
+        net.params[k] = p0[k];
+        double right = (a - l0) / ((double)up - p0[k]), left = (l0 - b) / ((double)p0[k] - down);
+        double central = (a - b) / ((double)up - down);
+        if (act == EVO_ACT_RELU && fabs(right - left) > 5e-3 + 0.05 * fabs(central)) {
+            skipped++;
+            continue;
+        }
+        if (!(fabs(g[k] - central) <= 5e-4 + 1e-2 * fabs(central)))
+            fail_msg("%s, %zu hidden, dropout %g, wd %g: param %zu of %zu: fd %.8g vs grad %.8g",
+                     evo_nn_activation_name(act), gc->n_hidden, gc->dropout, gc->weight_decay, k, n,
+                     central, g[k]);
+    }
+    assert_true(skipped * 10 <= n);
+    free(g), free(d), free(p0);
+    evo_mlp_workspace_release(&ws);
+    evo_mlp_release(&net);
+}
+
+static const struct gradcheck_case GRAD_CASES[] = {
+    {0, {0}, 0, 0},
+    {1, {7}, 0, 0},
+    {3, {6, 8, 3}, 0, 0},
+    {1, {7}, 0, 0.1},
+    {3, {6, 8, 3}, 0, 0.05},
+    {1, {7}, 0.3, 0},
+    {3, {6, 8, 3}, 0.25, 0.01},
+};
+
+static void test_gradcheck(void **state)
+{
+    (void)state;
+    for (int act = 0; act < EVO_ACT_COUNT; act++)
+        for (size_t c = 0; c < sizeof GRAD_CASES / sizeof GRAD_CASES[0]; c++)
+            gradcheck(&GRAD_CASES[c], act);
+}
+
+/* Optimizers: three steps on four parameters with changing gradients, against double arithmetic. */
+static void check_optimizer(int opt)
+{
+    struct evo_mlp_arch arch = make_arch(1, 2, 0, NULL, EVO_ACT_RELU); /* w[1,2], b[2]: 4 params */
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 1, 0, 0, 0);
+    struct evo_mlp net;
+    assert_int_equal(evo_mlp_init(&net, &arch, &rng, NULL), EVO_OK);
+    assert_int_equal(net.n_params, 4);
+    struct evo_train_params tp = default_params();
+    tp.optimizer = opt;
+    tp.learning_rate = 0.1;
+    tp.momentum = 0.8;
+    tp.beta1 = 0.9;
+    tp.beta2 = 0.99;
+    tp.eps = 1e-3; /* large enough to matter in the comparison */
+    static const double p_init[4] = {0.5, -1.0, 0.25, 2.0};
+    static const double grads[3][4] = {{1.0, -2.0, 0.5, 0.0}, {0.5, 1.0, -0.25, 3.0}, {-1.0, 0.1, 0.2, -4.0}};
+    double p[4], m[4] = {0}, v[4] = {0};
+    for (size_t k = 0; k < 4; k++) {
+        p[k] = p_init[k];
+        net.params[k] = (float)p_init[k];
+    }
+    for (int t = 1; t <= 3; t++) {
+        for (size_t k = 0; k < 4; k++)
+            net.grads[k] = (float)grads[t - 1][k];
+        evo_mlp_update(&net, &tp);
+        assert_int_equal(net.step, (uint64_t)t);
+        for (size_t k = 0; k < 4; k++) {
+            double g = grads[t - 1][k];
+            if (opt == EVO_OPT_SGD) {
+                p[k] -= 0.1 * g;
+            } else if (opt == EVO_OPT_MOMENTUM) {
+                m[k] = 0.8 * m[k] + g;
+                p[k] -= 0.1 * m[k];
+            } else {
+                m[k] = 0.9 * m[k] + 0.1 * g;
+                v[k] = 0.99 * v[k] + 0.01 * g * g;
+                double mh = m[k] / (1 - pow(0.9, t)), vh = v[k] / (1 - pow(0.99, t));
+                p[k] -= 0.1 * mh / (sqrt(vh) + 1e-3);
+            }
+            expect_close(net.params[k], p[k], 1e-6, 1e-6, evo_mlp_optimizer_name(opt), k);
+        }
+    }
+    evo_mlp_release(&net);
+}
+
+static void test_optimizers(void **state)
+{
+    (void)state;
+    for (int opt = 0; opt < EVO_OPT_COUNT; opt++)
+        check_optimizer(opt);
+    assert_string_equal(evo_mlp_optimizer_name(EVO_OPT_SGD), "sgd");
+    assert_string_equal(evo_mlp_optimizer_name(EVO_OPT_MOMENTUM), "momentum");
+    assert_string_equal(evo_mlp_optimizer_name(EVO_OPT_ADAM), "adam");
+    assert_string_equal(evo_mlp_status_name(EVO_TRAIN_OK), "ok");
+    assert_string_equal(evo_mlp_status_name(EVO_TRAIN_DIVERGED), "diverged");
+}
+
+static void test_init_statistics(void **state)
+{
+    (void)state;
+    static const size_t hidden[2] = {300, 200};
+    for (int act = 0; act < EVO_ACT_COUNT; act++) {
+        struct evo_mlp_arch arch = make_arch(400, 10, 2, hidden, act);
+        struct evo_rng rng;
+        evo_rng_seed(&rng, 3, 0, 0, (uint64_t)act);
+        struct evo_mlp net;
+        assert_int_equal(evo_mlp_init(&net, &arch, &rng, NULL), EVO_OK);
+        assert_int_equal(net.n_layers, 3);
+        assert_int_equal(net.n_params, 400 * 300 + 300 + 300 * 200 + 200 + 200 * 10 + 10);
+        static const size_t fan[3][2] = {{400, 300}, {300, 200}, {200, 10}};
+        for (size_t l = 0; l < 3; l++) {
+            size_t in = fan[l][0], out = fan[l][1], cnt = in * out;
+            assert_int_equal(net.b_off[l] - net.w_off[l], cnt);
+            double s = 0, s2 = 0;
+            for (size_t k = 0; k < cnt; k++) {
+                double w = net.params[net.w_off[l] + k];
+                s += w;
+                s2 += w * w;
+            }
+            double mean = s / (double)cnt, sd = sqrt(s2 / (double)cnt - mean * mean);
+            int he = l < 2 && act == EVO_ACT_RELU;
+            double want = he ? sqrt(2.0 / (double)in) : sqrt(2.0 / (double)(in + out));
+            expect_close(sd, want, 0, 0.03, "std", l);
+            expect_close(mean, 0, 4 * want / sqrt((double)cnt), 0, "mean", l);
+            for (size_t k = 0; k < out; k++)
+                assert_true(net.params[net.b_off[l] + k] == 0.0f);
+        }
+        for (size_t k = 0; k < net.n_params; k++)
+            assert_true(net.grads[k] == 0.0f && net.m[k] == 0.0f && net.v[k] == 0.0f);
+        assert_int_equal(net.step, 0);
+        evo_mlp_release(&net);
+    }
+}
+
+/* Three gaussian blobs in d dimensions, unit spread, centres 4 apart along separate axes. */
+static void make_blobs(struct evo_dataset *ds, size_t n, size_t d, struct evo_rng *rng)
+{
+    memset(ds, 0, sizeof *ds);
+    ds->n = n;
+    ds->d = d;
+    ds->n_classes = 3;
+    ds->x = malloc(n * d * sizeof *ds->x);
+    ds->y = malloc(n * sizeof *ds->y);
+    for (size_t r = 0; r < n; r++) {
+        int32_t c = (int32_t)evo_rng_below(rng, 3);
+        ds->y[r] = c;
+        for (size_t j = 0; j < d; j++)
+            ds->x[r * d + j] = (float)evo_rng_normal(rng) + ((size_t)c == j ? 4.0f : 0.0f);
+    }
+}
+
+static void free_blobs(struct evo_dataset *ds)
+{
+    free(ds->x);
+    free(ds->y);
+}
+
+/* Trains a fresh 6-16-16-3 network from seed and returns it in net. */
+static void train_blobs(struct evo_mlp *net, struct evo_mlp_workspace *ws,
+                        const struct evo_train_params *tp, const struct evo_dataset *tr,
+                        const struct evo_dataset *va, uint64_t seed, struct evo_train_result *res)
+{
+    static const size_t hidden[2] = {16, 16};
+    struct evo_mlp_arch arch = make_arch(6, 3, 2, hidden, EVO_ACT_RELU);
+    struct evo_rng rng;
+    evo_rng_seed(&rng, seed, 0, 0, EVO_RNG_TRAIN);
+    assert_int_equal(evo_mlp_init(net, &arch, &rng, NULL), EVO_OK);
+    struct evo_error err = {0};
+    assert_int_equal(evo_mlp_train(net, ws, tp, tr, va, &rng, res, &err), EVO_OK);
+}
+
+static void test_training_learns(void **state)
+{
+    (void)state;
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 21, 0, 0, 0);
+    struct evo_dataset tr, va;
+    make_blobs(&tr, 600, 6, &rng);
+    make_blobs(&va, 301, 6, &rng);
+    struct evo_mlp_workspace ws;
+    evo_mlp_workspace_init(&ws, 6, 3, 2, 16, 64, 600);
+    struct evo_train_params tp = default_params();
+    tp.batch_size = 50; /* 600 = 12 * 50: no partial batch here, see below */
+    struct evo_train_result res;
+    struct evo_mlp net;
+    train_blobs(&net, &ws, &tp, &tr, &va, 5, &res);
+    assert_int_equal(res.status, EVO_TRAIN_OK);
+    assert_int_equal(res.epochs_run, 5);
+    assert_true(res.val_accuracy > 0.95);
+    assert_true(res.val_loss < 0.3 && res.train_loss < 0.3);
+    assert_int_equal(net.step, 5 * 12);
+
+    /* the evaluation agrees with one loss pass over the whole validation set */
+    double loss, acc;
+    evo_mlp_evaluate(&net, &ws, &va, &loss, &acc);
+    assert_true(loss == res.val_loss && acc == res.val_accuracy);
+    struct evo_mlp_workspace big;
+    evo_mlp_workspace_init(&big, 6, 3, 2, 16, 301, 1);
+    double full = evo_mlp_loss_grad(&net, &big, va.x, va.y, va.n, 0, 0, NULL);
+    expect_close(full, loss, 1e-6, 1e-5, "val_loss", 0);
+
+    /* predict: rows sum to 1, and chunking by max_batch does not change the answer */
+    float *p1 = malloc(va.n * 3 * sizeof *p1), *p2 = malloc(va.n * 3 * sizeof *p2);
+    evo_mlp_predict(&net, &ws, va.x, va.n, p1);
+    evo_mlp_predict(&net, &big, va.x, va.n, p2);
+    size_t correct = 0;
+    for (size_t r = 0; r < va.n; r++) {
+        double s = 0;
+        size_t arg = 0;
+        for (size_t c = 0; c < 3; c++) {
+            s += p1[r * 3 + c];
+            expect_close(p1[r * 3 + c], p2[r * 3 + c], 1e-7, 1e-6, "predict", r);
+            arg = p1[r * 3 + c] > p1[r * 3 + arg] ? c : arg;
+        }
+        expect_close(s, 1, 1e-5, 0, "sum", r);
+        correct += arg == (size_t)va.y[r];
+    }
+    expect_close((double)correct / (double)va.n, acc, 0.01, 0, "accuracy", 0);
+
+    /* a partial last batch (600 = 18 * 32 + 24) is used: one more step per epoch */
+    evo_mlp_release(&net);
+    tp.batch_size = 32;
+    tp.optimizer = EVO_OPT_MOMENTUM;
+    tp.learning_rate = 0.05;
+    tp.dropout = 0.1;
+    tp.weight_decay = 1e-4;
+    train_blobs(&net, &ws, &tp, &tr, &va, 6, &res);
+    assert_int_equal(net.step, 5 * 19);
+    assert_int_equal(res.status, EVO_TRAIN_OK);
+    assert_true(res.val_accuracy > 0.95);
+
+    free(p1), free(p2);
+    evo_mlp_release(&net);
+    evo_mlp_workspace_release(&big);
+    evo_mlp_workspace_release(&ws);
+    free_blobs(&tr);
+    free_blobs(&va);
+}
+
+static void test_determinism(void **state)
+{
+    (void)state;
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 22, 0, 0, 0);
+    struct evo_dataset tr, va;
+    make_blobs(&tr, 333, 6, &rng);
+    make_blobs(&va, 100, 6, &rng);
+    struct evo_mlp_workspace ws;
+    evo_mlp_workspace_init(&ws, 6, 3, 2, 16, 32, 333);
+    struct evo_train_params tp = default_params();
+    tp.dropout = 0.2;
+    tp.weight_decay = 1e-3;
+    struct evo_train_result r1, r2, r3;
+    struct evo_mlp a, b, c;
+    train_blobs(&a, &ws, &tp, &tr, &va, 9, &r1);
+    train_blobs(&b, &ws, &tp, &tr, &va, 9, &r2);
+    train_blobs(&c, &ws, &tp, &tr, &va, 10, &r3);
+    assert_int_equal(a.n_params, b.n_params);
+    assert_memory_equal(a.slab, b.slab, 4 * a.n_params * sizeof(float));
+    assert_memory_equal(&r1, &r2, sizeof r1);
+    assert_int_equal(a.step, b.step);
+    assert_memory_not_equal(a.params, c.params, a.n_params * sizeof(float)); /* the seed matters */
+    evo_mlp_release(&a);
+    evo_mlp_release(&b);
+    evo_mlp_release(&c);
+    evo_mlp_workspace_release(&ws);
+    free_blobs(&tr);
+    free_blobs(&va);
+}
+
+static void test_diverged(void **state)
+{
+    (void)state;
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 23, 0, 0, 0);
+    struct evo_dataset tr, va;
+    make_blobs(&tr, 200, 6, &rng);
+    make_blobs(&va, 50, 6, &rng);
+    struct evo_mlp_workspace ws;
+    evo_mlp_workspace_init(&ws, 6, 3, 2, 16, 32, 200);
+    struct evo_train_params tp = default_params();
+    tp.optimizer = EVO_OPT_SGD;
+    tp.learning_rate = 1e6;
+    tp.epochs = 50;
+    struct evo_train_result res;
+    struct evo_mlp net;
+    /* relu lets the activations grow without bound, so the logits overflow within an epoch (tanh
+     * and sigmoid saturate: their losses grow huge but stay finite) */
+    train_blobs(&net, &ws, &tp, &tr, &va, 1, &res);
+    assert_int_equal(res.status, EVO_TRAIN_DIVERGED);
+    assert_true(res.epochs_run >= 1 && res.epochs_run < tp.epochs);
+    assert_false(isfinite(res.train_loss));
+    assert_true(res.val_accuracy >= 0 || isnan(res.val_accuracy));
+    evo_mlp_release(&net);
+    evo_mlp_workspace_release(&ws);
+    free_blobs(&tr);
+    free_blobs(&va);
+}
+
+static void test_train_errors(void **state)
+{
+    (void)state;
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 24, 0, 0, 0);
+    struct evo_dataset tr, va;
+    make_blobs(&tr, 100, 6, &rng);
+    make_blobs(&va, 20, 6, &rng);
+    struct evo_mlp_workspace ws;
+    evo_mlp_workspace_init(&ws, 6, 3, 2, 16, 32, 100);
+    static const size_t hidden[2] = {16, 16};
+    struct evo_mlp_arch arch = make_arch(6, 3, 2, hidden, EVO_ACT_TANH);
+    struct evo_mlp net;
+    assert_int_equal(evo_mlp_init(&net, &arch, &rng, NULL), EVO_OK);
+    float *before = malloc(net.n_params * sizeof *before);
+    memcpy(before, net.params, net.n_params * sizeof *before);
+    struct evo_train_result res;
+    struct evo_error err;
+
+    struct evo_train_params tp = default_params();
+    tp.batch_size = 33; /* one more than the workspace holds */
+    memset(&err, 0, sizeof err);
+    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(err.status, EVO_ERUNTIME);
+    assert_non_null(strstr(err.msg, "batch size 33"));
+
+    tp.batch_size = 0;
+    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_non_null(strstr(err.msg, "batch size 0"));
+
+    tp = default_params();
+    tr.n = 101; /* more rows than the workspace's order array */
+    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_non_null(strstr(err.msg, "101 rows"));
+    tr.n = 100;
+
+    va.d = 5;
+    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_non_null(strstr(err.msg, "5 features"));
+    va.d = 6;
+
+    tp.dropout = 1.0;
+    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    tp = default_params();
+    tp.optimizer = EVO_OPT_COUNT;
+    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_memory_equal(before, net.params, net.n_params * sizeof *before); /* nothing trained */
+
+    /* a network wider than the workspace */
+    static const size_t wide[2] = {17, 16};
+    struct evo_mlp_arch warch = make_arch(6, 3, 2, wide, EVO_ACT_TANH);
+    struct evo_mlp wnet;
+    assert_int_equal(evo_mlp_init(&wnet, &warch, &rng, NULL), EVO_OK);
+    tp = default_params();
+    assert_int_equal(evo_mlp_train(&wnet, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_non_null(strstr(err.msg, "17 units"));
+    /* the unchecked entry points refuse a misfit with NaN instead of overrunning the workspace */
+    double loss = 0, acc = 0;
+    evo_mlp_evaluate(&wnet, &ws, &va, &loss, &acc);
+    assert_true(isnan(loss) && isnan(acc));
+    float probs[3] = {0};
+    evo_mlp_predict(&wnet, &ws, va.x, 1, probs);
+    assert_true(isnan(probs[0]) && isnan(probs[2]));
+    assert_true(isnan(evo_mlp_loss_grad(&wnet, &ws, tr.x, tr.y, 4, 0, 0, &rng)));
+    evo_mlp_release(&wnet);
+    assert_true(isnan(evo_mlp_loss_grad(&net, &ws, tr.x, tr.y, 33, 0, 0, &rng)));
+    assert_memory_equal(before, net.params, net.n_params * sizeof *before);
+
+    /* deeper than the workspace */
+    static const size_t deep[3] = {4, 4, 4};
+    struct evo_mlp_arch darch = make_arch(6, 3, 3, deep, EVO_ACT_TANH);
+    assert_int_equal(evo_mlp_init(&wnet, &darch, &rng, NULL), EVO_OK);
+    assert_int_equal(evo_mlp_train(&wnet, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    evo_mlp_release(&wnet);
+
+    free(before);
+    evo_mlp_release(&net);
+    evo_mlp_workspace_release(&ws);
+    free_blobs(&tr);
+    free_blobs(&va);
+}
+
+static void test_init_errors(void **state)
+{
+    (void)state;
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 25, 0, 0, 0);
+    struct evo_error err;
+    struct evo_mlp net;
+    static const size_t h1[2] = {4, 0};
+    struct evo_mlp_arch bad[5];
+    bad[0] = make_arch(0, 3, 0, NULL, EVO_ACT_RELU);
+    bad[1] = make_arch(4, 0, 0, NULL, EVO_ACT_RELU);
+    bad[2] = make_arch(4, 3, 2, h1, EVO_ACT_RELU);
+    bad[3] = make_arch(4, 3, 0, NULL, EVO_ACT_RELU);
+    bad[3].n_hidden = EVO_MLP_MAX_HIDDEN + 1;
+    static const size_t huge[2] = {SIZE_MAX / 2, SIZE_MAX / 2};
+    bad[4] = make_arch(4, 3, 2, huge, EVO_ACT_RELU);
+    for (size_t k = 0; k < 5; k++) {
+        memset(&err, 0, sizeof err);
+        assert_int_equal(evo_mlp_init(&net, &bad[k], &rng, &err), EVO_ERUNTIME);
+        assert_true(err.msg[0] != '\0');
+        assert_null(net.slab);
+        evo_mlp_release(&net); /* safe on a failed init */
+    }
+    struct evo_mlp_arch act = make_arch(4, 3, 0, NULL, EVO_ACT_COUNT);
+    assert_int_equal(evo_mlp_init(&net, &act, &rng, &err), EVO_ERUNTIME);
+}
+
+static void test_clone_release(void **state)
+{
+    (void)state;
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 26, 0, 0, 0);
+    static const size_t hidden[1] = {5};
+    struct evo_mlp_arch arch = make_arch(3, 2, 1, hidden, EVO_ACT_SIGMOID);
+    struct evo_mlp src, dst;
+    assert_int_equal(evo_mlp_init(&src, &arch, &rng, NULL), EVO_OK);
+    for (size_t k = 0; k < 4 * src.n_params; k++)
+        src.slab[k] = (float)k * 0.5f; /* grads and moments are copied too */
+    src.step = 7;
+    evo_mlp_clone(&dst, &src);
+    assert_ptr_not_equal(dst.slab, src.slab);
+    assert_ptr_equal(dst.params, dst.slab);
+    assert_ptr_equal(dst.grads, dst.slab + dst.n_params);
+    assert_ptr_equal(dst.m, dst.slab + 2 * dst.n_params);
+    assert_ptr_equal(dst.v, dst.slab + 3 * dst.n_params);
+    assert_int_equal(dst.step, 7);
+    assert_int_equal(dst.n_params, src.n_params);
+    assert_memory_equal(&dst.arch, &src.arch, sizeof src.arch);
+    assert_memory_equal(dst.w_off, src.w_off, sizeof src.w_off);
+    assert_memory_equal(dst.slab, src.slab, 4 * src.n_params * sizeof(float));
+    dst.params[0] = -1.0f;
+    dst.v[1] = -2.0f;
+    assert_true(src.params[0] == 0.0f && src.v[1] == (float)(3 * src.n_params + 1) * 0.5f);
+    evo_mlp_release(&src);
+    assert_true(dst.params[1] == 0.5f); /* still readable after the source is gone */
+    evo_mlp_release(&dst);
+    evo_mlp_release(&dst); /* twice is safe */
+    evo_mlp_release(&src);
+    assert_null(dst.slab);
+
+    struct evo_mlp zero;
+    memset(&zero, 0, sizeof zero);
+    evo_mlp_clone(&dst, &zero); /* cloning an empty network gives an empty network */
+    assert_null(dst.slab);
+    evo_mlp_release(&dst);
+
+    struct evo_mlp_workspace ws;
+    evo_mlp_workspace_init(&ws, 3, 2, 1, 5, 4, 10);
+    evo_mlp_workspace_release(&ws);
+    evo_mlp_workspace_release(&ws);
+    assert_null(ws.buf);
+}
+
+static void test_evaluate_empty(void **state)
+{
+    (void)state;
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 27, 0, 0, 0);
+    struct evo_mlp_arch arch = make_arch(3, 2, 0, NULL, EVO_ACT_RELU);
+    struct evo_mlp net;
+    assert_int_equal(evo_mlp_init(&net, &arch, &rng, NULL), EVO_OK);
+    struct evo_mlp_workspace ws;
+    evo_mlp_workspace_init(&ws, 3, 2, 0, 0, 4, 10);
+    struct evo_dataset ds;
+    memset(&ds, 0, sizeof ds);
+    ds.d = 3;
+    double loss = 0, acc = 0;
+    evo_mlp_evaluate(&net, &ws, &ds, &loss, &acc);
+    assert_true(isnan(loss) && isnan(acc));
+    evo_mlp_release(&net);
+    evo_mlp_workspace_release(&ws);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gradcheck),
+        cmocka_unit_test(test_optimizers),
+        cmocka_unit_test(test_init_statistics),
+        cmocka_unit_test(test_training_learns),
+        cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_diverged),
+        cmocka_unit_test(test_train_errors),
+        cmocka_unit_test(test_init_errors),
+        cmocka_unit_test(test_clone_release),
+        cmocka_unit_test(test_evaluate_empty),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
