@@ -166,38 +166,6 @@ static void write_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static size_t levenshtein(const char *a, const char *b)
-{
-    size_t na = strlen(a), nb = strlen(b);
-    if (na > 63 || nb > 63)
-        return SIZE_MAX;
-    size_t row[64];
-    for (size_t j = 0; j <= nb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= na; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= nb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[nb];
-}
-
-/* A suggestion is only worth making when it is close: distance at most max(2, len/3). */
-static int is_close(const char *typed, size_t d)
-{
-    size_t limit = strlen(typed) / 3;
-    return d <= (limit > 2 ? limit : 2);
-}
-
 /* ---- libconfig 1.5 integer literals ---- */
 
 /* libconfig 1.5 reads a plain integer literal with atoi, so 3000000000 silently becomes -1294967296.
@@ -643,12 +611,12 @@ static int read_spec_group(const struct ctx *c, const struct evo_gene_info *gi,
             continue;
         size_t best = 0, best_d = SIZE_MAX;
         for (k = 0; k < N_SPEC_KEYS; k++) {
-            size_t d = levenshtein(name, spec_keys[k]);
+            size_t d = evo_error_distance(name, spec_keys[k]);
             if (d < best_d)
                 best_d = d, best = k;
         }
         snprintf(full, sizeof full, "%s.%s", path, spec_keys[best]);
-        return fail_unknown(c, m, is_close(name, best_d) ? full : NULL);
+        return fail_unknown(c, m, evo_error_is_close(name, best_d) ? full : NULL);
     }
     const config_setting_t *min = config_setting_get_member(s, "min");
     const config_setting_t *max = config_setting_get_member(s, "max");
@@ -720,8 +688,8 @@ static const char *suggest(const char *group, const char *name, char *out, size_
     size_t best_d = SIZE_MAX;
     int found = 0;
     for (size_t g = 0; g < N_GROUPS && !group; g++) {
-        size_t d = levenshtein(name, groups[g]);
-        if (d < best_d && is_close(name, d))
+        size_t d = evo_error_distance(name, groups[g]);
+        if (d < best_d && evo_error_is_close(name, d))
             best_d = d, found = 1, snprintf(out, n, "%s", groups[g]);
     }
     for (int pass = 0; pass < 2; pass++) {
@@ -730,11 +698,11 @@ static const char *suggest(const char *group, const char *name, char *out, size_
         for (size_t k = 0; k < count; k++) {
             const char *g = pass ? "search" : rows[k].group;
             const char *key = pass ? evo_genome_gene((int)k)->name : rows[k].key;
-            size_t d = levenshtein(name, key);
+            size_t d = evo_error_distance(name, key);
             int same = !group || !strcmp(group, g);
             if (!same && d != 0)
                 continue;
-            if (d < best_d && is_close(name, d))
+            if (d < best_d && evo_error_is_close(name, d))
                 best_d = d, found = 1, snprintf(out, n, "%s.%s", g, key);
         }
     }

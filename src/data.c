@@ -202,31 +202,6 @@ static int parse_integer(const char *s, long long *out)
     return 1;
 }
 
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return SIZE_MAX;
-    size_t row[65];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 /* ---- CSV --------------------------------------------------------------------------------------- */
 
 struct fields {
@@ -424,14 +399,13 @@ static int find_label_column(const char *path, const struct fields *hdr, const c
     }
     size_t best = SIZE_MAX, best_i = 0;
     for (size_t i = 0; i < hdr->n; i++) {
-        size_t dist = edit_distance(label, hdr->v[i]);
+        size_t dist = evo_error_distance(label, hdr->v[i]);
         if (dist < best) {
             best = dist;
             best_i = i;
         }
     }
-    size_t len = strlen(label);
-    if (best <= 2 && best < len)
+    if (evo_error_is_close(label, best))
         return evo_error_set(err, EVO_EDATA, "%s: no column named '%s' (did you mean '%s'?)", path,
                              label, hdr->v[best_i]);
     /* The first few names are enough to show what the file holds; 784 pixel names are not. */

@@ -39,6 +39,37 @@ int evo_error_prefix(struct evo_error *err, const char *fmt, ...)
     return err->status;
 }
 
+size_t evo_error_distance(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    if (na > 63 || nb > 63)
+        return (size_t)-1;
+    size_t row[64];
+    for (size_t j = 0; j <= nb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= na; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= nb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[nb];
+}
+
+int evo_error_is_close(const char *typed, size_t distance)
+{
+    size_t limit = strlen(typed) / 3;
+    return distance <= (limit > 2 ? limit : 2);
+}
+
 int evo_error_exit_code(int status)
 {
     switch (status) {

@@ -3,6 +3,7 @@
  * no trailing full stop, naming the file, line or key at fault (git's usage.c style). */
 #ifndef EVOTUNE_ERROR_H
 #define EVOTUNE_ERROR_H
+#include <stddef.h>
 
 enum evo_status {
     EVO_OK = 0,
@@ -26,6 +27,12 @@ int evo_error_set(struct evo_error *err, int status, const char *fmt, ...)
 /* Prefixes the message already in err with "prefix: " (for adding a file name at an outer level).
  * Returns err->status. */
 int evo_error_prefix(struct evo_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Levenshtein distance between a and b (SIZE_MAX when either is longer than 63 bytes), and whether a
+ * candidate at that distance from `typed` is close enough to suggest ("did you mean ...?"):
+ * distance at most max(2, strlen(typed) / 3). Used for unknown config keys and CSV columns. */
+size_t evo_error_distance(const char *a, const char *b);
+int evo_error_is_close(const char *typed, size_t distance);
 
 /* The process exit code for a status: 0 for EVO_OK, 2 for usage, config and data errors, 1 otherwise. */
 int evo_error_exit_code(int status);
