@@ -4,7 +4,7 @@
 #        scripts/deps.sh test   also what the test suite uses (h5py, pandas for the reader tests)
 set -eu
 pkgs="gcc make cmake pkg-config libconfig-dev libhdf5-dev hdf5-tools libcmocka-dev zlib1g-dev"
-[ "${1:-}" = test ] && pkgs="$pkgs python3 python3-h5py python3-pandas"
+[ "${1:-}" = test ] && pkgs="$pkgs python3 python3-h5py python3-pandas python3-matplotlib chromium"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -2,6 +2,7 @@
  * of rows (data, ga, run) and the gene table (search) drive everything here: unknown-key detection,
  * defaults, validation, the effective text, the commented template (configs/default.cfg) and the
  * Markdown reference. Every error is one line naming the file and line, or the override, and the key. */
+#include "evotune/fmt.h"
 #include "evotune/config.h"
 #include <ctype.h>
 #include <errno.h>
@@ -124,25 +125,10 @@ static void buf_put(struct buf *b, const char *s, size_t n)
     b->p[b->len] = '\0';
 }
 
-/* Shortest decimal text that reads back as exactly v: %.17g always would, but prints 0.1 as
- * 0.10000000000000001; integers are written out, since %.1g writes 10 as 1e+01. */
-static void fmt_num(char *out, size_t n, double v)
-{
-    if (v == nearbyint(v) && fabs(v) < 1e15) {
-        snprintf(out, n, "%.0f", v);
-        return;
-    }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(out, n, "%.*g", prec, v);
-        if (strtod(out, NULL) == v)
-            return;
-    }
-}
-
 /* fmt_num marked as a float, since libconfig reads "1" as an integer. */
 static void fmt_float(char *out, size_t n, double v)
 {
-    fmt_num(out, n, v);
+    evo_fmt_number(out, n, v);
     if (!strpbrk(out, ".eEn") && strlen(out) + 3 <= n)
         strcat(out, ".0");
 }
@@ -424,8 +410,8 @@ static void row_interval(const struct key_row *r, char *out, size_t n)
 {
     char a[32], b[32];
     if (r->type == KEY_FLOAT) {
-        fmt_num(a, sizeof a, r->min);
-        fmt_num(b, sizeof b, r->max);
+        evo_fmt_number(a, sizeof a, r->min);
+        evo_fmt_number(b, sizeof b, r->max);
         snprintf(out, n, "%c%s, %s%c", r->flags & KEY_OPEN_LO ? '(' : '[', a, b,
                  r->flags & KEY_OPEN_HI ? ')' : ']');
     } else {
@@ -466,8 +452,8 @@ static void gene_bounds(const struct evo_gene_info *gi, const char *quote, char 
         return;
     }
     char a[32], b[32];
-    fmt_num(a, sizeof a, gi->lo);
-    fmt_num(b, sizeof b, gi->hi);
+    evo_fmt_number(a, sizeof a, gi->lo);
+    evo_fmt_number(b, sizeof b, gi->hi);
     snprintf(out, n, "[%s, %s]", a, b);
 }
 
@@ -647,12 +633,12 @@ static int read_spec_group(const struct ctx *c, const struct evo_gene_info *gi,
     }
     char a[32], b[32];
     if (spec->min > spec->max) {
-        fmt_num(a, sizeof a, spec->min);
-        fmt_num(b, sizeof b, spec->max);
+        evo_fmt_number(a, sizeof a, spec->min);
+        evo_fmt_number(b, sizeof b, spec->max);
         return fail(c, max, "key '%s.max': expected at least min (%s), got %s", path, a, b);
     }
     if (spec->log && !(spec->min > 0)) {
-        fmt_num(a, sizeof a, spec->min);
+        evo_fmt_number(a, sizeof a, spec->min);
         return fail(c, min, "key '%s.min': a log range needs min > 0, got %s", path, a);
     }
     return EVO_OK;
@@ -988,8 +974,8 @@ static int validate(const struct ctx *c, config_t *lc, struct evo_config *cfg)
             s = config_lookup(lc, "data.validation_fraction");
         char a[32], b[32], path[256];
         path_of(s, path, sizeof path);
-        fmt_num(a, sizeof a, cfg->validation_fraction);
-        fmt_num(b, sizeof b, cfg->test_fraction);
+        evo_fmt_number(a, sizeof a, cfg->validation_fraction);
+        evo_fmt_number(b, sizeof b, cfg->test_fraction);
         return fail(c, s, "key '%s': validation_fraction + test_fraction must be below 1, got %s + %s",
                     path, a, b);
     }

@@ -464,16 +464,22 @@ static int csv_body(struct evo_dataset *ds, struct reader *r, const char *label,
         goto out;
     }
     size_t ncol = f.n, lcol = 0;
-    if (ncol < 2) {
+    if (!lab) {
+        /* unlabelled: every column is a feature; lcol points past the last column */
+        lcol = ncol;
+        ds->d = ncol;
+    } else if (ncol < 2) {
         rc = evo_error_set(err, EVO_EDATA,
                            "%s:%zu: header has %zu column, need at least one feature and the label",
                            path, r->lineno, ncol);
         goto out;
     }
-    if ((rc = find_label_column(path, &f, label, &lcol, err)))
+    if (lab && (rc = find_label_column(path, &f, label, &lcol, err)))
         goto out;
-    ds->d = ncol - 1;
-    ds->label_name = evo_mem_strdup(f.v[lcol]);
+    if (lab) {
+        ds->d = ncol - 1;
+        ds->label_name = evo_mem_strdup(f.v[lcol]);
+    }
     ds->feature_names = evo_mem_calloc(ds->d, sizeof *ds->feature_names);
     for (size_t j = 0, k = 0; j < ncol; j++)
         if (j != lcol)
@@ -533,6 +539,10 @@ static int csv_body(struct evo_dataset *ds, struct reader *r, const char *label,
             }
             row[k++] = (float)v;
         }
+        if (!lab) {
+            ds->y[ds->n++] = 0;
+            continue;
+        }
         size_t id = labels_intern(lab, f.v[lcol]);
         if (id > INT32_MAX) {
             rc = evo_error_set(err, EVO_EDATA, "%s:%zu: too many classes", path, r->lineno);
@@ -546,7 +556,7 @@ static int csv_body(struct evo_dataset *ds, struct reader *r, const char *label,
         rc = evo_error_set(err, EVO_EDATA, "%s: only a header row, no data", path);
         goto out;
     }
-    if (lab->n < 2) {
+    if (lab && lab->n < 2) {
         rc = evo_error_set(err, EVO_EDATA,
                            "%s: label column '%s' holds a single class ('%s'), need at least 2",
                            path, ds->label_name, lab->text[0]);
@@ -558,8 +568,8 @@ out:
     return rc;
 }
 
-int evo_data_load_csv(struct evo_dataset *ds, const char *path, const char *label,
-                      struct evo_error *err)
+static int load_csv(struct evo_dataset *ds, const char *path, const char *label, int unlabelled,
+                    struct evo_error *err)
 {
     memset(ds, 0, sizeof *ds);
     struct reader r;
@@ -568,7 +578,7 @@ int evo_data_load_csv(struct evo_dataset *ds, const char *path, const char *labe
         return rc;
     struct evo_dataset tmp = {0};
     struct labels lab = {0};
-    rc = csv_body(&tmp, &r, label, &lab, err);
+    rc = csv_body(&tmp, &r, label, unlabelled ? NULL : &lab, err);
     if (!rc) {
         /* gzclose reports a truncated stream once more; the checks above have seen it already. */
         int zrc = gzclose(r.gz);
@@ -578,7 +588,8 @@ int evo_data_load_csv(struct evo_dataset *ds, const char *path, const char *labe
                                path, zrc);
     }
     if (!rc) {
-        assign_classes(&tmp, &lab);
+        if (!unlabelled)
+            assign_classes(&tmp, &lab);
         /* shrink the doubling slack: a data set lives for the whole run */
         tmp.x = evo_mem_realloc(tmp.x, evo_mem_mul(evo_mem_mul(tmp.n, tmp.d), sizeof *tmp.x));
         tmp.y = evo_mem_realloc(tmp.y, evo_mem_mul(tmp.n, sizeof *tmp.y));
@@ -589,6 +600,12 @@ int evo_data_load_csv(struct evo_dataset *ds, const char *path, const char *labe
     labels_free(&lab);
     reader_close(&r);
     return rc;
+}
+
+int evo_data_load_csv(struct evo_dataset *ds, const char *path, const char *label,
+                      struct evo_error *err)
+{
+    return load_csv(ds, path, label, 0, err);
 }
 
 /* ---- IDX ---------------------------------------------------------------------------------------- */
@@ -803,21 +820,26 @@ static int has_suffix(const char *s, size_t len, const char *suffix)
     return len >= k && !memcmp(s + len - k, suffix, k);
 }
 
-int evo_data_load(struct evo_dataset *ds, const char *path, const char *labels, const char *label,
-                  struct evo_error *err)
+/* Only the name decides, so that a CSV is never sniffed as binary by accident. */
+static int is_idx_name(const char *path)
 {
     const char *base = strrchr(path, '/');
     base = base ? base + 1 : path;
     size_t len = strlen(base);
     if (has_suffix(base, len, ".gz"))
         len -= 3;
-    /* Only the name decides, so that a CSV is never sniffed as binary by accident. */
     char *name = evo_mem_alloc(len + 1);
     memcpy(name, base, len);
     name[len] = '\0';
     int idx = (strstr(name, "idx") && has_suffix(name, len, "-ubyte")) || strstr(name, ".idx");
     free(name);
-    if (!idx)
+    return idx;
+}
+
+int evo_data_load(struct evo_dataset *ds, const char *path, const char *labels, const char *label,
+                  struct evo_error *err)
+{
+    if (!is_idx_name(path))
         return evo_data_load_csv(ds, path, label, err);
     if (!labels) {
         memset(ds, 0, sizeof *ds);
@@ -976,7 +998,7 @@ int evo_data_align(struct evo_dataset *ds, const struct evo_dataset *ref, const 
 
 /* ---- standardisation and hash ---------------------------------------------------------------- */
 
-static void apply_standardize(struct evo_dataset *ds, const float *mean, const float *std)
+void evo_data_apply_standardize(struct evo_dataset *ds, const float *mean, const float *std)
 {
     if (!ds)
         return;
@@ -1018,9 +1040,9 @@ void evo_data_standardize(struct evo_dataset *train, struct evo_dataset *validat
     }
     /* The float mean and std are what a caller stores and applies to new data later, so the data
      * here are transformed with exactly those values. */
-    apply_standardize(train, mean, std);
-    apply_standardize(validation, mean, std);
-    apply_standardize(test, mean, std);
+    evo_data_apply_standardize(train, mean, std);
+    evo_data_apply_standardize(validation, mean, std);
+    evo_data_apply_standardize(test, mean, std);
 }
 
 uint64_t evo_data_hash(const struct evo_dataset *ds)
@@ -1035,4 +1057,56 @@ uint64_t evo_data_hash(const struct evo_dataset *ds)
     uint64_t h = fnv1a(shape, sizeof shape, FNV_OFFSET);
     h = fnv1a(ds->x, ds->n * ds->d * sizeof *ds->x, h);
     return fnv1a(ds->y, ds->n * sizeof *ds->y, h);
+}
+
+int evo_data_load_unlabelled(struct evo_dataset *ds, const char *path, struct evo_error *err)
+{
+    if (!is_idx_name(path))
+        return load_csv(ds, path, NULL, 1, err);
+    memset(ds, 0, sizeof *ds);
+    struct evo_dataset tmp = {0};
+    int rc = idx_images(&tmp, path, err);
+    if (rc) {
+        evo_data_release(&tmp);
+        return rc;
+    }
+    tmp.y = evo_mem_calloc(tmp.n ? tmp.n : 1, sizeof *tmp.y);
+    *ds = tmp;
+    return EVO_OK;
+}
+
+int evo_data_csv_has_column(const char *path, const char *name, int *has, struct evo_error *err)
+{
+    *has = 0;
+    if (is_idx_name(path))
+        return EVO_OK;
+    struct reader r;
+    int rc = reader_open(&r, path, err), got = 0;
+    if (rc)
+        return rc;
+    struct fields f = {0};
+    rc = reader_line(&r, &got, err);
+    if (!rc && got && split_line(r.line, &f))
+        for (size_t i = 0; i < f.n && !*has; i++)
+            *has = !strcmp(f.v[i], name);
+    free(f.v);
+    reader_close(&r);
+    return rc;
+}
+
+int evo_data_write_csv(const struct evo_dataset *ds, FILE *f)
+{
+    for (size_t j = 0; j < ds->d; j++)
+        fprintf(f, "%s%s", j ? "," : "", ds->feature_names[j]);
+    if (ds->n_classes)
+        fprintf(f, ",%s", ds->label_name ? ds->label_name : "label");
+    fputc('\n', f);
+    for (size_t i = 0; i < ds->n; i++) {
+        for (size_t j = 0; j < ds->d; j++)
+            fprintf(f, "%s%.9g", j ? "," : "", (double)ds->x[i * ds->d + j]); /* 9 digits: exact for float */
+        if (ds->n_classes)
+            fprintf(f, ",%s", ds->class_names[ds->y[i]]);
+        fputc('\n', f);
+    }
+    return ferror(f) ? -1 : 0;
 }

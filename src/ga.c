@@ -1,12 +1,15 @@
 /* The genetic algorithm: random initial population, tournament selection, uniform crossover,
- * mutation, elitism; individuals trained in parallel with one OpenMP loop and reduced in index order.
+ * mutation, elitism; individuals trained in parallel by one OpenMP region (workers take members,
+ * the main thread coordinates and checkpoints through the hook) and reduced in index order.
  * Also owns the data preparation of a search (load, split, standardise). */
 #include "evotune/ga.h"
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "evotune/mem.h"
+#include "evotune/predict.h"
 
 static int load_split(struct evo_ga *ga, const struct evo_config *cfg, struct evo_error *err)
 {
@@ -16,6 +19,8 @@ static int load_split(struct evo_ga *ga, const struct evo_config *cfg, struct ev
         ga->data_hash = evo_data_hash(&all);
     if (!rc && cfg->test) {
         rc = evo_data_load(&test, cfg->test, cfg->test_labels, cfg->label, err);
+        if (!rc)
+            ga->test_data_hash = evo_data_hash(&test);
         if (!rc)
             rc = evo_data_align(&test, &all, cfg->test, err);
     }
@@ -38,6 +43,8 @@ static int load_split(struct evo_ga *ga, const struct evo_config *cfg, struct ev
 int evo_ga_init(struct evo_ga *ga, const struct evo_config *cfg, struct evo_error *err)
 {
     memset(ga, 0, sizeof *ga);
+    if (evo_kernels_init(err) != EVO_OK) /* before the parallel region: the table is chosen once */
+        return EVO_EUSAGE;
     ga->cfg = cfg;
     ga->test_accuracy = ga->test_loss = NAN;
     int rc = load_split(ga, cfg, err);
@@ -55,6 +62,9 @@ int evo_ga_init(struct evo_ga *ga, const struct evo_config *cfg, struct evo_erro
             ga->feature_std[j] = 1.0f;
     ga->threads = cfg->threads > 0 ? (int)cfg->threads : omp_get_num_procs();
     ga->population = evo_mem_calloc((size_t)cfg->population, sizeof *ga->population);
+    ga->member_state = evo_mem_calloc((size_t)cfg->population, sizeof *ga->member_state);
+    ga->population_generation = -1;
+    ga->save_interval_min = 0.05;
     return EVO_OK;
 }
 
@@ -68,7 +78,9 @@ void evo_ga_release(struct evo_ga *ga)
     free(ga->rows);
     free(ga->gens);
     free(ga->population);
+    free(ga->member_state);
     evo_mlp_release(&ga->best_net);
+    free(ga->confusion);
     memset(ga, 0, sizeof *ga);
 }
 
@@ -169,6 +181,202 @@ static void generation_stats(struct evo_generation *st, const struct evo_individ
     st->std_fitness = sqrt(sq / (double)n);
 }
 
+/* Breeds (or samples) generation gen into ga->population and assigns ids; returns the number of
+ * carried elites, which lead the population. */
+static size_t start_generation(struct evo_ga *ga, int gen, size_t E, struct evo_individual *ranked)
+{
+    const struct evo_config *cfg = ga->cfg;
+    size_t P = (size_t)cfg->population, first = 0;
+    if (gen == 0) {
+        for (size_t i = 0; i < P; i++) {
+            struct evo_rng rng;
+            evo_rng_seed(&rng, (uint64_t)cfg->seed, 0, i, EVO_RNG_INIT);
+            memset(&ga->population[i], 0, sizeof ga->population[i]);
+            evo_genome_sample(&ga->population[i].genome, &cfg->space, &rng);
+            ga->population[i].parent_a = ga->population[i].parent_b = -1;
+        }
+    } else {
+        memcpy(ranked, ga->population, P * sizeof *ranked);
+        qsort(ranked, P, sizeof *ranked, compare_rank);
+        /* the elites lead the new population unchanged; the rest are bred from the previous one */
+        breed(cfg, gen, ga->population, ranked + 0, E, P);
+        memcpy(ga->population, ranked, P * sizeof *ranked);
+        first = E;
+    }
+    /* ids continue from the last trained individual, all of which are in rows by now */
+    int64_t next_id = ga->n_rows ? ga->rows[ga->n_rows - 1].id + 1 : 0;
+    for (size_t i = 0; i < P; i++) {
+        ga->member_state[i] = i < first ? EVO_MEMBER_CARRIED : EVO_MEMBER_PENDING;
+        if (i >= first) {
+            ga->population[i].generation = gen;
+            ga->population[i].id = next_id++;
+        }
+    }
+    ga->population_generation = gen;
+    return first;
+}
+
+/* State shared by the workers and the coordinating main thread during one generation. Members are
+ * handed out through `next`; results are recorded under the critical section "evo_ga_state", which
+ * is also held while the hook runs, so the hook always sees whole members. */
+struct gen_shared {
+    size_t next;          /* next index to hand out (atomic) */
+    int quit;             /* 1: hand out nothing more, discard results (atomic) */
+    int workers_done;     /* threads that left the training loop (atomic) */
+    size_t n_new;         /* members recorded since the last hook call (critical) */
+    int failed;           /* a training returned an error (critical) */
+};
+
+static void record_result(struct evo_ga *ga, struct gen_shared *sh, size_t i,
+                          const struct evo_individual *ind, int code, struct evo_mlp *net)
+{
+    if (sh->quit)
+        return; /* abandoned: the search stopped while it trained */
+    if (code) {
+        sh->failed = 1;
+        sh->quit = 1;
+        return;
+    }
+    ga->population[i] = *ind;
+    ga->member_state[i] = EVO_MEMBER_TRAINED;
+    sh->n_new++;
+    /* "best" is the maximum of a total order over everything trained, so the order in which
+     * members finish does not matter; the network is swapped in, not copied */
+    if (!ga->has_best || evo_ga_better(ind, &ga->best)) {
+        struct evo_mlp t = ga->best_net;
+        ga->best_net = *net;
+        *net = t;
+        ga->best = *ind;
+        ga->has_best = 1;
+    }
+}
+
+static void pause_briefly(void)
+{
+    struct timespec ts = {0, 5 * 1000 * 1000}; /* 5 ms: the latency of checkpoints and of stopping */
+    nanosleep(&ts, NULL);
+}
+
+struct run_ctx {
+    struct evo_ga *ga;
+    evo_ga_hook hook;
+    void *user;
+    double last_save, save_cost;   /* time of the last hook call, and how long it took */
+    int hook_rc;
+};
+
+static int call_hook(struct run_ctx *c, int event)
+{
+    if (!c->hook)
+        return EVO_OK;
+    double t0 = omp_get_wtime();
+    int rc = c->hook(c->ga, event, c->user);
+    c->last_save = omp_get_wtime();
+    c->save_cost = c->last_save - t0;
+    return rc;
+}
+
+static int stop_requested(const struct evo_ga *ga)
+{
+    return ga->stop && *ga->stop;
+}
+
+/* One step of the coordinator, run by the main thread between polls: stops on request, checkpoints
+ * when due. Returns 1 once nothing more will be recorded in this generation. */
+static int coordinate(struct run_ctx *c, struct gen_shared *sh)
+{
+    struct evo_ga *ga = c->ga;
+    int done = 0;
+    #pragma omp critical(evo_ga_state)
+    {
+        if (!sh->quit && stop_requested(ga)) {
+            sh->quit = 1;
+            ga->stopped = 1;
+            c->hook_rc = call_hook(c, EVO_GA_STOPPED);
+        } else if (!sh->quit && sh->n_new) {
+            double interval = fmax(ga->save_interval_min, 10.0 * c->save_cost);
+            if (omp_get_wtime() - c->last_save >= interval) {
+                sh->n_new = 0;
+                c->hook_rc = call_hook(c, EVO_GA_PROGRESS);
+                if (c->hook_rc)
+                    sh->quit = 1;
+            }
+        }
+        done = sh->quit;
+    }
+    return done;
+}
+
+/* Trains the PENDING members of the current generation. */
+static void train_generation(struct run_ctx *c, int gen, struct evo_mlp_workspace *ws, struct evo_mlp *nets,
+                             int *codes, struct evo_error *errs, struct gen_shared *sh)
+{
+    struct evo_ga *ga = c->ga;
+    size_t P = (size_t)ga->cfg->population;
+    int T = ga->threads;
+
+    /* T workers and the coordinating main thread (thread 0), which sleeps between polls. Should the
+     * runtime give a single thread, it trains and coordinates between members. */
+    #pragma omp parallel num_threads(T + 1)
+    {
+        int tid = omp_get_thread_num(), nt = omp_get_num_threads();
+        if (tid > 0 || nt == 1) {
+            struct evo_mlp_workspace *w = &ws[tid > 0 ? tid - 1 : 0];
+            for (;;) {
+                int quit;
+                size_t i;
+                #pragma omp atomic read
+                quit = sh->quit;
+                if (quit)
+                    break;
+                #pragma omp atomic capture
+                i = sh->next++;
+                if (i >= P)
+                    break;
+                if (ga->member_state[i] != EVO_MEMBER_PENDING)
+                    continue;
+                struct evo_individual ind = ga->population[i];
+                codes[i] = train_one(ga, gen, i, &ind, &nets[i], w, &errs[i]);
+                #pragma omp critical(evo_ga_state)
+                record_result(ga, sh, i, &ind, codes[i], &nets[i]);
+                evo_mlp_release(&nets[i]);
+                if (tid == 0)
+                    coordinate(c, sh);
+            }
+            #pragma omp atomic update
+            sh->workers_done++;
+        }
+        if (tid == 0) {
+            for (;;) {
+                int done;
+                coordinate(c, sh);
+                #pragma omp atomic read
+                done = sh->workers_done;
+                if (done >= nt - (nt == 1 ? 0 : 1))
+                    break;
+                pause_briefly();
+            }
+        }
+    }
+}
+
+/* Test loss, accuracy and confusion matrix of the best network. The accuracy is the confusion
+ * matrix's, so that `evotune predict` (same evo_predict_classes) reproduces it exactly. */
+static void score_test(struct evo_ga *ga, struct evo_mlp_workspace *ws)
+{
+    size_t n = ga->test.n, C = (size_t)ga->test.n_classes;
+    double accuracy;
+    evo_mlp_evaluate(&ga->best_net, ws, &ga->test, &ga->test_loss, &accuracy);
+    float *probs = evo_mem_alloc(evo_mem_mul(evo_mem_mul(n ? n : 1, C), sizeof(float)));
+    int32_t *classes = evo_mem_alloc(evo_mem_mul(n ? n : 1, sizeof(int32_t)));
+    evo_predict_classes(&ga->best_net, ws, ga->test.x, n, probs, classes);
+    free(ga->confusion);
+    ga->confusion = evo_mem_alloc(evo_mem_mul(C * C, sizeof *ga->confusion));
+    ga->test_accuracy = evo_predict_confusion(ga->confusion, ga->test.y, classes, n, (int)C);
+    free(probs);
+    free(classes);
+}
+
 int evo_ga_run(struct evo_ga *ga, evo_ga_hook hook, void *user, struct evo_error *err)
 {
     const struct evo_config *cfg = ga->cfg;
@@ -177,7 +385,7 @@ int evo_ga_run(struct evo_ga *ga, evo_ga_hook hook, void *user, struct evo_error
     size_t max_hidden, max_width, max_batch;
     evo_genome_space_limits(&cfg->space, &max_hidden, &max_width, &max_batch);
 
-    /* Everything the parallel loop needs is allocated here, before it. */
+    /* Everything the parallel region needs is allocated here, before it. */
     int T = ga->threads;
     struct evo_mlp_workspace *ws = evo_mem_calloc((size_t)T, sizeof *ws);
     for (int t = 0; t < T; t++)
@@ -187,61 +395,34 @@ int evo_ga_run(struct evo_ga *ga, evo_ga_hook hook, void *user, struct evo_error
     struct evo_individual *ranked = evo_mem_calloc(P, sizeof *ranked);
     struct evo_error *errs = evo_mem_calloc(P, sizeof *errs);
     int *codes = evo_mem_calloc(P, sizeof *codes);
-    int64_t next_id = ga->n_rows ? ga->rows[ga->n_rows - 1].id + 1 : 0;
+    struct run_ctx c = {ga, hook, user, -INFINITY, 0.0, EVO_OK};
     int rc = EVO_OK;
+    ga->stopped = 0;
 
     for (int gen = (int)ga->n_gens; gen < cfg->generations && !rc; gen++) {
         double t0 = omp_get_wtime();
-        size_t first = 0;
-        if (gen == 0) {
-            for (size_t i = 0; i < P; i++) {
-                struct evo_rng rng;
-                evo_rng_seed(&rng, (uint64_t)cfg->seed, 0, i, EVO_RNG_INIT);
-                memset(&ga->population[i], 0, sizeof ga->population[i]);
-                evo_genome_sample(&ga->population[i].genome, &cfg->space, &rng);
-                ga->population[i].parent_a = ga->population[i].parent_b = -1;
-            }
-        } else {
-            memcpy(ranked, ga->population, P * sizeof *ranked);
-            qsort(ranked, P, sizeof *ranked, compare_rank);
-            /* the elites lead the new population unchanged; the rest are bred from the previous one */
-            breed(cfg, gen, ga->population, ranked + 0, E, P);
-            memcpy(ga->population, ranked, P * sizeof *ranked);
-            first = E;
+        if (stop_requested(ga))
+            break;
+        /* a generation already in progress (restored from a file) keeps its members */
+        size_t first = ga->population_generation == gen ? (gen ? E : 0) : start_generation(ga, gen, E, ranked);
+        struct gen_shared sh = {first, 0, 0, 0, 0};
+        memset(codes, 0, P * sizeof *codes);
+        train_generation(&c, gen, ws, nets, codes, errs, &sh);
+        if (sh.failed) {
+            for (size_t i = first; i < P && !rc; i++)
+                if (codes[i]) {
+                    rc = codes[i];
+                    *err = errs[i];
+                }
         }
-        for (size_t i = first; i < P; i++) {
-            ga->population[i].generation = gen;
-            ga->population[i].id = next_id++;
-        }
-
-        #pragma omp parallel for schedule(dynamic, 1) num_threads(T)
-        for (size_t i = first; i < P; i++) {
-            int t = omp_get_thread_num();
-            codes[i] = train_one(ga, gen, i, &ga->population[i], &nets[i], &ws[t], &errs[i]);
-        }
-
-        /* Reduction in index order: rows, the best network, statistics. */
-        size_t gbest = first;
-        for (size_t i = first; i < P; i++) {
-            if (codes[i] && !rc) {
-                rc = codes[i];
-                *err = errs[i];
-            }
-            append_row(ga, &ga->population[i]);
-            if (evo_ga_better(&ga->population[i], &ga->population[gbest]))
-                gbest = i;
-        }
-        if (!rc && first < P && (!ga->has_best || evo_ga_better(&ga->population[gbest], &ga->best))) {
-            ga->best = ga->population[gbest];
-            ga->has_best = 1;
-            evo_mlp_release(&ga->best_net);
-            evo_mlp_clone(&ga->best_net, &nets[gbest]);
-        }
-        for (size_t i = first; i < P; i++)
-            evo_mlp_release(&nets[i]);
-        if (rc)
+        if (!rc)
+            rc = c.hook_rc;
+        if (rc || ga->stopped)
             break;
 
+        /* Reduction in index order: rows and statistics (the best was kept up to date). */
+        for (size_t i = first; i < P; i++)
+            append_row(ga, &ga->population[i]);
         ga->gens = evo_mem_realloc(ga->gens, (ga->n_gens + 1) * sizeof *ga->gens);
         struct evo_generation *st = &ga->gens[ga->n_gens++];
         memset(st, 0, sizeof *st);
@@ -251,21 +432,24 @@ int evo_ga_run(struct evo_ga *ga, evo_ga_hook hook, void *user, struct evo_error
             st->failures += ga->population[i].status != EVO_TRAIN_OK;
         generation_stats(st, ga->population, P);
         st->wall_seconds = omp_get_wtime() - t0;
-        if (hook)
-            rc = hook(ga, user);
+        rc = call_hook(&c, EVO_GA_GENERATION);
     }
 
-    if (!rc && ga->has_best) {
+    if (!rc && !ga->stopped && stop_requested(ga)) {
+        ga->stopped = 1;
+        rc = call_hook(&c, EVO_GA_STOPPED);
+    } else if (!rc && !ga->stopped && ga->has_best) {
         /* The only use of the test split: scoring the final best once. */
-        evo_mlp_evaluate(&ga->best_net, &ws[0], &ga->test, &ga->test_loss, &ga->test_accuracy);
+        score_test(ga, &ws[0]);
         ga->finished = 1;
-        if (hook)
-            rc = hook(ga, user);
+        rc = call_hook(&c, EVO_GA_FINISHED);
     }
 
     for (int t = 0; t < T; t++)
         evo_mlp_workspace_release(&ws[t]);
     free(ws);
+    for (size_t i = 0; i < P; i++)
+        evo_mlp_release(&nets[i]);
     free(nets);
     free(ranked);
     free(errs);

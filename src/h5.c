@@ -2,6 +2,7 @@
  * (categorical genes as HDF5 enums), /data (feature and class names, standardisation) and /best
  * (genome, test metrics, weights). Temporary file + fsync + rename keeps the published file whole. */
 #include "evotune/h5.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
@@ -9,10 +10,13 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "evotune/kernels.h"
 #include "evotune/mem.h"
 
 void evo_h5_init(void)
@@ -138,6 +142,7 @@ struct row_layout {
 };
 
 static const char *const status_names[] = {"ok", "diverged"};
+static const char *const member_state_names[] = {"pending", "trained", "carried"};
 
 static const char *field_name(int f)
 {
@@ -220,6 +225,35 @@ static void pack_row(unsigned char *p, const struct row_layout *L, const struct 
     memcpy(p + L->off[F_STATUS], &i8, 1);
 }
 
+static void unpack_row(struct evo_individual *r, const unsigned char *p, const struct row_layout *L)
+{
+    int64_t i64;
+    int8_t i8;
+    memset(r, 0, sizeof *r);
+    memcpy(&r->generation, p + L->off[F_GENERATION], 4);
+    memcpy(&r->id, p + L->off[F_ID], 8);
+    memcpy(&r->parent_a, p + L->off[F_PARENT_A], 8);
+    memcpy(&r->parent_b, p + L->off[F_PARENT_B], 8);
+    for (int g = 0; g < EVO_GENE_COUNT; g++) {
+        const unsigned char *q = p + L->off[F_GENE0 + g];
+        switch (evo_genome_gene(g)->type) {
+        case EVO_GENE_ENUM: memcpy(&i8, q, 1); r->genome.g[g] = i8; break;
+        case EVO_GENE_INT: memcpy(&i64, q, 8); r->genome.g[g] = (double)i64; break;
+        default: memcpy(&r->genome.g[g], q, 8);
+        }
+    }
+    double tail[5];
+    for (int k = 0; k < 5; k++)
+        memcpy(&tail[k], p + L->off[F_FITNESS + k], 8);
+    r->fitness = tail[0];
+    r->val_accuracy = tail[1];
+    r->val_loss = tail[2];
+    r->train_loss = tail[3];
+    r->train_seconds = tail[4];
+    memcpy(&i8, p + L->off[F_STATUS], 1);
+    r->status = i8;
+}
+
 /* ---- /generations ---- */
 
 static hid_t generations_type(void)
@@ -251,7 +285,7 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
     const char *what = NULL;
     const struct evo_config *cfg = ga->cfg;
     struct row_layout L = {.type = -1};
-    hid_t gtype = -1, grp = -1, sub = -1;
+    hid_t gtype = -1, stype = -1, grp = -1, sub = -1;
     unsigned char *rows = NULL;
     char buf[64];
     int rc = -1;
@@ -259,6 +293,7 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
     /* root attributes: provenance, data set shape, run state */
     TRY(attr_i64(file, "format_version", EVO_H5_FORMAT_VERSION));
     TRY(attr_str(file, "evotune_version", EVOTUNE_VERSION));
+    TRY(attr_str(file, "isa", evo_kernels()->name)); /* the kernel table that did the arithmetic */
     TRY(attr_str(file, "config", cfg->text ? cfg->text : ""));
     TRY(attr_i64(file, "seed", cfg->seed));
     TRY(attr_i64(file, "threads", ga->threads));
@@ -268,20 +303,33 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
     TRY(attr_i64(file, "n_features", (int64_t)ga->train.d));
     TRY(attr_i64(file, "n_classes", ga->train.n_classes));
     TRY(attr_u64(file, "data_hash", ga->data_hash));
+    TRY(attr_u64(file, "test_data_hash", ga->test_data_hash));
     TRY(attr_str(file, "fitness", "validation accuracy"));
-    TRY(attr_str(file, "state", ga->finished ? "finished" : "running"));
+    TRY(attr_str(file, "state", ga->finished ? "finished" : ga->stopped ? "interrupted" : "running"));
     TRY(attr_i64(file, "generations_done", (int64_t)ga->n_gens));
     TRY(attr_i64(file, "generations", cfg->generations));
+    TRY(attr_i64(file, "population", cfg->population));
+    TRY(attr_i64(file, "writer_pid", (int64_t)getpid()));
+    if (gethostname(buf, sizeof buf))
+        buf[0] = '\0';
+    buf[sizeof buf - 1] = '\0';
+    TRY(attr_str(file, "writer_host", buf));
     time_t now = time(NULL);
     strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
     TRY(attr_str(file, "written_at", buf));
 
     /* /individuals */
     TRY(layout_init(&L));
-    rows = evo_mem_calloc(ga->n_rows ? ga->n_rows : 1, L.size);
+    size_t P = (size_t)cfg->population, n_ind = ga->n_rows;
+    int in_progress = ga->population_generation >= 0 && (size_t)ga->population_generation == ga->n_gens;
+    rows = evo_mem_calloc(evo_mem_mul(ga->n_rows + P + 1, 1), L.size);
     for (size_t i = 0; i < ga->n_rows; i++)
         pack_row(rows + i * L.size, &L, &ga->rows[i]);
-    TRY(write_table(file, "individuals", L.type, rows, ga->n_rows));
+    /* members of the generation in progress that finished: index order is id order */
+    for (size_t i = 0; in_progress && i < P; i++)
+        if (ga->member_state[i] == EVO_MEMBER_TRAINED)
+            pack_row(rows + n_ind++ * L.size, &L, &ga->population[i]);
+    TRY(write_table(file, "individuals", L.type, rows, n_ind));
     TRY(grp = H5Dopen2(file, "individuals", H5P_DEFAULT));
     TRY(attr_str(grp, "units", "train_seconds: s (wall time); fitness, val_accuracy: fraction; losses: mean cross-entropy, nats"));
     TRY(H5Dclose(grp));
@@ -290,6 +338,19 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
     /* /generations */
     TRY(gtype = generations_type());
     TRY(write_table(file, "generations", gtype, ga->gens, ga->n_gens));
+
+    /* /population and /population_state: what resume continues from */
+    if (ga->population_generation >= 0) {
+        for (size_t i = 0; i < P; i++)
+            pack_row(rows + i * L.size, &L, &ga->population[i]);
+        TRY(write_table(file, "population", L.type, rows, P));
+        TRY(grp = H5Dopen2(file, "population", H5P_DEFAULT));
+        TRY(attr_i64(grp, "generation", ga->population_generation));
+        TRY(H5Dclose(grp));
+        grp = -1;
+        TRY(stype = enum_type(member_state_names, EVO_MEMBER_STATE_COUNT));
+        TRY(write_table(file, "population_state", stype, ga->member_state, P));
+    }
 
     /* /data: what a model needs to be applied to new data */
     TRY(grp = H5Gcreate2(file, "data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
@@ -335,6 +396,10 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
         hsize_t nl[1] = {net->n_layers + 1};
         TRY(H5LTset_attribute_long_long(grp, ".", "layer_sizes", (const long long *)sizes, nl[0]));
         TRY(attr_str(grp, "output", "softmax"));
+        if (ga->confusion) {
+            hsize_t cd[2] = {(hsize_t)ga->train.n_classes, (hsize_t)ga->train.n_classes};
+            TRY(H5LTmake_dataset_long(grp, "confusion_matrix", 2, cd, (const long *)ga->confusion));
+        }
         TRY(sub = H5Gcreate2(grp, "weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
         for (size_t l = 0; l < net->n_layers; l++) {
             char name[64];
@@ -357,6 +422,8 @@ fail:
         H5Oclose(grp);
     if (gtype >= 0)
         H5Tclose(gtype);
+    if (stype >= 0)
+        H5Tclose(stype);
     if (L.type >= 0)
         H5Tclose(L.type);
     free(rows);
@@ -391,11 +458,24 @@ static int fsync_path(const char *path, int flags)
     return rc;
 }
 
+void evo_h5_temp_name(char *buf, size_t n, const char *path)
+{
+    snprintf(buf, n, "%s.tmp-%ld", path, (long)getpid());
+}
+
+/* The test hook of evo_h5_write: 1 when this write must fail as on a full disk. */
+static int fault_injected(void)
+{
+    static long calls;
+    const char *k = getenv("EVOTUNE_TEST_FAIL_WRITE");
+    return k && *k && ++calls >= atol(k);
+}
+
 int evo_h5_write(const struct evo_ga *ga, const char *path, struct evo_error *err)
 {
     size_t n = strlen(path) + 32;
     char *tmp = evo_mem_alloc(n);
-    snprintf(tmp, n, "%s.tmp-%ld", path, (long)getpid());
+    evo_h5_temp_name(tmp, n, path);
     if (make_parents(path)) {
         evo_error_set(err, EVO_EIO, "cannot create the directory of '%s': %s", path, strerror(errno));
         free(tmp);
@@ -412,6 +492,11 @@ int evo_h5_write(const struct evo_ga *ga, const char *path, struct evo_error *er
     errno = 0;
     int rc = write_contents(file, ga, &what);
     int saved = errno;
+    if (!rc && fault_injected()) {
+        rc = -1;
+        what = "H5Dwrite (EVOTUNE_TEST_FAIL_WRITE)";
+        saved = ENOSPC;
+    }
     if (H5Fclose(file) < 0 && !rc) {
         rc = -1;
         what = "H5Fclose";
@@ -444,4 +529,373 @@ int evo_h5_write(const struct evo_ga *ga, const char *path, struct evo_error *er
     free(dir);
     free(tmp);
     return EVO_OK;
+}
+
+int evo_h5_remove_stale_temps(const char *path)
+{
+    char *dup_dir = evo_mem_strdup(path), *dup_base = evo_mem_strdup(path);
+    const char *dir = dirname(dup_dir), *base = basename(dup_base);
+    size_t nb = strlen(base);
+    int removed = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));) {
+        char *end;
+        if (strncmp(e->d_name, base, nb) || strncmp(e->d_name + nb, ".tmp-", 5))
+            continue;
+        long pid = strtol(e->d_name + nb + 5, &end, 10);
+        if (*end || pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        size_t n = strlen(dir) + strlen(e->d_name) + 2;
+        char *p = evo_mem_alloc(n);
+        snprintf(p, n, "%s/%s", dir, e->d_name);
+        removed += unlink(p) == 0;
+        free(p);
+    }
+    if (d)
+        closedir(d);
+    free(dup_dir);
+    free(dup_base);
+    return removed;
+}
+
+/* ---- reading ---- */
+
+static int read_i64(hid_t obj, const char *name, int64_t *v)
+{
+    long long x;
+    if (!H5Aexists(obj, name) || H5LTget_attribute_long_long(obj, ".", name, &x) < 0)
+        return -1;
+    *v = x;
+    return 0;
+}
+
+/* A string attribute into buf[n] (truncated), or a heap copy when buf is NULL (*heap). */
+static int read_str(hid_t obj, const char *name, char *buf, size_t n, char **heap)
+{
+    if (H5Aexists(obj, name) <= 0)
+        return -1;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = string_type();
+    char *v = NULL;
+    int rc = (a < 0 || t < 0 || H5Aread(a, t, &v) < 0 || !v) ? -1 : 0;
+    if (!rc && buf)
+        snprintf(buf, n, "%s", v);
+    if (!rc && heap)
+        *heap = evo_mem_strdup(v);
+    if (v)
+        H5free_memory(v);
+    if (t >= 0)
+        H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    return rc;
+}
+
+static int read_u64(hid_t obj, const char *name, uint64_t *v)
+{
+    hid_t a = H5Aexists(obj, name) > 0 ? H5Aopen(obj, name, H5P_DEFAULT) : -1;
+    int rc = (a < 0 || H5Aread(a, H5T_NATIVE_UINT64, v) < 0) ? -1 : 0;
+    if (a >= 0)
+        H5Aclose(a);
+    return rc;
+}
+
+static int rows_of(hid_t loc, const char *name, hsize_t *n)
+{
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    hid_t sp = d < 0 ? -1 : H5Dget_space(d);
+    int rc = (sp < 0 || H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, n, NULL) < 0) ? -1 : 0;
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+    return rc;
+}
+
+static int read_all(hid_t loc, const char *name, hid_t type, void *out)
+{
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    int rc = (d < 0 || H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) ? -1 : 0;
+    if (d >= 0)
+        H5Dclose(d);
+    return rc;
+}
+
+/* /population_state as bytes (enum values); HDF5 does not convert enums to integers. */
+static int read_states(hid_t f, uint8_t *out)
+{
+    hid_t t = enum_type(member_state_names, EVO_MEMBER_STATE_COUNT);
+    int rc = t < 0 ? -1 : read_all(f, "population_state", t, out);
+    if (t >= 0)
+        H5Tclose(t);
+    return rc;
+}
+
+hid_t evo_h5_open(const char *path, struct evo_error *err)
+{
+    if (access(path, R_OK))
+        return evo_error_set(err, EVO_EDATA, "cannot open '%s': %s", path, strerror(errno)), -1;
+    if (H5Fis_hdf5(path) <= 0)
+        return evo_error_set(err, EVO_EDATA, "'%s' is not an HDF5 file", path), -1;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return evo_error_set(err, EVO_EDATA, "cannot open '%s': damaged HDF5 file", path), -1;
+    int64_t v;
+    if (read_i64(f, "format_version", &v) || H5Aexists(f, "evotune_version") <= 0) {
+        H5Fclose(f);
+        return evo_error_set(err, EVO_EDATA, "'%s' is not an evotune results file", path), -1;
+    }
+    if (v != EVO_H5_FORMAT_VERSION) {
+        H5Fclose(f);
+        return evo_error_set(err, EVO_EDATA,
+                             "'%s' has format version %lld; this evotune reads version %d only", path,
+                             (long long)v, EVO_H5_FORMAT_VERSION), -1;
+    }
+    return f;
+}
+
+void evo_h5_summary_release(struct evo_h5_summary *s)
+{
+    free(s->config);
+    memset(s, 0, sizeof *s);
+}
+
+int evo_h5_summary_read(struct evo_h5_summary *s, const char *path, struct evo_error *err)
+{
+    memset(s, 0, sizeof *s);
+    hid_t f = evo_h5_open(path, err);
+    if (f < 0)
+        return EVO_EDATA;
+    char host[256] = "", here[256] = "";
+    int bad = read_i64(f, "format_version", &s->format_version) || read_str(f, "config", NULL, 0, &s->config) ||
+              read_str(f, "state", s->state, sizeof s->state, NULL) ||
+              read_i64(f, "generations_done", &s->generations_done) ||
+              read_i64(f, "generations", &s->generations) || read_i64(f, "population", &s->population) ||
+              read_i64(f, "writer_pid", &s->writer_pid) || read_str(f, "writer_host", host, sizeof host, NULL) ||
+              read_str(f, "written_at", s->written_at, sizeof s->written_at, NULL);
+    hsize_t n = 0;
+    bad = bad || rows_of(f, "individuals", &n);
+    s->n_individuals = (int64_t)n;
+    s->population_generation = -1;
+    if (!bad && H5Lexists(f, "population", H5P_DEFAULT) > 0) {
+        hid_t d = H5Dopen2(f, "population", H5P_DEFAULT);
+        bad = d < 0 || read_i64(d, "generation", &s->population_generation);
+        if (d >= 0)
+            H5Dclose(d);
+        uint8_t *st = evo_mem_calloc((size_t)(s->population > 0 ? s->population : 1), 1);
+        bad = bad || rows_of(f, "population_state", &n) || (int64_t)n != s->population ||
+              read_states(f, st);
+        for (int64_t i = 0; !bad && i < s->population; i++)
+            s->members_trained += st[i] != EVO_MEMBER_PENDING;
+        free(st);
+    }
+    if (!bad && H5Lexists(f, "best", H5P_DEFAULT) > 0) {
+        hid_t b = H5Gopen2(f, "best", H5P_DEFAULT);
+        s->has_best = 1;
+        bad = b < 0 || read_i64(b, "id", &s->best_id) ||
+              H5LTget_attribute_double(b, ".", "fitness", &s->best_fitness) < 0 ||
+              H5LTget_attribute_double(b, ".", "test_accuracy", &s->test_accuracy) < 0;
+        struct row_layout L = {.type = -1};
+        if (!bad && !layout_init(&L)) {
+            unsigned char *row = evo_mem_calloc(1, L.size);
+            struct evo_individual r;
+            bad = read_all(b, "individual", L.type, row);
+            unpack_row(&r, row, &L);
+            s->best_generation = r.generation;
+            free(row);
+            H5Tclose(L.type);
+        }
+        if (b >= 0)
+            H5Gclose(b);
+    }
+    H5Fclose(f);
+    if (bad) {
+        evo_h5_summary_release(s);
+        return evo_error_set(err, EVO_EDATA, "'%s': incomplete evotune results file", path);
+    }
+    if (!strcmp(s->state, "running") && !gethostname(here, sizeof here) && !strcmp(host, here) &&
+        s->writer_pid > 0)
+        s->writer_alive = kill((pid_t)s->writer_pid, 0) == 0 || errno == EPERM;
+    return EVO_OK;
+}
+
+/* Reads /best's row into best and its weights into net, allocated here for the architecture the
+ * row's genome decodes to (n_in inputs, n_out classes). Returns EVO_OK, EVO_EDATA when the group is
+ * damaged (err not set: the caller names the file), or the status of a failed allocation. */
+static int read_best_net(hid_t grp, const struct row_layout *L, unsigned char *row, size_t n_in,
+                         size_t n_out, struct evo_individual *best, struct evo_mlp *net,
+                         struct evo_error *err)
+{
+    if (read_all(grp, "individual", L->type, row))
+        return EVO_EDATA;
+    unpack_row(best, row, L);
+    struct evo_mlp_arch arch;
+    struct evo_train_params tp;
+    struct evo_rng rng;
+    evo_genome_decode(&best->genome, n_in, n_out, &arch, &tp);
+    evo_rng_seed(&rng, 0, 0, 0, EVO_RNG_TRAIN); /* every weight is overwritten below */
+    evo_mlp_release(net);
+    int rc = evo_mlp_init(net, &arch, &rng, err);
+    if (rc)
+        return rc;
+    for (size_t l = 0; l < net->n_layers; l++) {
+        char name[64];
+        hsize_t dims[2] = {0, 0};
+        size_t fan_in = l ? net->arch.hidden[l - 1] : net->arch.n_in;
+        size_t fan_out = l < net->arch.n_hidden ? net->arch.hidden[l] : net->arch.n_out;
+        snprintf(name, sizeof name, "weights/dense_%zu_kernel", l);
+        if (H5LTget_dataset_info(grp, name, dims, NULL, NULL) < 0 || dims[0] != fan_in || dims[1] != fan_out ||
+            H5LTread_dataset_float(grp, name, net->params + net->w_off[l]) < 0)
+            return EVO_EDATA;
+        snprintf(name, sizeof name, "weights/dense_%zu_bias", l);
+        if (H5LTget_dataset_info(grp, name, dims, NULL, NULL) < 0 || dims[0] != fan_out ||
+            H5LTread_dataset_float(grp, name, net->params + net->b_off[l]) < 0)
+            return EVO_EDATA;
+    }
+    return EVO_OK;
+}
+
+int evo_h5_load_model(struct evo_mlp *net, struct evo_individual *best, const char *path,
+                      struct evo_error *err)
+{
+    hid_t f = evo_h5_open(path, err), grp = -1;
+    if (f < 0)
+        return EVO_EDATA;
+    struct row_layout L = {.type = -1};
+    unsigned char *row = NULL;
+    int64_t nf = 0, nc = 0;
+    int rc = EVO_EDATA;
+    memset(net, 0, sizeof *net);
+    if (H5Lexists(f, "best", H5P_DEFAULT) <= 0) {
+        evo_error_set(err, EVO_EDATA, "'%s' holds no trained model yet", path);
+        goto out;
+    }
+    if (read_i64(f, "n_features", &nf) || read_i64(f, "n_classes", &nc) || nf <= 0 || nc <= 0 ||
+        layout_init(&L) || (grp = H5Gopen2(f, "best", H5P_DEFAULT)) < 0)
+        goto damaged;
+    row = evo_mem_calloc(1, L.size);
+    rc = read_best_net(grp, &L, row, (size_t)nf, (size_t)nc, best, net, err);
+    if (rc == EVO_EDATA)
+        goto damaged;
+    goto out;
+damaged:
+    evo_mlp_release(net);
+    rc = evo_error_set(err, EVO_EDATA, "'%s': damaged or incomplete evotune results file", path);
+out:
+    if (grp >= 0)
+        H5Gclose(grp);
+    if (L.type >= 0)
+        H5Tclose(L.type);
+    free(row);
+    H5Fclose(f);
+    return rc;
+}
+
+int evo_h5_load(struct evo_ga *ga, const char *path, struct evo_error *err)
+{
+    const struct evo_config *cfg = ga->cfg;
+    size_t P = (size_t)cfg->population;
+    struct row_layout L = {.type = -1};
+    hid_t f = evo_h5_open(path, err), gtype = -1, grp = -1;
+    unsigned char *rows = NULL;
+    if (f < 0)
+        return EVO_EDATA;
+    int64_t done = 0, pop = 0, nf = 0, nc = 0, pgen = -1;
+    uint64_t h = 0, th = 0;
+    int rc = EVO_EDATA;
+    char state[16] = "";
+    if (read_i64(f, "generations_done", &done) || read_i64(f, "population", &pop) ||
+        read_i64(f, "n_features", &nf) || read_i64(f, "n_classes", &nc) ||
+        read_str(f, "state", state, sizeof state, NULL) ||
+        read_u64(f, "data_hash", &h) || read_u64(f, "test_data_hash", &th)) {
+        evo_error_set(err, EVO_EDATA, "'%s': incomplete evotune results file", path);
+        goto out;
+    }
+    if (h != ga->data_hash || th != ga->test_data_hash) {
+        evo_error_set(err, EVO_EDATA, "'%s' was written for other data: the content of '%s'%s%s%s has changed since",
+                      path, cfg->train, cfg->test ? " or '" : "", cfg->test ? cfg->test : "", cfg->test ? "'" : "");
+        goto out;
+    }
+    if ((size_t)pop != P || (size_t)nf != ga->train.d || nc != ga->train.n_classes || done < 0 ||
+        done > cfg->generations) {
+        evo_error_set(err, EVO_EDATA, "'%s' does not match its configuration (population, data shape or generations)", path);
+        goto out;
+    }
+    hsize_t n = 0, ng = 0;
+    if (layout_init(&L) || (gtype = generations_type()) < 0 || rows_of(f, "individuals", &n) ||
+        rows_of(f, "generations", &ng) || ng != (hsize_t)done)
+        goto damaged;
+    rows = evo_mem_calloc(evo_mem_mul((size_t)n + P + 1, 1), L.size);
+    if (n && read_all(f, "individuals", L.type, rows))
+        goto damaged;
+    /* rows of the generation in progress are restored from /population instead */
+    ga->n_rows = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct evo_individual r;
+        unpack_row(&r, rows + i * L.size, &L);
+        if (r.generation >= done)
+            break;
+        if (ga->n_rows == ga->cap_rows) {
+            ga->cap_rows = ga->cap_rows ? 2 * ga->cap_rows : 64;
+            ga->rows = evo_mem_realloc(ga->rows, evo_mem_mul(ga->cap_rows, sizeof *ga->rows));
+        }
+        ga->rows[ga->n_rows++] = r;
+    }
+    ga->gens = evo_mem_realloc(ga->gens, evo_mem_mul((size_t)ng + 1, sizeof *ga->gens));
+    if (ng && read_all(f, "generations", gtype, ga->gens))
+        goto damaged;
+    ga->n_gens = (size_t)ng;
+    if (H5Lexists(f, "population", H5P_DEFAULT) > 0) {
+        if (rows_of(f, "population", &n) || n != P || read_all(f, "population", L.type, rows) ||
+            (grp = H5Dopen2(f, "population", H5P_DEFAULT)) < 0 || read_i64(grp, "generation", &pgen) ||
+            read_states(f, ga->member_state) ||
+            (pgen != done && pgen != done - 1))
+            goto damaged;
+        for (size_t i = 0; i < P; i++) {
+            unpack_row(&ga->population[i], rows + i * L.size, &L);
+            if (ga->member_state[i] >= EVO_MEMBER_STATE_COUNT)
+                goto damaged;
+        }
+        ga->population_generation = (int32_t)pgen;
+        H5Dclose(grp);
+        grp = -1;
+    }
+    if (H5Lexists(f, "best", H5P_DEFAULT) > 0) {
+        if ((grp = H5Gopen2(f, "best", H5P_DEFAULT)) < 0)
+            goto damaged;
+        ga->has_best = 1;
+        int brc = read_best_net(grp, &L, rows, ga->train.d, (size_t)ga->train.n_classes, &ga->best,
+                                &ga->best_net, err);
+        if (brc == EVO_EDATA)
+            goto damaged;
+        if (brc)
+            goto out;
+        ga->finished = !strcmp(state, "finished") && done >= cfg->generations;
+        if (ga->finished && (H5LTget_attribute_double(grp, ".", "test_accuracy", &ga->test_accuracy) < 0 ||
+                             H5LTget_attribute_double(grp, ".", "test_loss", &ga->test_loss) < 0))
+            goto damaged;
+        if (ga->finished && H5LTfind_dataset(grp, "confusion_matrix") > 0) {
+            size_t C = (size_t)ga->train.n_classes;
+            hsize_t cd[2] = {0, 0};
+            ga->confusion = evo_mem_alloc(evo_mem_mul(C * C, sizeof *ga->confusion));
+            if (H5LTget_dataset_info(grp, "confusion_matrix", cd, NULL, NULL) < 0 || cd[0] != C ||
+                cd[1] != C || H5LTread_dataset_long(grp, "confusion_matrix", (long *)ga->confusion) < 0)
+                goto damaged;
+        }
+        H5Gclose(grp);
+        grp = -1;
+    }
+    rc = EVO_OK;
+    goto out;
+damaged:
+    evo_error_set(err, EVO_EDATA, "'%s': damaged or incomplete evotune results file", path);
+out:
+    if (grp >= 0)
+        H5Oclose(grp);
+    if (gtype >= 0)
+        H5Tclose(gtype);
+    if (L.type >= 0)
+        H5Tclose(L.type);
+    free(rows);
+    H5Fclose(f);
+    return rc;
 }

@@ -4,18 +4,30 @@
 #include <limits.h>
 #include <math.h>
 #include <omp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "evotune/config.h"
 #include "evotune/error.h"
 #include "evotune/ga.h"
 #include "evotune/h5.h"
+#include "evotune/kernels.h"
 #include "evotune/mem.h"
+#include "evotune/predict.h"
+#include "evotune/progress.h"
+#include "evotune/report.h"
+#include "evotune/results.h"
 
 static const char usage_text[] =
-    "usage: evotune run CONFIG [--set PATH=VALUE]... [--out FILE] [--threads N] [--seed S] [--quiet]\n"
+    "usage: evotune run CONFIG [--set PATH=VALUE]... [--out FILE] [--threads N] [--seed S] [--quiet|--verbose]\n"
+    "       evotune resume FILE [--generations N] [--threads N] [--quiet|--verbose]\n"
+    "       evotune info FILE                               state of a results file\n"
+    "       evotune export FILE (--csv DIR | --jsonl OUT | --split NAME --out OUT.csv)\n"
+    "       evotune predict FILE DATA [--labels IDX_LABELS] [--out predictions.csv]\n"
+    "       evotune report FILE [-o report.html]\n"
     "       evotune config CONFIG [--set PATH=VALUE]...   print the effective configuration\n"
     "       evotune config --template | --reference       print the default config | the key reference\n"
     "       evotune --help | --version\n"
@@ -29,12 +41,39 @@ static const char usage_text[] =
     "  --out FILE        results file (same as --set run.output=\"FILE\")\n"
     "  --threads N       training threads, 0 = all cores (same as --set run.threads=N)\n"
     "  --seed S          run seed (same as --set run.seed=S)\n"
-    "  --quiet           no progress lines on stderr (errors and the final summary remain)\n"
+    "  --quiet           no progress on stderr (errors and the final summary remain)\n"
+    "  --verbose         also a line per trained individual (its genes, fitness and time)\n"
+    "Progress goes to stderr: on a terminal a live bar for the generation in flight, and one line per\n"
+    "generation (best, mean, evaluations/s, failures, ETA), which is all a redirected log gets.\n"
+    "\n"
+    "resume continues a stopped, killed or finished run from what FILE holds (configuration,\n"
+    "population, every finished individual) and ends with the same results as an uninterrupted run:\n"
+    "  --generations N   new budget (at least the generations done), e.g. to extend a finished run\n"
+    "  --threads N       training threads, 0 = all cores\n"
+    "\n"
+    "export writes the tables of a results file for tools that read neither HDF5 nor the file's enums:\n"
+    "  --csv DIR         DIR/individuals.csv and DIR/generations.csv (header row, choices as names)\n"
+    "  --jsonl OUT       one JSON object per individual (OUT '-' for stdout)\n"
+    "  --split NAME      the train, validation or test split the run used, unstandardised, as CSV\n"
+    "\n"
+    "predict applies the best model of FILE, with the standardisation recorded at training time, to\n"
+    "DATA (CSV, or IDX images with --labels); writes the predicted class and the class probabilities\n"
+    "as CSV (stdout unless --out); when DATA has labels, prints accuracy, log-loss and the confusion\n"
+    "matrix.\n"
+    "\n"
+    "report writes one self-contained HTML page (inline SVG plots, no network) about FILE, finished\n"
+    "or still running: fitness per generation, each gene against fitness, the top individuals, the\n"
+    "best's ancestry and its test metrics; default output FILE with .h5 replaced by .html.\n"
+    "\n"
+    "The results file is saved after individuals finish and after every generation, always whole.\n"
+    "SIGINT (Ctrl-C) or SIGTERM: stop handing out individuals, abandon those in training, save, exit\n"
+    "(130 or 143); a second signal exits at once, leaving the last saved file.\n"
     "\n"
     "exit codes:\n"
-    "  0  success\n"
-    "  1  runtime failure (cannot write the results file, out of resources)\n"
-    "  2  bad usage, configuration or data\n";
+    "  0    success\n"
+    "  1    runtime failure (cannot write the results file, out of resources); the previous file is intact\n"
+    "  2    bad usage, configuration or data; not an evotune file, incompatible format or changed data\n"
+    "  130  stopped by SIGINT, 143 stopped by SIGTERM (saved; continue with 'evotune resume FILE')\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -75,7 +114,7 @@ struct run_args {
     const char **sets;   /* every override, the option forms turned into --set form */
     char **owned;        /* the strings of sets that we allocated */
     size_t n_sets, n_owned;
-    int quiet;
+    int quiet, verbose;
 };
 
 static void add_set(struct run_args *a, const char *set, int owned)
@@ -129,6 +168,8 @@ static int parse_run_args(int argc, char **argv, int first, int allow_run_option
             add_set(a, format_set(!strcmp(arg, "--threads") ? "run.threads" : "run.seed", argv[++i]), 1);
         } else if (allow_run_options && !strcmp(arg, "--quiet")) {
             a->quiet = 1;
+        } else if (allow_run_options && !strcmp(arg, "--verbose")) {
+            a->verbose = 1;
         } else if (arg[0] == '-' && arg[1]) {
             return usage_error("unknown option '%s'", arg);
         } else if (!a->config) {
@@ -142,45 +183,83 @@ static int parse_run_args(int argc, char **argv, int first, int allow_run_option
     return 0;
 }
 
+/* Signals: the first sets stop_signal, which the search polls; a second exits at once. The file at
+ * `output` is whole at every moment (temporary file + rename), so only the temporary file can be
+ * left over; the handler removes it. */
+static volatile sig_atomic_t stop_signal;
+static char temp_path[PATH_MAX + 64];
+
+static void on_signal(int sig)
+{
+    if (stop_signal) {
+        static const char msg[] = "evotune: second signal, exiting at once; the results file keeps its last saved state\n";
+        if (temp_path[0])
+            unlink(temp_path);
+        if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0) {
+            /* nothing more can be done in a signal handler */
+        }
+        _exit(128 + sig);
+    }
+    stop_signal = sig;
+}
+
+static void install_signals(const char *output)
+{
+    evo_h5_temp_name(temp_path, sizeof temp_path, output);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 struct progress {
     const char *output;
     int quiet;
-    double t_start;
+    struct evo_progress report;
     struct evo_error *err;
 };
 
-static void format_duration(char *buf, size_t n, double s)
+/* Ends the process now, from inside the search: the results file is complete, and waiting for the
+ * networks still in training could take minutes. */
+static void exit_now(int code)
 {
-    long t = (long)(s + 0.5);
-    if (t >= 3600)
-        snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
-    else
-        snprintf(buf, n, "%ld:%02ld", t / 60, t % 60);
+    fflush(stdout);
+    fflush(stderr);
+    _exit(code);
 }
 
-/* After each generation: publish the results file, then report. */
-static int on_generation(const struct evo_ga *ga, void *user)
+/* Publishes the results file at every event; reports progress, stops, and write failures. */
+static int on_event(const struct evo_ga *ga, int event, void *user)
 {
     struct progress *p = user;
     int rc = evo_h5_write(ga, p->output, p->err);
-    if (rc || p->quiet || ga->finished)
-        return rc;
-    const struct evo_generation *g = &ga->gens[ga->n_gens - 1];
-    double elapsed = omp_get_wtime() - p->t_start;
-    double remaining = elapsed / (double)ga->n_gens * (double)(ga->cfg->generations - (long)ga->n_gens);
-    char eta[32];
-    format_duration(eta, sizeof eta, remaining);
-    fprintf(stderr, "generation %d/%ld  best %.4f  mean %.4f  %d evaluations in %.1f s (%.2f/s)  "
-            "%d failed  ETA %s\n", g->generation + 1, ga->cfg->generations, g->best_fitness,
-            g->mean_fitness, g->evaluations, g->wall_seconds, g->evaluations / fmax(g->wall_seconds, 1e-9),
-            g->failures, eta);
+    if (rc) {
+        evo_progress_clear(&p->report);
+        fprintf(stderr, "evotune: %s\n", p->err->msg);
+        if (access(p->output, F_OK) == 0)
+            fprintf(stderr, "evotune: '%s' keeps its last complete state; once the cause is fixed, continue "
+                    "with: evotune resume %s\n", p->output, p->output);
+        exit_now(1);
+    }
+    if (event == EVO_GA_STOPPED) {
+        evo_progress_clear(&p->report);
+        fprintf(stderr, "evotune: stopped by %s; %zu individuals saved in '%s' (%zu of %ld generations done)\n"
+                "evotune: continue with: evotune resume %s\n",
+                stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", evo_progress_trained(ga), p->output, ga->n_gens,
+                ga->cfg->generations, p->output);
+        exit_now(128 + (stop_signal == SIGTERM ? SIGTERM : SIGINT));
+    }
+    if (!p->quiet)
+        evo_progress_event(&p->report, ga, event);
     return EVO_OK;
 }
 
 static void print_summary(const struct evo_ga *ga, const char *output, double seconds)
 {
     char eta[32], v[64];
-    format_duration(eta, sizeof eta, seconds);
+    evo_progress_duration(eta, sizeof eta, seconds);
     printf("best individual %lld (generation %d): validation accuracy %.4f, test accuracy %.4f\n",
            (long long)ga->best.id, ga->best.generation, ga->best.val_accuracy, ga->test_accuracy);
     for (int g = 0; g < EVO_GENE_COUNT; g++) {
@@ -189,6 +268,21 @@ static void print_summary(const struct evo_ga *ga, const char *output, double se
     }
     printf("%zu networks trained in %s on %d threads; results in %s\n", ga->n_rows, eta, ga->threads,
            output);
+}
+
+/* Runs or continues the search in ga, publishing `output` at every event; prints the summary. */
+static int search(struct evo_ga *ga, const char *output, int quiet, int verbose, double t0,
+                  struct evo_error *err)
+{
+    struct progress p = {output, quiet, {0}, err};
+    evo_progress_init(&p.report, stderr, verbose, ga);
+    ga->stop = &stop_signal;
+    evo_h5_remove_stale_temps(output);
+    int rc = evo_ga_run(ga, on_event, &p, err);
+    evo_progress_release(&p.report);
+    if (!rc)
+        print_summary(ga, output, omp_get_wtime() - t0);
+    return rc;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -209,6 +303,7 @@ static int cmd_run(int argc, char **argv)
     }
     struct evo_ga ga;
     double t0 = omp_get_wtime();
+    install_signals(cfg.output);
     rc = evo_ga_init(&ga, &cfg, &err);
     if (!rc) {
         if (!a.quiet)
@@ -217,16 +312,367 @@ static int cmd_run(int argc, char **argv)
                     "%ld individuals x %ld generations on %d threads -> %s\n",
                     cfg.train, ga.train.n, ga.validation.n, ga.test.n, ga.train.d, ga.train.n_classes,
                     cfg.population, cfg.generations, ga.threads, cfg.output);
-        struct progress p = {cfg.output, a.quiet, t0, &err};
-        rc = evo_ga_run(&ga, on_generation, &p, &err);
+        rc = search(&ga, cfg.output, a.quiet, a.verbose, t0, &err);
+    }
+    if (rc)
+        fprintf(stderr, "evotune: %s\n", err.msg);
+    evo_ga_release(&ga); /* safe after a failed init, which leaves ga zeroed */
+    evo_config_release(&cfg);
+    release_args(&a);
+    return evo_error_exit_code(rc);
+}
+
+/* evotune resume FILE [--generations N] [--threads N] [--quiet] [--verbose] */
+static int cmd_resume(int argc, char **argv)
+{
+    const char *path = NULL;
+    long generations = -1, threads = -1;
+    int quiet = 0, verbose = 0;
+    for (int i = 2; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "--generations") || !strcmp(arg, "--threads")) {
+            long v;
+            if (i + 1 >= argc || parse_long(argv[i + 1], &v) || v < 0)
+                return usage_error("option '%s' needs a non-negative integer", arg);
+            *(!strcmp(arg, "--threads") ? &threads : &generations) = v;
+            i++;
+        } else if (!strcmp(arg, "--quiet")) {
+            quiet = 1;
+        } else if (!strcmp(arg, "--verbose")) {
+            verbose = 1;
+        } else if (arg[0] == '-' && arg[1]) {
+            return usage_error("unknown option '%s'", arg);
+        } else if (!path) {
+            path = arg;
+        } else {
+            return usage_error("unexpected argument '%s'", arg);
+        }
+    }
+    if (!path)
+        return usage_error("%s", "missing results FILE");
+    struct evo_error err = {0};
+    struct evo_h5_summary s;
+    int rc = evo_h5_summary_read(&s, path, &err);
+    if (rc) {
+        fprintf(stderr, "evotune: %s\n", err.msg);
+        return 2;
+    }
+    if (s.writer_alive) {
+        fprintf(stderr, "evotune: '%s' is being written by process %lld; stop it before resuming\n", path,
+                (long long)s.writer_pid);
+        evo_h5_summary_release(&s);
+        return 2;
+    }
+    if (generations >= 0 && generations < s.generations_done) {
+        fprintf(stderr, "evotune: --generations %ld: '%s' already holds %lld generations\n", generations, path,
+                (long long)s.generations_done);
+        evo_h5_summary_release(&s);
+        return 2;
+    }
+    char set_g[64], set_t[64];
+    const char *sets[2];
+    size_t n_sets = 0;
+    if (generations >= 0) {
+        snprintf(set_g, sizeof set_g, "ga.generations=%ld", generations);
+        sets[n_sets++] = set_g;
+    }
+    if (threads >= 0) {
+        snprintf(set_t, sizeof set_t, "run.threads=%ld", threads);
+        sets[n_sets++] = set_t;
+    }
+    struct evo_config cfg;
+    rc = evo_config_load_string(&cfg, s.config, path, sets, n_sets, &err);
+    evo_h5_summary_release(&s);
+    if (rc) {
+        fprintf(stderr, "evotune: %s\n", err.msg);
+        return evo_error_exit_code(rc);
+    }
+    struct evo_ga ga;
+    double t0 = omp_get_wtime();
+    install_signals(path);
+    rc = evo_ga_init(&ga, &cfg, &err);
+    if (!rc)
+        rc = evo_h5_load(&ga, path, &err);
+    if (!rc && ga.finished) {
+        printf("'%s' is already finished (%zu generations); extend it with --generations N\n", path, ga.n_gens);
+        print_summary(&ga, path, 0.0);
+    } else if (!rc) {
+        if (!quiet)
+            fprintf(stderr, "evotune: resuming '%s': %zu of %ld generations done, %zu individuals saved; "
+                    "%d threads\n", path, ga.n_gens, cfg.generations, evo_progress_trained(&ga), ga.threads);
+        rc = search(&ga, path, quiet, verbose, t0, &err);
+    }
+    if (rc)
+        fprintf(stderr, "evotune: %s\n", err.msg);
+    evo_ga_release(&ga);
+    evo_config_release(&cfg);
+    return evo_error_exit_code(rc);
+}
+
+/* evotune info FILE */
+static int cmd_info(int argc, char **argv)
+{
+    if (argc != 3 || argv[2][0] == '-')
+        return usage_error("%s", argc < 3 ? "missing results FILE" : "usage: evotune info FILE");
+    const char *path = argv[2];
+    struct evo_error err = {0};
+    struct evo_h5_summary s;
+    if (evo_h5_summary_read(&s, path, &err)) {
+        fprintf(stderr, "evotune: %s\n", err.msg);
+        return 2;
+    }
+    const char *state = s.state;
+    char why[96] = "";
+    if (!strcmp(s.state, "running") && !s.writer_alive) {
+        state = "interrupted";
+        snprintf(why, sizeof why, " (its writer, process %lld, is gone)", (long long)s.writer_pid);
+    } else if (!strcmp(s.state, "running")) {
+        snprintf(why, sizeof why, " (process %lld)", (long long)s.writer_pid);
+    }
+    printf("file:         %s (evotune results, format %lld, written %s)\n", path, (long long)s.format_version,
+           s.written_at);
+    printf("state:        %s%s\n", state, why);
+    printf("generations:  %lld of %lld done\n", (long long)s.generations_done, (long long)s.generations);
+    if (s.population_generation >= 0 && s.population_generation == s.generations_done)
+        printf("in progress:  generation %lld/%lld, %lld of %lld members trained or carried\n",
+               (long long)s.population_generation + 1, (long long)s.generations, (long long)s.members_trained,
+               (long long)s.population);
+    printf("individuals:  %lld\n", (long long)s.n_individuals);
+    if (s.has_best) {
+        printf("best:         id %lld (generation %lld), validation accuracy %.4f", (long long)s.best_id,
+               (long long)s.best_generation, s.best_fitness);
+        if (!isnan(s.test_accuracy))
+            printf(", test accuracy %.4f", s.test_accuracy);
+        printf("\n");
+    }
+    if (strcmp(state, "finished"))
+        printf("resume with:  evotune resume %s\n", path);
+    else
+        printf("extend with:  evotune resume %s --generations N\n", path);
+    evo_h5_summary_release(&s);
+    return 0;
+}
+
+/* `--name VALUE` options of a command, and where their values go. */
+struct option {
+    const char *name, *alias;
+    const char **value;
+};
+
+/* Parses argv[2..] into the options and up to n_pos positional arguments (pos[k] stays NULL when
+ * absent); returns 0 or the usage exit code. */
+static int parse_options(int argc, char **argv, const struct option *opts, size_t n_opts,
+                         const char **pos, size_t n_pos)
+{
+    size_t k = 0;
+    for (int i = 2; i < argc; i++) {
+        const struct option *o = NULL;
+        for (size_t j = 0; j < n_opts && !o; j++)
+            if (!strcmp(argv[i], opts[j].name) || (opts[j].alias && !strcmp(argv[i], opts[j].alias)))
+                o = &opts[j];
+        if (o && i + 1 < argc)
+            *o->value = argv[++i];
+        else if (o)
+            return usage_error("option '%s' needs a value", argv[i]);
+        else if (argv[i][0] == '-' && argv[i][1])
+            return usage_error("unknown option '%s'", argv[i]);
+        else if (k < n_pos)
+            pos[k++] = argv[i];
+        else
+            return usage_error("unexpected argument '%s'", argv[i]);
+    }
+    return 0;
+}
+
+/* Writes through a temporary file and rename, so that an export is never left half-written. */
+typedef int (*write_fn)(const void *what, FILE *f);
+
+static int write_file(const char *path, write_fn fn, const void *what)
+{
+    if (!strcmp(path, "-"))
+        return fn(what, stdout) || fflush(stdout) ? -1 : 0;
+    size_t n = strlen(path) + 16;
+    char *tmp = evo_mem_alloc(n);
+    snprintf(tmp, n, "%s.tmp-%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    int rc = f ? fn(what, f) : -1;
+    int saved = errno;
+    if (f && fclose(f) && !rc) {
+        rc = -1;
+        saved = errno;
+    }
+    if (!rc && rename(tmp, path)) {
+        rc = -1;
+        saved = errno;
+    }
+    if (rc) {
+        unlink(tmp);
+        fprintf(stderr, "evotune: cannot write '%s': %s\n", path, strerror(saved));
+    }
+    free(tmp);
+    return rc;
+}
+
+static int write_csv_table(const void *t, FILE *f) { return evo_results_write_csv(t, f); }
+static int write_jsonl_table(const void *t, FILE *f) { return evo_results_write_jsonl(t, f); }
+static int write_dataset(const void *ds, FILE *f) { return evo_data_write_csv(ds, f); }
+
+/* The raw split `name` of the run in `path`, made again from its configuration and data files. */
+static int export_split(const char *path, const char *name, const char *out)
+{
+    struct evo_error err = {0};
+    struct evo_results r;
+    if (strcmp(name, "train") && strcmp(name, "validation") && strcmp(name, "test"))
+        return usage_error("--split '%s': expected train, validation or test", name);
+    if (evo_results_open(&r, path, &err)) {
+        fprintf(stderr, "evotune: %s\n", err.msg);
+        return 2;
+    }
+    const char *raw = "data.standardize = false";
+    struct evo_config cfg;
+    struct evo_ga ga;
+    int rc = evo_config_load_string(&cfg, r.config, path, &raw, 1, &err);
+    if (!rc) {
+        rc = evo_ga_init(&ga, &cfg, &err);
+        if (!rc) {
+            const struct evo_dataset *ds = !strcmp(name, "train") ? &ga.train
+                                           : !strcmp(name, "validation") ? &ga.validation : &ga.test;
+            rc = write_file(out, write_dataset, ds) ? EVO_EIO : EVO_OK;
+            evo_ga_release(&ga);
+        }
+        evo_config_release(&cfg);
+    }
+    if (rc && rc != EVO_EIO)
+        fprintf(stderr, "evotune: %s\n", err.msg);
+    evo_results_release(&r);
+    return evo_error_exit_code(rc);
+}
+
+static int cmd_export(int argc, char **argv)
+{
+    const char *path = NULL, *csv = NULL, *jsonl = NULL, *split = NULL, *out = NULL;
+    const struct option opts[] = {{"--csv", NULL, &csv}, {"--jsonl", NULL, &jsonl}, {"--split", NULL, &split},
+                                  {"--out", "-o", &out}};
+    int code = parse_options(argc, argv, opts, 4, &path, 1);
+    if (code)
+        return code;
+    if (!path)
+        return usage_error("%s", "missing results FILE");
+    if (!!csv + !!jsonl + !!split != 1)
+        return usage_error("%s", "export needs exactly one of --csv DIR, --jsonl OUT, --split NAME");
+    if (split && !out)
+        return usage_error("%s", "--split needs --out OUT.csv");
+    if (split)
+        return export_split(path, split, out);
+    struct evo_error err = {0};
+    struct evo_results r;
+    if (evo_results_open(&r, path, &err)) {
+        fprintf(stderr, "evotune: %s\n", err.msg);
+        return 2;
+    }
+    int rc = 0;
+    if (jsonl) {
+        rc = write_file(jsonl, write_jsonl_table, &r.individuals);
+    } else {
+        size_t n = strlen(csv) + 32;
+        char *p = evo_mem_alloc(n);
+        if (mkdir(csv, 0777) && errno != EEXIST) {
+            fprintf(stderr, "evotune: cannot create '%s': %s\n", csv, strerror(errno));
+            rc = -1;
+        }
+        snprintf(p, n, "%s/individuals.csv", csv);
+        rc = rc ? rc : write_file(p, write_csv_table, &r.individuals);
+        snprintf(p, n, "%s/generations.csv", csv);
+        rc = rc ? rc : write_file(p, write_csv_table, &r.generations);
+        free(p);
+    }
+    evo_results_release(&r);
+    return rc ? 1 : 0;
+}
+
+static void print_metrics(FILE *f, const struct evo_predict_summary *s, const char *data)
+{
+    fprintf(f, "%s: %zu rows, accuracy %.4f, log-loss %.4f\n", data, s->n, s->accuracy, s->log_loss);
+    fprintf(f, "confusion matrix (rows: true class, columns: predicted)\n%12s", "");
+    for (int c = 0; c < s->n_classes; c++)
+        fprintf(f, " %8.8s", s->class_names[c]);
+    fputc('\n', f);
+    for (int a = 0; a < s->n_classes; a++) {
+        fprintf(f, "%12.12s", s->class_names[a]);
+        for (int c = 0; c < s->n_classes; c++)
+            fprintf(f, " %8lld", (long long)s->confusion[a * s->n_classes + c]);
+        fputc('\n', f);
+    }
+}
+
+static int cmd_predict(int argc, char **argv)
+{
+    const char *pos[2] = {NULL, NULL}, *labels = NULL, *out = NULL;
+    const struct option opts[] = {{"--labels", NULL, &labels}, {"--out", "-o", &out}};
+    int code = parse_options(argc, argv, opts, 2, pos, 2);
+    if (code)
+        return code;
+    const char *model = pos[0], *data = pos[1];
+    if (!model || !data)
+        return usage_error("%s", "usage: evotune predict FILE DATA [--labels IDX_LABELS] [--out predictions.csv]");
+    struct evo_error err = {0};
+    struct evo_predict_summary s;
+    FILE *f = stdout;
+    char *tmp = NULL;
+    if (out) {
+        size_t n = strlen(out) + 16;
+        tmp = evo_mem_alloc(n);
+        snprintf(tmp, n, "%s.tmp-%ld", out, (long)getpid());
+        if (!(f = fopen(tmp, "w"))) {
+            fprintf(stderr, "evotune: cannot write '%s': %s\n", out, strerror(errno));
+            free(tmp);
+            return 1;
+        }
+    }
+    int rc = evo_predict_file(model, data, labels, f, &s, &err);
+    if (out) {
+        if (fclose(f) && !rc)
+            rc = evo_error_set(&err, EVO_EIO, "cannot write '%s': %s", out, strerror(errno));
+        if (!rc && rename(tmp, out))
+            rc = evo_error_set(&err, EVO_EIO, "cannot write '%s': %s", out, strerror(errno));
+        if (rc)
+            unlink(tmp);
+        free(tmp);
+    }
+    if (rc) {
+        fprintf(stderr, "evotune: %s\n", err.msg);
+        return evo_error_exit_code(rc);
+    }
+    if (s.labelled)
+        print_metrics(out ? stdout : stderr, &s, data);
+    evo_predict_summary_release(&s);
+    return 0;
+}
+
+static int cmd_report(int argc, char **argv)
+{
+    const char *path = NULL, *out = NULL;
+    const struct option opts[] = {{"--out", "-o", &out}};
+    int code = parse_options(argc, argv, opts, 1, &path, 1);
+    if (code)
+        return code;
+    if (!path)
+        return usage_error("%s", "missing results FILE");
+    char *derived = out ? NULL : evo_report_default_path(path);
+    if (!out)
+        out = derived;
+    struct evo_error err = {0};
+    struct evo_results r;
+    int rc = evo_results_open(&r, path, &err);
+    if (!rc) {
+        rc = evo_report_save(&r, out, &err);
+        evo_results_release(&r);
     }
     if (rc)
         fprintf(stderr, "evotune: %s\n", err.msg);
     else
-        print_summary(&ga, cfg.output, omp_get_wtime() - t0);
-    evo_ga_release(&ga); /* safe after a failed init, which leaves ga zeroed */
-    evo_config_release(&cfg);
-    release_args(&a);
+        printf("%s\n", out);
+    free(derived);
     return evo_error_exit_code(rc);
 }
 
@@ -261,6 +707,12 @@ static int cmd_config(int argc, char **argv)
 int main(int argc, char **argv)
 {
     evo_h5_init();
+    struct evo_error kerr; /* the kernel table, chosen once before any thread starts */
+    int krc = evo_kernels_init(&kerr);
+    if (krc != EVO_OK) {
+        fprintf(stderr, "evotune: %s\n", kerr.msg);
+        return evo_error_exit_code(krc);
+    }
     if (argc < 2)
         return usage_error("%s", "missing command");
     const char *cmd = argv[1];
@@ -274,7 +726,17 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "run"))
         return cmd_run(argc, argv);
+    if (!strcmp(cmd, "resume"))
+        return cmd_resume(argc, argv);
+    if (!strcmp(cmd, "info"))
+        return cmd_info(argc, argv);
     if (!strcmp(cmd, "config"))
         return cmd_config(argc, argv);
+    if (!strcmp(cmd, "export"))
+        return cmd_export(argc, argv);
+    if (!strcmp(cmd, "predict"))
+        return cmd_predict(argc, argv);
+    if (!strcmp(cmd, "report"))
+        return cmd_report(argc, argv);
     return usage_error("unknown command '%s'", cmd);
 }

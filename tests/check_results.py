@@ -64,7 +64,35 @@ def same(a, b):
     print(f"{a} and {b}: identical results (timings aside)")
 
 
+def exports(path, csv_dir, jsonl):
+    """individuals.csv and generations.csv read by pandas with the file's types, choices as names;
+    one JSON object per individual."""
+    import json
+    df = check(path)
+    # round_trip: pandas' default parser is fast but not exact; our numbers are written to round-trip
+    csv = pandas.read_csv(f"{csv_dir}/individuals.csv", float_precision="round_trip")
+    assert list(csv.columns) == FIELDS
+    assert len(csv) == len(df)
+    for name in FIELDS:
+        if name in ENUMS:
+            assert csv[name].dtype == object and set(csv[name]) <= ENUMS[name], name
+        elif df[name].dtype.kind in "iu":
+            assert csv[name].dtype.kind == "i", f"{name}: {csv[name].dtype}"
+        else:
+            assert csv[name].dtype.kind == "f", f"{name}: {csv[name].dtype}"
+            assert np.allclose(csv[name], df[name], rtol=0, atol=0, equal_nan=True), name
+    gens = pandas.read_csv(f"{csv_dir}/generations.csv")
+    assert "best_fitness" in gens.columns and len(gens) > 0
+    rows = [json.loads(line) for line in open(jsonl)]
+    assert len(rows) == len(df) and list(rows[0]) == FIELDS
+    assert rows[0]["activation"] in ENUMS["activation"]
+    print(f"exports of {path}: csv and jsonl read back with {len(rows)} rows and the right types")
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "--exports":
+        exports(*sys.argv[2:5])
+        sys.exit(0)
     check(sys.argv[1])
     if len(sys.argv) > 2:
         check(sys.argv[2])

@@ -12,3 +12,15 @@ set -- --set "data.train=\"$src/datasets/wine.csv\"" --set ga.population=6 --set
 "$evotune" run "$src/configs/default.cfg" "$@" --threads 1 --out "$dir/t1.h5" >/dev/null
 "$evotune" run "$src/configs/default.cfg" "$@" --threads 2 --out "$dir/t2.h5" >/dev/null
 "$python" "$src/tests/check_results.py" "$dir/t1.h5" "$dir/t2.h5"
+# the exports, as pandas and a JSON reader see them
+"$evotune" export "$dir/t1.h5" --csv "$dir/csv"
+"$evotune" export "$dir/t1.h5" --jsonl "$dir/t1.jsonl"
+"$python" "$src/tests/check_results.py" --exports "$dir/t1.h5" "$dir/csv" "$dir/t1.jsonl"
+# the example script, when matplotlib is there (the README's test command installs it)
+if "$python" -c 'import matplotlib' 2>/dev/null; then
+    "$python" "$src/examples/analyze.py" "$dir/t1.h5" --gene activation --out "$dir/a.png"
+    "$python" "$src/examples/analyze.py" "$dir/t1.h5" --out "$dir/b.png"
+    test -s "$dir/a.png" && test -s "$dir/b.png"
+else
+    echo "examples/analyze.py not run: python3-matplotlib missing"
+fi

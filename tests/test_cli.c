@@ -167,6 +167,40 @@ static void test_config_subcommand(void **state)
     free(err);
 }
 
+/* On a terminal the generation in flight is a bar redrawn in place; a redirected log gets plain lines
+ * only. `script` (util-linux) gives the run a pseudo-terminal. */
+static void test_progress_bar_on_terminal_only(void **state)
+{
+    (void)state;
+    if (system("command -v script >/dev/null 2>&1") != 0)
+        skip();
+    char cfg[200], args[700], cmd[1200], log[200];
+    snprintf(cfg, sizeof cfg, "%s/bar.cfg", dir);
+    snprintf(log, sizeof log, "%s/tty.log", dir);
+    char text[400];
+    snprintf(text, sizeof text,
+             "data = { train = \"%s/datasets/digits.csv\"; };\nsearch = { epochs = 60; neurons = 64; };\n"
+             "ga = { population = 6; generations = 2; };\nrun = { threads = 2; };\n", EVOTUNE_SOURCE_DIR);
+    support_write(cfg, text);
+    snprintf(args, sizeof args, "run %s --out %s/bar.h5", cfg, dir);
+    snprintf(cmd, sizeof cmd, "TERM=xterm script -qec '%s %s' /dev/null > %s 2>&1 </dev/null", EVOTUNE_BINARY,
+             args, log);
+    assert_int_equal(system(cmd), 0);
+    char *tty = support_read(log);
+    assert_non_null(strstr(tty, "\r\033[Kgeneration 1/2 ["));
+    assert_non_null(strstr(tty, "evaluations/s  ETA"));
+    assert_non_null(strstr(tty, "generation 2/2  best"));
+    free(tty);
+    char *out, *err;
+    assert_int_equal(support_run(dir, args, &out, &err), 0);
+    assert_null(strchr(err, '\r'));
+    assert_null(strchr(err, '\033'));
+    assert_non_null(strstr(err, "generation 1/2  best"));
+    assert_int_equal(support_count_lines(err), 3); /* the data line and one per generation */
+    free(out);
+    free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +210,7 @@ int main(void)
         cmocka_unit_test(test_bad_data),
         cmocka_unit_test(test_successful_run),
         cmocka_unit_test(test_config_subcommand),
+        cmocka_unit_test(test_progress_bar_on_terminal_only),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -13,6 +13,7 @@
 #include "evotune/config.h"
 #include "evotune/ga.h"
 #include "evotune/h5.h"
+#include "evotune/kernels.h"
 #include "support.h"
 
 static struct evo_config cfg;
@@ -99,6 +100,9 @@ static void test_root_attributes(void **state)
     assert_int_equal(read_attr_i64(f, "n_train") + read_attr_i64(f, "n_validation") + read_attr_i64(f, "n_test"), 150);
     char *s = read_attr_str(f, "evotune_version");
     assert_string_equal(s, EVOTUNE_VERSION);
+    free(s);
+    s = read_attr_str(f, "isa");
+    assert_string_equal(s, evo_kernels()->name);
     free(s);
     s = read_attr_str(f, "config");
     assert_string_equal(s, cfg.text);

@@ -127,7 +127,7 @@ static void gradcheck(const struct gradcheck_case *gc, int act)
     double rel = fabs(fd - gd) / fmax(fabs(fd) + fabs(gd), 1e-8);
     if (!(rel < 1e-2))
         fail_msg("%s, %zu hidden, dropout %g, wd %g: directional fd %.8g vs grad %.8g (rel %.3g)",
-                 evo_nn_activation_name(act), gc->n_hidden, gc->dropout, gc->weight_decay, fd, gd, rel);
+                 evo_kernels_activation_name(act), gc->n_hidden, gc->dropout, gc->weight_decay, fd, gd, rel);
     memcpy(net.params, p0, n * sizeof *p0);
 
     /* Per parameter, each moved alone. A relu unit whose input crosses 0 inside [p-h, p+h] has no
@@ -151,7 +151,7 @@ static void gradcheck(const struct gradcheck_case *gc, int act)
         }
         if (!(fabs(g[k] - central) <= 5e-4 + 1e-2 * fabs(central)))
             fail_msg("%s, %zu hidden, dropout %g, wd %g: param %zu of %zu: fd %.8g vs grad %.8g",
-                     evo_nn_activation_name(act), gc->n_hidden, gc->dropout, gc->weight_decay, k, n,
+                     evo_kernels_activation_name(act), gc->n_hidden, gc->dropout, gc->weight_decay, k, n,
                      central, g[k]);
     }
     assert_true(skipped * 10 <= n);
@@ -178,8 +178,9 @@ static void test_gradcheck(void **state)
             gradcheck(&GRAD_CASES[c], act);
 }
 
-/* Optimizers: three steps on four parameters with changing gradients, against double arithmetic. */
-static void check_optimizer(int opt)
+/* Optimizers: three steps on four parameters with changing gradients, against double arithmetic.
+ * Weight decay wd is applied by the update to the two weights only, not to the two biases. */
+static void check_optimizer(int opt, double wd)
 {
     struct evo_mlp_arch arch = make_arch(1, 2, 0, NULL, EVO_ACT_RELU); /* w[1,2], b[2]: 4 params */
     struct evo_rng rng;
@@ -194,6 +195,7 @@ static void check_optimizer(int opt)
     tp.beta1 = 0.9;
     tp.beta2 = 0.99;
     tp.eps = 1e-3; /* large enough to matter in the comparison */
+    tp.weight_decay = wd;
     static const double p_init[4] = {0.5, -1.0, 0.25, 2.0};
     static const double grads[3][4] = {{1.0, -2.0, 0.5, 0.0}, {0.5, 1.0, -0.25, 3.0}, {-1.0, 0.1, 0.2, -4.0}};
     double p[4], m[4] = {0}, v[4] = {0};
@@ -207,7 +209,7 @@ static void check_optimizer(int opt)
         evo_mlp_update(&net, &tp);
         assert_int_equal(net.step, (uint64_t)t);
         for (size_t k = 0; k < 4; k++) {
-            double g = grads[t - 1][k];
+            double g = grads[t - 1][k] + (k < 2 ? wd * p[k] : 0.0);
             if (opt == EVO_OPT_SGD) {
                 p[k] -= 0.1 * g;
             } else if (opt == EVO_OPT_MOMENTUM) {
@@ -229,7 +231,8 @@ static void test_optimizers(void **state)
 {
     (void)state;
     for (int opt = 0; opt < EVO_OPT_COUNT; opt++)
-        check_optimizer(opt);
+        for (int wd = 0; wd < 2; wd++)
+            check_optimizer(opt, wd ? 0.05 : 0.0);
     assert_string_equal(evo_mlp_optimizer_name(EVO_OPT_SGD), "sgd");
     assert_string_equal(evo_mlp_optimizer_name(EVO_OPT_MOMENTUM), "momentum");
     assert_string_equal(evo_mlp_optimizer_name(EVO_OPT_ADAM), "adam");
@@ -614,8 +617,32 @@ static void test_evaluate_empty(void **state)
     evo_mlp_workspace_release(&ws);
 }
 
+/* The kernel table comes from EVOTUNE_ISA (ctest runs this file once per ISA): an ISA this CPU
+ * cannot run is a skip (77), anything else wrong a failure. */
+static int choose_isa(void)
+{
+    const char *want = getenv("EVOTUNE_ISA");
+    for (int isa = 0; want && isa < EVO_ISA_COUNT; isa++) {
+        static const char *const names[EVO_ISA_COUNT] = {"scalar", "avx2", "avx512"};
+        if (!strcmp(want, names[isa]) && !evo_kernels_table(isa)) {
+            printf("skipped: EVOTUNE_ISA=%s is not supported by this CPU\n", want);
+            return 77;
+        }
+    }
+    struct evo_error err;
+    if (evo_kernels_init(&err) != EVO_OK) {
+        printf("%s\n", err.msg);
+        return 1;
+    }
+    printf("kernels: %s\n", evo_kernels()->name);
+    return 0;
+}
+
 int main(void)
 {
+    int rc = choose_isa();
+    if (rc)
+        return rc;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradcheck),
         cmocka_unit_test(test_optimizers),

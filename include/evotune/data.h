@@ -5,6 +5,7 @@
 #define EVOTUNE_DATA_H
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "evotune/error.h"
 
 struct evo_dataset {
@@ -40,6 +41,14 @@ int evo_data_load_idx(struct evo_dataset *ds, const char *images, const char *la
 int evo_data_load(struct evo_dataset *ds, const char *path, const char *labels, const char *label,
                   struct evo_error *err);
 
+/* Loads a data set without labels, for applying a model to new data: a CSV file whose every column is
+ * a feature, or an IDX image file alone. y is all 0, n_classes 0, class_names and label_name NULL.
+ * Errors as the loaders above. */
+int evo_data_load_unlabelled(struct evo_dataset *ds, const char *path, struct evo_error *err);
+
+/* *has = 1 when path is a CSV file whose header row has a column called name (0 for IDX files). */
+int evo_data_csv_has_column(const char *path, const char *name, int *has, struct evo_error *err);
+
 /* Frees everything ds owns and zeroes it. Safe on a zeroed or already released data set. */
 void evo_data_release(struct evo_dataset *ds);
 
@@ -67,6 +76,15 @@ int evo_data_align(struct evo_dataset *ds, const struct evo_dataset *ref, const 
  * and test when not NULL, in place: x = (x - mean) / std. */
 void evo_data_standardize(struct evo_dataset *train, struct evo_dataset *validation,
                           struct evo_dataset *test, float *mean, float *std);
+
+/* Applies a stored standardisation in place, x = (x - mean) / std computed in double and rounded to
+ * float, exactly as evo_data_standardize does (ds may be NULL). */
+void evo_data_apply_standardize(struct evo_dataset *ds, const float *mean, const float *std);
+
+/* Writes ds as CSV in the shipped format: a header row of feature names then the label column (its
+ * class names), floats with 9 significant digits so that they read back exactly. Unlabelled data sets
+ * get no label column. Returns 0, or -1 on a write error. */
+int evo_data_write_csv(const struct evo_dataset *ds, FILE *f);
 
 /* 64-bit FNV-1a hash of the shape, features and labels: identifies a data set's content. */
 uint64_t evo_data_hash(const struct evo_dataset *ds);

@@ -5,6 +5,7 @@
  * thread count. */
 #ifndef EVOTUNE_GA_H
 #define EVOTUNE_GA_H
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "evotune/config.h"
@@ -39,37 +40,74 @@ struct evo_generation {
     double wall_seconds;     /* wall time of the generation: breeding, training, reduction */
 };
 
+/* Where each member of the current population stands (/population_state in the results file). */
+enum evo_member_state {
+    EVO_MEMBER_PENDING = 0,  /* bred, not trained yet (or its training was abandoned) */
+    EVO_MEMBER_TRAINED,      /* trained in the current generation; its results are final */
+    EVO_MEMBER_CARRIED,      /* an elite carried unchanged from an earlier generation */
+    EVO_MEMBER_STATE_COUNT
+};
+
+/* Why the hook is called. */
+enum evo_ga_event {
+    EVO_GA_PROGRESS,    /* individuals finished during a generation (throttled, see evo_ga_run) */
+    EVO_GA_GENERATION,  /* a generation was completed and reduced */
+    EVO_GA_FINISHED,    /* every generation ran and the best was scored (ga->finished set) */
+    EVO_GA_STOPPED,     /* *ga->stop was raised: nothing more will be recorded (ga->stopped set) */
+};
+
 struct evo_ga {
     const struct evo_config *cfg;          /* borrowed; must outlive the search */
     struct evo_dataset train, validation, test;
     float *feature_mean, *feature_std;     /* [d] standardisation applied to all splits (0 and 1 when off) */
     uint64_t data_hash;                    /* evo_data_hash of the unsplit, unstandardised training file */
+    uint64_t test_data_hash;               /* evo_data_hash of the separate test file, 0 when none */
     int threads;                           /* threads used by the parallel loop */
     struct evo_individual *rows;           /* every trained individual, in id order */
     size_t n_rows, cap_rows;
     struct evo_generation *gens;           /* one per generation done */
     size_t n_gens;
     struct evo_individual *population;     /* [cfg->population] the current generation, in index order */
+    uint8_t *member_state;                 /* [cfg->population] enum evo_member_state of each member */
+    int32_t population_generation;         /* generation `population` belongs to; -1 before the first.
+                                            * Equal to n_gens while that generation is in progress. */
     int has_best;
     struct evo_individual best;            /* best of every individual trained so far */
     struct evo_mlp best_net;               /* its trained weights */
     int finished;                          /* 1 once every generation ran and the test split was scored */
-    double test_accuracy;                  /* of best_net on the test split, NaN until finished */
+    int stopped;                           /* 1 once the search stopped on *stop */
+    volatile sig_atomic_t *stop;           /* optional, set by the caller: non-zero asks the search to stop
+                                            * (e.g. from a signal handler); read by the main thread only */
+    double save_interval_min;              /* EVO_GA_PROGRESS throttle, see evo_ga_run (default 0.05 s) */
+    double test_accuracy;                  /* of best_net on the test split (trace of confusion / n_test),
+                                            * NaN until finished */
+    int64_t *confusion;                    /* [n_classes, n_classes] test confusion matrix (rows: true
+                                            * class, columns: predicted), NULL until finished */
     double test_loss;
 };
 
-/* Called after every generation and once more when the search has finished (ga->finished set), from
- * the main thread outside the parallel region, e.g. to write the results file and print progress.
- * A non-zero return stops the search with that status. */
-typedef int (*evo_ga_hook)(const struct evo_ga *ga, void *user);
+/* Called from the main thread (the process's initial thread) with the state consistent: every member
+ * whose member_state is TRAINED or CARRIED holds final results and is in `best`; no worker changes
+ * ga during the call. Used to write the results file and print progress. A non-zero return stops
+ * the search with that status. The hook may also end the process (main.c does on EVO_GA_STOPPED). */
+typedef int (*evo_ga_hook)(const struct evo_ga *ga, int event, void *user);
 
 /* Loads the data named by cfg, checks it, splits it (stratified, seeded by run.seed) and
  * standardises it; run.threads 0 means all cores. Errors: EVO_EDATA (naming the file). On error ga is
  * left released. */
 int evo_ga_init(struct evo_ga *ga, const struct evo_config *cfg, struct evo_error *err);
 
-/* Runs every generation of cfg->generations, calling hook after each, then scores the best network
- * once on the test split and sets finished. Returns EVO_OK, the hook's status, or an error. */
+/* Runs the generations from where ga stands (a fresh search, or one restored by evo_h5_load, possibly
+ * in the middle of a generation: only its PENDING members are trained) up to cfg->generations, then
+ * scores the best network once on the test split and sets finished. The hook is called:
+ * - EVO_GA_PROGRESS when members finished since the last call, at most once per
+ *   max(save_interval_min, 10 x the duration of the previous hook call) during a generation;
+ * - EVO_GA_GENERATION after each generation, EVO_GA_FINISHED at the end;
+ * - EVO_GA_STOPPED once when *stop is seen non-zero: no member is handed out any more, members in
+ *   training are abandoned (their results discarded, they stay PENDING), stopped is set.
+ * Training runs on ga->threads worker threads; the main thread only coordinates and calls the hook.
+ * Everything but measured times is identical for any thread count and any sequence of stops and
+ * resumes. Returns EVO_OK (also when stopped), the hook's status, or an error. */
 int evo_ga_run(struct evo_ga *ga, evo_ga_hook hook, void *user, struct evo_error *err);
 
 /* Frees everything ga owns. */

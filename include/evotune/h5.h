@@ -5,19 +5,72 @@
  * documented in results/README.md. */
 #ifndef EVOTUNE_H5_H
 #define EVOTUNE_H5_H
+#include <hdf5.h>
 #include "evotune/error.h"
 #include "evotune/ga.h"
 
 /* Version of the file layout, stored as the root attribute format_version. */
-#define EVO_H5_FORMAT_VERSION 1
+#define EVO_H5_FORMAT_VERSION 2
 
 /* Silences HDF5's own error printing (we report our own one-line errors) and disables its atexit
  * handler, which can crash at exit after a failed write. Call once at start-up, before other HDF5 use. */
 void evo_h5_init(void);
 
 /* Writes the whole state of the search ga to path (creating its parent directories), replacing any
- * previous file atomically. Returns EVO_OK, or EVO_EIO with a message naming the file; on failure the
- * previous file at path is untouched and no temporary file is left behind. */
+ * previous file atomically: a temporary file (evo_h5_temp_name) is written, fsync'ed, renamed over
+ * path, and the directory fsync'ed. Returns EVO_OK, or EVO_EIO with a message naming the file; on
+ * failure the previous file at path is untouched and no temporary file is left behind.
+ * Test hook: with EVOTUNE_TEST_FAIL_WRITE=K in the environment, the K-th and later writes of the
+ * process fail as on a full disk (ENOSPC) after the temporary file was created. */
 int evo_h5_write(const struct evo_ga *ga, const char *path, struct evo_error *err);
+
+/* The temporary file name evo_h5_write uses for path in this process: "<path>.tmp-<pid>". Writes at
+ * most n bytes to buf (so a signal handler can remove it). */
+void evo_h5_temp_name(char *buf, size_t n, const char *path);
+
+/* Removes "<path>.tmp-<pid>" files left by writers that no longer run on this host (SIGKILL, power
+ * cut). Returns how many were removed. */
+int evo_h5_remove_stale_temps(const char *path);
+
+/* What `evotune info` shows and `evotune resume` needs first, read from the root of a results file. */
+struct evo_h5_summary {
+    int64_t format_version;
+    char *config;                 /* the effective configuration text (heap; see release) */
+    char state[16];               /* running, interrupted or finished, as recorded */
+    int writer_alive;             /* 1: recorded as running by a process that still runs here */
+    int64_t writer_pid;
+    int64_t generations_done, generations, population;
+    int64_t population_generation; /* generation of /population, -1 when none */
+    int64_t members_trained;       /* of that generation, members with results (trained or carried) */
+    int64_t n_individuals;         /* rows of /individuals */
+    int has_best;
+    int64_t best_id, best_generation;
+    double best_fitness, test_accuracy;
+    char written_at[32];
+};
+
+/* Reads the summary of the results file at path. Errors (EVO_EDATA, one line naming the file):
+ * missing or unreadable file, not HDF5, not an evotune results file, or a format_version other than
+ * EVO_H5_FORMAT_VERSION. */
+int evo_h5_summary_read(struct evo_h5_summary *s, const char *path, struct evo_error *err);
+void evo_h5_summary_release(struct evo_h5_summary *s);
+
+/* Restores into ga, freshly made by evo_ga_init from the configuration in the file, everything the
+ * file holds: /individuals of completed generations, /generations, /population with its states,
+ * /best with its weights, finished and the test metrics. Refuses (EVO_EDATA) a file whose data_hash
+ * or test_data_hash differs from ga's (the data files changed), or whose shapes do not match the
+ * configuration. */
+int evo_h5_load(struct evo_ga *ga, const char *path, struct evo_error *err);
+
+/* Opens a results file read-only after checking that it exists, is HDF5, is evotune's and has format
+ * version EVO_H5_FORMAT_VERSION. Returns the file id (close with H5Fclose), or -1 with EVO_EDATA and a
+ * one-line message naming the file. */
+hid_t evo_h5_open(const char *path, struct evo_error *err);
+
+/* Loads the model of a results file: /best's row into best, and its trained network into net
+ * (allocated here; release with evo_mlp_release). Errors (EVO_EDATA): as evo_h5_open, no /best yet,
+ * or a damaged /best. */
+int evo_h5_load_model(struct evo_mlp *net, struct evo_individual *best, const char *path,
+                      struct evo_error *err);
 
 #endif

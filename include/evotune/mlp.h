@@ -1,14 +1,15 @@
 /* A multilayer perceptron and its trainer. One allocation per network (a "slab" carved by a size
  * table): parameters, gradients and the two optimizer moment arrays are parallel flat arrays, so the
  * optimizer is one loop and a clone is a memcpy. Training is single-threaded and reentrant; it uses a
- * caller-provided workspace and allocates nothing inside its loops. */
+ * caller-provided workspace and allocates nothing inside its loops. Every layer runs through the
+ * kernel table chosen by evo_kernels_init (include/evotune/kernels.h). */
 #ifndef EVOTUNE_MLP_H
 #define EVOTUNE_MLP_H
 #include <stddef.h>
 #include <stdint.h>
 #include "evotune/data.h"
 #include "evotune/error.h"
-#include "evotune/nn.h"
+#include "evotune/kernels.h"
 #include "evotune/rng.h"
 
 #define EVO_MLP_MAX_HIDDEN 8
@@ -53,7 +54,8 @@ struct evo_train_params {
     int epochs;
     size_t batch_size;
     int optimizer;        /* enum evo_optimizer */
-    double weight_decay;  /* L2 coefficient: adds weight_decay * w to the gradient of weights (not biases) */
+    double weight_decay;  /* L2 coefficient: weight_decay * w is added to the gradient of weights (not
+                           * biases) inside the fused optimizer pass (evo_mlp_update) */
     double dropout;       /* drop probability after each hidden activation, in [0, 1) */
     double momentum;      /* for EVO_OPT_MOMENTUM, e.g. 0.9 */
     double beta1, beta2, eps; /* for EVO_OPT_ADAM, e.g. 0.9, 0.999, 1e-8 */
@@ -70,7 +72,8 @@ struct evo_train_result {
 /* Per-thread scratch memory for training and evaluation, sized once for the largest network and
  * batch a search can produce. Owned by the caller, used by one thread at a time. */
 struct evo_mlp_workspace {
-    float *buf;
+    float *buf;      /* 64-byte aligned start of the scratch inside alloc */
+    void *alloc;     /* the allocation (freed by evo_mlp_workspace_release) */
     size_t n_floats;
     size_t *order;   /* [n_rows] sample order of an epoch */
     size_t n_rows;
@@ -79,7 +82,8 @@ struct evo_mlp_workspace {
 
 /* Allocates a workspace for any network with at most `max_hidden` hidden layers of at most
  * `max_width` units, n_in inputs, n_out outputs, batches of at most max_batch rows, and data sets of
- * at most n_rows rows. Aborts with the size on out of memory. */
+ * at most n_rows rows; it includes the dense kernels' scratch (evo_kernels_work_floats for the
+ * largest layer). Aborts with the size on out of memory. */
 void evo_mlp_workspace_init(struct evo_mlp_workspace *ws, size_t n_in, size_t n_out, size_t max_hidden,
                             size_t max_width, size_t max_batch, size_t n_rows);
 void evo_mlp_workspace_release(struct evo_mlp_workspace *ws);
@@ -96,13 +100,16 @@ void evo_mlp_release(struct evo_mlp *net);
 void evo_mlp_clone(struct evo_mlp *dst, const struct evo_mlp *src);
 
 /* Forward and backward pass over one batch x[B, n_in], y[B]: zeroes grads, accumulates the gradient
- * of the mean cross-entropy (plus the L2 term when weight_decay > 0), and returns the mean loss
- * (without the L2 term). dropout > 0 draws masks from rng. Exposed for gradient checks. */
+ * of the mean cross-entropy (plus the L2 term weight_decay * w on weights when weight_decay > 0), and
+ * returns the mean loss (without the L2 term). dropout > 0 draws masks from rng. Exposed for gradient
+ * checks. The trainer passes weight_decay 0 here, because evo_mlp_update applies the decay itself:
+ * passing it to both would count it twice. */
 double evo_mlp_loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x,
                          const int32_t *y, size_t B, double dropout, double weight_decay,
                          struct evo_rng *rng);
 
-/* One optimizer update of params from grads (step counter advanced first). */
+/* One optimizer update of params from grads (step counter advanced first), one fused kernel pass
+ * per parameter segment: weights use g + tp->weight_decay * w, biases g alone. */
 void evo_mlp_update(struct evo_mlp *net, const struct evo_train_params *tp);
 
 /* Trains for tp->epochs epochs over `train` in mini-batches (a fresh random order from rng each

@@ -1,0 +1,94 @@
+/* Compute kernels with runtime dispatch (ggml / OpenBLAS style). A scalar reference fills a table of
+ * function pointers; AVX2+FMA and AVX-512 variants, each compiled with its own flags only, fill the
+ * same table. One table is chosen once at start-up from the CPU's features and the OS's support for
+ * them, or forced with EVOTUNE_ISA=scalar|avx2|avx512; it is recorded in results files. Every kernel is
+ * single-threaded, reentrant and allocation-free: scratch memory comes from the caller.
+ * Shapes in brackets are row-major. */
+#ifndef EVOTUNE_KERNELS_H
+#define EVOTUNE_KERNELS_H
+#include <stddef.h>
+#include <stdint.h>
+#include "evotune/error.h"
+
+enum evo_isa {
+    EVO_ISA_SCALAR,
+    EVO_ISA_AVX2,   /* AVX2 + FMA */
+    EVO_ISA_AVX512, /* AVX-512 F (+ DQ, BW, VL) */
+    EVO_ISA_COUNT
+};
+
+enum evo_activation {
+    EVO_ACT_RELU,
+    EVO_ACT_TANH,
+    EVO_ACT_SIGMOID,
+    EVO_ACT_COUNT,
+    EVO_ACT_IDENTITY = -1 /* no activation: the output layer's logits */
+};
+
+struct evo_kernels {
+    int isa;             /* enum evo_isa */
+    const char *name;    /* "scalar", "avx2", "avx512" */
+
+    /* ---- dense layers: GEMM in the three forms training needs (src/kernels/gemm_*.c) ---- */
+    /* out[M,N] = act(x[M,K] . w[K,N] + b[N]); b may be NULL; act an enum evo_activation or
+     * EVO_ACT_IDENTITY. out is never read. work: at least evo_kernels_work_floats(M, K, N) floats. */
+    void (*dense_forward)(float *out, const float *x, const float *w, const float *b, size_t M,
+                          size_t K, size_t N, int act, float *work);
+    /* dw[K,N] += x[M,K]^T . dy[M,N]; db[N] += column sums of dy (db may be NULL). */
+    void (*dense_backward_weights)(float *dw, float *db, const float *dy, const float *x, size_t M,
+                                   size_t K, size_t N, float *work);
+    /* dx[M,K] = dy[M,N] . w[K,N]^T; dx is never read. */
+    void (*dense_backward_input)(float *dx, const float *dy, const float *w, size_t M, size_t K,
+                                 size_t N, float *work);
+
+    /* ---- element-wise kernels (src/kernels/vec_*.c) ---- */
+    /* out[n] = act(in[n]); out may equal in. */
+    void (*activation_forward)(float *out, const float *in, size_t n, int act);
+    /* din[n] = dout[n] * act'(.) from the activation's output out[n]; din may equal dout. */
+    void (*activation_backward)(float *din, const float *dout, const float *out, size_t n, int act);
+    /* probs[B,C] = softmax(logits) per row; returns the mean cross-entropy against y[B] (double
+     * accumulation, log-sum-exp, finite for any finite logits); *correct (may be NULL) receives the
+     * number of rows whose first arg-max equals y. */
+    double (*softmax_xent_forward)(float *probs, size_t *correct, const float *logits, const int32_t *y,
+                                   size_t B, size_t C);
+    /* dlogits[B,C] = (probs - onehot(y)) / B. */
+    void (*softmax_xent_backward)(float *dlogits, const float *probs, const int32_t *y, size_t B,
+                                  size_t C);
+    /* out[n] = a[n] * b[n] (applying a dropout mask forward and backward); out may alias a. */
+    void (*mul)(float *out, const float *a, const float *b, size_t n);
+    /* Optimizer updates over p[n] with gradient g[n], in one fused pass each; the gradient used is
+     * g + decay * p (L2 weight decay; 0 for biases). */
+    void (*sgd_update)(float *p, const float *g, size_t n, float lr, float decay);
+    /* m = mu m + (g + decay p); p -= lr m */
+    void (*momentum_update)(float *p, const float *g, float *m, size_t n, float lr, float mu, float decay);
+    /* Adam: m = b1 m + (1-b1) g'; v = b2 v + (1-b2) g'^2; p -= lr (m / bc1) / (sqrt(v / bc2) + eps)
+     * with g' = g + decay p and bias corrections bc1 = 1 - b1^t, bc2 = 1 - b2^t. */
+    void (*adam_update)(float *p, const float *g, float *m, float *v, size_t n, float lr, float b1,
+                        float b2, float eps, float bc1, float bc2, float decay);
+    /* out[n] = exp(in[n]) and tanh(in[n]), accurate to a few ulp over the float range (overflow to
+     * +inf, underflow to 0, NaN propagated). out may equal in. */
+    void (*vexp)(float *out, const float *in, size_t n);
+    void (*vtanh)(float *out, const float *in, size_t n);
+};
+
+/* Chooses the table once: EVOTUNE_ISA when set (an unknown name, or an ISA this CPU or OS cannot run,
+ * is an error: EVO_EUSAGE naming the variable), else the best the CPU supports. Call at start-up from
+ * one thread; later calls return the first call's result. */
+int evo_kernels_init(struct evo_error *err);
+
+/* The chosen table (the best supported one if evo_kernels_init was never called). Thread-safe after
+ * start-up. */
+const struct evo_kernels *evo_kernels(void);
+
+/* The table of a given ISA, or NULL when it was not compiled in (non-x86 build) or this CPU/OS cannot
+ * run it. For tests and benchmarks that compare ISAs. */
+const struct evo_kernels *evo_kernels_table(int isa);
+
+/* Scratch floats the dense kernels need for an M x K x N problem (packing buffers); the same bound
+ * serves all three forms and every ISA. */
+size_t evo_kernels_work_floats(size_t M, size_t K, size_t N);
+
+/* Name of an activation ("relu", "tanh", "sigmoid", "identity"). */
+const char *evo_kernels_activation_name(int act);
+
+#endif

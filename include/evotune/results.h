@@ -1,0 +1,80 @@
+/* Reading a results file for analysis: the tables /individuals and /generations as named columns
+ * (whatever genes the file holds, enum names included), the root attributes, /data and /best. Used by
+ * `evotune export`, `report` and `predict`; independent of the GA's own state (resume reads that). */
+#ifndef EVOTUNE_RESULTS_H
+#define EVOTUNE_RESULTS_H
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "evotune/error.h"
+
+enum evo_column_kind {
+    EVO_COLUMN_INT,    /* integer field (values exact in a double up to 2^53) */
+    EVO_COLUMN_FLOAT,  /* floating-point field */
+    EVO_COLUMN_ENUM,   /* HDF5 enum: values index enum_names */
+};
+
+struct evo_column {
+    char *name;
+    int kind;            /* enum evo_column_kind */
+    char **enum_names;   /* ENUM: [n_enum] names by value (values 0..n_enum-1) */
+    int n_enum;
+    double *values;      /* [n_rows] */
+};
+
+struct evo_table {
+    size_t n_rows, n_cols;
+    struct evo_column *cols;
+};
+
+struct evo_results {
+    char *path;
+    struct evo_table individuals;   /* one row per trained network */
+    struct evo_table generations;   /* one row per generation */
+    char *config;                   /* the effective configuration text */
+    char *state;                    /* running, interrupted, finished */
+    char *evotune_version;
+    int64_t format_version, seed, n_train, n_validation, n_test, n_features, n_classes;
+    char **feature_names;           /* [n_features] */
+    char **class_names;             /* [n_classes] */
+    char *label;                    /* name of the label column the model was trained with */
+    float *feature_mean, *feature_std; /* [n_features] */
+    int has_best;
+    int64_t best_id;
+    double best_fitness, test_accuracy, test_loss;
+    /* progress: root attributes generations_done, generations (the budget), population, threads;
+     * 0 when absent. written_at: UTC time of the write, NULL when absent */
+    int64_t generations_done, generations_budget, population, threads;
+    char *written_at;
+    struct evo_table best_individual; /* /best/individual: its row (0 rows without /best) */
+    int64_t *best_layer_sizes;        /* /best attribute layer_sizes [n_best_layers], NULL when absent */
+    size_t n_best_layers;
+    int64_t *confusion;               /* /best/confusion_matrix [n_classes * n_classes], row-major,
+                                       * rows the true class, columns the predicted; NULL when absent */
+    /* /curves when the file has it: a compound table, one row per (individual, epoch), with fields
+     * `id` and `epoch` and one float field per metric (train_loss, val_loss, val_accuracy, ...).
+     * No columns (n_cols 0) when absent or not such a table. */
+    struct evo_table curves;
+};
+
+/* Reads the file at path. Errors (EVO_EDATA, one line naming the file): missing, not HDF5, not an
+ * evotune results file. On error r is left released. */
+int evo_results_open(struct evo_results *r, const char *path, struct evo_error *err);
+
+/* Frees what r owns. */
+void evo_results_release(struct evo_results *r);
+
+/* The column called name, or NULL. */
+const struct evo_column *evo_results_column(const struct evo_table *t, const char *name);
+
+/* Writes the value of row i of column c as text: enum names, integers without a decimal point,
+ * floats with 17 significant digits (round-trip exact). NaN is written as `nan_text`. */
+void evo_results_format(char *buf, size_t n, const struct evo_column *c, size_t i, const char *nan_text);
+
+/* Writes the table as CSV (header row, enums as names, NaN as an empty cell) to f. */
+int evo_results_write_csv(const struct evo_table *t, FILE *f);
+
+/* Writes the table as JSON Lines: one object per row, enums as strings, NaN as null. */
+int evo_results_write_jsonl(const struct evo_table *t, FILE *f);
+
+#endif

@@ -1,0 +1,163 @@
+/* Scalar reference of the element-wise kernels: activations, softmax cross-entropy, the dropout
+ * multiply, the fused optimizer updates, exp and tanh. This file is the ground truth the AVX2 and
+ * AVX-512 variants are tested against; it uses libm for exp and tanh and plain loops otherwise. */
+#include <math.h>
+#include "impl.h"
+
+void evo_vec_activation_forward_scalar(float *out, const float *in, size_t n, int act)
+{
+    // out[n], in[n]; out may equal in, so no restrict here
+    switch (act) {
+    case EVO_ACT_RELU:
+        for (size_t i = 0; i < n; i++) {
+            float x = in[i];
+            out[i] = x > 0.0f ? x : 0.0f;
+        }
+        break;
+    case EVO_ACT_TANH:
+        for (size_t i = 0; i < n; i++)
+            out[i] = tanhf(in[i]);
+        break;
+    case EVO_ACT_SIGMOID:
+        for (size_t i = 0; i < n; i++)
+            out[i] = 1.0f / (1.0f + expf(-in[i]));
+        break;
+    default: /* identity */
+        if (out != in)
+            for (size_t i = 0; i < n; i++)
+                out[i] = in[i];
+        break;
+    }
+}
+
+void evo_vec_activation_backward_scalar(float *din, const float *dout, const float *out, size_t n,
+                                        int act)
+{
+    // din[n], dout[n], out[n]; derivatives are written in terms of the output, which is what the
+    // forward pass keeps, so no pre-activation buffer is needed
+    switch (act) {
+    case EVO_ACT_RELU:
+        for (size_t i = 0; i < n; i++) {
+            float d = dout[i], o = out[i];
+            din[i] = o > 0.0f ? d : 0.0f;
+        }
+        break;
+    case EVO_ACT_TANH:
+        for (size_t i = 0; i < n; i++)
+            din[i] = dout[i] * (1.0f - out[i] * out[i]);
+        break;
+    case EVO_ACT_SIGMOID:
+        for (size_t i = 0; i < n; i++)
+            din[i] = dout[i] * out[i] * (1.0f - out[i]);
+        break;
+    default:
+        if (din != dout)
+            for (size_t i = 0; i < n; i++)
+                din[i] = dout[i];
+        break;
+    }
+}
+
+double evo_vec_softmax_xent_forward_scalar(float *restrict probs, size_t *correct,
+                                           const float *restrict logits, const int32_t *restrict y,
+                                           size_t B, size_t C)
+{
+    // probs[B,C], logits[B,C], y[B]
+    double loss = 0.0;
+    size_t n_correct = 0;
+    for (size_t r = 0; r < B; r++) {
+        const float *l = logits + r * C;
+        float *p = probs + r * C;
+        float mx = l[0];
+        size_t arg = 0;
+        for (size_t c = 1; c < C; c++)
+            if (l[c] > mx) {
+                mx = l[c];
+                arg = c;
+            }
+        float sum = 0.0f;
+        for (size_t c = 0; c < C; c++) {
+            p[c] = expf(l[c] - mx);
+            sum += p[c];
+        }
+        float inv = 1.0f / sum;
+        for (size_t c = 0; c < C; c++)
+            p[c] *= inv;
+        /* -log p[y] from the log-sum-exp, not from p[y], which underflows to 0 for a confident
+         * wrong answer and would turn a large finite loss into infinity. */
+        size_t t = (size_t)y[r];
+        loss += log((double)sum) - ((double)l[t] - (double)mx);
+        n_correct += arg == t;
+    }
+    if (correct)
+        *correct = n_correct;
+    return B ? loss / (double)B : 0.0;
+}
+
+void evo_vec_softmax_xent_backward_scalar(float *restrict dlogits, const float *restrict probs,
+                                          const int32_t *restrict y, size_t B, size_t C)
+{
+    // dlogits[B,C], probs[B,C], y[B]
+    float inv_b = 1.0f / (float)B;
+    for (size_t r = 0; r < B; r++) {
+        const float *p = probs + r * C;
+        float *d = dlogits + r * C;
+        for (size_t c = 0; c < C; c++)
+            d[c] = p[c] * inv_b;
+        d[y[r]] -= inv_b;
+    }
+}
+
+void evo_vec_mul_scalar(float *out, const float *a, const float *b, size_t n)
+{
+    // out[n], a[n], b[n]; out may alias a
+    for (size_t i = 0; i < n; i++)
+        out[i] = a[i] * b[i];
+}
+
+void evo_vec_sgd_update_scalar(float *restrict p, const float *restrict g, size_t n, float lr,
+                               float decay)
+{
+    // p[n], g[n]
+    for (size_t i = 0; i < n; i++)
+        p[i] -= lr * (g[i] + decay * p[i]);
+}
+
+void evo_vec_momentum_update_scalar(float *restrict p, const float *restrict g, float *restrict m,
+                                    size_t n, float lr, float mu, float decay)
+{
+    // p[n], g[n], m[n]
+    for (size_t i = 0; i < n; i++) {
+        m[i] = mu * m[i] + (g[i] + decay * p[i]);
+        p[i] -= lr * m[i];
+    }
+}
+
+void evo_vec_adam_update_scalar(float *restrict p, const float *restrict g, float *restrict m,
+                                float *restrict v, size_t n, float lr, float b1, float b2, float eps,
+                                float bc1, float bc2, float decay)
+{
+    // p[n], g[n], m[n], v[n]
+    /* lr / bc1 and 1 / bc2 once per call: the loop is then one sqrt and one division per element. */
+    float step = lr / bc1, inv_bc2 = 1.0f / bc2;
+    for (size_t i = 0; i < n; i++) {
+        float gi = g[i] + decay * p[i];
+        m[i] = b1 * m[i] + (1.0f - b1) * gi;
+        v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+        p[i] -= step * m[i] / (sqrtf(v[i] * inv_bc2) + eps);
+    }
+}
+
+void evo_vec_exp_scalar(float *out, const float *in, size_t n)
+{
+    // out[n], in[n]; out may equal in
+    for (size_t i = 0; i < n; i++)
+        out[i] = expf(in[i]);
+}
+
+void evo_vec_tanh_scalar(float *out, const float *in, size_t n)
+{
+    // out[n], in[n]; out may equal in
+    for (size_t i = 0; i < n; i++)
+        out[i] = tanhf(in[i]);
+}

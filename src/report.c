@@ -1,0 +1,1622 @@
+/* The HTML report of a results file: one self-contained page, inline CSS and SVG, no script. Owns the
+ * page layout, the small SVG plotting kit (linear/log axes with nice ticks, colour ramps) and the
+ * choice of what each section shows for a running, interrupted or finished run. Everything taken
+ * from the file (names, paths, config text) goes through esc(). */
+#include "evotune/report.h"
+#include <errno.h>
+#include <libconfig.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "evotune/mem.h"
+
+#define TOP_PARALLEL 20          /* individuals in the parallel-coordinates view */
+#define TOP_TABLE 10             /* rows of the top table */
+#define TOP_CURVES 5             /* individuals whose learning curves are drawn */
+#define ANCESTRY_GENERATIONS 10  /* generations of ancestry shown, the best's included */
+#define ANCESTRY_WIDTH 14        /* ancestors shown per generation */
+#define MAX_GENES 64
+#define MAX_TICKS 16
+
+/* columns of /individuals that are not genes */
+static const char *const NON_GENES[] = {"generation", "id", "parent_a", "parent_b", "fitness",
+                                        "val_accuracy", "val_loss", "train_loss", "train_seconds",
+                                        "status"};
+
+struct gene {
+    const struct evo_column *col;
+    int log;        /* drawn on a log axis */
+    int fixed;      /* a bare value in the config: one value for every individual */
+    int integer;    /* integer column */
+    int few;        /* integer column with at most 12 distinct values: jitter x */
+    double lo, hi;  /* finite range over the rows */
+    double ticks[8];  /* the values of a few-valued integer gene, ascending: its axis ticks */
+    size_t n_ticks;
+};
+
+struct report {
+    FILE *f;
+    const struct evo_results *r;
+    size_t n;  /* rows of /individuals usable (0 without a fitness column) */
+    const struct evo_column *gen, *id, *pa, *pb, *fit, *val_loss, *secs, *status;
+    double ok_value;  /* status value meaning ok; NAN when there is no status column */
+    struct gene genes[MAX_GENES];
+    size_t n_genes;
+    size_t *order;    /* [n] rows, best first */
+    size_t n_ok;      /* successful rows (they come first in order) */
+    long best;        /* row of the best individual, -1 when none */
+    double fit_lo, fit_hi;
+    double gen_lo, gen_hi;  /* generations spanned by /individuals and /generations */
+};
+
+/* ---- text ---------------------------------------------------------------------------------------- */
+
+static void esc(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = path ? strrchr(path, '/') : NULL;
+    return s ? s + 1 : path ? path : "";
+}
+
+static double value(const struct evo_column *c, size_t i)
+{
+    return c ? c->values[i] : NAN;
+}
+
+/* A value as people read it: enum names, integers, floats to 4 significant digits. */
+static void fmt_value(char *buf, size_t n, const struct evo_column *c, size_t i)
+{
+    double v = value(c, i);
+    if (c && c->kind == EVO_COLUMN_ENUM && v >= 0 && v < c->n_enum)
+        snprintf(buf, n, "%s", c->enum_names[(int)v]);
+    else if (!isfinite(v))
+        snprintf(buf, n, "%s", isnan(v) ? "\xe2\x80\x93" : v > 0 ? "inf" : "-inf");
+    else if (c->kind == EVO_COLUMN_FLOAT)
+        snprintf(buf, n, "%.4g", v);
+    else
+        snprintf(buf, n, "%.0f", v);
+}
+
+/* Tick labels: %g, or scientific for every tick of an axis that goes below 1e-3 (expo), with short
+ * exponents and mantissas ("1e-5", "2.5e-4", not "1e-05"). */
+static void fmt_tick(char *buf, size_t n, double v, int expo)
+{
+    if (fabs(v) < 1e-12)
+        v = 0;
+    snprintf(buf, n, expo && v != 0 ? "%.3e" : "%g", v);
+    char *e = strchr(buf, 'e');
+    if (e && expo && strchr(buf, '.')) {  /* "2.500e-04": drop the mantissa's trailing zeros */
+        char *z = e;
+        while (z[-1] == '0')
+            z--;
+        if (z[-1] == '.')
+            z--;
+        memmove(z, e, strlen(e) + 1);
+        e = z;
+    }
+    if (e) {
+        char *p = e + 1;
+        int neg = *p == '-';
+        if (*p == '-' || *p == '+')
+            p++;
+        while (*p == '0' && p[1])
+            p++;
+        memmove(e + 1 + neg, p, strlen(p) + 1);
+    }
+}
+
+/* ---- colours ------------------------------------------------------------------------------------- */
+
+static void ramp(char *buf, size_t n, double t, const unsigned char (*stops)[3], int n_stops)
+{
+    if (!(t >= 0))
+        t = 0;
+    if (t > 1)
+        t = 1;
+    double x = t * (n_stops - 1);
+    int k = (int)x;
+    if (k >= n_stops - 1)
+        k = n_stops - 2;
+    double u = x - k;
+    int c[3];
+    for (int j = 0; j < 3; j++)
+        c[j] = (int)lround(stops[k][j] + u * (stops[k + 1][j] - stops[k][j]));
+    snprintf(buf, n, "#%02x%02x%02x", c[0], c[1], c[2]);
+}
+
+/* light (early, low) to dark blue (late, high): YlGnBu without its yellow end */
+static const unsigned char BLUES[][3] = {{199, 233, 180}, {65, 182, 196}, {34, 94, 168}, {8, 29, 88}};
+static const unsigned char HEAT[][3] = {{247, 251, 255}, {158, 202, 225}, {49, 130, 189}, {8, 48, 107}};
+static const char *const PALETTE[] = {"#e6550d", "#3182bd", "#31a354", "#756bb1", "#8c564b",
+                                      "#e377c2", "#17becf", "#bcbd22"};
+#define ACCENT "#e6550d"
+#define FAIL "#d62728"
+
+static void gen_color(const struct report *R, char *buf, size_t n, double g)
+{
+    double span = R->gen_hi - R->gen_lo;
+    ramp(buf, n, span > 0 ? (g - R->gen_lo) / span : 1.0, BLUES, 4);
+}
+
+/* Deterministic jitter in [-0.5, 0.5) from an individual's id (splitmix64 finaliser). */
+static double jitter(double id, unsigned salt)
+{
+    uint64_t z = (uint64_t)(int64_t)id * 0x9e3779b97f4a7c15u + salt * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    z ^= z >> 31;
+    return (double)(z >> 11) / 9007199254740992.0 - 0.5;
+}
+
+/* ---- axes ---------------------------------------------------------------------------------------- */
+
+struct axis {
+    double lo, hi;  /* data domain */
+    int log;
+    double p0, p1;  /* pixel positions of lo and hi */
+};
+
+static double ax_pos(const struct axis *a, double v)
+{
+    double t;
+    if (a->log)
+        t = v > 0 ? (log10(v) - log10(a->lo)) / (log10(a->hi) - log10(a->lo)) : 0;
+    else
+        t = (v - a->lo) / (a->hi - a->lo);
+    if (!isfinite(t))
+        t = 0.5;
+    return a->p0 + t * (a->p1 - a->p0);
+}
+
+static double nice_step(double raw)
+{
+    if (!(raw > 0) || !isfinite(raw))
+        return 1;
+    double e = pow(10, floor(log10(raw))), m = raw / e;
+    return (m < 1.5 ? 1 : m < 3 ? 2 : m < 7 ? 5 : 10) * e;
+}
+
+/* Sets a's domain to cover [lo, hi]: widened to whole tick steps on a linear axis, as is on a log
+ * axis; a single value gets a margin either side. */
+static void axis_domain(struct axis *a, double lo, double hi, int log, int integer)
+{
+    if (!isfinite(lo) || !isfinite(hi) || lo > hi) {
+        lo = 0;
+        hi = 1;
+    }
+    a->log = log && lo > 0;
+    if (a->log) {
+        if (hi / lo < 1.0001) {
+            lo /= 2;
+            hi *= 2;
+        }
+        a->lo = lo;
+        a->hi = hi;
+        return;
+    }
+    if (hi - lo < 1e-12 * fmax(1, fabs(hi))) {
+        double pad = integer ? 1 : fmax(fabs(hi) * 0.1, 0.05);
+        lo -= pad;
+        hi += pad;
+    }
+    double step = nice_step((hi - lo) / 5);
+    if (integer && step < 1)
+        step = 1;
+    a->lo = floor(lo / step + 1e-9) * step;
+    a->hi = ceil(hi / step - 1e-9) * step;
+}
+
+static size_t axis_ticks(const struct axis *a, int integer, double *t)
+{
+    size_t n = 0;
+    if (a->log) {
+        double l0 = log10(a->lo), l1 = log10(a->hi);
+        int d0 = (int)ceil(l0 - 1e-9), d1 = (int)floor(l1 + 1e-9);
+        if (d1 - d0 >= 2) {
+            int every = (d1 - d0) / 6 + 1;
+            for (int d = d0; d <= d1 && n < MAX_TICKS; d += every)
+                t[n++] = pow(10, d);
+            return n;
+        }
+        static const double mant[] = {1, 2, 5};
+        for (int d = (int)floor(l0); d <= (int)ceil(l1); d++)
+            for (int k = 0; k < 3 && n < MAX_TICKS; k++) {
+                double v = mant[k] * pow(10, d);
+                if (v >= a->lo * (1 - 1e-9) && v <= a->hi * (1 + 1e-9))
+                    t[n++] = v;
+            }
+        if (n >= 2)
+            return n;
+        n = 0;
+    }
+    double step = nice_step((a->hi - a->lo) / 5);
+    if (integer && step < 1)
+        step = 1;
+    double first = ceil(a->lo / step - 1e-9) * step;
+    for (int k = 0; n < MAX_TICKS; k++) {
+        double v = first + k * step;
+        if (v > a->hi + step * 1e-9)
+            break;
+        t[n++] = fabs(v) < step * 1e-9 ? 0 : v;
+    }
+    return n;
+}
+
+/* A plot area: the frame [x0, x1] x [y0, y1] in pixels. */
+struct area {
+    double x0, y0, x1, y1;
+};
+
+static void svg_open(FILE *f, const char *id, const char *id_suffix, double w, double h, const char *label)
+{
+    fprintf(f, "<svg id=\"");
+    esc(f, id);
+    esc(f, id_suffix);
+    fprintf(f, "\" class=\"plot\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+               "viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"", w, h, w, h);
+    esc(f, label);
+    fprintf(f, "\">\n");
+}
+
+/* An empty plot: a dashed frame with a message in the middle. */
+static void svg_empty(FILE *f, const char *id, double w, double h, const char *message)
+{
+    svg_open(f, id, "", w, h, message);
+    fprintf(f, "<rect class=\"empty\" x=\"1\" y=\"1\" width=\"%.0f\" height=\"%.0f\" rx=\"8\"/>"
+               "<text class=\"msg\" x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">", w - 2, h - 2, w / 2, h / 2 + 4);
+    esc(f, message);
+    fprintf(f, "</text></svg>\n");
+}
+
+static void draw_frame(FILE *f, const struct area *A)
+{
+    fprintf(f, "<rect class=\"frame\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>\n", A->x0, A->y0,
+            A->x1 - A->x0, A->y1 - A->y0);
+}
+
+/* Ticks of a: the given values when there are some (the few values an integer gene takes), else
+ * nice ones. Returns their count; *expo says whether to label them in scientific notation. */
+static size_t ticks_of(const struct axis *a, int integer, const double *given, size_t n_given, double *t,
+                       int *expo)
+{
+    size_t n = n_given;
+    if (n_given)
+        memcpy(t, given, n_given * sizeof *t);
+    else
+        n = axis_ticks(a, integer, t);
+    *expo = a->log && n && t[0] < 1e-3;
+    return n;
+}
+
+static void draw_xaxis(FILE *f, const struct area *A, const struct axis *a, int integer, const char *label,
+                       const double *given, size_t n_given)
+{
+    double t[MAX_TICKS];
+    int expo;
+    size_t n = ticks_of(a, integer, given, n_given, t, &expo);
+    char buf[48];
+    for (size_t i = 0; i < n; i++) {
+        double x = ax_pos(a, t[i]);
+        fmt_tick(buf, sizeof buf, t[i], expo);
+        fprintf(f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+                   "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
+                x, A->y0, x, A->y1, x, A->y1 + 15, buf);
+    }
+    if (label) {
+        fprintf(f, "<text class=\"label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", (A->x0 + A->x1) / 2,
+                A->y1 + 32);
+        esc(f, label);
+        fprintf(f, "%s</text>\n", a->log ? " (log)" : "");
+    }
+}
+
+static void draw_yaxis(FILE *f, const struct area *A, const struct axis *a, int integer, const char *label)
+{
+    double t[MAX_TICKS];
+    int expo;
+    size_t n = ticks_of(a, integer, NULL, 0, t, &expo);
+    char buf[48];
+    for (size_t i = 0; i < n; i++) {
+        double y = ax_pos(a, t[i]);
+        fmt_tick(buf, sizeof buf, t[i], expo);
+        fprintf(f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+                   "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+                A->x0, y, A->x1, y, A->x0 - 6, y + 4, buf);
+    }
+    if (label) {
+        double cy = (A->y0 + A->y1) / 2;
+        fprintf(f, "<text class=\"label\" x=\"12\" y=\"%.1f\" text-anchor=\"middle\" "
+                   "transform=\"rotate(-90 12 %.1f)\">", cy, cy);
+        esc(f, label);
+        fprintf(f, "</text>\n");
+    }
+}
+
+/* A legend entry at (x, y): a swatch (line, band, dot, cross or ring) and its text; returns the x
+ * where the next entry goes. */
+static double legend_item(FILE *f, double x, double y, const char *kind, const char *color, const char *text)
+{
+    if (!strcmp(kind, "line"))
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2.5\"/>",
+                x, y, x + 18, y, color);
+    else if (!strcmp(kind, "dash"))
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\" "
+                   "stroke-dasharray=\"4 3\"/>", x, y, x + 18, y, color);
+    else if (!strcmp(kind, "band"))
+        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"18\" height=\"10\" fill=\"%s\" fill-opacity=\"0.18\"/>",
+                x, y - 5, color);
+    else if (!strcmp(kind, "dot"))
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>", x + 9, y, color);
+    else if (!strcmp(kind, "cross"))
+        fprintf(f, "<path d=\"M%.1f %.1fl6 6m0 -6l-6 6\" stroke=\"%s\" stroke-width=\"1.8\"/>", x + 6, y - 3, color);
+    else
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>",
+                x + 9, y, color);
+    fprintf(f, "<text class=\"legend\" x=\"%.1f\" y=\"%.1f\">", x + 24, y + 4);
+    esc(f, text);
+    fprintf(f, "</text>\n");
+    return x + 24 + 6.5 * (double)strlen(text) + 18;
+}
+
+/* ---- the data ------------------------------------------------------------------------------------ */
+
+static int row_ok(const struct report *R, size_t i)
+{
+    if (!R->status)
+        return isfinite(R->fit->values[i]);
+    return R->status->values[i] == R->ok_value;
+}
+
+struct rank {
+    int ok;
+    double fit, id;
+    size_t row;
+};
+
+/* successful before failed, higher fitness, lower id: the writer's order of /best */
+static int rank_cmp(const void *pa, const void *pb)
+{
+    const struct rank *a = pa, *b = pb;
+    if (a->ok != b->ok)
+        return b->ok - a->ok;
+    double fa = isnan(a->fit) ? -INFINITY : a->fit, fb = isnan(b->fit) ? -INFINITY : b->fit;
+    if (fa != fb)
+        return fa > fb ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static long row_of_id(const struct report *R, double id)
+{
+    if (!R->id || id < 0)
+        return -1;
+    size_t lo = 0, hi = R->n;  /* rows are in id order */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (R->id->values[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < R->n && R->id->values[lo] == id)
+        return (long)lo;
+    for (size_t i = 0; i < R->n; i++)  /* not sorted after all */
+        if (R->id->values[i] == id)
+            return (long)i;
+    return -1;
+}
+
+static int is_gene(const char *name)
+{
+    for (size_t k = 0; k < sizeof NON_GENES / sizeof *NON_GENES; k++)
+        if (!strcmp(name, NON_GENES[k]))
+            return 0;
+    return 1;
+}
+
+/* Whether the config's search entry for a gene asks for a log scale: `log = true`, or a choice of
+ * positive numbers spanning a factor of 4 or more (batch sizes). *fixed is set for a bare value.
+ * Returns -1 when the config cannot be read, so that the caller falls back on the values. */
+static int config_log(config_t *cfg, int cfg_ok, const char *name, int *fixed)
+{
+    *fixed = 0;
+    if (!cfg_ok)
+        return -1;
+    config_setting_t *search = config_lookup(cfg, "search");
+    config_setting_t *s = search ? config_setting_get_member(search, name) : NULL;
+    if (!s)
+        return -1;
+    if (!config_setting_is_group(s)) {
+        *fixed = config_setting_is_scalar(s);
+        return 0;
+    }
+    config_setting_t *l = config_setting_get_member(s, "log");
+    if (l)
+        return config_setting_get_bool(l);
+    config_setting_t *choice = config_setting_get_member(s, "choice");
+    if (choice && config_setting_length(choice) > 1) {
+        double lo = INFINITY, hi = -INFINITY;
+        for (int k = 0; k < config_setting_length(choice); k++) {
+            config_setting_t *e = config_setting_get_elem(choice, (unsigned)k);
+            int type = config_setting_type(e);
+            if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64 && type != CONFIG_TYPE_FLOAT)
+                return 0;
+            double v = type == CONFIG_TYPE_FLOAT ? config_setting_get_float(e) : (double)config_setting_get_int64(e);
+            lo = fmin(lo, v);
+            hi = fmax(hi, v);
+        }
+        return lo > 0 && hi / lo >= 4;
+    }
+    return 0;
+}
+
+static void report_init(struct report *R, const struct evo_results *r, FILE *f)
+{
+    memset(R, 0, sizeof *R);
+    R->f = f;
+    R->r = r;
+    const struct evo_table *t = &r->individuals;
+    R->fit = evo_results_column(t, "fitness");
+    R->n = R->fit ? t->n_rows : 0;
+    R->gen = evo_results_column(t, "generation");
+    R->id = evo_results_column(t, "id");
+    R->pa = evo_results_column(t, "parent_a");
+    R->pb = evo_results_column(t, "parent_b");
+    R->val_loss = evo_results_column(t, "val_loss");
+    R->secs = evo_results_column(t, "train_seconds");
+    R->status = evo_results_column(t, "status");
+    R->ok_value = NAN;
+    if (R->status && R->status->kind == EVO_COLUMN_ENUM)
+        for (int k = 0; k < R->status->n_enum; k++)
+            if (!strcmp(R->status->enum_names[k], "ok"))
+                R->ok_value = k;
+    if (R->status && isnan(R->ok_value))
+        R->ok_value = 0;
+
+    config_t cfg;
+    config_init(&cfg);
+    int cfg_ok = r->config && config_read_string(&cfg, r->config) == CONFIG_TRUE;
+    for (size_t c = 0; c < t->n_cols && R->n_genes < MAX_GENES; c++) {
+        const struct evo_column *col = &t->cols[c];
+        if (!is_gene(col->name))
+            continue;
+        struct gene *g = &R->genes[R->n_genes++];
+        g->col = col;
+        g->integer = col->kind == EVO_COLUMN_INT;
+        g->lo = INFINITY;
+        g->hi = -INFINITY;
+        double distinct[13];
+        int n_distinct = 0;
+        for (size_t i = 0; i < R->n; i++) {
+            double v = col->values[i];
+            if (!isfinite(v))
+                continue;
+            g->lo = fmin(g->lo, v);
+            g->hi = fmax(g->hi, v);
+            int seen = 0;
+            for (int k = 0; k < n_distinct && !seen; k++)
+                seen = distinct[k] == v;
+            if (!seen && n_distinct < 13)
+                distinct[n_distinct++] = v;
+        }
+        g->few = g->integer && n_distinct <= 12;
+        if (g->few && n_distinct >= 2 && n_distinct <= 8) {
+            for (int a = 0; a < n_distinct; a++)  /* insertion sort */
+                for (int b = a; b > 0 && distinct[b - 1] > distinct[b]; b--) {
+                    double tmp = distinct[b];
+                    distinct[b] = distinct[b - 1];
+                    distinct[b - 1] = tmp;
+                }
+            memcpy(g->ticks, distinct, (size_t)n_distinct * sizeof *distinct);
+            g->n_ticks = (size_t)n_distinct;
+        }
+        int log = config_log(&cfg, cfg_ok, col->name, &g->fixed);
+        if (log < 0)  /* no config entry: a positive range over two decades or more */
+            log = col->kind != EVO_COLUMN_ENUM && g->lo > 0 && g->hi / g->lo >= 100;
+        g->log = log && g->lo > 0 && col->kind != EVO_COLUMN_ENUM;
+        if (R->n && g->lo == g->hi)
+            g->fixed = 1;
+    }
+    config_destroy(&cfg);
+
+    /* order, best, and the domains shared by every fitness axis */
+    struct rank *rk = evo_mem_alloc(evo_mem_mul(R->n ? R->n : 1, sizeof *rk));
+    R->fit_lo = INFINITY;
+    R->fit_hi = -INFINITY;
+    R->gen_lo = INFINITY;
+    R->gen_hi = -INFINITY;
+    for (size_t i = 0; i < R->n; i++) {
+        rk[i] = (struct rank){row_ok(R, i), R->fit->values[i], R->id ? R->id->values[i] : (double)i, i};
+        R->n_ok += rk[i].ok;
+        if (isfinite(R->fit->values[i])) {
+            R->fit_lo = fmin(R->fit_lo, R->fit->values[i]);
+            R->fit_hi = fmax(R->fit_hi, R->fit->values[i]);
+        }
+        if (R->gen && isfinite(R->gen->values[i])) {
+            R->gen_lo = fmin(R->gen_lo, R->gen->values[i]);
+            R->gen_hi = fmax(R->gen_hi, R->gen->values[i]);
+        }
+    }
+    qsort(rk, R->n, sizeof *rk, rank_cmp);
+    R->order = evo_mem_alloc(evo_mem_mul(R->n ? R->n : 1, sizeof *R->order));
+    for (size_t i = 0; i < R->n; i++)
+        R->order[i] = rk[i].row;
+    free(rk);
+    R->best = -1;
+    if (r->has_best)
+        R->best = row_of_id(R, (double)r->best_id);
+    if (R->best < 0 && R->n)
+        R->best = (long)R->order[0];
+
+    const struct evo_table *gt = &r->generations;
+    const char *gcols[] = {"best_fitness", "mean_fitness"};
+    for (size_t k = 0; k < 2; k++) {
+        const struct evo_column *c = evo_results_column(gt, gcols[k]);
+        for (size_t i = 0; c && i < gt->n_rows; i++)
+            if (isfinite(c->values[i])) {
+                R->fit_lo = fmin(R->fit_lo, c->values[i]);
+                R->fit_hi = fmax(R->fit_hi, c->values[i]);
+            }
+    }
+    const struct evo_column *gg = evo_results_column(gt, "generation");
+    for (size_t i = 0; gg && i < gt->n_rows; i++) {
+        R->gen_lo = fmin(R->gen_lo, gg->values[i]);
+        R->gen_hi = fmax(R->gen_hi, gg->values[i]);
+    }
+    if (!(R->fit_lo <= R->fit_hi)) {
+        R->fit_lo = 0;
+        R->fit_hi = 1;
+    }
+    if (!(R->gen_lo <= R->gen_hi)) {
+        R->gen_lo = 0;
+        R->gen_hi = 0;
+    }
+}
+
+/* The fitness axis, shared by every plot that has one. */
+static void fitness_axis(const struct report *R, struct axis *a, double p0, double p1)
+{
+    axis_domain(a, R->fit_lo, R->fit_hi, 0, 0);
+    a->p0 = p0;
+    a->p1 = p1;
+}
+
+/* "#12, generation 1" and every gene, for hover titles. */
+static void write_title(const struct report *R, size_t i, int with_genes)
+{
+    FILE *f = R->f;
+    char buf[64];
+    fprintf(f, "<title>#%.0f, generation %.0f: fitness ", value(R->id, i), value(R->gen, i));
+    fmt_value(buf, sizeof buf, R->fit, i);
+    esc(f, buf);
+    if (!row_ok(R, i) && R->status) {
+        fmt_value(buf, sizeof buf, R->status, i);
+        fprintf(f, " (");
+        esc(f, buf);
+        fprintf(f, ")");
+    }
+    for (size_t k = 0; with_genes && k < R->n_genes; k++) {
+        fprintf(f, "\n");
+        esc(f, R->genes[k].col->name);
+        fmt_value(buf, sizeof buf, R->genes[k].col, i);
+        fprintf(f, " = ");
+        esc(f, buf);
+    }
+    fprintf(f, "</title>");
+}
+
+/* ---- sections ------------------------------------------------------------------------------------ */
+
+static const char CSS[] =
+    ":root{--fg:#1f2933;--muted:#616e7c;--line:#e4e7eb;--bg:#f5f7fa;--accent:#e6550d}\n"
+    "*{box-sizing:border-box}\n"
+    "body{margin:0;background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,'Segoe UI',"
+    "Roboto,'Helvetica Neue',Arial,sans-serif}\n"
+    "main{max-width:1200px;margin:0 auto;padding:24px 24px 8px}\n"
+    "h1{font-size:26px;margin:0 0 2px;letter-spacing:-.01em}h1 small{font-weight:400;color:var(--muted)}\n"
+    "h2{font-size:17px;margin:0 0 2px}h3{font-size:14px;margin:14px 0 6px}\n"
+    "section{background:#fff;border:1px solid var(--line);border-radius:10px;padding:18px 22px;margin:18px 0;"
+    "box-shadow:0 1px 2px rgba(15,23,42,.05)}\n"
+    "p.note{color:var(--muted);margin:0 0 12px;max-width:70em}\n"
+    "code{font:12.5px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f0f2f5;"
+    "padding:1px 5px;border-radius:4px}\n"
+    ".cards{display:flex;gap:12px;flex-wrap:wrap;margin:16px 0 6px}\n"
+    ".card{flex:1 1 170px;background:#fff;border:1px solid var(--line);border-radius:10px;padding:12px 16px}\n"
+    ".card .k{color:var(--muted);font-size:11.5px;text-transform:uppercase;letter-spacing:.05em}\n"
+    ".card .v{font-size:24px;font-weight:650;font-variant-numeric:tabular-nums}\n"
+    ".card .s{color:var(--muted);font-size:12.5px}\n"
+    ".state{display:inline-block;padding:1px 10px;border-radius:999px;font-size:12.5px;font-weight:600;"
+    "vertical-align:middle}\n"
+    ".state-finished{background:#e3f9e5;color:#1f7a2e}.state-running{background:#e6f0ff;color:#1c4fa8}"
+    ".state-interrupted,.state-unknown{background:#fff1e0;color:#a35200}\n"
+    "table.meta{border-collapse:collapse;margin-top:6px}table.meta td{padding:2px 18px 2px 0;vertical-align:top}"
+    "table.meta td.k{color:var(--muted);white-space:nowrap}\n"
+    ".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(350px,1fr));gap:16px 18px}\n"
+    "figure{margin:0}figcaption{font-weight:600;margin:0 0 2px 4px}"
+    "figcaption span{font-weight:400;color:var(--muted);font-size:12px;margin-left:6px}\n"
+    "svg.plot{display:block;max-width:100%;height:auto;font-size:11px;overflow:visible}\n"
+    "svg .frame{fill:#fbfcfd;stroke:#cbd2d9}svg .grid{stroke:#e9edf1}svg .tick{fill:#7b8794;font-size:10.5px}\n"
+    "svg .label{fill:#3e4c59;font-size:12px}svg .legend{fill:#3e4c59;font-size:11.5px}\n"
+    "svg .empty{fill:#fbfcfd;stroke:#cbd2d9;stroke-dasharray:5 4}svg .msg{fill:#7b8794;font-size:13px}\n"
+    "svg .head{fill:#1f2933;font-size:12px;font-weight:600}svg .halo{paint-order:stroke;stroke:#fff;"
+    "stroke-width:3px;stroke-linejoin:round}\n"
+    "svg .edge{fill:none;stroke:#9aa5b1;stroke-width:1.4}svg .edge-b{stroke-dasharray:5 3}\n"
+    "svg circle.pt:hover,svg path.pt:hover{stroke:#000;stroke-width:1.5}\n"
+    ".legendbar{display:flex;gap:18px;flex-wrap:wrap;align-items:center;color:var(--muted);font-size:12.5px;"
+    "margin:0 0 10px}.legendbar svg{vertical-align:middle;margin-right:4px}\n"
+    "table.top{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums;font-size:13px}\n"
+    "table.top th{text-align:right;font-size:11.5px;color:var(--muted);font-weight:600;padding:6px 8px;"
+    "border-bottom:2px solid var(--line);white-space:nowrap}\n"
+    "table.top td{text-align:right;padding:5px 8px;border-bottom:1px solid var(--line);white-space:nowrap}\n"
+    "table.top td.t,table.top th.t{text-align:left}table.top tr.is-best td{background:#fff4ec}\n"
+    "table.top tr.is-fail td{color:#9b2c2c}.tag{font-size:11px;background:#fde8e8;color:#9b2c2c;"
+    "border-radius:4px;padding:0 5px;margin-left:4px}\n"
+    ".wrap{overflow-x:auto}.two{display:flex;gap:36px;flex-wrap:wrap;align-items:flex-start}"
+    ".two>div:first-child{flex:0 1 400px}\n"
+    "footer{color:var(--muted);font-size:12px;text-align:center;margin:10px 0 26px}\n";
+
+static const char *gene_col_name(const struct report *R, size_t k)
+{
+    return R->genes[k].col->name;
+}
+
+static void section_header(struct report *R)
+{
+    FILE *f = R->f;
+    const struct evo_results *r = R->r;
+    const char *state = r->state ? r->state : "unknown";
+    const char *cls = !strcmp(state, "finished") || !strcmp(state, "running") || !strcmp(state, "interrupted")
+                          ? state : "unknown";
+    char buf[64];
+    fprintf(f, "<header><h1>evotune report <small>");
+    esc(f, base_name(r->path));
+    fprintf(f, "</small> <span class=\"state state-%s\">", cls);
+    esc(f, state);
+    fprintf(f, "</span></h1>\n");
+
+    /* cards */
+    size_t failures = R->n - R->n_ok;
+    fprintf(f, "<div class=\"cards\">\n<div class=\"card\"><div class=\"k\">best fitness</div><div class=\"v\">");
+    if (R->best >= 0) {
+        fmt_value(buf, sizeof buf, R->fit, (size_t)R->best);
+        esc(f, buf);
+        fprintf(f, "</div><div class=\"s\">individual #%.0f, generation %.0f</div></div>\n",
+                value(R->id, (size_t)R->best), value(R->gen, (size_t)R->best));
+    } else {
+        fprintf(f, "\xe2\x80\x93</div><div class=\"s\">no individual trained yet</div></div>\n");
+    }
+    fprintf(f, "<div class=\"card\"><div class=\"k\">test accuracy</div><div class=\"v\">");
+    if (r->has_best && isfinite(r->test_accuracy))
+        fprintf(f, "%.2f%%</div><div class=\"s\">test loss %.4g</div></div>\n", 100 * r->test_accuracy,
+                r->test_loss);
+    else
+        fprintf(f, "\xe2\x80\x93</div><div class=\"s\">not scored yet (run not finished)</div></div>\n");
+    fprintf(f, "<div class=\"card\"><div class=\"k\">individuals trained</div><div class=\"v\">%zu</div>"
+               "<div class=\"s\">%zu failed</div></div>\n", R->n, failures);
+    fprintf(f, "<div class=\"card\"><div class=\"k\">generations done</div><div class=\"v\">%lld",
+            (long long)r->generations_done);
+    if (r->generations_budget > 0)
+        fprintf(f, " <small style=\"font-size:15px;color:var(--muted)\">of %lld</small>",
+                (long long)r->generations_budget);
+    fprintf(f, "</div><div class=\"s\">population %lld</div></div>\n</div>\n", (long long)r->population);
+
+    /* details */
+    fprintf(f, "<table class=\"meta\">\n<tr><td class=\"k\">file</td><td><code>");
+    esc(f, r->path);
+    fprintf(f, "</code></td></tr>\n<tr><td class=\"k\">state</td><td>");
+    esc(f, state);
+    if (r->written_at) {
+        fprintf(f, ", written at ");
+        esc(f, r->written_at);
+    }
+    if (!strcmp(state, "running"))
+        fprintf(f, " \xe2\x80\x94 a snapshot; render the report again for newer results");
+    else if (!strcmp(state, "interrupted")) {
+        fprintf(f, " \xe2\x80\x94 continue with <code>evotune resume ");
+        esc(f, r->path);
+        fprintf(f, "</code>");
+    }
+    fprintf(f, "</td></tr>\n<tr><td class=\"k\">evotune</td><td>");
+    esc(f, r->evotune_version ? r->evotune_version : "unknown");
+    fprintf(f, " (format %lld), seed %lld, %lld thread%s</td></tr>\n", (long long)r->format_version,
+            (long long)r->seed, (long long)r->threads, r->threads == 1 ? "" : "s");
+    fprintf(f, "<tr><td class=\"k\">data</td><td>%lld training, %lld validation, %lld test rows; "
+               "%lld features; %lld classes", (long long)r->n_train, (long long)r->n_validation,
+            (long long)r->n_test, (long long)r->n_features, (long long)r->n_classes);
+    if (r->class_names && r->n_classes > 0 && r->n_classes <= 12) {
+        fprintf(f, " (");
+        for (int64_t k = 0; k < r->n_classes; k++) {
+            fprintf(f, "%s", k ? ", " : "");
+            esc(f, r->class_names[k]);
+        }
+        fprintf(f, ")");
+    }
+    fprintf(f, "</td></tr>\n");
+    if (R->n && R->gen && R->gen_hi >= (double)r->generations_done && r->generations_done >= 0) {
+        size_t in_progress = 0;
+        for (size_t i = 0; i < R->n; i++)
+            in_progress += R->gen->values[i] == R->gen_hi;
+        if (R->gen_hi >= (double)r->generations_done && r->state && strcmp(r->state, "finished"))
+            fprintf(f, "<tr><td class=\"k\">%s</td><td>generation %.0f: %zu trained so far</td></tr>\n",
+                    strcmp(r->state, "running") ? "incomplete" : "in progress", R->gen_hi, in_progress);
+    }
+    if (r->n_best_layers > 0) {
+        fprintf(f, "<tr><td class=\"k\">best network</td><td>layers ");
+        for (size_t k = 0; k < r->n_best_layers; k++)
+            fprintf(f, "%s%lld", k ? " \xe2\x86\x92 " : "", (long long)r->best_layer_sizes[k]);
+        fprintf(f, "</td></tr>\n");
+    }
+    fprintf(f, "</table></header>\n");
+}
+
+static void section_fitness(struct report *R)
+{
+    FILE *f = R->f;
+    const struct evo_table *gt = &R->r->generations;
+    const struct evo_column *gg = evo_results_column(gt, "generation");
+    const struct evo_column *best = evo_results_column(gt, "best_fitness");
+    const struct evo_column *mean = evo_results_column(gt, "mean_fitness");
+    const struct evo_column *sd = evo_results_column(gt, "std_fitness");
+    size_t G = gg && best && mean ? gt->n_rows : 0;
+    fprintf(f, "<section id=\"fitness\"><h2>Fitness per generation</h2>\n<p class=\"note\">Best and mean "
+               "fitness (validation accuracy) over each generation's population, carried elites included; "
+               "the band is the mean \xc2\xb1 one standard deviation. Grey dots are the individuals trained in "
+               "each generation.</p>\n");
+    const double W = 1100, H = 360;
+    if (G == 0 && R->n == 0) {
+        svg_empty(f, "plot-fitness", W, 120, "no generation completed yet");
+        fprintf(f, "</section>\n");
+        return;
+    }
+    struct area A = {62, 40, W - 20, H - 46};
+    struct axis xa, ya;
+    if (R->gen_hi > R->gen_lo) {
+        xa.lo = R->gen_lo;
+        xa.hi = R->gen_hi;
+    } else {
+        xa.lo = R->gen_lo - 0.5;
+        xa.hi = R->gen_lo + 0.5;
+    }
+    xa.log = 0;
+    xa.p0 = A.x0 + 16;
+    xa.p1 = A.x1 - 16;
+    fitness_axis(R, &ya, A.y1 - 8, A.y0 + 8);
+    svg_open(f, "plot-fitness", "", W, H, "fitness per generation");
+    fprintf(f, "<defs><clipPath id=\"clip-fitness\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>"
+               "</clipPath></defs>\n", A.x0, A.y0, A.x1 - A.x0, A.y1 - A.y0);
+    draw_frame(f, &A);
+    draw_xaxis(f, &A, &xa, 1, "generation", NULL, 0);
+    draw_yaxis(f, &A, &ya, 0, "fitness");
+    double lx = A.x0;
+    lx = legend_item(f, lx, 18, "line", ACCENT, "best");
+    lx = legend_item(f, lx, 18, "line", "#3182bd", "mean");
+    lx = legend_item(f, lx, 18, "band", "#3182bd", "mean \xc2\xb1 std");
+    lx = legend_item(f, lx, 18, "dot", "#9aa5b1", "individual");
+    if (R->n > R->n_ok)
+        legend_item(f, lx, 18, "cross", FAIL, "failed");
+
+    double xw = G > 1 || R->gen_hi > R->gen_lo ? (xa.p1 - xa.p0) / (R->gen_hi - R->gen_lo + 1) : 60;
+    for (size_t i = 0; R->gen && i < R->n; i++) {
+        double x = ax_pos(&xa, R->gen->values[i]) + jitter(value(R->id, i), 1) * fmin(xw * 0.5, 40);
+        double y = ax_pos(&ya, R->fit->values[i]);
+        if (row_ok(R, i))
+            fprintf(f, "<circle class=\"ind\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\" fill=\"#9aa5b1\" "
+                       "fill-opacity=\"0.55\">", x, y);
+        else
+            fprintf(f, "<path class=\"ind fail\" d=\"M%.1f %.1fl5 5m0 -5l-5 5\" stroke=\"" FAIL "\" "
+                       "stroke-width=\"1.4\" stroke-opacity=\"0.7\">", x - 2.5, y - 2.5);
+        write_title(R, i, 0);
+        fprintf(f, "%s\n", row_ok(R, i) ? "</circle>" : "</path>");
+    }
+    if (G == 0) {
+        fprintf(f, "<text class=\"msg\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">no generation completed yet"
+                   "</text>\n", (A.x0 + A.x1) / 2, (A.y0 + A.y1) / 2);
+    } else {
+        if (sd) {
+            fprintf(f, "<path class=\"band\" clip-path=\"url(#clip-fitness)\" fill=\"#3182bd\" fill-opacity=\"0.15\" d=\"");
+            for (size_t i = 0; i < G; i++)
+                fprintf(f, "%s%.1f %.1f", i ? "L" : "M", ax_pos(&xa, gg->values[i]),
+                        ax_pos(&ya, mean->values[i] + sd->values[i]));
+            for (size_t i = G; i-- > 0;)
+                fprintf(f, "L%.1f %.1f", ax_pos(&xa, gg->values[i]), ax_pos(&ya, mean->values[i] - sd->values[i]));
+            fprintf(f, "Z\"/>\n");
+        }
+        const struct evo_column *lines[] = {mean, best};
+        const char *colors[] = {"#3182bd", ACCENT}, *names[] = {"mean", "best"};
+        for (int k = 0; k < 2; k++) {
+            fprintf(f, "<path class=\"line line-%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2.5\" "
+                       "stroke-linejoin=\"round\" d=\"", names[k], colors[k]);
+            for (size_t i = 0; i < G; i++)
+                fprintf(f, "%s%.1f %.1f", i ? "L" : "M", ax_pos(&xa, gg->values[i]), ax_pos(&ya, lines[k]->values[i]));
+            fprintf(f, "\"/>\n");
+            for (size_t i = 0; i < G; i++) {
+                fprintf(f, "<circle class=\"pt pt-%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" stroke=\"#fff\" "
+                           "stroke-width=\"1.5\"><title>generation %.0f: %s %.4f", names[k],
+                        ax_pos(&xa, gg->values[i]), ax_pos(&ya, lines[k]->values[i]), colors[k], gg->values[i],
+                        names[k], lines[k]->values[i]);
+                if (k == 0 && sd)
+                    fprintf(f, " \xc2\xb1 %.4f", sd->values[i]);
+                fprintf(f, "</title></circle>\n");
+            }
+        }
+    }
+    fprintf(f, "</svg>\n</section>\n");
+}
+
+static void gene_scatter(struct report *R, const struct gene *g, const struct area *A, const struct axis *ya)
+{
+    FILE *f = R->f;
+    struct axis xa;
+    axis_domain(&xa, g->lo, g->hi, g->log, g->integer);
+    xa.p0 = A->x0 + 10;
+    xa.p1 = A->x1 - 10;
+    draw_xaxis(f, A, &xa, g->integer, g->col->name, g->ticks, g->n_ticks);
+    double jit = 0;
+    if (g->few && !g->fixed) {
+        double gap = fabs(ax_pos(&xa, g->lo + 1) - ax_pos(&xa, g->lo));
+        for (size_t k = 1; k < g->n_ticks; k++)
+            gap = fmin(gap, fabs(ax_pos(&xa, g->ticks[k]) - ax_pos(&xa, g->ticks[k - 1])));
+        jit = fmin(16, 0.45 * gap);
+    } else if (g->fixed) {
+        jit = 30;
+    }
+    char color[16];
+    for (size_t i = 0; i < R->n; i++) {
+        double v = g->col->values[i];
+        double x = ax_pos(&xa, isfinite(v) ? v : g->lo) + jit * jitter(value(R->id, i), 2);
+        double y = ax_pos(ya, R->fit->values[i]);
+        if (row_ok(R, i)) {
+            gen_color(R, color, sizeof color, value(R->gen, i));
+            fprintf(f, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.6\" fill=\"%s\" fill-opacity=\"0.85\" "
+                       "stroke=\"#fff\" stroke-width=\"0.6\">", x, y, color);
+        } else {
+            fprintf(f, "<path class=\"pt fail\" d=\"M%.1f %.1fl6 6m0 -6l-6 6\" stroke=\"" FAIL "\" "
+                       "stroke-width=\"1.6\">", x - 3, y - 3);
+        }
+        write_title(R, i, 1);
+        fprintf(f, "%s\n", row_ok(R, i) ? "</circle>" : "</path>");
+        if ((long)i == R->best)
+            fprintf(f, "<circle class=\"best-mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"7.5\" fill=\"none\" stroke=\""
+                       ACCENT "\" stroke-width=\"2\"/>\n", x, y);
+    }
+}
+
+static void gene_strips(struct report *R, const struct gene *g, const struct area *A, const struct axis *ya)
+{
+    FILE *f = R->f;
+    int K = g->col->n_enum > 0 ? g->col->n_enum : 1;
+    double band = (A->x1 - A->x0) / K;
+    char color[16];
+    for (int k = 0; k < K; k++) {
+        double cx = A->x0 + band * (k + 0.5), sum = 0;
+        size_t count = 0, ok = 0;
+        for (size_t i = 0; i < R->n; i++)
+            if (g->col->values[i] == k) {
+                count++;
+                if (row_ok(R, i)) {
+                    ok++;
+                    sum += R->fit->values[i];
+                }
+            }
+        if (k)
+            fprintf(f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", A->x0 + band * k,
+                    A->y0, A->x0 + band * k, A->y1);
+        fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" style=\"fill:#3e4c59;"
+                   "font-size:11.5px\">", cx, A->y1 + 15);
+        esc(f, g->col->n_enum > 0 ? g->col->enum_names[k] : "?");
+        fprintf(f, "</text><text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">n = %zu</text>\n",
+                cx, A->y1 + 29, count);
+        if (ok) {
+            double y = ax_pos(ya, sum / (double)ok);
+            fprintf(f, "<line class=\"cat-mean\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#1f2933\" "
+                       "stroke-width=\"2\"><title>mean fitness %.4f over %zu successful</title></line>\n",
+                    cx - band * 0.32, y, cx + band * 0.32, y, sum / (double)ok, ok);
+        }
+    }
+    for (size_t i = 0; i < R->n; i++) {
+        double v = g->col->values[i];
+        double cx = A->x0 + band * ((v >= 0 && v < K ? v : 0) + 0.5);
+        double x = cx + jitter(value(R->id, i), 3) * fmin(band * 0.5, 70), y = ax_pos(ya, R->fit->values[i]);
+        if (row_ok(R, i)) {
+            gen_color(R, color, sizeof color, value(R->gen, i));
+            fprintf(f, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.6\" fill=\"%s\" fill-opacity=\"0.85\" "
+                       "stroke=\"#fff\" stroke-width=\"0.6\">", x, y, color);
+        } else {
+            fprintf(f, "<path class=\"pt fail\" d=\"M%.1f %.1fl6 6m0 -6l-6 6\" stroke=\"" FAIL "\" "
+                       "stroke-width=\"1.6\">", x - 3, y - 3);
+        }
+        write_title(R, i, 1);
+        fprintf(f, "%s\n", row_ok(R, i) ? "</circle>" : "</path>");
+        if ((long)i == R->best)
+            fprintf(f, "<circle class=\"best-mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"7.5\" fill=\"none\" stroke=\""
+                       ACCENT "\" stroke-width=\"2\"/>\n", x, y);
+    }
+}
+
+static void section_genes(struct report *R)
+{
+    FILE *f = R->f;
+    fprintf(f, "<section id=\"genes\"><h2>Hyperparameters against fitness</h2>\n<p class=\"note\">One dot per "
+               "trained individual, coloured by generation; categorical genes as jittered strips with their "
+               "mean fitness as a bar. Hover a dot for its hyperparameters.</p>\n");
+    if (R->n_genes == 0) {
+        fprintf(f, "<p class=\"note\">no individual trained yet</p></section>\n");
+        return;
+    }
+    char c0[16], c1[16];
+    gen_color(R, c0, sizeof c0, R->gen_lo);
+    gen_color(R, c1, sizeof c1, R->gen_hi);
+    fprintf(f, "<div class=\"legendbar\"><span><svg width=\"90\" height=\"12\"><defs><linearGradient id=\"gen-grad\">"
+               "<stop offset=\"0\" stop-color=\"%s\"/><stop offset=\"0.5\" stop-color=\"#41b6c4\"/>"
+               "<stop offset=\"1\" stop-color=\"%s\"/></linearGradient></defs><rect width=\"90\" height=\"12\" "
+               "rx=\"3\" fill=\"url(#gen-grad)\"/></svg>generation %.0f \xe2\x86\x92 %.0f</span>", c0, c1, R->gen_lo,
+            R->gen_hi);
+    fprintf(f, "<span><svg width=\"14\" height=\"14\"><path d=\"M3 3l8 8m0 -8l-8 8\" stroke=\"" FAIL "\" "
+               "stroke-width=\"1.8\"/></svg>failed (fitness 0)</span>");
+    fprintf(f, "<span><svg width=\"16\" height=\"16\"><circle cx=\"8\" cy=\"8\" r=\"6\" fill=\"none\" stroke=\""
+               ACCENT "\" stroke-width=\"2\"/></svg>best</span></div>\n<div class=\"grid\">\n");
+    const double W = 370, H = 260;
+    struct area A = {52, 10, W - 12, H - 42};
+    for (size_t k = 0; k < R->n_genes; k++) {
+        const struct gene *g = &R->genes[k];
+        int cat = g->col->kind == EVO_COLUMN_ENUM;
+        fprintf(f, "<figure><figcaption>");
+        esc(f, g->col->name);
+        fprintf(f, "<span>%s%s</span></figcaption>\n", cat ? "categorical" : g->log ? "log scale" : "linear",
+                g->fixed ? ", fixed" : "");
+        svg_open(f, "plot-gene-", g->col->name, W, H, g->col->name);
+        struct axis ya;
+        fitness_axis(R, &ya, A.y1 - 8, A.y0 + 8);
+        draw_frame(f, &A);
+        draw_yaxis(f, &A, &ya, 0, "fitness");
+        if (cat)
+            gene_strips(R, g, &A, &ya);
+        else
+            gene_scatter(R, g, &A, &ya);
+        fprintf(f, "</svg></figure>\n");
+    }
+    fprintf(f, "</div></section>\n");
+}
+
+static void section_parallel(struct report *R)
+{
+    FILE *f = R->f;
+    size_t shown = R->n_ok < TOP_PARALLEL ? R->n_ok : TOP_PARALLEL;
+    fprintf(f, "<section id=\"parallel\"><h2>Top individuals across all genes</h2>\n<p class=\"note\">The "
+               "%zu best successful individuals, one line each (the best in orange, then darker for fitter). "
+               "Gene axes span every value tried, on a log scale where the search is log-scaled; the fitness "
+               "axis spans the lines shown.</p>\n", shown);
+    const double W = 1100, H = 400;
+    if (shown == 0 || R->n_genes == 0) {
+        svg_empty(f, "plot-parallel", W, 120, "no successful individual yet");
+        fprintf(f, "</section>\n");
+        return;
+    }
+    size_t n_axes = R->n_genes + 1;
+    double x0 = 70, x1 = W - 70, y0 = 46, y1 = H - 34;
+    struct axis *ax = evo_mem_calloc(n_axes, sizeof *ax);
+    double flo = INFINITY, fhi = -INFINITY;
+    for (size_t s = 0; s < shown; s++) {
+        double v = R->fit->values[R->order[s]];
+        flo = fmin(flo, v);
+        fhi = fmax(fhi, v);
+    }
+    for (size_t k = 0; k < n_axes; k++) {
+        if (k < R->n_genes) {
+            const struct gene *g = &R->genes[k];
+            if (g->col->kind == EVO_COLUMN_ENUM) {
+                ax[k].lo = 0;
+                ax[k].hi = g->col->n_enum > 1 ? g->col->n_enum - 1 : 1;
+                ax[k].log = 0;
+            } else {
+                ax[k].log = g->log;
+                ax[k].lo = g->lo;
+                ax[k].hi = g->hi;
+                if (!(g->hi > g->lo)) {
+                    ax[k].lo = g->log ? g->lo / 2 : g->lo - 1;
+                    ax[k].hi = g->log ? g->hi * 2 : g->hi + 1;
+                }
+            }
+        } else {
+            ax[k].log = 0;
+            ax[k].lo = flo;
+            ax[k].hi = fhi > flo ? fhi : flo + 0.01;
+        }
+        ax[k].p0 = y1;
+        ax[k].p1 = y0;
+    }
+    svg_open(f, "plot-parallel", "", W, H, "parallel coordinates of the top individuals");
+    double dx = (x1 - x0) / (double)(n_axes > 1 ? n_axes - 1 : 1);
+    /* lines, worst first so the best is drawn on top */
+    char color[16];
+    for (size_t s = shown; s-- > 0;) {
+        size_t i = R->order[s];
+        if (s == 0)
+            snprintf(color, sizeof color, ACCENT);
+        else
+            ramp(color, sizeof color, 1.0 - (double)s / (double)shown * 0.85, BLUES, 4);
+        fprintf(f, "<path class=\"pt line\" fill=\"none\" stroke=\"%s\" stroke-width=\"%s\" stroke-opacity=\"%s\" "
+                   "stroke-linejoin=\"round\" d=\"", color, s == 0 ? "3.2" : "1.6", s == 0 ? "1" : "0.75");
+        for (size_t k = 0; k < n_axes; k++) {
+            double v = k < R->n_genes ? R->genes[k].col->values[i] : R->fit->values[i];
+            if (k < R->n_genes && R->genes[k].col->kind != EVO_COLUMN_ENUM && !(R->genes[k].hi > R->genes[k].lo))
+                v = (ax[k].lo + ax[k].hi) / 2;
+            double y = ax_pos(&ax[k], v);
+            if (k < R->n_genes && R->genes[k].col->kind == EVO_COLUMN_ENUM && R->genes[k].col->n_enum <= 1)
+                y = (y0 + y1) / 2;
+            fprintf(f, "%s%.1f %.1f", k ? "L" : "M", x0 + dx * (double)k, y);
+        }
+        fprintf(f, "\">");
+        write_title(R, i, 1);
+        fprintf(f, "</path>\n");
+    }
+    /* axes on top of the lines */
+    char buf[64];
+    for (size_t k = 0; k < n_axes; k++) {
+        double x = x0 + dx * (double)k;
+        const char *name = k < R->n_genes ? gene_col_name(R, k) : "fitness";
+        fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#52606d\" stroke-width=\"1.2\"/>"
+                   "<text class=\"head\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", x, y0, x, y1, x, y0 - 22);
+        esc(f, name);
+        fprintf(f, "</text>\n");
+        if (k < R->n_genes && R->genes[k].log)
+            fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">log</text>\n", x, y0 - 9);
+        if (k < R->n_genes && R->genes[k].col->kind == EVO_COLUMN_ENUM) {
+            const struct evo_column *c = R->genes[k].col;
+            for (int e = 0; e < c->n_enum; e++) {
+                double y = c->n_enum <= 1 ? (y0 + y1) / 2 : ax_pos(&ax[k], e);
+                fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"#52606d\"/>"
+                           "<text class=\"tick halo\" x=\"%.1f\" y=\"%.1f\" style=\"fill:#3e4c59\">", x, y, x + 6, y + 4);
+                esc(f, c->enum_names[e]);
+                fprintf(f, "</text>\n");
+            }
+        } else if (k < R->n_genes && !(R->genes[k].hi > R->genes[k].lo)) {
+            fmt_tick(buf, sizeof buf, R->genes[k].lo, 0);
+            fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#52606d\"/>"
+                       "<text class=\"tick halo\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s (fixed)</text>\n",
+                    x - 4, (y0 + y1) / 2, x, (y0 + y1) / 2, x - 6, (y0 + y1) / 2 + 3.5, buf);
+        } else {
+            double t[MAX_TICKS];
+            int expo, is_gene_axis = k < R->n_genes;
+            size_t nt = ticks_of(&ax[k], is_gene_axis && R->genes[k].integer, is_gene_axis ? R->genes[k].ticks : NULL,
+                                 is_gene_axis ? R->genes[k].n_ticks : 0, t, &expo);
+            for (size_t j = 0; j < nt; j++) {
+                double y = ax_pos(&ax[k], t[j]);
+                if (y < y0 - 0.5 || y > y1 + 0.5)
+                    continue;
+                fmt_tick(buf, sizeof buf, t[j], expo);
+                fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#52606d\"/>"
+                           "<text class=\"tick halo\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+                        x - 4, y, x, y, x - 6, y + 3.5, buf);
+            }
+        }
+    }
+    fprintf(f, "</svg>\n</section>\n");
+    free(ax);
+}
+
+struct curve_pt {
+    double epoch, v;
+};
+
+static int curve_cmp(const void *pa, const void *pb)
+{
+    const struct curve_pt *a = pa, *b = pb;
+    return a->epoch < b->epoch ? -1 : a->epoch > b->epoch;
+}
+
+static void section_curves(struct report *R)
+{
+    FILE *f = R->f;
+    const struct evo_table *ct = &R->r->curves;
+    const struct evo_column *cid = evo_results_column(ct, "id"), *cep = evo_results_column(ct, "epoch");
+    fprintf(f, "<section id=\"curves\"><h2>Learning curves of the best</h2>\n");
+    const double W = 1100, H = 300;
+    const struct evo_column *metrics[3];
+    size_t n_metrics = 0;
+    static const char *const preferred[] = {"val_accuracy", "val_loss", "train_loss"};
+    for (size_t k = 0; k < 3 && cid && cep; k++) {
+        const struct evo_column *c = evo_results_column(ct, preferred[k]);
+        if (c)
+            metrics[n_metrics++] = c;
+    }
+    for (size_t c = 0; !n_metrics && cid && cep && c < ct->n_cols && n_metrics < 3; c++)
+        if (ct->cols[c].kind == EVO_COLUMN_FLOAT)
+            metrics[n_metrics++] = &ct->cols[c];
+    /* the best few that have a curve */
+    size_t shown[TOP_CURVES], n_shown = 0;
+    for (size_t s = 0; n_metrics && s < R->n && n_shown < TOP_CURVES; s++) {
+        double id = value(R->id, R->order[s]);
+        for (size_t j = 0; j < ct->n_rows; j++)
+            if (cid->values[j] == id) {
+                shown[n_shown++] = R->order[s];
+                break;
+            }
+    }
+    if (!n_metrics || !n_shown) {
+        fprintf(f, "<p class=\"note\">Per-epoch metrics of the best individuals.</p>\n");
+        svg_empty(f, "plot-curves", W, 90,
+                  ct->n_rows && n_metrics ? "no learning curves recorded for the best individuals"
+                                          : "no learning curves recorded in this file");
+        fprintf(f, "</section>\n");
+        return;
+    }
+    fprintf(f, "<p class=\"note\">Per-epoch metrics of the %zu best individuals that have curves.</p>\n", n_shown);
+    svg_open(f, "plot-curves", "", W, H, "learning curves");
+    double lx = 62;
+    char label[64];
+    for (size_t s = 0; s < n_shown; s++) {
+        snprintf(label, sizeof label, "#%.0f (fitness %.4f)", value(R->id, shown[s]), R->fit->values[shown[s]]);
+        lx = legend_item(f, lx, 16, "line", PALETTE[s % 8], label);
+    }
+    struct curve_pt *pts = evo_mem_alloc(evo_mem_mul(ct->n_rows ? ct->n_rows : 1, sizeof *pts));
+    double pw = (W - 40) / (double)n_metrics;
+    for (size_t m = 0; m < n_metrics; m++) {
+        struct area A = {20 + pw * (double)m + 50, 40, 20 + pw * (double)(m + 1) - 14, H - 46};
+        double elo = INFINITY, ehi = -INFINITY, vlo = INFINITY, vhi = -INFINITY;
+        for (size_t j = 0; j < ct->n_rows; j++)
+            for (size_t s = 0; s < n_shown; s++)
+                if (cid->values[j] == value(R->id, shown[s]) && isfinite(metrics[m]->values[j])) {
+                    elo = fmin(elo, cep->values[j]);
+                    ehi = fmax(ehi, cep->values[j]);
+                    vlo = fmin(vlo, metrics[m]->values[j]);
+                    vhi = fmax(vhi, metrics[m]->values[j]);
+                }
+        struct axis xa, ya;
+        axis_domain(&xa, elo, ehi, 0, 1);
+        axis_domain(&ya, vlo, vhi, 0, 0);
+        xa.p0 = A.x0 + 6;
+        xa.p1 = A.x1 - 6;
+        ya.p0 = A.y1 - 6;
+        ya.p1 = A.y0 + 6;
+        draw_frame(f, &A);
+        draw_xaxis(f, &A, &xa, 1, "epoch", NULL, 0);
+        draw_yaxis(f, &A, &ya, 0, NULL);
+        fprintf(f, "<text class=\"head\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"start\">", A.x0 + 8, A.y0 + 16);
+        esc(f, metrics[m]->name);
+        fprintf(f, "</text>\n");
+        for (size_t s = n_shown; s-- > 0;) {
+            size_t np = 0;
+            double id = value(R->id, shown[s]);
+            for (size_t j = 0; j < ct->n_rows; j++)
+                if (cid->values[j] == id && isfinite(metrics[m]->values[j]))
+                    pts[np++] = (struct curve_pt){cep->values[j], metrics[m]->values[j]};
+            qsort(pts, np, sizeof *pts, curve_cmp);
+            fprintf(f, "<path class=\"pt curve\" fill=\"none\" stroke=\"%s\" stroke-width=\"%s\" "
+                       "stroke-linejoin=\"round\" d=\"", PALETTE[s % 8], s == 0 ? "2.6" : "1.8");
+            for (size_t p = 0; p < np; p++)
+                fprintf(f, "%s%.1f %.1f", p ? "L" : "M", ax_pos(&xa, pts[p].epoch), ax_pos(&ya, pts[p].v));
+            if (np == 1)
+                fprintf(f, "h0.1");
+            fprintf(f, "\"><title>#%.0f: ", id);
+            esc(f, metrics[m]->name);
+            fprintf(f, "</title></path>\n");
+        }
+    }
+    free(pts);
+    fprintf(f, "</svg>\n</section>\n");
+}
+
+static void section_ancestry(struct report *R)
+{
+    FILE *f = R->f;
+    fprintf(f, "<section id=\"ancestry\"><h2>Ancestry of the best</h2>\n");
+    const double W = 1100;
+    if (R->best < 0 || !R->gen || !R->id || !R->pa) {
+        fprintf(f, "<p class=\"note\">Parents of the best individual, generation by generation.</p>\n");
+        svg_empty(f, "plot-ancestry", W, 90, "no individual trained yet");
+        fprintf(f, "</section>\n");
+        return;
+    }
+    size_t n = R->n;
+    double gb = R->gen->values[R->best], gfirst_allowed = gb - (ANCESTRY_GENERATIONS - 1);
+    long *queue = evo_mem_alloc(evo_mem_mul(n, sizeof *queue));
+    char *shown = evo_mem_calloc(n, 1);
+    char *stub = evo_mem_calloc(n, 1);  /* has a parent that is not shown */
+    double *y = evo_mem_calloc(n, sizeof *y);
+    size_t per_col[ANCESTRY_GENERATIONS] = {0}, hidden[ANCESTRY_GENERATIONS] = {0};
+    size_t head = 0, tail = 0;
+    queue[tail++] = R->best;
+    shown[R->best] = 1;
+    per_col[ANCESTRY_GENERATIONS - 1] = 1;
+    double gfirst = gb;
+    while (head < tail) {
+        long i = queue[head++];
+        for (int p = 0; p < 2; p++) {
+            const struct evo_column *pc = p ? R->pb : R->pa;
+            long row = pc ? row_of_id(R, pc->values[i]) : -1;
+            if (row < 0 || shown[row] == 1)
+                continue;
+            if (shown[row] == 2) {
+                stub[i] = 1;
+                continue;
+            }
+            double g = R->gen->values[row];
+            int col = (int)(g - gfirst_allowed);
+            if (g < gfirst_allowed || g >= gb || col < 0 || col >= ANCESTRY_GENERATIONS) {
+                stub[i] = 1;
+                continue;
+            }
+            if (per_col[col] >= ANCESTRY_WIDTH) {
+                shown[row] = 2;  /* counted once */
+                hidden[col]++;
+                stub[i] = 1;
+                continue;
+            }
+            per_col[col]++;
+            shown[row] = 1;
+            queue[tail++] = row;
+            gfirst = fmin(gfirst, g);
+        }
+    }
+    size_t max_col = 1;
+    for (int c = 0; c < ANCESTRY_GENERATIONS; c++)
+        max_col = per_col[c] > max_col ? per_col[c] : max_col;
+    int n_cols = (int)(gb - gfirst) + 1;
+    double max_span = 1;  /* generations crossed by the longest edge: arches need room above */
+    for (size_t t = 0; t < tail; t++)
+        for (int p = 0; p < 2; p++) {
+            const struct evo_column *pc = p ? R->pb : R->pa;
+            long row = pc ? row_of_id(R, pc->values[queue[t]]) : -1;
+            if (row >= 0 && shown[row] == 1)
+                max_span = fmax(max_span, R->gen->values[queue[t]] - R->gen->values[row]);
+        }
+    double arch = max_span > 1 ? 20 + 6 * max_span : 0;
+    double H = fmax(170, 38.0 * (double)max_col + 80) + arch, top = 50 + arch, bottom = H - 30;
+    double xleft = 90, xright = W - 90;
+    double colx[ANCESTRY_GENERATIONS];
+    for (int c = 0; c < n_cols; c++)
+        colx[c] = n_cols > 1 ? xleft + (xright - xleft) * c / (n_cols - 1) : W / 2;
+    /* place columns right to left, each node at the mean height of its shown children */
+    size_t *members = evo_mem_alloc(evo_mem_mul(n, sizeof *members));
+    double *key = evo_mem_alloc(evo_mem_mul(n, sizeof *key));
+    for (int c = n_cols - 1; c >= 0; c--) {
+        double g = gfirst + c;
+        size_t m = 0;
+        for (size_t t = 0; t < tail; t++) {
+            size_t i = (size_t)queue[t];
+            if (R->gen->values[i] != g)
+                continue;
+            double sum = 0;
+            int cnt = 0;
+            for (size_t u = 0; u < tail; u++) {
+                size_t ch = (size_t)queue[u];
+                if (R->gen->values[ch] > g &&
+                    (value(R->pa, ch) == R->id->values[i] || value(R->pb, ch) == R->id->values[i])) {
+                    sum += y[ch];
+                    cnt++;
+                }
+            }
+            key[i] = cnt ? sum / cnt : (top + bottom) / 2;
+            members[m++] = i;
+        }
+        for (size_t a = 1; a < m; a++)  /* insertion sort by key, stable */
+            for (size_t b = a; b > 0 && key[members[b - 1]] > key[members[b]]; b--) {
+                size_t tmp = members[b];
+                members[b] = members[b - 1];
+                members[b - 1] = tmp;
+            }
+        double spacing = fmin(38, (bottom - top) / (double)(m ? m : 1));
+        for (size_t k = 0; k < m; k++)
+            y[members[k]] = (top + bottom) / 2 + ((double)k - (double)(m - 1) / 2) * spacing;
+    }
+    double alo_shown = INFINITY, ahi_shown = -INFINITY;
+    for (size_t t = 0; t < tail; t++)
+        if (isfinite(R->fit->values[queue[t]]) && row_ok(R, (size_t)queue[t])) {
+            alo_shown = fmin(alo_shown, R->fit->values[queue[t]]);
+            ahi_shown = fmax(ahi_shown, R->fit->values[queue[t]]);
+        }
+    fprintf(f, "<p class=\"note\">Parents of the best individual (#%.0f), back to generation %.0f%s: solid "
+               "edges lead to <code>parent_a</code>, dashed to <code>parent_b</code> (a child bred without "
+               "crossover has one parent). Node colour is fitness; hover a node for its hyperparameters.</p>\n",
+            R->id->values[R->best], gfirst, gfirst > 0 && gfirst == gfirst_allowed ? " (older generations not shown)" : "");
+    if (tail > 1)
+        fprintf(f, "<div class=\"legendbar\"><span><svg width=\"90\" height=\"12\"><defs><linearGradient "
+                   "id=\"anc-grad\"><stop offset=\"0\" stop-color=\"#a3dbb9\"/><stop offset=\"0.5\" "
+                   "stop-color=\"#3fa6c2\"/><stop offset=\"1\" stop-color=\"#081d58\"/></linearGradient></defs>"
+                   "<rect width=\"90\" height=\"12\" rx=\"3\" fill=\"url(#anc-grad)\"/></svg>fitness %.4g "
+                   "\xe2\x86\x92 %.4g</span></div>\n", alo_shown, ahi_shown);
+    svg_open(f, "plot-ancestry", "", W, H, "ancestry of the best individual");
+    for (int c = 0; c < n_cols; c++) {
+        fprintf(f, "<text class=\"head\" x=\"%.1f\" y=\"22\" text-anchor=\"middle\">gen %.0f</text>\n", colx[c],
+                gfirst + c);
+        int hc = (int)(gfirst + c - gfirst_allowed);
+        if (hc >= 0 && hc < ANCESTRY_GENERATIONS && hidden[hc])
+            fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">+%zu more</text>\n",
+                    colx[c], H - 8, hidden[hc]);
+    }
+    /* edges first */
+    for (size_t t = 0; t < tail; t++) {
+        size_t i = (size_t)queue[t];
+        double xc = colx[(int)(R->gen->values[i] - gfirst)], yc = y[i];
+        for (int p = 0; p < 2; p++) {
+            const struct evo_column *pc = p ? R->pb : R->pa;
+            long row = pc ? row_of_id(R, pc->values[i]) : -1;
+            if (row < 0 || shown[row] != 1)
+                continue;
+            double xp = colx[(int)(R->gen->values[row] - gfirst)], yp = y[row], mx = (xc + xp) / 2;
+            double span = R->gen->values[i] - R->gen->values[row];
+            if (span > 1) {  /* an elite's child: arch over the generations in between */
+                double bow = 20 + 6 * span, ym = fmin(yc, yp) - bow * 1.33;
+                fprintf(f, "<path class=\"edge%s\" d=\"M%.1f %.1fC%.1f %.1f %.1f %.1f %.1f %.1f\"/>\n",
+                        p ? " edge-b" : "", xc - 8, yc - 6, xc - 40, ym, xp + 40, ym, xp + 8, yp - 6);
+                continue;
+            }
+            fprintf(f, "<path class=\"edge%s\" d=\"M%.1f %.1fC%.1f %.1f %.1f %.1f %.1f %.1f\"/>\n", p ? " edge-b" : "",
+                    xc - 10, yc, mx, yc, mx, yp, xp + 10, yp);
+        }
+        if (stub[i])
+            fprintf(f, "<path class=\"edge edge-b\" d=\"M%.1f %.1fh-22\"/><text class=\"tick\" x=\"%.1f\" y=\"%.1f\" "
+                       "text-anchor=\"end\">\xe2\x80\xa6</text>\n", xc - 10, yc, xc - 34, yc + 4);
+    }
+    char color[16], buf[64];
+    double alo = INFINITY, ahi = -INFINITY;  /* colour over the fitness range shown, which is narrow */
+    for (size_t t = 0; t < tail; t++)
+        if (isfinite(R->fit->values[queue[t]]) && row_ok(R, (size_t)queue[t])) {
+            alo = fmin(alo, R->fit->values[queue[t]]);
+            ahi = fmax(ahi, R->fit->values[queue[t]]);
+        }
+    for (size_t t = 0; t < tail; t++) {
+        size_t i = (size_t)queue[t];
+        double xc = colx[(int)(R->gen->values[i] - gfirst)], yc = y[i];
+        ramp(color, sizeof color, ahi > alo ? 0.15 + 0.85 * (R->fit->values[i] - alo) / (ahi - alo) : 1, BLUES, 4);
+        int is_best = (long)i == R->best;
+        fprintf(f, "<circle class=\"pt node\" cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\" stroke=\"%s\" "
+                   "stroke-width=\"%s\">", xc, yc, is_best ? "12" : "9", row_ok(R, i) ? color : "#fde8e8",
+                is_best ? ACCENT : row_ok(R, i) ? "#fff" : FAIL, is_best ? "3" : "1.5");
+        write_title(R, i, 1);
+        fmt_value(buf, sizeof buf, R->fit, i);
+        fprintf(f, "</circle><text class=\"tick halo\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">"
+                   "<tspan style=\"fill:#1f2933;font-weight:600\">#%.0f</tspan> ", xc, yc + (is_best ? 25 : 21),
+                R->id->values[i]);
+        esc(f, buf);
+        fprintf(f, "</text>\n");
+    }
+    fprintf(f, "</svg>\n</section>\n");
+    free(queue);
+    free(shown);
+    free(stub);
+    free(y);
+    free(members);
+    free(key);
+}
+
+static void section_top(struct report *R)
+{
+    FILE *f = R->f;
+    size_t rows = R->n < TOP_TABLE ? R->n : TOP_TABLE;
+    fprintf(f, "<section id=\"top\"><h2>Top %zu individuals</h2>\n", rows);
+    if (!rows) {
+        fprintf(f, "<p class=\"note\">no individual trained yet</p></section>\n");
+        return;
+    }
+    fprintf(f, "<p class=\"note\">Ordered as the run orders them: successful before failed, higher fitness, "
+               "then lower id.</p>\n<div class=\"wrap\"><table class=\"top\"><thead><tr><th>#</th><th>id</th>"
+               "<th>gen</th>");
+    for (size_t k = 0; k < R->n_genes; k++) {
+        int cat = R->genes[k].col->kind == EVO_COLUMN_ENUM;
+        fprintf(f, "<th%s>", cat ? " class=\"t\"" : "");
+        esc(f, R->genes[k].col->name);
+        fprintf(f, "</th>");
+    }
+    fprintf(f, "<th>fitness</th><th>val_loss</th><th>train s</th></tr></thead><tbody>\n");
+    char buf[64];
+    for (size_t s = 0; s < rows; s++) {
+        size_t i = R->order[s];
+        int ok = row_ok(R, i);
+        fprintf(f, "<tr class=\"top-row%s%s\"><td>%zu</td><td>%.0f</td><td>%.0f</td>", (long)i == R->best ? " is-best" : "",
+                ok ? "" : " is-fail", s + 1, value(R->id, i), value(R->gen, i));
+        for (size_t k = 0; k < R->n_genes; k++) {
+            int cat = R->genes[k].col->kind == EVO_COLUMN_ENUM;
+            fmt_value(buf, sizeof buf, R->genes[k].col, i);
+            fprintf(f, "<td%s>", cat ? " class=\"t\"" : "");
+            esc(f, buf);
+            fprintf(f, "</td>");
+        }
+        fmt_value(buf, sizeof buf, R->fit, i);
+        fprintf(f, "<td><b>");
+        esc(f, buf);
+        fprintf(f, "</b>");
+        if (!ok && R->status) {
+            fmt_value(buf, sizeof buf, R->status, i);
+            fprintf(f, "<span class=\"tag\">");
+            esc(f, buf);
+            fprintf(f, "</span>");
+        }
+        fmt_value(buf, sizeof buf, R->val_loss, i);
+        fprintf(f, "</td><td>");
+        esc(f, buf);
+        if (R->secs && isfinite(R->secs->values[i]))
+            fprintf(f, "</td><td>%.2f</td></tr>\n", R->secs->values[i]);
+        else
+            fprintf(f, "</td><td>\xe2\x80\x93</td></tr>\n");
+    }
+    fprintf(f, "</tbody></table></div></section>\n");
+}
+
+static void confusion_plot(struct report *R)
+{
+    FILE *f = R->f;
+    const struct evo_results *r = R->r;
+    int64_t C = r->n_classes;
+    double cs = fmin(46, fmax(14, 560.0 / (double)C));
+    int labels = C <= 40, numbers = cs >= 24;
+    size_t longest = 1;
+    for (int64_t k = 0; labels && r->class_names && k < C; k++)
+        longest = strlen(r->class_names[k]) > longest ? strlen(r->class_names[k]) : longest;
+    double name_px = fmin(150, 6.5 * (double)longest);
+    double ml = labels ? 34 + name_px : 40, mt = labels ? 34 + 0.7 * name_px : 50;
+    double W = ml + cs * (double)C + 80 + 0.6 * name_px, H = mt + cs * (double)C + 16;
+    svg_open(f, "plot-confusion", "", W, H, "confusion matrix of the best network on the test split");
+    fprintf(f, "<text class=\"label\" x=\"%.1f\" y=\"16\" text-anchor=\"middle\">predicted class</text>"
+               "<text class=\"label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">recall</text>\n",
+            ml + cs * (double)C / 2, ml + cs * (double)C + 40, mt - 8);
+    fprintf(f, "<text class=\"label\" x=\"12\" y=\"%.1f\" text-anchor=\"middle\" transform=\"rotate(-90 12 %.1f)\">"
+               "true class</text>\n", mt + cs * (double)C / 2, mt + cs * (double)C / 2);
+    char color[16];
+    for (int64_t t = 0; t < C; t++) {
+        int64_t row = 0;
+        for (int64_t p = 0; p < C; p++)
+            row += r->confusion[t * C + p];
+        if (labels) {
+            fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" style=\"fill:#3e4c59\">",
+                    ml - 6, mt + cs * ((double)t + 0.5) + 4);
+            esc(f, r->class_names ? r->class_names[t] : "?");
+            fprintf(f, "</text>\n<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"start\" "
+                       "transform=\"rotate(-40 %.1f %.1f)\" style=\"fill:#3e4c59\">",
+                    ml + cs * ((double)t + 0.5), mt - 6, ml + cs * ((double)t + 0.5), mt - 6);
+            esc(f, r->class_names ? r->class_names[t] : "?");
+            fprintf(f, "</text>\n");
+        }
+        for (int64_t p = 0; p < C; p++) {
+            int64_t v = r->confusion[t * C + p];
+            double frac = row ? (double)v / (double)row : 0;
+            ramp(color, sizeof color, frac, HEAT, 4);
+            fprintf(f, "<rect class=\"pt cell\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
+                       "stroke=\"#fff\"><title>", ml + cs * (double)p, mt + cs * (double)t, cs, cs, color);
+            fprintf(f, "true ");
+            esc(f, r->class_names ? r->class_names[t] : "?");
+            fprintf(f, ", predicted ");
+            esc(f, r->class_names ? r->class_names[p] : "?");
+            fprintf(f, ": %lld (%.1f%% of the row)</title></rect>\n", (long long)v, 100 * frac);
+            if (numbers && v)
+                fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" style=\"font-size:%.0fpx;fill:%s\">"
+                           "%lld</text>\n", ml + cs * ((double)p + 0.5), mt + cs * ((double)t + 0.5) + 4,
+                        fmin(12, cs * 0.4), frac > 0.5 ? "#fff" : "#1f2933", (long long)v);
+        }
+        double recall = row ? (double)r->confusion[t * C + t] / (double)row : NAN;
+        fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" style=\"fill:#3e4c59\">",
+                ml + cs * (double)C + 40, mt + cs * ((double)t + 0.5) + 4);
+        if (isfinite(recall))
+            fprintf(f, "%.1f%%", 100 * recall);
+        else
+            fprintf(f, "\xe2\x80\x93");
+        fprintf(f, "</text>\n");
+    }
+    fprintf(f, "</svg>\n");
+}
+
+static void section_test(struct report *R)
+{
+    FILE *f = R->f;
+    const struct evo_results *r = R->r;
+    fprintf(f, "<section id=\"test\"><h2>Best network on the test split</h2>\n");
+    int scored = r->has_best && isfinite(r->test_accuracy);
+    if (!r->has_best)
+        fprintf(f, "<p class=\"note\">no best network in this file yet: not scored yet (run not finished)</p>\n");
+    else if (!scored)
+        fprintf(f, "<p class=\"note\">test accuracy and loss: not scored yet (run not finished). The test split "
+                   "is used once, when the run finishes.</p>\n");
+    fprintf(f, "<div class=\"two\"><div>");
+    if (scored)
+        fprintf(f, "<div class=\"cards\" style=\"margin-top:0\"><div class=\"card\"><div class=\"k\">test accuracy"
+                   "</div><div class=\"v\">%.2f%%</div></div><div class=\"card\"><div class=\"k\">test loss</div>"
+                   "<div class=\"v\">%.4f</div></div></div>\n", 100 * r->test_accuracy, r->test_loss);
+    if (R->best >= 0) {
+        size_t b = (size_t)R->best;
+        char buf[64];
+        fprintf(f, "<h3>Individual #%.0f, generation %.0f</h3><table class=\"meta\">\n", value(R->id, b),
+                value(R->gen, b));
+        for (size_t k = 0; k < R->n_genes; k++) {
+            fmt_value(buf, sizeof buf, R->genes[k].col, b);
+            fprintf(f, "<tr><td class=\"k\">");
+            esc(f, R->genes[k].col->name);
+            fprintf(f, "</td><td>");
+            esc(f, buf);
+            fprintf(f, "</td></tr>\n");
+        }
+        fmt_value(buf, sizeof buf, R->fit, b);
+        fprintf(f, "<tr><td class=\"k\">fitness</td><td>");
+        esc(f, buf);
+        fprintf(f, "</td></tr></table>\n");
+    }
+    fprintf(f, "</div><div>");
+    if (r->confusion && r->n_classes > 0) {
+        fprintf(f, "<h3 style=\"margin-top:0\">Confusion matrix</h3>\n");
+        confusion_plot(R);
+    } else {
+        svg_empty(f, "plot-confusion", 420, 90,
+                  scored ? "no confusion matrix in this file" : "not scored yet (run not finished)");
+    }
+    fprintf(f, "</div></div></section>\n");
+}
+
+int evo_report_write(const struct evo_results *r, FILE *f, struct evo_error *err)
+{
+    struct report R;
+    report_init(&R, r, f);
+    fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+               "<meta name=\"generator\" content=\"evotune\"><title>evotune report \xe2\x80\x94 ");
+    esc(f, base_name(r->path));
+    fprintf(f, "</title>\n<style>\n%s</style></head>\n<body><main>\n", CSS);
+    section_header(&R);
+    section_fitness(&R);
+    section_genes(&R);
+    section_parallel(&R);
+    section_curves(&R);
+    section_ancestry(&R);
+    section_top(&R);
+    section_test(&R);
+    fprintf(f, "<footer>evotune report of <code>");
+    esc(f, r->path);
+    fprintf(f, "</code>");
+    if (r->written_at) {
+        fprintf(f, " as written at ");
+        esc(f, r->written_at);
+    }
+    fprintf(f, "</footer>\n</main></body></html>\n");
+    free(R.order);
+    if (fflush(f) || ferror(f))
+        return evo_error_set(err, EVO_EIO, "cannot write the report: %s", strerror(errno ? errno : EIO));
+    return EVO_OK;
+}
+
+int evo_report_save(const struct evo_results *r, const char *path, struct evo_error *err)
+{
+    size_t n = strlen(path) + 32;
+    char *tmp = evo_mem_alloc(n);
+    snprintf(tmp, n, "%s.tmp-%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        int rc = evo_error_set(err, EVO_EIO, "cannot write '%s': %s", path, strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    int rc = evo_report_write(r, f, err);
+    if (fclose(f) && !rc)
+        rc = evo_error_set(err, EVO_EIO, "cannot write '%s': %s", path, strerror(errno));
+    else if (rc)
+        evo_error_prefix(err, "'%s'", path);
+    if (!rc && rename(tmp, path))
+        rc = evo_error_set(err, EVO_EIO, "cannot write '%s': %s", path, strerror(errno));
+    if (rc)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+char *evo_report_default_path(const char *results_path)
+{
+    size_t n = strlen(results_path);
+    char *out = evo_mem_alloc(n + 6);
+    memcpy(out, results_path, n + 1);
+    if (n > 3 && !strcmp(out + n - 3, ".h5"))
+        n -= 3;
+    memcpy(out + n, ".html", 6);
+    return out;
+}

@@ -1,0 +1,407 @@
+/* Reading a results file into named columns for export, reports and prediction. Tables are read
+ * field by field with one-member compound types, so any set of genes (and any later field) is read
+ * without this file knowing the schema; enums keep their names. */
+#include "evotune/results.h"
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "evotune/fmt.h"
+#include "evotune/h5.h"
+#include "evotune/mem.h"
+
+static void free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static void table_release(struct evo_table *t)
+{
+    for (size_t c = 0; c < t->n_cols; c++) {
+        free(t->cols[c].name);
+        free_strings(t->cols[c].enum_names, (size_t)t->cols[c].n_enum);
+        free(t->cols[c].values);
+    }
+    free(t->cols);
+    memset(t, 0, sizeof *t);
+}
+
+void evo_results_release(struct evo_results *r)
+{
+    table_release(&r->individuals);
+    table_release(&r->generations);
+    table_release(&r->best_individual);
+    table_release(&r->curves);
+    free(r->written_at);
+    free(r->best_layer_sizes);
+    free(r->confusion);
+    free(r->path);
+    free(r->config);
+    free(r->state);
+    free(r->evotune_version);
+    free_strings(r->feature_names, (size_t)r->n_features);
+    free_strings(r->class_names, (size_t)r->n_classes);
+    free(r->label);
+    free(r->feature_mean);
+    free(r->feature_std);
+    memset(r, 0, sizeof *r);
+}
+
+/* A variable-length UTF-8 string type, as the writer uses. */
+static hid_t vlen_string(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    return t;
+}
+
+static char *attr_string(hid_t obj, const char *name)
+{
+    if (H5Aexists(obj, name) <= 0)
+        return NULL;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = vlen_string();
+    char *v = NULL, *copy = NULL;
+    if (a >= 0 && H5Aread(a, t, &v) >= 0 && v) {
+        copy = evo_mem_strdup(v);
+        H5free_memory(v);
+    }
+    H5Tclose(t);
+    if (a >= 0)
+        H5Aclose(a);
+    return copy;
+}
+
+static int64_t attr_int(hid_t obj, const char *name, int64_t fallback)
+{
+    long long v;
+    if (H5Aexists(obj, name) <= 0 || H5LTget_attribute_long_long(obj, ".", name, &v) < 0)
+        return fallback;
+    return v;
+}
+
+static double attr_double(hid_t obj, const char *name)
+{
+    double v;
+    if (H5Aexists(obj, name) <= 0 || H5LTget_attribute_double(obj, ".", name, &v) < 0)
+        return NAN;
+    return v;
+}
+
+/* A 1-D integer attribute; *n receives its length. NULL when absent or not 1-D integers. */
+static int64_t *attr_int_array(hid_t obj, const char *name, size_t *n)
+{
+    *n = 0;
+    if (H5Aexists(obj, name) <= 0)
+        return NULL;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a < 0)
+        return NULL;
+    hid_t s = H5Aget_space(a), t = H5Aget_type(a);
+    hssize_t count = H5Sget_simple_extent_npoints(s);
+    int64_t *v = NULL;
+    if (H5Tget_class(t) == H5T_INTEGER && H5Sget_simple_extent_ndims(s) == 1 && count > 0) {
+        v = evo_mem_alloc(evo_mem_mul((size_t)count, sizeof *v));
+        if (H5Aread(a, H5T_NATIVE_INT64, v) >= 0) {
+            *n = (size_t)count;
+        } else {
+            free(v);
+            v = NULL;
+        }
+    }
+    H5Tclose(t);
+    H5Sclose(s);
+    H5Aclose(a);
+    return v;
+}
+
+/* A 2-D integer dataset of shape [n, n] as int64. NULL when absent or of another shape. */
+static int64_t *read_square_int64(hid_t loc, const char *name, int64_t n)
+{
+    hsize_t dims[2] = {0, 0};
+    int rank;
+    if (n <= 0 || H5LTfind_dataset(loc, name) <= 0 || H5LTget_dataset_ndims(loc, name, &rank) < 0 ||
+        rank != 2 || H5LTget_dataset_info(loc, name, dims, NULL, NULL) < 0 || dims[0] != (hsize_t)n ||
+        dims[1] != (hsize_t)n)
+        return NULL;
+    size_t count = evo_mem_mul((size_t)n, (size_t)n);
+    int64_t *v = evo_mem_alloc(evo_mem_mul(count, sizeof *v));
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (d < 0 || H5Dread(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
+        free(v);
+        v = NULL;
+    }
+    if (d >= 0)
+        H5Dclose(d);
+    return v;
+}
+
+/* Reads a 1-D dataset of variable-length strings; *n receives its length. NULL when absent. */
+static char **read_strings(hid_t loc, const char *name, size_t *n)
+{
+    *n = 0;
+    if (H5LTfind_dataset(loc, name) <= 0)
+        return NULL;
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    hid_t s = H5Dget_space(d), t = vlen_string();
+    hssize_t count = H5Sget_simple_extent_npoints(s);
+    char **raw = evo_mem_calloc(count > 0 ? (size_t)count : 1, sizeof *raw), **out = NULL;
+    if (count >= 0 && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0) {
+        out = evo_mem_calloc(count > 0 ? (size_t)count : 1, sizeof *out);
+        for (hssize_t i = 0; i < count; i++)
+            out[i] = evo_mem_strdup(raw[i] ? raw[i] : "");
+        H5Dvlen_reclaim(t, s, H5P_DEFAULT, raw);
+        *n = (size_t)count;
+    }
+    free(raw);
+    H5Tclose(t);
+    H5Sclose(s);
+    H5Dclose(d);
+    return out;
+}
+
+static float *read_floats(hid_t loc, const char *name, size_t expect)
+{
+    hsize_t dims[2] = {0, 0};
+    int rank;
+    if (H5LTfind_dataset(loc, name) <= 0 || H5LTget_dataset_ndims(loc, name, &rank) < 0 || rank != 1 ||
+        H5LTget_dataset_info(loc, name, dims, NULL, NULL) < 0 || dims[0] != expect)
+        return NULL;
+    float *v = evo_mem_alloc(evo_mem_mul(expect ? expect : 1, sizeof *v));
+    if (H5LTread_dataset_float(loc, name, v) < 0) {
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* One column of a compound dataset, converted to double. */
+static int read_column(hid_t d, hid_t ftype, unsigned member, size_t n, struct evo_column *col)
+{
+    hid_t mt = H5Tget_member_type(ftype, member);
+    H5T_class_t cls = H5Tget_class(mt);
+    char *name = H5Tget_member_name(ftype, member);
+    int rc = -1;
+    col->name = evo_mem_strdup(name);
+    H5free_memory(name);
+    col->values = evo_mem_calloc(n ? n : 1, sizeof(double));
+    hid_t native = -1, one = -1;
+    size_t size = 8;
+    if (cls == H5T_INTEGER) {
+        col->kind = EVO_COLUMN_INT;
+        native = H5Tcopy(H5T_NATIVE_INT64);
+    } else if (cls == H5T_FLOAT) {
+        col->kind = EVO_COLUMN_FLOAT;
+        native = H5Tcopy(H5T_NATIVE_DOUBLE);
+    } else if (cls == H5T_ENUM) {
+        /* HDF5 converts enums only to enums: read in the file's enum type (native order), then
+         * interpret the base integer */
+        col->kind = EVO_COLUMN_ENUM;
+        native = H5Tget_native_type(mt, H5T_DIR_ASCEND);
+        size = H5Tget_size(native);
+        int nm = H5Tget_nmembers(mt);
+        col->n_enum = nm > 0 ? nm : 0;
+        col->enum_names = evo_mem_calloc((size_t)col->n_enum + 1, sizeof(char *));
+        for (int k = 0; k < nm; k++) {
+            long long v = 0;
+            H5Tget_member_value(native, (unsigned)k, &v);
+            char *en = H5Tget_member_name(native, (unsigned)k);
+            /* little-endian: the low bytes of v hold the value whatever the base size */
+            long long value = size == 1 ? (int8_t)v : size == 2 ? (int16_t)v : size == 4 ? (int32_t)v : v;
+            if (value >= 0 && value < nm && !col->enum_names[value])
+                col->enum_names[value] = evo_mem_strdup(en);
+            H5free_memory(en);
+        }
+        for (int k = 0; k < nm; k++)
+            if (!col->enum_names[k])
+                goto done; /* values are not 0..n-1: not a file we wrote */
+    } else {
+        goto done;
+    }
+    one = H5Tcreate(H5T_COMPOUND, size);
+    H5Tinsert(one, col->name, 0, native);
+    unsigned char *buf = evo_mem_calloc(n ? n : 1, size);
+    if (H5Dread(d, one, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0) {
+        for (size_t i = 0; i < n; i++) {
+            unsigned char *p = buf + i * size;
+            if (col->kind == EVO_COLUMN_FLOAT) {
+                memcpy(&col->values[i], p, 8);
+            } else if (size == 8) {
+                int64_t v;
+                memcpy(&v, p, 8);
+                col->values[i] = (double)v;
+            } else if (size == 4) {
+                int32_t v;
+                memcpy(&v, p, 4);
+                col->values[i] = v;
+            } else if (size == 2) {
+                int16_t v;
+                memcpy(&v, p, 2);
+                col->values[i] = v;
+            } else {
+                col->values[i] = (int8_t)p[0];
+            }
+        }
+        rc = 0;
+    }
+    free(buf);
+done:
+    if (one >= 0)
+        H5Tclose(one);
+    if (native >= 0)
+        H5Tclose(native);
+    H5Tclose(mt);
+    return rc;
+}
+
+static int read_table(hid_t file, const char *name, struct evo_table *t)
+{
+    if (H5LTfind_dataset(file, name) <= 0)
+        return -1;
+    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    hid_t s = H5Dget_space(d), ft = H5Dget_type(d);
+    int rc = -1;
+    hssize_t n = H5Sget_simple_extent_npoints(s);
+    int nm = H5Tget_class(ft) == H5T_COMPOUND ? H5Tget_nmembers(ft) : -1;
+    if (n >= 0 && nm > 0) {
+        t->n_rows = (size_t)n;
+        t->cols = evo_mem_calloc((size_t)nm, sizeof *t->cols);
+        rc = 0;
+        for (int m = 0; m < nm && !rc; m++) {
+            rc = read_column(d, ft, (unsigned)m, t->n_rows, &t->cols[t->n_cols]);
+            t->n_cols++;
+        }
+    }
+    H5Tclose(ft);
+    H5Sclose(s);
+    H5Dclose(d);
+    return rc;
+}
+
+int evo_results_open(struct evo_results *r, const char *path, struct evo_error *err)
+{
+    memset(r, 0, sizeof *r);
+    r->path = evo_mem_strdup(path);
+    hid_t f = evo_h5_open(path, err);
+    if (f < 0) {
+        evo_results_release(r);
+        return EVO_EDATA;
+    }
+    int rc = EVO_OK;
+    r->format_version = attr_int(f, "format_version", -1);
+    r->config = attr_string(f, "config");
+    if (r->format_version < 1 || !r->config || read_table(f, "individuals", &r->individuals) ||
+        read_table(f, "generations", &r->generations)) {
+        rc = evo_error_set(err, EVO_EDATA, "'%s' is not an evotune results file", path);
+        goto out;
+    }
+    r->state = attr_string(f, "state");
+    r->evotune_version = attr_string(f, "evotune_version");
+    r->seed = attr_int(f, "seed", 0);
+    r->n_train = attr_int(f, "n_train", 0);
+    r->n_validation = attr_int(f, "n_validation", 0);
+    r->n_test = attr_int(f, "n_test", 0);
+    r->n_features = attr_int(f, "n_features", 0);
+    r->n_classes = attr_int(f, "n_classes", 0);
+    r->generations_done = attr_int(f, "generations_done", 0);
+    r->generations_budget = attr_int(f, "generations", 0);
+    r->population = attr_int(f, "population", 0);
+    r->threads = attr_int(f, "threads", 0);
+    r->written_at = attr_string(f, "written_at");
+    /* optional: a table of another shape is left out rather than refused, so a report still shows
+     * everything else */
+    if (H5LTfind_dataset(f, "curves") > 0 && read_table(f, "curves", &r->curves))
+        table_release(&r->curves);
+    if (H5Lexists(f, "data", H5P_DEFAULT) > 0) {
+        hid_t g = H5Gopen2(f, "data", H5P_DEFAULT);
+        size_t nf = 0, nc = 0;
+        r->feature_names = read_strings(g, "feature_names", &nf);
+        r->class_names = read_strings(g, "class_names", &nc);
+        r->label = attr_string(g, "label");
+        if ((int64_t)nf != r->n_features || (int64_t)nc != r->n_classes) {
+            H5Gclose(g);
+            rc = evo_error_set(err, EVO_EDATA, "'%s': /data does not match n_features and n_classes", path);
+            goto out;
+        }
+        r->feature_mean = read_floats(g, "feature_mean", nf);
+        r->feature_std = read_floats(g, "feature_std", nf);
+        H5Gclose(g);
+    }
+    if (H5Lexists(f, "best", H5P_DEFAULT) > 0) {
+        hid_t g = H5Gopen2(f, "best", H5P_DEFAULT);
+        r->has_best = 1;
+        r->best_id = attr_int(g, "id", -1);
+        r->best_fitness = attr_double(g, "fitness");
+        r->test_accuracy = attr_double(g, "test_accuracy");
+        r->test_loss = attr_double(g, "test_loss");
+        if (H5LTfind_dataset(g, "individual") > 0 && read_table(g, "individual", &r->best_individual))
+            table_release(&r->best_individual);
+        r->best_layer_sizes = attr_int_array(g, "layer_sizes", &r->n_best_layers);
+        r->confusion = read_square_int64(g, "confusion_matrix", r->n_classes);
+        H5Gclose(g);
+    }
+out:
+    H5Fclose(f);
+    if (rc)
+        evo_results_release(r);
+    return rc;
+}
+
+const struct evo_column *evo_results_column(const struct evo_table *t, const char *name)
+{
+    for (size_t c = 0; c < t->n_cols; c++)
+        if (!strcmp(t->cols[c].name, name))
+            return &t->cols[c];
+    return NULL;
+}
+
+void evo_results_format(char *buf, size_t n, const struct evo_column *c, size_t i, const char *nan_text)
+{
+    double v = c->values[i];
+    if (c->kind == EVO_COLUMN_ENUM && v >= 0 && v < c->n_enum)
+        snprintf(buf, n, "%s", c->enum_names[(int)v]);
+    else if (isnan(v))
+        snprintf(buf, n, "%s", nan_text);
+    else if (c->kind == EVO_COLUMN_FLOAT)
+        evo_fmt_number(buf, n, v);
+    else
+        snprintf(buf, n, "%.0f", v);
+}
+
+int evo_results_write_csv(const struct evo_table *t, FILE *f)
+{
+    char buf[64];
+    for (size_t c = 0; c < t->n_cols; c++)
+        fprintf(f, "%s%s", c ? "," : "", t->cols[c].name);
+    fputc('\n', f);
+    for (size_t i = 0; i < t->n_rows; i++) {
+        for (size_t c = 0; c < t->n_cols; c++) {
+            evo_results_format(buf, sizeof buf, &t->cols[c], i, "");
+            fprintf(f, "%s%s", c ? "," : "", buf);
+        }
+        fputc('\n', f);
+    }
+    return ferror(f) ? -1 : 0;
+}
+
+int evo_results_write_jsonl(const struct evo_table *t, FILE *f)
+{
+    char buf[64];
+    for (size_t i = 0; i < t->n_rows; i++) {
+        fputc('{', f);
+        for (size_t c = 0; c < t->n_cols; c++) {
+            const struct evo_column *col = &t->cols[c];
+            evo_results_format(buf, sizeof buf, col, i, "null");
+            /* infinities have no JSON spelling */
+            if (col->kind == EVO_COLUMN_FLOAT && isinf(col->values[i]))
+                snprintf(buf, sizeof buf, "null");
+            int quoted = col->kind == EVO_COLUMN_ENUM;
+            fprintf(f, "%s\"%s\": %s%s%s", c ? ", " : "", col->name, quoted ? "\"" : "", buf, quoted ? "\"" : "");
+        }
+        fputs("}\n", f);
+    }
+    return ferror(f) ? -1 : 0;
+}

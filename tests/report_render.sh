@@ -1,0 +1,102 @@
+#!/bin/sh
+# Renders the HTML report of a real small run in headless Chromium, as a user opens it: the DOM
+# Chromium builds must hold every plot's <svg> with its data marks, and the screenshot must be a real,
+# non-blank page. Exit 77 (skipped) without chromium or python3.
+# Usage: report_render.sh EVOTUNE TEST_REPORT SOURCE_DIR
+# EVOTUNE_REPORT_SCREENSHOT=FILE keeps a copy of the screenshot.
+set -eu
+evotune=$1 test_report=$2 src=$3
+chromium=$(command -v chromium || command -v chromium-browser || true)
+[ -n "$chromium" ] || { echo "skipped: chromium missing (apt-get install chromium)"; exit 77; }
+python=$(command -v python3 || true)
+[ -n "$python" ] || { echo "skipped: python3 missing"; exit 77; }
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+
+"$evotune" run "$src/configs/default.cfg" --set "data.train=\"$src/datasets/wine.csv\"" \
+    --set ga.population=10 --set ga.generations=5 --set 'search.epochs={min=2;max=8;}' \
+    --set 'search.neurons={min=4;max=32;log=true;}' --threads 2 --quiet --out "$dir/r.h5" >/dev/null
+# the CLI's `report` command when it has one, else the test binary's renderer (same library call)
+if ! "$evotune" report "$dir/r.h5" -o "$dir/r.html" >/dev/null 2>&1; then
+    "$test_report" render "$dir/r.h5" "$dir/r.html"
+fi
+test -s "$dir/r.html"
+
+flags="--headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir=$dir/profile"
+# shellcheck disable=SC2086
+timeout 120 "$chromium" $flags --dump-dom "file://$dir/r.html" >"$dir/dom.html" 2>"$dir/chromium.log" || {
+    cat "$dir/chromium.log"; echo "chromium --dump-dom failed"; exit 1; }
+# shellcheck disable=SC2086
+timeout 120 "$chromium" $flags --screenshot="$dir/report.png" --window-size=1400,5000 "file://$dir/r.html" \
+    >>"$dir/chromium.log" 2>&1 || { cat "$dir/chromium.log"; echo "chromium --screenshot failed"; exit 1; }
+
+"$python" - "$dir/dom.html" "$dir/report.png" <<'EOF'
+import re, struct, sys, zlib
+from html.parser import HTMLParser
+
+class Plots(HTMLParser):
+    """Counts, per <svg id=...>, the elements whose class has the token "pt"."""
+    def __init__(self):
+        super().__init__()
+        self.stack, self.points, self.rows = [], {}, 0
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "svg":
+            self.stack.append(a.get("id"))
+            if a.get("id"):
+                self.points.setdefault(a["id"], 0)
+        elif self.stack and self.stack[-1] and "pt" in (a.get("class") or "").split():
+            self.points[self.stack[-1]] += 1
+        if tag == "tr" and "top-row" in (a.get("class") or "").split():
+            self.rows += 1
+    def handle_endtag(self, tag):
+        if tag == "svg" and self.stack:
+            self.stack.pop()
+
+dom = open(sys.argv[1], encoding="utf-8").read()
+p = Plots()
+p.feed(dom)
+fail = []
+def check(cond, what):
+    if not cond:
+        fail.append(what)
+n = int(re.search(r'individuals trained</div><div class="v">(\d+)<', dom).group(1))
+genes = ["learning_rate", "epochs", "batch_size", "hidden_layers", "neurons", "activation", "optimizer",
+         "weight_decay"]
+for plot in ["plot-fitness", "plot-parallel", "plot-curves", "plot-ancestry", "plot-confusion"] + \
+        ["plot-gene-" + g for g in genes]:
+    check(plot in p.points, "no <svg id=%s> in the DOM" % plot)
+check(p.points.get("plot-fitness") == 2 * 5, "plot-fitness: %s points, expected 10" % p.points.get("plot-fitness"))
+for g in genes:
+    got = p.points.get("plot-gene-" + g)
+    check(got == n, "plot-gene-%s: %s points, expected %d" % (g, got, n))
+check(0 < p.points.get("plot-parallel", 0) <= min(20, n), "plot-parallel: %s lines" % p.points.get("plot-parallel"))
+check(p.points.get("plot-ancestry", 0) >= 1, "plot-ancestry: no node")
+check(p.points.get("plot-confusion") in (0, 9), "plot-confusion: %s cells" % p.points.get("plot-confusion"))
+check(p.rows == min(10, n), "top table: %d rows, expected %d" % (p.rows, min(10, n)))
+check("no learning curves recorded in this file" in dom or p.points.get("plot-curves", 0) > 0, "curves section")
+
+# the screenshot: a PNG of the window's size whose pixels are not all alike (after PNG filtering a
+# blank page is almost all zero bytes)
+png = open(sys.argv[2], "rb").read()
+check(png[:8] == b"\x89PNG\r\n\x1a\n", "screenshot is not a PNG")
+w, h = struct.unpack(">II", png[16:24])
+check((w, h) == (1400, 5000), "screenshot is %dx%d" % (w, h))
+idat, pos = b"", 8
+while pos < len(png):
+    length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+    if kind == b"IDAT":
+        idat += png[pos + 8:pos + 8 + length]
+    pos += 12 + length
+raw = zlib.decompress(idat)
+busy = 1 - raw.count(0) / len(raw)
+check(busy > 0.01, "screenshot looks blank (%.4f of its filtered bytes non-zero)" % busy)
+if fail:
+    print("\n".join(fail))
+    sys.exit(1)
+print("report renders: %d individuals, points per plot %s, screenshot %dx%d (%.1f%% busy)"
+      % (n, p.points, w, h, 100 * busy))
+EOF
+if [ -n "${EVOTUNE_REPORT_SCREENSHOT:-}" ]; then
+    cp "$dir/report.png" "$EVOTUNE_REPORT_SCREENSHOT"
+fi

@@ -1,0 +1,204 @@
+/* Tests of applying a stored model: `evotune predict` on the test split of a real run on the shipped
+ * digits set reproduces the recorded test accuracy and confusion matrix exactly; unlabelled data,
+ * mismatched features and unknown classes; and the exports that go with it. */
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "evotune/h5.h"
+#include "evotune/predict.h"
+#include "evotune/results.h"
+#include "support.h"
+
+static char dir[64], model[128], test_csv[128];
+
+/* A short search on digits, and its test split exported as a file. */
+static int setup(void **state)
+{
+    (void)state;
+    evo_h5_init();
+    if (!support_tempdir(dir, sizeof dir))
+        return -1;
+    snprintf(model, sizeof model, "%s/digits.h5", dir);
+    snprintf(test_csv, sizeof test_csv, "%s/test.csv", dir);
+    char args[1024];
+    snprintf(args, sizeof args,
+             "run %s/configs/default.cfg --set 'data.train=\"%s/datasets/digits.csv\"' --set ga.population=4 "
+             "--set ga.generations=2 --set 'search.epochs={min=2;max=4;}' --set 'search.neurons={min=16;max=48;}' "
+             "--out %s --quiet", EVOTUNE_SOURCE_DIR, EVOTUNE_SOURCE_DIR, model);
+    char *err;
+    if (support_run(dir, args, NULL, &err)) {
+        fprintf(stderr, "run failed: %s\n", err);
+        return -1;
+    }
+    free(err);
+    snprintf(args, sizeof args, "export %s --split test --out %s", model, test_csv);
+    return support_run(dir, args, NULL, NULL);
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    support_rmdir(dir);
+    return 0;
+}
+
+static int predict(const char *data, struct evo_predict_summary *s, struct evo_error *err)
+{
+    char out[160];
+    snprintf(out, sizeof out, "%s/pred.csv", dir);
+    FILE *f = fopen(out, "w");
+    int rc = evo_predict_file(model, data, NULL, f, s, err);
+    fclose(f);
+    return rc;
+}
+
+static void test_reproduces_recorded_test_accuracy(void **state)
+{
+    (void)state;
+    struct evo_error err = {0};
+    struct evo_predict_summary s;
+    assert_int_equal(predict(test_csv, &s, &err), EVO_OK);
+    assert_true(s.labelled);
+    assert_int_equal(s.n_classes, 10);
+    hid_t f = H5Fopen(model, H5F_ACC_RDONLY, H5P_DEFAULT);
+    double recorded;
+    long long n_test;
+    assert_true(H5LTget_attribute_double(f, "best", "test_accuracy", &recorded) >= 0);
+    assert_true(H5LTget_attribute_long_long(f, "/", "n_test", &n_test) >= 0);
+    int64_t confusion[100];
+    assert_true(H5LTread_dataset_long(f, "best/confusion_matrix", (long *)confusion) >= 0);
+    H5Fclose(f);
+    assert_int_equal(s.n, (size_t)n_test);
+    assert_memory_equal(&s.accuracy, &recorded, sizeof recorded); /* exactly, bit for bit */
+    assert_memory_equal(s.confusion, confusion, sizeof confusion);
+    assert_true(s.accuracy > 0.5);
+    evo_predict_summary_release(&s);
+}
+
+/* Rewrites test.csv through a line filter (awk program) into name; returns its path. */
+static const char *rewrite(const char *name, const char *awk)
+{
+    static char path[200];
+    char cmd[600];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(cmd, sizeof cmd, "awk -F, -v OFS=, '%s' %s > %s", awk, test_csv, path);
+    assert_int_equal(system(cmd), 0);
+    return path;
+}
+
+static void test_unlabelled_data(void **state)
+{
+    (void)state;
+    struct evo_error err = {0};
+    struct evo_predict_summary a, b;
+    assert_int_equal(predict(test_csv, &a, &err), EVO_OK);
+    char labelled[200];
+    snprintf(labelled, sizeof labelled, "%s/pred.csv", dir);
+    char *with = support_read(labelled);
+    const char *p = rewrite("nolabel.csv", "{NF--; print}");
+    assert_int_equal(predict(p, &b, &err), EVO_OK);
+    assert_false(b.labelled);
+    assert_int_equal(b.n, a.n);
+    /* the same predictions, without the label column */
+    char *without = support_read(labelled);
+    const char *w = strchr(with, '\n'), *o = strchr(without, '\n');
+    assert_non_null(strstr(without, "predicted,p_0"));
+    int rows = 0;
+    while (w && o && w[1]) {
+        const char *wc = strchr(w + 1, ','); /* skip the label */
+        size_t len = (size_t)(strchr(o + 1, '\n') - (o + 1));
+        assert_memory_equal(wc + 1, o + 1, len);
+        w = strchr(w + 1, '\n');
+        o = strchr(o + 1, '\n');
+        rows++;
+    }
+    assert_int_equal(rows, (int)a.n);
+    free(with);
+    free(without);
+    evo_predict_summary_release(&a);
+    evo_predict_summary_release(&b);
+}
+
+static void test_refuses_mismatched_data(void **state)
+{
+    (void)state;
+    struct evo_error err = {0};
+    struct evo_predict_summary s;
+    /* a feature missing */
+    assert_int_equal(predict(rewrite("short.csv", "{$1=\"\"; sub(/^,/, \"\"); print}"), &s, &err), EVO_EDATA);
+    assert_non_null(strstr(err.msg, "63 features"));
+    assert_non_null(strstr(err.msg, "expects 64"));
+    /* a feature renamed */
+    assert_int_equal(predict(rewrite("renamed.csv", "NR == 1 {$3 = \"ink\"} {print}"), &s, &err), EVO_EDATA);
+    assert_non_null(strstr(err.msg, "feature 3 is 'ink'"));
+    assert_non_null(strstr(err.msg, "'pixel_2'"));
+    /* a class the model never saw */
+    assert_int_equal(predict(rewrite("newclass.csv", "NR == 2 {$NF = \"eleven\"} {print}"), &s, &err), EVO_EDATA);
+    assert_non_null(strstr(err.msg, "'eleven'"));
+    /* not a results file */
+    FILE *f = fopen(test_csv, "r");
+    fclose(f);
+    assert_int_equal(evo_predict_file(test_csv, test_csv, NULL, stdout, &s, &err), EVO_EDATA);
+    assert_non_null(strstr(err.msg, "not an HDF5 file"));
+}
+
+static void test_cli_predict_and_exports(void **state)
+{
+    (void)state;
+    char args[600], *out, *err;
+    snprintf(args, sizeof args, "predict %s %s --out %s/p.csv", model, test_csv, dir);
+    assert_int_equal(support_run(dir, args, &out, &err), 0);
+    assert_non_null(strstr(out, "accuracy"));
+    assert_non_null(strstr(out, "confusion matrix"));
+    free(out);
+    free(err);
+    snprintf(args, sizeof args, "predict %s %s/none.csv", model, dir);
+    assert_int_equal(support_run(dir, args, &out, &err), 2);
+    assert_int_equal(support_count_lines(err), 1);
+    free(out);
+    free(err);
+
+    snprintf(args, sizeof args, "export %s --csv %s/csv", model, dir);
+    assert_int_equal(support_run(dir, args, NULL, NULL), 0);
+    char p[200];
+    snprintf(p, sizeof p, "%s/csv/individuals.csv", dir);
+    char *csv = support_read(p);
+    assert_true(!strncmp(csv, "generation,id,parent_a,parent_b,learning_rate,", 46));
+    struct evo_results r;
+    struct evo_error e = {0};
+    assert_int_equal(evo_results_open(&r, model, &e), EVO_OK);
+    assert_int_equal(support_count_lines(csv), (int)r.individuals.n_rows + 1);
+    assert_true(strstr(csv, ",relu,") || strstr(csv, ",tanh,") || strstr(csv, ",sigmoid,"));
+    free(csv);
+    snprintf(args, sizeof args, "export %s --jsonl %s/i.jsonl", model, dir);
+    assert_int_equal(support_run(dir, args, NULL, NULL), 0);
+    snprintf(p, sizeof p, "%s/i.jsonl", dir);
+    char *jl = support_read(p);
+    assert_int_equal(support_count_lines(jl), (int)r.individuals.n_rows);
+    assert_true(!strncmp(jl, "{\"generation\": 0, \"id\": 0,", 26));
+    assert_non_null(strstr(jl, "\"status\": \"ok\""));
+    free(jl);
+    evo_results_release(&r);
+    /* usage errors */
+    snprintf(args, sizeof args, "export %s", model);
+    assert_int_equal(support_run(dir, args, NULL, NULL), 2);
+    snprintf(args, sizeof args, "export %s --split holdout --out x.csv", model);
+    assert_int_equal(support_run(dir, args, NULL, NULL), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reproduces_recorded_test_accuracy),
+        cmocka_unit_test(test_unlabelled_data),
+        cmocka_unit_test(test_refuses_mismatched_data),
+        cmocka_unit_test(test_cli_predict_and_exports),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
