@@ -430,9 +430,10 @@ static void test_full_tmpfs(void **state)
 static void test_readers_never_fail(void **state)
 {
     (void)state;
-    char path[128], stop[160], py[1200];
+    char path[128], stop[160], count[160], py[1600];
     snprintf(path, sizeof path, "%s/read.h5", dir);
     snprintf(stop, sizeof stop, "%s/read.stop", dir);
+    snprintf(count, sizeof count, "%s/read.count", dir);
     /* Debian's h5py, when present, reads concurrently as users do */
     int with_py = system("/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1") == 0;
     pid_t py_pid = -1;
@@ -445,8 +446,9 @@ static void test_readers_never_fail(void **state)
                  "        try:\n"
                  "            with h5py.File('%s') as f: f['individuals'][:]; f['generations'][:]; dict(f.attrs); n+=1\n"
                  "        except Exception as e: bad+=1; print(e)\n"
+                 "        open('%s.tmp','w').write(str(n)); os.replace('%s.tmp','%s')\n"
                  "print('h5py reads', n, 'failures', bad)\n"
-                 "sys.exit(1 if bad or n == 0 else 0)\n", stop, path, path);
+                 "sys.exit(1 if bad or n == 0 else 0)\n", stop, path, path, count, count, count);
         fflush(NULL);
         py_pid = fork();
         if (py_pid == 0) {
@@ -454,23 +456,36 @@ static void test_readers_never_fail(void **state)
             _exit(98);
         }
     }
+    /* Runs follow each other on the same path until both readers have read it often enough while a
+     * run was writing (a short run can end before Python has even started). */
+    enum { ENOUGH = 30 };
     const char *run_args[] = {"run", cfg_path, "--out", path, "--quiet", NULL};
-    pid_t pid = spawn(NULL, run_args);
-    int opens = 0;
-    while (waitpid(pid, NULL, WNOHANG) != pid) {
-        if (!exists(path))
-            continue;
-        hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-        assert_true(f >= 0);
-        hsize_t n;
-        hid_t t;
-        free(read_raw(f, "individuals", &n, &t));
-        H5Tclose(t);
-        H5Fclose(f);
-        opens++;
+    int opens = 0, py_reads = 0, runs = 0;
+    double t0 = now();
+    while ((opens < ENOUGH || (with_py && py_reads < ENOUGH)) && now() - t0 < 60) {
+        pid_t pid = spawn(NULL, run_args);
+        runs++;
+        while (waitpid(pid, NULL, WNOHANG) != pid) {
+            if (!exists(path))
+                continue;
+            hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+            assert_true(f >= 0);
+            hsize_t n;
+            hid_t t;
+            free(read_raw(f, "individuals", &n, &t));
+            H5Tclose(t);
+            H5Fclose(f);
+            opens++;
+        }
+        if (with_py) {
+            char *c = support_read(count);
+            py_reads = atoi(c);
+            free(c);
+        }
     }
-    printf("C reader: %d opens while the run wrote\n", opens);
-    assert_true(opens > 0);
+    printf("readers: C %d opens, h5py %d reads, during %d runs\n", opens, py_reads, runs);
+    assert_true(opens >= ENOUGH);
+    assert_true(!with_py || py_reads >= ENOUGH);
     if (with_py) {
         support_write(stop, "");
         assert_int_equal(reap(py_pid), 0);
