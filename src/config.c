@@ -125,13 +125,6 @@ static void buf_put(struct buf *b, const char *s, size_t n)
     b->p[b->len] = '\0';
 }
 
-/* fmt_num marked as a float, since libconfig reads "1" as an integer. */
-static void fmt_float(char *out, size_t n, double v)
-{
-    evo_fmt_number(out, n, v);
-    if (!strpbrk(out, ".eEn") && strlen(out) + 3 <= n)
-        strcat(out, ".0");
-}
 
 /* Writes s as a libconfig string literal. */
 static void write_string(FILE *f, const char *s)
@@ -353,7 +346,7 @@ static void describe(const config_setting_t *s, char *out, size_t n)
     switch (config_setting_type(s)) {
     case CONFIG_TYPE_INT:
     case CONFIG_TYPE_INT64: snprintf(out, n, "%lld", config_setting_get_int64(s)); break;
-    case CONFIG_TYPE_FLOAT: fmt_float(out, n, config_setting_get_float(s)); break;
+    case CONFIG_TYPE_FLOAT: evo_fmt_float(out, n, config_setting_get_float(s)); break;
     case CONFIG_TYPE_BOOL: snprintf(out, n, "%s", config_setting_get_bool(s) ? "true" : "false"); break;
     case CONFIG_TYPE_STRING: snprintf(out, n, "\"%.100s\"", config_setting_get_string(s)); break;
     case CONFIG_TYPE_GROUP: snprintf(out, n, "a group"); break;
@@ -857,7 +850,7 @@ static void write_gene_value(FILE *f, const struct evo_gene_info *gi, double v)
     else if (gi->type == EVO_GENE_INT)
         fprintf(f, "%.0f", v);
     else {
-        fmt_float(num, sizeof num, v);
+        evo_fmt_float(num, sizeof num, v);
         fputs(num, f);
     }
 }
@@ -891,7 +884,7 @@ static void write_row_value(FILE *f, const struct key_row *r, const struct evo_c
     switch (r->type) {
     case KEY_STRING: write_string(f, *(char *const *)field); break;
     case KEY_FLOAT:
-        fmt_float(num, sizeof num, *(const double *)field);
+        evo_fmt_float(num, sizeof num, *(const double *)field);
         fputs(num, f);
         break;
     case KEY_LONG: fprintf(f, "%ld", *(const long *)field); break;

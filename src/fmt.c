@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void evo_fmt_number(char *out, size_t n, double v)
 {
@@ -16,4 +17,11 @@ void evo_fmt_number(char *out, size_t n, double v)
         if (!isfinite(v) || strtod(out, NULL) == v)
             return;
     }
+}
+
+void evo_fmt_float(char *out, size_t n, double v)
+{
+    evo_fmt_number(out, n, v);
+    if (!strpbrk(out, ".eEn") && strlen(out) + 3 <= n)
+        strcat(out, ".0");
 }

@@ -63,6 +63,9 @@ int evo_ga_init(struct evo_ga *ga, const struct evo_config *cfg, struct evo_erro
     ga->threads = cfg->threads > 0 ? (int)cfg->threads : omp_get_num_procs();
     ga->population = evo_mem_calloc((size_t)cfg->population, sizeof *ga->population);
     ga->member_state = evo_mem_calloc((size_t)cfg->population, sizeof *ga->member_state);
+    ga->max_epochs = (size_t)evo_genome_spec_max(&cfg->space.spec[EVO_GENE_EPOCHS]);
+    ga->member_curves = evo_mem_alloc(evo_mem_mul(evo_mem_mul((size_t)cfg->population, ga->max_epochs),
+                                                  sizeof *ga->member_curves));
     ga->population_generation = -1;
     ga->save_interval_min = 0.05;
     return EVO_OK;
@@ -76,6 +79,8 @@ void evo_ga_release(struct evo_ga *ga)
     free(ga->feature_mean);
     free(ga->feature_std);
     free(ga->rows);
+    free(ga->curves);
+    free(ga->member_curves);
     free(ga->gens);
     free(ga->population);
     free(ga->member_state);
@@ -146,10 +151,13 @@ static int train_one(const struct evo_ga *ga, int gen, size_t i, struct evo_indi
     evo_rng_seed(&rng, (uint64_t)ga->cfg->seed, (uint64_t)gen, i, EVO_RNG_TRAIN);
     int rc = evo_mlp_init(net, &arch, &rng, err);
     struct evo_train_result res = {0};
+    /* member i's slot: no other thread touches it while i is pending */
+    tp.curve = ga->member_curves + i * ga->max_epochs;
     if (!rc)
         rc = evo_mlp_train(net, ws, &tp, &ga->train, &ga->validation, &rng, &res, err);
     ind->status = res.status;
     ind->train_loss = res.train_loss;
+    ind->epochs_run = res.epochs_run;
     ind->val_loss = res.val_loss;
     ind->val_accuracy = res.val_accuracy;
     ind->fitness = res.status == EVO_TRAIN_OK ? res.val_accuracy : 0.0;
@@ -164,6 +172,20 @@ static void append_row(struct evo_ga *ga, const struct evo_individual *ind)
         ga->rows = evo_mem_realloc(ga->rows, evo_mem_mul(ga->cap_rows, sizeof *ga->rows));
     }
     ga->rows[ga->n_rows++] = *ind;
+}
+
+void evo_ga_append_curve(struct evo_ga *ga, int64_t id, const struct evo_epoch_metrics *curve, size_t n)
+{
+    if (ga->n_curves + n > ga->cap_curves) {
+        size_t cap = ga->cap_curves ? 2 * ga->cap_curves : 256;
+        while (cap < ga->n_curves + n)
+            cap *= 2;
+        ga->curves = evo_mem_realloc(ga->curves, evo_mem_mul(cap, sizeof *ga->curves));
+        ga->cap_curves = cap;
+    }
+    for (size_t e = 0; e < n; e++)
+        ga->curves[ga->n_curves++] = (struct evo_curve_row){id, (int32_t)e, curve[e].train_loss,
+                                                            curve[e].val_loss, curve[e].val_accuracy};
 }
 
 static void generation_stats(struct evo_generation *st, const struct evo_individual *pop, size_t n)
@@ -421,8 +443,11 @@ int evo_ga_run(struct evo_ga *ga, evo_ga_hook hook, void *user, struct evo_error
             break;
 
         /* Reduction in index order: rows and statistics (the best was kept up to date). */
-        for (size_t i = first; i < P; i++)
+        for (size_t i = first; i < P; i++) {
             append_row(ga, &ga->population[i]);
+            evo_ga_append_curve(ga, ga->population[i].id, ga->member_curves + i * ga->max_epochs,
+                                (size_t)ga->population[i].epochs_run);
+        }
         ga->gens = evo_mem_realloc(ga->gens, (ga->n_gens + 1) * sizeof *ga->gens);
         struct evo_generation *st = &ga->gens[ga->n_gens++];
         memset(st, 0, sizeof *st);

@@ -6,13 +6,44 @@
 #include <string.h>
 
 static const char *const activation_names[] = {"relu", "tanh", "sigmoid"};
-static const char *const optimizer_names[] = {"sgd", "momentum", "adam"};
+static const char *const optimizer_names[] = {"sgd", "momentum", "adam", "nesterov", "rmsprop", "adamw"};
+static const char *const schedule_names[] = {"constant", "step", "exponential", "cosine", "warmup", "plateau"};
+static const char *const switch_names[] = {"off", "on"};
 
 static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
     [EVO_GENE_LEARNING_RATE] = {"learning_rate", EVO_GENE_FLOAT, 1e-7, 10.0, NULL, 0,
-        "{ min = 1e-4; max = 0.1; log = true; }", "step size of the optimizer"},
+        "{ min = 1e-4; max = 0.1; log = true; }", "base step size of the optimizer, shaped per epoch by lr_schedule"},
+    [EVO_GENE_LR_SCHEDULE] = {"lr_schedule", EVO_GENE_ENUM, 0, EVO_LR_COUNT - 1, schedule_names, EVO_LR_COUNT,
+        "{ choice = [\"constant\", \"step\", \"exponential\", \"cosine\", \"warmup\", \"plateau\"]; }",
+        "rate of epoch e < E = epochs: constant; step: lr * lr_decay^floor(e / lr_step_epochs); "
+        "exponential: lr * lr_decay^e; cosine: from lr down to lr_min at e = E; warmup: lr * (e + 1) / "
+        "(W + 1) for e < W = lr_warmup_epochs, then cosine; plateau: times lr_decay after "
+        "lr_plateau_patience epochs without improvement; never below lr_min"},
+    [EVO_GENE_LR_STEP_EPOCHS] = {"lr_step_epochs", EVO_GENE_INT, 1, 100000, NULL, 0,
+        "{ min = 2; max = 10; }", "epochs between two decays of the step schedule (ignored by the others)"},
+    [EVO_GENE_LR_DECAY] = {"lr_decay", EVO_GENE_FLOAT, 1e-3, 1.0, NULL, 0,
+        "{ min = 0.5; max = 0.95; }",
+        "factor applied to the learning rate by the step, exponential and plateau schedules (ignored "
+        "by the others)"},
+    [EVO_GENE_LR_WARMUP_EPOCHS] = {"lr_warmup_epochs", EVO_GENE_INT, 0, 100000, NULL, 0,
+        "{ min = 1; max = 5; }", "epochs of linear warm-up of the warmup schedule (ignored by the others)"},
+    [EVO_GENE_LR_PLATEAU_PATIENCE] = {"lr_plateau_patience", EVO_GENE_INT, 1, 100000, NULL, 0,
+        "{ min = 1; max = 5; }",
+        "epochs without improvement before the plateau schedule decays the rate (ignored by the others)"},
+    [EVO_GENE_LR_MIN] = {"lr_min", EVO_GENE_FLOAT, 0.0, 10.0, NULL, 0,
+        "1e-6", "floor of the decaying schedules and end value of cosine and warmup (ignored by constant)"},
     [EVO_GENE_EPOCHS] = {"epochs", EVO_GENE_INT, 1, 100000, NULL, 0,
-        "{ min = 5; max = 30; }", "passes over the training split"},
+        "{ min = 5; max = 30; }", "most passes over the training split (fewer when early stopping ends training)"},
+    [EVO_GENE_EARLY_STOPPING] = {"early_stopping", EVO_GENE_ENUM, 0, 1, switch_names, 2,
+        "{ choice = [\"off\", \"on\"]; }",
+        "on: score the validation split after every epoch, stop after `patience` epochs in a row "
+        "without its loss falling by more than min_delta, and keep the weights of the best epoch"},
+    [EVO_GENE_PATIENCE] = {"patience", EVO_GENE_INT, 1, 100000, NULL, 0,
+        "{ min = 2; max = 8; }", "epochs without improvement before early stopping ends training (ignored when off)"},
+    [EVO_GENE_MIN_DELTA] = {"min_delta", EVO_GENE_FLOAT, 0.0, 1000.0, NULL, 0,
+        "{ min = 1e-5; max = 1e-2; log = true; }",
+        "fall of the validation loss (nats) that counts as an improvement, for early stopping and the "
+        "plateau schedule (ignored by the others)"},
     [EVO_GENE_BATCH_SIZE] = {"batch_size", EVO_GENE_INT, 1, 65536, NULL, 0,
         "{ choice = [16, 32, 64, 128]; }", "rows per mini-batch (the last batch of an epoch may be smaller)"},
     [EVO_GENE_HIDDEN_LAYERS] = {"hidden_layers", EVO_GENE_INT, 0, EVO_MLP_MAX_HIDDEN, NULL, 0,
@@ -23,10 +54,26 @@ static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
         EVO_ACT_COUNT, "{ choice = [\"relu\", \"tanh\", \"sigmoid\"]; }",
         "activation of the hidden layers"},
     [EVO_GENE_OPTIMIZER] = {"optimizer", EVO_GENE_ENUM, 0, EVO_OPT_COUNT - 1, optimizer_names,
-        EVO_OPT_COUNT, "{ choice = [\"sgd\", \"momentum\", \"adam\"]; }",
-        "sgd; momentum (heavy ball, 0.9); adam (0.9, 0.999, 1e-8)"},
+        EVO_OPT_COUNT,
+        "{ choice = [\"sgd\", \"momentum\", \"nesterov\", \"rmsprop\", \"adam\", \"adamw\"]; }",
+        "sgd; momentum (heavy ball: v = momentum v + g, p -= lr v); nesterov (p -= lr (g + momentum v)); "
+        "rmsprop (s = rho s + (1 - rho) g^2, p -= lr g / (sqrt(s) + epsilon)); adam (beta1, beta2, "
+        "epsilon, bias-corrected); adamw (adam with decoupled weight decay)"},
+    [EVO_GENE_MOMENTUM] = {"momentum", EVO_GENE_FLOAT, 0.0, 0.9999, NULL, 0,
+        "{ min = 0.8; max = 0.99; }", "velocity decay of momentum and nesterov (ignored by the others)"},
+    [EVO_GENE_BETA1] = {"beta1", EVO_GENE_FLOAT, 0.0, 0.9999, NULL, 0,
+        "{ min = 0.85; max = 0.95; }", "first-moment decay of adam and adamw (ignored by the others)"},
+    [EVO_GENE_BETA2] = {"beta2", EVO_GENE_FLOAT, 0.0, 0.999999, NULL, 0,
+        "{ min = 0.99; max = 0.9999; }", "second-moment decay of adam and adamw (ignored by the others)"},
+    [EVO_GENE_RHO] = {"rho", EVO_GENE_FLOAT, 0.0, 0.9999, NULL, 0,
+        "{ min = 0.8; max = 0.99; }", "squared-gradient decay of rmsprop (ignored by the others)"},
+    [EVO_GENE_EPSILON] = {"epsilon", EVO_GENE_FLOAT, 1e-12, 1.0, NULL, 0,
+        "{ min = 1e-9; max = 1e-6; log = true; }",
+        "term added to the denominator of rmsprop, adam and adamw (ignored by the others)"},
     [EVO_GENE_WEIGHT_DECAY] = {"weight_decay", EVO_GENE_FLOAT, 0.0, 1.0, NULL, 0,
-        "{ min = 1e-6; max = 1e-2; log = true; }", "L2 penalty coefficient on the weights (not biases)"},
+        "{ min = 1e-6; max = 1e-2; log = true; }",
+        "weight decay on the weights (not biases): an L2 term weight_decay * w in the gradient, except "
+        "adamw's decoupled p -= lr * weight_decay * p"},
     [EVO_GENE_DROPOUT] = {"dropout", EVO_GENE_FLOAT, 0.0, 0.95, NULL, 0,
         "0.1", "drop probability after each hidden activation (inverted dropout)"},
 };
@@ -183,13 +230,23 @@ void evo_genome_decode(const struct evo_genome *g, size_t n_in, size_t n_out,
     tp->optimizer = (int)g->g[EVO_GENE_OPTIMIZER];
     tp->weight_decay = g->g[EVO_GENE_WEIGHT_DECAY];
     tp->dropout = g->g[EVO_GENE_DROPOUT];
-    tp->momentum = 0.9;
-    tp->beta1 = 0.9;
-    tp->beta2 = 0.999;
-    tp->eps = 1e-8;
+    tp->momentum = g->g[EVO_GENE_MOMENTUM];
+    tp->beta1 = g->g[EVO_GENE_BETA1];
+    tp->beta2 = g->g[EVO_GENE_BETA2];
+    tp->rho = g->g[EVO_GENE_RHO];
+    tp->eps = g->g[EVO_GENE_EPSILON];
+    tp->lr_schedule = (int)g->g[EVO_GENE_LR_SCHEDULE];
+    tp->lr_step_epochs = (int)g->g[EVO_GENE_LR_STEP_EPOCHS];
+    tp->lr_decay = g->g[EVO_GENE_LR_DECAY];
+    tp->lr_warmup_epochs = (int)g->g[EVO_GENE_LR_WARMUP_EPOCHS];
+    tp->lr_plateau_patience = (int)g->g[EVO_GENE_LR_PLATEAU_PATIENCE];
+    tp->lr_min = g->g[EVO_GENE_LR_MIN];
+    tp->early_stopping = (int)g->g[EVO_GENE_EARLY_STOPPING];
+    tp->patience = (int)g->g[EVO_GENE_PATIENCE];
+    tp->min_delta = g->g[EVO_GENE_MIN_DELTA];
 }
 
-static double spec_max(const struct evo_gene_spec *s)
+double evo_genome_spec_max(const struct evo_gene_spec *s)
 {
     switch (s->kind) {
     case EVO_SPEC_RANGE: return s->max;
@@ -206,9 +263,9 @@ static double spec_max(const struct evo_gene_spec *s)
 void evo_genome_space_limits(const struct evo_space *space, size_t *max_hidden, size_t *max_width,
                              size_t *max_batch)
 {
-    *max_hidden = (size_t)spec_max(&space->spec[EVO_GENE_HIDDEN_LAYERS]);
-    *max_width = (size_t)spec_max(&space->spec[EVO_GENE_NEURONS]);
-    *max_batch = (size_t)spec_max(&space->spec[EVO_GENE_BATCH_SIZE]);
+    *max_hidden = (size_t)evo_genome_spec_max(&space->spec[EVO_GENE_HIDDEN_LAYERS]);
+    *max_width = (size_t)evo_genome_spec_max(&space->spec[EVO_GENE_NEURONS]);
+    *max_batch = (size_t)evo_genome_spec_max(&space->spec[EVO_GENE_BATCH_SIZE]);
 }
 
 void evo_genome_format(char *buf, size_t n, int id, double value)

@@ -1,5 +1,5 @@
-/* Writing the results file: root attributes, /individuals and /generations as compound tables
- * (categorical genes as HDF5 enums), /data (feature and class names, standardisation) and /best
+/* Writing the results file: root attributes, /individuals, /curves and /generations as compound
+ * tables (categorical genes as HDF5 enums), /data (feature and class names, standardisation) and /best
  * (genome, test metrics, weights). Temporary file + fsync + rename keeps the published file whole. */
 #include "evotune/h5.h"
 #include <dirent.h>
@@ -132,8 +132,8 @@ static hid_t enum_type(const char *const *names, int n)
 /* ---- /individuals: one packed row layout serves the file type, the memory type and the packing ---- */
 
 enum { F_GENERATION, F_ID, F_PARENT_A, F_PARENT_B, F_GENE0,
-       F_FITNESS = F_GENE0 + EVO_GENE_COUNT, F_VAL_ACCURACY, F_VAL_LOSS, F_TRAIN_LOSS, F_TRAIN_SECONDS,
-       F_STATUS, F_COUNT };
+       F_FITNESS = F_GENE0 + EVO_GENE_COUNT, F_VAL_ACCURACY, F_VAL_LOSS, F_TRAIN_LOSS, F_EPOCHS_RUN,
+       F_TRAIN_SECONDS, F_STATUS, F_COUNT };
 
 struct row_layout {
     size_t size;
@@ -147,7 +147,8 @@ static const char *const member_state_names[] = {"pending", "trained", "carried"
 static const char *field_name(int f)
 {
     static const char *const fixed[] = {"generation", "id", "parent_a", "parent_b"};
-    static const char *const tail[] = {"fitness", "val_accuracy", "val_loss", "train_loss", "train_seconds", "status"};
+    static const char *const tail[] = {"fitness", "val_accuracy", "val_loss", "train_loss", "epochs_run",
+                                       "train_seconds", "status"};
     return f < F_GENE0 ? fixed[f] : f < F_FITNESS ? evo_genome_gene(f - F_GENE0)->name : tail[f - F_FITNESS];
 }
 
@@ -155,7 +156,7 @@ static const char *field_name(int f)
 static hid_t field_type(int f, int *is_new)
 {
     *is_new = 0;
-    if (f == F_GENERATION)
+    if (f == F_GENERATION || f == F_EPOCHS_RUN)
         return H5T_NATIVE_INT32;
     if (f <= F_PARENT_B)
         return H5T_NATIVE_INT64;
@@ -218,9 +219,11 @@ static void pack_row(unsigned char *p, const struct row_layout *L, const struct 
         default: memcpy(q, &r->genome.g[g], 8);
         }
     }
-    const double tail[] = {r->fitness, r->val_accuracy, r->val_loss, r->train_loss, r->train_seconds};
-    for (int k = 0; k < 5; k++)
+    const double tail[] = {r->fitness, r->val_accuracy, r->val_loss, r->train_loss};
+    for (int k = 0; k < 4; k++)
         memcpy(p + L->off[F_FITNESS + k], &tail[k], 8);
+    memcpy(p + L->off[F_EPOCHS_RUN], &r->epochs_run, 4);
+    memcpy(p + L->off[F_TRAIN_SECONDS], &r->train_seconds, 8);
     i8 = (int8_t)r->status;
     memcpy(p + L->off[F_STATUS], &i8, 1);
 }
@@ -242,14 +245,15 @@ static void unpack_row(struct evo_individual *r, const unsigned char *p, const s
         default: memcpy(&r->genome.g[g], q, 8);
         }
     }
-    double tail[5];
-    for (int k = 0; k < 5; k++)
+    double tail[4];
+    for (int k = 0; k < 4; k++)
         memcpy(&tail[k], p + L->off[F_FITNESS + k], 8);
     r->fitness = tail[0];
     r->val_accuracy = tail[1];
     r->val_loss = tail[2];
     r->train_loss = tail[3];
-    r->train_seconds = tail[4];
+    memcpy(&r->epochs_run, p + L->off[F_EPOCHS_RUN], 4);
+    memcpy(&r->train_seconds, p + L->off[F_TRAIN_SECONDS], 8);
     memcpy(&i8, p + L->off[F_STATUS], 1);
     r->status = i8;
 }
@@ -278,6 +282,63 @@ fail:
     return -1;
 }
 
+/* ---- /curves ---- */
+
+static hid_t curves_type(void)
+{
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(struct evo_curve_row));
+    if (t < 0)
+        return -1;
+#define C_FIELD(name, type)                                                                         \
+    if (H5Tinsert(t, #name, offsetof(struct evo_curve_row, name), type) < 0)                        \
+        goto fail;
+    C_FIELD(id, H5T_NATIVE_INT64)
+    C_FIELD(epoch, H5T_NATIVE_INT32)
+    C_FIELD(train_loss, H5T_NATIVE_DOUBLE)
+    C_FIELD(val_loss, H5T_NATIVE_DOUBLE)
+    C_FIELD(val_accuracy, H5T_NATIVE_DOUBLE)
+#undef C_FIELD
+    return t;
+fail:
+    H5Tclose(t);
+    return -1;
+}
+
+/* The rows of /curves: those of ga->rows, then those of the trained members of the generation in
+ * progress in index (= id) order, the same individuals as /individuals. Heap; *n receives the count. */
+static struct evo_curve_row *curve_rows(const struct evo_ga *ga, int in_progress, size_t *n)
+{
+    size_t P = (size_t)ga->cfg->population, total = ga->n_curves;
+    for (size_t i = 0; in_progress && i < P; i++)
+        if (ga->member_state[i] == EVO_MEMBER_TRAINED)
+            total += (size_t)ga->population[i].epochs_run;
+    /* Zeroed, and filled field by field: the compound type spans the struct's padding, which is
+     * written to the file too and must not differ between identical runs. */
+    struct evo_curve_row *rows = evo_mem_calloc(total ? total : 1, sizeof *rows);
+    size_t k = 0;
+    for (; k < ga->n_curves; k++) {
+        rows[k].id = ga->curves[k].id;
+        rows[k].epoch = ga->curves[k].epoch;
+        rows[k].train_loss = ga->curves[k].train_loss;
+        rows[k].val_loss = ga->curves[k].val_loss;
+        rows[k].val_accuracy = ga->curves[k].val_accuracy;
+    }
+    for (size_t i = 0; in_progress && i < P; i++) {
+        if (ga->member_state[i] != EVO_MEMBER_TRAINED)
+            continue;
+        const struct evo_epoch_metrics *c = ga->member_curves + i * ga->max_epochs;
+        for (int32_t e = 0; e < ga->population[i].epochs_run; e++, k++) {
+            rows[k].id = ga->population[i].id;
+            rows[k].epoch = e;
+            rows[k].train_loss = c[e].train_loss;
+            rows[k].val_loss = c[e].val_loss;
+            rows[k].val_accuracy = c[e].val_accuracy;
+        }
+    }
+    *n = total;
+    return rows;
+}
+
 /* ---- the file ---- */
 
 static int write_contents(hid_t file, const struct evo_ga *ga, const char **what_out)
@@ -285,8 +346,9 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
     const char *what = NULL;
     const struct evo_config *cfg = ga->cfg;
     struct row_layout L = {.type = -1};
-    hid_t gtype = -1, stype = -1, grp = -1, sub = -1;
+    hid_t gtype = -1, stype = -1, ctype = -1, grp = -1, sub = -1;
     unsigned char *rows = NULL;
+    struct evo_curve_row *curves = NULL;
     char buf[64];
     int rc = -1;
 
@@ -332,6 +394,17 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
     TRY(write_table(file, "individuals", L.type, rows, n_ind));
     TRY(grp = H5Dopen2(file, "individuals", H5P_DEFAULT));
     TRY(attr_str(grp, "units", "train_seconds: s (wall time); fitness, val_accuracy: fraction; losses: mean cross-entropy, nats"));
+    TRY(H5Dclose(grp));
+    grp = -1;
+
+    /* /curves */
+    size_t n_curves;
+    curves = curve_rows(ga, in_progress, &n_curves);
+    TRY(ctype = curves_type());
+    TRY(write_table(file, "curves", ctype, curves, n_curves));
+    TRY(grp = H5Dopen2(file, "curves", H5P_DEFAULT));
+    TRY(attr_str(grp, "units", "epoch: 0-based; losses: mean cross-entropy, nats (train_loss with dropout "
+                               "active); val_accuracy: fraction"));
     TRY(H5Dclose(grp));
     grp = -1;
 
@@ -424,9 +497,12 @@ fail:
         H5Tclose(gtype);
     if (stype >= 0)
         H5Tclose(stype);
+    if (ctype >= 0)
+        H5Tclose(ctype);
     if (L.type >= 0)
         H5Tclose(L.type);
     free(rows);
+    free(curves);
     *what_out = what;
     return rc;
 }
@@ -790,13 +866,67 @@ out:
     return rc;
 }
 
+/* Restores the curves of /curves: rows of completed generations into ga->curves, those of the trained
+ * members of the generation in progress into their member_curves slots. Every individual's curve must
+ * be whole (epochs 0 .. epochs_run - 1, in order). Returns 0, or -1 when /curves is missing or does
+ * not match /individuals and /population. *ctype and *buf are for the caller to release. */
+static int load_curves(struct evo_ga *ga, hid_t f, hid_t *ctype, struct evo_curve_row **buf)
+{
+    hsize_t n = 0;
+    if ((*ctype = curves_type()) < 0 || rows_of(f, "curves", &n))
+        return -1;
+    struct evo_curve_row *c = *buf = evo_mem_alloc(evo_mem_mul((size_t)n + 1, sizeof *c));
+    if (n && read_all(f, "curves", *ctype, c))
+        return -1;
+    size_t P = (size_t)ga->cfg->population, k = 0;
+    ga->n_curves = 0;
+    /* each individual of rows, in order */
+    for (size_t r = 0; r < ga->n_rows; r++) {
+        size_t len = (size_t)ga->rows[r].epochs_run;
+        if (len > ga->max_epochs || k + len > n)
+            return -1;
+        for (size_t e = 0; e < len; e++)
+            if (c[k + e].id != ga->rows[r].id || c[k + e].epoch != (int32_t)e)
+                return -1;
+        if (ga->n_curves + len > ga->cap_curves) {
+            size_t cap = ga->cap_curves ? 2 * ga->cap_curves : 256;
+            while (cap < ga->n_curves + len)
+                cap *= 2;
+            ga->curves = evo_mem_realloc(ga->curves, evo_mem_mul(cap, sizeof *ga->curves));
+            ga->cap_curves = cap;
+        }
+        memcpy(ga->curves + ga->n_curves, c + k, len * sizeof *c);
+        ga->n_curves += len;
+        k += len;
+    }
+    /* then the trained members of the generation in progress, in index order */
+    int in_progress = ga->population_generation >= 0 && (size_t)ga->population_generation == ga->n_gens;
+    for (size_t i = 0; in_progress && i < P; i++) {
+        if (ga->member_state[i] != EVO_MEMBER_TRAINED)
+            continue;
+        const struct evo_individual *m = &ga->population[i];
+        size_t len = m->epochs_run > 0 ? (size_t)m->epochs_run : 0;
+        if (len > ga->max_epochs || k + len > n)
+            return -1;
+        struct evo_epoch_metrics *slot = ga->member_curves + i * ga->max_epochs;
+        for (size_t e = 0; e < len; e++) {
+            if (c[k + e].id != m->id || c[k + e].epoch != (int32_t)e)
+                return -1;
+            slot[e] = (struct evo_epoch_metrics){c[k + e].train_loss, c[k + e].val_loss, c[k + e].val_accuracy};
+        }
+        k += len;
+    }
+    return k == n ? 0 : -1;
+}
+
 int evo_h5_load(struct evo_ga *ga, const char *path, struct evo_error *err)
 {
     const struct evo_config *cfg = ga->cfg;
     size_t P = (size_t)cfg->population;
     struct row_layout L = {.type = -1};
-    hid_t f = evo_h5_open(path, err), gtype = -1, grp = -1;
+    hid_t f = evo_h5_open(path, err), gtype = -1, ctype = -1, grp = -1;
     unsigned char *rows = NULL;
+    struct evo_curve_row *curves = NULL;
     if (f < 0)
         return EVO_EDATA;
     int64_t done = 0, pop = 0, nf = 0, nc = 0, pgen = -1;
@@ -859,6 +989,8 @@ int evo_h5_load(struct evo_ga *ga, const char *path, struct evo_error *err)
         H5Dclose(grp);
         grp = -1;
     }
+    if (load_curves(ga, f, &ctype, &curves))
+        goto damaged;
     if (H5Lexists(f, "best", H5P_DEFAULT) > 0) {
         if ((grp = H5Gopen2(f, "best", H5P_DEFAULT)) < 0)
             goto damaged;
@@ -893,9 +1025,12 @@ out:
         H5Oclose(grp);
     if (gtype >= 0)
         H5Tclose(gtype);
+    if (ctype >= 0)
+        H5Tclose(ctype);
     if (L.type >= 0)
         H5Tclose(L.type);
     free(rows);
+    free(curves);
     H5Fclose(f);
     return rc;
 }

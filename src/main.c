@@ -264,7 +264,7 @@ static void print_summary(const struct evo_ga *ga, const char *output, double se
            (long long)ga->best.id, ga->best.generation, ga->best.val_accuracy, ga->test_accuracy);
     for (int g = 0; g < EVO_GENE_COUNT; g++) {
         evo_genome_format(v, sizeof v, g, ga->best.genome.g[g]);
-        printf("  %-14s %s\n", evo_genome_gene(g)->name, v);
+        printf("  %-20s %s\n", evo_genome_gene(g)->name, v);
     }
     printf("%zu networks trained in %s on %d threads; results in %s\n", ga->n_rows, eta, ga->threads,
            output);

@@ -1,5 +1,6 @@
-/* The multilayer perceptron: its slab (params | grads | m | v carved by a size table), weight
- * initialisation, the forward/backward pass over a batch, the optimizers, and the mini-batch trainer.
+/* The multilayer perceptron: its slab (params | grads | m | v | best carved by a size table), weight
+ * initialisation, the forward/backward pass over a batch, the optimizers, the learning-rate
+ * schedules, and the mini-batch trainer with early stopping and learning curves.
  * Every layer goes through the kernel table chosen at start-up (evo_kernels()). All scratch memory,
  * the GEMM's packing buffers included, comes from a caller-owned workspace carved once by
  * evo_mlp_workspace_init, so training and evaluation allocate nothing. */
@@ -112,13 +113,17 @@ static size_t layer_out(const struct evo_mlp_arch *a, size_t l)
     return l == a->n_hidden ? a->n_out : a->hidden[l];
 }
 
-/* Points params, grads, m and v into the slab. */
+/* Arrays of n_params floats in the slab: params, grads, m, v, best. */
+#define SLAB_ARRAYS 5
+
+/* Points params, grads, m, v and best into the slab. */
 static void carve(struct evo_mlp *net)
 {
     net->params = net->slab;
     net->grads = net->slab + net->n_params;
     net->m = net->slab + 2 * net->n_params;
     net->v = net->slab + 3 * net->n_params;
+    net->best = net->slab + 4 * net->n_params;
 }
 
 int evo_mlp_init(struct evo_mlp *net, const struct evo_mlp_arch *arch_in, struct evo_rng *rng,
@@ -146,7 +151,7 @@ int evo_mlp_init(struct evo_mlp *net, const struct evo_mlp_arch *arch_in, struct
         net->b_off[l] = n;
         n = evo_mem_add(n, out);
     }
-    size_t bytes = evo_mem_mul(evo_mem_mul(n, 4), sizeof(float));
+    size_t bytes = evo_mem_mul(evo_mem_mul(n, SLAB_ARRAYS), sizeof(float));
     if (bytes == SIZE_MAX) {
         memset(net, 0, sizeof *net);
         return evo_error_set(err, EVO_ERUNTIME, "network size overflows");
@@ -154,7 +159,7 @@ int evo_mlp_init(struct evo_mlp *net, const struct evo_mlp_arch *arch_in, struct
     net->arch = *arch;
     net->n_layers = arch->n_hidden + 1;
     net->n_params = n;
-    net->slab = evo_mem_calloc(4 * n, sizeof(float));
+    net->slab = evo_mem_calloc(SLAB_ARRAYS * n, sizeof(float));
     carve(net);
 
     for (size_t l = 0; l < net->n_layers; l++) {
@@ -183,7 +188,7 @@ void evo_mlp_clone(struct evo_mlp *dst, const struct evo_mlp *src)
     *dst = *src;
     if (!src->slab)
         return;
-    size_t bytes = 4 * src->n_params * sizeof(float); /* checked when src was initialised */
+    size_t bytes = SLAB_ARRAYS * src->n_params * sizeof(float); /* checked when src was initialised */
     dst->slab = evo_mem_alloc(bytes);
     memcpy(dst->slab, src->slab, bytes);
     carve(dst);
@@ -292,12 +297,12 @@ double evo_mlp_loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, cons
 
 /* One fused optimizer pass over params[off, off + n) with decay on that segment. */
 static void update_segment(const struct evo_kernels *k, struct evo_mlp *net,
-                           const struct evo_train_params *tp, size_t off, size_t n, float decay,
+                           const struct evo_train_params *tp, size_t off, size_t n, float lr, float decay,
                            float bc1, float bc2)
 {
     float *p = net->params + off, *m = net->m + off, *v = net->v + off;
     const float *g = net->grads + off;
-    float lr = (float)tp->learning_rate;
+    float b1 = (float)tp->beta1, b2 = (float)tp->beta2, eps = (float)tp->eps;
     switch (tp->optimizer) {
     case EVO_OPT_SGD:
         k->sgd_update(p, g, n, lr, decay);
@@ -305,31 +310,93 @@ static void update_segment(const struct evo_kernels *k, struct evo_mlp *net,
     case EVO_OPT_MOMENTUM:
         k->momentum_update(p, g, m, n, lr, (float)tp->momentum, decay);
         break;
+    case EVO_OPT_NESTEROV:
+        k->nesterov_update(p, g, m, n, lr, (float)tp->momentum, decay);
+        break;
+    case EVO_OPT_RMSPROP:
+        k->rmsprop_update(p, g, v, n, lr, (float)tp->rho, eps, decay);
+        break;
     case EVO_OPT_ADAM:
-        k->adam_update(p, g, m, v, n, lr, (float)tp->beta1, (float)tp->beta2, (float)tp->eps, bc1, bc2,
-                       decay);
+        k->adam_update(p, g, m, v, n, lr, b1, b2, eps, bc1, bc2, decay);
+        break;
+    case EVO_OPT_ADAMW:
+        k->adamw_update(p, g, m, v, n, lr, b1, b2, eps, bc1, bc2, decay);
         break;
     default:
         break;
     }
 }
 
-void evo_mlp_update(struct evo_mlp *net, const struct evo_train_params *tp)
+void evo_mlp_update(struct evo_mlp *net, const struct evo_train_params *tp, double lr)
 {
     const struct evo_kernels *k = evo_kernels();
     net->step++;
     /* Bias corrections in double: beta2^t stays distinguishable from 1 for many more steps. */
     float bc1 = 1.0f, bc2 = 1.0f;
-    if (tp->optimizer == EVO_OPT_ADAM) {
+    if (tp->optimizer == EVO_OPT_ADAM || tp->optimizer == EVO_OPT_ADAMW) {
         bc1 = (float)(1.0 - pow(tp->beta1, (double)net->step));
         bc2 = (float)(1.0 - pow(tp->beta2, (double)net->step));
     }
-    float wd = (float)tp->weight_decay;
+    float wd = (float)tp->weight_decay, flr = (float)lr;
     for (size_t l = 0; l < net->n_layers; l++) {
         size_t n_w = net->b_off[l] - net->w_off[l];
         size_t n_b = (l + 1 < net->n_layers ? net->w_off[l + 1] : net->n_params) - net->b_off[l];
-        update_segment(k, net, tp, net->w_off[l], n_w, wd, bc1, bc2);
-        update_segment(k, net, tp, net->b_off[l], n_b, 0.0f, bc1, bc2);
+        update_segment(k, net, tp, net->w_off[l], n_w, flr, wd, bc1, bc2);
+        update_segment(k, net, tp, net->b_off[l], n_b, flr, 0.0f, bc1, bc2);
+    }
+}
+
+/* ---- learning-rate schedules ---- */
+
+/* Rate of epoch e of the schedules that depend on the epoch alone (all but plateau). */
+static double lr_at(const struct evo_train_params *tp, int e)
+{
+    double lr = tp->learning_rate, floor_ = fmin(tp->lr_min, lr);
+    const double pi = 3.14159265358979323846;
+    switch (tp->lr_schedule) {
+    case EVO_LR_STEP: {
+        int every = tp->lr_step_epochs > 0 ? tp->lr_step_epochs : 1;
+        return fmax(floor_, lr * pow(tp->lr_decay, (double)(e / every)));
+    }
+    case EVO_LR_EXPONENTIAL:
+        return fmax(floor_, lr * pow(tp->lr_decay, (double)e));
+    case EVO_LR_WARMUP: {
+        int w = tp->lr_warmup_epochs > 0 ? tp->lr_warmup_epochs : 0;
+        if (e < w)
+            return lr * (double)(e + 1) / (double)(w + 1);
+        int span = tp->epochs - w;
+        return span > 0 ? floor_ + (lr - floor_) * 0.5 * (1.0 + cos(pi * (double)(e - w) / (double)span)) : lr;
+    }
+    case EVO_LR_COSINE:
+        return tp->epochs > 0 ? floor_ + (lr - floor_) * 0.5 * (1.0 + cos(pi * (double)e / (double)tp->epochs))
+                              : lr;
+    default: /* constant; plateau starts from lr */
+        return lr;
+    }
+}
+
+void evo_mlp_lr_init(struct evo_mlp_lr *s, const struct evo_train_params *tp)
+{
+    s->epoch = 0;
+    s->best = INFINITY;
+    s->wait = 0;
+    s->lr = lr_at(tp, 0);
+}
+
+void evo_mlp_lr_next(struct evo_mlp_lr *s, const struct evo_train_params *tp, double val_loss)
+{
+    s->epoch++;
+    if (tp->lr_schedule != EVO_LR_PLATEAU) {
+        s->lr = lr_at(tp, s->epoch);
+        return;
+    }
+    /* "improved" as for early stopping, so one min_delta serves both */
+    if (val_loss < s->best - tp->min_delta) {
+        s->best = val_loss;
+        s->wait = 0;
+    } else if (++s->wait >= (tp->lr_plateau_patience > 0 ? tp->lr_plateau_patience : 1)) {
+        s->lr = fmax(fmin(tp->lr_min, tp->learning_rate), s->lr * tp->lr_decay);
+        s->wait = 0;
     }
 }
 
@@ -369,6 +436,8 @@ static int check_train(const struct evo_mlp *net, const struct evo_mlp_workspace
         return evo_error_set(err, EVO_ERUNTIME, "dropout %g outside [0, 1)", tp->dropout);
     if (tp->epochs < 0)
         return evo_error_set(err, EVO_ERUNTIME, "negative epoch count %d", tp->epochs);
+    if (tp->lr_schedule < 0 || tp->lr_schedule >= EVO_LR_COUNT)
+        return evo_error_set(err, EVO_ERUNTIME, "unknown learning-rate schedule %d", tp->lr_schedule);
     return EVO_OK;
 }
 
@@ -380,6 +449,45 @@ static int params_finite(const struct evo_mlp *net)
     return 1;
 }
 
+/* One epoch over train in a fresh order at rate lr; returns the mean loss, or the first non-finite
+ * batch loss (training stops there). */
+static double train_epoch(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struct evo_train_params *tp,
+                          const struct evo_dataset *train, double lr, struct evo_rng *rng)
+{
+    struct ws_layout L = ws_layout_of(ws);
+    float *bx = ws->buf + L.x;
+    int32_t *by = (int32_t *)(ws->buf + L.y);
+    size_t n = train->n, d = train->d, bs = tp->batch_size;
+    for (size_t k = 0; k < n; k++)
+        ws->order[k] = k;
+    evo_rng_shuffle(rng, ws->order, n);
+    double sum = 0.0;
+    for (size_t start = 0; start < n; start += bs) {
+        size_t B = n - start < bs ? n - start : bs;
+        for (size_t r = 0; r < B; r++) {
+            size_t row = ws->order[start + r];
+            memcpy(bx + r * d, train->x + row * d, d * sizeof(float));
+            by[r] = train->y[row];
+        }
+        /* The next batch's rows are scattered over a data set larger than the caches: asking
+         * for them now lets their loads overlap this batch's compute instead of stalling the
+         * next gather (measured: the gather was a third of a small network's step). */
+        size_t next = start + bs < n ? start + bs : n, next_end = next + bs < n ? next + bs : n;
+        for (size_t r = next; r < next_end; r++) {
+            const char *row = (const char *)(train->x + ws->order[r] * d);
+            for (size_t b = 0; b < d * sizeof(float); b += 64)
+                __builtin_prefetch(row + b, 0, 1);
+        }
+        /* weight decay is applied by the fused optimizer pass, not added to the gradient */
+        double loss = evo_mlp_loss_grad(net, ws, bx, by, B, tp->dropout, 0.0, rng);
+        if (!isfinite(loss))
+            return loss;
+        sum += loss * (double)B;
+        evo_mlp_update(net, tp, lr);
+    }
+    return sum / (double)n;
+}
+
 int evo_mlp_train(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struct evo_train_params *tp,
                   const struct evo_dataset *train, const struct evo_dataset *validation,
                   struct evo_rng *rng, struct evo_train_result *res, struct evo_error *err)
@@ -389,50 +497,68 @@ int evo_mlp_train(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struc
     if (rc != EVO_OK)
         return rc;
 
-    struct ws_layout L = ws_layout_of(ws);
-    float *bx = ws->buf + L.x;
-    int32_t *by = (int32_t *)(ws->buf + L.y);
-    size_t n = train->n, d = train->d, bs = tp->batch_size;
+    /* The validation set is scored after every epoch only when something reads the score. */
+    int every_epoch = tp->curve || tp->early_stopping || tp->lr_schedule == EVO_LR_PLATEAU;
+    int patience = tp->patience > 0 ? tp->patience : 1, wait = 0, best_e = -1;
+    double best_loss = INFINITY, val_loss = NAN, val_acc = NAN, best_train = NAN;
+    double best_val_loss = NAN, best_val_acc = NAN;
+    int evaluated = 0; /* val_loss and val_acc are those of the current parameters */
+    struct evo_mlp_lr sched;
+    evo_mlp_lr_init(&sched, tp);
     res->status = EVO_TRAIN_OK;
-    for (int e = 0; e < tp->epochs && res->status == EVO_TRAIN_OK; e++) {
-        for (size_t k = 0; k < n; k++)
-            ws->order[k] = k;
-        evo_rng_shuffle(rng, ws->order, n);
-        double sum = 0.0;
-        for (size_t start = 0; start < n; start += bs) {
-            size_t B = n - start < bs ? n - start : bs;
-            for (size_t r = 0; r < B; r++) {
-                size_t row = ws->order[start + r];
-                memcpy(bx + r * d, train->x + row * d, d * sizeof(float));
-                by[r] = train->y[row];
+    for (int e = 0; e < tp->epochs; e++) {
+        double loss = train_epoch(net, ws, tp, train, sched.lr, rng);
+        res->train_loss = loss;
+        res->epochs_run = e + 1;
+        res->best_epoch = e;
+        evaluated = 0;
+        if (!isfinite(loss)) {
+            if (tp->curve)
+                tp->curve[e] = (struct evo_epoch_metrics){loss, NAN, NAN};
+            res->status = EVO_TRAIN_DIVERGED;
+            break;
+        }
+        if (every_epoch) {
+            if (validation) {
+                evo_mlp_evaluate(net, ws, validation, &val_loss, &val_acc);
+                evaluated = 1;
             }
-            /* The next batch's rows are scattered over a data set larger than the caches: asking
-             * for them now lets their loads overlap this batch's compute instead of stalling the
-             * next gather (measured: the gather was a third of a small network's step). */
-            size_t next = start + bs < n ? start + bs : n, next_end = next + bs < n ? next + bs : n;
-            for (size_t r = next; r < next_end; r++) {
-                const char *row = (const char *)(train->x + ws->order[r] * d);
-                for (size_t b = 0; b < d * sizeof(float); b += 64)
-                    __builtin_prefetch(row + b, 0, 1);
-            }
-            /* weight decay is applied by the fused optimizer pass, not added to the gradient */
-            double loss = evo_mlp_loss_grad(net, ws, bx, by, B, tp->dropout, 0.0, rng);
-            if (!isfinite(loss)) {
-                sum = loss;
-                res->status = EVO_TRAIN_DIVERGED;
+            if (tp->curve)
+                tp->curve[e] = (struct evo_epoch_metrics){loss, val_loss, val_acc};
+        }
+        if (tp->early_stopping && validation) {
+            if (val_loss < best_loss - tp->min_delta) {
+                best_loss = val_loss;
+                best_train = loss;
+                best_val_loss = val_loss;
+                best_val_acc = val_acc;
+                best_e = e;
+                memcpy(net->best, net->params, net->n_params * sizeof(float));
+                wait = 0;
+            } else if (++wait >= patience) {
                 break;
             }
-            sum += loss * (double)B;
-            evo_mlp_update(net, tp);
         }
-        res->train_loss = res->status == EVO_TRAIN_OK ? sum / (double)n : sum;
-        res->epochs_run = e + 1;
+        evo_mlp_lr_next(&sched, tp, val_loss);
+    }
+    if (res->status == EVO_TRAIN_OK && best_e >= 0) {
+        /* restore the best epoch (no-op copy when it is the last); its scores are known, so no
+         * evaluation is needed */
+        memcpy(net->params, net->best, net->n_params * sizeof(float));
+        res->best_epoch = best_e;
+        res->train_loss = best_train;
+        val_loss = best_val_loss;
+        val_acc = best_val_acc;
+        evaluated = 1;
     }
     /* The last update can overflow the weights without any batch loss having seen it yet. */
     if (res->status == EVO_TRAIN_OK && !params_finite(net))
         res->status = EVO_TRAIN_DIVERGED;
 
-    if (validation) {
+    if (validation && evaluated) {
+        res->val_loss = val_loss;
+        res->val_accuracy = val_acc;
+    } else if (validation) {
         evo_mlp_evaluate(net, ws, validation, &res->val_loss, &res->val_accuracy);
     } else {
         res->val_loss = NAN;
@@ -490,8 +616,16 @@ void evo_mlp_predict(const struct evo_mlp *net, struct evo_mlp_workspace *ws, co
 
 const char *evo_mlp_optimizer_name(int opt)
 {
-    static const char *const names[EVO_OPT_COUNT] = {"sgd", "momentum", "adam"};
+    static const char *const names[EVO_OPT_COUNT] = {"sgd", "momentum", "adam", "nesterov", "rmsprop",
+                                                     "adamw"};
     return opt >= 0 && opt < EVO_OPT_COUNT ? names[opt] : "unknown";
+}
+
+const char *evo_mlp_lr_schedule_name(int schedule)
+{
+    static const char *const names[EVO_LR_COUNT] = {"constant", "step", "exponential", "cosine", "warmup",
+                                                    "plateau"};
+    return schedule >= 0 && schedule < EVO_LR_COUNT ? names[schedule] : "unknown";
 }
 
 const char *evo_mlp_status_name(int status)

@@ -22,8 +22,8 @@
 
 /* columns of /individuals that are not genes */
 static const char *const NON_GENES[] = {"generation", "id", "parent_a", "parent_b", "fitness",
-                                        "val_accuracy", "val_loss", "train_loss", "train_seconds",
-                                        "status"};
+                                        "val_accuracy", "val_loss", "train_loss", "epochs_run",
+                                        "train_seconds", "status"};
 
 struct gene {
     const struct evo_column *col;

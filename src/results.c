@@ -366,7 +366,7 @@ void evo_results_format(char *buf, size_t n, const struct evo_column *c, size_t 
     else if (isnan(v))
         snprintf(buf, n, "%s", nan_text);
     else if (c->kind == EVO_COLUMN_FLOAT)
-        evo_fmt_number(buf, n, v);
+        evo_fmt_float(buf, n, v); /* "0.0": a float column must not read back as integers */
     else
         snprintf(buf, n, "%.0f", v);
 }

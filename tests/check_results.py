@@ -13,12 +13,17 @@ except ImportError as e:  # pragma: no cover
     print(f"skipped: {e} (install python3-h5py python3-pandas)")
     sys.exit(77)
 
-GENES = ["learning_rate", "epochs", "batch_size", "hidden_layers", "neurons", "activation",
-         "optimizer", "weight_decay", "dropout"]
-ENUMS = {"activation": {"relu", "tanh", "sigmoid"}, "optimizer": {"sgd", "momentum", "adam"},
-         "status": {"ok", "diverged"}}
+GENES = ["learning_rate", "lr_schedule", "lr_step_epochs", "lr_decay", "lr_warmup_epochs",
+         "lr_plateau_patience", "lr_min", "epochs", "early_stopping", "patience", "min_delta",
+         "batch_size", "hidden_layers", "neurons", "activation", "optimizer", "momentum", "beta1",
+         "beta2", "rho", "epsilon", "weight_decay", "dropout"]
+ENUMS = {"activation": {"relu", "tanh", "sigmoid"},
+         "optimizer": {"sgd", "momentum", "adam", "nesterov", "rmsprop", "adamw"},
+         "lr_schedule": {"constant", "step", "exponential", "cosine", "warmup", "plateau"},
+         "early_stopping": {"off", "on"}, "status": {"ok", "diverged"}}
 FIELDS = ["generation", "id", "parent_a", "parent_b"] + GENES + [
-    "fitness", "val_accuracy", "val_loss", "train_loss", "train_seconds", "status"]
+    "fitness", "val_accuracy", "val_loss", "train_loss", "epochs_run", "train_seconds", "status"]
+CURVES = ["id", "epoch", "train_loss", "val_loss", "val_accuracy"]
 ROOT = ["format_version", "evotune_version", "config", "seed", "threads", "n_train",
         "n_validation", "n_test", "n_features", "n_classes"]
 
@@ -37,6 +42,12 @@ def check(path):
         gens = pandas.DataFrame(f["generations"][:])
         for c in ["generation", "best_fitness", "mean_fitness", "std_fitness", "wall_seconds"]:
             assert c in gens.columns, c
+        curves = pandas.DataFrame(f["curves"][:])
+        assert list(curves.columns) == CURVES, f"{path}: /curves fields {list(curves.columns)}"
+        # one row per (individual, epoch run), in /individuals' order
+        assert len(curves) == df["epochs_run"].sum(), f"{path}: {len(curves)} curve rows"
+        assert (curves["id"].values == np.repeat(df["id"].values, df["epochs_run"].values)).all()
+        assert (df["epochs_run"] <= df["epochs"]).all() and (df["epochs_run"] >= 1).all()
         best = f["best"]
         assert 0.0 <= best.attrs["test_accuracy"] <= 1.0
         assert len(best["weights"]) >= 2
@@ -57,6 +68,7 @@ def same(a, b):
     with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
         same_table(fa["individuals"][:], fb["individuals"][:], "train_seconds")
         same_table(fa["generations"][:], fb["generations"][:], "wall_seconds")
+        same_table(fa["curves"][:], fb["curves"][:], None)
         same_table(fa["best/individual"][:], fb["best/individual"][:], "train_seconds")
         for k in fa["best/weights"]:
             assert np.array_equal(fa["best/weights"][k][:], fb["best/weights"][k][:]), k

@@ -88,7 +88,7 @@ static const char example[] =
     "           hidden_layers = { min = 1; max = 3; };\n"
     "           neurons = { min = 16; max = 256; log = true; };\n"
     "           activation = { choice = [\"relu\", \"tanh\", \"sigmoid\"]; };\n"
-    "           optimizer = { choice = [\"sgd\", \"momentum\", \"adam\"]; };\n"
+    "           optimizer = { choice = [\"sgd\", \"momentum\", \"nesterov\", \"rmsprop\", \"adam\", \"adamw\"]; };\n"
     "           weight_decay = { min = 1e-6; max = 1e-2; log = true; };\n"
     "           dropout = 0.1; };                                           # a bare value fixes a gene\n"
     "ga = { population = 24; generations = 10; tournament = 3; crossover = 0.9; mutation = 0.2; "
@@ -233,7 +233,13 @@ static void assert_default_values(const struct evo_config *cfg)
     assert_range(&s[EVO_GENE_HIDDEN_LAYERS], 1, 3, 0);
     assert_range(&s[EVO_GENE_NEURONS], 16, 256, 1);
     assert_choices(&s[EVO_GENE_ACTIVATION], 3, (const double[]){0, 1, 2});
-    assert_choices(&s[EVO_GENE_OPTIMIZER], 3, (const double[]){0, 1, 2});
+    assert_choices(&s[EVO_GENE_OPTIMIZER], 6, (const double[]){0, 1, 3, 4, 2, 5});
+    assert_choices(&s[EVO_GENE_LR_SCHEDULE], 6, (const double[]){0, 1, 2, 3, 4, 5});
+    assert_choices(&s[EVO_GENE_EARLY_STOPPING], 2, (const double[]){0, 1});
+    assert_range(&s[EVO_GENE_MOMENTUM], 0.8, 0.99, 0);
+    assert_range(&s[EVO_GENE_EPSILON], 1e-9, 1e-6, 1);
+    assert_int_equal(s[EVO_GENE_LR_MIN].kind, EVO_SPEC_FIXED);
+    assert_true(s[EVO_GENE_LR_MIN].value == 1e-6);
     assert_range(&s[EVO_GENE_WEIGHT_DECAY], 1e-6, 1e-2, 1);
     assert_int_equal(s[EVO_GENE_DROPOUT].kind, EVO_SPEC_FIXED);
     assert_true(s[EVO_GENE_DROPOUT].value == 0.1);
@@ -564,9 +570,9 @@ static void test_bad_overrides(void **state)
     expect_set_error("ga.populaton=3", "--set 'ga.populaton=3': unknown key 'ga.populaton' (did you mean "
                      "'ga.population'?)", NULL);
     expect_set_error("ga.population.max=3", "--set 'ga.population.max=3': 'ga.population' is not a group", NULL);
-    expect_set_error("search.optimizer=\"adamw\"",
-                     "--set 'search.optimizer=\"adamw\"': key 'search.optimizer': expected one of \"sgd\", "
-                     "\"momentum\", \"adam\", got \"adamw\"", NULL);
+    expect_set_error("search.optimizer=\"lamb\"",
+                     "--set 'search.optimizer=\"lamb\"': key 'search.optimizer': expected one of \"sgd\", "
+                     "\"momentum\", \"adam\", \"nesterov\", \"rmsprop\", \"adamw\", got \"lamb\"", NULL);
     expect_set_error("search.learning_rate.max=1e-5", "--set 'search.learning_rate.max=1e-5': key "
                      "'search.learning_rate.max': expected at least min (0.0001), got 1e-05", NULL);
     /* dropout's default is a bare value: a range must be given whole */
@@ -611,8 +617,9 @@ static void test_spec_errors(void **state)
     expect_error("search = { activation = { choice = [\"relu\",\n \"gelu\"]; }; };",
                  "t.cfg:2: key 'search.activation.choice[1]': expected one of \"relu\", \"tanh\", \"sigmoid\", "
                  "got \"gelu\"");
-    expect_error("search = { optimizer = \"adamw\"; };",
-                 "key 'search.optimizer': expected one of \"sgd\", \"momentum\", \"adam\", got \"adamw\"");
+    expect_error("search = { optimizer = \"lamb\"; };",
+                 "key 'search.optimizer': expected one of \"sgd\", \"momentum\", \"adam\", \"nesterov\", "
+                 "\"rmsprop\", \"adamw\", got \"lamb\"");
     expect_error("search = { optimizer = 2; };", "key 'search.optimizer': expected one of", "got 2");
     expect_error("search = {\n batch_size = { choice = []; }; };",
                  "t.cfg:2: key 'search.batch_size.choice': expected 1 to 32 values, got 0");

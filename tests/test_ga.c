@@ -64,6 +64,13 @@ static void assert_same_results(const struct evo_ga *a, const struct evo_ga *b)
         x.wall_seconds = y.wall_seconds = 0;
         assert_memory_equal(&x, &y, sizeof x);
     }
+    /* learning curves, gathered in index order */
+    assert_int_equal(a->n_curves, b->n_curves);
+    for (size_t k = 0; k < a->n_curves; k++) { /* field by field: the padding is not data */
+        const struct evo_curve_row *x = &a->curves[k], *y = &b->curves[k];
+        assert_true(x->id == y->id && x->epoch == y->epoch);
+        assert_memory_equal(&x->train_loss, &y->train_loss, 3 * sizeof(double));
+    }
     assert_int_equal(a->best.id, b->best.id);
     assert_int_equal(a->best_net.n_params, b->best_net.n_params);
     assert_memory_equal(a->best_net.params, b->best_net.params, a->best_net.n_params * sizeof(float));
@@ -95,6 +102,22 @@ static void test_bookkeeping(void **state)
         if (x->status == EVO_TRAIN_OK)
             assert_true(x->fitness == x->val_accuracy);
     }
+    /* one curve point per epoch run, in (id, epoch) order; the last point of a curve without early
+     * stopping is the individual's score */
+    size_t k = 0;
+    for (size_t i = 0; i < ga->n_rows; i++) {
+        const struct evo_individual *x = &ga->rows[i];
+        assert_true(x->epochs_run >= 1 && x->epochs_run <= (int32_t)x->genome.g[EVO_GENE_EPOCHS]);
+        for (int32_t e = 0; e < x->epochs_run; e++, k++) {
+            assert_true(k < ga->n_curves);
+            assert_int_equal(ga->curves[k].id, x->id);
+            assert_int_equal(ga->curves[k].epoch, e);
+        }
+        const struct evo_curve_row *last = &ga->curves[k - 1];
+        if (x->status == EVO_TRAIN_OK && x->genome.g[EVO_GENE_EARLY_STOPPING] == 0)
+            assert_true(last->val_accuracy == x->val_accuracy && last->val_loss == x->val_loss);
+    }
+    assert_int_equal(k, ga->n_curves);
     /* elitism: the best fitness of a generation never falls */
     for (size_t g = 1; g < ga->n_gens; g++)
         assert_true(ga->gens[g].best_fitness >= ga->gens[g - 1].best_fitness);

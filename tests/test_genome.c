@@ -197,6 +197,20 @@ static void test_decode_and_limits(void **state)
     g.g[EVO_GENE_OPTIMIZER] = EVO_OPT_ADAM;
     g.g[EVO_GENE_WEIGHT_DECAY] = 1e-3;
     g.g[EVO_GENE_DROPOUT] = 0.25;
+    g.g[EVO_GENE_MOMENTUM] = 0.85;
+    g.g[EVO_GENE_BETA1] = 0.88;
+    g.g[EVO_GENE_BETA2] = 0.995;
+    g.g[EVO_GENE_RHO] = 0.9;
+    g.g[EVO_GENE_EPSILON] = 1e-7;
+    g.g[EVO_GENE_LR_SCHEDULE] = EVO_LR_WARMUP;
+    g.g[EVO_GENE_LR_STEP_EPOCHS] = 4;
+    g.g[EVO_GENE_LR_DECAY] = 0.7;
+    g.g[EVO_GENE_LR_WARMUP_EPOCHS] = 2;
+    g.g[EVO_GENE_LR_PLATEAU_PATIENCE] = 3;
+    g.g[EVO_GENE_LR_MIN] = 1e-5;
+    g.g[EVO_GENE_EARLY_STOPPING] = 1;
+    g.g[EVO_GENE_PATIENCE] = 5;
+    g.g[EVO_GENE_MIN_DELTA] = 1e-4;
     struct evo_mlp_arch arch;
     struct evo_train_params tp;
     evo_genome_decode(&g, 64, 10, &arch, &tp);
@@ -211,6 +225,25 @@ static void test_decode_and_limits(void **state)
     assert_int_equal(tp.batch_size, 32);
     assert_int_equal(tp.optimizer, EVO_OPT_ADAM);
     assert_true(tp.weight_decay == 1e-3 && tp.dropout == 0.25);
+    assert_true(tp.momentum == 0.85 && tp.beta1 == 0.88 && tp.beta2 == 0.995 && tp.rho == 0.9 &&
+                tp.eps == 1e-7);
+    assert_int_equal(tp.lr_schedule, EVO_LR_WARMUP);
+    assert_int_equal(tp.lr_step_epochs, 4);
+    assert_int_equal(tp.lr_warmup_epochs, 2);
+    assert_int_equal(tp.lr_plateau_patience, 3);
+    assert_true(tp.lr_decay == 0.7 && tp.lr_min == 1e-5);
+    assert_int_equal(tp.early_stopping, 1);
+    assert_int_equal(tp.patience, 5);
+    assert_true(tp.min_delta == 1e-4);
+    assert_null(tp.curve);
+    /* the enum genes' names are the trainer's */
+    for (int k = 0; k < EVO_OPT_COUNT; k++)
+        assert_string_equal(evo_genome_gene(EVO_GENE_OPTIMIZER)->enum_names[k], evo_mlp_optimizer_name(k));
+    for (int k = 0; k < EVO_LR_COUNT; k++)
+        assert_string_equal(evo_genome_gene(EVO_GENE_LR_SCHEDULE)->enum_names[k], evo_mlp_lr_schedule_name(k));
+    /* every gene's default spec respects its hard bounds' kind: names, not numbers, for enums */
+    for (int id = 0; id < EVO_GENE_COUNT; id++)
+        assert_non_null(evo_genome_gene(id)->default_spec);
     size_t mh, mw, mb;
     evo_genome_space_limits(&s, &mh, &mw, &mb);
     assert_int_equal(mh, 3);

@@ -125,7 +125,7 @@ static void test_individuals_table(void **state)
     assert_true(d >= 0);
     hid_t t = H5Dget_type(d);
     const char *required[] = {"generation", "id", "parent_a", "parent_b", "fitness", "val_accuracy",
-                              "val_loss", "train_loss", "train_seconds", "status"};
+                              "val_loss", "train_loss", "epochs_run", "train_seconds", "status"};
     for (size_t k = 0; k < sizeof required / sizeof *required; k++)
         assert_true(H5Tget_member_index(t, required[k]) >= 0);
     for (int g = 0; g < EVO_GENE_COUNT; g++) {
@@ -162,6 +162,11 @@ static void test_individuals_table(void **state)
     int64_t *ids = calloc(n, sizeof *ids);
     double *fit = calloc(n, sizeof *fit), *lr = calloc(n, sizeof *lr);
     int8_t *act = calloc(n, 1);
+    int32_t *er = calloc(n, sizeof *er);
+    read_column(d, "epochs_run", H5T_NATIVE_INT32, 4, er);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(er[i], ga.rows[i].epochs_run);
+    free(er);
     read_column(d, "id", H5T_NATIVE_INT64, 8, ids);
     read_column(d, "fitness", H5T_NATIVE_DOUBLE, 8, fit);
     read_column(d, "learning_rate", H5T_NATIVE_DOUBLE, 8, lr);
@@ -178,6 +183,62 @@ static void test_individuals_table(void **state)
     free(fit);
     free(lr);
     free(act);
+    H5Tclose(t);
+    H5Dclose(d);
+    H5Fclose(f);
+}
+
+/* /curves: a chunked compound table, one row per (individual, epoch), the values in memory. */
+static void test_curves_table(void **state)
+{
+    (void)state;
+    struct evo_error err = {0};
+    const char *p = path_in_dir("run.h5");
+    assert_int_equal(evo_h5_write(&ga, p, &err), EVO_OK);
+    hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "curves", H5P_DEFAULT);
+    assert_true(d >= 0);
+    hid_t t = H5Dget_type(d);
+    assert_int_equal(H5Tget_nmembers(t), 5);
+    const char *fields[] = {"id", "epoch", "train_loss", "val_loss", "val_accuracy"};
+    const H5T_class_t classes[] = {H5T_INTEGER, H5T_INTEGER, H5T_FLOAT, H5T_FLOAT, H5T_FLOAT};
+    const size_t sizes[] = {8, 4, 8, 8, 8};
+    for (unsigned k = 0; k < 5; k++) {
+        char *name = H5Tget_member_name(t, k);
+        assert_string_equal(name, fields[k]);
+        H5free_memory(name);
+        hid_t mt = H5Tget_member_type(t, k);
+        assert_int_equal(H5Tget_class(mt), classes[k]);
+        assert_int_equal(H5Tget_size(mt), sizes[k]);
+        H5Tclose(mt);
+    }
+    hid_t space = H5Dget_space(d);
+    hsize_t n, maxn;
+    H5Sget_simple_extent_dims(space, &n, &maxn);
+    assert_true(maxn == H5S_UNLIMITED);
+    H5Sclose(space);
+    size_t total = 0;
+    for (size_t i = 0; i < ga.n_rows; i++)
+        total += (size_t)ga.rows[i].epochs_run;
+    assert_int_equal(n, total);
+    assert_int_equal(n, ga.n_curves);
+    int64_t *ids = calloc(n, sizeof *ids);
+    int32_t *ep = calloc(n, sizeof *ep);
+    double *vl = calloc(n, sizeof *vl), *va = calloc(n, sizeof *va), *tl = calloc(n, sizeof *tl);
+    read_column(d, "id", H5T_NATIVE_INT64, 8, ids);
+    read_column(d, "epoch", H5T_NATIVE_INT32, 4, ep);
+    read_column(d, "train_loss", H5T_NATIVE_DOUBLE, 8, tl);
+    read_column(d, "val_loss", H5T_NATIVE_DOUBLE, 8, vl);
+    read_column(d, "val_accuracy", H5T_NATIVE_DOUBLE, 8, va);
+    for (size_t k = 0; k < n; k++) {
+        const struct evo_curve_row *c = &ga.curves[k];
+        assert_int_equal(ids[k], c->id);
+        assert_int_equal(ep[k], c->epoch);
+        assert_memory_equal(&tl[k], &c->train_loss, 8);
+        assert_memory_equal(&vl[k], &c->val_loss, 8);
+        assert_memory_equal(&va[k], &c->val_accuracy, 8);
+    }
+    free(ids), free(ep), free(vl), free(va), free(tl);
     H5Tclose(t);
     H5Dclose(d);
     H5Fclose(f);
@@ -282,6 +343,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_root_attributes),
         cmocka_unit_test(test_individuals_table),
+        cmocka_unit_test(test_curves_table),
         cmocka_unit_test(test_generations_and_best),
         cmocka_unit_test(test_write_creates_parent_dirs_and_leaves_no_temp),
         cmocka_unit_test(test_failed_write_keeps_previous_file),

@@ -179,7 +179,8 @@ static void test_gradcheck(void **state)
 }
 
 /* Optimizers: three steps on four parameters with changing gradients, against double arithmetic.
- * Weight decay wd is applied by the update to the two weights only, not to the two biases. */
+ * Weight decay wd is applied by the update to the two weights only, not to the two biases: as an L2
+ * term in the gradient, except AdamW's decoupled shrink. */
 static void check_optimizer(int opt, double wd)
 {
     struct evo_mlp_arch arch = make_arch(1, 2, 0, NULL, EVO_ACT_RELU); /* w[1,2], b[2]: 4 params */
@@ -190,36 +191,46 @@ static void check_optimizer(int opt, double wd)
     assert_int_equal(net.n_params, 4);
     struct evo_train_params tp = default_params();
     tp.optimizer = opt;
-    tp.learning_rate = 0.1;
+    tp.learning_rate = 0.1; /* ignored: the rate is evo_mlp_update's argument */
     tp.momentum = 0.8;
     tp.beta1 = 0.9;
     tp.beta2 = 0.99;
+    tp.rho = 0.7;
     tp.eps = 1e-3; /* large enough to matter in the comparison */
     tp.weight_decay = wd;
     static const double p_init[4] = {0.5, -1.0, 0.25, 2.0};
     static const double grads[3][4] = {{1.0, -2.0, 0.5, 0.0}, {0.5, 1.0, -0.25, 3.0}, {-1.0, 0.1, 0.2, -4.0}};
+    static const double lrs[3] = {0.1, 0.05, 0.2}; /* as a schedule would change it */
     double p[4], m[4] = {0}, v[4] = {0};
     for (size_t k = 0; k < 4; k++) {
         p[k] = p_init[k];
         net.params[k] = (float)p_init[k];
     }
     for (int t = 1; t <= 3; t++) {
+        double lr = lrs[t - 1];
         for (size_t k = 0; k < 4; k++)
             net.grads[k] = (float)grads[t - 1][k];
-        evo_mlp_update(&net, &tp);
+        evo_mlp_update(&net, &tp, lr);
         assert_int_equal(net.step, (uint64_t)t);
         for (size_t k = 0; k < 4; k++) {
-            double g = grads[t - 1][k] + (k < 2 ? wd * p[k] : 0.0);
+            double d = k < 2 ? wd : 0.0;
+            double g = grads[t - 1][k] + (opt == EVO_OPT_ADAMW ? 0.0 : d * p[k]);
             if (opt == EVO_OPT_SGD) {
-                p[k] -= 0.1 * g;
+                p[k] -= lr * g;
             } else if (opt == EVO_OPT_MOMENTUM) {
                 m[k] = 0.8 * m[k] + g;
-                p[k] -= 0.1 * m[k];
+                p[k] -= lr * m[k];
+            } else if (opt == EVO_OPT_NESTEROV) {
+                m[k] = 0.8 * m[k] + g;
+                p[k] -= lr * (g + 0.8 * m[k]);
+            } else if (opt == EVO_OPT_RMSPROP) {
+                v[k] = 0.7 * v[k] + 0.3 * g * g;
+                p[k] -= lr * g / (sqrt(v[k]) + 1e-3);
             } else {
                 m[k] = 0.9 * m[k] + 0.1 * g;
                 v[k] = 0.99 * v[k] + 0.01 * g * g;
                 double mh = m[k] / (1 - pow(0.9, t)), vh = v[k] / (1 - pow(0.99, t));
-                p[k] -= 0.1 * mh / (sqrt(vh) + 1e-3);
+                p[k] -= lr * mh / (sqrt(vh) + 1e-3) + (opt == EVO_OPT_ADAMW ? lr * d * p[k] : 0.0);
             }
             expect_close(net.params[k], p[k], 1e-6, 1e-6, evo_mlp_optimizer_name(opt), k);
         }
@@ -233,11 +244,80 @@ static void test_optimizers(void **state)
     for (int opt = 0; opt < EVO_OPT_COUNT; opt++)
         for (int wd = 0; wd < 2; wd++)
             check_optimizer(opt, wd ? 0.05 : 0.0);
-    assert_string_equal(evo_mlp_optimizer_name(EVO_OPT_SGD), "sgd");
-    assert_string_equal(evo_mlp_optimizer_name(EVO_OPT_MOMENTUM), "momentum");
-    assert_string_equal(evo_mlp_optimizer_name(EVO_OPT_ADAM), "adam");
+    static const char *const names[EVO_OPT_COUNT] = {"sgd", "momentum", "adam", "nesterov", "rmsprop", "adamw"};
+    for (int opt = 0; opt < EVO_OPT_COUNT; opt++)
+        assert_string_equal(evo_mlp_optimizer_name(opt), names[opt]);
+    assert_string_equal(evo_mlp_optimizer_name(EVO_OPT_COUNT), "unknown");
     assert_string_equal(evo_mlp_status_name(EVO_TRAIN_OK), "ok");
     assert_string_equal(evo_mlp_status_name(EVO_TRAIN_DIVERGED), "diverged");
+    static const char *const sched[EVO_LR_COUNT] = {"constant", "step", "exponential", "cosine", "warmup",
+                                                    "plateau"};
+    for (int k = 0; k < EVO_LR_COUNT; k++)
+        assert_string_equal(evo_mlp_lr_schedule_name(k), sched[k]);
+    assert_string_equal(evo_mlp_lr_schedule_name(-1), "unknown");
+}
+
+/* Runs the schedule over `n` epochs with the given validation losses (after each epoch) and
+ * compares each epoch's rate with the hand-computed `want`. */
+static void check_schedule(const struct evo_train_params *tp, const double *val, const double *want, int n)
+{
+    struct evo_mlp_lr s;
+    evo_mlp_lr_init(&s, tp);
+    for (int e = 0; e < n; e++) {
+        assert_int_equal(s.epoch, e);
+        expect_close(s.lr, want[e], 1e-15, 1e-12, evo_mlp_lr_schedule_name(tp->lr_schedule), (size_t)e);
+        evo_mlp_lr_next(&s, tp, val ? val[e] : NAN);
+    }
+}
+
+static void test_schedules(void **state)
+{
+    (void)state;
+    struct evo_train_params tp = default_params();
+    tp.learning_rate = 0.1;
+    tp.epochs = 6;
+    tp.lr_decay = 0.5;
+    tp.lr_step_epochs = 2;
+    tp.lr_warmup_epochs = 2;
+    tp.lr_plateau_patience = 2;
+    tp.min_delta = 0.01;
+    tp.lr_min = 0.0;
+
+    tp.lr_schedule = EVO_LR_CONSTANT;
+    check_schedule(&tp, NULL, (const double[]){0.1, 0.1, 0.1, 0.1, 0.1, 0.1}, 6);
+    tp.lr_schedule = EVO_LR_STEP;
+    check_schedule(&tp, NULL, (const double[]){0.1, 0.1, 0.05, 0.05, 0.025, 0.025}, 6);
+    tp.lr_schedule = EVO_LR_EXPONENTIAL;
+    check_schedule(&tp, NULL, (const double[]){0.1, 0.05, 0.025, 0.0125, 0.00625, 0.003125}, 6);
+    /* cos(pi e / 6) = 1, sqrt(3)/2, 1/2, 0, -1/2, -sqrt(3)/2 */
+    const double r3 = sqrt(3.0) / 2;
+    tp.lr_schedule = EVO_LR_COSINE;
+    check_schedule(&tp, NULL,
+                   (const double[]){0.1, 0.05 * (1 + r3), 0.075, 0.05, 0.025, 0.05 * (1 - r3)}, 6);
+    /* warm-up 1/3, 2/3 of lr, then cosine over the last 4 epochs: cos(pi k / 4) = 1, r2, 0, -r2 */
+    const double r2 = sqrt(2.0) / 2;
+    tp.lr_schedule = EVO_LR_WARMUP;
+    check_schedule(&tp, NULL,
+                   (const double[]){0.1 / 3, 0.2 / 3, 0.1, 0.05 * (1 + r2), 0.05, 0.05 * (1 - r2)}, 6);
+    /* the floor: step and exponential stop at lr_min, cosine ends there */
+    tp.lr_min = 0.03;
+    tp.lr_schedule = EVO_LR_EXPONENTIAL;
+    check_schedule(&tp, NULL, (const double[]){0.1, 0.05, 0.03, 0.03, 0.03, 0.03}, 6);
+    tp.lr_schedule = EVO_LR_COSINE;
+    check_schedule(&tp, NULL,
+                   (const double[]){0.1, 0.03 + 0.035 * (1 + r3), 0.03 + 0.035 * 1.5, 0.065,
+                                    0.03 + 0.035 * 0.5, 0.03 + 0.035 * (1 - r3)}, 6);
+    /* plateau: improvements must beat the best by more than min_delta = 0.01; after two epochs
+     * without, the rate halves and the count restarts */
+    tp.lr_min = 0.02;
+    tp.lr_schedule = EVO_LR_PLATEAU;
+    tp.epochs = 10;
+    static const double val[10] = {1.0, 0.9, 0.895, 0.899, 0.5, 0.6, 0.7, 0.8, NAN, 0.1};
+    /* e=0: 1.0 improves (from +inf); e=1: 0.9 improves; e=2: 0.895 not (wait 1); e=3: wait 2 -> 0.05;
+     * e=4: 0.5 improves; e=5, 6: wait 2 -> 0.025; e=7, 8 (NaN): wait 2 -> 0.0125, floored at 0.02;
+     * e=9 improves */
+    check_schedule(&tp, val,
+                   (const double[]){0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025, 0.02}, 10);
 }
 
 static void test_init_statistics(void **state)
@@ -401,10 +481,100 @@ static void test_determinism(void **state)
     train_blobs(&b, &ws, &tp, &tr, &va, 9, &r2);
     train_blobs(&c, &ws, &tp, &tr, &va, 10, &r3);
     assert_int_equal(a.n_params, b.n_params);
-    assert_memory_equal(a.slab, b.slab, 4 * a.n_params * sizeof(float));
+    assert_memory_equal(a.slab, b.slab, 5 * a.n_params * sizeof(float));
     assert_memory_equal(&r1, &r2, sizeof r1);
     assert_int_equal(a.step, b.step);
     assert_memory_not_equal(a.params, c.params, a.n_params * sizeof(float)); /* the seed matters */
+    evo_mlp_release(&a);
+    evo_mlp_release(&b);
+    evo_mlp_release(&c);
+    evo_mlp_workspace_release(&ws);
+    free_blobs(&tr);
+    free_blobs(&va);
+}
+
+/* Early stopping restores the best epoch's weights and scores; curves record every epoch and do
+ * not change the training (the per-epoch evaluation draws nothing from the stream). */
+static void test_early_stopping_curves(void **state)
+{
+    (void)state;
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 24, 0, 0, 0);
+    struct evo_dataset tr, va;
+    make_blobs(&tr, 300, 6, &rng);
+    make_blobs(&va, 100, 6, &rng);
+    struct evo_mlp_workspace ws;
+    evo_mlp_workspace_init(&ws, 6, 3, 2, 16, 32, 300);
+    struct evo_train_params tp = default_params();
+    tp.epochs = 60;
+    tp.learning_rate = 0.02;
+    struct evo_epoch_metrics curve[60], curve2[60];
+    struct evo_train_result plain, with_curve, es;
+    struct evo_mlp a, b, c;
+
+    /* a curve changes nothing but the curve; its last point is the final score */
+    train_blobs(&a, &ws, &tp, &tr, &va, 3, &plain);
+    tp.curve = curve;
+    train_blobs(&b, &ws, &tp, &tr, &va, 3, &with_curve);
+    assert_memory_equal(&plain, &with_curve, sizeof plain);
+    assert_memory_equal(a.params, b.params, a.n_params * sizeof(float));
+    assert_int_equal(with_curve.epochs_run, 60);
+    assert_int_equal(with_curve.best_epoch, 59);
+    assert_true(curve[59].train_loss == plain.train_loss && curve[59].val_loss == plain.val_loss &&
+                curve[59].val_accuracy == plain.val_accuracy);
+    assert_true(curve[0].val_loss > curve[59].val_loss);
+
+    /* early stopping: the first 60 epochs are those of the run above, so its curve says where the
+     * run must stop */
+    tp.early_stopping = 1;
+    tp.patience = 3;
+    tp.min_delta = 1e-3;
+    tp.curve = curve2;
+    train_blobs(&c, &ws, &tp, &tr, &va, 3, &es);
+    double best = INFINITY;
+    int best_e = -1, wait = 0, stop = 60;
+    for (int e = 0; e < 60; e++) {
+        if (curve[e].val_loss < best - 1e-3) {
+            best = curve[e].val_loss;
+            best_e = e;
+            wait = 0;
+        } else if (++wait >= 3) {
+            stop = e + 1;
+            break;
+        }
+    }
+    assert_true(stop < 60); /* the data set makes this run stop early */
+    assert_int_equal(es.epochs_run, stop);
+    assert_int_equal(es.best_epoch, best_e);
+    assert_memory_equal(curve2, curve, (size_t)stop * sizeof *curve);
+    assert_true(es.val_loss == curve[best_e].val_loss && es.val_accuracy == curve[best_e].val_accuracy &&
+                es.train_loss == curve[best_e].train_loss);
+    /* the restored weights are the best epoch's: they score what it scored */
+    double loss, acc;
+    evo_mlp_evaluate(&c, &ws, &va, &loss, &acc);
+    assert_true(loss == es.val_loss && acc == es.val_accuracy);
+
+    /* without a validation set, early stopping has nothing to go by and runs every epoch */
+    evo_mlp_release(&c);
+    train_blobs(&c, &ws, &tp, &tr, NULL, 3, &es);
+    assert_int_equal(es.epochs_run, 60);
+    assert_true(isnan(curve2[0].val_loss) && isnan(es.val_loss));
+    assert_memory_equal(c.params, a.params, a.n_params * sizeof(float));
+
+    /* the plateau schedule trains differently from the constant one once it decays */
+    evo_mlp_release(&c);
+    tp = default_params();
+    tp.epochs = 60;
+    tp.learning_rate = 0.02;
+    tp.lr_schedule = EVO_LR_PLATEAU;
+    tp.lr_decay = 0.5;
+    tp.lr_plateau_patience = 1;
+    tp.min_delta = 1e-3;
+    train_blobs(&c, &ws, &tp, &tr, &va, 3, &es);
+    assert_int_equal(es.epochs_run, 60);
+    assert_int_equal(es.status, EVO_TRAIN_OK);
+    assert_memory_not_equal(c.params, a.params, a.n_params * sizeof(float));
+
     evo_mlp_release(&a);
     evo_mlp_release(&b);
     evo_mlp_release(&c);
@@ -431,9 +601,14 @@ static void test_diverged(void **state)
     struct evo_mlp net;
     /* relu lets the activations grow without bound, so the logits overflow within an epoch (tanh
      * and sigmoid saturate: their losses grow huge but stay finite) */
+    struct evo_epoch_metrics curve[50];
+    tp.curve = curve;
     train_blobs(&net, &ws, &tp, &tr, &va, 1, &res);
     assert_int_equal(res.status, EVO_TRAIN_DIVERGED);
     assert_true(res.epochs_run >= 1 && res.epochs_run < tp.epochs);
+    /* the diverged epoch is the curve's last point */
+    assert_false(isfinite(curve[res.epochs_run - 1].train_loss));
+    assert_true(isnan(curve[res.epochs_run - 1].val_loss));
     assert_false(isfinite(res.train_loss));
     assert_true(res.val_accuracy >= 0 || isnan(res.val_accuracy));
     evo_mlp_release(&net);
@@ -488,6 +663,10 @@ static void test_train_errors(void **state)
     tp = default_params();
     tp.optimizer = EVO_OPT_COUNT;
     assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    tp = default_params();
+    tp.lr_schedule = EVO_LR_COUNT;
+    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_non_null(strstr(err.msg, "learning-rate schedule"));
     assert_memory_equal(before, net.params, net.n_params * sizeof *before); /* nothing trained */
 
     /* a network wider than the workspace */
@@ -646,6 +825,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradcheck),
         cmocka_unit_test(test_optimizers),
+        cmocka_unit_test(test_schedules),
+        cmocka_unit_test(test_early_stopping_curves),
         cmocka_unit_test(test_init_statistics),
         cmocka_unit_test(test_training_learns),
         cmocka_unit_test(test_determinism),

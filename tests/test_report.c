@@ -118,6 +118,7 @@ static void test_finished_run(void **state)
     }
     assert_null(strstr(html, "plot-gene-fitness"));
     assert_null(strstr(html, "plot-gene-status"));
+    assert_null(strstr(html, "plot-gene-epochs_run"));
     /* learning_rate is log-scaled in the config, epochs is not */
     const char *lr = strstr(html, "<figcaption>learning_rate<span>log scale");
     assert_non_null(lr);
@@ -138,10 +139,11 @@ static void test_finished_run(void **state)
     assert_non_null(strstr(html, ">relu<"));
     assert_non_null(strstr(html, ">sigmoid<"));
     assert_non_null(strstr(html, ">momentum<"));
-    /* finished: scored, and no curves yet */
+    /* finished: scored; the run records learning curves, drawn for the best */
     assert_non_null(strstr(html, "state-finished"));
     assert_null(strstr(html, "not scored yet"));
-    assert_non_null(strstr(html, "no learning curves recorded in this file"));
+    assert_null(strstr(html, "no learning curves"));
+    assert_true(plot_points(html, "plot-curves") > 0);
     if (r.confusion)
         assert_int_equal(plot_points(html, "plot-confusion"), (long)(r.n_classes * r.n_classes));
     else

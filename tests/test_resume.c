@@ -159,12 +159,14 @@ static void same_dataset(hid_t a, hid_t b, const char *name, const char *timing)
     H5Tclose(tb);
 }
 
-/* Everything the issue asks to be identical: /individuals, /generations, /best; and /population. */
+/* Everything the issue asks to be identical: /individuals, /generations, /best; and /population and
+ * /curves. */
 static void assert_same_results(const char *reference, const char *path)
 {
     hid_t a = H5Fopen(reference, H5F_ACC_RDONLY, H5P_DEFAULT), b = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(a >= 0 && b >= 0);
     same_dataset(a, b, "individuals", "train_seconds");
+    same_dataset(a, b, "curves", NULL);
     same_dataset(a, b, "generations", "wall_seconds");
     same_dataset(a, b, "population", "train_seconds");
     same_dataset(a, b, "population_state", NULL);

@@ -1,7 +1,7 @@
 /* Tests of the element-wise kernels (src/kernels/vec_*.c): every ISA table this CPU can run against
  * the scalar reference on awkward lengths, exp and tanh against libm in ulp over random and edge
  * inputs, activation and softmax cross-entropy gradients by finite differences of a double reference,
- * the fused optimizers against a double reference over three steps, and the dropout multiply. */
+ * the six fused optimizers against a double reference over three steps, and the dropout multiply. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -358,11 +358,14 @@ static void test_softmax_extremes(void **state)
     }
 }
 
-/* Three steps of each optimizer against a double reference, with and without decay. */
+enum { OPT_SGD, OPT_MOMENTUM, OPT_ADAM, OPT_NESTEROV, OPT_RMSPROP, OPT_ADAMW, N_OPT };
+
+/* Three steps of each optimizer against a double reference, with and without decay (L2 in the
+ * gradient, except AdamW's decoupled shrink). */
 static void check_optimizer(const struct evo_kernels *k, int opt, size_t n, float decay,
                             struct evo_rng *rng)
 {
-    const float lr = 0.01f, mu = 0.9f, b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
+    const float lr = 0.01f, mu = 0.9f, b1 = 0.9f, b2 = 0.999f, eps = 1e-8f, rho = 0.8f;
     float *p = fill_uniform(n, -1, 1, rng), *m = calloc(n + 1, sizeof *m), *v = calloc(n + 1, sizeof *v);
     double *pd = malloc(n * sizeof *pd), *md = calloc(n, sizeof *md), *vd = calloc(n, sizeof *vd);
     for (size_t i = 0; i < n; i++)
@@ -371,34 +374,54 @@ static void check_optimizer(const struct evo_kernels *k, int opt, size_t n, floa
     for (int t = 1; t <= 3; t++) {
         float *g = fill_uniform(n, -0.5f, 0.5f, rng);
         double bc1 = 1 - pow(b1, t), bc2 = 1 - pow(b2, t);
-        if (opt == 0)
-            k->sgd_update(p, g, n, lr, decay);
-        else if (opt == 1)
-            k->momentum_update(p, g, m, n, lr, mu, decay);
-        else
-            k->adam_update(p, g, m, v, n, lr, b1, b2, eps, (float)bc1, (float)bc2, decay);
+        switch (opt) {
+        case OPT_SGD: k->sgd_update(p, g, n, lr, decay); break;
+        case OPT_MOMENTUM: k->momentum_update(p, g, m, n, lr, mu, decay); break;
+        case OPT_NESTEROV: k->nesterov_update(p, g, m, n, lr, mu, decay); break;
+        case OPT_RMSPROP: k->rmsprop_update(p, g, v, n, lr, rho, eps, decay); break;
+        case OPT_ADAM: k->adam_update(p, g, m, v, n, lr, b1, b2, eps, (float)bc1, (float)bc2, decay); break;
+        default: k->adamw_update(p, g, m, v, n, lr, b1, b2, eps, (float)bc1, (float)bc2, decay); break;
+        }
         for (size_t i = 0; i < n; i++) {
-            double gi = (double)g[i] + (double)decay * pd[i];
-            if (opt == 0) {
+            double gi = (double)g[i] + (opt == OPT_ADAMW ? 0.0 : (double)decay * pd[i]);
+            switch (opt) {
+            case OPT_SGD:
                 pd[i] -= lr * gi;
-            } else if (opt == 1) {
+                break;
+            case OPT_MOMENTUM:
                 md[i] = mu * md[i] + gi;
                 pd[i] -= lr * md[i];
-            } else {
+                break;
+            case OPT_NESTEROV:
+                md[i] = mu * md[i] + gi;
+                pd[i] -= lr * (gi + mu * md[i]);
+                break;
+            case OPT_RMSPROP:
+                vd[i] = rho * vd[i] + (1 - (double)rho) * gi * gi;
+                pd[i] -= lr * gi / (sqrt(vd[i]) + eps);
+                break;
+            default:
                 md[i] = b1 * md[i] + (1 - (double)b1) * gi;
                 vd[i] = b2 * vd[i] + (1 - (double)b2) * gi * gi;
-                pd[i] -= lr * (md[i] / bc1) / (sqrt(vd[i] / bc2) + eps);
+                pd[i] -= lr * (md[i] / bc1) / (sqrt(vd[i] / bc2) + eps) +
+                         (opt == OPT_ADAMW ? (double)lr * decay * pd[i] : 0.0);
             }
         }
         free(g);
     }
-    static const char *const names[] = {"sgd", "momentum", "adam"};
+    static const char *const names[N_OPT] = {"sgd", "momentum", "adam", "nesterov", "rmsprop", "adamw"};
+    int has_m = opt != OPT_SGD && opt != OPT_RMSPROP;
+    int has_v = opt == OPT_ADAM || opt == OPT_ADAMW || opt == OPT_RMSPROP;
     for (size_t i = 0; i < n; i++) {
         expect_close(p[i], pd[i], 1e-6, 1e-5, names[opt], i);
-        if (opt > 0)
+        if (has_m)
             expect_close(m[i], md[i], 1e-6, 1e-5, "m", i);
-        if (opt == 2)
+        else
+            assert_true(m[i] == 0.0f);
+        if (has_v)
             expect_close(v[i], vd[i], 1e-9, 1e-5, "v", i);
+        else
+            assert_true(v[i] == 0.0f);
     }
     assert_true(m[n] == GUARD && v[n] == GUARD);
     free(p), free(m), free(v), free(pd), free(md), free(vd);
@@ -413,7 +436,7 @@ static void test_optimizers(void **state)
         const struct evo_kernels *k = evo_kernels_table(isa);
         if (!k)
             continue;
-        for (int opt = 0; opt < 3; opt++)
+        for (int opt = 0; opt < N_OPT; opt++)
             for (int wd = 0; wd < 2; wd++) {
                 for (size_t n = 1; n <= N_SHORT; n++)
                     check_optimizer(k, opt, n, wd ? 1e-2f : 0.0f, &rng);

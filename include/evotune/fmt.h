@@ -9,4 +9,8 @@
  * Writes at most n bytes (n >= 32 always suffices). Thread-safe. */
 void evo_fmt_number(char *out, size_t n, double v);
 
+/* As evo_fmt_number, but always reads back as a floating-point number: "0.0", not "0" (libconfig and
+ * pandas would read an integer). */
+void evo_fmt_float(char *out, size_t n, double v);
+
 #endif

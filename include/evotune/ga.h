@@ -25,8 +25,16 @@ struct evo_individual {
     double val_accuracy;
     double val_loss;
     double train_loss;
+    int32_t epochs_run;      /* epochs trained (fewer than the epochs gene: early stopping, divergence) */
     double train_seconds;    /* wall time of its training and validation: the one non-reproducible field */
     int32_t status;          /* enum evo_train_status */
+};
+
+/* A row of /curves: one epoch of one individual's learning curve. */
+struct evo_curve_row {
+    int64_t id;              /* the individual */
+    int32_t epoch;           /* 0-based */
+    double train_loss, val_loss, val_accuracy;
 };
 
 /* A row of /generations. */
@@ -65,6 +73,13 @@ struct evo_ga {
     int threads;                           /* threads used by the parallel loop */
     struct evo_individual *rows;           /* every trained individual, in id order */
     size_t n_rows, cap_rows;
+    struct evo_curve_row *curves;          /* learning curves of the individuals in rows, in (id, epoch)
+                                            * order */
+    size_t n_curves, cap_curves;
+    struct evo_epoch_metrics *member_curves; /* [population][max_epochs]: the curve of each member of
+                                            * the current generation, epochs_run points, valid where
+                                            * the member is TRAINED */
+    size_t max_epochs;                     /* largest epochs gene of the space: member_curves' stride */
     struct evo_generation *gens;           /* one per generation done */
     size_t n_gens;
     struct evo_individual *population;     /* [cfg->population] the current generation, in index order */
@@ -109,6 +124,9 @@ int evo_ga_init(struct evo_ga *ga, const struct evo_config *cfg, struct evo_erro
  * Everything but measured times is identical for any thread count and any sequence of stops and
  * resumes. Returns EVO_OK (also when stopped), the hook's status, or an error. */
 int evo_ga_run(struct evo_ga *ga, evo_ga_hook hook, void *user, struct evo_error *err);
+
+/* Appends the curve of ind (n points) to ga->curves. */
+void evo_ga_append_curve(struct evo_ga *ga, int64_t id, const struct evo_epoch_metrics *curve, size_t n);
 
 /* Frees everything ga owns. */
 void evo_ga_release(struct evo_ga *ga);

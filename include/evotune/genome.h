@@ -7,14 +7,31 @@
 #include "evotune/mlp.h"
 #include "evotune/rng.h"
 
+/* Genes whose meaning depends on another gene (an optimizer's coefficients, a schedule's
+ * parameters, early stopping's) are sampled and stored always, and ignored by the trainer when the
+ * gene they belong to does not use them; their help says when they apply. */
 enum evo_gene_id {
     EVO_GENE_LEARNING_RATE,
+    EVO_GENE_LR_SCHEDULE,
+    EVO_GENE_LR_STEP_EPOCHS,
+    EVO_GENE_LR_DECAY,
+    EVO_GENE_LR_WARMUP_EPOCHS,
+    EVO_GENE_LR_PLATEAU_PATIENCE,
+    EVO_GENE_LR_MIN,
     EVO_GENE_EPOCHS,
+    EVO_GENE_EARLY_STOPPING,
+    EVO_GENE_PATIENCE,
+    EVO_GENE_MIN_DELTA,
     EVO_GENE_BATCH_SIZE,
     EVO_GENE_HIDDEN_LAYERS,
     EVO_GENE_NEURONS,
     EVO_GENE_ACTIVATION,
     EVO_GENE_OPTIMIZER,
+    EVO_GENE_MOMENTUM,
+    EVO_GENE_BETA1,
+    EVO_GENE_BETA2,
+    EVO_GENE_RHO,
+    EVO_GENE_EPSILON,
     EVO_GENE_WEIGHT_DECAY,
     EVO_GENE_DROPOUT,
     EVO_GENE_COUNT
@@ -82,14 +99,16 @@ void evo_genome_mutate(struct evo_genome *g, const struct evo_space *space, doub
 /* 1 when every gene of g lies in the space (ranges inclusive, choices exact), else 0. */
 int evo_genome_in_space(const struct evo_genome *g, const struct evo_space *space);
 
-/* Architecture (n_in, n_out given) and training parameters encoded by g. Momentum 0.9 and Adam's
- * 0.9/0.999/1e-8 are fixed here. */
+/* Architecture (n_in, n_out given) and training parameters encoded by g (tp->curve NULL). */
 void evo_genome_decode(const struct evo_genome *g, size_t n_in, size_t n_out,
                        struct evo_mlp_arch *arch, struct evo_train_params *tp);
 
 /* Largest hidden layer count, width and batch size the space can produce (workspace sizing). */
 void evo_genome_space_limits(const struct evo_space *space, size_t *max_hidden, size_t *max_width,
                              size_t *max_batch);
+
+/* Largest value a spec can produce (its max, largest choice, or fixed value). */
+double evo_genome_spec_max(const struct evo_gene_spec *s);
 
 /* Writes the gene value as text ("0.00123", "64", "relu") into buf. */
 void evo_genome_format(char *buf, size_t n, int id, double value);

@@ -10,7 +10,7 @@
 #include "evotune/ga.h"
 
 /* Version of the file layout, stored as the root attribute format_version. */
-#define EVO_H5_FORMAT_VERSION 2
+#define EVO_H5_FORMAT_VERSION 3
 
 /* Silences HDF5's own error printing (we report our own one-line errors) and disables its atexit
  * handler, which can crash at exit after a failed write. Call once at start-up, before other HDF5 use. */
@@ -56,7 +56,8 @@ int evo_h5_summary_read(struct evo_h5_summary *s, const char *path, struct evo_e
 void evo_h5_summary_release(struct evo_h5_summary *s);
 
 /* Restores into ga, freshly made by evo_ga_init from the configuration in the file, everything the
- * file holds: /individuals of completed generations, /generations, /population with its states,
+ * file holds: /individuals of completed generations and their /curves, /generations, /population
+ * with its states and the curves of its trained members,
  * /best with its weights, finished and the test metrics. Refuses (EVO_EDATA) a file whose data_hash
  * or test_data_hash differs from ga's (the data files changed), or whose shapes do not match the
  * configuration. */

@@ -69,6 +69,15 @@ struct evo_kernels {
      * +inf, underflow to 0, NaN propagated). out may equal in. */
     void (*vexp)(float *out, const float *in, size_t n);
     void (*vtanh)(float *out, const float *in, size_t n);
+    /* Nesterov momentum (PyTorch form): m = mu m + g'; p -= lr (g' + mu m), g' = g + decay p. */
+    void (*nesterov_update)(float *p, const float *g, float *m, size_t n, float lr, float mu, float decay);
+    /* RMSprop: v = rho v + (1-rho) g'^2; p -= lr g' / (sqrt(v) + eps), g' = g + decay p. */
+    void (*rmsprop_update)(float *p, const float *g, float *v, size_t n, float lr, float rho, float eps,
+                           float decay);
+    /* AdamW: Adam's moments of the raw gradient g, and decoupled decay:
+     * p -= lr wd p + lr (m / bc1) / (sqrt(v / bc2) + eps), both terms from the old p. */
+    void (*adamw_update)(float *p, const float *g, float *m, float *v, size_t n, float lr, float b1,
+                         float b2, float eps, float bc1, float bc2, float wd);
 };
 
 /* Chooses the table once: EVOTUNE_ISA when set (an unknown name, or an ISA this CPU or OS cannot run,

@@ -1,6 +1,7 @@
 /* A multilayer perceptron and its trainer. One allocation per network (a "slab" carved by a size
  * table): parameters, gradients and the two optimizer moment arrays are parallel flat arrays, so the
- * optimizer is one loop and a clone is a memcpy. Training is single-threaded and reentrant; it uses a
+ * optimizer is one loop and a clone is a memcpy. A fifth array keeps the best epoch's parameters for
+ * early stopping. Training is single-threaded and reentrant; it uses a
  * caller-provided workspace and allocates nothing inside its loops. Every layer runs through the
  * kernel table chosen by evo_kernels_init (include/evotune/kernels.h). */
 #ifndef EVOTUNE_MLP_H
@@ -14,11 +15,29 @@
 
 #define EVO_MLP_MAX_HIDDEN 8
 
+/* Values are stable (they are stored in results files): new optimizers are appended. */
 enum evo_optimizer {
     EVO_OPT_SGD,
     EVO_OPT_MOMENTUM, /* heavy-ball: v = mu v + g; p -= lr v */
-    EVO_OPT_ADAM,     /* Kingma & Ba, with bias correction */
+    EVO_OPT_ADAM,     /* Kingma & Ba, with bias correction; weight decay as L2 in the gradient */
+    EVO_OPT_NESTEROV, /* v = mu v + g; p -= lr (g + mu v) */
+    EVO_OPT_RMSPROP,  /* s = rho s + (1 - rho) g^2; p -= lr g / (sqrt(s) + eps) */
+    EVO_OPT_ADAMW,    /* Adam with decoupled weight decay: p -= lr wd p beside the adaptive step */
     EVO_OPT_COUNT
+};
+
+/* Learning-rate schedules, set once per epoch (evo_mlp_lr_*); lr is the base rate, e the epoch
+ * (0-based), E the maximum epochs, floor = min(lr_min, lr). */
+enum evo_lr_schedule {
+    EVO_LR_CONSTANT,    /* lr */
+    EVO_LR_STEP,        /* lr decay^floor(e / step_epochs), at least floor */
+    EVO_LR_EXPONENTIAL, /* lr decay^e, at least floor */
+    EVO_LR_COSINE,      /* floor + (lr - floor) (1 + cos(pi e / E)) / 2 */
+    EVO_LR_WARMUP,      /* lr (e + 1) / (W + 1) for e < W = warmup_epochs, then cosine from lr to floor
+                         * over the remaining E - W epochs */
+    EVO_LR_PLATEAU,     /* lr, multiplied by decay (down to floor) after plateau_patience epochs in a
+                         * row without the validation loss improving by more than min_delta */
+    EVO_LR_COUNT
 };
 
 enum evo_train_status {
@@ -41,33 +60,75 @@ struct evo_mlp {
     size_t w_off[EVO_MLP_MAX_HIDDEN + 1];      /* offset of layer l's weights [in_l, out_l] in params */
     size_t b_off[EVO_MLP_MAX_HIDDEN + 1];      /* offset of layer l's biases [out_l] */
     size_t n_params;
-    float *slab;    /* the one allocation: params | grads | m | v, n_params floats each */
+    float *slab;    /* the one allocation: params | grads | m | v | best, n_params floats each */
     float *params;
     float *grads;
-    float *m;       /* first moment (Adam) or velocity (momentum) */
-    float *v;       /* second moment (Adam) */
+    float *m;       /* first moment (Adam, AdamW) or velocity (momentum, Nesterov) */
+    float *v;       /* second moment (Adam, AdamW, RMSprop) */
+    float *best;    /* parameters of the best epoch so far (early stopping) */
     uint64_t step;  /* optimizer steps taken (Adam's bias correction) */
 };
 
+/* Metrics of one epoch, a point of a learning curve. */
+struct evo_epoch_metrics {
+    double train_loss;    /* mean training loss of the epoch (dropout active) */
+    double val_loss;      /* validation loss and accuracy after the epoch */
+    double val_accuracy;
+};
+
+/* A zeroed struct is plain training: constant rate, no early stopping, no curve. */
 struct evo_train_params {
-    double learning_rate;
-    int epochs;
+    double learning_rate; /* base rate, shaped per epoch by lr_schedule */
+    int epochs;           /* the most epochs run */
     size_t batch_size;
     int optimizer;        /* enum evo_optimizer */
-    double weight_decay;  /* L2 coefficient: weight_decay * w is added to the gradient of weights (not
-                           * biases) inside the fused optimizer pass (evo_mlp_update) */
+    double weight_decay;  /* on weights, not biases. AdamW: decoupled, p -= lr * weight_decay * p.
+                           * Others: L2, weight_decay * w added to the gradient inside the fused
+                           * optimizer pass (evo_mlp_update) */
     double dropout;       /* drop probability after each hidden activation, in [0, 1) */
-    double momentum;      /* for EVO_OPT_MOMENTUM, e.g. 0.9 */
-    double beta1, beta2, eps; /* for EVO_OPT_ADAM, e.g. 0.9, 0.999, 1e-8 */
+    double momentum;      /* mu of EVO_OPT_MOMENTUM and EVO_OPT_NESTEROV, e.g. 0.9 */
+    double beta1, beta2;  /* Adam's and AdamW's moment decays, e.g. 0.9, 0.999 */
+    double rho;           /* RMSprop's decay of the squared gradient, e.g. 0.9 */
+    double eps;           /* Adam's, AdamW's and RMSprop's denominator term, e.g. 1e-8 */
+    int lr_schedule;      /* enum evo_lr_schedule */
+    int lr_step_epochs;   /* EVO_LR_STEP: epochs between decays (>= 1) */
+    double lr_decay;      /* factor of EVO_LR_STEP, EVO_LR_EXPONENTIAL and EVO_LR_PLATEAU, in (0, 1] */
+    int lr_warmup_epochs; /* EVO_LR_WARMUP: epochs of linear warm-up */
+    int lr_plateau_patience; /* EVO_LR_PLATEAU: epochs without improvement before a decay (>= 1) */
+    double lr_min;        /* floor of the decaying schedules and end of the cosine ones */
+    int early_stopping;   /* 1: stop after `patience` epochs in a row without the validation loss
+                           * improving by more than min_delta, and keep the best epoch's weights */
+    int patience;         /* >= 1 */
+    double min_delta;     /* improvement threshold of early stopping and EVO_LR_PLATEAU, >= 0 */
+    struct evo_epoch_metrics *curve; /* optional output, [epochs]: the metrics of each epoch run;
+                                      * NULL for none. Requested curves, early stopping and the
+                                      * plateau schedule evaluate the validation set after every
+                                      * epoch; without them it is evaluated once, at the end. */
 };
 
 struct evo_train_result {
-    double train_loss;     /* mean training loss over the last epoch run (dropout active) */
-    double val_loss;       /* mean cross-entropy on the validation set after training */
-    double val_accuracy;   /* accuracy on the validation set after training */
-    int epochs_run;
+    double train_loss;     /* mean training loss of the epoch whose weights were kept (dropout
+                            * active): the last epoch run, or the best one under early stopping */
+    double val_loss;       /* mean cross-entropy on the validation set of the weights kept */
+    double val_accuracy;   /* accuracy on the validation set of the weights kept */
+    int epochs_run;        /* epochs trained, <= tp->epochs (fewer: early stopping or divergence) */
+    int best_epoch;        /* 0-based epoch whose weights were kept */
     int status;            /* enum evo_train_status */
 };
+
+/* Learning-rate schedule state: the rate of the current epoch and the plateau bookkeeping. */
+struct evo_mlp_lr {
+    double lr;       /* rate of the current epoch */
+    int epoch;       /* the current epoch, 0-based */
+    double best;     /* EVO_LR_PLATEAU: lowest validation loss so far (+inf before the first) */
+    int wait;        /* EVO_LR_PLATEAU: epochs since the last improvement or decay */
+};
+
+/* Sets the schedule to epoch 0's rate. */
+void evo_mlp_lr_init(struct evo_mlp_lr *s, const struct evo_train_params *tp);
+/* Moves the schedule to the next epoch; val_loss is the validation loss after the epoch that just
+ * ended (used by EVO_LR_PLATEAU only; NaN counts as no improvement). */
+void evo_mlp_lr_next(struct evo_mlp_lr *s, const struct evo_train_params *tp, double val_loss);
 
 /* Per-thread scratch memory for training and evaluation, sized once for the largest network and
  * batch a search can produce. Owned by the caller, used by one thread at a time. */
@@ -108,14 +169,18 @@ double evo_mlp_loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, cons
                          const int32_t *y, size_t B, double dropout, double weight_decay,
                          struct evo_rng *rng);
 
-/* One optimizer update of params from grads (step counter advanced first), one fused kernel pass
- * per parameter segment: weights use g + tp->weight_decay * w, biases g alone. */
-void evo_mlp_update(struct evo_mlp *net, const struct evo_train_params *tp);
+/* One optimizer update of params from grads at rate lr (step counter advanced first), one fused
+ * kernel pass per parameter segment: weights decay (L2, or decoupled for AdamW), biases do not. */
+void evo_mlp_update(struct evo_mlp *net, const struct evo_train_params *tp, double lr);
 
-/* Trains for tp->epochs epochs over `train` in mini-batches (a fresh random order from rng each
- * epoch; the last, partial batch is used too), then evaluates on `validation`. Stops early with
- * status EVO_TRAIN_DIVERGED when the loss is not finite. Returns EVO_OK (even when diverged), or an
- * error when the parameters are unusable (batch 0, batch or data larger than the workspace). */
+/* Trains for at most tp->epochs epochs over `train` in mini-batches (a fresh random order from rng
+ * each epoch; the last, partial batch is used too), the rate set per epoch by tp->lr_schedule, then
+ * evaluates on `validation`. With early stopping, stops after tp->patience epochs without
+ * improvement of the validation loss and restores the best epoch's parameters. Stops early with
+ * status EVO_TRAIN_DIVERGED when the loss is not finite. Without `validation` (NULL), early stopping
+ * and the plateau schedule see no improvement signal and are inert, and curves hold NaN validation
+ * metrics. Allocates nothing. Returns EVO_OK (even when diverged), or an error when the parameters
+ * are unusable (batch 0, batch or data larger than the workspace, unknown optimizer or schedule). */
 int evo_mlp_train(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struct evo_train_params *tp,
                   const struct evo_dataset *train, const struct evo_dataset *validation,
                   struct evo_rng *rng, struct evo_train_result *res, struct evo_error *err);
@@ -129,8 +194,11 @@ void evo_mlp_evaluate(const struct evo_mlp *net, struct evo_mlp_workspace *ws,
 void evo_mlp_predict(const struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x, size_t n,
                      float *probs);
 
-/* Name of an optimizer ("sgd", "momentum", "adam") and of a training status ("ok", "diverged"). */
+/* Name of an optimizer ("sgd", "momentum", "adam", "nesterov", "rmsprop", "adamw"), of a schedule
+ * ("constant", "step", "exponential", "cosine", "warmup", "plateau") and of a training status ("ok",
+ * "diverged"). */
 const char *evo_mlp_optimizer_name(int opt);
+const char *evo_mlp_lr_schedule_name(int schedule);
 const char *evo_mlp_status_name(int status);
 
 #endif

@@ -11,7 +11,8 @@
      evo_gemm_backward_input_##sfx, evo_vec_activation_forward_##sfx,                                \
      evo_vec_activation_backward_##sfx, evo_vec_softmax_xent_forward_##sfx,                          \
      evo_vec_softmax_xent_backward_##sfx, evo_vec_mul_##sfx, evo_vec_sgd_update_##sfx,               \
-     evo_vec_momentum_update_##sfx, evo_vec_adam_update_##sfx, evo_vec_exp_##sfx, evo_vec_tanh_##sfx}
+     evo_vec_momentum_update_##sfx, evo_vec_adam_update_##sfx, evo_vec_exp_##sfx, evo_vec_tanh_##sfx,   \
+     evo_vec_nesterov_update_##sfx, evo_vec_rmsprop_update_##sfx, evo_vec_adamw_update_##sfx}
 
 static const struct evo_kernels tables[EVO_ISA_COUNT] = {
     TABLE(EVO_ISA_SCALAR, scalar),

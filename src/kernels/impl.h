@@ -28,6 +28,13 @@
     void evo_vec_adam_update_##sfx(float *p, const float *g, float *m, float *v, size_t n, float lr,\
                                    float b1, float b2, float eps, float bc1, float bc2,             \
                                    float decay);                                                    \
+    void evo_vec_nesterov_update_##sfx(float *p, const float *g, float *m, size_t n, float lr,      \
+                                       float mu, float decay);                                      \
+    void evo_vec_rmsprop_update_##sfx(float *p, const float *g, float *v, size_t n, float lr,       \
+                                      float rho, float eps, float decay);                           \
+    void evo_vec_adamw_update_##sfx(float *p, const float *g, float *m, float *v, size_t n,         \
+                                    float lr, float b1, float b2, float eps, float bc1, float bc2,  \
+                                    float wd);                                                      \
     void evo_vec_exp_##sfx(float *out, const float *in, size_t n);                                  \
     void evo_vec_tanh_##sfx(float *out, const float *in, size_t n);
 

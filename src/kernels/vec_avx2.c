@@ -263,6 +263,58 @@ void evo_vec_adam_update_avx2(float *restrict p, const float *restrict g, float 
     });
 }
 
+void evo_vec_nesterov_update_avx2(float *restrict p, const float *restrict g, float *restrict m,
+                                  size_t n, float lr, float mu, float decay)
+{
+    // p[n], g[n], m[n]
+    const __m256 vlr = _mm256_set1_ps(lr), vmu = _mm256_set1_ps(mu), vd = _mm256_set1_ps(decay);
+    VEC_LOOP(n, i, {
+        __m256 pv = LD(p + i);
+        __m256 gv = _mm256_fmadd_ps(vd, pv, LD(g + i));
+        __m256 mv = _mm256_fmadd_ps(vmu, LD(m + i), gv);
+        ST(m + i, mv);
+        ST(p + i, _mm256_fnmadd_ps(vlr, _mm256_fmadd_ps(vmu, mv, gv), pv));
+    });
+}
+
+void evo_vec_rmsprop_update_avx2(float *restrict p, const float *restrict g, float *restrict v,
+                                 size_t n, float lr, float rho, float eps, float decay)
+{
+    // p[n], g[n], v[n]
+    const __m256 vlr = _mm256_set1_ps(lr), vrho = _mm256_set1_ps(rho), vd = _mm256_set1_ps(decay);
+    const __m256 c = _mm256_set1_ps(1.0f - rho), veps = _mm256_set1_ps(eps);
+    VEC_LOOP(n, i, {
+        __m256 pv = LD(p + i);
+        __m256 gv = _mm256_fmadd_ps(vd, pv, LD(g + i));
+        __m256 vv = _mm256_fmadd_ps(vrho, LD(v + i), _mm256_mul_ps(_mm256_mul_ps(c, gv), gv));
+        __m256 den = _mm256_add_ps(_mm256_sqrt_ps(vv), veps);
+        ST(v + i, vv);
+        ST(p + i, _mm256_fnmadd_ps(vlr, _mm256_div_ps(gv, den), pv));
+    });
+}
+
+void evo_vec_adamw_update_avx2(float *restrict p, const float *restrict g, float *restrict m,
+                               float *restrict v, size_t n, float lr, float b1, float b2, float eps,
+                               float bc1, float bc2, float wd)
+{
+    // p[n], g[n], m[n], v[n]
+    const __m256 vb1 = _mm256_set1_ps(b1), vb2 = _mm256_set1_ps(b2), shrink = _mm256_set1_ps(lr * wd);
+    const __m256 c1 = _mm256_set1_ps(1.0f - b1), c2 = _mm256_set1_ps(1.0f - b2);
+    const __m256 step = _mm256_set1_ps(lr / bc1), inv_bc2 = _mm256_set1_ps(1.0f / bc2);
+    const __m256 veps = _mm256_set1_ps(eps);
+    VEC_LOOP(n, i, {
+        __m256 pv = LD(p + i);
+        __m256 gv = LD(g + i);
+        __m256 mv = _mm256_fmadd_ps(vb1, LD(m + i), _mm256_mul_ps(c1, gv));
+        __m256 vv = _mm256_fmadd_ps(vb2, LD(v + i), _mm256_mul_ps(_mm256_mul_ps(c2, gv), gv));
+        __m256 den = _mm256_add_ps(_mm256_sqrt_ps(_mm256_mul_ps(vv, inv_bc2)), veps);
+        __m256 upd = _mm256_fmadd_ps(shrink, pv, _mm256_mul_ps(step, _mm256_div_ps(mv, den)));
+        ST(m + i, mv);
+        ST(v + i, vv);
+        ST(p + i, _mm256_sub_ps(pv, upd));
+    });
+}
+
 void evo_vec_exp_avx2(float *out, const float *in, size_t n)
 {
     // out[n], in[n]; out may equal in

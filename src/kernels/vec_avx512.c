@@ -232,6 +232,63 @@ void evo_vec_adam_update_avx512(float *restrict p, const float *restrict g, floa
     }
 }
 
+void evo_vec_nesterov_update_avx512(float *restrict p, const float *restrict g, float *restrict m,
+                                    size_t n, float lr, float mu, float decay)
+{
+    // p[n], g[n], m[n]
+    const __m512 vlr = _mm512_set1_ps(lr), vmu = _mm512_set1_ps(mu), vd = _mm512_set1_ps(decay);
+    for (size_t i = 0; i < n; i += W) {
+        __mmask16 k = lanes(n - i);
+        __m512 pv = _mm512_maskz_loadu_ps(k, p + i);
+        __m512 gv = _mm512_fmadd_ps(vd, pv, _mm512_maskz_loadu_ps(k, g + i));
+        __m512 mv = _mm512_fmadd_ps(vmu, _mm512_maskz_loadu_ps(k, m + i), gv);
+        _mm512_mask_storeu_ps(m + i, k, mv);
+        _mm512_mask_storeu_ps(p + i, k, _mm512_fnmadd_ps(vlr, _mm512_fmadd_ps(vmu, mv, gv), pv));
+    }
+}
+
+void evo_vec_rmsprop_update_avx512(float *restrict p, const float *restrict g, float *restrict v,
+                                   size_t n, float lr, float rho, float eps, float decay)
+{
+    // p[n], g[n], v[n]
+    const __m512 vlr = _mm512_set1_ps(lr), vrho = _mm512_set1_ps(rho), vd = _mm512_set1_ps(decay);
+    const __m512 c = _mm512_set1_ps(1.0f - rho), veps = _mm512_set1_ps(eps);
+    for (size_t i = 0; i < n; i += W) {
+        __mmask16 k = lanes(n - i);
+        __m512 pv = _mm512_maskz_loadu_ps(k, p + i);
+        __m512 gv = _mm512_fmadd_ps(vd, pv, _mm512_maskz_loadu_ps(k, g + i));
+        __m512 vv = _mm512_fmadd_ps(vrho, _mm512_maskz_loadu_ps(k, v + i),
+                                    _mm512_mul_ps(_mm512_mul_ps(c, gv), gv));
+        __m512 den = _mm512_add_ps(_mm512_sqrt_ps(vv), veps);
+        _mm512_mask_storeu_ps(v + i, k, vv);
+        _mm512_mask_storeu_ps(p + i, k, _mm512_fnmadd_ps(vlr, _mm512_div_ps(gv, den), pv));
+    }
+}
+
+void evo_vec_adamw_update_avx512(float *restrict p, const float *restrict g, float *restrict m,
+                                 float *restrict v, size_t n, float lr, float b1, float b2, float eps,
+                                 float bc1, float bc2, float wd)
+{
+    // p[n], g[n], m[n], v[n]
+    const __m512 vb1 = _mm512_set1_ps(b1), vb2 = _mm512_set1_ps(b2), shrink = _mm512_set1_ps(lr * wd);
+    const __m512 c1 = _mm512_set1_ps(1.0f - b1), c2 = _mm512_set1_ps(1.0f - b2);
+    const __m512 step = _mm512_set1_ps(lr / bc1), inv_bc2 = _mm512_set1_ps(1.0f / bc2);
+    const __m512 veps = _mm512_set1_ps(eps);
+    for (size_t i = 0; i < n; i += W) {
+        __mmask16 k = lanes(n - i);
+        __m512 pv = _mm512_maskz_loadu_ps(k, p + i);
+        __m512 gv = _mm512_maskz_loadu_ps(k, g + i);
+        __m512 mv = _mm512_fmadd_ps(vb1, _mm512_maskz_loadu_ps(k, m + i), _mm512_mul_ps(c1, gv));
+        __m512 vv = _mm512_fmadd_ps(vb2, _mm512_maskz_loadu_ps(k, v + i),
+                                    _mm512_mul_ps(_mm512_mul_ps(c2, gv), gv));
+        __m512 den = _mm512_add_ps(_mm512_sqrt_ps(_mm512_mul_ps(vv, inv_bc2)), veps);
+        __m512 upd = _mm512_fmadd_ps(shrink, pv, _mm512_mul_ps(step, _mm512_div_ps(mv, den)));
+        _mm512_mask_storeu_ps(m + i, k, mv);
+        _mm512_mask_storeu_ps(v + i, k, vv);
+        _mm512_mask_storeu_ps(p + i, k, _mm512_sub_ps(pv, upd));
+    }
+}
+
 void evo_vec_exp_avx512(float *out, const float *in, size_t n)
 {
     // out[n], in[n]; out may equal in

@@ -148,6 +148,46 @@ void evo_vec_adam_update_scalar(float *restrict p, const float *restrict g, floa
     }
 }
 
+void evo_vec_nesterov_update_scalar(float *restrict p, const float *restrict g, float *restrict m,
+                                    size_t n, float lr, float mu, float decay)
+{
+    // p[n], g[n], m[n]
+    /* The look-ahead in the form that needs no extra parameter copy (Sutskever; PyTorch's
+     * nesterov=True): the step uses the gradient plus mu times the freshly updated velocity. */
+    for (size_t i = 0; i < n; i++) {
+        float gi = g[i] + decay * p[i];
+        m[i] = mu * m[i] + gi;
+        p[i] -= lr * (gi + mu * m[i]);
+    }
+}
+
+void evo_vec_rmsprop_update_scalar(float *restrict p, const float *restrict g, float *restrict v,
+                                   size_t n, float lr, float rho, float eps, float decay)
+{
+    // p[n], g[n], v[n]
+    for (size_t i = 0; i < n; i++) {
+        float gi = g[i] + decay * p[i];
+        v[i] = rho * v[i] + (1.0f - rho) * gi * gi;
+        p[i] -= lr * gi / (sqrtf(v[i]) + eps);
+    }
+}
+
+void evo_vec_adamw_update_scalar(float *restrict p, const float *restrict g, float *restrict m,
+                                 float *restrict v, size_t n, float lr, float b1, float b2, float eps,
+                                 float bc1, float bc2, float wd)
+{
+    // p[n], g[n], m[n], v[n]
+    /* Decoupled decay: the moments see the raw gradient, and p shrinks by lr * wd * p beside the
+     * adaptive step (Loshchilov & Hutter), both from the same old p. */
+    float step = lr / bc1, inv_bc2 = 1.0f / bc2, shrink = lr * wd;
+    for (size_t i = 0; i < n; i++) {
+        float gi = g[i];
+        m[i] = b1 * m[i] + (1.0f - b1) * gi;
+        v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
+        p[i] -= shrink * p[i] + step * m[i] / (sqrtf(v[i] * inv_bc2) + eps);
+    }
+}
+
 void evo_vec_exp_scalar(float *out, const float *in, size_t n)
 {
     // out[n], in[n]; out may equal in
