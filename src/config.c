@@ -22,6 +22,7 @@ enum key_type {
     KEY_LONG,  /* long field */
     KEY_INT64, /* int64_t field */
     KEY_BOOL,  /* int field, 0 or 1 */
+    KEY_SHAPE, /* long[2] field: [] (0, 0) or [H, W], each in [imin, imax] */
 };
 
 #define KEY_OPTIONAL 0x1 /* string: "" means unset (the field stays NULL) */
@@ -64,6 +65,10 @@ static const struct key_row rows[] = {
     {"data", "standardize", KEY_BOOL, 0, 0, 0, 0, 0, "true",
      "scale every feature to mean 0 and standard deviation 1 (statistics of the training split)",
      FIELD(standardize)},
+    {"data", "image_shape", KEY_SHAPE, 0, 0, 0, 1, 65536, "[]",
+     "rows and columns of the grayscale image that each CSV row is, its H * W features in row-major "
+     "order: it makes the aug_* genes apply (IDX files carry their shape, which this must match if "
+     "given)", FIELD(image_shape)},
     {"ga", "population", KEY_LONG, 0, 0, 0, 1, 100000, "24", "individuals per generation",
      FIELD(population)},
     {"ga", "generations", KEY_LONG, 0, 0, 0, 1, 1000000, "10",
@@ -418,6 +423,7 @@ static const char *row_type_name(const struct key_row *r)
     case KEY_STRING: return r->flags & KEY_INDEX ? "string or integer" : "string";
     case KEY_FLOAT: return "float";
     case KEY_BOOL: return "boolean";
+    case KEY_SHAPE: return "[H, W]";
     default: return "integer";
     }
 }
@@ -428,6 +434,10 @@ static void row_range(const struct key_row *r, char *out, size_t n)
     switch (r->type) {
     case KEY_STRING: snprintf(out, n, "%s", r->flags & KEY_OPTIONAL ? "\"\" for none" : "non-empty"); break;
     case KEY_BOOL: snprintf(out, n, "true or false"); break;
+    case KEY_SHAPE:
+        row_interval(r, out, n);
+        snprintf(out + strlen(out), n - strlen(out), " each, [] for none");
+        break;
     default: row_interval(r, out, n);
     }
 }
@@ -498,6 +508,21 @@ static int read_row(const struct ctx *c, const struct key_row *r, const config_s
             *(long *)field = (long)v;
         else
             *(int64_t *)field = v;
+        return EVO_OK;
+    }
+    case KEY_SHAPE: {
+        long *shape = field;
+        int64_t v[2];
+        snprintf(expected, sizeof expected, "[] or [H, W], integers in %s", range);
+        int len = config_setting_is_array(s) || config_setting_is_list(s) ? config_setting_length(s) : -1;
+        if (len != 0 && len != 2)
+            return fail_expected(c, s, expected);
+        for (int k = 0; k < len; k++)
+            if (!get_integer(config_setting_get_elem(s, (unsigned)k), &v[k]) || v[k] < r->imin ||
+                v[k] > r->imax)
+                return fail_expected(c, s, expected);
+        shape[0] = len ? (long)v[0] : 0;
+        shape[1] = len ? (long)v[1] : 0;
         return EVO_OK;
     }
     default:
@@ -889,6 +914,14 @@ static void write_row_value(FILE *f, const struct key_row *r, const struct evo_c
         break;
     case KEY_LONG: fprintf(f, "%ld", *(const long *)field); break;
     case KEY_INT64: fprintf(f, "%" PRId64, *(const int64_t *)field); break;
+    case KEY_SHAPE: {
+        const long *shape = field;
+        if (shape[0])
+            fprintf(f, "[%ld, %ld]", shape[0], shape[1]);
+        else
+            fputs("[]", f);
+        break;
+    }
     default: fputs(*(const int *)field ? "true" : "false", f);
     }
 }

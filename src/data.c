@@ -786,6 +786,8 @@ static int idx_images(struct evo_dataset *ds, const char *path, struct evo_error
         goto out;
     ds->n = n;
     ds->d = d;
+    ds->image_h = dims[1];
+    ds->image_w = dims[2];
     ds->feature_names = evo_mem_calloc(d, sizeof *ds->feature_names);
     for (size_t i = 0; i < d; i++) {
         char name[32];
@@ -868,6 +870,8 @@ void evo_data_subset(struct evo_dataset *dst, const struct evo_dataset *src, con
     dst->n = n;
     dst->d = src->d;
     dst->n_classes = src->n_classes;
+    dst->image_h = src->image_h;
+    dst->image_w = src->image_w;
     dst->x = evo_mem_alloc(evo_mem_mul(evo_mem_mul(n, src->d), sizeof *dst->x));
     dst->y = evo_mem_alloc(evo_mem_mul(n, sizeof *dst->y));
     for (size_t i = 0; i < n; i++) {

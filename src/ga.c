@@ -17,6 +17,14 @@ static int load_split(struct evo_ga *ga, const struct evo_config *cfg, struct ev
     int rc = evo_data_load(&all, cfg->train, cfg->train_labels, cfg->label, err);
     if (!rc)
         ga->data_hash = evo_data_hash(&all);
+    if (!rc && cfg->image_shape[0]) {
+        size_t h = (size_t)cfg->image_shape[0], w = (size_t)cfg->image_shape[1];
+        if (h * w != all.d || (all.image_h && (all.image_h != h || all.image_w != w)))
+            rc = evo_error_set(err, EVO_ECONFIG, "data.image_shape [%zu, %zu] does not fit '%s' (%zu "
+                               "features)", h, w, cfg->train, all.d);
+        all.image_h = h;
+        all.image_w = w;
+    }
     if (!rc && cfg->test) {
         rc = evo_data_load(&test, cfg->test, cfg->test_labels, cfg->label, err);
         if (!rc)
@@ -153,6 +161,8 @@ static int train_one(const struct evo_ga *ga, int gen, size_t i, struct evo_indi
     struct evo_train_result res = {0};
     /* member i's slot: no other thread touches it while i is pending */
     tp.curve = ga->member_curves + i * ga->max_epochs;
+    tp.feature_mean = ga->feature_mean; /* augmentation resamples in raw pixel units */
+    tp.feature_std = ga->feature_std;
     if (!rc)
         rc = evo_mlp_train(net, ws, &tp, &ga->train, &ga->validation, &rng, &res, err);
     ind->status = res.status;

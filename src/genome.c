@@ -9,6 +9,7 @@ static const char *const activation_names[] = {"relu", "tanh", "sigmoid"};
 static const char *const optimizer_names[] = {"sgd", "momentum", "adam", "nesterov", "rmsprop", "adamw"};
 static const char *const schedule_names[] = {"constant", "step", "exponential", "cosine", "warmup", "plateau"};
 static const char *const switch_names[] = {"off", "on"};
+static const char *const selection_names[] = {"shuffle", "stratified", "balanced"};
 
 static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
     [EVO_GENE_LEARNING_RATE] = {"learning_rate", EVO_GENE_FLOAT, 1e-7, 10.0, NULL, 0,
@@ -76,6 +77,30 @@ static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
         "adamw's decoupled p -= lr * weight_decay * p"},
     [EVO_GENE_DROPOUT] = {"dropout", EVO_GENE_FLOAT, 0.0, 0.95, NULL, 0,
         "0.1", "drop probability after each hidden activation (inverted dropout)"},
+    [EVO_GENE_BATCH_SELECTION] = {"batch_selection", EVO_GENE_ENUM, 0, EVO_BATCH_COUNT - 1, selection_names,
+        EVO_BATCH_COUNT, "\"shuffle\"",
+        "rows of an epoch's batches: shuffle: every row once in a random order; stratified: every "
+        "row once, each batch with the training split's class proportions (within one row per "
+        "class); balanced: n rows, n / C of each class (a small class's rows repeated, a large "
+        "one's subsampled afresh each epoch), each batch with B / C rows per class within one"},
+    [EVO_GENE_AUG_TRANSLATE] = {"aug_translate", EVO_GENE_INT, 0, 1000, NULL, 0,
+        "0", "image sets only (IDX files, or CSV with data.image_shape; other data ignore every "
+        "aug_* gene): max shift in pixels; each training image of a batch (a copy: never the data "
+        "set) moves by whole pixels dx, dy drawn uniformly from [-aug_translate, aug_translate]; "
+        "shift, rotation and zoom are one bilinear resampling in raw pixel units, blank (0) where "
+        "the image leaves the frame (0: off)"},
+    [EVO_GENE_AUG_ROTATE] = {"aug_rotate", EVO_GENE_FLOAT, 0.0, 180.0, NULL, 0,
+        "0.0", "image sets only: max rotation in degrees, about the centre, uniform in [-aug_rotate, "
+        "aug_rotate] (0: off)"},
+    [EVO_GENE_AUG_SCALE] = {"aug_scale", EVO_GENE_FLOAT, 0.0, 0.9, NULL, 0,
+        "0.0", "image sets only: max relative zoom, about the centre, factor uniform in [1 - "
+        "aug_scale, 1 + aug_scale] (0: off)"},
+    [EVO_GENE_AUG_FLIP] = {"aug_flip", EVO_GENE_ENUM, 0, 1, switch_names, 2,
+        "\"off\"", "image sets only: on: mirror each training image left-right with probability 1/2 "
+        "(not for digits or text)"},
+    [EVO_GENE_AUG_NOISE] = {"aug_noise", EVO_GENE_FLOAT, 0.0, 10.0, NULL, 0,
+        "0.0", "image sets only: std of Gaussian noise added to every pixel of a training image, in "
+        "standardised units (0: off)"},
 };
 
 const struct evo_gene_info *evo_genome_gene(int id)
@@ -110,7 +135,7 @@ static double range_value(const struct evo_gene_spec *s, int type, double t)
 {
     double v = s->log ? exp(t) : t;
     if (type == EVO_GENE_INT)
-        v = nearbyint(v);
+        v = nearbyint(v) + 0.0; /* + 0.0: no -0 from rounding -0.3 (it printed as "-0") */
     return fmin(fmax(v, s->min), s->max);
 }
 
@@ -129,17 +154,33 @@ static double sample_gene(const struct evo_gene_spec *s, int type, struct evo_rn
     }
 }
 
+/* The stream the operators draw from for gene i: the caller's for the original genes; for those
+ * added later, one derived from the caller's state (*added, seeded at the first of them) without
+ * advancing the caller's stream, which the next operator then continues as before. */
+static struct evo_rng *gene_rng(int i, struct evo_rng *rng, struct evo_rng *added)
+{
+    if (i < EVO_GENE_FIRST_ADDED)
+        return rng;
+    if (i == EVO_GENE_FIRST_ADDED) {
+        struct evo_rng peek = *rng;
+        evo_rng_seed(added, evo_rng_next(&peek), 0, 0, EVO_GENE_FIRST_ADDED);
+    }
+    return added;
+}
+
 void evo_genome_sample(struct evo_genome *out, const struct evo_space *space, struct evo_rng *rng)
 {
+    struct evo_rng added;
     for (int i = 0; i < EVO_GENE_COUNT; i++)
-        out->g[i] = sample_gene(&space->spec[i], genes[i].type, rng);
+        out->g[i] = sample_gene(&space->spec[i], genes[i].type, gene_rng(i, rng, &added));
 }
 
 void evo_genome_crossover(struct evo_genome *child, const struct evo_genome *a,
                           const struct evo_genome *b, struct evo_rng *rng)
 {
+    struct evo_rng added;
     for (int i = 0; i < EVO_GENE_COUNT; i++)
-        child->g[i] = (evo_rng_next(rng) >> 63) ? b->g[i] : a->g[i];
+        child->g[i] = (evo_rng_next(gene_rng(i, rng, &added)) >> 63) ? b->g[i] : a->g[i];
 }
 
 static double mutate_range(const struct evo_gene_spec *s, int type, double v, struct evo_rng *rng)
@@ -160,9 +201,11 @@ static double mutate_range(const struct evo_gene_spec *s, int type, double v, st
 }
 
 void evo_genome_mutate(struct evo_genome *g, const struct evo_space *space, double rate,
-                       struct evo_rng *rng)
+                       struct evo_rng *caller)
 {
+    struct evo_rng added;
     for (int i = 0; i < EVO_GENE_COUNT; i++) {
+        struct evo_rng *rng = gene_rng(i, caller, &added);
         const struct evo_gene_spec *s = &space->spec[i];
         /* The uniform is drawn for every gene, fixed ones too, so that the stream's position does not
          * depend on which genes a config happens to fix. */
@@ -244,6 +287,12 @@ void evo_genome_decode(const struct evo_genome *g, size_t n_in, size_t n_out,
     tp->early_stopping = (int)g->g[EVO_GENE_EARLY_STOPPING];
     tp->patience = (int)g->g[EVO_GENE_PATIENCE];
     tp->min_delta = g->g[EVO_GENE_MIN_DELTA];
+    tp->batch_selection = (int)g->g[EVO_GENE_BATCH_SELECTION];
+    tp->augment.translate = (int)g->g[EVO_GENE_AUG_TRANSLATE];
+    tp->augment.rotate = g->g[EVO_GENE_AUG_ROTATE];
+    tp->augment.scale = g->g[EVO_GENE_AUG_SCALE];
+    tp->augment.flip = (int)g->g[EVO_GENE_AUG_FLIP];
+    tp->augment.noise = g->g[EVO_GENE_AUG_NOISE];
 }
 
 double evo_genome_spec_max(const struct evo_gene_spec *s)

@@ -1,6 +1,7 @@
 /* The multilayer perceptron: its slab (params | grads | m | v | best carved by a size table), weight
  * initialisation, the forward/backward pass over a batch, the optimizers, the learning-rate
- * schedules, and the mini-batch trainer with early stopping and learning curves.
+ * schedules, the epoch's row order (shuffled, stratified or class-balanced), and the mini-batch
+ * trainer with augmentation, early stopping and learning curves.
  * Every layer goes through the kernel table chosen at start-up (evo_kernels()). All scratch memory,
  * the GEMM's packing buffers included, comes from a caller-owned workspace carved once by
  * evo_mlp_workspace_init, so training and evaluation allocate nothing. */
@@ -24,6 +25,7 @@ struct ws_layout {
     size_t grad1;
     size_t x;       /* [max_batch, n_in] gathered batch features */
     size_t y;       /* [max_batch] gathered batch labels (int32) */
+    size_t aug;     /* [2 n_in] augmentation scratch */
     size_t work;    /* GEMM scratch: evo_kernels_work_floats(max_batch, max in, max out) */
     size_t total;
     size_t slot;    /* floats in one [max_batch, max_width] slot */
@@ -67,6 +69,7 @@ static struct ws_layout ws_layout(size_t n_in, size_t n_out, size_t max_hidden, 
     L.grad1 = region(&off, grad);
     L.x = region(&off, evo_mem_mul(max_batch, n_in));
     L.y = region(&off, max_batch);
+    L.aug = region(&off, evo_mem_mul(2, n_in));
     L.work = region(&off, evo_kernels_work_floats(max_batch, max_in, max_out));
     L.total = off;
     return L;
@@ -82,7 +85,21 @@ void evo_mlp_workspace_init(struct evo_mlp_workspace *ws, size_t n_in, size_t n_
     uintptr_t a = (uintptr_t)ws->alloc;
     ws->buf = (float *)(void *)((a + 63) & ~(uintptr_t)63);
     ws->n_floats = L.total;
-    ws->order = evo_mem_alloc(evo_mem_mul(n_rows, sizeof(size_t)));
+    /* The index arrays share one allocation: order and by_class, then the per-class arrays; the
+     * uint64 keys go first so that they are aligned whatever size_t is. */
+    size_t C1 = evo_mem_add(n_out, 1);
+    size_t n_idx = evo_mem_add(evo_mem_mul(2, n_rows), evo_mem_mul(6, C1));
+    char *idx = evo_mem_alloc(evo_mem_add(evo_mem_mul(n_out, sizeof(uint64_t)),
+                                          evo_mem_mul(n_idx, sizeof(size_t))));
+    ws->class_key = (uint64_t *)(void *)idx;
+    ws->order = (size_t *)(void *)(idx + n_out * sizeof(uint64_t));
+    ws->by_class = ws->order + n_rows;
+    ws->class_start = ws->by_class + n_rows;
+    ws->class_next = ws->class_start + C1;
+    ws->class_target = ws->class_next + C1;
+    ws->class_extra = ws->class_target + C1;
+    ws->class_list = ws->class_extra + C1;
+    ws->class_quota = ws->class_list + C1;
     ws->n_rows = n_rows;
     ws->n_in = n_in;
     ws->n_out = n_out;
@@ -94,7 +111,7 @@ void evo_mlp_workspace_init(struct evo_mlp_workspace *ws, size_t n_in, size_t n_
 void evo_mlp_workspace_release(struct evo_mlp_workspace *ws)
 {
     free(ws->alloc);
-    free(ws->order);
+    free(ws->class_key); /* the index allocation */
     memset(ws, 0, sizeof *ws);
 }
 
@@ -401,6 +418,149 @@ void evo_mlp_lr_next(struct evo_mlp_lr *s, const struct evo_train_params *tp, do
 }
 
 /* Checks that net and the data fit the workspace and that tp is usable. */
+/* ---- the epoch's row order ---- */
+
+/* Groups the rows of train by class into ws->by_class (stable), class c at
+ * [class_start[c], class_start[c + 1]), and shuffles each group. */
+static void group_by_class(struct evo_mlp_workspace *ws, const struct evo_dataset *train, size_t C,
+                           struct evo_rng *rng)
+{
+    size_t *start = ws->class_start, *next = ws->class_next;
+    memset(start, 0, (C + 1) * sizeof *start);
+    for (size_t i = 0; i < train->n; i++)
+        start[(size_t)train->y[i] + 1]++;
+    for (size_t c = 0; c < C; c++)
+        start[c + 1] += start[c];
+    memcpy(next, start, C * sizeof *next);
+    for (size_t i = 0; i < train->n; i++)
+        ws->by_class[next[(size_t)train->y[i]]++] = i;
+    for (size_t c = 0; c < C; c++) {
+        evo_rng_shuffle(rng, ws->by_class + start[c], start[c + 1] - start[c]);
+        next[c] = start[c];
+    }
+}
+
+/* The next row of class c: its group in order; when `cycle`, used-up groups are reshuffled and
+ * taken again (balanced selection may need more rows of a class than it has). */
+static size_t take_row(struct evo_mlp_workspace *ws, size_t c, int cycle, struct evo_rng *rng)
+{
+    size_t lo = ws->class_start[c], hi = ws->class_start[c + 1];
+    if (ws->class_next[c] == hi && cycle) {
+        evo_rng_shuffle(rng, ws->by_class + lo, hi - lo);
+        ws->class_next[c] = lo;
+    }
+    return ws->by_class[ws->class_next[c]++];
+}
+
+static void sift_down(uint64_t *k, size_t i, size_t n)
+{
+    for (;;) {
+        size_t m = i, l = 2 * i + 1, r = l + 1;
+        if (l < n && k[l] < k[m])
+            m = l;
+        if (r < n && k[r] < k[m])
+            m = r;
+        if (m == i)
+            return;
+        uint64_t t = k[i];
+        k[i] = k[m];
+        k[m] = t;
+        i = m;
+    }
+}
+
+/* Sorts k[0..n) in descending order: heapsort, in place (qsort may allocate). */
+static void sort_descending(uint64_t *k, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;) /* a min-heap, whose minimum then goes to the end */
+        sift_down(k, i, n);
+    for (size_t end = n; end > 1;) {
+        uint64_t t = k[0];
+        k[0] = k[--end];
+        k[end] = t;
+        sift_down(k, 0, end);
+    }
+}
+
+/* Lays out an epoch of n = sum(target) rows, target[c] of class c, in batches of bs so that batch k
+ * (B rows) holds floor(B target[c] / n) rows of class c plus at most one more. The "one more"s form
+ * a 0/1 matrix (batches x classes) with known row sums (the batch's shortfall) and column sums (the
+ * class's total shortfall over the epoch); filling each batch's with the classes of largest
+ * remaining column sums is Ryser's construction, which succeeds whenever such a matrix exists, and
+ * one does (a matrix whose rows and columns sum to integers can be rounded entry-wise, floor or ceil,
+ * keeping those sums). Products B * target[c] assume fewer than 2^47 rows, the sort keys fewer than
+ * 2^24 classes. */
+static void interleave(struct evo_mlp_workspace *ws, size_t n, size_t bs, size_t C, int cycle,
+                       struct evo_rng *rng)
+{
+    const size_t *target = ws->class_target;
+    size_t *extra = ws->class_extra, *left = ws->class_list, *quota = ws->class_quota;
+    uint64_t *key = ws->class_key;
+    size_t full = n / bs, last = n % bs;
+    for (size_t c = 0; c < C; c++) {
+        extra[c] = target[c] - full * (bs * target[c] / n) - last * target[c] / n;
+        left[c] = target[c];
+    }
+    size_t pos = 0;
+    for (size_t start = 0; start < n; start += bs) {
+        size_t B = n - start < bs ? n - start : bs, placed = 0, nk = 0;
+        for (size_t c = 0; c < C; c++)
+            placed += B * target[c] / n;
+        /* classes by remaining shortfall, largest first, lower index first among equals */
+        for (size_t c = 0; c < C; c++)
+            if (extra[c] > 0)
+                key[nk++] = ((uint64_t)extra[c] << 24) | (uint64_t)(0xffffff - c);
+        sort_descending(key, nk);
+        for (size_t c = 0; c < C; c++)
+            quota[c] = B * target[c] / n;
+        for (size_t i = 0; i < B - placed && i < nk; i++) {
+            size_t c = 0xffffff - (size_t)(key[i] & 0xffffff);
+            quota[c]++;
+            extra[c]--;
+        }
+        for (size_t c = 0; c < C; c++) {
+            size_t q = quota[c] < left[c] ? quota[c] : left[c];
+            for (size_t r = 0; r < q; r++)
+                ws->order[pos++] = take_row(ws, c, cycle, rng);
+            left[c] -= q;
+        }
+        /* Never reached when the construction holds; keeps the epoch whole if it did not. */
+        for (size_t c = 0; c < C && pos < start + B; c++)
+            for (; left[c] > 0 && pos < start + B; left[c]--)
+                ws->order[pos++] = take_row(ws, c, cycle, rng);
+    }
+}
+
+void evo_mlp_epoch_order(struct evo_mlp_workspace *ws, int selection, const struct evo_dataset *train,
+                         size_t batch_size, struct evo_rng *rng)
+{
+    size_t n = train->n;
+    if (selection != EVO_BATCH_STRATIFIED && selection != EVO_BATCH_BALANCED) {
+        for (size_t k = 0; k < n; k++)
+            ws->order[k] = k;
+        evo_rng_shuffle(rng, ws->order, n);
+        return;
+    }
+    size_t C = ws->n_out;
+    group_by_class(ws, train, C, rng);
+    if (selection == EVO_BATCH_STRATIFIED) {
+        for (size_t c = 0; c < C; c++)
+            ws->class_target[c] = ws->class_start[c + 1] - ws->class_start[c];
+    } else {
+        /* n / C' rows of each class present; the remainder to a random few, one each */
+        size_t present = 0;
+        for (size_t c = 0; c < C; c++)
+            if (ws->class_start[c + 1] > ws->class_start[c])
+                ws->class_list[present++] = c;
+        evo_rng_shuffle(rng, ws->class_list, present);
+        for (size_t c = 0; c < C; c++)
+            ws->class_target[c] = 0;
+        for (size_t k = 0; k < present; k++)
+            ws->class_target[ws->class_list[k]] = n / present + (k < n % present);
+    }
+    interleave(ws, n, batch_size, C, selection == EVO_BATCH_BALANCED, rng);
+}
+
 static int check_train(const struct evo_mlp *net, const struct evo_mlp_workspace *ws,
                        const struct evo_train_params *tp, const struct evo_dataset *train,
                        const struct evo_dataset *validation, struct evo_error *err)
@@ -438,6 +598,18 @@ static int check_train(const struct evo_mlp *net, const struct evo_mlp_workspace
         return evo_error_set(err, EVO_ERUNTIME, "negative epoch count %d", tp->epochs);
     if (tp->lr_schedule < 0 || tp->lr_schedule >= EVO_LR_COUNT)
         return evo_error_set(err, EVO_ERUNTIME, "unknown learning-rate schedule %d", tp->lr_schedule);
+    if (tp->batch_selection < 0 || tp->batch_selection >= EVO_BATCH_COUNT)
+        return evo_error_set(err, EVO_ERUNTIME, "unknown batch selection %d", tp->batch_selection);
+    const struct evo_augment_params *g = &tp->augment;
+    if (g->translate < 0 || !(g->rotate >= 0) || !(g->scale >= 0 && g->scale < 1) || !(g->noise >= 0))
+        return evo_error_set(err, EVO_ERUNTIME,
+                             "augmentation ranges must be >= 0 (scale < 1): translate %d, rotate %g, "
+                             "scale %g, noise %g", g->translate, g->rotate, g->scale, g->noise);
+    if (tp->batch_selection != EVO_BATCH_SHUFFLE)
+        for (size_t i = 0; i < train->n; i++)
+            if (train->y[i] < 0 || (size_t)train->y[i] >= ws->n_out)
+                return evo_error_set(err, EVO_ERUNTIME, "row %zu has label %d, outside the %zu classes",
+                                     i, (int)train->y[i], ws->n_out);
     return EVO_OK;
 }
 
@@ -458,9 +630,11 @@ static double train_epoch(struct evo_mlp *net, struct evo_mlp_workspace *ws, con
     float *bx = ws->buf + L.x;
     int32_t *by = (int32_t *)(ws->buf + L.y);
     size_t n = train->n, d = train->d, bs = tp->batch_size;
-    for (size_t k = 0; k < n; k++)
-        ws->order[k] = k;
-    evo_rng_shuffle(rng, ws->order, n);
+    evo_mlp_epoch_order(ws, tp->batch_selection, train, bs, rng);
+    /* Only image sets are augmented, and only when some range is non-zero: otherwise not a single
+     * extra draw, so such training is what it was before augmentation existed. */
+    size_t ih = train->image_h, iw = train->image_w;
+    int augment = ih > 0 && iw > 0 && ih * iw == d && evo_augment_active(&tp->augment);
     double sum = 0.0;
     for (size_t start = 0; start < n; start += bs) {
         size_t B = n - start < bs ? n - start : bs;
@@ -469,6 +643,9 @@ static double train_epoch(struct evo_mlp *net, struct evo_mlp_workspace *ws, con
             memcpy(bx + r * d, train->x + row * d, d * sizeof(float));
             by[r] = train->y[row];
         }
+        for (size_t r = 0; augment && r < B; r++)
+            evo_augment_image(bx + r * d, ih, iw, &tp->augment, tp->feature_mean, tp->feature_std,
+                              ws->buf + L.aug, rng);
         /* The next batch's rows are scattered over a data set larger than the caches: asking
          * for them now lets their loads overlap this batch's compute instead of stalling the
          * next gather (measured: the gather was a third of a small network's step). */
@@ -626,6 +803,12 @@ const char *evo_mlp_lr_schedule_name(int schedule)
     static const char *const names[EVO_LR_COUNT] = {"constant", "step", "exponential", "cosine", "warmup",
                                                     "plateau"};
     return schedule >= 0 && schedule < EVO_LR_COUNT ? names[schedule] : "unknown";
+}
+
+const char *evo_mlp_batch_selection_name(int selection)
+{
+    static const char *const names[EVO_BATCH_COUNT] = {"shuffle", "stratified", "balanced"};
+    return selection >= 0 && selection < EVO_BATCH_COUNT ? names[selection] : "unknown";
 }
 
 const char *evo_mlp_status_name(int status)

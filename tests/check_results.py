@@ -16,11 +16,13 @@ except ImportError as e:  # pragma: no cover
 GENES = ["learning_rate", "lr_schedule", "lr_step_epochs", "lr_decay", "lr_warmup_epochs",
          "lr_plateau_patience", "lr_min", "epochs", "early_stopping", "patience", "min_delta",
          "batch_size", "hidden_layers", "neurons", "activation", "optimizer", "momentum", "beta1",
-         "beta2", "rho", "epsilon", "weight_decay", "dropout"]
+         "beta2", "rho", "epsilon", "weight_decay", "dropout", "batch_selection", "aug_translate",
+         "aug_rotate", "aug_scale", "aug_flip", "aug_noise"]
 ENUMS = {"activation": {"relu", "tanh", "sigmoid"},
          "optimizer": {"sgd", "momentum", "adam", "nesterov", "rmsprop", "adamw"},
          "lr_schedule": {"constant", "step", "exponential", "cosine", "warmup", "plateau"},
-         "early_stopping": {"off", "on"}, "status": {"ok", "diverged"}}
+         "early_stopping": {"off", "on"}, "status": {"ok", "diverged"},
+         "batch_selection": {"shuffle", "stratified", "balanced"}, "aug_flip": {"off", "on"}}
 FIELDS = ["generation", "id", "parent_a", "parent_b"] + GENES + [
     "fitness", "val_accuracy", "val_loss", "train_loss", "epochs_run", "train_seconds", "status"]
 CURVES = ["id", "epoch", "train_loss", "val_loss", "val_accuracy"]

@@ -186,6 +186,8 @@ static void assert_config_equal(const struct evo_config *a, const struct evo_con
     assert_true(a->validation_fraction == b->validation_fraction);
     assert_true(a->test_fraction == b->test_fraction);
     assert_int_equal(a->standardize, b->standardize);
+    assert_int_equal(a->image_shape[0], b->image_shape[0]);
+    assert_int_equal(a->image_shape[1], b->image_shape[1]);
     for (int i = 0; i < EVO_GENE_COUNT; i++)
         assert_spec_equal(&a->space.spec[i], &b->space.spec[i]);
     assert_int_equal(a->population, b->population);
@@ -676,6 +678,27 @@ static void check_round_trip(const char *text, const char *const *sets, size_t n
     evo_config_release(&b);
 }
 
+/* data.image_shape: [] (the default) or [H, W], read back from the effective text. */
+static void test_image_shape(void **state)
+{
+    (void)state;
+    struct evo_config cfg;
+    struct evo_error err;
+    assert_loaded(load_file(&cfg, "t.cfg", "data = { train = \"x.csv\"; };", NULL, 0, &err));
+    assert_true(cfg.image_shape[0] == 0 && cfg.image_shape[1] == 0);
+    assert_non_null(strstr(cfg.text, "image_shape = [];"));
+    evo_config_release(&cfg);
+    assert_loaded(load_file(&cfg, "t.cfg", "data = { image_shape = [8, 6]; };", NULL, 0, &err));
+    assert_true(cfg.image_shape[0] == 8 && cfg.image_shape[1] == 6);
+    assert_non_null(strstr(cfg.text, "image_shape = [8, 6];"));
+    evo_config_release(&cfg);
+    check_round_trip("data = { image_shape = [28, 28]; };", NULL, 0);
+    expect_error("data = {\n image_shape = [8]; };", "t.cfg:2: key 'data.image_shape': expected [] or [H, W]");
+    expect_error("data = { image_shape = [0, 8]; };", "key 'data.image_shape'", "[1, 65536]");
+    expect_error("data = { image_shape = 64; };", "key 'data.image_shape'");
+    expect_error("data = { image_shape = [8.0, 8.0]; };", "key 'data.image_shape'");
+}
+
 static void test_text_round_trip(void **state)
 {
     (void)state;
@@ -824,6 +847,7 @@ int main(void)
         cmocka_unit_test(test_bad_overrides),
         cmocka_unit_test(test_spec_errors),
         cmocka_unit_test(test_fraction_sum),
+        cmocka_unit_test(test_image_shape),
         cmocka_unit_test(test_text_round_trip),
         cmocka_unit_test(test_template_is_default_cfg),
         cmocka_unit_test(test_template_loads_as_defaults),

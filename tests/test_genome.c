@@ -236,6 +236,23 @@ static void test_decode_and_limits(void **state)
     assert_int_equal(tp.patience, 5);
     assert_true(tp.min_delta == 1e-4);
     assert_null(tp.curve);
+    /* the genes added later: batch selection and augmentation */
+    assert_int_equal(tp.batch_selection, EVO_BATCH_SHUFFLE);
+    assert_false(evo_augment_active(&tp.augment)); /* all 0: off */
+    g.g[EVO_GENE_BATCH_SELECTION] = EVO_BATCH_BALANCED;
+    g.g[EVO_GENE_AUG_TRANSLATE] = 2;
+    g.g[EVO_GENE_AUG_ROTATE] = 10;
+    g.g[EVO_GENE_AUG_SCALE] = 0.1;
+    g.g[EVO_GENE_AUG_FLIP] = 1;
+    g.g[EVO_GENE_AUG_NOISE] = 0.2;
+    evo_genome_decode(&g, 64, 10, &arch, &tp);
+    assert_int_equal(tp.batch_selection, EVO_BATCH_BALANCED);
+    assert_int_equal(tp.augment.translate, 2);
+    assert_true(tp.augment.rotate == 10 && tp.augment.scale == 0.1 && tp.augment.noise == 0.2);
+    assert_int_equal(tp.augment.flip, 1);
+    for (int k = 0; k < EVO_BATCH_COUNT; k++)
+        assert_string_equal(evo_genome_gene(EVO_GENE_BATCH_SELECTION)->enum_names[k],
+                            evo_mlp_batch_selection_name(k));
     /* the enum genes' names are the trainer's */
     for (int k = 0; k < EVO_OPT_COUNT; k++)
         assert_string_equal(evo_genome_gene(EVO_GENE_OPTIMIZER)->enum_names[k], evo_mlp_optimizer_name(k));
@@ -256,6 +273,43 @@ static void test_decode_and_limits(void **state)
     assert_string_equal(buf, "7");
 }
 
+/* The genes added later are off by default (existing searches unchanged), and searching them does
+ * not change what the operators draw for the original genes. */
+static void test_added_genes_leave_the_rest_alone(void **state)
+{
+    (void)state;
+    static const char *const off[][2] = {{"batch_selection", "\"shuffle\""}, {"aug_translate", "0"},
+        {"aug_rotate", "0.0"}, {"aug_scale", "0.0"}, {"aug_flip", "\"off\""}, {"aug_noise", "0.0"}};
+    for (size_t k = 0; k < sizeof off / sizeof *off; k++) {
+        int id = evo_genome_find(off[k][0]);
+        assert_true(id >= EVO_GENE_FIRST_ADDED);
+        assert_string_equal(evo_genome_gene(id)->default_spec, off[k][1]);
+    }
+    struct evo_space fixed = test_space(), searched = fixed;
+    searched.spec[EVO_GENE_BATCH_SELECTION] =
+        (struct evo_gene_spec){.kind = EVO_SPEC_CHOICE, .n_choices = 3, .choices = {0, 1, 2}};
+    searched.spec[EVO_GENE_AUG_TRANSLATE] = (struct evo_gene_spec){.kind = EVO_SPEC_RANGE, .min = 0, .max = 3};
+    searched.spec[EVO_GENE_AUG_ROTATE] = (struct evo_gene_spec){.kind = EVO_SPEC_RANGE, .min = 0, .max = 20};
+    searched.spec[EVO_GENE_AUG_FLIP] = (struct evo_gene_spec){.kind = EVO_SPEC_CHOICE, .n_choices = 2, .choices = {0, 1}};
+    for (uint64_t seed = 0; seed < 200; seed++) {
+        struct evo_rng r1, r2;
+        evo_rng_seed(&r1, seed, 0, 0, EVO_RNG_BREED);
+        r2 = r1;
+        struct evo_genome a1, b1, c1, a2, b2, c2;
+        evo_genome_sample(&a1, &fixed, &r1);
+        evo_genome_sample(&b1, &fixed, &r1);
+        evo_genome_crossover(&c1, &a1, &b1, &r1);
+        evo_genome_mutate(&c1, &fixed, 0.5, &r1);
+        evo_genome_sample(&a2, &searched, &r2);
+        evo_genome_sample(&b2, &searched, &r2);
+        evo_genome_crossover(&c2, &a2, &b2, &r2);
+        evo_genome_mutate(&c2, &searched, 0.5, &r2);
+        assert_true(evo_genome_in_space(&c2, &searched));
+        assert_memory_equal(c1.g, c2.g, EVO_GENE_FIRST_ADDED * sizeof c1.g[0]);
+        assert_memory_equal(&r1, &r2, sizeof r1); /* the caller's stream is where it was */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -267,6 +321,7 @@ int main(void)
         cmocka_unit_test(test_crossover_takes_genes_from_parents),
         cmocka_unit_test(test_in_space_rejects_outsiders),
         cmocka_unit_test(test_decode_and_limits),
+        cmocka_unit_test(test_added_genes_leave_the_rest_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -462,6 +462,205 @@ static void test_training_learns(void **state)
     free_blobs(&va);
 }
 
+
+/* A labelled set with class c holding sizes[c] rows, in a scrambled order; x is the row index. */
+static void make_classes(struct evo_dataset *ds, const size_t *sizes, size_t C, struct evo_rng *rng)
+{
+    memset(ds, 0, sizeof *ds);
+    size_t n = 0;
+    for (size_t c = 0; c < C; c++)
+        n += sizes[c];
+    ds->n = n;
+    ds->d = 1;
+    ds->n_classes = (int)C;
+    ds->x = malloc(n * sizeof *ds->x);
+    ds->y = malloc(n * sizeof *ds->y);
+    size_t k = 0;
+    for (size_t c = 0; c < C; c++)
+        for (size_t i = 0; i < sizes[c]; i++)
+            ds->y[k++] = (int32_t)c;
+    for (size_t i = n; i > 1; i--) { /* scramble, so that grouping by class is not a no-op */
+        size_t j = (size_t)evo_rng_below(rng, i);
+        int32_t t = ds->y[i - 1];
+        ds->y[i - 1] = ds->y[j];
+        ds->y[j] = t;
+    }
+    for (size_t i = 0; i < n; i++)
+        ds->x[i] = (float)i;
+}
+
+/* Checks one epoch's order: every batch holds between floor(B t_c / n) and one more rows of class
+ * c, t_c the epoch's total of class c (want[c]), which the epoch meets exactly. Returns the number of
+ * times each row is used in uses[n]. */
+static void check_batches(const struct evo_mlp_workspace *ws, const struct evo_dataset *ds, size_t bs,
+                          const size_t *want, size_t C, size_t *uses)
+{
+    size_t n = ds->n, total[64] = {0};
+    memset(uses, 0, n * sizeof *uses);
+    for (size_t start = 0; start < n; start += bs) {
+        size_t B = n - start < bs ? n - start : bs, count[64] = {0};
+        for (size_t r = start; r < start + B; r++) {
+            assert_true(ws->order[r] < n);
+            uses[ws->order[r]]++;
+            count[ds->y[ws->order[r]]]++;
+        }
+        for (size_t c = 0; c < C; c++) {
+            size_t lo = B * want[c] / n;
+            if (count[c] < lo || count[c] > lo + 1)
+                fail_msg("n %zu, batch size %zu, batch at %zu: class %zu has %zu rows, want %g (+-1)",
+                         n, bs, start, c, count[c], (double)B * (double)want[c] / (double)n);
+            total[c] += count[c];
+        }
+    }
+    for (size_t c = 0; c < C; c++)
+        assert_int_equal(total[c], want[c]);
+}
+
+static void test_batch_selection(void **state)
+{
+    (void)state;
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 31, 0, 0, 0);
+
+    /* shuffle: exactly today's order, one Fisher-Yates shuffle of 0..n-1 */
+    static const size_t three[3] = {40, 30, 30};
+    struct evo_dataset ds;
+    make_classes(&ds, three, 3, &rng);
+    struct evo_mlp_workspace ws;
+    evo_mlp_workspace_init(&ws, 1, 3, 0, 1, 64, ds.n);
+    struct evo_rng a, b;
+    evo_rng_seed(&a, 5, 1, 2, EVO_RNG_TRAIN);
+    b = a;
+    evo_mlp_epoch_order(&ws, EVO_BATCH_SHUFFLE, &ds, 16, &a);
+    size_t ref[100];
+    for (size_t k = 0; k < 100; k++)
+        ref[k] = k;
+    evo_rng_shuffle(&b, ref, 100);
+    assert_memory_equal(ws.order, ref, sizeof ref);
+    assert_memory_equal(&a, &b, sizeof a);
+    evo_mlp_workspace_release(&ws);
+    free_blobs(&ds);
+
+    /* stratified and balanced on random imbalanced sets, every batch size from 1 to 64 */
+    size_t *uses = NULL;
+    for (int trial = 0; trial < 60; trial++) {
+        size_t C = 2 + (size_t)evo_rng_below(&rng, 9), sizes[16];
+        for (size_t c = 0; c < C; c++) /* from 1 to 150 rows: up to two orders of magnitude */
+            sizes[c] = 1 + (size_t)(exp(evo_rng_uniform(&rng) * log(150.0)));
+        if (trial % 5 == 0)
+            sizes[C - 1] = 0; /* a class absent from the split */
+        make_classes(&ds, sizes, C, &rng);
+        evo_mlp_workspace_init(&ws, 1, C, 0, 1, 64, ds.n);
+        uses = realloc(uses, ds.n * sizeof *uses);
+        size_t bs = 1 + (size_t)evo_rng_below(&rng, 64);
+
+        evo_mlp_epoch_order(&ws, EVO_BATCH_STRATIFIED, &ds, bs, &rng);
+        check_batches(&ws, &ds, bs, sizes, C, uses);
+        for (size_t r = 0; r < ds.n; r++)
+            assert_int_equal(uses[r], 1); /* a permutation */
+
+        /* balanced: n / C' rows per present class over the epoch, B / C' +-1 per batch */
+        evo_mlp_epoch_order(&ws, EVO_BATCH_BALANCED, &ds, bs, &rng);
+        size_t present = 0, want[16], lo = 0;
+        for (size_t c = 0; c < C; c++)
+            present += sizes[c] > 0;
+        for (size_t c = 0; c < C; c++) {
+            size_t got = 0;
+            for (size_t r = 0; r < ds.n; r++)
+                got += (size_t)ds.y[ws.order[r]] == c;
+            want[c] = got;
+            lo += got;
+            if (sizes[c] == 0)
+                assert_int_equal(got, 0);
+            else if (got != ds.n / present && got != ds.n / present + 1)
+                fail_msg("balanced: class %zu has %zu rows of %zu, want %zu", c, got, ds.n,
+                         ds.n / present);
+        }
+        assert_int_equal(lo, ds.n);
+        check_batches(&ws, &ds, bs, want, C, uses);
+        /* a small class repeats its rows evenly, a large one uses each row at most once */
+        for (size_t r = 0; r < ds.n; r++) {
+            size_t c = (size_t)ds.y[r], m = want[c], nc = sizes[c];
+            assert_true(uses[r] >= m / nc && uses[r] <= (m + nc - 1) / nc);
+        }
+        evo_mlp_workspace_release(&ws);
+        free_blobs(&ds);
+    }
+    free(uses);
+}
+
+/* Training under the other selections learns, and is deterministic. */
+static void test_batch_selection_trains(void **state)
+{
+    (void)state;
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 32, 0, 0, 0);
+    struct evo_dataset tr, va;
+    make_blobs(&tr, 333, 6, &rng);
+    make_blobs(&va, 100, 6, &rng);
+    struct evo_mlp_workspace ws;
+    evo_mlp_workspace_init(&ws, 6, 3, 2, 16, 32, 333);
+    for (int sel = EVO_BATCH_STRATIFIED; sel <= EVO_BATCH_BALANCED; sel++) {
+        struct evo_train_params tp = default_params();
+        tp.batch_selection = sel;
+        struct evo_train_result r1, r2;
+        struct evo_mlp a, b;
+        train_blobs(&a, &ws, &tp, &tr, &va, 9, &r1);
+        train_blobs(&b, &ws, &tp, &tr, &va, 9, &r2);
+        assert_memory_equal(a.params, b.params, a.n_params * sizeof(float));
+        assert_true(r1.val_accuracy > 0.95);
+        evo_mlp_release(&a);
+        evo_mlp_release(&b);
+    }
+    evo_mlp_workspace_release(&ws);
+    free_blobs(&tr);
+    free_blobs(&va);
+}
+
+/* Augmentation: off (zeroed) changes nothing; on an image set it changes training, deterministically,
+ * and never writes to the shared data set; on a non-image set it is ignored. */
+static void test_augmentation_training(void **state)
+{
+    (void)state;
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 33, 0, 0, 0);
+    struct evo_dataset tr, va;
+    make_blobs(&tr, 300, 6, &rng); /* 6 features: a 2 x 3 "image" when image_h/w say so */
+    make_blobs(&va, 100, 6, &rng);
+    float *copy = malloc(tr.n * tr.d * sizeof *copy);
+    memcpy(copy, tr.x, tr.n * tr.d * sizeof *copy);
+    float mean[6] = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f}, sd[6] = {1, 2, 1, 2, 1, 2};
+    struct evo_mlp_workspace ws;
+    evo_mlp_workspace_init(&ws, 6, 3, 2, 16, 32, 300);
+    struct evo_train_params plain = default_params(), aug = plain;
+    aug.augment = (struct evo_augment_params){.translate = 1, .flip = 1, .noise = 0.1};
+    aug.feature_mean = mean;
+    aug.feature_std = sd;
+    struct evo_train_result r0, r1, r2, r3;
+    struct evo_mlp n0, n1, n2, n3;
+    train_blobs(&n0, &ws, &plain, &tr, &va, 4, &r0);
+    train_blobs(&n3, &ws, &aug, &tr, &va, 4, &r3); /* not an image set: ignored */
+    assert_memory_equal(n0.params, n3.params, n0.n_params * sizeof(float));
+    tr.image_h = 2;
+    tr.image_w = 3;
+    train_blobs(&n1, &ws, &aug, &tr, &va, 4, &r1);
+    train_blobs(&n2, &ws, &aug, &tr, &va, 4, &r2);
+    assert_memory_equal(n1.params, n2.params, n1.n_params * sizeof(float));
+    assert_memory_not_equal(n0.params, n1.params, n0.n_params * sizeof(float));
+    assert_memory_equal(tr.x, copy, tr.n * tr.d * sizeof *copy);
+    evo_mlp_release(&n3);
+    train_blobs(&n3, &ws, &plain, &tr, &va, 4, &r3); /* an image set, augmentation off */
+    assert_memory_equal(n0.params, n3.params, n0.n_params * sizeof(float));
+    evo_mlp_release(&n0);
+    evo_mlp_release(&n1);
+    evo_mlp_release(&n2);
+    evo_mlp_release(&n3);
+    evo_mlp_workspace_release(&ws);
+    free(copy);
+    free_blobs(&tr);
+    free_blobs(&va);
+}
+
 static void test_determinism(void **state)
 {
     (void)state;
@@ -667,6 +866,23 @@ static void test_train_errors(void **state)
     tp.lr_schedule = EVO_LR_COUNT;
     assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "learning-rate schedule"));
+    tp = default_params();
+    tp.batch_selection = EVO_BATCH_COUNT;
+    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_non_null(strstr(err.msg, "unknown batch selection 3"));
+    tp = default_params();
+    tp.augment.scale = 1.0;
+    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_non_null(strstr(err.msg, "augmentation"));
+    tp = default_params();
+    tp.augment.translate = -1;
+    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    tp = default_params();
+    tp.batch_selection = EVO_BATCH_STRATIFIED;
+    tr.y[7] = 3; /* beyond the workspace's 3 classes */
+    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_non_null(strstr(err.msg, "row 7 has label 3"));
+    tr.y[7] = 0;
     assert_memory_equal(before, net.params, net.n_params * sizeof *before); /* nothing trained */
 
     /* a network wider than the workspace */
@@ -830,6 +1046,9 @@ int main(void)
         cmocka_unit_test(test_init_statistics),
         cmocka_unit_test(test_training_learns),
         cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_batch_selection),
+        cmocka_unit_test(test_batch_selection_trains),
+        cmocka_unit_test(test_augmentation_training),
         cmocka_unit_test(test_diverged),
         cmocka_unit_test(test_train_errors),
         cmocka_unit_test(test_init_errors),

@@ -402,7 +402,7 @@ static void test_full_tmpfs(void **state)
     char mnt[128], cmd[400], path[160];
     snprintf(mnt, sizeof mnt, "%s/small", dir);
     mkdir(mnt, 0777);
-    snprintf(cmd, sizeof cmd, "mount -t tmpfs -o size=256k evotune-test '%s' 2>/dev/null", mnt);
+    snprintf(cmd, sizeof cmd, "mount -t tmpfs -o size=320k evotune-test '%s' 2>/dev/null", mnt);
     if (system(cmd) != 0)
         skip();
     snprintf(path, sizeof path, "%s/run.h5", mnt);

@@ -21,6 +21,7 @@ struct evo_config {
     double validation_fraction;
     double test_fraction;       /* ignored (treated as 0) when `test` is set */
     int standardize;
+    long image_shape[2];        /* [H, W] of the image each row is; 0, 0: not given */
     /* search */
     struct evo_space space;
     /* ga */

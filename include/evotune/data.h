@@ -17,6 +17,8 @@ struct evo_dataset {
     char **feature_names;  /* [d] column names (CSV header; "pixel_<i>" for IDX) */
     char **class_names;    /* [n_classes] label values as written in the file, in class-index order */
     char *label_name;      /* name of the label column ("label" for IDX) */
+    size_t image_h, image_w; /* image rows and columns when every row is one grayscale image
+                              * (image_h * image_w == d; IDX files, or data.image_shape), else 0 */
 };
 
 /* Loads a CSV file (plain or .gz) with a header row. `label` names the label column by its header

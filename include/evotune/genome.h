@@ -34,6 +34,16 @@ enum evo_gene_id {
     EVO_GENE_EPSILON,
     EVO_GENE_WEIGHT_DECAY,
     EVO_GENE_DROPOUT,
+    /* Genes from here on were added later: they are appended, and the operators draw for them from
+     * a stream derived from the caller's without advancing it, so that the draws for the genes
+     * above, and the results of searches that do not use the new genes, are what they were before
+     * the new genes existed. */
+    EVO_GENE_BATCH_SELECTION,
+    EVO_GENE_AUG_TRANSLATE,
+    EVO_GENE_AUG_ROTATE,
+    EVO_GENE_AUG_SCALE,
+    EVO_GENE_AUG_FLIP,
+    EVO_GENE_AUG_NOISE,
     EVO_GENE_COUNT
 };
 
@@ -82,6 +92,9 @@ struct evo_space {
 struct evo_genome {
     double g[EVO_GENE_COUNT]; /* gene values; INT genes hold integers, ENUM genes enum indices */
 };
+
+/* The first gene of those added later (see above). */
+#define EVO_GENE_FIRST_ADDED EVO_GENE_BATCH_SELECTION
 
 /* Draws every gene from its spec. */
 void evo_genome_sample(struct evo_genome *out, const struct evo_space *space, struct evo_rng *rng);

@@ -8,6 +8,7 @@
 #define EVOTUNE_MLP_H
 #include <stddef.h>
 #include <stdint.h>
+#include "evotune/augment.h"
 #include "evotune/data.h"
 #include "evotune/error.h"
 #include "evotune/kernels.h"
@@ -38,6 +39,20 @@ enum evo_lr_schedule {
     EVO_LR_PLATEAU,     /* lr, multiplied by decay (down to floor) after plateau_patience epochs in a
                          * row without the validation loss improving by more than min_delta */
     EVO_LR_COUNT
+};
+
+/* How an epoch's rows are chosen and cut into mini-batches (evo_mlp_epoch_order). Values are stable
+ * (stored in results files). */
+enum evo_batch_selection {
+    EVO_BATCH_SHUFFLE,    /* every training row once, in a fresh random order */
+    EVO_BATCH_STRATIFIED, /* every row once; each batch of B rows holds floor(B n_c / n) or one more
+                           * rows of class c (n_c of the n rows): the split's proportions, within 1 */
+    EVO_BATCH_BALANCED,   /* n rows, n / C' of each of the C' classes present (the n mod C' left
+                           * over go to randomly chosen classes, one each); a class's rows are
+                           * taken in a fresh random order, again in another when used up, so a
+                           * small class repeats rows and a large one gives a random subset; each
+                           * batch holds B / C' rows of every class, within 1 */
+    EVO_BATCH_COUNT
 };
 
 enum evo_train_status {
@@ -100,6 +115,12 @@ struct evo_train_params {
                            * improving by more than min_delta, and keep the best epoch's weights */
     int patience;         /* >= 1 */
     double min_delta;     /* improvement threshold of early stopping and EVO_LR_PLATEAU, >= 0 */
+    int batch_selection;  /* enum evo_batch_selection */
+    struct evo_augment_params augment; /* applied to each gathered training row when the training set
+                                        * is an image set (image_h * image_w == d); else ignored */
+    const float *feature_mean, *feature_std; /* [d] the standardisation applied to the data, so that
+                                              * augmentation resamples in raw pixel units; NULL:
+                                              * the data are raw */
     struct evo_epoch_metrics *curve; /* optional output, [epochs]: the metrics of each epoch run;
                                       * NULL for none. Requested curves, early stopping and the
                                       * plateau schedule evaluate the validation set after every
@@ -136,7 +157,11 @@ struct evo_mlp_workspace {
     float *buf;      /* 64-byte aligned start of the scratch inside alloc */
     void *alloc;     /* the allocation (freed by evo_mlp_workspace_release) */
     size_t n_floats;
-    size_t *order;   /* [n_rows] sample order of an epoch */
+    size_t *order;   /* [n_rows] sample order of an epoch (the one index allocation) */
+    size_t *by_class; /* [n_rows] rows grouped by class (stratified and balanced selection) */
+    size_t *class_start, *class_next, *class_target, *class_extra, *class_list, *class_quota;
+                     /* [n_out + 1] each: per-class bookkeeping of evo_mlp_epoch_order */
+    uint64_t *class_key; /* [n_out] sort keys of the largest-remainder choice */
     size_t n_rows;
     size_t n_in, n_out, max_hidden, max_width, max_batch; /* the limits it was sized for */
 };
@@ -148,6 +173,14 @@ struct evo_mlp_workspace {
 void evo_mlp_workspace_init(struct evo_mlp_workspace *ws, size_t n_in, size_t n_out, size_t max_hidden,
                             size_t max_width, size_t max_batch, size_t n_rows);
 void evo_mlp_workspace_release(struct evo_mlp_workspace *ws);
+
+/* Fills ws->order[0..train->n) with the rows of one epoch under `selection` (enum
+ * evo_batch_selection) for batches of batch_size rows, drawing from rng (shuffle: exactly one
+ * evo_rng_shuffle of 0..n-1). Stratified and balanced need labels in [0, ws->n_out). Batches are
+ * consecutive runs of batch_size entries, the last one possibly shorter. Allocates nothing. Exposed
+ * for tests; evo_mlp_train calls it once per epoch. */
+void evo_mlp_epoch_order(struct evo_mlp_workspace *ws, int selection, const struct evo_dataset *train,
+                         size_t batch_size, struct evo_rng *rng);
 
 /* Allocates the slab for arch and initialises the weights from rng: He-normal (std sqrt(2/fan_in)) for
  * relu, Xavier-normal (std sqrt(2/(fan_in+fan_out))) otherwise, the output layer Xavier; biases 0;
@@ -173,14 +206,17 @@ double evo_mlp_loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, cons
  * kernel pass per parameter segment: weights decay (L2, or decoupled for AdamW), biases do not. */
 void evo_mlp_update(struct evo_mlp *net, const struct evo_train_params *tp, double lr);
 
-/* Trains for at most tp->epochs epochs over `train` in mini-batches (a fresh random order from rng
- * each epoch; the last, partial batch is used too), the rate set per epoch by tp->lr_schedule, then
+/* Trains for at most tp->epochs epochs over `train` in mini-batches (a fresh order from rng each
+ * epoch, chosen by tp->batch_selection; the last, partial batch is used too; training rows are
+ * augmented after the gather, in the batch copy, when train is an image set), the rate set per epoch by tp->lr_schedule, then
  * evaluates on `validation`. With early stopping, stops after tp->patience epochs without
  * improvement of the validation loss and restores the best epoch's parameters. Stops early with
  * status EVO_TRAIN_DIVERGED when the loss is not finite. Without `validation` (NULL), early stopping
  * and the plateau schedule see no improvement signal and are inert, and curves hold NaN validation
  * metrics. Allocates nothing. Returns EVO_OK (even when diverged), or an error when the parameters
- * are unusable (batch 0, batch or data larger than the workspace, unknown optimizer or schedule). */
+ * are unusable (batch 0, batch or data larger than the workspace, unknown optimizer, schedule or batch selection,
+ * negative augmentation ranges, labels outside the workspace's classes under stratified or balanced
+ * selection). */
 int evo_mlp_train(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struct evo_train_params *tp,
                   const struct evo_dataset *train, const struct evo_dataset *validation,
                   struct evo_rng *rng, struct evo_train_result *res, struct evo_error *err);
@@ -199,6 +235,8 @@ void evo_mlp_predict(const struct evo_mlp *net, struct evo_mlp_workspace *ws, co
  * "diverged"). */
 const char *evo_mlp_optimizer_name(int opt);
 const char *evo_mlp_lr_schedule_name(int schedule);
+/* Name of a batch selection ("shuffle", "stratified", "balanced"). */
+const char *evo_mlp_batch_selection_name(int selection);
 const char *evo_mlp_status_name(int status);
 
 #endif
