@@ -687,8 +687,26 @@ static int rows_of(hid_t loc, const char *name, hsize_t *n)
     return rc;
 }
 
-static int read_all(hid_t loc, const char *name, hid_t type, void *out)
+/* 1 when the dataset name exists with exactly the given rank and dimensions. The rank is checked
+ * before the dimensions are read: H5LTget_dataset_info writes one entry per dimension. */
+static int has_shape(hid_t loc, const char *name, int rank, hsize_t d0, hsize_t d1)
 {
+    int r;
+    hsize_t dims[2];
+    /* (no H5LTfind_dataset: it sees direct children only, and name may be a path) */
+    if (H5LTget_dataset_ndims(loc, name, &r) < 0 || r != rank ||
+        H5LTget_dataset_info(loc, name, dims, NULL, NULL) < 0)
+        return 0;
+    return dims[0] == d0 && (rank == 1 || dims[1] == d1);
+}
+
+/* Reads the whole 1-D dataset name into out, which holds `expect` elements: a dataset of any other
+ * shape (a damaged or crafted file) is refused before anything is written to out. */
+static int read_all(hid_t loc, const char *name, hid_t type, void *out, hsize_t expect)
+{
+    hsize_t n;
+    if (rows_of(loc, name, &n) || n != expect)
+        return -1;
     hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
     int rc = (d < 0 || H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) ? -1 : 0;
     if (d >= 0)
@@ -697,10 +715,10 @@ static int read_all(hid_t loc, const char *name, hid_t type, void *out)
 }
 
 /* /population_state as bytes (enum values); HDF5 does not convert enums to integers. */
-static int read_states(hid_t f, uint8_t *out)
+static int read_states(hid_t f, uint8_t *out, hsize_t n)
 {
     hid_t t = enum_type(member_state_names, EVO_MEMBER_STATE_COUNT);
-    int rc = t < 0 ? -1 : read_all(f, "population_state", t, out);
+    int rc = t < 0 ? -1 : read_all(f, "population_state", t, out, n);
     if (t >= 0)
         H5Tclose(t);
     return rc;
@@ -759,7 +777,7 @@ int evo_h5_summary_read(struct evo_h5_summary *s, const char *path, struct evo_e
             H5Dclose(d);
         uint8_t *st = evo_mem_calloc((size_t)(s->population > 0 ? s->population : 1), 1);
         bad = bad || rows_of(f, "population_state", &n) || (int64_t)n != s->population ||
-              read_states(f, st);
+              read_states(f, st, (hsize_t)s->population);
         for (int64_t i = 0; !bad && i < s->population; i++)
             s->members_trained += st[i] != EVO_MEMBER_PENDING;
         free(st);
@@ -774,7 +792,7 @@ int evo_h5_summary_read(struct evo_h5_summary *s, const char *path, struct evo_e
         if (!bad && !layout_init(&L)) {
             unsigned char *row = evo_mem_calloc(1, L.size);
             struct evo_individual r;
-            bad = read_all(b, "individual", L.type, row);
+            bad = read_all(b, "individual", L.type, row, 1);
             unpack_row(&r, row, &L);
             s->best_generation = r.generation;
             free(row);
@@ -801,7 +819,7 @@ static int read_best_net(hid_t grp, const struct row_layout *L, unsigned char *r
                          size_t n_out, struct evo_individual *best, struct evo_mlp *net,
                          struct evo_error *err)
 {
-    if (read_all(grp, "individual", L->type, row))
+    if (read_all(grp, "individual", L->type, row, 1))
         return EVO_EDATA;
     unpack_row(best, row, L);
     struct evo_mlp_arch arch;
@@ -815,15 +833,14 @@ static int read_best_net(hid_t grp, const struct row_layout *L, unsigned char *r
         return rc;
     for (size_t l = 0; l < net->n_layers; l++) {
         char name[64];
-        hsize_t dims[2] = {0, 0};
         size_t fan_in = l ? net->arch.hidden[l - 1] : net->arch.n_in;
         size_t fan_out = l < net->arch.n_hidden ? net->arch.hidden[l] : net->arch.n_out;
         snprintf(name, sizeof name, "weights/dense_%zu_kernel", l);
-        if (H5LTget_dataset_info(grp, name, dims, NULL, NULL) < 0 || dims[0] != fan_in || dims[1] != fan_out ||
+        if (!has_shape(grp, name, 2, fan_in, fan_out) ||
             H5LTread_dataset_float(grp, name, net->params + net->w_off[l]) < 0)
             return EVO_EDATA;
         snprintf(name, sizeof name, "weights/dense_%zu_bias", l);
-        if (H5LTget_dataset_info(grp, name, dims, NULL, NULL) < 0 || dims[0] != fan_out ||
+        if (!has_shape(grp, name, 1, fan_out, 0) ||
             H5LTread_dataset_float(grp, name, net->params + net->b_off[l]) < 0)
             return EVO_EDATA;
     }
@@ -876,7 +893,7 @@ static int load_curves(struct evo_ga *ga, hid_t f, hid_t *ctype, struct evo_curv
     if ((*ctype = curves_type()) < 0 || rows_of(f, "curves", &n))
         return -1;
     struct evo_curve_row *c = *buf = evo_mem_alloc(evo_mem_mul((size_t)n + 1, sizeof *c));
-    if (n && read_all(f, "curves", *ctype, c))
+    if (n && read_all(f, "curves", *ctype, c, n))
         return -1;
     size_t P = (size_t)ga->cfg->population, k = 0;
     ga->n_curves = 0;
@@ -955,7 +972,7 @@ int evo_h5_load(struct evo_ga *ga, const char *path, struct evo_error *err)
         rows_of(f, "generations", &ng) || ng != (hsize_t)done)
         goto damaged;
     rows = evo_mem_calloc(evo_mem_mul((size_t)n + P + 1, 1), L.size);
-    if (n && read_all(f, "individuals", L.type, rows))
+    if (n && read_all(f, "individuals", L.type, rows, n))
         goto damaged;
     /* rows of the generation in progress are restored from /population instead */
     ga->n_rows = 0;
@@ -971,13 +988,13 @@ int evo_h5_load(struct evo_ga *ga, const char *path, struct evo_error *err)
         ga->rows[ga->n_rows++] = r;
     }
     ga->gens = evo_mem_realloc(ga->gens, evo_mem_mul((size_t)ng + 1, sizeof *ga->gens));
-    if (ng && read_all(f, "generations", gtype, ga->gens))
+    if (ng && read_all(f, "generations", gtype, ga->gens, ng))
         goto damaged;
     ga->n_gens = (size_t)ng;
     if (H5Lexists(f, "population", H5P_DEFAULT) > 0) {
-        if (rows_of(f, "population", &n) || n != P || read_all(f, "population", L.type, rows) ||
+        if (read_all(f, "population", L.type, rows, P) ||
             (grp = H5Dopen2(f, "population", H5P_DEFAULT)) < 0 || read_i64(grp, "generation", &pgen) ||
-            read_states(f, ga->member_state) ||
+            read_states(f, ga->member_state, P) ||
             (pgen != done && pgen != done - 1))
             goto damaged;
         for (size_t i = 0; i < P; i++) {
@@ -1007,10 +1024,9 @@ int evo_h5_load(struct evo_ga *ga, const char *path, struct evo_error *err)
             goto damaged;
         if (ga->finished && H5LTfind_dataset(grp, "confusion_matrix") > 0) {
             size_t C = (size_t)ga->train.n_classes;
-            hsize_t cd[2] = {0, 0};
             ga->confusion = evo_mem_alloc(evo_mem_mul(C * C, sizeof *ga->confusion));
-            if (H5LTget_dataset_info(grp, "confusion_matrix", cd, NULL, NULL) < 0 || cd[0] != C ||
-                cd[1] != C || H5LTread_dataset_long(grp, "confusion_matrix", (long *)ga->confusion) < 0)
+            if (!has_shape(grp, "confusion_matrix", 2, C, C) ||
+                H5LTread_dataset_long(grp, "confusion_matrix", (long *)ga->confusion) < 0)
                 goto damaged;
         }
         H5Gclose(grp);
