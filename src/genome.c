@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const activation_names[] = {"relu", "tanh", "sigmoid"};
+static const char *const activation_names[] = {"relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu"};
+static const char *const init_names[] = {"by_activation", "uniform", "normal", "xavier_uniform",
+                                         "xavier_normal", "he_uniform", "he_normal"};
 static const char *const optimizer_names[] = {"sgd", "momentum", "adam", "nesterov", "rmsprop", "adamw"};
 static const char *const schedule_names[] = {"constant", "step", "exponential", "cosine", "warmup", "plateau"};
 static const char *const switch_names[] = {"off", "on"};
@@ -53,7 +55,9 @@ static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
         "{ min = 16; max = 256; log = true; }", "units in each hidden layer"},
     [EVO_GENE_ACTIVATION] = {"activation", EVO_GENE_ENUM, 0, EVO_ACT_COUNT - 1, activation_names,
         EVO_ACT_COUNT, "{ choice = [\"relu\", \"tanh\", \"sigmoid\"]; }",
-        "activation of the hidden layers"},
+        "activation of the hidden layers: relu; tanh; sigmoid; leaky_relu (x < 0: leaky_slope x); "
+        "elu (x < 0: exp(x) - 1, alpha 1); gelu (tanh approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + "
+        "0.044715 x^3))))"},
     [EVO_GENE_OPTIMIZER] = {"optimizer", EVO_GENE_ENUM, 0, EVO_OPT_COUNT - 1, optimizer_names,
         EVO_OPT_COUNT,
         "{ choice = [\"sgd\", \"momentum\", \"nesterov\", \"rmsprop\", \"adam\", \"adamw\"]; }",
@@ -101,6 +105,24 @@ static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
     [EVO_GENE_AUG_NOISE] = {"aug_noise", EVO_GENE_FLOAT, 0.0, 10.0, NULL, 0,
         "0.0", "image sets only: std of Gaussian noise added to every pixel of a training image, in "
         "standardised units (0: off)"},
+    [EVO_GENE_LEAKY_SLOPE] = {"leaky_slope", EVO_GENE_FLOAT, 0.0, 1.0, NULL, 0,
+        "{ min = 0.01; max = 0.3; log = true; }",
+        "slope of leaky_relu for negative inputs (ignored by the other activations)"},
+    [EVO_GENE_INIT] = {"init", EVO_GENE_ENUM, 0, EVO_INIT_COUNT - 1, init_names, EVO_INIT_COUNT,
+        "\"by_activation\"",
+        "weight initialisation (biases 0; fan_in, fan_out of each layer): by_activation: hidden "
+        "layers he_normal for relu, leaky_relu, elu and gelu, xavier_normal for tanh and sigmoid, "
+        "the output layer xavier_normal; the others apply to every layer: uniform: U(-0.05, 0.05); "
+        "normal: N(0, 0.05^2); xavier_uniform: U(-a, a), a = sqrt(6 / (fan_in + fan_out)); "
+        "xavier_normal: N(0, 2 / (fan_in + fan_out)); he_uniform: U(-a, a), a = sqrt(6 / fan_in); "
+        "he_normal: N(0, 2 / fan_in)"},
+    [EVO_GENE_L1] = {"l1", EVO_GENE_FLOAT, 0.0, 1.0, NULL, 0,
+        "0.0", "L1 penalty on the weights (not biases): l1 * sign(w) added to their gradient before "
+        "every optimizer's step, adamw's too (0: off)"},
+    [EVO_GENE_MAX_NORM] = {"max_norm", EVO_GENE_FLOAT, 0.0, 1000.0, NULL, 0,
+        "0.0", "max-norm constraint: after every update, each hidden unit's incoming weight vector "
+        "(bias excluded; not the output layer) longer than max_norm is scaled to length max_norm "
+        "(0: off)"},
 };
 
 const struct evo_gene_info *evo_genome_gene(int id)
@@ -293,6 +315,10 @@ void evo_genome_decode(const struct evo_genome *g, size_t n_in, size_t n_out,
     tp->augment.scale = g->g[EVO_GENE_AUG_SCALE];
     tp->augment.flip = (int)g->g[EVO_GENE_AUG_FLIP];
     tp->augment.noise = g->g[EVO_GENE_AUG_NOISE];
+    arch->leaky_slope = g->g[EVO_GENE_LEAKY_SLOPE];
+    arch->init = (int)g->g[EVO_GENE_INIT];
+    tp->l1 = g->g[EVO_GENE_L1];
+    tp->max_norm = g->g[EVO_GENE_MAX_NORM];
 }
 
 double evo_genome_spec_max(const struct evo_gene_spec *s)

@@ -17,6 +17,8 @@
  * are 4 bytes, and the region is only ever accessed as int32). */
 struct ws_layout {
     size_t act;     /* [max_hidden][max_batch, max_width] activation outputs (before dropout) */
+    size_t pre;     /* [max_hidden][max_batch, max_width] pre-activations of the activations that
+                     * are not fused into the GEMM (unfused(); gelu's backward reads them) */
     size_t drop;    /* [max_hidden][max_batch, max_width] dropout outputs, the next layer's input */
     size_t mask;    /* [max_hidden][max_batch, max_width] dropout masks */
     size_t logits;  /* [max_batch, n_out] */
@@ -61,6 +63,7 @@ static struct ws_layout ws_layout(size_t n_in, size_t n_out, size_t max_hidden, 
     size_t off = 0;
     L.slot = slot;
     L.act = region(&off, hid);
+    L.pre = region(&off, hid);
     L.drop = region(&off, hid);
     L.mask = region(&off, hid);
     L.logits = region(&off, out);
@@ -130,6 +133,20 @@ static size_t layer_out(const struct evo_mlp_arch *a, size_t l)
     return l == a->n_hidden ? a->n_out : a->hidden[l];
 }
 
+/* The activations by_activation initialises like relu (He). */
+static int relu_family(int act)
+{
+    return act == EVO_ACT_RELU || act == EVO_ACT_LEAKY_RELU || act == EVO_ACT_ELU || act == EVO_ACT_GELU;
+}
+
+/* Activations the GEMM does not fuse (kernels.h): the ones with a parameter or whose backward needs
+ * the pre-activation. For them the GEMM stores the pre-activation and activation_forward follows;
+ * relu, tanh and sigmoid keep the fused store, so their results are what they were. */
+static int unfused(int act)
+{
+    return act == EVO_ACT_LEAKY_RELU || act == EVO_ACT_ELU || act == EVO_ACT_GELU;
+}
+
 /* Arrays of n_params floats in the slab: params, grads, m, v, best. */
 #define SLAB_ARRAYS 5
 
@@ -156,6 +173,11 @@ int evo_mlp_init(struct evo_mlp *net, const struct evo_mlp_arch *arch_in, struct
                              EVO_MLP_MAX_HIDDEN);
     if (arch->activation < 0 || arch->activation >= EVO_ACT_COUNT)
         return evo_error_set(err, EVO_ERUNTIME, "unknown activation %d", arch->activation);
+    if (arch->init < 0 || arch->init >= EVO_INIT_COUNT)
+        return evo_error_set(err, EVO_ERUNTIME, "unknown weight initialisation %d", arch->init);
+    /* a negative slope would make the output's sign, which the backward pass reads, not the input's */
+    if (arch->activation == EVO_ACT_LEAKY_RELU && !(arch->leaky_slope >= 0.0 && arch->leaky_slope <= 1.0))
+        return evo_error_set(err, EVO_ERUNTIME, "leaky_relu slope %g outside [0, 1]", arch->leaky_slope);
     for (size_t h = 0; h < arch->n_hidden; h++)
         if (arch->hidden[h] == 0)
             return evo_error_set(err, EVO_ERUNTIME, "hidden layer %zu has no units", h);
@@ -181,13 +203,32 @@ int evo_mlp_init(struct evo_mlp *net, const struct evo_mlp_arch *arch_in, struct
 
     for (size_t l = 0; l < net->n_layers; l++) {
         size_t in = layer_in(arch, l), out = layer_out(arch, l);
-        /* He keeps the variance of relu units (which zero half their inputs) constant through the
-         * depth; Xavier does so for the symmetric tanh and sigmoid and for the linear output. */
-        int he = l < arch->n_hidden && arch->activation == EVO_ACT_RELU;
-        double std = he ? sqrt(2.0 / (double)in) : sqrt(2.0 / (double)(in + out));
+        double he = sqrt(2.0 / (double)in), xavier = sqrt(2.0 / (double)(in + out));
+        double std; /* of the normal, or of the uniform U(-sqrt(3) std, sqrt(3) std) */
+        int uniform = 0;
+        switch (arch->init) {
+        case EVO_INIT_UNIFORM: std = 0.05 / sqrt(3.0); uniform = 1; break;
+        case EVO_INIT_NORMAL: std = 0.05; break;
+        case EVO_INIT_XAVIER_UNIFORM: std = xavier; uniform = 1; break;
+        case EVO_INIT_XAVIER_NORMAL: std = xavier; break;
+        case EVO_INIT_HE_UNIFORM: std = he; uniform = 1; break;
+        case EVO_INIT_HE_NORMAL: std = he; break;
+        default:
+            /* He keeps the variance of relu-like units (which mostly zero or shrink half their
+             * inputs) constant through the depth; Xavier does so for the symmetric tanh and
+             * sigmoid and for the linear output. */
+            std = l < arch->n_hidden && relu_family(arch->activation) ? he : xavier;
+            break;
+        }
         float *w = net->params + net->w_off[l];
-        for (size_t k = 0; k < in * out; k++)
-            w[k] = (float)(std * evo_rng_normal(rng));
+        if (uniform) {
+            double a = sqrt(3.0) * std;
+            for (size_t k = 0; k < in * out; k++)
+                w[k] = (float)(a * (2.0 * evo_rng_uniform(rng) - 1.0));
+        } else {
+            for (size_t k = 0; k < in * out; k++)
+                w[k] = (float)(std * evo_rng_normal(rng));
+        }
     }
     return EVO_OK;
 }
@@ -247,9 +288,16 @@ static double forward(const struct evo_kernels *k, const struct evo_mlp *net, fl
         size_t in = layer_in(a, h), out = a->hidden[h];
         float *act = buf + L->act + h * L->slot;
         inputs[h] = inp;
-        /* bias and activation fused into the GEMM's store of each output tile */
-        k->dense_forward(act, inp, net->params + net->w_off[h], net->params + net->b_off[h], B, in, out,
-                         a->activation, work);
+        if (unfused(a->activation)) {
+            float *pre = buf + L->pre + h * L->slot;
+            k->dense_forward(pre, inp, net->params + net->w_off[h], net->params + net->b_off[h], B, in,
+                             out, EVO_ACT_IDENTITY, work);
+            k->activation_forward(act, pre, B * out, a->activation, (float)a->leaky_slope);
+        } else {
+            /* bias and activation fused into the GEMM's store of each output tile */
+            k->dense_forward(act, inp, net->params + net->w_off[h], net->params + net->b_off[h], B, in,
+                             out, a->activation, work);
+        }
         if (dropout > 0.0f) {
             float *drop = buf + L->drop + h * L->slot, *mask = buf + L->mask + h * L->slot;
             dropout_mask(mask, B * out, dropout, rng);
@@ -292,7 +340,8 @@ double evo_mlp_loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, cons
         size_t h = l - 1;
         if (dropout > 0.0)
             k->mul(g_next, g_next, buf + L.mask + h * L.slot, B * in);
-        k->activation_backward(g_next, g_next, buf + L.act + h * L.slot, B * in, a->activation);
+        k->activation_backward(g_next, g_next, buf + L.act + h * L.slot, buf + L.pre + h * L.slot,
+                               B * in, a->activation, (float)a->leaky_slope);
         float *t = g;
         g = g_next;
         g_next = t;
@@ -344,6 +393,33 @@ static void update_segment(const struct evo_kernels *k, struct evo_mlp *net,
     }
 }
 
+/* g[n] += l1 * sign(w[n]), sign(0) = 0: the L1 penalty's (sub)gradient. A separate pass rather than
+ * a term in every fused optimizer kernel of every ISA: it runs only when l1 > 0, so training
+ * without it is bit-for-bit what it was. */
+static void add_l1(float *g, const float *w, size_t n, float l1)
+{
+    for (size_t i = 0; i < n; i++)
+        g[i] += w[i] > 0.0f ? l1 : w[i] < 0.0f ? -l1 : 0.0f;
+}
+
+/* Scales each column j of w[in, out] (unit j's incoming weights) whose Euclidean norm exceeds
+ * max_norm down to norm max_norm. Norms in double; the columns are read with stride `out` rather than
+ * through a scratch row of sums, so the update needs no workspace. */
+static void cap_norms(float *w, size_t in, size_t out, double max_norm)
+{
+    for (size_t j = 0; j < out; j++) {
+        double ss = 0.0;
+        for (size_t i = 0; i < in; i++)
+            ss += (double)w[i * out + j] * w[i * out + j];
+        double norm = sqrt(ss);
+        if (norm > max_norm) {
+            float f = (float)(max_norm / norm);
+            for (size_t i = 0; i < in; i++)
+                w[i * out + j] *= f;
+        }
+    }
+}
+
 void evo_mlp_update(struct evo_mlp *net, const struct evo_train_params *tp, double lr)
 {
     const struct evo_kernels *k = evo_kernels();
@@ -358,9 +434,15 @@ void evo_mlp_update(struct evo_mlp *net, const struct evo_train_params *tp, doub
     for (size_t l = 0; l < net->n_layers; l++) {
         size_t n_w = net->b_off[l] - net->w_off[l];
         size_t n_b = (l + 1 < net->n_layers ? net->w_off[l + 1] : net->n_params) - net->b_off[l];
+        if (tp->l1 > 0.0)
+            add_l1(net->grads + net->w_off[l], net->params + net->w_off[l], n_w, (float)tp->l1);
         update_segment(k, net, tp, net->w_off[l], n_w, flr, wd, bc1, bc2);
         update_segment(k, net, tp, net->b_off[l], n_b, flr, 0.0f, bc1, bc2);
     }
+    if (tp->max_norm > 0.0)
+        for (size_t l = 0; l < net->arch.n_hidden; l++)
+            cap_norms(net->params + net->w_off[l], layer_in(&net->arch, l), net->arch.hidden[l],
+                      tp->max_norm);
 }
 
 /* ---- learning-rate schedules ---- */
@@ -594,6 +676,9 @@ static int check_train(const struct evo_mlp *net, const struct evo_mlp_workspace
         return evo_error_set(err, EVO_ERUNTIME, "unknown optimizer %d", tp->optimizer);
     if (!(tp->dropout >= 0.0 && tp->dropout < 1.0))
         return evo_error_set(err, EVO_ERUNTIME, "dropout %g outside [0, 1)", tp->dropout);
+    if (!(tp->l1 >= 0.0) || !(tp->max_norm >= 0.0))
+        return evo_error_set(err, EVO_ERUNTIME, "l1 %g and max_norm %g must be >= 0", tp->l1,
+                             tp->max_norm);
     if (tp->epochs < 0)
         return evo_error_set(err, EVO_ERUNTIME, "negative epoch count %d", tp->epochs);
     if (tp->lr_schedule < 0 || tp->lr_schedule >= EVO_LR_COUNT)

@@ -17,12 +17,14 @@ GENES = ["learning_rate", "lr_schedule", "lr_step_epochs", "lr_decay", "lr_warmu
          "lr_plateau_patience", "lr_min", "epochs", "early_stopping", "patience", "min_delta",
          "batch_size", "hidden_layers", "neurons", "activation", "optimizer", "momentum", "beta1",
          "beta2", "rho", "epsilon", "weight_decay", "dropout", "batch_selection", "aug_translate",
-         "aug_rotate", "aug_scale", "aug_flip", "aug_noise"]
-ENUMS = {"activation": {"relu", "tanh", "sigmoid"},
+         "aug_rotate", "aug_scale", "aug_flip", "aug_noise", "leaky_slope", "init", "l1", "max_norm"]
+ENUMS = {"activation": {"relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu"},
          "optimizer": {"sgd", "momentum", "adam", "nesterov", "rmsprop", "adamw"},
          "lr_schedule": {"constant", "step", "exponential", "cosine", "warmup", "plateau"},
          "early_stopping": {"off", "on"}, "status": {"ok", "diverged"},
-         "batch_selection": {"shuffle", "stratified", "balanced"}, "aug_flip": {"off", "on"}}
+         "batch_selection": {"shuffle", "stratified", "balanced"}, "aug_flip": {"off", "on"},
+         "init": {"by_activation", "uniform", "normal", "xavier_uniform", "xavier_normal",
+                  "he_uniform", "he_normal"}}
 FIELDS = ["generation", "id", "parent_a", "parent_b"] + GENES + [
     "fitness", "val_accuracy", "val_loss", "train_loss", "epochs_run", "train_seconds", "status"]
 CURVES = ["id", "epoch", "train_loss", "val_loss", "val_accuracy"]

@@ -616,9 +616,9 @@ static void test_spec_errors(void **state)
                  "key 'search.hidden_layers': expected an integer in [0, 8], got 9");
     expect_error("search = {\n\n  activation = { min = 0; max = 2; }; };",
                  "t.cfg:3: key 'search.activation': a range needs a numeric gene");
-    expect_error("search = { activation = { choice = [\"relu\",\n \"gelu\"]; }; };",
+    expect_error("search = { activation = { choice = [\"relu\",\n \"swish\"]; }; };",
                  "t.cfg:2: key 'search.activation.choice[1]': expected one of \"relu\", \"tanh\", \"sigmoid\", "
-                 "got \"gelu\"");
+                 "\"leaky_relu\", \"elu\", \"gelu\", got \"swish\"");
     expect_error("search = { optimizer = \"lamb\"; };",
                  "key 'search.optimizer': expected one of \"sgd\", \"momentum\", \"adam\", \"nesterov\", "
                  "\"rmsprop\", \"adamw\", got \"lamb\"");

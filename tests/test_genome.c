@@ -279,7 +279,8 @@ static void test_added_genes_leave_the_rest_alone(void **state)
 {
     (void)state;
     static const char *const off[][2] = {{"batch_selection", "\"shuffle\""}, {"aug_translate", "0"},
-        {"aug_rotate", "0.0"}, {"aug_scale", "0.0"}, {"aug_flip", "\"off\""}, {"aug_noise", "0.0"}};
+        {"aug_rotate", "0.0"}, {"aug_scale", "0.0"}, {"aug_flip", "\"off\""}, {"aug_noise", "0.0"},
+        {"init", "\"by_activation\""}, {"l1", "0.0"}, {"max_norm", "0.0"}};
     for (size_t k = 0; k < sizeof off / sizeof *off; k++) {
         int id = evo_genome_find(off[k][0]);
         assert_true(id >= EVO_GENE_FIRST_ADDED);
@@ -291,6 +292,10 @@ static void test_added_genes_leave_the_rest_alone(void **state)
     searched.spec[EVO_GENE_AUG_TRANSLATE] = (struct evo_gene_spec){.kind = EVO_SPEC_RANGE, .min = 0, .max = 3};
     searched.spec[EVO_GENE_AUG_ROTATE] = (struct evo_gene_spec){.kind = EVO_SPEC_RANGE, .min = 0, .max = 20};
     searched.spec[EVO_GENE_AUG_FLIP] = (struct evo_gene_spec){.kind = EVO_SPEC_CHOICE, .n_choices = 2, .choices = {0, 1}};
+    searched.spec[EVO_GENE_LEAKY_SLOPE] = (struct evo_gene_spec){.kind = EVO_SPEC_RANGE, .min = 0.01, .max = 0.3, .log = 1};
+    searched.spec[EVO_GENE_INIT] = (struct evo_gene_spec){.kind = EVO_SPEC_CHOICE, .n_choices = 3, .choices = {0, 3, 6}};
+    searched.spec[EVO_GENE_L1] = (struct evo_gene_spec){.kind = EVO_SPEC_RANGE, .min = 1e-6, .max = 1e-3, .log = 1};
+    searched.spec[EVO_GENE_MAX_NORM] = (struct evo_gene_spec){.kind = EVO_SPEC_RANGE, .min = 1, .max = 5};
     for (uint64_t seed = 0; seed < 200; seed++) {
         struct evo_rng r1, r2;
         evo_rng_seed(&r1, seed, 0, 0, EVO_RNG_BREED);
@@ -310,6 +315,45 @@ static void test_added_genes_leave_the_rest_alone(void **state)
     }
 }
 
+/* The genes of activations, initialisation and regularisation reach the architecture and training
+ * parameters, with their names. */
+static void test_decode_new_genes(void **state)
+{
+    (void)state;
+    struct evo_genome g;
+    memset(&g, 0, sizeof g);
+    g.g[EVO_GENE_HIDDEN_LAYERS] = 1;
+    g.g[EVO_GENE_NEURONS] = 8;
+    g.g[EVO_GENE_ACTIVATION] = EVO_ACT_LEAKY_RELU;
+    g.g[EVO_GENE_LEAKY_SLOPE] = 0.07;
+    g.g[EVO_GENE_INIT] = EVO_INIT_HE_UNIFORM;
+    g.g[EVO_GENE_L1] = 1e-4;
+    g.g[EVO_GENE_MAX_NORM] = 3;
+    struct evo_mlp_arch arch;
+    struct evo_train_params tp;
+    evo_genome_decode(&g, 4, 3, &arch, &tp);
+    assert_int_equal(arch.activation, EVO_ACT_LEAKY_RELU);
+    assert_true(arch.leaky_slope == 0.07);
+    assert_int_equal(arch.init, EVO_INIT_HE_UNIFORM);
+    assert_true(tp.l1 == 1e-4 && tp.max_norm == 3);
+    static const char *const acts[] = {"relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu"};
+    static const char *const inits[] = {"by_activation", "uniform", "normal", "xavier_uniform",
+                                        "xavier_normal", "he_uniform", "he_normal"};
+    char buf[32];
+    for (int k = 0; k < EVO_ACT_COUNT; k++) {
+        evo_genome_format(buf, sizeof buf, EVO_GENE_ACTIVATION, k);
+        assert_string_equal(buf, acts[k]);
+        assert_string_equal(evo_kernels_activation_name(k), acts[k]);
+    }
+    for (int k = 0; k < EVO_INIT_COUNT; k++) {
+        evo_genome_format(buf, sizeof buf, EVO_GENE_INIT, k);
+        assert_string_equal(buf, inits[k]);
+    }
+    /* the default search of activation stays the original three */
+    assert_string_equal(evo_genome_gene(EVO_GENE_ACTIVATION)->default_spec,
+                        "{ choice = [\"relu\", \"tanh\", \"sigmoid\"]; }");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_in_space_rejects_outsiders),
         cmocka_unit_test(test_decode_and_limits),
         cmocka_unit_test(test_added_genes_leave_the_rest_alone),
+        cmocka_unit_test(test_decode_new_genes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

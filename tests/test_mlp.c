@@ -80,6 +80,7 @@ static void gradcheck(const struct gradcheck_case *gc, int act)
 {
     const size_t n_in = 5, n_out = 4, B = 9;
     struct evo_mlp_arch arch = make_arch(n_in, n_out, gc->n_hidden, gc->hidden, act);
+    arch.leaky_slope = 0.2; /* read by leaky_relu only */
     struct evo_rng rng;
     evo_rng_seed(&rng, 11, (uint64_t)act, gc->n_hidden, 0);
     struct evo_mlp net;
@@ -145,7 +146,7 @@ static void gradcheck(const struct gradcheck_case *gc, int act)
         net.params[k] = p0[k];
         double right = (a - l0) / ((double)up - p0[k]), left = (l0 - b) / ((double)p0[k] - down);
         double central = (a - b) / ((double)up - down);
-        if (act == EVO_ACT_RELU && fabs(right - left) > 5e-3 + 0.05 * fabs(central)) {
+        if ((act == EVO_ACT_RELU || act == EVO_ACT_LEAKY_RELU) && fabs(right - left) > 5e-3 + 0.05 * fabs(central)) {
             skipped++;
             continue;
         }
@@ -343,7 +344,7 @@ static void test_init_statistics(void **state)
                 s2 += w * w;
             }
             double mean = s / (double)cnt, sd = sqrt(s2 / (double)cnt - mean * mean);
-            int he = l < 2 && act == EVO_ACT_RELU;
+            int he = l < 2 && act != EVO_ACT_TANH && act != EVO_ACT_SIGMOID; /* the relu family */
             double want = he ? sqrt(2.0 / (double)in) : sqrt(2.0 / (double)(in + out));
             expect_close(sd, want, 0, 0.03, "std", l);
             expect_close(mean, 0, 4 * want / sqrt((double)cnt), 0, "mean", l);
@@ -355,6 +356,184 @@ static void test_init_statistics(void **state)
         assert_int_equal(net.step, 0);
         evo_mlp_release(&net);
     }
+}
+
+/* Each explicit initialisation on every layer: mean 0 and the variance its formula gives, and for
+ * the uniform ones the support's bound. */
+static void test_init_choices(void **state)
+{
+    (void)state;
+    static const size_t hidden[2] = {300, 200};
+    static const size_t fan[3][2] = {{400, 300}, {300, 200}, {200, 10}};
+    for (int init = EVO_INIT_UNIFORM; init < EVO_INIT_COUNT; init++) {
+        struct evo_mlp_arch arch = make_arch(400, 10, 2, hidden, EVO_ACT_TANH);
+        arch.init = init;
+        struct evo_rng rng;
+        evo_rng_seed(&rng, 5, 0, 0, (uint64_t)init);
+        struct evo_mlp net;
+        assert_int_equal(evo_mlp_init(&net, &arch, &rng, NULL), EVO_OK);
+        for (size_t l = 0; l < 3; l++) {
+            double in = (double)fan[l][0], out = (double)fan[l][1];
+            size_t cnt = fan[l][0] * fan[l][1];
+            double var; /* the formula's variance */
+            int uniform = init == EVO_INIT_UNIFORM || init == EVO_INIT_XAVIER_UNIFORM ||
+                          init == EVO_INIT_HE_UNIFORM;
+            switch (init) {
+            case EVO_INIT_UNIFORM: var = 0.05 * 0.05 / 3; break;
+            case EVO_INIT_NORMAL: var = 0.05 * 0.05; break;
+            case EVO_INIT_XAVIER_UNIFORM: case EVO_INIT_XAVIER_NORMAL: var = 2 / (in + out); break;
+            default: var = 2 / in; break;
+            }
+            double s = 0, s2 = 0, mx = 0;
+            for (size_t k = 0; k < cnt; k++) {
+                double w = net.params[net.w_off[l] + k];
+                s += w;
+                s2 += w * w;
+                mx = fmax(mx, fabs(w));
+            }
+            double mean = s / (double)cnt, v = s2 / (double)cnt - mean * mean;
+            expect_close(v, var, 0, 0.06, "variance", (size_t)init * 10 + l);
+            expect_close(mean, 0, 4 * sqrt(var / (double)cnt), 0, "mean", (size_t)init * 10 + l);
+            if (uniform) { /* support [-sqrt(3 var), sqrt(3 var)], nearly reached */
+                assert_true(mx <= sqrt(3 * var) * (1 + 1e-6));
+                assert_true(mx >= 0.99 * sqrt(3 * var));
+            } else { /* a normal's tail goes past the uniform's bound */
+                assert_true(mx > 2 * sqrt(var));
+            }
+            for (size_t k = 0; k < fan[l][1]; k++)
+                assert_true(net.params[net.b_off[l] + k] == 0.0f);
+        }
+        evo_mlp_release(&net);
+    }
+    /* by_activation (0) is the default: a zeroed arch draws what the explicit value draws */
+    struct evo_mlp_arch arch = make_arch(7, 3, 1, hidden, EVO_ACT_RELU);
+    struct evo_mlp a, b;
+    struct evo_rng r1, r2;
+    evo_rng_seed(&r1, 9, 0, 0, 0);
+    r2 = r1;
+    assert_int_equal(evo_mlp_init(&a, &arch, &r1, NULL), EVO_OK);
+    arch.init = EVO_INIT_HE_NORMAL; /* relu's by_activation hidden layer is He-normal */
+    assert_int_equal(evo_mlp_init(&b, &arch, &r2, NULL), EVO_OK);
+    assert_memory_equal(a.params, b.params, 7 * 300 * sizeof(float));
+    evo_mlp_release(&a);
+    evo_mlp_release(&b);
+    arch.init = EVO_INIT_COUNT;
+    assert_int_equal(evo_mlp_init(&a, &arch, &r1, NULL), EVO_ERUNTIME);
+    arch.init = 0;
+    arch.activation = EVO_ACT_LEAKY_RELU;
+    arch.leaky_slope = -0.1;
+    assert_int_equal(evo_mlp_init(&a, &arch, &r1, NULL), EVO_ERUNTIME);
+}
+
+/* L1: one SGD step against p - lr (g + wd p + l1 sign(p)) computed by hand, biases untouched by
+ * both penalties; every optimizer sees l1 in its gradient (checked through Adam's first moment). */
+static void test_l1(void **state)
+{
+    (void)state;
+    static const size_t hidden[1] = {4};
+    struct evo_mlp_arch arch = make_arch(3, 2, 1, hidden, EVO_ACT_TANH);
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 21, 0, 0, 0);
+    struct evo_mlp net;
+    assert_int_equal(evo_mlp_init(&net, &arch, &rng, NULL), EVO_OK);
+    size_t n = net.n_params;
+    for (size_t k = 0; k < n; k++) {
+        net.params[k] = (float)evo_rng_normal(&rng);
+        net.grads[k] = (float)evo_rng_normal(&rng);
+    }
+    net.params[net.w_off[0] + 1] = 0.0f; /* sign(0) = 0 */
+    float *p0 = malloc(n * sizeof *p0), *g0 = malloc(n * sizeof *g0);
+    memcpy(p0, net.params, n * sizeof *p0);
+    memcpy(g0, net.grads, n * sizeof *g0);
+    struct evo_train_params tp = default_params();
+    tp.optimizer = EVO_OPT_SGD;
+    tp.weight_decay = 0.01;
+    tp.l1 = 0.03;
+    const double lr = 0.1;
+    evo_mlp_update(&net, &tp, lr);
+    for (size_t l = 0; l < net.n_layers; l++) {
+        size_t end = l + 1 < net.n_layers ? net.w_off[l + 1] : n;
+        for (size_t k = net.w_off[l]; k < end; k++) {
+            int weight = k < net.b_off[l];
+            double p = p0[k], sgn = p > 0 ? 1 : p < 0 ? -1 : 0;
+            double want = weight ? p - lr * (g0[k] + tp.weight_decay * p + tp.l1 * sgn) : p - lr * g0[k];
+            expect_close(net.params[k], want, 1e-6, 1e-6, "l1 sgd", k);
+        }
+    }
+    /* Adam: m = (1 - b1) (g + l1 sign(p)) after one step from m = 0 */
+    memcpy(net.params, p0, n * sizeof *p0);
+    memcpy(net.grads, g0, n * sizeof *g0);
+    memset(net.m, 0, n * sizeof *net.m);
+    memset(net.v, 0, n * sizeof *net.v);
+    tp.optimizer = EVO_OPT_ADAMW;
+    tp.beta1 = 0.9;
+    tp.beta2 = 0.999;
+    tp.eps = 1e-8;
+    evo_mlp_update(&net, &tp, lr);
+    for (size_t k = net.w_off[0]; k < net.b_off[0]; k++) {
+        double p = p0[k], sgn = p > 0 ? 1 : p < 0 ? -1 : 0;
+        expect_close(net.m[k], 0.1 * (g0[k] + tp.l1 * sgn), 1e-7, 1e-5, "l1 adamw m", k);
+    }
+    free(p0), free(g0);
+    evo_mlp_release(&net);
+}
+
+/* max_norm: after an update every hidden unit's incoming weight vector is at most max_norm long;
+ * shorter ones are untouched, longer ones keep their direction; biases and the output layer are
+ * not constrained. */
+static void test_max_norm(void **state)
+{
+    (void)state;
+    static const size_t hidden[2] = {5, 6};
+    struct evo_mlp_arch arch = make_arch(4, 3, 2, hidden, EVO_ACT_ELU);
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 23, 0, 0, 0);
+    struct evo_mlp net;
+    assert_int_equal(evo_mlp_init(&net, &arch, &rng, NULL), EVO_OK);
+    size_t n = net.n_params;
+    for (size_t k = 0; k < n; k++)
+        net.params[k] = (float)(1.5 * evo_rng_normal(&rng)); /* columns of norm ~1.5 sqrt(in) */
+    net.params[net.w_off[0] + 0 * 5 + 2] = 0.01f; /* make unit 2 of layer 0 short */
+    net.params[net.w_off[0] + 1 * 5 + 2] = 0.02f;
+    net.params[net.w_off[0] + 2 * 5 + 2] = -0.01f;
+    net.params[net.w_off[0] + 3 * 5 + 2] = 0.0f;
+    memset(net.grads, 0, n * sizeof *net.grads); /* plain SGD with zero gradient: only the cap acts */
+    float *p0 = malloc(n * sizeof *p0);
+    memcpy(p0, net.params, n * sizeof *p0);
+    struct evo_train_params tp = default_params();
+    tp.optimizer = EVO_OPT_SGD;
+    tp.max_norm = 2.0;
+    evo_mlp_update(&net, &tp, 0.1);
+    size_t capped = 0;
+    for (size_t l = 0; l < 2; l++) {
+        size_t in = l ? hidden[0] : 4, out = hidden[l];
+        for (size_t j = 0; j < out; j++) {
+            double n0 = 0, n1 = 0;
+            for (size_t i = 0; i < in; i++) {
+                n0 += (double)p0[net.w_off[l] + i * out + j] * p0[net.w_off[l] + i * out + j];
+                n1 += (double)net.params[net.w_off[l] + i * out + j] * net.params[net.w_off[l] + i * out + j];
+            }
+            n0 = sqrt(n0), n1 = sqrt(n1);
+            assert_true(n1 <= 2.0 * (1 + 1e-6));
+            if (n0 <= 2.0) {
+                for (size_t i = 0; i < in; i++)
+                    assert_true(net.params[net.w_off[l] + i * out + j] == p0[net.w_off[l] + i * out + j]);
+            } else {
+                capped++;
+                expect_close(n1, 2.0, 0, 1e-6, "capped norm", j);
+                for (size_t i = 0; i < in; i++) /* same direction */
+                    expect_close(net.params[net.w_off[l] + i * out + j],
+                                 p0[net.w_off[l] + i * out + j] * 2.0 / n0, 1e-6, 1e-5, "direction", i);
+            }
+        }
+    }
+    assert_true(capped >= 5);
+    /* the output layer's weights and every bias unchanged */
+    assert_memory_equal(net.params + net.w_off[2], p0 + net.w_off[2], (n - net.w_off[2]) * sizeof *p0);
+    for (size_t l = 0; l < 2; l++)
+        assert_memory_equal(net.params + net.b_off[l], p0 + net.b_off[l], hidden[l] * sizeof *p0);
+    free(p0);
+    evo_mlp_release(&net);
 }
 
 /* Three gaussian blobs in d dimensions, unit spread, centres 4 apart along separate axes. */
@@ -1044,6 +1223,9 @@ int main(void)
         cmocka_unit_test(test_schedules),
         cmocka_unit_test(test_early_stopping_curves),
         cmocka_unit_test(test_init_statistics),
+        cmocka_unit_test(test_init_choices),
+        cmocka_unit_test(test_l1),
+        cmocka_unit_test(test_max_norm),
         cmocka_unit_test(test_training_learns),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_batch_selection),

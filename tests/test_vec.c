@@ -65,6 +65,9 @@ static const struct evo_kernels *scalar(void)
     return evo_kernels_table(EVO_ISA_SCALAR);
 }
 
+/* The parameter the tests give the activation kernels (leaky_relu's slope; ignored by the others). */
+#define ALPHA 0.13f
+
 static double act_ref(double x, int act)
 {
     switch (act) {
@@ -74,6 +77,12 @@ static double act_ref(double x, int act)
         return tanh(x);
     case EVO_ACT_SIGMOID:
         return 1 / (1 + exp(-x));
+    case EVO_ACT_LEAKY_RELU:
+        return x > 0 ? x : (double)ALPHA * x;
+    case EVO_ACT_ELU:
+        return x > 0 ? x : expm1(x);
+    case EVO_ACT_GELU:
+        return 0.5 * x * (1 + tanh(sqrt(2 / 3.14159265358979323846) * (x + 0.044715 * x * x * x)));
     default:
         return x;
     }
@@ -97,6 +106,9 @@ static void test_tables(void **state)
     assert_string_equal(evo_kernels_activation_name(EVO_ACT_RELU), "relu");
     assert_string_equal(evo_kernels_activation_name(EVO_ACT_TANH), "tanh");
     assert_string_equal(evo_kernels_activation_name(EVO_ACT_SIGMOID), "sigmoid");
+    assert_string_equal(evo_kernels_activation_name(EVO_ACT_LEAKY_RELU), "leaky_relu");
+    assert_string_equal(evo_kernels_activation_name(EVO_ACT_ELU), "elu");
+    assert_string_equal(evo_kernels_activation_name(EVO_ACT_GELU), "gelu");
     assert_string_equal(evo_kernels_activation_name(EVO_ACT_IDENTITY), "identity");
 }
 
@@ -106,23 +118,25 @@ static void check_activation(const struct evo_kernels *k, size_t n, int act, str
     const struct evo_kernels *s = scalar();
     float *x = fill_uniform(n, -12, 12, rng), *d = fill_uniform(n, -1, 1, rng);
     float *ref = fill_nan(n), *got = fill_nan(n), *dref = fill_nan(n), *dgot = fill_nan(n);
-    s->activation_forward(ref, x, n, act);
-    k->activation_forward(got, x, n, act);
-    s->activation_backward(dref, d, ref, n, act);
-    k->activation_backward(dgot, d, ref, n, act);
+    s->activation_forward(ref, x, n, act, ALPHA);
+    k->activation_forward(got, x, n, act, ALPHA);
+    s->activation_backward(dref, d, ref, x, n, act, ALPHA);
+    k->activation_backward(dgot, d, ref, x, n, act, ALPHA);
+    /* elu's exp(x) - 1 and gelu's 1 + tanh(.) cancel: their error is absolute, a few ulp of 1 */
+    float abs_tol = act == EVO_ACT_ELU || act == EVO_ACT_GELU ? 5e-7f : 1e-7f;
     for (size_t i = 0; i < n; i++) {
-        if (ulp_diff(got[i], ref[i]) > 4 && fabsf(got[i] - ref[i]) > 1e-7f)
+        if (ulp_diff(got[i], ref[i]) > 4 && fabsf(got[i] - ref[i]) > abs_tol)
             fail_msg("%s %s n=%zu [%zu]: %.9g vs scalar %.9g", k->name, evo_kernels_activation_name(act),
                      n, i, got[i], ref[i]);
-        expect_close(dgot[i], dref[i], 1e-7, 1e-6, "dact", i);
+        expect_close(dgot[i], dref[i], act == EVO_ACT_GELU ? 1e-6 : 1e-7, 1e-6, "dact", i);
     }
     assert_true(got[n] == GUARD && dgot[n] == GUARD);
     /* in place, as the trainer calls them */
     float *y = malloc(n * sizeof *y), *g = malloc(n * sizeof *g);
     memcpy(y, x, n * sizeof *y);
     memcpy(g, d, n * sizeof *g);
-    k->activation_forward(y, y, n, act);
-    k->activation_backward(g, g, ref, n, act);
+    k->activation_forward(y, y, n, act, ALPHA);
+    k->activation_backward(g, g, ref, x, n, act, ALPHA);
     assert_memory_equal(y, got, n * sizeof *y);
     assert_memory_equal(g, dgot, n * sizeof *g);
     free(x), free(d), free(ref), free(got), free(dref), free(dgot), free(y), free(g);
@@ -164,8 +178,8 @@ static void test_activations_fd(void **state)
                     x[i] = 0.5f;
             float *dout = fill_uniform(n, -1, 1, &rng);
             float *out = fill_nan(n), *din = fill_nan(n);
-            k->activation_forward(out, x, n, act);
-            k->activation_backward(din, dout, out, n, act);
+            k->activation_forward(out, x, n, act, ALPHA);
+            k->activation_backward(din, dout, out, x, n, act, ALPHA);
             for (size_t i = 0; i < n; i++) {
                 expect_close(out[i], act_ref(x[i], act), 1e-6, 1e-6, evo_kernels_activation_name(act), i);
                 const double h = 1e-4;

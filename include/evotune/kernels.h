@@ -17,10 +17,16 @@ enum evo_isa {
     EVO_ISA_COUNT
 };
 
+/* Values are stable (they are stored in results files): new activations are appended. alpha is the
+ * activation kernels' parameter, ignored by the activations that have none. */
 enum evo_activation {
     EVO_ACT_RELU,
     EVO_ACT_TANH,
     EVO_ACT_SIGMOID,
+    EVO_ACT_LEAKY_RELU, /* x > 0 ? x : alpha x (alpha the slope, > 0) */
+    EVO_ACT_ELU,        /* x > 0 ? x : exp(x) - 1 (alpha = 1, fixed; the kernels' alpha is ignored) */
+    EVO_ACT_GELU,       /* tanh approximation (Hendrycks & Gimpel):
+                         * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
     EVO_ACT_COUNT,
     EVO_ACT_IDENTITY = -1 /* no activation: the output layer's logits */
 };
@@ -30,8 +36,10 @@ struct evo_kernels {
     const char *name;    /* "scalar", "avx2", "avx512" */
 
     /* ---- dense layers: GEMM in the three forms training needs (src/kernels/gemm_*.c) ---- */
-    /* out[M,N] = act(x[M,K] . w[K,N] + b[N]); b may be NULL; act an enum evo_activation or
-     * EVO_ACT_IDENTITY. out is never read. work: at least evo_kernels_work_floats(M, K, N) floats. */
+    /* out[M,N] = act(x[M,K] . w[K,N] + b[N]); b may be NULL; act EVO_ACT_RELU, EVO_ACT_TANH,
+     * EVO_ACT_SIGMOID or EVO_ACT_IDENTITY: the activations without a parameter whose backward needs
+     * only the output (the others are applied by the caller, after an identity GEMM, with
+     * activation_forward). out is never read. work: at least evo_kernels_work_floats(M, K, N) floats. */
     void (*dense_forward)(float *out, const float *x, const float *w, const float *b, size_t M,
                           size_t K, size_t N, int act, float *work);
     /* dw[K,N] += x[M,K]^T . dy[M,N]; db[N] += column sums of dy (db may be NULL). */
@@ -42,10 +50,14 @@ struct evo_kernels {
                                  size_t N, float *work);
 
     /* ---- element-wise kernels (src/kernels/vec_*.c) ---- */
-    /* out[n] = act(in[n]); out may equal in. */
-    void (*activation_forward)(float *out, const float *in, size_t n, int act);
-    /* din[n] = dout[n] * act'(.) from the activation's output out[n]; din may equal dout. */
-    void (*activation_backward)(float *din, const float *dout, const float *out, size_t n, int act);
+    /* out[n] = act(in[n]) with parameter alpha (the leaky_relu slope; ignored by the others); out
+     * may equal in. */
+    void (*activation_forward)(float *out, const float *in, size_t n, int act, float alpha);
+    /* din[n] = dout[n] * act'(.), from the activation's output out[n], except gelu, whose derivative
+     * is not a function of its output: from the pre-activation pre[n] (read by gelu only; may be
+     * NULL for the others). alpha as forward. din may equal dout (not pre or out). */
+    void (*activation_backward)(float *din, const float *dout, const float *out, const float *pre,
+                                size_t n, int act, float alpha);
     /* probs[B,C] = softmax(logits) per row; returns the mean cross-entropy against y[B] (double
      * accumulation, log-sum-exp, finite for any finite logits); *correct (may be NULL) receives the
      * number of rows whose first arg-max equals y. */
@@ -97,7 +109,7 @@ const struct evo_kernels *evo_kernels_table(int isa);
  * serves all three forms and every ISA. */
 size_t evo_kernels_work_floats(size_t M, size_t K, size_t N);
 
-/* Name of an activation ("relu", "tanh", "sigmoid", "identity"). */
+/* Name of an activation ("relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu", "identity"). */
 const char *evo_kernels_activation_name(int act);
 
 #endif

@@ -55,6 +55,21 @@ enum evo_batch_selection {
     EVO_BATCH_COUNT
 };
 
+/* Weight initialisation (evo_mlp_init); biases always start at 0. fan_in, fan_out: the layer's
+ * inputs and outputs. Values are stable (stored in results files). */
+enum evo_weight_init {
+    EVO_INIT_BY_ACTIVATION, /* hidden layers He-normal for the relu family (relu, leaky_relu, elu,
+                             * gelu), Xavier-normal for tanh and sigmoid; the output layer
+                             * Xavier-normal */
+    EVO_INIT_UNIFORM,       /* U(-0.05, 0.05), a fixed scale, every layer */
+    EVO_INIT_NORMAL,        /* N(0, 0.05^2), every layer */
+    EVO_INIT_XAVIER_UNIFORM, /* U(-a, a), a = sqrt(6 / (fan_in + fan_out)): variance 2 / (fan_in + fan_out) */
+    EVO_INIT_XAVIER_NORMAL, /* N(0, 2 / (fan_in + fan_out)) */
+    EVO_INIT_HE_UNIFORM,    /* U(-a, a), a = sqrt(6 / fan_in): variance 2 / fan_in */
+    EVO_INIT_HE_NORMAL,     /* N(0, 2 / fan_in) */
+    EVO_INIT_COUNT
+};
+
 enum evo_train_status {
     EVO_TRAIN_OK = 0,
     EVO_TRAIN_DIVERGED, /* the training loss became NaN or infinite; training stopped there */
@@ -67,6 +82,9 @@ struct evo_mlp_arch {
     size_t n_hidden;                   /* hidden layers, 0..EVO_MLP_MAX_HIDDEN */
     size_t hidden[EVO_MLP_MAX_HIDDEN]; /* units of each hidden layer */
     int activation;                    /* enum evo_activation, for every hidden layer */
+    double leaky_slope;                /* EVO_ACT_LEAKY_RELU's slope for x < 0, in [0, 1]; ignored by
+                                        * the other activations */
+    int init;                          /* enum evo_weight_init (0: by activation) */
 };
 
 struct evo_mlp {
@@ -116,6 +134,12 @@ struct evo_train_params {
     int patience;         /* >= 1 */
     double min_delta;     /* improvement threshold of early stopping and EVO_LR_PLATEAU, >= 0 */
     int batch_selection;  /* enum evo_batch_selection */
+    double l1;            /* L1 on weights (not biases): l1 * sign(w) added to the weight gradients by
+                           * evo_mlp_update before the optimizer pass (for every optimizer, AdamW
+                           * included: L1 is not decoupled); 0: off */
+    double max_norm;      /* after each update, every hidden unit's incoming weight vector (a column
+                           * of its layer's w[in, out], bias excluded; not the output layer) longer
+                           * than max_norm is scaled to length max_norm; 0: off */
     struct evo_augment_params augment; /* applied to each gathered training row when the training set
                                         * is an image set (image_h * image_w == d); else ignored */
     const float *feature_mean, *feature_std; /* [d] the standardisation applied to the data, so that
@@ -182,10 +206,12 @@ void evo_mlp_workspace_release(struct evo_mlp_workspace *ws);
 void evo_mlp_epoch_order(struct evo_mlp_workspace *ws, int selection, const struct evo_dataset *train,
                          size_t batch_size, struct evo_rng *rng);
 
-/* Allocates the slab for arch and initialises the weights from rng: He-normal (std sqrt(2/fan_in)) for
- * relu, Xavier-normal (std sqrt(2/(fan_in+fan_out))) otherwise, the output layer Xavier; biases 0;
- * gradients and moments 0. Returns EVO_OK, or EVO_ERUNTIME when arch is invalid (no inputs, outputs,
- * zero-width layer, too many layers) or its size overflows. */
+/* Allocates the slab for arch and initialises the weights from rng as arch->init says (enum
+ * evo_weight_init; by activation: He-normal (std sqrt(2/fan_in)) for the relu family,
+ * Xavier-normal (std sqrt(2/(fan_in+fan_out))) otherwise, the output layer Xavier), one draw per
+ * weight in order; biases 0; gradients and moments 0. Returns EVO_OK, or EVO_ERUNTIME when arch is
+ * invalid (no inputs, outputs, zero-width layer, too many layers, unknown activation or init, a
+ * leaky slope outside [0, 1]) or its size overflows. */
 int evo_mlp_init(struct evo_mlp *net, const struct evo_mlp_arch *arch, struct evo_rng *rng,
                  struct evo_error *err);
 /* Frees the slab; safe on a zeroed or released network. */
@@ -203,7 +229,10 @@ double evo_mlp_loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, cons
                          struct evo_rng *rng);
 
 /* One optimizer update of params from grads at rate lr (step counter advanced first), one fused
- * kernel pass per parameter segment: weights decay (L2, or decoupled for AdamW), biases do not. */
+ * kernel pass per parameter segment: weights decay (L2, or decoupled for AdamW), biases do not.
+ * With tp->l1 > 0 the weight gradients are first increased by l1 * sign(w) in place (sign(0) = 0);
+ * with tp->max_norm > 0 the hidden units' incoming weight vectors are then capped (see
+ * evo_train_params). */
 void evo_mlp_update(struct evo_mlp *net, const struct evo_train_params *tp, double lr);
 
 /* Trains for at most tp->epochs epochs over `train` in mini-batches (a fresh order from rng each

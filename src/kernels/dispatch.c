@@ -86,6 +86,6 @@ const struct evo_kernels *evo_kernels(void)
 
 const char *evo_kernels_activation_name(int act)
 {
-    static const char *const names[] = {"relu", "tanh", "sigmoid"};
+    static const char *const names[] = {"relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu"};
     return act >= 0 && act < EVO_ACT_COUNT ? names[act] : "identity";
 }

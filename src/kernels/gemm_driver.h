@@ -179,7 +179,7 @@ static void gemm(size_t Mc, size_t Nc, size_t P, const float *a, size_t ars, siz
                 if (last && act != EVO_ACT_RELU && act != EVO_ACT_IDENTITY)
                     for (size_t r = 0; r < mr; r++)
                         GEMM_CAT(evo_vec_activation_forward_, GEMM_ISA)(ci + r * ldc, ci + r * ldc, nc,
-                                                                        act);
+                                                                        act, 0.0f);
             }
             if (P == 0)
                 break;

@@ -49,7 +49,7 @@ static void activate_rows(float *out, size_t n, int act)
         for (size_t i = 0; i < n; i++)
             out[i] = out[i] > 0.0f ? out[i] : 0.0f;
     } else if (act != EVO_ACT_IDENTITY) {
-        evo_vec_activation_forward_scalar(out, out, n, act);
+        evo_vec_activation_forward_scalar(out, out, n, act, 0.0f);
     }
 }
 

@@ -14,9 +14,10 @@
                                        size_t K, size_t N, float *work);
 
 #define EVO_DECLARE_VEC(sfx)                                                                         \
-    void evo_vec_activation_forward_##sfx(float *out, const float *in, size_t n, int act);          \
+    void evo_vec_activation_forward_##sfx(float *out, const float *in, size_t n, int act,           \
+                                          float alpha);                                             \
     void evo_vec_activation_backward_##sfx(float *din, const float *dout, const float *out,         \
-                                           size_t n, int act);                                      \
+                                           const float *pre, size_t n, int act, float alpha);       \
     double evo_vec_softmax_xent_forward_##sfx(float *probs, size_t *correct, const float *logits,   \
                                               const int32_t *y, size_t B, size_t C);                \
     void evo_vec_softmax_xent_backward_##sfx(float *dlogits, const float *probs, const int32_t *y,  \

@@ -109,7 +109,19 @@ static inline float hmax8(__m256 v)
     return _mm_cvtss_f32(s);
 }
 
-void evo_vec_activation_forward_avx2(float *out, const float *in, size_t n, int act)
+/* GELU's tanh approximation: sqrt(2/pi) and the cubic coefficient (as the scalar reference). */
+#define GELU_C 0.7978845608028654f
+#define GELU_A 0.044715f
+
+/* tanh(sqrt(2/pi) (x + 0.044715 x^3)), GELU's gate before the 0.5 (1 + .) */
+static inline __m256 gelu_t8(__m256 x)
+{
+    __m256 x2 = _mm256_mul_ps(x, x);
+    __m256 inner = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(GELU_A), x2), x, x);
+    return tanh8(_mm256_mul_ps(_mm256_set1_ps(GELU_C), inner));
+}
+
+void evo_vec_activation_forward_avx2(float *out, const float *in, size_t n, int act, float alpha)
 {
     // out[n], in[n]; out may equal in
     if (act == EVO_ACT_IDENTITY || act < 0 || act >= EVO_ACT_COUNT) {
@@ -119,34 +131,71 @@ void evo_vec_activation_forward_avx2(float *out, const float *in, size_t n, int 
             });
         return;
     }
+    const __m256 zero = _mm256_setzero_ps(), one = _mm256_set1_ps(1.0f), half = _mm256_set1_ps(0.5f);
+    const __m256 va = _mm256_set1_ps(alpha);
     VEC_LOOP(n, i, {
         __m256 x = LD(in + i), y;
-        if (act == EVO_ACT_RELU)
-            y = _mm256_max_ps(x, _mm256_setzero_ps()); /* NaN -> 0, -0 -> +0, as the scalar select */
-        else if (act == EVO_ACT_TANH)
+        switch (act) {
+        case EVO_ACT_RELU:
+            y = _mm256_max_ps(x, zero); /* NaN -> 0, -0 -> +0, as the scalar select */
+            break;
+        case EVO_ACT_TANH:
             y = tanh8(x);
-        else
+            break;
+        case EVO_ACT_SIGMOID:
             y = sigmoid8(x);
+            break;
+        case EVO_ACT_LEAKY_RELU:
+            y = _mm256_blendv_ps(_mm256_mul_ps(va, x), x, _mm256_cmp_ps(x, zero, _CMP_GT_OQ));
+            break;
+        case EVO_ACT_ELU: /* exp(x) - 1 is absolutely (not relatively) accurate near 0: a few 1e-8 */
+            y = _mm256_blendv_ps(_mm256_sub_ps(exp8(_mm256_min_ps(x, zero)), one), x,
+                                 _mm256_cmp_ps(x, zero, _CMP_GT_OQ));
+            break;
+        default: /* EVO_ACT_GELU */
+            y = _mm256_mul_ps(_mm256_mul_ps(half, x), _mm256_add_ps(one, gelu_t8(x)));
+            break;
+        }
         ST(out + i, y);
     });
 }
 
-void evo_vec_activation_backward_avx2(float *din, const float *dout, const float *out, size_t n,
-                                      int act)
+void evo_vec_activation_backward_avx2(float *din, const float *dout, const float *out,
+                                      const float *pre, size_t n, int act, float alpha)
 {
-    // din[n], dout[n], out[n]; din may equal dout
-    const __m256 one = _mm256_set1_ps(1.0f);
+    // din[n], dout[n], out[n], pre[n] (gelu only); din may equal dout
+    const __m256 one = _mm256_set1_ps(1.0f), zero = _mm256_setzero_ps(), half = _mm256_set1_ps(0.5f);
+    const __m256 va = _mm256_set1_ps(alpha);
+    if (act == EVO_ACT_GELU) {
+        VEC_LOOP(n, i, {
+            __m256 x = LD(pre + i), t = gelu_t8(x);
+            __m256 x2 = _mm256_mul_ps(x, x);
+            __m256 dt = _mm256_mul_ps(_mm256_fnmadd_ps(t, t, one),
+                                      _mm256_mul_ps(_mm256_set1_ps(GELU_C),
+                                                    _mm256_fmadd_ps(_mm256_set1_ps(3.0f * GELU_A), x2, one)));
+            __m256 g = _mm256_mul_ps(half, _mm256_fmadd_ps(x, dt, _mm256_add_ps(one, t)));
+            ST(din + i, _mm256_mul_ps(LD(dout + i), g));
+        });
+        return;
+    }
     VEC_LOOP(n, i, {
         __m256 d = LD(dout + i), o = LD(out + i), r;
         switch (act) {
         case EVO_ACT_RELU:
-            r = _mm256_and_ps(d, _mm256_cmp_ps(o, _mm256_setzero_ps(), _CMP_GT_OQ));
+            r = _mm256_and_ps(d, _mm256_cmp_ps(o, zero, _CMP_GT_OQ));
             break;
         case EVO_ACT_TANH:
             r = _mm256_mul_ps(d, _mm256_fnmadd_ps(o, o, one));
             break;
         case EVO_ACT_SIGMOID:
             r = _mm256_mul_ps(_mm256_mul_ps(d, o), _mm256_sub_ps(one, o));
+            break;
+        case EVO_ACT_LEAKY_RELU:
+            r = _mm256_blendv_ps(_mm256_mul_ps(va, d), d, _mm256_cmp_ps(o, zero, _CMP_GT_OQ));
+            break;
+        case EVO_ACT_ELU:
+            r = _mm256_blendv_ps(_mm256_mul_ps(d, _mm256_add_ps(o, one)), d,
+                                 _mm256_cmp_ps(o, zero, _CMP_GT_OQ));
             break;
         default:
             r = d;

@@ -64,7 +64,19 @@ static inline __m512 sigmoid16(__m512 x)
     return _mm512_div_ps(one, _mm512_add_ps(one, exp16(_mm512_sub_ps(_mm512_setzero_ps(), x))));
 }
 
-void evo_vec_activation_forward_avx512(float *out, const float *in, size_t n, int act)
+/* GELU's tanh approximation: sqrt(2/pi) and the cubic coefficient (as the scalar reference). */
+#define GELU_C 0.7978845608028654f
+#define GELU_A 0.044715f
+
+/* tanh(sqrt(2/pi) (x + 0.044715 x^3)), GELU's gate before the 0.5 (1 + .) */
+static inline __m512 gelu_t16(__m512 x)
+{
+    __m512 x2 = _mm512_mul_ps(x, x);
+    __m512 inner = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_set1_ps(GELU_A), x2), x, x);
+    return tanh16(_mm512_mul_ps(_mm512_set1_ps(GELU_C), inner));
+}
+
+void evo_vec_activation_forward_avx512(float *out, const float *in, size_t n, int act, float alpha)
 {
     // out[n], in[n]; out may equal in
     if (act == EVO_ACT_IDENTITY || act < 0 || act >= EVO_ACT_COUNT) {
@@ -75,36 +87,74 @@ void evo_vec_activation_forward_avx512(float *out, const float *in, size_t n, in
             }
         return;
     }
+    const __m512 zero = _mm512_setzero_ps(), one = _mm512_set1_ps(1.0f), half = _mm512_set1_ps(0.5f);
+    const __m512 va = _mm512_set1_ps(alpha);
     for (size_t i = 0; i < n; i += W) {
         __mmask16 k = lanes(n - i);
         __m512 x = _mm512_maskz_loadu_ps(k, in + i), y;
-        if (act == EVO_ACT_RELU)
-            y = _mm512_max_ps(x, _mm512_setzero_ps()); /* NaN -> 0, -0 -> +0, as the scalar select */
-        else if (act == EVO_ACT_TANH)
+        switch (act) {
+        case EVO_ACT_RELU:
+            y = _mm512_max_ps(x, zero); /* NaN -> 0, -0 -> +0, as the scalar select */
+            break;
+        case EVO_ACT_TANH:
             y = tanh16(x);
-        else
+            break;
+        case EVO_ACT_SIGMOID:
             y = sigmoid16(x);
+            break;
+        case EVO_ACT_LEAKY_RELU:
+            y = _mm512_mask_mov_ps(_mm512_mul_ps(va, x), _mm512_cmp_ps_mask(x, zero, _CMP_GT_OQ), x);
+            break;
+        case EVO_ACT_ELU: /* exp(x) - 1 is absolutely (not relatively) accurate near 0: a few 1e-8 */
+            y = _mm512_mask_mov_ps(_mm512_sub_ps(exp16(_mm512_min_ps(x, zero)), one),
+                                   _mm512_cmp_ps_mask(x, zero, _CMP_GT_OQ), x);
+            break;
+        default: /* EVO_ACT_GELU */
+            y = _mm512_mul_ps(_mm512_mul_ps(half, x), _mm512_add_ps(one, gelu_t16(x)));
+            break;
+        }
         _mm512_mask_storeu_ps(out + i, k, y);
     }
 }
 
-void evo_vec_activation_backward_avx512(float *din, const float *dout, const float *out, size_t n,
-                                        int act)
+void evo_vec_activation_backward_avx512(float *din, const float *dout, const float *out,
+                                        const float *pre, size_t n, int act, float alpha)
 {
-    // din[n], dout[n], out[n]; din may equal dout
-    const __m512 one = _mm512_set1_ps(1.0f);
+    // din[n], dout[n], out[n], pre[n] (gelu only); din may equal dout
+    const __m512 one = _mm512_set1_ps(1.0f), zero = _mm512_setzero_ps(), half = _mm512_set1_ps(0.5f);
+    const __m512 va = _mm512_set1_ps(alpha);
+    if (act == EVO_ACT_GELU) {
+        for (size_t i = 0; i < n; i += W) {
+            __mmask16 k = lanes(n - i);
+            __m512 x = _mm512_maskz_loadu_ps(k, pre + i), t = gelu_t16(x);
+            __m512 x2 = _mm512_mul_ps(x, x);
+            __m512 dt = _mm512_mul_ps(_mm512_fnmadd_ps(t, t, one),
+                                      _mm512_mul_ps(_mm512_set1_ps(GELU_C),
+                                                    _mm512_fmadd_ps(_mm512_set1_ps(3.0f * GELU_A), x2, one)));
+            __m512 g = _mm512_mul_ps(half, _mm512_fmadd_ps(x, dt, _mm512_add_ps(one, t)));
+            _mm512_mask_storeu_ps(din + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, dout + i), g));
+        }
+        return;
+    }
     for (size_t i = 0; i < n; i += W) {
         __mmask16 k = lanes(n - i);
         __m512 d = _mm512_maskz_loadu_ps(k, dout + i), o = _mm512_maskz_loadu_ps(k, out + i), r;
         switch (act) {
         case EVO_ACT_RELU:
-            r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(o, _mm512_setzero_ps(), _CMP_GT_OQ), d);
+            r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(o, zero, _CMP_GT_OQ), d);
             break;
         case EVO_ACT_TANH:
             r = _mm512_mul_ps(d, _mm512_fnmadd_ps(o, o, one));
             break;
         case EVO_ACT_SIGMOID:
             r = _mm512_mul_ps(_mm512_mul_ps(d, o), _mm512_sub_ps(one, o));
+            break;
+        case EVO_ACT_LEAKY_RELU:
+            r = _mm512_mask_mov_ps(_mm512_mul_ps(va, d), _mm512_cmp_ps_mask(o, zero, _CMP_GT_OQ), d);
+            break;
+        case EVO_ACT_ELU:
+            r = _mm512_mask_mov_ps(_mm512_mul_ps(d, _mm512_add_ps(o, one)),
+                                   _mm512_cmp_ps_mask(o, zero, _CMP_GT_OQ), d);
             break;
         default:
             r = d;

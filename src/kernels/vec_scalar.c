@@ -4,7 +4,11 @@
 #include <math.h>
 #include "impl.h"
 
-void evo_vec_activation_forward_scalar(float *out, const float *in, size_t n, int act)
+/* GELU's tanh approximation: sqrt(2/pi) and the cubic coefficient. */
+#define GELU_C 0.7978845608028654f
+#define GELU_A 0.044715f
+
+void evo_vec_activation_forward_scalar(float *out, const float *in, size_t n, int act, float alpha)
 {
     // out[n], in[n]; out may equal in, so no restrict here
     switch (act) {
@@ -22,6 +26,24 @@ void evo_vec_activation_forward_scalar(float *out, const float *in, size_t n, in
         for (size_t i = 0; i < n; i++)
             out[i] = 1.0f / (1.0f + expf(-in[i]));
         break;
+    case EVO_ACT_LEAKY_RELU:
+        for (size_t i = 0; i < n; i++) {
+            float x = in[i];
+            out[i] = x > 0.0f ? x : alpha * x;
+        }
+        break;
+    case EVO_ACT_ELU:
+        for (size_t i = 0; i < n; i++) {
+            float x = in[i];
+            out[i] = x > 0.0f ? x : expm1f(x);
+        }
+        break;
+    case EVO_ACT_GELU:
+        for (size_t i = 0; i < n; i++) {
+            float x = in[i];
+            out[i] = 0.5f * x * (1.0f + tanhf(GELU_C * (x + GELU_A * x * x * x)));
+        }
+        break;
     default: /* identity */
         if (out != in)
             for (size_t i = 0; i < n; i++)
@@ -30,11 +52,12 @@ void evo_vec_activation_forward_scalar(float *out, const float *in, size_t n, in
     }
 }
 
-void evo_vec_activation_backward_scalar(float *din, const float *dout, const float *out, size_t n,
-                                        int act)
+void evo_vec_activation_backward_scalar(float *din, const float *dout, const float *out,
+                                        const float *pre, size_t n, int act, float alpha)
 {
-    // din[n], dout[n], out[n]; derivatives are written in terms of the output, which is what the
-    // forward pass keeps, so no pre-activation buffer is needed
+    // din[n], dout[n], out[n], pre[n] (gelu only); derivatives are written in terms of the output,
+    // which is what the forward pass keeps, so no pre-activation buffer is needed, except for gelu,
+    // which is not monotonic: its output does not determine its input
     switch (act) {
     case EVO_ACT_RELU:
         for (size_t i = 0; i < n; i++) {
@@ -49,6 +72,22 @@ void evo_vec_activation_backward_scalar(float *din, const float *dout, const flo
     case EVO_ACT_SIGMOID:
         for (size_t i = 0; i < n; i++)
             din[i] = dout[i] * out[i] * (1.0f - out[i]);
+        break;
+    case EVO_ACT_LEAKY_RELU: /* out > 0 exactly when x > 0, the slope being positive */
+        for (size_t i = 0; i < n; i++)
+            din[i] = out[i] > 0.0f ? dout[i] : alpha * dout[i];
+        break;
+    case EVO_ACT_ELU: /* for x <= 0, d/dx (exp(x) - 1) = exp(x) = out + 1 */
+        for (size_t i = 0; i < n; i++)
+            din[i] = out[i] > 0.0f ? dout[i] : dout[i] * (out[i] + 1.0f);
+        break;
+    case EVO_ACT_GELU:
+        for (size_t i = 0; i < n; i++) {
+            float x = pre[i], x2 = x * x;
+            float t = tanhf(GELU_C * (x + GELU_A * x2 * x));
+            float dt = (1.0f - t * t) * GELU_C * (1.0f + 3.0f * GELU_A * x2);
+            din[i] = dout[i] * (0.5f * (1.0f + t) + 0.5f * x * dt);
+        }
         break;
     default:
         if (din != dout)
