@@ -258,50 +258,50 @@ static void unpack_row(struct evo_individual *r, const unsigned char *p, const s
     r->status = i8;
 }
 
-/* ---- /generations ---- */
+/* ---- /generations and /curves: compound types straight from a C struct ---- */
+
+struct field {
+    const char *name;
+    size_t offset;
+    hid_t type;
+};
+#define FIELD(s, name, type) {#name, offsetof(s, name), type}
+
+static hid_t compound_type(size_t size, const struct field *f, size_t n)
+{
+    hid_t t = H5Tcreate(H5T_COMPOUND, size);
+    for (size_t k = 0; t >= 0 && k < n; k++)
+        if (H5Tinsert(t, f[k].name, f[k].offset, f[k].type) < 0) {
+            H5Tclose(t);
+            return -1;
+        }
+    return t;
+}
 
 static hid_t generations_type(void)
 {
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(struct evo_generation));
-    if (t < 0)
-        return -1;
-#define G_FIELD(name, type)                                                                         \
-    if (H5Tinsert(t, #name, offsetof(struct evo_generation, name), type) < 0)                       \
-        goto fail;
-    G_FIELD(generation, H5T_NATIVE_INT32)
-    G_FIELD(evaluations, H5T_NATIVE_INT32)
-    G_FIELD(failures, H5T_NATIVE_INT32)
-    G_FIELD(best_fitness, H5T_NATIVE_DOUBLE)
-    G_FIELD(mean_fitness, H5T_NATIVE_DOUBLE)
-    G_FIELD(std_fitness, H5T_NATIVE_DOUBLE)
-    G_FIELD(wall_seconds, H5T_NATIVE_DOUBLE)
-#undef G_FIELD
-    return t;
-fail:
-    H5Tclose(t);
-    return -1;
+    const struct field f[] = {
+        FIELD(struct evo_generation, generation, H5T_NATIVE_INT32),
+        FIELD(struct evo_generation, evaluations, H5T_NATIVE_INT32),
+        FIELD(struct evo_generation, failures, H5T_NATIVE_INT32),
+        FIELD(struct evo_generation, best_fitness, H5T_NATIVE_DOUBLE),
+        FIELD(struct evo_generation, mean_fitness, H5T_NATIVE_DOUBLE),
+        FIELD(struct evo_generation, std_fitness, H5T_NATIVE_DOUBLE),
+        FIELD(struct evo_generation, wall_seconds, H5T_NATIVE_DOUBLE),
+    };
+    return compound_type(sizeof(struct evo_generation), f, sizeof f / sizeof *f);
 }
-
-/* ---- /curves ---- */
 
 static hid_t curves_type(void)
 {
-    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(struct evo_curve_row));
-    if (t < 0)
-        return -1;
-#define C_FIELD(name, type)                                                                         \
-    if (H5Tinsert(t, #name, offsetof(struct evo_curve_row, name), type) < 0)                        \
-        goto fail;
-    C_FIELD(id, H5T_NATIVE_INT64)
-    C_FIELD(epoch, H5T_NATIVE_INT32)
-    C_FIELD(train_loss, H5T_NATIVE_DOUBLE)
-    C_FIELD(val_loss, H5T_NATIVE_DOUBLE)
-    C_FIELD(val_accuracy, H5T_NATIVE_DOUBLE)
-#undef C_FIELD
-    return t;
-fail:
-    H5Tclose(t);
-    return -1;
+    const struct field f[] = {
+        FIELD(struct evo_curve_row, id, H5T_NATIVE_INT64),
+        FIELD(struct evo_curve_row, epoch, H5T_NATIVE_INT32),
+        FIELD(struct evo_curve_row, train_loss, H5T_NATIVE_DOUBLE),
+        FIELD(struct evo_curve_row, val_loss, H5T_NATIVE_DOUBLE),
+        FIELD(struct evo_curve_row, val_accuracy, H5T_NATIVE_DOUBLE),
+    };
+    return compound_type(sizeof(struct evo_curve_row), f, sizeof f / sizeof *f);
 }
 
 /* The rows of /curves: those of ga->rows, then those of the trained members of the generation in
