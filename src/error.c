@@ -4,14 +4,32 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Copies src into dst (size n) with control bytes escaped (\n, \t, \xHH): messages quote user
+ * text (--set arguments, config strings, CSV cells) and must stay one line whatever it holds. */
+static void copy_escaped(char *dst, size_t n, const char *src)
+{
+    size_t k = 0;
+    for (const unsigned char *p = (const unsigned char *)src; *p && k + 5 < n; p++) {
+        if (*p >= 0x20 && *p != 0x7f)
+            dst[k++] = (char)*p;
+        else if (*p == '\n' || *p == '\t' || *p == '\r')
+            k += (size_t)snprintf(dst + k, n - k, "\\%c", *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r');
+        else
+            k += (size_t)snprintf(dst + k, n - k, "\\x%02x", *p);
+    }
+    dst[k] = '\0';
+}
+
 int evo_error_set(struct evo_error *err, int status, const char *fmt, ...)
 {
     if (!err)
         return status;
+    char raw[sizeof err->msg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    copy_escaped(err->msg, sizeof err->msg, raw);
     err->status = status;
     return status;
 }
@@ -20,11 +38,12 @@ int evo_error_prefix(struct evo_error *err, const char *fmt, ...)
 {
     if (!err)
         return EVO_ERUNTIME;
-    char prefix[512], old[sizeof err->msg];
+    char raw[512], prefix[512], old[sizeof err->msg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    copy_escaped(prefix, sizeof prefix, raw);
     memcpy(old, err->msg, sizeof old);
     size_t n = strlen(prefix);
     if (n > sizeof err->msg - 3)

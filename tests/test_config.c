@@ -830,9 +830,28 @@ static void test_reference_in_readme(void **state)
                  "output of `evotune config --reference` between the markers");
 }
 
+/* User text quoted in a message cannot break it into lines (found by fuzzing: a newline in a --set
+ * argument or a config string). */
+static void test_errors_stay_one_line(void **state)
+{
+    (void)state;
+    struct evo_config cfg;
+    struct evo_error err = {0};
+    const char *set = "a\nb";
+    assert_int_equal(evo_config_load_string(&cfg, "", "t.cfg", &set, 1, &err), EVO_ECONFIG);
+    assert_null(strchr(err.msg, '\n'));
+    assert_non_null(strstr(err.msg, "a\\nb"));
+    assert_int_equal(evo_config_load_string(&cfg, "search = { optimizer = \"ad\\nam\\x01\"; };", "t.cfg",
+                                            NULL, 0, &err), EVO_ECONFIG);
+    assert_null(strchr(err.msg, '\n'));
+    assert_null(strchr(err.msg, '\x01'));
+    assert_non_null(strstr(err.msg, "ad\\nam\\x01"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_errors_stay_one_line),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_example),
         cmocka_unit_test(test_syntax_error),

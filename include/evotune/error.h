@@ -19,8 +19,9 @@ struct evo_error {
     char msg[1024];  /* one line, no newline */
 };
 
-/* Records status and a printf-style message in err (err may be NULL). Returns status, so that call
- * sites can be `return evo_error_set(err, EVO_EDATA, "...", ...);`. */
+/* Records status and a printf-style message in err (err may be NULL). Control bytes in the formatted
+ * text (from user input it quotes) are escaped as \n, \t or \xHH, so a message is always one line.
+ * Returns status, so that call sites can be `return evo_error_set(err, EVO_EDATA, "...", ...);`. */
 int evo_error_set(struct evo_error *err, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
