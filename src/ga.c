@@ -175,7 +175,7 @@ static int train_one(const struct evo_ga *ga, int gen, size_t i, struct evo_indi
     return rc;
 }
 
-static void append_row(struct evo_ga *ga, const struct evo_individual *ind)
+void evo_ga_append_row(struct evo_ga *ga, const struct evo_individual *ind)
 {
     if (ga->n_rows == ga->cap_rows) {
         ga->cap_rows = ga->cap_rows ? 2 * ga->cap_rows : 64;
@@ -184,15 +184,20 @@ static void append_row(struct evo_ga *ga, const struct evo_individual *ind)
     ga->rows[ga->n_rows++] = *ind;
 }
 
+void evo_ga_reserve_curves(struct evo_ga *ga, size_t n)
+{
+    if (ga->n_curves + n <= ga->cap_curves)
+        return;
+    size_t cap = ga->cap_curves ? 2 * ga->cap_curves : 256;
+    while (cap < ga->n_curves + n)
+        cap *= 2;
+    ga->curves = evo_mem_realloc(ga->curves, evo_mem_mul(cap, sizeof *ga->curves));
+    ga->cap_curves = cap;
+}
+
 void evo_ga_append_curve(struct evo_ga *ga, int64_t id, const struct evo_epoch_metrics *curve, size_t n)
 {
-    if (ga->n_curves + n > ga->cap_curves) {
-        size_t cap = ga->cap_curves ? 2 * ga->cap_curves : 256;
-        while (cap < ga->n_curves + n)
-            cap *= 2;
-        ga->curves = evo_mem_realloc(ga->curves, evo_mem_mul(cap, sizeof *ga->curves));
-        ga->cap_curves = cap;
-    }
+    evo_ga_reserve_curves(ga, n);
     for (size_t e = 0; e < n; e++)
         ga->curves[ga->n_curves++] = (struct evo_curve_row){id, (int32_t)e, curve[e].train_loss,
                                                             curve[e].val_loss, curve[e].val_accuracy};
@@ -454,7 +459,7 @@ int evo_ga_run(struct evo_ga *ga, evo_ga_hook hook, void *user, struct evo_error
 
         /* Reduction in index order: rows and statistics (the best was kept up to date). */
         for (size_t i = first; i < P; i++) {
-            append_row(ga, &ga->population[i]);
+            evo_ga_append_row(ga, &ga->population[i]);
             evo_ga_append_curve(ga, ga->population[i].id, ga->member_curves + i * ga->max_epochs,
                                 (size_t)ga->population[i].epochs_run);
         }

@@ -687,9 +687,7 @@ static int rows_of(hid_t loc, const char *name, hsize_t *n)
     return rc;
 }
 
-/* 1 when the dataset name exists with exactly the given rank and dimensions. The rank is checked
- * before the dimensions are read: H5LTget_dataset_info writes one entry per dimension. */
-static int has_shape(hid_t loc, const char *name, int rank, hsize_t d0, hsize_t d1)
+int evo_h5_has_shape(hid_t loc, const char *name, int rank, hsize_t d0, hsize_t d1)
 {
     int r;
     hsize_t dims[2];
@@ -836,11 +834,11 @@ static int read_best_net(hid_t grp, const struct row_layout *L, unsigned char *r
         size_t fan_in = l ? net->arch.hidden[l - 1] : net->arch.n_in;
         size_t fan_out = l < net->arch.n_hidden ? net->arch.hidden[l] : net->arch.n_out;
         snprintf(name, sizeof name, "weights/dense_%zu_kernel", l);
-        if (!has_shape(grp, name, 2, fan_in, fan_out) ||
+        if (!evo_h5_has_shape(grp, name, 2, fan_in, fan_out) ||
             H5LTread_dataset_float(grp, name, net->params + net->w_off[l]) < 0)
             return EVO_EDATA;
         snprintf(name, sizeof name, "weights/dense_%zu_bias", l);
-        if (!has_shape(grp, name, 1, fan_out, 0) ||
+        if (!evo_h5_has_shape(grp, name, 1, fan_out, 0) ||
             H5LTread_dataset_float(grp, name, net->params + net->b_off[l]) < 0)
             return EVO_EDATA;
     }
@@ -905,13 +903,7 @@ static int load_curves(struct evo_ga *ga, hid_t f, hid_t *ctype, struct evo_curv
         for (size_t e = 0; e < len; e++)
             if (c[k + e].id != ga->rows[r].id || c[k + e].epoch != (int32_t)e)
                 return -1;
-        if (ga->n_curves + len > ga->cap_curves) {
-            size_t cap = ga->cap_curves ? 2 * ga->cap_curves : 256;
-            while (cap < ga->n_curves + len)
-                cap *= 2;
-            ga->curves = evo_mem_realloc(ga->curves, evo_mem_mul(cap, sizeof *ga->curves));
-            ga->cap_curves = cap;
-        }
+        evo_ga_reserve_curves(ga, len);
         memcpy(ga->curves + ga->n_curves, c + k, len * sizeof *c);
         ga->n_curves += len;
         k += len;
@@ -981,11 +973,7 @@ int evo_h5_load(struct evo_ga *ga, const char *path, struct evo_error *err)
         unpack_row(&r, rows + i * L.size, &L);
         if (r.generation >= done)
             break;
-        if (ga->n_rows == ga->cap_rows) {
-            ga->cap_rows = ga->cap_rows ? 2 * ga->cap_rows : 64;
-            ga->rows = evo_mem_realloc(ga->rows, evo_mem_mul(ga->cap_rows, sizeof *ga->rows));
-        }
-        ga->rows[ga->n_rows++] = r;
+        evo_ga_append_row(ga, &r);
     }
     ga->gens = evo_mem_realloc(ga->gens, evo_mem_mul((size_t)ng + 1, sizeof *ga->gens));
     if (ng && read_all(f, "generations", gtype, ga->gens, ng))
@@ -1025,7 +1013,7 @@ int evo_h5_load(struct evo_ga *ga, const char *path, struct evo_error *err)
         if (ga->finished && H5LTfind_dataset(grp, "confusion_matrix") > 0) {
             size_t C = (size_t)ga->train.n_classes;
             ga->confusion = evo_mem_alloc(evo_mem_mul(C * C, sizeof *ga->confusion));
-            if (!has_shape(grp, "confusion_matrix", 2, C, C) ||
+            if (!evo_h5_has_shape(grp, "confusion_matrix", 2, C, C) ||
                 H5LTread_dataset_long(grp, "confusion_matrix", (long *)ga->confusion) < 0)
                 goto damaged;
         }

@@ -121,11 +121,7 @@ static int64_t *attr_int_array(hid_t obj, const char *name, size_t *n)
 /* A 2-D integer dataset of shape [n, n] as int64. NULL when absent or of another shape. */
 static int64_t *read_square_int64(hid_t loc, const char *name, int64_t n)
 {
-    hsize_t dims[2] = {0, 0};
-    int rank;
-    if (n <= 0 || H5LTfind_dataset(loc, name) <= 0 || H5LTget_dataset_ndims(loc, name, &rank) < 0 ||
-        rank != 2 || H5LTget_dataset_info(loc, name, dims, NULL, NULL) < 0 || dims[0] != (hsize_t)n ||
-        dims[1] != (hsize_t)n)
+    if (n <= 0 || !evo_h5_has_shape(loc, name, 2, (hsize_t)n, (hsize_t)n))
         return NULL;
     size_t count = evo_mem_mul((size_t)n, (size_t)n);
     int64_t *v = evo_mem_alloc(evo_mem_mul(count, sizeof *v));
@@ -165,10 +161,7 @@ static char **read_strings(hid_t loc, const char *name, size_t *n)
 
 static float *read_floats(hid_t loc, const char *name, size_t expect)
 {
-    hsize_t dims[2] = {0, 0};
-    int rank;
-    if (H5LTfind_dataset(loc, name) <= 0 || H5LTget_dataset_ndims(loc, name, &rank) < 0 || rank != 1 ||
-        H5LTget_dataset_info(loc, name, dims, NULL, NULL) < 0 || dims[0] != expect)
+    if (!evo_h5_has_shape(loc, name, 1, expect, 0))
         return NULL;
     float *v = evo_mem_alloc(evo_mem_mul(expect ? expect : 1, sizeof *v));
     if (H5LTread_dataset_float(loc, name, v) < 0) {

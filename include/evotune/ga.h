@@ -125,7 +125,13 @@ int evo_ga_init(struct evo_ga *ga, const struct evo_config *cfg, struct evo_erro
  * resumes. Returns EVO_OK (also when stopped), the hook's status, or an error. */
 int evo_ga_run(struct evo_ga *ga, evo_ga_hook hook, void *user, struct evo_error *err);
 
-/* Appends the curve of ind (n points) to ga->curves. */
+/* Appends ind to ga->rows, growing it (also used when a search is restored from a file). */
+void evo_ga_append_row(struct evo_ga *ga, const struct evo_individual *ind);
+
+/* Makes room for n more rows in ga->curves. */
+void evo_ga_reserve_curves(struct evo_ga *ga, size_t n);
+
+/* Appends the curve of the individual `id` (n points) to ga->curves. */
 void evo_ga_append_curve(struct evo_ga *ga, int64_t id, const struct evo_epoch_metrics *curve, size_t n);
 
 /* Frees everything ga owns. */

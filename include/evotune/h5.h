@@ -68,6 +68,12 @@ int evo_h5_load(struct evo_ga *ga, const char *path, struct evo_error *err);
  * one-line message naming the file. */
 hid_t evo_h5_open(const char *path, struct evo_error *err);
 
+/* 1 when the dataset name (a path below loc) exists with exactly the given rank (1 or 2) and
+ * dimensions [d0] or [d0, d1]. The rank is checked before the dimensions are read, since
+ * H5LTget_dataset_info writes one entry per dimension: a reader of untrusted files must not pass it
+ * a fixed-size array otherwise. */
+int evo_h5_has_shape(hid_t loc, const char *name, int rank, hsize_t d0, hsize_t d1);
+
 /* Loads the model of a results file: /best's row into best, and its trained network into net
  * (allocated here; release with evo_mlp_release). Errors (EVO_EDATA): as evo_h5_open, no /best yet,
  * or a damaged /best. */
