@@ -857,6 +857,27 @@ static void section_fitness(struct report *R)
     fprintf(f, "</svg>\n</section>\n");
 }
 
+/* Individual i at (x, y) of a gene plot: a dot coloured by generation, a cross when it failed, a
+ * ring around the best; its title lists its genes. */
+static void draw_point(struct report *R, size_t i, double x, double y)
+{
+    FILE *f = R->f;
+    char color[16];
+    if (row_ok(R, i)) {
+        gen_color(R, color, sizeof color, value(R->gen, i));
+        fprintf(f, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.6\" fill=\"%s\" fill-opacity=\"0.85\" "
+                   "stroke=\"#fff\" stroke-width=\"0.6\">", x, y, color);
+    } else {
+        fprintf(f, "<path class=\"pt fail\" d=\"M%.1f %.1fl6 6m0 -6l-6 6\" stroke=\"" FAIL "\" "
+                   "stroke-width=\"1.6\">", x - 3, y - 3);
+    }
+    write_title(R, i, 1);
+    fprintf(f, "%s\n", row_ok(R, i) ? "</circle>" : "</path>");
+    if ((long)i == R->best)
+        fprintf(f, "<circle class=\"best-mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"7.5\" fill=\"none\" stroke=\""
+                   ACCENT "\" stroke-width=\"2\"/>\n", x, y);
+}
+
 static void gene_scatter(struct report *R, const struct gene *g, const struct area *A, const struct axis *ya)
 {
     FILE *f = R->f;
@@ -874,24 +895,11 @@ static void gene_scatter(struct report *R, const struct gene *g, const struct ar
     } else if (g->fixed) {
         jit = 30;
     }
-    char color[16];
     for (size_t i = 0; i < R->n; i++) {
         double v = g->col->values[i];
         double x = ax_pos(&xa, isfinite(v) ? v : g->lo) + jit * jitter(value(R->id, i), 2);
         double y = ax_pos(ya, R->fit->values[i]);
-        if (row_ok(R, i)) {
-            gen_color(R, color, sizeof color, value(R->gen, i));
-            fprintf(f, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.6\" fill=\"%s\" fill-opacity=\"0.85\" "
-                       "stroke=\"#fff\" stroke-width=\"0.6\">", x, y, color);
-        } else {
-            fprintf(f, "<path class=\"pt fail\" d=\"M%.1f %.1fl6 6m0 -6l-6 6\" stroke=\"" FAIL "\" "
-                       "stroke-width=\"1.6\">", x - 3, y - 3);
-        }
-        write_title(R, i, 1);
-        fprintf(f, "%s\n", row_ok(R, i) ? "</circle>" : "</path>");
-        if ((long)i == R->best)
-            fprintf(f, "<circle class=\"best-mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"7.5\" fill=\"none\" stroke=\""
-                       ACCENT "\" stroke-width=\"2\"/>\n", x, y);
+        draw_point(R, i, x, y);
     }
 }
 
@@ -900,7 +908,6 @@ static void gene_strips(struct report *R, const struct gene *g, const struct are
     FILE *f = R->f;
     int K = g->col->n_enum > 0 ? g->col->n_enum : 1;
     double band = (A->x1 - A->x0) / K;
-    char color[16];
     for (int k = 0; k < K; k++) {
         double cx = A->x0 + band * (k + 0.5), sum = 0;
         size_t count = 0, ok = 0;
@@ -931,19 +938,7 @@ static void gene_strips(struct report *R, const struct gene *g, const struct are
         double v = g->col->values[i];
         double cx = A->x0 + band * ((v >= 0 && v < K ? v : 0) + 0.5);
         double x = cx + jitter(value(R->id, i), 3) * fmin(band * 0.5, 70), y = ax_pos(ya, R->fit->values[i]);
-        if (row_ok(R, i)) {
-            gen_color(R, color, sizeof color, value(R->gen, i));
-            fprintf(f, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.6\" fill=\"%s\" fill-opacity=\"0.85\" "
-                       "stroke=\"#fff\" stroke-width=\"0.6\">", x, y, color);
-        } else {
-            fprintf(f, "<path class=\"pt fail\" d=\"M%.1f %.1fl6 6m0 -6l-6 6\" stroke=\"" FAIL "\" "
-                       "stroke-width=\"1.6\">", x - 3, y - 3);
-        }
-        write_title(R, i, 1);
-        fprintf(f, "%s\n", row_ok(R, i) ? "</circle>" : "</path>");
-        if ((long)i == R->best)
-            fprintf(f, "<circle class=\"best-mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"7.5\" fill=\"none\" stroke=\""
-                       ACCENT "\" stroke-width=\"2\"/>\n", x, y);
+        draw_point(R, i, x, y);
     }
 }
 
