@@ -277,8 +277,11 @@ void evo_vec_sgd_update_avx2(float *restrict p, const float *restrict g, size_t 
     });
 }
 
-void evo_vec_momentum_update_avx2(float *restrict p, const float *restrict g, float *restrict m,
-                                  size_t n, float lr, float mu, float decay)
+/* Heavy-ball momentum and Nesterov's look-ahead share the velocity update; they differ in the
+ * step direction only (m, or g + mu m). nesterov is a constant at each call site. */
+static inline __attribute__((always_inline)) void heavy_ball(float *restrict p, const float *restrict g,
+                                                            float *restrict m, size_t n, float lr,
+                                                            float mu, float decay, int nesterov)
 {
     // p[n], g[n], m[n]
     const __m256 vlr = _mm256_set1_ps(lr), vmu = _mm256_set1_ps(mu), vd = _mm256_set1_ps(decay);
@@ -287,8 +290,20 @@ void evo_vec_momentum_update_avx2(float *restrict p, const float *restrict g, fl
         __m256 gv = _mm256_fmadd_ps(vd, pv, LD(g + i));
         __m256 mv = _mm256_fmadd_ps(vmu, LD(m + i), gv);
         ST(m + i, mv);
-        ST(p + i, _mm256_fnmadd_ps(vlr, mv, pv));
+        ST(p + i, _mm256_fnmadd_ps(vlr, nesterov ? _mm256_fmadd_ps(vmu, mv, gv) : mv, pv));
     });
+}
+
+void evo_vec_momentum_update_avx2(float *restrict p, const float *restrict g, float *restrict m,
+                                  size_t n, float lr, float mu, float decay)
+{
+    heavy_ball(p, g, m, n, lr, mu, decay, 0);
+}
+
+void evo_vec_nesterov_update_avx2(float *restrict p, const float *restrict g, float *restrict m,
+                                  size_t n, float lr, float mu, float decay)
+{
+    heavy_ball(p, g, m, n, lr, mu, decay, 1);
 }
 
 void evo_vec_adam_update_avx2(float *restrict p, const float *restrict g, float *restrict m,
@@ -312,19 +327,6 @@ void evo_vec_adam_update_avx2(float *restrict p, const float *restrict g, float 
     });
 }
 
-void evo_vec_nesterov_update_avx2(float *restrict p, const float *restrict g, float *restrict m,
-                                  size_t n, float lr, float mu, float decay)
-{
-    // p[n], g[n], m[n]
-    const __m256 vlr = _mm256_set1_ps(lr), vmu = _mm256_set1_ps(mu), vd = _mm256_set1_ps(decay);
-    VEC_LOOP(n, i, {
-        __m256 pv = LD(p + i);
-        __m256 gv = _mm256_fmadd_ps(vd, pv, LD(g + i));
-        __m256 mv = _mm256_fmadd_ps(vmu, LD(m + i), gv);
-        ST(m + i, mv);
-        ST(p + i, _mm256_fnmadd_ps(vlr, _mm256_fmadd_ps(vmu, mv, gv), pv));
-    });
-}
 
 void evo_vec_rmsprop_update_avx2(float *restrict p, const float *restrict g, float *restrict v,
                                  size_t n, float lr, float rho, float eps, float decay)

@@ -242,8 +242,11 @@ void evo_vec_sgd_update_avx512(float *restrict p, const float *restrict g, size_
     }
 }
 
-void evo_vec_momentum_update_avx512(float *restrict p, const float *restrict g, float *restrict m,
-                                    size_t n, float lr, float mu, float decay)
+/* Heavy-ball momentum and Nesterov's look-ahead share the velocity update; they differ in the
+ * step direction only (m, or g + mu m). nesterov is a constant at each call site. */
+static inline __attribute__((always_inline)) void heavy_ball(float *restrict p, const float *restrict g,
+                                                            float *restrict m, size_t n, float lr,
+                                                            float mu, float decay, int nesterov)
 {
     // p[n], g[n], m[n]
     const __m512 vlr = _mm512_set1_ps(lr), vmu = _mm512_set1_ps(mu), vd = _mm512_set1_ps(decay);
@@ -253,8 +256,21 @@ void evo_vec_momentum_update_avx512(float *restrict p, const float *restrict g, 
         __m512 gv = _mm512_fmadd_ps(vd, pv, _mm512_maskz_loadu_ps(k, g + i));
         __m512 mv = _mm512_fmadd_ps(vmu, _mm512_maskz_loadu_ps(k, m + i), gv);
         _mm512_mask_storeu_ps(m + i, k, mv);
-        _mm512_mask_storeu_ps(p + i, k, _mm512_fnmadd_ps(vlr, mv, pv));
+        _mm512_mask_storeu_ps(p + i, k, _mm512_fnmadd_ps(vlr, 
+                                           nesterov ? _mm512_fmadd_ps(vmu, mv, gv) : mv, pv));
     }
+}
+
+void evo_vec_momentum_update_avx512(float *restrict p, const float *restrict g, float *restrict m,
+                                    size_t n, float lr, float mu, float decay)
+{
+    heavy_ball(p, g, m, n, lr, mu, decay, 0);
+}
+
+void evo_vec_nesterov_update_avx512(float *restrict p, const float *restrict g, float *restrict m,
+                                    size_t n, float lr, float mu, float decay)
+{
+    heavy_ball(p, g, m, n, lr, mu, decay, 1);
 }
 
 void evo_vec_adam_update_avx512(float *restrict p, const float *restrict g, float *restrict m,
@@ -282,20 +298,6 @@ void evo_vec_adam_update_avx512(float *restrict p, const float *restrict g, floa
     }
 }
 
-void evo_vec_nesterov_update_avx512(float *restrict p, const float *restrict g, float *restrict m,
-                                    size_t n, float lr, float mu, float decay)
-{
-    // p[n], g[n], m[n]
-    const __m512 vlr = _mm512_set1_ps(lr), vmu = _mm512_set1_ps(mu), vd = _mm512_set1_ps(decay);
-    for (size_t i = 0; i < n; i += W) {
-        __mmask16 k = lanes(n - i);
-        __m512 pv = _mm512_maskz_loadu_ps(k, p + i);
-        __m512 gv = _mm512_fmadd_ps(vd, pv, _mm512_maskz_loadu_ps(k, g + i));
-        __m512 mv = _mm512_fmadd_ps(vmu, _mm512_maskz_loadu_ps(k, m + i), gv);
-        _mm512_mask_storeu_ps(m + i, k, mv);
-        _mm512_mask_storeu_ps(p + i, k, _mm512_fnmadd_ps(vlr, _mm512_fmadd_ps(vmu, mv, gv), pv));
-    }
-}
 
 void evo_vec_rmsprop_update_avx512(float *restrict p, const float *restrict g, float *restrict v,
                                    size_t n, float lr, float rho, float eps, float decay)
