@@ -12,6 +12,7 @@ static const char *const optimizer_names[] = {"sgd", "momentum", "adam", "nester
 static const char *const schedule_names[] = {"constant", "step", "exponential", "cosine", "warmup", "plateau"};
 static const char *const switch_names[] = {"off", "on"};
 static const char *const selection_names[] = {"shuffle", "stratified", "balanced"};
+static const char *const loss_names[] = {"categorical_crossentropy", "binary_crossentropy", "mse"};
 
 static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
     [EVO_GENE_LEARNING_RATE] = {"learning_rate", EVO_GENE_FLOAT, 1e-7, 10.0, NULL, 0,
@@ -123,6 +124,14 @@ static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
         "0.0", "max-norm constraint: after every update, each hidden unit's incoming weight vector "
         "(bias excluded; not the output layer) longer than max_norm is scaled to length max_norm "
         "(0: off)"},
+    [EVO_GENE_LOSS] = {"loss", EVO_GENE_ENUM, 0, EVO_LOSS_COUNT - 1, loss_names, EVO_LOSS_COUNT,
+        "\"categorical_crossentropy\"",
+        "loss trained on, with its output layer: categorical_crossentropy: softmax, -log p(label); "
+        "binary_crossentropy: one sigmoid unit per class (one-vs-rest; two units for two classes), "
+        "the sum of their binary cross-entropies, class probabilities the sigmoids normalised to sum "
+        "1; mse: classification: softmax, sum over classes of (p - onehot)^2 (Brier score); "
+        "regression (data.task): one linear unit, squared error on the standardised target. "
+        "Regression allows mse only and uses it when this key is not set"},
 };
 
 const struct evo_gene_info *evo_genome_gene(int id)
@@ -319,6 +328,7 @@ void evo_genome_decode(const struct evo_genome *g, size_t n_in, size_t n_out,
     arch->init = (int)g->g[EVO_GENE_INIT];
     tp->l1 = g->g[EVO_GENE_L1];
     tp->max_norm = g->g[EVO_GENE_MAX_NORM];
+    arch->loss = (int)g->g[EVO_GENE_LOSS];
 }
 
 double evo_genome_spec_max(const struct evo_gene_spec *s)

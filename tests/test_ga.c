@@ -74,7 +74,7 @@ static void assert_same_results(const struct evo_ga *a, const struct evo_ga *b)
     assert_int_equal(a->best.id, b->best.id);
     assert_int_equal(a->best_net.n_params, b->best_net.n_params);
     assert_memory_equal(a->best_net.params, b->best_net.params, a->best_net.n_params * sizeof(float));
-    assert_memory_equal(&a->test_accuracy, &b->test_accuracy, sizeof(double));
+    assert_memory_equal(&a->test_metrics.accuracy, &b->test_metrics.accuracy, sizeof(double));
 }
 
 static void test_bookkeeping(void **state)
@@ -88,7 +88,7 @@ static void test_bookkeeping(void **state)
     assert_int_equal(ga->n_rows, P + (G - 1) * (P - E)); /* elites are carried, not retrained */
     assert_int_equal(r.hook_calls, G + 1);                 /* each generation, and once finished */
     assert_true(ga->finished);
-    assert_true(ga->test_accuracy >= 0 && ga->test_accuracy <= 1);
+    assert_true(ga->test_metrics.accuracy >= 0 && ga->test_metrics.accuracy <= 1);
     for (size_t i = 0; i < ga->n_rows; i++) {
         const struct evo_individual *x = &ga->rows[i];
         assert_int_equal(x->id, (int64_t)i);
@@ -115,7 +115,7 @@ static void test_bookkeeping(void **state)
         }
         const struct evo_curve_row *last = &ga->curves[k - 1];
         if (x->status == EVO_TRAIN_OK && x->genome.g[EVO_GENE_EARLY_STOPPING] == 0)
-            assert_true(last->val_accuracy == x->val_accuracy && last->val_loss == x->val_loss);
+            assert_true(last->val_fitness == x->fitness && last->val_loss == x->val_loss);
     }
     assert_int_equal(k, ga->n_curves);
     /* elitism: the best fitness of a generation never falls */

@@ -590,14 +590,15 @@ static void test_training_learns(void **state)
     train_blobs(&net, &ws, &tp, &tr, &va, 5, &res);
     assert_int_equal(res.status, EVO_TRAIN_OK);
     assert_int_equal(res.epochs_run, 5);
-    assert_true(res.val_accuracy > 0.95);
-    assert_true(res.val_loss < 0.3 && res.train_loss < 0.3);
+    assert_true(res.val.accuracy > 0.95);
+    assert_true(res.val.loss < 0.3 && res.train_loss < 0.3);
     assert_int_equal(net.step, 5 * 12);
 
     /* the evaluation agrees with one loss pass over the whole validation set */
-    double loss, acc;
-    evo_mlp_evaluate(&net, &ws, &va, &loss, &acc);
-    assert_true(loss == res.val_loss && acc == res.val_accuracy);
+    struct evo_metrics m;
+    evo_mlp_evaluate(&net, &ws, &va, &m);
+    double loss = m.loss;
+    assert_true(loss == res.val.loss && m.accuracy == res.val.accuracy);
     struct evo_mlp_workspace big;
     evo_mlp_workspace_init(&big, 6, 3, 2, 16, 301, 1);
     double full = evo_mlp_loss_grad(&net, &big, va.x, va.y, va.n, 0, 0, NULL);
@@ -619,7 +620,7 @@ static void test_training_learns(void **state)
         expect_close(s, 1, 1e-5, 0, "sum", r);
         correct += arg == (size_t)va.y[r];
     }
-    expect_close((double)correct / (double)va.n, acc, 0.01, 0, "accuracy", 0);
+    expect_close((double)correct / (double)va.n, m.accuracy, 0.01, 0, "accuracy", 0);
 
     /* a partial last batch (600 = 18 * 32 + 24) is used: one more step per epoch */
     evo_mlp_release(&net);
@@ -631,7 +632,7 @@ static void test_training_learns(void **state)
     train_blobs(&net, &ws, &tp, &tr, &va, 6, &res);
     assert_int_equal(net.step, 5 * 19);
     assert_int_equal(res.status, EVO_TRAIN_OK);
-    assert_true(res.val_accuracy > 0.95);
+    assert_true(res.val.accuracy > 0.95);
 
     free(p1), free(p2);
     evo_mlp_release(&net);
@@ -787,7 +788,7 @@ static void test_batch_selection_trains(void **state)
         train_blobs(&a, &ws, &tp, &tr, &va, 9, &r1);
         train_blobs(&b, &ws, &tp, &tr, &va, 9, &r2);
         assert_memory_equal(a.params, b.params, a.n_params * sizeof(float));
-        assert_true(r1.val_accuracy > 0.95);
+        assert_true(r1.val.accuracy > 0.95);
         evo_mlp_release(&a);
         evo_mlp_release(&b);
     }
@@ -898,8 +899,8 @@ static void test_early_stopping_curves(void **state)
     assert_memory_equal(a.params, b.params, a.n_params * sizeof(float));
     assert_int_equal(with_curve.epochs_run, 60);
     assert_int_equal(with_curve.best_epoch, 59);
-    assert_true(curve[59].train_loss == plain.train_loss && curve[59].val_loss == plain.val_loss &&
-                curve[59].val_accuracy == plain.val_accuracy);
+    assert_true(curve[59].train_loss == plain.train_loss && curve[59].val_loss == plain.val.loss &&
+                curve[59].val_fitness == plain.val.accuracy);
     assert_true(curve[0].val_loss > curve[59].val_loss);
 
     /* early stopping: the first 60 epochs are those of the run above, so its curve says where the
@@ -925,18 +926,18 @@ static void test_early_stopping_curves(void **state)
     assert_int_equal(es.epochs_run, stop);
     assert_int_equal(es.best_epoch, best_e);
     assert_memory_equal(curve2, curve, (size_t)stop * sizeof *curve);
-    assert_true(es.val_loss == curve[best_e].val_loss && es.val_accuracy == curve[best_e].val_accuracy &&
+    assert_true(es.val.loss == curve[best_e].val_loss && es.val.accuracy == curve[best_e].val_fitness &&
                 es.train_loss == curve[best_e].train_loss);
     /* the restored weights are the best epoch's: they score what it scored */
-    double loss, acc;
-    evo_mlp_evaluate(&c, &ws, &va, &loss, &acc);
-    assert_true(loss == es.val_loss && acc == es.val_accuracy);
+    struct evo_metrics m;
+    evo_mlp_evaluate(&c, &ws, &va, &m);
+    assert_true(m.loss == es.val.loss && m.accuracy == es.val.accuracy);
 
     /* without a validation set, early stopping has nothing to go by and runs every epoch */
     evo_mlp_release(&c);
     train_blobs(&c, &ws, &tp, &tr, NULL, 3, &es);
     assert_int_equal(es.epochs_run, 60);
-    assert_true(isnan(curve2[0].val_loss) && isnan(es.val_loss));
+    assert_true(isnan(curve2[0].val_loss) && isnan(es.val.loss));
     assert_memory_equal(c.params, a.params, a.n_params * sizeof(float));
 
     /* the plateau schedule trains differently from the constant one once it decays */
@@ -988,7 +989,7 @@ static void test_diverged(void **state)
     assert_false(isfinite(curve[res.epochs_run - 1].train_loss));
     assert_true(isnan(curve[res.epochs_run - 1].val_loss));
     assert_false(isfinite(res.train_loss));
-    assert_true(res.val_accuracy >= 0 || isnan(res.val_accuracy));
+    assert_true(res.val.accuracy >= 0 || isnan(res.val.accuracy));
     evo_mlp_release(&net);
     evo_mlp_workspace_release(&ws);
     free_blobs(&tr);
@@ -1073,9 +1074,9 @@ static void test_train_errors(void **state)
     assert_int_equal(evo_mlp_train(&wnet, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "17 units"));
     /* the unchecked entry points refuse a misfit with NaN instead of overrunning the workspace */
-    double loss = 0, acc = 0;
-    evo_mlp_evaluate(&wnet, &ws, &va, &loss, &acc);
-    assert_true(isnan(loss) && isnan(acc));
+    struct evo_metrics m;
+    evo_mlp_evaluate(&wnet, &ws, &va, &m);
+    assert_true(isnan(m.loss) && isnan(m.accuracy));
     float probs[3] = {0};
     evo_mlp_predict(&wnet, &ws, va.x, 1, probs);
     assert_true(isnan(probs[0]) && isnan(probs[2]));
@@ -1184,9 +1185,9 @@ static void test_evaluate_empty(void **state)
     struct evo_dataset ds;
     memset(&ds, 0, sizeof ds);
     ds.d = 3;
-    double loss = 0, acc = 0;
-    evo_mlp_evaluate(&net, &ws, &ds, &loss, &acc);
-    assert_true(isnan(loss) && isnan(acc));
+    struct evo_metrics m;
+    evo_mlp_evaluate(&net, &ws, &ds, &m);
+    assert_true(isnan(m.loss) && isnan(m.accuracy));
     evo_mlp_release(&net);
     evo_mlp_workspace_release(&ws);
 }

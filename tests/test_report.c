@@ -315,7 +315,7 @@ static void test_curves_and_confusion(void **state)
     struct evo_column ccols[] = {
         {"id", EVO_COLUMN_INT, NULL, 0, cid},
         {"epoch", EVO_COLUMN_INT, NULL, 0, cep},
-        {"val_accuracy", EVO_COLUMN_FLOAT, NULL, 0, cacc},
+        {"val_fitness", EVO_COLUMN_FLOAT, NULL, 0, cacc},
         {"val_loss", EVO_COLUMN_FLOAT, NULL, 0, closs},
     };
     r.curves.n_rows = 8;

@@ -48,6 +48,7 @@ enum evo_gene_id {
     EVO_GENE_INIT,
     EVO_GENE_L1,
     EVO_GENE_MAX_NORM,
+    EVO_GENE_LOSS,
     EVO_GENE_COUNT
 };
 
@@ -116,7 +117,9 @@ void evo_genome_mutate(struct evo_genome *g, const struct evo_space *space, doub
 /* 1 when every gene of g lies in the space (ranges inclusive, choices exact), else 0. */
 int evo_genome_in_space(const struct evo_genome *g, const struct evo_space *space);
 
-/* Architecture (n_in, n_out given) and training parameters encoded by g (tp->curve NULL). */
+/* Architecture (n_in, n_out given) and training parameters encoded by g (tp->curve NULL; a classification
+ * network: a caller training for regression sets arch->regression, the target statistics, n_out 1, and
+ * tp->fitness). */
 void evo_genome_decode(const struct evo_genome *g, size_t n_in, size_t n_out,
                        struct evo_mlp_arch *arch, struct evo_train_params *tp);
 
