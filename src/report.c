@@ -1561,7 +1561,7 @@ static void section_test(struct report *R)
     if (r->confusion && r->n_classes > 0) {
         fprintf(f, "<h3 style=\"margin-top:0\">Confusion matrix</h3>\n");
         confusion_plot(R);
-    } else {
+    } else if (!r->regression) { /* regression has none: its metrics are the cards above */
         svg_empty(f, "plot-confusion", 420, 90,
                   scored ? "no confusion matrix in this file" : "not scored yet (run not finished)");
     }
