@@ -206,7 +206,7 @@ int main(int argc, char **argv)
     /* Correctness first: the chosen table's gradient of the first batch against scalar's. */
     float *ref = evo_mem_alloc(net.n_params * sizeof(float));
     double ref_loss = reference_grad(&net, train.x, train.y, batch, ref);
-    double loss = evo_mlp_loss_grad(&net, &ws, train.x, train.y, batch, 0.0, 0.0, NULL);
+    double loss = evo_mlp_loss_grad(&net, &ws, train.x, train.y, batch, NULL, 0.0, NULL);
     double gmax = 0, dmax = 0;
     for (size_t i = 0; i < net.n_params; i++) {
         gmax = fmax(gmax, fabs(ref[i]));

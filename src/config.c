@@ -713,6 +713,73 @@ static int read_gene(const struct ctx *c, int id, const config_setting_t *s, str
     return read_gene_value(c, gi, s, &spec->value);
 }
 
+/* ---- per-layer shorthands ---- */
+
+/* A key of `search` that stands for one gene per hidden layer: a spec written under it applies to
+ * every layer whose own key (neurons_2, dropout_3, ...) the configuration leaves out. */
+struct layer_alias {
+    const char *key;
+    int (*gene)(size_t l); /* the gene id of hidden layer l */
+    const char *help;
+};
+
+static const struct layer_alias aliases[] = {
+    {"neurons", evo_genome_neurons_gene,
+     "shorthand for neurons_1 ... neurons_8: the units of every hidden layer whose own key is not "
+     "given, each layer drawn on its own from this spec"},
+    {"layer_dropout", evo_genome_dropout_gene,
+     "shorthand for dropout_1 ... dropout_8 (used when dropout_per_layer is on): every layer whose "
+     "own key is not given, each drawn on its own from this spec"},
+};
+#define N_ALIASES (sizeof aliases / sizeof *aliases)
+
+static const struct layer_alias *find_alias(const char *key)
+{
+    for (size_t a = 0; a < N_ALIASES; a++)
+        if (!strcmp(aliases[a].key, key))
+            return &aliases[a];
+    return NULL;
+}
+
+/* 1 when s, or any setting inside it, came from the file or an override rather than the defaults. */
+static int written(const config_setting_t *s)
+{
+    if (config_setting_get_hook(s) != &default_mark)
+        return 1;
+    for (int i = 0; config_setting_is_aggregate(s) && i < config_setting_length(s); i++)
+        if (written(config_setting_get_elem(s, (unsigned)i)))
+            return 1;
+    return 0;
+}
+
+/* Replaces every per-layer key the configuration left at its default with a copy of its shorthand,
+ * when the shorthand was written; the shorthand is checked first as layer 1's gene, so that a bad
+ * value is reported where it was written. */
+static int expand_aliases(const struct ctx *c, config_setting_t *search)
+{
+    for (size_t a = 0; a < N_ALIASES; a++) {
+        const config_setting_t *as = config_setting_get_member(search, aliases[a].key);
+        if (!as || !written(as))
+            continue;
+        struct evo_gene_spec spec;
+        int rc = read_gene(c, aliases[a].gene(0), as, &spec);
+        if (rc)
+            return rc;
+        for (size_t l = 0; l < EVO_MLP_MAX_HIDDEN; l++) {
+            const char *name = evo_genome_gene(aliases[a].gene(l))->name;
+            config_setting_t *gs = config_setting_get_member(search, name);
+            if (gs && written(gs))
+                continue;
+            if (gs)
+                config_setting_remove(search, name);
+            if (!copy_setting(search, name, as, config_setting_get_hook(as)))
+                return evo_error_set(c->err, EVO_ERUNTIME, "internal error: cannot expand '%s'",
+                                     aliases[a].key);
+        }
+    }
+    return EVO_OK;
+}
+
 /* ---- the whole file ---- */
 
 static const struct key_row *find_row(const char *group, const char *key)
@@ -735,12 +802,12 @@ static const char *suggest(const char *group, const char *name, char *out, size_
         if (d < best_d && evo_error_is_close(name, d))
             best_d = d, found = 1, snprintf(out, n, "%s", groups[g]);
     }
-    for (int pass = 0; pass < 2; pass++) {
-        /* pass 0: data/ga/run rows; pass 1: genes */
-        size_t count = pass ? EVO_GENE_COUNT : N_ROWS;
+    for (int pass = 0; pass < 3; pass++) {
+        /* pass 0: data/ga/run rows; pass 1: genes; pass 2: per-layer shorthands */
+        size_t count = pass == 2 ? N_ALIASES : pass ? EVO_GENE_COUNT : N_ROWS;
         for (size_t k = 0; k < count; k++) {
             const char *g = pass ? "search" : rows[k].group;
-            const char *key = pass ? evo_genome_gene((int)k)->name : rows[k].key;
+            const char *key = pass == 2 ? aliases[k].key : pass ? evo_genome_gene((int)k)->name : rows[k].key;
             size_t d = evo_error_distance(name, key);
             int same = !group || !strcmp(group, g);
             if (!same && d != 0)
@@ -769,7 +836,7 @@ static int check_keys(const struct ctx *c, config_setting_t *root)
             const config_setting_t *m = config_setting_get_elem(g, (unsigned)j);
             const char *mname = config_setting_name(m);
             int known = strcmp(gname, "search") ? find_row(gname, mname) != NULL
-                                                : evo_genome_find(mname) >= 0;
+                                                : evo_genome_find(mname) >= 0 || find_alias(mname);
             if (!known)
                 return fail_unknown(c, m, suggest(gname, mname, best, sizeof best));
         }
@@ -820,6 +887,12 @@ static int fill_defaults(const struct ctx *c, config_setting_t *root, const stru
     for (int id = 0; id < EVO_GENE_COUNT; id++) {
         const struct evo_gene_info *gi = evo_genome_gene(id);
         int rc = fill_default(c, search, gi->name, gi->default_spec);
+        if (rc)
+            return rc;
+    }
+    /* a shorthand's default is its layer 1 gene's, so that --set search.neurons.max=512 narrows it */
+    for (size_t a = 0; a < N_ALIASES; a++) {
+        int rc = fill_default(c, search, aliases[a].key, evo_genome_gene(aliases[a].gene(0))->default_spec);
         if (rc)
             return rc;
     }
@@ -1057,7 +1130,9 @@ static int validate(const struct ctx *c, config_t *lc, struct evo_config *cfg)
         const config_setting_t *g = config_setting_get_member(root, rows[r].group);
         rc = read_row(c, &rows[r], config_setting_get_member(g, rows[r].key), cfg);
     }
-    const config_setting_t *search = config_setting_get_member(root, "search");
+    config_setting_t *search = config_setting_get_member(root, "search");
+    if (!rc)
+        rc = expand_aliases(c, search);
     for (int id = 0; id < EVO_GENE_COUNT && !rc; id++)
         rc = read_gene(c, id, config_setting_get_member(search, evo_genome_gene(id)->name),
                        &cfg->space.spec[id]);
@@ -1188,14 +1263,25 @@ void evo_config_write_template(FILE *f)
             fputs("search = {\n", f);
             for (int id = 0; id < EVO_GENE_COUNT; id++) {
                 const struct evo_gene_info *gi = evo_genome_gene(id);
+                const char *key = gi->name, *help = gi->help;
+                /* per-layer genes appear as their shorthand: a written neurons_2 would override it */
+                int layer = evo_genome_gene_layer(id);
+                if (layer > 0)
+                    continue;
+                for (size_t a = 0; layer == 0 && a < N_ALIASES; a++)
+                    if (aliases[a].gene(0) == id)
+                        key = aliases[a].key, help = aliases[a].help;
                 char bounds[256];
                 gene_bounds(gi, "\"", bounds, sizeof bounds);
-                snprintf(line, sizeof line, "%s (%s %s)", gi->help,
+                snprintf(line, sizeof line, "%s (%s %s)%s", help,
                          gi->type == EVO_GENE_ENUM ? "one of" : gi->type == EVO_GENE_INT ? "integer in"
                                                                                         : "float in",
-                         bounds);
+                         bounds, layer == 0 ? "; one layer's own key, e.g. " : "");
+                if (layer == 0)
+                    snprintf(line + strlen(line), sizeof line - strlen(line), "%.*s2 = ...;",
+                             (int)(strlen(gi->name) - 1), gi->name);
                 write_comment(f, "    ", line);
-                fprintf(f, "    %s = %s;\n", gi->name, gi->default_spec);
+                fprintf(f, "    %s = %s;\n", key, gi->default_spec);
             }
             fputs("};\n", f);
             continue;
@@ -1240,6 +1326,11 @@ void evo_config_write_reference(FILE *f)
             for (int id = 0; id < EVO_GENE_COUNT; id++) {
                 const struct evo_gene_info *gi = evo_genome_gene(id);
                 gene_bounds(gi, "`", bounds, sizeof bounds);
+                for (size_t a = 0; a < N_ALIASES; a++)
+                    if (aliases[a].gene(0) == id)
+                        fprintf(f, "| `%s` | %s | `%s` | %s | %s |\n", aliases[a].key,
+                                gi->type == EVO_GENE_INT ? "int" : "float", gi->default_spec, bounds,
+                                aliases[a].help);
                 fprintf(f, "| `%s` | %s | `%s` | %s | %s |\n", gi->name,
                         gi->type == EVO_GENE_ENUM ? "choice" : gi->type == EVO_GENE_INT ? "int" : "float",
                         gi->default_spec, bounds, gi->help);

@@ -14,6 +14,15 @@ static const char *const switch_names[] = {"off", "on"};
 static const char *const selection_names[] = {"shuffle", "stratified", "balanced"};
 static const char *const loss_names[] = {"categorical_crossentropy", "binary_crossentropy", "mse"};
 
+/* The per-layer genes, l = 1 .. EVO_MLP_MAX_HIDDEN. */
+#define NEURONS_GENE(l)                                                                            \
+    {"neurons_" #l, EVO_GENE_INT, 1, 4096, NULL, 0, "{ min = 16; max = 256; log = true; }",        \
+     "units in hidden layer " #l " (recorded as 0 when the network has fewer layers)"}
+#define DROPOUT_GENE(l)                                                                            \
+    {"dropout_" #l, EVO_GENE_FLOAT, 0.0, 0.95, NULL, 0, "{ min = 0.0; max = 0.5; }",                \
+     "drop probability after hidden layer " #l "'s activation when dropout_per_layer is on "       \
+     "(recorded as NaN when the network has fewer layers)"}
+
 static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
     [EVO_GENE_LEARNING_RATE] = {"learning_rate", EVO_GENE_FLOAT, 1e-7, 10.0, NULL, 0,
         "{ min = 1e-4; max = 0.1; log = true; }", "base step size of the optimizer, shaped per epoch by lr_schedule"},
@@ -52,8 +61,7 @@ static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
         "{ choice = [16, 32, 64, 128]; }", "rows per mini-batch (the last batch of an epoch may be smaller)"},
     [EVO_GENE_HIDDEN_LAYERS] = {"hidden_layers", EVO_GENE_INT, 0, EVO_MLP_MAX_HIDDEN, NULL, 0,
         "{ min = 1; max = 3; }", "number of hidden dense layers (0: a linear softmax classifier)"},
-    [EVO_GENE_NEURONS] = {"neurons", EVO_GENE_INT, 1, 4096, NULL, 0,
-        "{ min = 16; max = 256; log = true; }", "units in each hidden layer"},
+    [EVO_GENE_NEURONS] = NEURONS_GENE(1),
     [EVO_GENE_ACTIVATION] = {"activation", EVO_GENE_ENUM, 0, EVO_ACT_COUNT - 1, activation_names,
         EVO_ACT_COUNT, "{ choice = [\"relu\", \"tanh\", \"sigmoid\"]; }",
         "activation of the hidden layers: relu; tanh; sigmoid; leaky_relu (x < 0: leaky_slope x); "
@@ -81,7 +89,8 @@ static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
         "weight decay on the weights (not biases): an L2 term weight_decay * w in the gradient, except "
         "adamw's decoupled p -= lr * weight_decay * p"},
     [EVO_GENE_DROPOUT] = {"dropout", EVO_GENE_FLOAT, 0.0, 0.95, NULL, 0,
-        "0.1", "drop probability after each hidden activation (inverted dropout)"},
+        "0.1", "drop probability after each hidden activation (inverted dropout), the same in every "
+        "layer unless dropout_per_layer is on"},
     [EVO_GENE_BATCH_SELECTION] = {"batch_selection", EVO_GENE_ENUM, 0, EVO_BATCH_COUNT - 1, selection_names,
         EVO_BATCH_COUNT, "\"shuffle\"",
         "rows of an epoch's batches: shuffle: every row once in a random order; stratified: every "
@@ -124,6 +133,29 @@ static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
         "0.0", "max-norm constraint: after every update, each hidden unit's incoming weight vector "
         "(bias excluded; not the output layer) longer than max_norm is scaled to length max_norm "
         "(0: off)"},
+    [EVO_GENE_BATCH_NORM] = {"batch_norm", EVO_GENE_ENUM, 0, 1, switch_names, 2,
+        "\"off\"", "on: batch normalisation in every hidden layer, between its dense product and its "
+        "activation: each unit standardised over the batch (variance + 1e-5), then scaled and "
+        "shifted by learned gamma and beta; evaluation and prediction use running means and "
+        "variances (momentum 0.1, unbiased variance) gathered in training"},
+    [EVO_GENE_DROPOUT_PER_LAYER] = {"dropout_per_layer", EVO_GENE_ENUM, 0, 1, switch_names, 2,
+        "\"off\"", "off: every hidden layer drops with the one rate `dropout`; on: layer l with its "
+        "own rate dropout_l"},
+    [EVO_GENE_NEURONS_2] = NEURONS_GENE(2),
+    [EVO_GENE_NEURONS_2 + 1] = NEURONS_GENE(3),
+    [EVO_GENE_NEURONS_2 + 2] = NEURONS_GENE(4),
+    [EVO_GENE_NEURONS_2 + 3] = NEURONS_GENE(5),
+    [EVO_GENE_NEURONS_2 + 4] = NEURONS_GENE(6),
+    [EVO_GENE_NEURONS_2 + 5] = NEURONS_GENE(7),
+    [EVO_GENE_NEURONS_2 + 6] = NEURONS_GENE(8),
+    [EVO_GENE_DROPOUT_1] = DROPOUT_GENE(1),
+    [EVO_GENE_DROPOUT_1 + 1] = DROPOUT_GENE(2),
+    [EVO_GENE_DROPOUT_1 + 2] = DROPOUT_GENE(3),
+    [EVO_GENE_DROPOUT_1 + 3] = DROPOUT_GENE(4),
+    [EVO_GENE_DROPOUT_1 + 4] = DROPOUT_GENE(5),
+    [EVO_GENE_DROPOUT_1 + 5] = DROPOUT_GENE(6),
+    [EVO_GENE_DROPOUT_1 + 6] = DROPOUT_GENE(7),
+    [EVO_GENE_DROPOUT_1 + 7] = DROPOUT_GENE(8),
     [EVO_GENE_LOSS] = {"loss", EVO_GENE_ENUM, 0, EVO_LOSS_COUNT - 1, loss_names, EVO_LOSS_COUNT,
         "\"categorical_crossentropy\"",
         "loss trained on, with its output layer: categorical_crossentropy: softmax, -log p(label); "
@@ -133,6 +165,8 @@ static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
         "regression (data.task): one linear unit, squared error on the standardised target. "
         "Regression allows mse only and uses it when this key is not set"},
 };
+
+_Static_assert(EVO_MLP_MAX_HIDDEN == 8, "the per-layer genes above are written out for 8 layers");
 
 const struct evo_gene_info *evo_genome_gene(int id)
 {
@@ -294,8 +328,9 @@ void evo_genome_decode(const struct evo_genome *g, size_t n_in, size_t n_out,
     arch->n_out = n_out;
     arch->n_hidden = (size_t)g->g[EVO_GENE_HIDDEN_LAYERS];
     for (size_t l = 0; l < arch->n_hidden; l++)
-        arch->hidden[l] = (size_t)g->g[EVO_GENE_NEURONS];
+        arch->hidden[l] = (size_t)g->g[evo_genome_neurons_gene(l)];
     arch->activation = (int)g->g[EVO_GENE_ACTIVATION];
+    arch->batch_norm = (int)g->g[EVO_GENE_BATCH_NORM];
 
     memset(tp, 0, sizeof *tp);
     tp->learning_rate = g->g[EVO_GENE_LEARNING_RATE];
@@ -328,7 +363,32 @@ void evo_genome_decode(const struct evo_genome *g, size_t n_in, size_t n_out,
     arch->init = (int)g->g[EVO_GENE_INIT];
     tp->l1 = g->g[EVO_GENE_L1];
     tp->max_norm = g->g[EVO_GENE_MAX_NORM];
+    tp->dropout_per_layer = (int)g->g[EVO_GENE_DROPOUT_PER_LAYER];
+    for (size_t l = 0; l < EVO_MLP_MAX_HIDDEN; l++)
+        tp->layer_dropout[l] = g->g[evo_genome_dropout_gene(l)];
     arch->loss = (int)g->g[EVO_GENE_LOSS];
+}
+
+int evo_genome_gene_layer(int id)
+{
+    if (id == EVO_GENE_NEURONS)
+        return 0;
+    if (id >= EVO_GENE_NEURONS_2 && id < EVO_GENE_DROPOUT_1)
+        return id - EVO_GENE_NEURONS_2 + 1;
+    if (id >= EVO_GENE_DROPOUT_1 && id < EVO_GENE_DROPOUT_1 + EVO_MLP_MAX_HIDDEN)
+        return id - EVO_GENE_DROPOUT_1;
+    return -1;
+}
+
+int evo_genome_active(const struct evo_genome *g, int id)
+{
+    int l = evo_genome_gene_layer(id);
+    return l < 0 || (double)l < g->g[EVO_GENE_HIDDEN_LAYERS];
+}
+
+double evo_genome_inactive_value(int id)
+{
+    return genes[id].type == EVO_GENE_FLOAT ? NAN : 0.0;
 }
 
 double evo_genome_spec_max(const struct evo_gene_spec *s)
@@ -349,7 +409,11 @@ void evo_genome_space_limits(const struct evo_space *space, size_t *max_hidden, 
                              size_t *max_batch)
 {
     *max_hidden = (size_t)evo_genome_spec_max(&space->spec[EVO_GENE_HIDDEN_LAYERS]);
-    *max_width = (size_t)evo_genome_spec_max(&space->spec[EVO_GENE_NEURONS]);
+    *max_width = 0;
+    for (size_t l = 0; l < *max_hidden && l < EVO_MLP_MAX_HIDDEN; l++) {
+        size_t w = (size_t)evo_genome_spec_max(&space->spec[evo_genome_neurons_gene(l)]);
+        *max_width = w > *max_width ? w : *max_width;
+    }
     *max_batch = (size_t)evo_genome_spec_max(&space->spec[EVO_GENE_BATCH_SIZE]);
 }
 

@@ -205,7 +205,10 @@ static int layout_init(struct row_layout *L)
     return L->type < 0 ? -1 : 0;
 }
 
-static void pack_row(unsigned char *p, const struct row_layout *L, const struct evo_individual *r)
+/* Packs r into p. A record (/individuals, /best) shows the genes r's network does not use as
+ * evo_genome_inactive_value; /population keeps every value, which breeding goes on from. */
+static void pack_row(unsigned char *p, const struct row_layout *L, const struct evo_individual *r,
+                     int record)
 {
     int64_t i64;
     int8_t i8;
@@ -215,10 +218,11 @@ static void pack_row(unsigned char *p, const struct row_layout *L, const struct 
     memcpy(p + L->off[F_PARENT_B], &r->parent_b, 8);
     for (int g = 0; g < EVO_GENE_COUNT; g++) {
         unsigned char *q = p + L->off[F_GENE0 + g];
+        double v = record && !evo_genome_active(&r->genome, g) ? evo_genome_inactive_value(g) : r->genome.g[g];
         switch (evo_genome_gene(g)->type) {
-        case EVO_GENE_ENUM: i8 = (int8_t)r->genome.g[g]; memcpy(q, &i8, 1); break;
-        case EVO_GENE_INT: i64 = (int64_t)r->genome.g[g]; memcpy(q, &i64, 8); break;
-        default: memcpy(q, &r->genome.g[g], 8);
+        case EVO_GENE_ENUM: i8 = (int8_t)v; memcpy(q, &i8, 1); break;
+        case EVO_GENE_INT: i64 = (int64_t)v; memcpy(q, &i64, 8); break;
+        default: memcpy(q, &v, 8);
         }
     }
     const double tail[] = {r->fitness, r->val_accuracy, r->val_loss, r->val_macro_f1, r->val_log_loss,
@@ -364,6 +368,33 @@ static const struct {
 };
 #define N_TEST_METRICS (sizeof test_metrics / sizeof test_metrics[0])
 
+/* The arrays of dense layer l stored under /best/weights: kernel [in, out] and bias [out], then with
+ * batch norm gamma, beta, running mean and running variance [out]. */
+#define LAYER_ARRAYS_MAX 6
+struct layer_array {
+    char name[48];
+    size_t off;          /* in net->params */
+    int rank;
+    size_t rows, cols;   /* cols 0 for rank 1 */
+};
+
+static size_t layer_arrays(const struct evo_mlp *net, size_t l, struct layer_array *a)
+{
+    size_t in = l ? net->arch.hidden[l - 1] : net->arch.n_in;
+    size_t out = l < net->arch.n_hidden ? net->arch.hidden[l] : net->arch.n_out;
+    static const char *const bn[] = {"gamma", "beta", "running_mean", "running_var"};
+    size_t n = 0;
+    a[n] = (struct layer_array){"", net->w_off[l], 2, in, out};
+    snprintf(a[n++].name, sizeof a->name, "dense_%zu_kernel", l);
+    a[n] = (struct layer_array){"", net->b_off[l], 1, out, 0};
+    snprintf(a[n++].name, sizeof a->name, "dense_%zu_bias", l);
+    for (size_t k = 0; net->stat_off[l] > net->bn_off[l] && k < 4; k++) {
+        a[n] = (struct layer_array){"", net->bn_off[l] + k * out, 1, out, 0};
+        snprintf(a[n++].name, sizeof a->name, "batch_norm_%zu_%s", l, bn[k]);
+    }
+    return n;
+}
+
 static int write_contents(hid_t file, const struct evo_ga *ga, const char **what_out)
 {
     const char *what = NULL;
@@ -410,11 +441,11 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
     int in_progress = ga->population_generation >= 0 && (size_t)ga->population_generation == ga->n_gens;
     rows = evo_mem_calloc(evo_mem_mul(ga->n_rows + P + 1, 1), L.size);
     for (size_t i = 0; i < ga->n_rows; i++)
-        pack_row(rows + i * L.size, &L, &ga->rows[i]);
+        pack_row(rows + i * L.size, &L, &ga->rows[i], 1);
     /* members of the generation in progress that finished: index order is id order */
     for (size_t i = 0; in_progress && i < P; i++)
         if (ga->member_state[i] == EVO_MEMBER_TRAINED)
-            pack_row(rows + n_ind++ * L.size, &L, &ga->population[i]);
+            pack_row(rows + n_ind++ * L.size, &L, &ga->population[i], 1);
     TRY(write_table(file, "individuals", L.type, rows, n_ind));
     TRY(grp = H5Dopen2(file, "individuals", H5P_DEFAULT));
     TRY(attr_str(grp, "units", "train_seconds: s (wall time); fitness: the root attribute fitness's "
@@ -443,7 +474,7 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
     /* /population and /population_state: what resume continues from */
     if (ga->population_generation >= 0) {
         for (size_t i = 0; i < P; i++)
-            pack_row(rows + i * L.size, &L, &ga->population[i]);
+            pack_row(rows + i * L.size, &L, &ga->population[i], 0);
         TRY(write_table(file, "population", L.type, rows, P));
         TRY(grp = H5Dopen2(file, "population", H5P_DEFAULT));
         TRY(attr_i64(grp, "generation", ga->population_generation));
@@ -471,11 +502,11 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
     /* /best */
     if (ga->has_best) {
         TRY(grp = H5Gcreate2(file, "best", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-        pack_row(rows, &L, &ga->best);
+        pack_row(rows, &L, &ga->best, 1);
         TRY(write_table(grp, "individual", L.type, rows, 1));
         for (int g = 0; g < EVO_GENE_COUNT; g++) {
             const struct evo_gene_info *gi = evo_genome_gene(g);
-            double v = ga->best.genome.g[g];
+            double v = evo_genome_active(&ga->best.genome, g) ? ga->best.genome.g[g] : evo_genome_inactive_value(g);
             if (gi->type == EVO_GENE_ENUM) {
                 evo_genome_format(buf, sizeof buf, g, v);
                 TRY(attr_str(grp, gi->name, buf));
@@ -507,12 +538,11 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
         }
         TRY(sub = H5Gcreate2(grp, "weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
         for (size_t l = 0; l < net->n_layers; l++) {
-            char name[64];
-            hsize_t wd[2] = {(hsize_t)sizes[l], (hsize_t)sizes[l + 1]}, bd[1] = {(hsize_t)sizes[l + 1]};
-            snprintf(name, sizeof name, "dense_%zu_kernel", l);
-            TRY(write_floats(sub, name, net->params + net->w_off[l], 2, wd));
-            snprintf(name, sizeof name, "dense_%zu_bias", l);
-            TRY(write_floats(sub, name, net->params + net->b_off[l], 1, bd));
+            struct layer_array a[LAYER_ARRAYS_MAX];
+            for (size_t k = 0, n = layer_arrays(net, l, a); k < n; k++) {
+                hsize_t dims[2] = {a[k].rows, a[k].cols};
+                TRY(write_floats(sub, a[k].name, net->params + a[k].off, a[k].rank, dims));
+            }
         }
         TRY(H5Gclose(sub));
         sub = -1;
@@ -871,17 +901,14 @@ static int read_best_net(hid_t grp, const struct row_layout *L, unsigned char *r
     if (rc)
         return rc;
     for (size_t l = 0; l < net->n_layers; l++) {
-        char name[64];
-        size_t fan_in = l ? net->arch.hidden[l - 1] : net->arch.n_in;
-        size_t fan_out = l < net->arch.n_hidden ? net->arch.hidden[l] : net->arch.n_out;
-        snprintf(name, sizeof name, "weights/dense_%zu_kernel", l);
-        if (!evo_h5_has_shape(grp, name, 2, fan_in, fan_out) ||
-            H5LTread_dataset_float(grp, name, net->params + net->w_off[l]) < 0)
-            return EVO_EDATA;
-        snprintf(name, sizeof name, "weights/dense_%zu_bias", l);
-        if (!evo_h5_has_shape(grp, name, 1, fan_out, 0) ||
-            H5LTread_dataset_float(grp, name, net->params + net->b_off[l]) < 0)
-            return EVO_EDATA;
+        struct layer_array a[LAYER_ARRAYS_MAX];
+        for (size_t k = 0, n = layer_arrays(net, l, a); k < n; k++) {
+            char name[sizeof a[k].name + 16];
+            snprintf(name, sizeof name, "weights/%.*s", (int)sizeof a[k].name - 1, a[k].name);
+            if (!evo_h5_has_shape(grp, name, a[k].rank, a[k].rows, a[k].cols) ||
+                H5LTread_dataset_float(grp, name, net->params + a[k].off) < 0)
+                return EVO_EDATA;
+        }
     }
     return EVO_OK;
 }

@@ -21,6 +21,9 @@ struct ws_layout {
                      * are not fused into the GEMM (unfused(); gelu's backward reads them) */
     size_t drop;    /* [max_hidden][max_batch, max_width] dropout outputs, the next layer's input */
     size_t mask;    /* [max_hidden][max_batch, max_width] dropout masks */
+    size_t bnhat;   /* [max_hidden][max_batch, max_width] batch norm's standardised values */
+    size_t bninv;   /* [max_hidden][max_width] batch norm's 1 / sqrt(variance + eps) per unit */
+    size_t bnacc;   /* [2 max_width] doubles: batch norm's per-unit sums */
     size_t logits;  /* [max_batch, n_out] */
     size_t probs;   /* [max_batch, n_out] */
     size_t grad0;   /* [max_batch, max(max_width, n_out)] ping-pong gradient buffers */
@@ -31,6 +34,7 @@ struct ws_layout {
     size_t work;    /* GEMM scratch: evo_kernels_work_floats(max_batch, max in, max out) */
     size_t total;
     size_t slot;    /* floats in one [max_batch, max_width] slot */
+    size_t width;   /* max_width */
 };
 
 /* Floats per region alignment step: every region starts on a 64-byte boundary of the (aligned)
@@ -62,10 +66,14 @@ static struct ws_layout ws_layout(size_t n_in, size_t n_out, size_t max_hidden, 
     size_t max_out = n_out > max_width ? n_out : max_width;
     size_t off = 0;
     L.slot = slot;
+    L.width = max_width;
     L.act = region(&off, hid);
     L.pre = region(&off, hid);
     L.drop = region(&off, hid);
     L.mask = region(&off, hid);
+    L.bnhat = region(&off, hid);
+    L.bninv = region(&off, evo_mem_mul(max_hidden, max_width));
+    L.bnacc = region(&off, evo_mem_mul(4, max_width));
     L.logits = region(&off, out);
     L.probs = region(&off, out);
     L.grad0 = region(&off, grad);
@@ -175,6 +183,8 @@ int evo_mlp_init(struct evo_mlp *net, const struct evo_mlp_arch *arch_in, struct
                              EVO_MLP_MAX_HIDDEN);
     if (arch->activation < 0 || arch->activation >= EVO_ACT_COUNT)
         return evo_error_set(err, EVO_ERUNTIME, "unknown activation %d", arch->activation);
+    if (arch->batch_norm != 0 && arch->batch_norm != 1)
+        return evo_error_set(err, EVO_ERUNTIME, "batch_norm %d is neither 0 nor 1", arch->batch_norm);
     if (arch->init < 0 || arch->init >= EVO_INIT_COUNT)
         return evo_error_set(err, EVO_ERUNTIME, "unknown weight initialisation %d", arch->init);
     if (arch->loss < 0 || arch->loss >= EVO_LOSS_COUNT)
@@ -192,10 +202,15 @@ int evo_mlp_init(struct evo_mlp *net, const struct evo_mlp_arch *arch_in, struct
     size_t n = 0;
     for (size_t l = 0; l <= arch->n_hidden; l++) {
         size_t in = layer_in(arch, l), out = layer_out(arch, l);
+        int bn = arch->batch_norm && l < arch->n_hidden;
         net->w_off[l] = n;
         n = evo_mem_add(n, evo_mem_mul(in, out));
         net->b_off[l] = n;
         n = evo_mem_add(n, out);
+        net->bn_off[l] = n;
+        n = evo_mem_add(n, bn ? evo_mem_mul(2, out) : 0);
+        net->stat_off[l] = n;
+        n = evo_mem_add(n, bn ? evo_mem_mul(2, out) : 0);
     }
     size_t bytes = evo_mem_mul(evo_mem_mul(n, SLAB_ARRAYS), sizeof(float));
     if (bytes == SIZE_MAX) {
@@ -228,6 +243,12 @@ int evo_mlp_init(struct evo_mlp *net, const struct evo_mlp_arch *arch_in, struct
             break;
         }
         float *w = net->params + net->w_off[l];
+        if (net->stat_off[l] > net->bn_off[l]) { /* gamma and running variance 1 */
+            for (size_t j = 0; j < out; j++) {
+                net->params[net->bn_off[l] + j] = 1.0f;
+                net->params[net->stat_off[l] + out + j] = 1.0f;
+            }
+        }
         if (uniform) {
             double a = sqrt(3.0) * std;
             for (size_t k = 0; k < in * out; k++)
@@ -364,12 +385,84 @@ static void output_backward(const struct evo_mlp_arch *a, float *dz, const float
     }
 }
 
+/* Batch norm forward over z[B, out] in place (the dense product, bias included): z becomes
+ * gamma zhat + beta. In training (run, the layer's running statistics, not NULL) zhat is standardised
+ * with the batch's mean and biased variance, kept in hat with 1 / sqrt(var + eps) in inv for the
+ * backward pass, and the running statistics move towards the batch's; in evaluation (run NULL) the
+ * running statistics stand in for the batch's. Sums in double, over rows in order. */
+static void bn_forward(float *z, float *hat, float *inv, const float *gb, float *run, const float *stat,
+                       size_t B, size_t out, double *acc)
+{
+    const float *gamma = gb, *beta = gb + out;
+    if (!run) {
+        for (size_t j = 0; j < out; j++)
+            inv[j] = (float)(1.0 / sqrt((double)stat[out + j] + EVO_MLP_BN_EPS));
+        for (size_t b = 0; b < B; b++)
+            for (size_t j = 0; j < out; j++)
+                z[b * out + j] = gamma[j] * ((z[b * out + j] - stat[j]) * inv[j]) + beta[j];
+        return;
+    }
+    double *mean = acc, *var = acc + out;
+    memset(acc, 0, 2 * out * sizeof *acc);
+    for (size_t b = 0; b < B; b++)
+        for (size_t j = 0; j < out; j++)
+            mean[j] += z[b * out + j];
+    for (size_t j = 0; j < out; j++)
+        mean[j] /= (double)B;
+    for (size_t b = 0; b < B; b++)
+        for (size_t j = 0; j < out; j++) {
+            double c = z[b * out + j] - mean[j];
+            var[j] += c * c;
+        }
+    const double m = EVO_MLP_BN_MOMENTUM;
+    for (size_t j = 0; j < out; j++) {
+        double v = var[j] / (double)B, unbiased = B > 1 ? var[j] / (double)(B - 1) : v;
+        inv[j] = (float)(1.0 / sqrt(v + EVO_MLP_BN_EPS));
+        run[j] = (float)((1.0 - m) * run[j] + m * mean[j]);
+        run[out + j] = (float)((1.0 - m) * run[out + j] + m * unbiased);
+        var[j] = v;
+    }
+    for (size_t b = 0; b < B; b++)
+        for (size_t j = 0; j < out; j++) {
+            float h = (float)(z[b * out + j] - mean[j]) * inv[j];
+            hat[b * out + j] = h;
+            z[b * out + j] = gamma[j] * h + beta[j];
+        }
+}
+
+/* Batch norm backward: dy[B, out], the gradient at the layer's output, becomes the gradient at its
+ * input z in place; dgb receives d gamma [out] and d beta [out]:
+ * dz = gamma inv / B (B dy - sum_b dy - hat sum_b (dy hat)). */
+static void bn_backward(float *dy, float *dgb, const float *hat, const float *inv, const float *gb,
+                        size_t B, size_t out, double *acc)
+{
+    double *dgamma = acc, *dbeta = acc + out;
+    memset(acc, 0, 2 * out * sizeof *acc);
+    for (size_t b = 0; b < B; b++)
+        for (size_t j = 0; j < out; j++) {
+            dgamma[j] += (double)dy[b * out + j] * hat[b * out + j];
+            dbeta[j] += dy[b * out + j];
+        }
+    for (size_t j = 0; j < out; j++) {
+        dgb[j] = (float)dgamma[j];
+        dgb[out + j] = (float)dbeta[j];
+    }
+    for (size_t b = 0; b < B; b++)
+        for (size_t j = 0; j < out; j++) {
+            double g = (double)gb[j] * inv[j] / (double)B;
+            dy[b * out + j] = (float)(g * ((double)B * dy[b * out + j] - dbeta[j] -
+                                           (double)hat[b * out + j] * dgamma[j]));
+        }
+}
+
 /* Forward pass of B rows x[B, n_in] up to probs; returns the mean loss against y (classification) or
- * t (regression; NULL: no loss, 0 returned). Dropout is applied after each hidden activation when
- * dropout > 0. Leaves in `inputs[l]` the input of dense layer l (for the backward pass). */
-static double forward(const struct evo_kernels *k, const struct evo_mlp *net, float *buf,
-                      const struct ws_layout *L, const float *x, const int32_t *y, const float *t,
-                      size_t B, float dropout, struct evo_rng *rng, const float **inputs)
+ * t (regression; NULL: no loss, 0 returned). Hidden layer h drops with dropout[h] after its activation
+ * (dropout NULL: none). Training mode when params_rw is the network's (writable) parameters: batch
+ * norm then uses the batch's statistics and updates the running ones; NULL: evaluation. Leaves in
+ * `inputs[l]` the input of dense layer l (for the backward pass). */
+static double forward(const struct evo_kernels *k, const struct evo_mlp *net, float *params_rw, float *buf,
+                      const struct ws_layout *L, const float *x, const int32_t *y, const float *t, size_t B,
+                      const double *dropout, struct evo_rng *rng, const float **inputs)
 {
     const struct evo_mlp_arch *a = &net->arch;
     float *work = buf + L->work;
@@ -377,20 +470,27 @@ static double forward(const struct evo_kernels *k, const struct evo_mlp *net, fl
     for (size_t h = 0; h < a->n_hidden; h++) {
         size_t in = layer_in(a, h), out = a->hidden[h];
         float *act = buf + L->act + h * L->slot;
+        const float *w = net->params + net->w_off[h], *bias = net->params + net->b_off[h];
         inputs[h] = inp;
-        if (unfused(a->activation)) {
+        if (a->batch_norm) {
             float *pre = buf + L->pre + h * L->slot;
-            k->dense_forward(pre, inp, net->params + net->w_off[h], net->params + net->b_off[h], B, in,
-                             out, EVO_ACT_IDENTITY, work);
+            k->dense_forward(pre, inp, w, bias, B, in, out, EVO_ACT_IDENTITY, work);
+            bn_forward(pre, buf + L->bnhat + h * L->slot, buf + L->bninv + h * L->width,
+                       net->params + net->bn_off[h], params_rw ? params_rw + net->stat_off[h] : NULL,
+                       net->params + net->stat_off[h], B, out, (double *)(void *)(buf + L->bnacc));
+            k->activation_forward(act, pre, B * out, a->activation, (float)a->leaky_slope);
+        } else if (unfused(a->activation)) {
+            float *pre = buf + L->pre + h * L->slot;
+            k->dense_forward(pre, inp, w, bias, B, in, out, EVO_ACT_IDENTITY, work);
             k->activation_forward(act, pre, B * out, a->activation, (float)a->leaky_slope);
         } else {
             /* bias and activation fused into the GEMM's store of each output tile */
-            k->dense_forward(act, inp, net->params + net->w_off[h], net->params + net->b_off[h], B, in,
-                             out, a->activation, work);
+            k->dense_forward(act, inp, w, bias, B, in, out, a->activation, work);
         }
-        if (dropout > 0.0f) {
+        float p = dropout ? (float)dropout[h] : 0.0f;
+        if (p > 0.0f) {
             float *drop = buf + L->drop + h * L->slot, *mask = buf + L->mask + h * L->slot;
-            dropout_mask(mask, B * out, dropout, rng);
+            dropout_mask(mask, B * out, p, rng);
             k->mul(drop, act, mask, B * out);
             inp = drop;
         } else {
@@ -407,8 +507,8 @@ static double forward(const struct evo_kernels *k, const struct evo_mlp *net, fl
 }
 
 static double loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x,
-                        const int32_t *y, const float *tgt, size_t B, double dropout, double weight_decay,
-                        struct evo_rng *rng)
+                        const int32_t *y, const float *tgt, size_t B, const double *dropout,
+                        double weight_decay, struct evo_rng *rng)
 {
     const struct evo_mlp_arch *a = &net->arch;
     if (!fits(net, ws, B))
@@ -417,7 +517,7 @@ static double loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, const
     struct ws_layout L = ws_layout_of(ws);
     float *buf = ws->buf, *work = buf + L.work;
     const float *inputs[EVO_MLP_MAX_HIDDEN + 1];
-    double loss = forward(k, net, buf, &L, x, y, tgt, B, (float)dropout, rng, inputs);
+    double loss = forward(k, net, net->params, buf, &L, x, y, tgt, B, dropout, rng, inputs);
 
     memset(net->grads, 0, net->n_params * sizeof(float));
     float *g = buf + L.grad0, *g_next = buf + L.grad1;
@@ -433,10 +533,14 @@ static double loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, const
             break; /* the first layer's input gradient is never used, so never computed */
         k->dense_backward_input(g_next, g, net->params + net->w_off[l], B, in, out, work);
         size_t h = l - 1;
-        if (dropout > 0.0)
+        if (dropout && (float)dropout[h] > 0.0f)
             k->mul(g_next, g_next, buf + L.mask + h * L.slot, B * in);
         k->activation_backward(g_next, g_next, buf + L.act + h * L.slot, buf + L.pre + h * L.slot,
                                B * in, a->activation, (float)a->leaky_slope);
+        if (a->batch_norm)
+            bn_backward(g_next, net->grads + net->bn_off[h], buf + L.bnhat + h * L.slot,
+                        buf + L.bninv + h * L.width, net->params + net->bn_off[h], B, in,
+                        (double *)(void *)(buf + L.bnacc));
         float *t = g;
         g = g_next;
         g_next = t;
@@ -457,7 +561,7 @@ static double loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, const
 }
 
 double evo_mlp_loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x,
-                         const int32_t *y, size_t B, double dropout, double weight_decay,
+                         const int32_t *y, size_t B, const double *dropout, double weight_decay,
                          struct evo_rng *rng)
 {
     if (net->arch.regression)
@@ -466,7 +570,7 @@ double evo_mlp_loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, cons
 }
 
 double evo_mlp_loss_grad_regression(struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x,
-                                    const float *t, size_t B, double dropout, double weight_decay,
+                                    const float *t, size_t B, const double *dropout, double weight_decay,
                                     struct evo_rng *rng)
 {
     if (!net->arch.regression)
@@ -546,7 +650,7 @@ void evo_mlp_update(struct evo_mlp *net, const struct evo_train_params *tp, doub
     float wd = (float)tp->weight_decay, flr = (float)lr;
     for (size_t l = 0; l < net->n_layers; l++) {
         size_t n_w = net->b_off[l] - net->w_off[l];
-        size_t n_b = (l + 1 < net->n_layers ? net->w_off[l + 1] : net->n_params) - net->b_off[l];
+        size_t n_b = net->stat_off[l] - net->b_off[l]; /* biases, and batch norm's gamma and beta */
         if (tp->l1 > 0.0)
             add_l1(net->grads + net->w_off[l], net->params + net->w_off[l], n_w, (float)tp->l1);
         update_segment(k, net, tp, net->w_off[l], n_w, flr, wd, bc1, bc2);
@@ -789,6 +893,10 @@ static int check_train(const struct evo_mlp *net, const struct evo_mlp_workspace
         return evo_error_set(err, EVO_ERUNTIME, "unknown optimizer %d", tp->optimizer);
     if (!(tp->dropout >= 0.0 && tp->dropout < 1.0))
         return evo_error_set(err, EVO_ERUNTIME, "dropout %g outside [0, 1)", tp->dropout);
+    for (size_t h = 0; tp->dropout_per_layer && h < a->n_hidden; h++)
+        if (!(tp->layer_dropout[h] >= 0.0 && tp->layer_dropout[h] < 1.0))
+            return evo_error_set(err, EVO_ERUNTIME, "dropout of hidden layer %zu, %g, outside [0, 1)",
+                                 h + 1, tp->layer_dropout[h]);
     if (!(tp->l1 >= 0.0) || !(tp->max_norm >= 0.0))
         return evo_error_set(err, EVO_ERUNTIME, "l1 %g and max_norm %g must be >= 0", tp->l1,
                              tp->max_norm);
@@ -840,6 +948,9 @@ static double train_epoch(struct evo_mlp *net, struct evo_mlp_workspace *ws, con
      * extra draw, so such training is what it was before augmentation existed. */
     size_t ih = train->image_h, iw = train->image_w;
     int augment = ih > 0 && iw > 0 && ih * iw == d && evo_augment_active(&tp->augment);
+    double dropout[EVO_MLP_MAX_HIDDEN];
+    for (size_t h = 0; h < EVO_MLP_MAX_HIDDEN; h++)
+        dropout[h] = tp->dropout_per_layer ? tp->layer_dropout[h] : tp->dropout;
     double sum = 0.0;
     for (size_t start = 0; start < n; start += bs) {
         size_t B = n - start < bs ? n - start : bs;
@@ -867,7 +978,7 @@ static double train_epoch(struct evo_mlp *net, struct evo_mlp_workspace *ws, con
         }
         /* weight decay is applied by the fused optimizer pass, not added to the gradient */
         double loss = loss_grad(net, ws, bx, train->target ? NULL : by, train->target ? bt : NULL, B,
-                                tp->dropout, 0.0, rng);
+                                dropout, 0.0, rng);
         if (!isfinite(loss))
             return loss;
         sum += loss * (double)B;
@@ -970,8 +1081,8 @@ void evo_mlp_evaluate(const struct evo_mlp *net, struct evo_mlp_workspace *ws,
         size_t B = ds->n - start < ws->max_batch ? ds->n - start : ws->max_batch;
         const float *t = a->regression ? ds->target + start : NULL;
         const int32_t *y = a->regression ? NULL : ds->y + start;
-        double l = forward(evo_kernels(), net, ws->buf, &L, ds->x + start * ds->d, y, t, B, 0.0f, NULL,
-                           inputs);
+        double l = forward(evo_kernels(), net, NULL, ws->buf, &L, ds->x + start * ds->d, y, t, B, NULL,
+                           NULL, inputs);
         if (a->regression)
             evo_metrics_add_values(&acc, ws->buf + L.probs, t, B, l);
         else
@@ -997,8 +1108,8 @@ void evo_mlp_predict(const struct evo_mlp *net, struct evo_mlp_workspace *ws, co
     memset(y, 0, ws->max_batch * sizeof *y);
     for (size_t start = 0; start < n; start += ws->max_batch) {
         size_t B = n - start < ws->max_batch ? n - start : ws->max_batch;
-        forward(evo_kernels(), net, ws->buf, &L, x + start * n_in, net->arch.regression ? NULL : y, NULL,
-                B, 0.0f, NULL, inputs);
+        forward(evo_kernels(), net, NULL, ws->buf, &L, x + start * n_in, net->arch.regression ? NULL : y,
+                NULL, B, NULL, NULL, inputs);
         memcpy(probs + start * n_out, ws->buf + L.probs, B * n_out * sizeof(float));
     }
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "evotune/genome.h"
 #include "evotune/mem.h"
 
 #define TOP_PARALLEL 20          /* individuals in the parallel-coordinates view */
@@ -37,6 +38,7 @@ struct gene {
     int log;        /* drawn on a log axis */
     int fixed;      /* a bare value in the config: one value for every individual */
     int integer;    /* integer column */
+    int per_layer;  /* a gene of one hidden layer (neurons_2, dropout_3): absent in smaller networks */
     int few;        /* integer column with at most 12 distinct values: jitter x */
     double lo, hi;  /* finite range over the rows */
     double ticks[8];  /* the values of a few-valued integer gene, ascending: its axis ticks */
@@ -427,6 +429,13 @@ static long row_of_id(const struct report *R, double id)
     return -1;
 }
 
+/* Whether row value v of gene g is a value: not the mark of a layer the network does not have
+ * (0 for widths, NaN for rates; results/README.md), nor otherwise missing. */
+static int present(const struct gene *g, double v)
+{
+    return isfinite(v) && !(g->per_layer && g->integer && v == 0);
+}
+
 static int is_gene(const char *name)
 {
     for (size_t k = 0; k < sizeof NON_GENES / sizeof *NON_GENES; k++)
@@ -502,15 +511,17 @@ static void report_init(struct report *R, const struct evo_results *r, FILE *f)
         if (!is_gene(col->name))
             continue;
         struct gene *g = &R->genes[R->n_genes++];
+        memset(g, 0, sizeof *g); /* the slot of a gene dropped below may be reused */
         g->col = col;
         g->integer = col->kind == EVO_COLUMN_INT;
+        g->per_layer = evo_genome_gene_layer(evo_genome_find(col->name)) >= 0;
         g->lo = INFINITY;
         g->hi = -INFINITY;
         double distinct[13];
         int n_distinct = 0;
         for (size_t i = 0; i < R->n; i++) {
             double v = col->values[i];
-            if (!isfinite(v))
+            if (!present(g, v))
                 continue;
             g->lo = fmin(g->lo, v);
             g->hi = fmax(g->hi, v);
@@ -519,6 +530,10 @@ static void report_init(struct report *R, const struct evo_results *r, FILE *f)
                 seen = distinct[k] == v;
             if (!seen && n_distinct < 13)
                 distinct[n_distinct++] = v;
+        }
+        if (g->per_layer && !(g->lo <= g->hi)) { /* no network had this layer: nothing to show */
+            R->n_genes--;
+            continue;
         }
         g->few = g->integer && n_distinct <= 12;
         if (g->few && n_distinct >= 2 && n_distinct <= 8) {
@@ -910,6 +925,8 @@ static void gene_scatter(struct report *R, const struct gene *g, const struct ar
     }
     for (size_t i = 0; i < R->n; i++) {
         double v = g->col->values[i];
+        if (g->per_layer && !present(g, v))
+            continue; /* the network has no such layer */
         double x = ax_pos(&xa, isfinite(v) ? v : g->lo) + jit * jitter(value(R->id, i), 2);
         double y = ax_pos(ya, R->fit->values[i]);
         draw_point(R, i, x, y);
@@ -1007,7 +1024,7 @@ static void section_parallel(struct report *R)
     fprintf(f, "<section id=\"parallel\"><h2>Top individuals across all genes</h2>\n<p class=\"note\">The "
                "%zu best successful individuals, one line each (the best in orange, then darker for fitter). "
                "Gene axes span every value tried, on a log scale where the search is log-scaled; the fitness "
-               "axis spans the lines shown.</p>\n", shown);
+               "axis spans the lines shown; a line skips the axes of layers its network does not have.</p>\n", shown);
     const double W = 1100, H = 400;
     if (shown == 0 || R->n_genes == 0) {
         svg_empty(f, "plot-parallel", W, 120, "no successful individual yet");
@@ -1059,14 +1076,20 @@ static void section_parallel(struct report *R)
             ramp(color, sizeof color, 1.0 - (double)s / (double)shown * 0.85, BLUES, 4);
         fprintf(f, "<path class=\"pt line\" fill=\"none\" stroke=\"%s\" stroke-width=\"%s\" stroke-opacity=\"%s\" "
                    "stroke-linejoin=\"round\" d=\"", color, s == 0 ? "3.2" : "1.6", s == 0 ? "1" : "0.75");
+        int pen_up = 1;
         for (size_t k = 0; k < n_axes; k++) {
             double v = k < R->n_genes ? R->genes[k].col->values[i] : R->fit->values[i];
+            if (k < R->n_genes && R->genes[k].per_layer && !present(&R->genes[k], v)) {
+                pen_up = 1; /* a gap where the network has no such layer */
+                continue;
+            }
             if (k < R->n_genes && R->genes[k].col->kind != EVO_COLUMN_ENUM && !(R->genes[k].hi > R->genes[k].lo))
                 v = (ax[k].lo + ax[k].hi) / 2;
             double y = ax_pos(&ax[k], v);
             if (k < R->n_genes && R->genes[k].col->kind == EVO_COLUMN_ENUM && R->genes[k].col->n_enum <= 1)
                 y = (y0 + y1) / 2;
-            fprintf(f, "%s%.1f %.1f", k ? "L" : "M", x0 + dx * (double)k, y);
+            fprintf(f, "%s%.1f %.1f", pen_up ? "M" : "L", x0 + dx * (double)k, y);
+            pen_up = 0;
         }
         fprintf(f, "\">");
         write_title(R, i, 1);

@@ -15,15 +15,17 @@ except ImportError as e:  # pragma: no cover
 
 GENES = ["learning_rate", "lr_schedule", "lr_step_epochs", "lr_decay", "lr_warmup_epochs",
          "lr_plateau_patience", "lr_min", "epochs", "early_stopping", "patience", "min_delta",
-         "batch_size", "hidden_layers", "neurons", "activation", "optimizer", "momentum", "beta1",
+         "batch_size", "hidden_layers", "neurons_1", "activation", "optimizer", "momentum", "beta1",
          "beta2", "rho", "epsilon", "weight_decay", "dropout", "batch_selection", "aug_translate",
          "aug_rotate", "aug_scale", "aug_flip", "aug_noise", "leaky_slope", "init", "l1", "max_norm",
-         "loss"]
+         "batch_norm", "dropout_per_layer"] + [f"neurons_{l}" for l in range(2, 9)] + [
+         f"dropout_{l}" for l in range(1, 9)] + ["loss"]
 ENUMS = {"activation": {"relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu"},
          "optimizer": {"sgd", "momentum", "adam", "nesterov", "rmsprop", "adamw"},
          "lr_schedule": {"constant", "step", "exponential", "cosine", "warmup", "plateau"},
          "early_stopping": {"off", "on"}, "status": {"ok", "diverged"},
          "batch_selection": {"shuffle", "stratified", "balanced"}, "aug_flip": {"off", "on"},
+         "batch_norm": {"off", "on"}, "dropout_per_layer": {"off", "on"},
          "init": {"by_activation", "uniform", "normal", "xavier_uniform", "xavier_normal",
                   "he_uniform", "he_normal"},
          "loss": {"categorical_crossentropy", "binary_crossentropy", "mse"}}
@@ -53,6 +55,11 @@ def check(path):
         for name, names in ENUMS.items():
             mapping = h5py.check_enum_dtype(ind.dtype[name])
             assert mapping is not None and set(mapping) == names, f"{name}: {mapping}"
+        # the genes of layers a network does not have are recorded as 0 (widths) and NaN (dropout)
+        for l in range(1, 9):
+            absent = df["hidden_layers"] < l
+            assert ((df[f"neurons_{l}"] == 0) == absent).all(), f"neurons_{l}"
+            assert (df[f"dropout_{l}"].isna() == absent).all(), f"dropout_{l}"
         gens = pandas.DataFrame(f["generations"][:])
         for c in ["generation", "best_fitness", "mean_fitness", "std_fitness", "wall_seconds"]:
             assert c in gens.columns, c

@@ -61,7 +61,7 @@ def check(cond, what):
     if not cond:
         fail.append(what)
 n = int(re.search(r'individuals trained</div><div class="v">(\d+)<', dom).group(1))
-genes = ["learning_rate", "epochs", "batch_size", "hidden_layers", "neurons", "activation", "optimizer",
+genes = ["learning_rate", "epochs", "batch_size", "hidden_layers", "neurons_1", "activation", "optimizer",
          "weight_decay"]
 for plot in ["plot-fitness", "plot-parallel", "plot-curves", "plot-ancestry", "plot-confusion"] + \
         ["plot-gene-" + g for g in genes]:

@@ -718,7 +718,8 @@ static void test_text_round_trip(void **state)
     assert_loaded(evo_config_load_string(&cfg, "", "x", NULL, 0, &err));
     const char *keys[] = {"train =", "train_labels =", "test =", "test_labels =", "label =",
                           "validation_fraction =", "test_fraction =", "standardize =", "learning_rate =",
-                          "epochs =", "batch_size =", "hidden_layers =", "neurons =", "activation =",
+                          "epochs =", "batch_size =", "hidden_layers =", "neurons_1 =", "neurons_8 =",
+                          "activation =", "batch_norm =", "dropout_per_layer =", "dropout_8 =",
                           "optimizer =", "weight_decay =", "dropout =", "population =", "generations =",
                           "tournament =", "crossover =", "mutation =", "elitism =", "seed =", "threads =",
                           "output = \"results/x.h5\""};
@@ -726,6 +727,53 @@ static void test_text_round_trip(void **state)
         if (!strstr(cfg.text, keys[k]))
             fail_msg("effective text lacks '%s':\n%s", keys[k], cfg.text);
     evo_config_release(&cfg);
+}
+
+/* neurons and layer_dropout stand for every layer's gene the configuration does not write itself;
+ * a bad shorthand is reported where it was written. */
+static void test_layer_shorthands(void **state)
+{
+    (void)state;
+    struct evo_config cfg;
+    struct evo_error err;
+    assert_loaded(load_file(&cfg, "t.cfg",
+                            "search = { neurons = { min = 8; max = 64; }; neurons_3 = 100;\n"
+                            "           layer_dropout = 0.25; dropout_1 = { min = 0.0; max = 0.1; }; };\n",
+                            NULL, 0, &err));
+    for (size_t l = 0; l < EVO_MLP_MAX_HIDDEN; l++) {
+        const struct evo_gene_spec *n = &cfg.space.spec[evo_genome_neurons_gene(l)];
+        const struct evo_gene_spec *d = &cfg.space.spec[evo_genome_dropout_gene(l)];
+        if (l == 2) {
+            assert_int_equal(n->kind, EVO_SPEC_FIXED);
+            assert_true(n->value == 100);
+        } else {
+            assert_range(n, 8, 64, 0);
+        }
+        if (l == 0) {
+            assert_range(d, 0, 0.1, 0);
+        } else {
+            assert_int_equal(d->kind, EVO_SPEC_FIXED);
+            assert_true(d->value == 0.25);
+        }
+    }
+    evo_config_release(&cfg);
+    /* without a shorthand, every layer has its gene's default; an override narrows all of them */
+    const char *sets[] = {"search.neurons.max=512", "search.neurons_2=7"};
+    assert_loaded(load_file(&cfg, "t.cfg", "", sets, 2, &err));
+    for (size_t l = 0; l < EVO_MLP_MAX_HIDDEN; l++) {
+        const struct evo_gene_spec *n = &cfg.space.spec[evo_genome_neurons_gene(l)];
+        if (l == 1)
+            assert_true(n->kind == EVO_SPEC_FIXED && n->value == 7);
+        else
+            assert_range(n, 16, 512, 1);
+    }
+    evo_config_release(&cfg);
+    assert_loaded(load_file(&cfg, "t.cfg", "", NULL, 0, &err));
+    for (size_t l = 0; l < EVO_MLP_MAX_HIDDEN; l++)
+        assert_range(&cfg.space.spec[evo_genome_neurons_gene(l)], 16, 256, 1);
+    evo_config_release(&cfg);
+    expect_error("search = {\n  neurons = 0;\n};\n", "t.cfg:2", "search.neurons", "[1, 4096]");
+    expect_error("search = { neuron = 3; };\n", "did you mean 'search.neurons'");
 }
 
 static char *template_text(void)
@@ -770,9 +818,17 @@ static void test_template_loads_as_defaults(void **state)
     assert_non_null(strstr(tmpl, "relative to the working directory"));
     assert_non_null(strstr(tmpl, "--set"));
     for (int i = 0; i < EVO_GENE_COUNT; i++) {
+        /* per-layer genes appear once, as their shorthand (a written neurons_2 would override it) */
+        const char *name = evo_genome_gene(i)->name;
+        int layer = evo_genome_gene_layer(i);
+        if (layer == 0)
+            name = i == EVO_GENE_NEURONS ? "neurons" : "layer_dropout";
         char line[256];
-        snprintf(line, sizeof line, "    %s = %s;\n", evo_genome_gene(i)->name, evo_genome_gene(i)->default_spec);
-        assert_non_null(strstr(tmpl, line));
+        snprintf(line, sizeof line, "    %s = %s;\n", name, evo_genome_gene(i)->default_spec);
+        if (layer > 0)
+            assert_null(strstr(tmpl, line));
+        else
+            assert_non_null(strstr(tmpl, line));
     }
     struct evo_config a, b;
     struct evo_error err;
@@ -921,6 +977,7 @@ int main(void)
         cmocka_unit_test(test_fraction_sum),
         cmocka_unit_test(test_image_shape),
         cmocka_unit_test(test_text_round_trip),
+        cmocka_unit_test(test_layer_shorthands),
         cmocka_unit_test(test_template_is_default_cfg),
         cmocka_unit_test(test_template_loads_as_defaults),
         cmocka_unit_test(test_reference_in_readme),

@@ -193,6 +193,8 @@ static void test_decode_and_limits(void **state)
     g.g[EVO_GENE_BATCH_SIZE] = 32;
     g.g[EVO_GENE_HIDDEN_LAYERS] = 2;
     g.g[EVO_GENE_NEURONS] = 100;
+    g.g[evo_genome_neurons_gene(1)] = 60;
+    g.g[evo_genome_neurons_gene(2)] = 30; /* a third layer the genome does not have */
     g.g[EVO_GENE_ACTIVATION] = EVO_ACT_TANH;
     g.g[EVO_GENE_OPTIMIZER] = EVO_OPT_ADAM;
     g.g[EVO_GENE_WEIGHT_DECAY] = 1e-3;
@@ -218,8 +220,11 @@ static void test_decode_and_limits(void **state)
     assert_int_equal(arch.n_out, 10);
     assert_int_equal(arch.n_hidden, 2);
     assert_int_equal(arch.hidden[0], 100);
-    assert_int_equal(arch.hidden[1], 100);
+    assert_int_equal(arch.hidden[1], 60);
+    assert_int_equal(arch.hidden[2], 0);
     assert_int_equal(arch.activation, EVO_ACT_TANH);
+    assert_int_equal(arch.batch_norm, 0);
+    assert_int_equal(tp.dropout_per_layer, 0);
     assert_true(tp.learning_rate == 0.01);
     assert_int_equal(tp.epochs, 7);
     assert_int_equal(tp.batch_size, 32);
@@ -250,6 +255,15 @@ static void test_decode_and_limits(void **state)
     assert_int_equal(tp.augment.translate, 2);
     assert_true(tp.augment.rotate == 10 && tp.augment.scale == 0.1 && tp.augment.noise == 0.2);
     assert_int_equal(tp.augment.flip, 1);
+    /* batch norm, per-layer dropout */
+    g.g[EVO_GENE_BATCH_NORM] = 1;
+    g.g[EVO_GENE_DROPOUT_PER_LAYER] = 1;
+    g.g[evo_genome_dropout_gene(0)] = 0.5;
+    g.g[evo_genome_dropout_gene(1)] = 0.125;
+    evo_genome_decode(&g, 64, 10, &arch, &tp);
+    assert_int_equal(arch.batch_norm, 1);
+    assert_int_equal(tp.dropout_per_layer, 1);
+    assert_true(tp.layer_dropout[0] == 0.5 && tp.layer_dropout[1] == 0.125 && tp.dropout == 0.25);
     for (int k = 0; k < EVO_BATCH_COUNT; k++)
         assert_string_equal(evo_genome_gene(EVO_GENE_BATCH_SELECTION)->enum_names[k],
                             evo_mlp_batch_selection_name(k));
@@ -266,11 +280,42 @@ static void test_decode_and_limits(void **state)
     assert_int_equal(mh, 3);
     assert_int_equal(mw, 256);
     assert_int_equal(mb, 128);
+    s.spec[evo_genome_neurons_gene(2)] = (struct evo_gene_spec){.kind = EVO_SPEC_FIXED, .value = 300};
+    s.spec[evo_genome_neurons_gene(3)] = (struct evo_gene_spec){.kind = EVO_SPEC_FIXED, .value = 500};
+    evo_genome_space_limits(&s, &mh, &mw, &mb);
+    assert_int_equal(mw, 300); /* layer 4 is beyond the 3 layers the space allows */
     char buf[32];
     evo_genome_format(buf, sizeof buf, EVO_GENE_ACTIVATION, EVO_ACT_TANH);
     assert_string_equal(buf, "tanh");
     evo_genome_format(buf, sizeof buf, EVO_GENE_EPOCHS, 7);
     assert_string_equal(buf, "7");
+}
+
+/* Per-layer genes are named by layer, belong to it, and are inactive exactly when the layer is
+ * absent; inactive ones are recorded as 0 (integers) or NaN (floats). */
+static void test_layer_genes(void **state)
+{
+    (void)state;
+    char name[32];
+    for (size_t l = 0; l < EVO_MLP_MAX_HIDDEN; l++) {
+        snprintf(name, sizeof name, "neurons_%zu", l + 1);
+        assert_int_equal(evo_genome_find(name), evo_genome_neurons_gene(l));
+        assert_int_equal(evo_genome_gene_layer(evo_genome_neurons_gene(l)), (int)l);
+        snprintf(name, sizeof name, "dropout_%zu", l + 1);
+        assert_int_equal(evo_genome_find(name), evo_genome_dropout_gene(l));
+        assert_int_equal(evo_genome_gene_layer(evo_genome_dropout_gene(l)), (int)l);
+    }
+    assert_int_equal(evo_genome_gene_layer(EVO_GENE_DROPOUT), -1);
+    assert_int_equal(evo_genome_gene_layer(EVO_GENE_HIDDEN_LAYERS), -1);
+    struct evo_genome g = {{0}};
+    g.g[EVO_GENE_HIDDEN_LAYERS] = 2;
+    for (int id = 0; id < EVO_GENE_COUNT; id++) {
+        int l = evo_genome_gene_layer(id);
+        assert_int_equal(evo_genome_active(&g, id), l < 2);
+    }
+    assert_true(evo_genome_inactive_value(evo_genome_neurons_gene(5)) == 0.0);
+    assert_true(isnan(evo_genome_inactive_value(evo_genome_dropout_gene(5))));
+    assert_true(evo_genome_gene(evo_genome_neurons_gene(5))->lo > 0); /* 0 is never a real width */
 }
 
 /* The genes added later are off by default (existing searches unchanged), and searching them does
@@ -280,7 +325,8 @@ static void test_added_genes_leave_the_rest_alone(void **state)
     (void)state;
     static const char *const off[][2] = {{"batch_selection", "\"shuffle\""}, {"aug_translate", "0"},
         {"aug_rotate", "0.0"}, {"aug_scale", "0.0"}, {"aug_flip", "\"off\""}, {"aug_noise", "0.0"},
-        {"init", "\"by_activation\""}, {"l1", "0.0"}, {"max_norm", "0.0"}};
+        {"init", "\"by_activation\""}, {"l1", "0.0"}, {"max_norm", "0.0"}, {"batch_norm", "\"off\""},
+        {"dropout_per_layer", "\"off\""}};
     for (size_t k = 0; k < sizeof off / sizeof *off; k++) {
         int id = evo_genome_find(off[k][0]);
         assert_true(id >= EVO_GENE_FIRST_ADDED);
@@ -365,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_crossover_takes_genes_from_parents),
         cmocka_unit_test(test_in_space_rejects_outsiders),
         cmocka_unit_test(test_decode_and_limits),
+        cmocka_unit_test(test_layer_genes),
         cmocka_unit_test(test_added_genes_leave_the_rest_alone),
         cmocka_unit_test(test_decode_new_genes),
     };

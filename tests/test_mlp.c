@@ -50,10 +50,16 @@ static struct evo_train_params default_params(void)
     return tp;
 }
 
+/* Units of dense layer l. */
+static size_t layer_width(const struct evo_mlp *net, size_t l)
+{
+    return l < net->arch.n_hidden ? net->arch.hidden[l] : net->arch.n_out;
+}
+
 /* Loss at the current parameters with the mask stream reseeded, plus the L2 term whose gradient
  * evo_mlp_loss_grad adds (0.5 * wd * |w|^2 has gradient wd * w). */
 static double full_loss(struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x,
-                        const int32_t *y, const float *t, size_t B, double dropout, double wd)
+                        const int32_t *y, const float *t, size_t B, const double *dropout, double wd)
 {
     struct evo_rng rng;
     evo_rng_seed(&rng, 77, 0, 0, 0); /* the same dropout mask for every evaluation */
@@ -73,7 +79,9 @@ static double full_loss(struct evo_mlp *net, struct evo_mlp_workspace *ws, const
 struct gradcheck_case {
     size_t n_hidden;
     size_t hidden[3];
-    double dropout, weight_decay;
+    double dropout[3];    /* per hidden layer */
+    double weight_decay;
+    int batch_norm;
 };
 
 /* The output layer a gradient check runs on. */
@@ -91,6 +99,7 @@ static void gradcheck_output(const struct gradcheck_case *gc, int act, const str
     const size_t n_in = 5, n_out = go->regression ? 1 : 4, B = 9;
     struct evo_mlp_arch arch = make_arch(n_in, n_out, gc->n_hidden, gc->hidden, act);
     arch.leaky_slope = 0.2; /* read by leaky_relu only */
+    arch.batch_norm = gc->batch_norm;
     arch.loss = go->loss;
     arch.regression = go->regression;
     arch.target_mean = 3.0; /* the loss compares the output with (t - 3) / 2 */
@@ -99,10 +108,12 @@ static void gradcheck_output(const struct gradcheck_case *gc, int act, const str
     evo_rng_seed(&rng, 11, (uint64_t)act, gc->n_hidden, 0);
     struct evo_mlp net;
     assert_int_equal(evo_mlp_init(&net, &arch, &rng, NULL), EVO_OK);
-    /* biases start at 0; random ones exercise their gradient in a less special place */
+    /* biases start at 0, gamma at 1 and beta at 0; random ones exercise their gradient in a less
+     * special place */
     for (size_t l = 0; l < net.n_layers; l++)
-        for (size_t k = net.b_off[l]; k < (l + 1 < net.n_layers ? net.w_off[l + 1] : net.n_params); k++)
-            net.params[k] = 0.2f * (float)evo_rng_normal(&rng);
+        for (size_t k = net.b_off[l]; k < net.stat_off[l]; k++)
+            net.params[k] = (k >= net.bn_off[l] && k < net.bn_off[l] + layer_width(&net, l) ? 1.0f : 0.0f) +
+                            0.2f * (float)evo_rng_normal(&rng);
     struct evo_mlp_workspace ws;
     evo_mlp_workspace_init(&ws, n_in, n_out, 3, 8, B, B);
     float x[9 * 5];
@@ -144,9 +155,9 @@ static void gradcheck_output(const struct gradcheck_case *gc, int act, const str
     double fd = (lp - lm) / (2 * h);
     double rel = fabs(fd - gd) / fmax(fabs(fd) + fabs(gd), 1e-8);
     if (!(rel < 1e-2))
-        fail_msg("%s, %s%s, %zu hidden, dropout %g, wd %g: directional fd %.8g vs grad %.8g (rel %.3g)",
-                 evo_kernels_activation_name(act), evo_mlp_loss_name(go->loss),
-                 go->regression ? " regression" : "", gc->n_hidden, gc->dropout, gc->weight_decay, fd, gd, rel);
+        fail_msg("%s, %s%s, %zu hidden, dropout %g, wd %g, bn %d: directional fd %.8g vs grad %.8g (rel %.3g)",
+                 evo_kernels_activation_name(act), evo_mlp_loss_name(go->loss), go->regression ? " regression" : "",
+                 gc->n_hidden, gc->dropout[0], gc->weight_decay, gc->batch_norm, fd, gd, rel);
     memcpy(net.params, p0, n * sizeof *p0);
 
     /* Per parameter, each moved alone. A relu unit whose input crosses 0 inside [p-h, p+h] has no
@@ -169,10 +180,10 @@ static void gradcheck_output(const struct gradcheck_case *gc, int act, const str
             continue;
         }
         if (!(fabs(g[k] - central) <= 5e-4 + 1e-2 * fabs(central)))
-            fail_msg("%s, %s%s, %zu hidden, dropout %g, wd %g: param %zu of %zu: fd %.8g vs grad %.8g",
+            fail_msg("%s, %s%s, %zu hidden, dropout %g, wd %g, bn %d: param %zu of %zu: fd %.8g vs grad %.8g",
                      evo_kernels_activation_name(act), evo_mlp_loss_name(go->loss),
-                     go->regression ? " regression" : "", gc->n_hidden, gc->dropout, gc->weight_decay, k, n,
-                     central, g[k]);
+                     go->regression ? " regression" : "", gc->n_hidden, gc->dropout[0], gc->weight_decay,
+                     gc->batch_norm, k, n, central, g[k]);
     }
     assert_true(skipped * 10 <= n);
     free(g), free(d), free(p0);
@@ -186,13 +197,19 @@ static void gradcheck(const struct gradcheck_case *gc, int act)
 }
 
 static const struct gradcheck_case GRAD_CASES[] = {
-    {0, {0}, 0, 0},
-    {1, {7}, 0, 0},
-    {3, {6, 8, 3}, 0, 0},
-    {1, {7}, 0, 0.1},
-    {3, {6, 8, 3}, 0, 0.05},
-    {1, {7}, 0.3, 0},
-    {3, {6, 8, 3}, 0.25, 0.01},
+    {0, {0}, {0}, 0, 0},
+    {1, {7}, {0}, 0, 0},
+    {3, {6, 8, 3}, {0}, 0, 0},
+    {1, {7}, {0}, 0.1, 0},
+    {3, {6, 8, 3}, {0}, 0.05, 0},
+    {1, {7}, {0.3}, 0, 0},
+    {3, {6, 8, 3}, {0.25, 0.25, 0.25}, 0.01, 0},
+    /* per-layer dropout, a layer without */
+    {3, {6, 8, 3}, {0.4, 0, 0.2}, 0, 0},
+    /* batch normalisation, alone and with dropout and decay */
+    {1, {7}, {0}, 0, 1},
+    {3, {6, 8, 3}, {0}, 0, 1},
+    {3, {6, 8, 3}, {0.2, 0.1, 0}, 0.01, 1},
 };
 
 static void test_gradcheck(void **state)
@@ -682,6 +699,124 @@ static void train_blobs(struct evo_mlp *net, struct evo_mlp_workspace *ws,
     assert_int_equal(evo_mlp_train(net, ws, tp, tr, va, &rng, res, &err), EVO_OK);
 }
 
+/* Batch normalisation: the training pass moves the running statistics by the documented rule
+ * (momentum 0.1, unbiased variance); evaluation normalises with them, so a row's prediction does not
+ * depend on the rows batched with it; a batch-normalised network learns; per-layer dropout trains. */
+static void test_batch_norm(void **state)
+{
+    (void)state;
+    static const size_t hidden[1] = {5};
+    struct evo_mlp_arch arch = make_arch(3, 2, 1, hidden, EVO_ACT_TANH);
+    arch.batch_norm = 1;
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 5, 0, 0, 0);
+    struct evo_mlp net;
+    assert_int_equal(evo_mlp_init(&net, &arch, &rng, NULL), EVO_OK);
+    /* slab: w[3,5] b[5] gamma[5] beta[5] mean[5] var[5] | w[5,2] b[2] */
+    assert_int_equal(net.n_params, 15 + 5 + 20 + 10 + 2);
+    assert_int_equal(net.bn_off[0], 20);
+    assert_int_equal(net.stat_off[0], 30);
+    assert_int_equal(net.w_off[1], 40);
+    for (size_t j = 0; j < 5; j++) {
+        assert_true(net.params[20 + j] == 1.0f && net.params[25 + j] == 0.0f); /* gamma, beta */
+        assert_true(net.params[30 + j] == 0.0f && net.params[35 + j] == 1.0f); /* running stats */
+        net.params[15 + j] = 0.1f * (float)j; /* biases: the statistics must include them */
+    }
+    enum { B = 6 };
+    float x[B * 3];
+    int32_t y[B] = {0, 1, 0, 1, 1, 0};
+    for (size_t k = 0; k < B * 3; k++)
+        x[k] = (float)evo_rng_normal(&rng);
+    /* the batch statistics of the dense product z = x w + b, in double */
+    double mean[5] = {0}, ss[5] = {0};
+    for (size_t r = 0; r < B; r++)
+        for (size_t j = 0; j < 5; j++) {
+            double z = net.params[15 + j];
+            for (size_t i = 0; i < 3; i++)
+                z += (double)x[r * 3 + i] * net.params[i * 5 + j];
+            mean[j] += z / B;
+        }
+    for (size_t r = 0; r < B; r++)
+        for (size_t j = 0; j < 5; j++) {
+            double z = net.params[15 + j];
+            for (size_t i = 0; i < 3; i++)
+                z += (double)x[r * 3 + i] * net.params[i * 5 + j];
+            ss[j] += (z - mean[j]) * (z - mean[j]);
+        }
+    struct evo_mlp_workspace ws;
+    evo_mlp_workspace_init(&ws, 3, 2, 1, 5, B, B);
+    float before[52];
+    memcpy(before, net.params, sizeof before);
+    evo_mlp_loss_grad(&net, &ws, x, y, B, NULL, 0, NULL);
+    for (size_t j = 0; j < 5; j++) {
+        expect_close(net.params[30 + j], 0.1 * mean[j], 1e-6, 1e-5, "running mean", j);
+        expect_close(net.params[35 + j], 0.9 + 0.1 * ss[j] / (B - 1), 1e-6, 1e-5, "running var", j);
+    }
+    /* everything but the running statistics is untouched; gamma and beta have gradients */
+    assert_memory_equal(before, net.params, 30 * sizeof *before);
+    assert_memory_equal(before + 40, net.params + 40, 12 * sizeof *before);
+    double gsum = 0;
+    for (size_t j = 20; j < 30; j++)
+        gsum += fabs(net.grads[j]);
+    assert_true(gsum > 0);
+    for (size_t j = 30; j < 40; j++)
+        assert_true(net.grads[j] == 0.0f); /* the statistics are not trained */
+
+    /* evaluation: gamma (z - running mean) / sqrt(running var + eps) + beta, row by row */
+    float probs_all[B * 2], probs_one[2];
+    evo_mlp_predict(&net, &ws, x, B, probs_all);
+    for (size_t r = 0; r < B; r++) {
+        evo_mlp_predict(&net, &ws, x + r * 3, 1, probs_one);
+        assert_memory_equal(probs_one, probs_all + r * 2, sizeof probs_one);
+        double logit[2] = {net.params[50], net.params[51]};
+        for (size_t j = 0; j < 5; j++) {
+            double z = net.params[15 + j];
+            for (size_t i = 0; i < 3; i++)
+                z += (double)x[r * 3 + i] * net.params[i * 5 + j];
+            double h = tanh((z - net.params[30 + j]) / sqrt(net.params[35 + j] + EVO_MLP_BN_EPS));
+            for (size_t c = 0; c < 2; c++)
+                logit[c] += h * net.params[40 + j * 2 + c];
+        }
+        double p1 = 1.0 / (1.0 + exp(logit[0] - logit[1]));
+        expect_close(probs_all[r * 2 + 1], p1, 1e-5, 1e-4, "bn predict", r);
+    }
+    /* the optimizer leaves the running statistics alone */
+    struct evo_train_params tp = default_params();
+    memcpy(before, net.params, sizeof before);
+    evo_mlp_update(&net, &tp, 0.1);
+    assert_memory_equal(before + 30, net.params + 30, 10 * sizeof *before);
+    evo_mlp_release(&net);
+    evo_mlp_workspace_release(&ws);
+
+    /* training with batch norm and per-layer dropout learns the blobs */
+    struct evo_dataset tr, va;
+    make_blobs(&tr, 600, 6, &rng);
+    make_blobs(&va, 301, 6, &rng);
+    evo_mlp_workspace_init(&ws, 6, 3, 2, 16, 64, 600);
+    static const size_t h2[2] = {16, 16};
+    struct evo_mlp_arch a2 = make_arch(6, 3, 2, h2, EVO_ACT_RELU);
+    a2.batch_norm = 1;
+    evo_rng_seed(&rng, 8, 0, 0, EVO_RNG_TRAIN);
+    assert_int_equal(evo_mlp_init(&net, &a2, &rng, NULL), EVO_OK);
+    tp.batch_size = 32;
+    tp.dropout_per_layer = 1;
+    tp.layer_dropout[0] = 0.3;
+    tp.layer_dropout[1] = 0.0;
+    struct evo_train_result res;
+    struct evo_error err = {0};
+    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_OK);
+    assert_int_equal(res.status, EVO_TRAIN_OK);
+    assert_true(res.val.accuracy > 0.95);
+    /* a per-layer rate outside [0, 1) is refused, naming the layer */
+    tp.layer_dropout[1] = 1.0;
+    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_non_null(strstr(err.msg, "hidden layer 2"));
+    evo_mlp_release(&net);
+    evo_mlp_workspace_release(&ws);
+    free_blobs(&tr);
+    free_blobs(&va);
+}
+
 static void test_training_learns(void **state)
 {
     (void)state;
@@ -710,7 +845,7 @@ static void test_training_learns(void **state)
     assert_true(loss == res.val.loss && m.accuracy == res.val.accuracy);
     struct evo_mlp_workspace big;
     evo_mlp_workspace_init(&big, 6, 3, 2, 16, 301, 1);
-    double full = evo_mlp_loss_grad(&net, &big, va.x, va.y, va.n, 0, 0, NULL);
+    double full = evo_mlp_loss_grad(&net, &big, va.x, va.y, va.n, NULL, 0, NULL);
     expect_close(full, loss, 1e-6, 1e-5, "val_loss", 0);
 
     /* predict: rows sum to 1, and chunking by max_batch does not change the answer */
@@ -1189,9 +1324,9 @@ static void test_train_errors(void **state)
     float probs[3] = {0};
     evo_mlp_predict(&wnet, &ws, va.x, 1, probs);
     assert_true(isnan(probs[0]) && isnan(probs[2]));
-    assert_true(isnan(evo_mlp_loss_grad(&wnet, &ws, tr.x, tr.y, 4, 0, 0, &rng)));
+    assert_true(isnan(evo_mlp_loss_grad(&wnet, &ws, tr.x, tr.y, 4, NULL, 0, &rng)));
     evo_mlp_release(&wnet);
-    assert_true(isnan(evo_mlp_loss_grad(&net, &ws, tr.x, tr.y, 33, 0, 0, &rng)));
+    assert_true(isnan(evo_mlp_loss_grad(&net, &ws, tr.x, tr.y, 33, NULL, 0, &rng)));
     assert_memory_equal(before, net.params, net.n_params * sizeof *before);
 
     /* deeper than the workspace */
@@ -1430,6 +1565,7 @@ int main(void)
         cmocka_unit_test(test_l1),
         cmocka_unit_test(test_max_norm),
         cmocka_unit_test(test_training_learns),
+        cmocka_unit_test(test_batch_norm),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_batch_selection),
         cmocka_unit_test(test_batch_selection_trains),

@@ -109,13 +109,30 @@ static void test_finished_run(void **state)
     /* every gene has a plot with one point per individual */
     size_t n = r.individuals.n_rows;
     assert_true(n >= 8);
-    const char *genes[] = {"learning_rate", "epochs", "batch_size", "hidden_layers", "neurons",
-                           "activation", "optimizer", "weight_decay", "dropout"};
+    const char *genes[] = {"learning_rate", "epochs", "batch_size", "hidden_layers", "activation", "optimizer", "weight_decay", "dropout"};
     for (size_t k = 0; k < sizeof genes / sizeof *genes; k++) {
         char id[64];
         snprintf(id, sizeof id, "plot-gene-%s", genes[k]);
         assert_int_equal(plot_points(html, id), (long)n);
     }
+    /* a layer's gene has a point for each network that has the layer, and no plot when none has */
+    const struct evo_column *hl = evo_results_column(&r.individuals, "hidden_layers");
+    long deepest = 0;
+    for (long l = 1; l <= 2; l++) {
+        long deep = 0;
+        for (size_t i = 0; i < n; i++) {
+            deep += hl->values[i] >= l;
+            deepest = hl->values[i] > deepest ? (long)hl->values[i] : deepest;
+        }
+        assert_true(deep > 0 && deep < (long)n);
+        char id[64];
+        snprintf(id, sizeof id, "plot-gene-neurons_%ld", l);
+        assert_int_equal(plot_points(html, id), deep);
+        snprintf(id, sizeof id, "plot-gene-dropout_%ld", l);
+        assert_int_equal(plot_points(html, id), deep);
+    }
+    assert_true(deepest < 8);
+    assert_null(strstr(html, "plot-gene-neurons_8"));
     assert_null(strstr(html, "plot-gene-fitness"));
     assert_null(strstr(html, "plot-gene-status"));
     assert_null(strstr(html, "plot-gene-epochs_run"));

@@ -48,7 +48,14 @@ enum evo_gene_id {
     EVO_GENE_INIT,
     EVO_GENE_L1,
     EVO_GENE_MAX_NORM,
-    EVO_GENE_LOSS,
+    EVO_GENE_BATCH_NORM,
+    EVO_GENE_DROPOUT_PER_LAYER,
+    /* layers 2 to EVO_MLP_MAX_HIDDEN's widths (layer 1's is EVO_GENE_NEURONS), then every hidden
+     * layer's own dropout: use evo_genome_neurons_gene and evo_genome_dropout_gene */
+    EVO_GENE_NEURONS_2,
+    EVO_GENE_DROPOUT_1 = EVO_GENE_NEURONS_2 + EVO_MLP_MAX_HIDDEN - 1,
+    /* appended after the per-layer genes, so that searches without it draw what they drew before */
+    EVO_GENE_LOSS = EVO_GENE_DROPOUT_1 + EVO_MLP_MAX_HIDDEN,
     EVO_GENE_COUNT
 };
 
@@ -67,6 +74,17 @@ struct evo_gene_info {
     const char *default_spec;       /* default search range, in libconfig syntax */
     const char *help;               /* one line for the config reference */
 };
+
+/* Gene ids of hidden layer l's width ("neurons_<l+1>") and own dropout rate ("dropout_<l+1>"),
+ * l in [0, EVO_MLP_MAX_HIDDEN). */
+static inline int evo_genome_neurons_gene(size_t l)
+{
+    return l == 0 ? EVO_GENE_NEURONS : EVO_GENE_NEURONS_2 + (int)l - 1;
+}
+static inline int evo_genome_dropout_gene(size_t l)
+{
+    return EVO_GENE_DROPOUT_1 + (int)l;
+}
 
 /* The gene table, indexed by enum evo_gene_id. */
 const struct evo_gene_info *evo_genome_gene(int id);
@@ -129,6 +147,18 @@ void evo_genome_space_limits(const struct evo_space *space, size_t *max_hidden, 
 
 /* Largest value a spec can produce (its max, largest choice, or fixed value). */
 double evo_genome_spec_max(const struct evo_gene_spec *s);
+
+/* The hidden layer (0-based) a per-layer gene belongs to, or -1 for the genes of the whole network. */
+int evo_genome_gene_layer(int id);
+
+/* 1 when gene id means something for g: every gene except the per-layer genes of layers g does not
+ * have (layer >= hidden_layers). Inactive genes are still sampled, bred and mutated (a later
+ * mutation of hidden_layers brings them back); /individuals records them as evo_genome_inactive_value. */
+int evo_genome_active(const struct evo_genome *g, int id);
+
+/* What results tables record for an inactive gene: 0 for integer genes (whose bounds exclude it),
+ * NaN for float genes. */
+double evo_genome_inactive_value(int id);
 
 /* Writes the gene value as text ("0.00123", "64", "relu") into buf. */
 void evo_genome_format(char *buf, size_t n, int id, double value);

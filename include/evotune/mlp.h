@@ -100,6 +100,8 @@ struct evo_mlp_arch {
     double leaky_slope;                /* EVO_ACT_LEAKY_RELU's slope for x < 0, in [0, 1]; ignored by
                                         * the other activations */
     int init;                          /* enum evo_weight_init (0: by activation) */
+    int batch_norm;                    /* 1: batch normalisation in every hidden layer, between the
+                                        * dense product and the activation (see evo_mlp_init) */
     int loss;                          /* enum evo_loss (0: cross-entropy) */
     int regression;                    /* 1: one linear output unit predicting a value (loss must be
                                         * EVO_LOSS_MSE, n_out 1); 0: n_out class scores */
@@ -107,11 +109,23 @@ struct evo_mlp_arch {
                                         * standardisation of the training targets (std 0 counts as 1) */
 };
 
+/* Batch normalisation's constants: the variance's offset and the running statistics' momentum
+ * (running = (1 - m) running + m batch; the variance's running value is the unbiased batch
+ * variance, as PyTorch does). */
+#define EVO_MLP_BN_EPS 1e-5
+#define EVO_MLP_BN_MOMENTUM 0.1
+
 struct evo_mlp {
     struct evo_mlp_arch arch;
     size_t n_layers;                           /* n_hidden + 1 dense layers */
     size_t w_off[EVO_MLP_MAX_HIDDEN + 1];      /* offset of layer l's weights [in_l, out_l] in params */
     size_t b_off[EVO_MLP_MAX_HIDDEN + 1];      /* offset of layer l's biases [out_l] */
+    size_t bn_off[EVO_MLP_MAX_HIDDEN + 1];     /* batch norm: offset of hidden layer l's gamma [out_l]
+                                                * and beta [out_l], trained (without decay) */
+    size_t stat_off[EVO_MLP_MAX_HIDDEN + 1];   /* batch norm: offset of hidden layer l's running mean
+                                                * [out_l] and variance [out_l], set by the training
+                                                * forward pass, never by the optimizer. Without batch
+                                                * norm bn_off = stat_off = the end of the biases */
     size_t n_params;
     float *slab;    /* the one allocation: params | grads | m | v | best, n_params floats each */
     float *params;
@@ -139,6 +153,8 @@ struct evo_train_params {
                            * Others: L2, weight_decay * w added to the gradient inside the fused
                            * optimizer pass (evo_mlp_update) */
     double dropout;       /* drop probability after each hidden activation, in [0, 1) */
+    int dropout_per_layer; /* 1: hidden layer l drops with layer_dropout[l] instead of dropout */
+    double layer_dropout[EVO_MLP_MAX_HIDDEN];
     double momentum;      /* mu of EVO_OPT_MOMENTUM and EVO_OPT_NESTEROV, e.g. 0.9 */
     double beta1, beta2;  /* Adam's and AdamW's moment decays, e.g. 0.9, 0.999 */
     double rho;           /* RMSprop's decay of the squared gradient, e.g. 0.9 */
@@ -231,7 +247,9 @@ void evo_mlp_epoch_order(struct evo_mlp_workspace *ws, int selection, const stru
 /* Allocates the slab for arch and initialises the weights from rng as arch->init says (enum
  * evo_weight_init; by activation: He-normal (std sqrt(2/fan_in)) for the relu family,
  * Xavier-normal (std sqrt(2/(fan_in+fan_out))) otherwise, the output layer Xavier), one draw per
- * weight in order; biases 0; gradients and moments 0. Returns EVO_OK, or EVO_ERUNTIME when arch is
+ * weight in order; biases 0; gradients and moments 0; with batch norm gamma 1, beta 0, running
+ * means 0 and running variances 1 (the slab holds, per layer: weights, biases, then with batch norm
+ * gamma, beta, running mean, running variance). Returns EVO_OK, or EVO_ERUNTIME when arch is
  * invalid (no inputs, outputs, zero-width layer, too many layers, unknown activation or init, a
  * leaky slope outside [0, 1]) or its size overflows. */
 int evo_mlp_init(struct evo_mlp *net, const struct evo_mlp_arch *arch, struct evo_rng *rng,
@@ -241,17 +259,20 @@ void evo_mlp_release(struct evo_mlp *net);
 /* Makes dst an independent copy of src (one allocation, one memcpy). */
 void evo_mlp_clone(struct evo_mlp *dst, const struct evo_mlp *src);
 
-/* Forward and backward pass over one batch x[B, n_in], y[B] of a classification network: zeroes grads,
- * accumulates the gradient of the mean loss of net->arch.loss (plus the L2 term weight_decay * w on weights when weight_decay > 0), and
- * returns the mean loss (without the L2 term). dropout > 0 draws masks from rng. Exposed for gradient
- * checks. The trainer passes weight_decay 0 here, because evo_mlp_update applies the decay itself:
- * passing it to both would count it twice. */
+/* Forward and backward pass over one batch x[B, n_in], y[B] of a classification network in training
+ * mode: zeroes grads, accumulates the gradient of the mean loss of net->arch.loss (plus the L2 term
+ * weight_decay * w on weights when weight_decay > 0), and returns the mean loss (without the L2
+ * term). dropout[h] (NULL: none) is hidden layer h's drop probability; layers with a rate > 0 draw
+ * their masks from rng, layer by layer, in index order. Batch norm normalises with the batch's
+ * statistics and moves the running statistics towards them (the only parameters it writes). Exposed
+ * for gradient checks. The trainer passes weight_decay 0 here, because evo_mlp_update applies the
+ * decay itself: passing it to both would count it twice. */
 double evo_mlp_loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x,
-                         const int32_t *y, size_t B, double dropout, double weight_decay,
+                         const int32_t *y, size_t B, const double *dropout, double weight_decay,
                          struct evo_rng *rng);
 /* The same for a regression network (arch.regression) and targets t[B] in target units. */
 double evo_mlp_loss_grad_regression(struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x,
-                                    const float *t, size_t B, double dropout, double weight_decay,
+                                    const float *t, size_t B, const double *dropout, double weight_decay,
                                     struct evo_rng *rng);
 
 /* One optimizer update of params from grads at rate lr (step counter advanced first), one fused
