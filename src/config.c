@@ -91,6 +91,15 @@ static const struct key_row rows[] = {
     {"run", "output", KEY_STRING, 0, 0, 0, 0, 0, NULL,
      "results file (HDF5); the default is `results/<config name>.h5`, the config file's "
      "name without its extension", FIELD(output)},
+    {"run", "max_params", KEY_INT64, 0, 0, 0, 1, 1000000000000, "50000000",
+     "most parameters (weights and biases) of one network; a genome whose network has more is not "
+     "allocated or trained: its status is too_large and its fitness 0, like a diverged one (a network "
+     "takes 20 bytes a parameter while it trains)", FIELD(max_params)},
+    {"run", "max_memory", KEY_INT64, 0, 0, 0, 1, 1073741824, "8192",
+     "MiB the search may set aside at the start: every thread's training workspace, sized for the "
+     "largest batch_size x neurons x hidden_layers the search space allows, and the population's "
+     "buffers (learning curves: population x the largest epochs); a run that would need more stops "
+     "before training, naming the keys to lower", FIELD(max_memory)},
 };
 #define N_ROWS (sizeof rows / sizeof rows[0])
 
