@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <omp.h>
 #include "evotune/config.h"
 #include "evotune/ga.h"
 #include "support.h"
@@ -220,6 +221,40 @@ static void test_missing_data_file(void **state)
     evo_config_release(&cfg);
 }
 
+/* Elitism above the population is clamped to population - 1: one new individual per generation;
+ * with population 1 there is no elite, and each generation trains a child of the one before. */
+static void test_elitism_clamped(void **state)
+{
+    (void)state;
+    struct run r;
+    run_search(&r, "ga.elitism = 100000", NULL);
+    assert_int_equal(r.ga.n_rows, 8 + 3 * 1);
+    for (size_t g = 1; g < r.ga.n_gens; g++)
+        assert_int_equal(r.ga.gens[g].evaluations, 1);
+    free_run(&r);
+    run_search(&r, "ga.population = 1", "ga.elitism = 5");
+    assert_int_equal(r.ga.n_rows, 4);
+    for (size_t i = 1; i < r.ga.n_rows; i++)
+        assert_int_equal(r.ga.rows[i].parent_a, r.ga.rows[i - 1].id);
+    assert_true(r.ga.finished);
+    free_run(&r);
+}
+
+/* run.threads = 0 means every core the runtime reports. */
+static void test_threads_zero_is_all_cores(void **state)
+{
+    (void)state;
+    struct evo_config cfg;
+    struct evo_ga ga;
+    struct evo_error err = {0};
+    const char *set = "run.threads = 0";
+    assert_int_equal(evo_config_load_string(&cfg, TINY_CONFIG, "tiny.cfg", &set, 1, &err), EVO_OK);
+    assert_int_equal(evo_ga_init(&ga, &cfg, &err), EVO_OK);
+    assert_int_equal(ga.threads, omp_get_num_procs());
+    evo_ga_release(&ga);
+    evo_config_release(&cfg);
+}
+
 /* Parameters of the network a genome encodes on iris (4 features, 3 classes). */
 static size_t genome_params(const struct evo_genome *g)
 {
@@ -344,6 +379,8 @@ int main(void)
         cmocka_unit_test(test_no_elitism_still_tracks_best),
         cmocka_unit_test(test_hook_failure_stops_search),
         cmocka_unit_test(test_missing_data_file),
+        cmocka_unit_test(test_elitism_clamped),
+        cmocka_unit_test(test_threads_zero_is_all_cores),
         cmocka_unit_test(test_too_large),
         cmocka_unit_test(test_memory_limit),
     };
