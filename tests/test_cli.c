@@ -263,6 +263,30 @@ static void test_absurd_space(void **state)
     assert_false(exists(out));
 }
 
+/* data.image_shape whose H x W is not the data's feature count: exit 2 naming the key. */
+static void test_image_shape_mismatch(void **state)
+{
+    (void)state;
+    char cfg[200], args[600];
+    snprintf(cfg, sizeof cfg, "%s/shape.cfg", dir);
+    support_write(cfg, TINY_CONFIG);
+    snprintf(args, sizeof args, "run %s --out %s/shape.h5 --set 'data.image_shape=[3, 3]'", cfg, dir);
+    expect_error(args, 2, "data.image_shape [3, 3] does not fit", "4 features");
+}
+
+/* EVOTUNE_ISA naming no kernel table is a usage error. */
+static void test_unknown_isa(void **state)
+{
+    (void)state;
+    char cfg[200], args[600];
+    snprintf(cfg, sizeof cfg, "%s/isa.cfg", dir);
+    support_write(cfg, TINY_CONFIG);
+    snprintf(args, sizeof args, "run %s --out %s/isa.h5", cfg, dir);
+    setenv("EVOTUNE_ISA", "sse9", 1);
+    expect_error(args, 2, "sse9", NULL);
+    unsetenv("EVOTUNE_ISA");
+}
+
 /* Degenerate data sets: no rows, one class, no feature, too few rows to split; each exits 2 with one
  * line naming the file. */
 static void test_degenerate_data(void **state)
@@ -302,6 +326,8 @@ int main(void)
         cmocka_unit_test(test_too_large_round_trip),
         cmocka_unit_test(test_absurd_space),
         cmocka_unit_test(test_degenerate_data),
+        cmocka_unit_test(test_unknown_isa),
+        cmocka_unit_test(test_image_shape_mismatch),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

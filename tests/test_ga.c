@@ -316,6 +316,33 @@ static void test_too_large(void **state)
     free_run(&r);
 }
 
+/* An absurd learning rate: networks diverge (status diverged, fitness 0, counted in failures), the
+ * search goes on, and a diverged network is never the best. */
+static void test_diverged_never_best(void **state)
+{
+    (void)state;
+    struct run r;
+    run_search(&r, "search.learning_rate = 10.0", "search.activation = \"relu\"");
+    const struct evo_ga *ga = &r.ga;
+    size_t diverged = 0;
+    for (size_t i = 0; i < ga->n_rows; i++)
+        if (ga->rows[i].status == EVO_TRAIN_DIVERGED) {
+            diverged++;
+            assert_true(ga->rows[i].fitness == 0.0);
+            assert_true(ga->rows[i].id != ga->best.id || !ga->has_best);
+        }
+    assert_true(diverged > 0);
+    assert_int_equal(ga->n_gens, 4);
+    assert_true(ga->finished);
+    size_t failures = 0;
+    for (size_t g = 0; g < ga->n_gens; g++)
+        failures += (size_t)ga->gens[g].failures;
+    assert_int_equal(failures, diverged);
+    if (ga->has_best)
+        assert_int_equal(ga->best.status, EVO_TRAIN_OK);
+    free_run(&r);
+}
+
 /* Loads TINY_CONFIG with the overrides and runs evo_ga_init only; returns its status. */
 static int init_only(const char *const *sets, size_t n, struct evo_error *err)
 {
@@ -382,6 +409,7 @@ int main(void)
         cmocka_unit_test(test_elitism_clamped),
         cmocka_unit_test(test_threads_zero_is_all_cores),
         cmocka_unit_test(test_too_large),
+        cmocka_unit_test(test_diverged_never_best),
         cmocka_unit_test(test_memory_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
