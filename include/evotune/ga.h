@@ -21,7 +21,7 @@ struct evo_individual {
     int64_t parent_a;        /* ids of its parents, -1 when none (random, or no crossover) */
     int64_t parent_b;
     struct evo_genome genome;
-    double fitness;          /* validation accuracy; 0 when training failed */
+    double fitness;          /* validation accuracy; 0 when training failed (status not ok) */
     double val_accuracy;
     double val_loss;
     double train_loss;
@@ -41,7 +41,7 @@ struct evo_curve_row {
 struct evo_generation {
     int32_t generation;
     int32_t evaluations;     /* individuals trained in this generation (elites are carried, not retrained) */
-    int32_t failures;        /* of those, how many failed (diverged) */
+    int32_t failures;        /* of those, how many failed (status diverged or too_large) */
     double best_fitness;     /* over the whole population of this generation, elites included */
     double mean_fitness;
     double std_fitness;      /* population standard deviation */
@@ -60,7 +60,7 @@ enum evo_member_state {
 enum evo_ga_event {
     EVO_GA_PROGRESS,    /* individuals finished during a generation (throttled, see evo_ga_run) */
     EVO_GA_GENERATION,  /* a generation was completed and reduced */
-    EVO_GA_FINISHED,    /* every generation ran and the best was scored (ga->finished set) */
+    EVO_GA_FINISHED,    /* every generation ran and the best, if any, was scored (ga->finished set) */
     EVO_GA_STOPPED,     /* *ga->stop was raised: nothing more will be recorded (ga->stopped set) */
 };
 
@@ -86,8 +86,8 @@ struct evo_ga {
     uint8_t *member_state;                 /* [cfg->population] enum evo_member_state of each member */
     int32_t population_generation;         /* generation `population` belongs to; -1 before the first.
                                             * Equal to n_gens while that generation is in progress. */
-    int has_best;
-    struct evo_individual best;            /* best of every individual trained so far */
+    int has_best;                          /* 0 until a member trains successfully (status ok) */
+    struct evo_individual best;            /* best of every individual trained successfully so far */
     struct evo_mlp best_net;               /* its trained weights */
     int finished;                          /* 1 once every generation ran and the test split was scored */
     int stopped;                           /* 1 once the search stopped on *stop */
@@ -108,13 +108,16 @@ struct evo_ga {
 typedef int (*evo_ga_hook)(const struct evo_ga *ga, int event, void *user);
 
 /* Loads the data named by cfg, checks it, splits it (stratified, seeded by run.seed) and
- * standardises it; run.threads 0 means all cores. Errors: EVO_EDATA (naming the file). On error ga is
- * left released. */
+ * standardises it; run.threads 0 means all cores. Errors: EVO_EDATA (naming the file); EVO_ECONFIG
+ * when the threads' workspaces and the population's buffers would exceed cfg->max_memory (checked
+ * before they are allocated, naming the keys). On error ga is left released. */
 int evo_ga_init(struct evo_ga *ga, const struct evo_config *cfg, struct evo_error *err);
 
 /* Runs the generations from where ga stands (a fresh search, or one restored by evo_h5_load, possibly
  * in the middle of a generation: only its PENDING members are trained) up to cfg->generations, then
- * scores the best network once on the test split and sets finished. The hook is called:
+ * scores the best network once on the test split (when some member trained successfully) and sets
+ * finished. A member whose network has more than cfg->max_params parameters is not allocated or
+ * trained: status EVO_TRAIN_TOO_LARGE, fitness 0. The hook is called:
  * - EVO_GA_PROGRESS when members finished since the last call, at most once per
  *   max(save_interval_min, 10 x the duration of the previous hook call) during a generation;
  * - EVO_GA_GENERATION after each generation, EVO_GA_FINISHED at the end;
