@@ -81,8 +81,9 @@ static const struct key_row rows[] = {
      "rows and columns of the grayscale image that each CSV row is, its H * W features in row-major "
      "order: it makes the aug_* genes apply (IDX files carry their shape, which this must match if "
      "given)", FIELD(image_shape), NULL},
-    {"ga", "population", KEY_LONG, 0, 0, 0, 1, 100000, "24", "individuals per generation",
-     FIELD(population), NULL},
+    {"ga", "population", KEY_LONG, 0, 0, 0, 1, 100000, "24",
+     "individuals per generation (1: each generation trains one child bred from the one before, "
+     "no elite); its buffers count against run.max_memory", FIELD(population), NULL},
     {"ga", "generations", KEY_LONG, 0, 0, 0, 1, 1000000, "10",
      "generations trained, the random initial one included", FIELD(generations), NULL},
     {"ga", "tournament", KEY_LONG, 0, 0, 0, 1, 100000, "3",
@@ -99,16 +100,28 @@ static const struct key_row rows[] = {
      "this key is not set",
      FIELD(fitness), fitness_names},
     {"ga", "elitism", KEY_LONG, 0, 0, 0, 0, 100000, "2",
-     "best individuals copied unchanged into the next generation; the GA clamps it to "
-     "population - 1", FIELD(elitism), NULL},
+     "best individuals copied unchanged into the next generation; more than population - 1 is "
+     "clamped to population - 1, so every generation trains at least one new individual",
+     FIELD(elitism), NULL},
     {"run", "seed", KEY_INT64, 0, 0, 0, 0, INT64_MAX, "1",
      "seed of every random stream: the same seed gives the same results for any thread count",
      FIELD(seed), NULL},
     {"run", "threads", KEY_LONG, 0, 0, 0, 0, 4096, "0",
-     "threads training individuals in parallel (0: all cores)", FIELD(threads), NULL},
+     "threads training individuals in parallel (0: all cores); more threads than cores are allowed "
+     "(the results do not depend on it), each with its own workspace counted against run.max_memory",
+     FIELD(threads), NULL},
     {"run", "output", KEY_STRING, 0, 0, 0, 0, 0, NULL,
      "results file (HDF5); the default is `results/<config name>.h5`, the config file's "
      "name without its extension", FIELD(output), NULL},
+    {"run", "max_params", KEY_INT64, 0, 0, 0, 1, 1000000000000, "50000000",
+     "most parameters (weights and biases) of one network; a genome whose network has more is not "
+     "allocated or trained: its status is too_large and its fitness that of a failed individual, like a diverged one (a network "
+     "takes 20 bytes a parameter while it trains)", FIELD(max_params), NULL},
+    {"run", "max_memory", KEY_INT64, 0, 0, 0, 1, 1073741824, "8192",
+     "MiB the search may set aside at the start: every thread's training workspace, sized for the "
+     "largest batch_size x neurons x hidden_layers the search space allows, and the population's "
+     "buffers (learning curves: population x the largest epochs); a run that would need more stops "
+     "before training, naming the keys to lower", FIELD(max_memory), NULL},
 };
 #define N_ROWS (sizeof rows / sizeof rows[0])
 

@@ -53,6 +53,46 @@ static int load_split(struct evo_ga *ga, const struct evo_config *cfg, struct ev
     return rc;
 }
 
+/* Outputs of every network of the search: one per class, or one value for regression. */
+static size_t n_outputs(const struct evo_ga *ga)
+{
+    return ga->train.target ? 1 : (size_t)ga->train.n_classes;
+}
+
+/* Bytes the population's buffers take per member: population and ranked rows, a network handle, an
+ * error record, a status code, a member state and the learning curve (evo_ga_init, evo_ga_run). */
+static size_t member_bytes(size_t max_epochs)
+{
+    size_t fixed = 2 * sizeof(struct evo_individual) + sizeof(struct evo_mlp) + sizeof(struct evo_error) +
+                   sizeof(int) + sizeof(uint8_t);
+    return evo_mem_add(fixed, evo_mem_mul(max_epochs, sizeof(struct evo_epoch_metrics)));
+}
+
+/* Refuses, before anything large is allocated, a search whose workspaces and population buffers
+ * would exceed run.max_memory: both grow with user-given numbers (batch size x width x depth per
+ * thread, population x epochs), and an absurd product must end in a message, not an abort. */
+static int check_memory(const struct evo_ga *ga, const struct evo_config *cfg, struct evo_error *err)
+{
+    size_t max_hidden, max_width, max_batch;
+    evo_genome_space_limits(&cfg->space, &max_hidden, &max_width, &max_batch);
+    size_t ws = evo_mlp_workspace_bytes(ga->train.d, n_outputs(ga), max_hidden, max_width, max_batch,
+                                        ga->train.n);
+    size_t threads = evo_mem_mul((size_t)ga->threads, ws);
+    size_t pop = evo_mem_mul((size_t)cfg->population, member_bytes(ga->max_epochs));
+    size_t total = evo_mem_add(threads, pop);
+    double mib = 1024.0 * 1024.0;
+    if ((double)total <= (double)cfg->max_memory * mib && total != SIZE_MAX)
+        return EVO_OK;
+    return evo_error_set(err, EVO_ECONFIG,
+                         "the search would set aside %.0f MiB, more than run.max_memory = %lld: %d "
+                         "threads x %.0f MiB of workspace (search.batch_size up to %zu, search.neurons "
+                         "up to %zu, search.hidden_layers up to %zu) and %.0f MiB for ga.population = "
+                         "%ld (search.epochs up to %zu)",
+                         (double)total / mib, (long long)cfg->max_memory, ga->threads, (double)ws / mib,
+                         max_batch, max_width, max_hidden, (double)pop / mib, cfg->population,
+                         ga->max_epochs);
+}
+
 int evo_ga_init(struct evo_ga *ga, const struct evo_config *cfg, struct evo_error *err)
 {
     memset(ga, 0, sizeof *ga);
@@ -88,9 +128,13 @@ int evo_ga_init(struct evo_ga *ga, const struct evo_config *cfg, struct evo_erro
         ga->target_std = ss > 0 ? sqrt(ss / (double)n) : 1.0;
     }
     ga->threads = cfg->threads > 0 ? (int)cfg->threads : omp_get_num_procs();
+    ga->max_epochs = (size_t)evo_genome_spec_max(&cfg->space.spec[EVO_GENE_EPOCHS]);
+    if ((rc = check_memory(ga, cfg, err))) {
+        evo_ga_release(ga);
+        return rc;
+    }
     ga->population = evo_mem_calloc((size_t)cfg->population, sizeof *ga->population);
     ga->member_state = evo_mem_calloc((size_t)cfg->population, sizeof *ga->member_state);
-    ga->max_epochs = (size_t)evo_genome_spec_max(&cfg->space.spec[EVO_GENE_EPOCHS]);
     ga->member_curves = evo_mem_alloc(evo_mem_mul(evo_mem_mul((size_t)cfg->population, ga->max_epochs),
                                                   sizeof *ga->member_curves));
     ga->population_generation = -1;
@@ -179,15 +223,28 @@ static int train_one(const struct evo_ga *ga, int gen, size_t i, struct evo_indi
     struct evo_mlp_arch arch;
     struct evo_train_params tp;
     int regression = ga->train.target != NULL;
-    evo_genome_decode(&ind->genome, ga->train.d, regression ? 1 : (size_t)ga->train.n_classes, &arch, &tp);
+    evo_genome_decode(&ind->genome, ga->train.d, n_outputs(ga), &arch, &tp);
     arch.regression = regression;
     arch.target_mean = ga->target_mean;
     arch.target_std = ga->target_std;
     tp.fitness = ga->cfg->fitness;
     struct evo_rng rng;
     evo_rng_seed(&rng, (uint64_t)ga->cfg->seed, (uint64_t)gen, i, EVO_RNG_TRAIN);
-    int rc = evo_mlp_init(net, &arch, &rng, err);
     struct evo_train_result res = {0};
+    size_t n_params, bytes;
+    int rc = evo_mlp_size(&arch, &n_params, &bytes, err);
+    if (!rc && n_params > (uint64_t)ga->cfg->max_params) {
+        /* refused before anything is allocated; it ranks with the diverged */
+        ind->status = EVO_TRAIN_TOO_LARGE;
+        ind->train_loss = ind->val_loss = ind->val_accuracy = NAN;
+        ind->val_macro_f1 = ind->val_log_loss = ind->val_rmse = ind->val_mae = ind->val_r2 = NAN;
+        ind->epochs_run = 0;
+        ind->fitness = evo_ga_failed_fitness(tp.fitness);
+        ind->train_seconds = omp_get_wtime() - t0;
+        return EVO_OK;
+    }
+    if (!rc)
+        rc = evo_mlp_init(net, &arch, &rng, err);
     /* member i's slot: no other thread touches it while i is pending */
     tp.curve = ga->member_curves + i * ga->max_epochs;
     tp.feature_mean = ga->feature_mean; /* augmentation resamples in raw pixel units */
@@ -317,9 +374,10 @@ static void record_result(struct evo_ga *ga, struct gen_shared *sh, size_t i,
     ga->population[i] = *ind;
     ga->member_state[i] = EVO_MEMBER_TRAINED;
     sh->n_new++;
-    /* "best" is the maximum of a total order over everything trained, so the order in which
-     * members finish does not matter; the network is swapped in, not copied */
-    if (!ga->has_best || evo_ga_better(ind, &ga->best)) {
+    /* "best" is the maximum of a total order over everything trained successfully, so the order in
+     * which members finish does not matter; a failed member (diverged, too large: no weights) is
+     * never best. The network is swapped in, not copied */
+    if (ind->status == EVO_TRAIN_OK && (!ga->has_best || evo_ga_better(ind, &ga->best))) {
         struct evo_mlp t = ga->best_net;
         ga->best_net = *net;
         *net = t;
@@ -467,8 +525,7 @@ int evo_ga_run(struct evo_ga *ga, evo_ga_hook hook, void *user, struct evo_error
     int T = ga->threads;
     struct evo_mlp_workspace *ws = evo_mem_calloc((size_t)T, sizeof *ws);
     for (int t = 0; t < T; t++)
-        evo_mlp_workspace_init(&ws[t], ga->train.d, ga->train.target ? 1 : (size_t)ga->train.n_classes,
-                               max_hidden, max_width,
+        evo_mlp_workspace_init(&ws[t], ga->train.d, n_outputs(ga), max_hidden, max_width,
                                max_batch, ga->train.n);
     struct evo_mlp *nets = evo_mem_calloc(P, sizeof *nets);
     struct evo_individual *ranked = evo_mem_calloc(P, sizeof *ranked);
@@ -520,9 +577,11 @@ int evo_ga_run(struct evo_ga *ga, evo_ga_hook hook, void *user, struct evo_error
     if (!rc && !ga->stopped && stop_requested(ga)) {
         ga->stopped = 1;
         rc = call_hook(&c, EVO_GA_STOPPED);
-    } else if (!rc && !ga->stopped && ga->has_best) {
-        /* The only use of the test split: scoring the final best once. */
-        score_test(ga, &ws[0]);
+    } else if (!rc && !ga->stopped) {
+        /* The only use of the test split: scoring the final best once (none when every member
+         * failed). */
+        if (ga->has_best)
+            score_test(ga, &ws[0]);
         ga->finished = 1;
         rc = call_hook(&c, EVO_GA_FINISHED);
     }

@@ -58,7 +58,8 @@ static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
         "fall of the validation loss (nats) that counts as an improvement, for early stopping and the "
         "plateau schedule (ignored by the others)"},
     [EVO_GENE_BATCH_SIZE] = {"batch_size", EVO_GENE_INT, 1, 65536, NULL, 0,
-        "{ choice = [16, 32, 64, 128]; }", "rows per mini-batch (the last batch of an epoch may be smaller)"},
+        "{ choice = [16, 32, 64, 128]; }", "rows per mini-batch (the last batch of an epoch may be smaller; "
+        "a batch larger than the training split is the whole split, one step per epoch)"},
     [EVO_GENE_HIDDEN_LAYERS] = {"hidden_layers", EVO_GENE_INT, 0, EVO_MLP_MAX_HIDDEN, NULL, 0,
         "{ min = 1; max = 3; }", "number of hidden dense layers (0: a linear softmax classifier)"},
     [EVO_GENE_NEURONS] = NEURONS_GENE(1),

@@ -142,7 +142,6 @@ struct row_layout {
     hid_t type;
 };
 
-static const char *const status_names[] = {"ok", "diverged"};
 static const char *const member_state_names[] = {"pending", "trained", "carried"};
 
 static const char *field_name(int f)
@@ -163,8 +162,11 @@ static hid_t field_type(int f, int *is_new)
     if (f <= F_PARENT_B)
         return H5T_NATIVE_INT64;
     if (f == F_STATUS) {
+        const char *names[EVO_TRAIN_STATUS_COUNT]; /* the names evo_mlp_status_name gives */
+        for (int k = 0; k < EVO_TRAIN_STATUS_COUNT; k++)
+            names[k] = evo_mlp_status_name(k);
         *is_new = 1;
-        return enum_type(status_names, EVO_TRAIN_STATUS_COUNT);
+        return enum_type(names, EVO_TRAIN_STATUS_COUNT);
     }
     if (f >= F_FITNESS)
         return H5T_NATIVE_DOUBLE;

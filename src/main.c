@@ -260,6 +260,11 @@ static void print_summary(const struct evo_ga *ga, const char *output, double se
 {
     char eta[32], v[64];
     evo_progress_duration(eta, sizeof eta, seconds);
+    if (!ga->has_best) {
+        printf("no network trained successfully: all %zu failed (diverged or too_large); results in %s\n",
+               ga->n_rows, output);
+        return;
+    }
     const struct evo_metrics *t = &ga->test_metrics;
     if (ga->train.target)
         printf("best individual %lld (generation %d): validation RMSE %.4g, R2 %.4f; test RMSE %.4g, "
@@ -269,6 +274,8 @@ static void print_summary(const struct evo_ga *ga, const char *output, double se
         printf("best individual %lld (generation %d): validation accuracy %.4f, test accuracy %.4f\n",
                (long long)ga->best.id, ga->best.generation, ga->best.val_accuracy, t->accuracy);
     for (int g = 0; g < EVO_GENE_COUNT; g++) {
+        if (!evo_genome_active(&ga->best.genome, g))
+            continue; /* a layer the network does not have */
         evo_genome_format(v, sizeof v, g, ga->best.genome.g[g]);
         printf("  %-20s %s\n", evo_genome_gene(g)->name, v);
     }

@@ -86,23 +86,43 @@ static struct ws_layout ws_layout(size_t n_in, size_t n_out, size_t max_hidden, 
     return L;
 }
 
+/* Bytes of the float buffer: one alignment step more than the layout needs lets buf start on a
+ * 64-byte boundary inside the allocation. */
+static size_t ws_float_bytes(const struct ws_layout *L)
+{
+    return evo_mem_mul(evo_mem_add(L->total, WS_ALIGN), sizeof(float));
+}
+
+/* Bytes of the index allocation: order and by_class [n_rows] each, six per-class arrays [n_out + 1],
+ * the metrics' counters [3 n_out] and the uint64 keys [n_out]. */
+static size_t ws_index_bytes(size_t n_out, size_t n_rows)
+{
+    size_t n_idx = evo_mem_add(evo_mem_add(evo_mem_mul(2, n_rows), evo_mem_mul(6, evo_mem_add(n_out, 1))),
+                               evo_mem_mul(3, n_out));
+    return evo_mem_add(evo_mem_mul(n_out, sizeof(uint64_t)), evo_mem_mul(n_idx, sizeof(size_t)));
+}
+
+size_t evo_mlp_workspace_bytes(size_t n_in, size_t n_out, size_t max_hidden, size_t max_width,
+                               size_t max_batch, size_t n_rows)
+{
+    struct ws_layout L = ws_layout(n_in, n_out, max_hidden, max_width, max_batch);
+    return evo_mem_add(ws_float_bytes(&L), ws_index_bytes(n_out, n_rows));
+}
+
 void evo_mlp_workspace_init(struct evo_mlp_workspace *ws, size_t n_in, size_t n_out, size_t max_hidden,
                             size_t max_width, size_t max_batch, size_t n_rows)
 {
     struct ws_layout L = ws_layout(n_in, n_out, max_hidden, max_width, max_batch);
-    /* An overflowing size is as unsatisfiable as a huge one: the allocator aborts with it. One
-     * alignment step more than needed lets buf start on a 64-byte boundary inside the allocation. */
-    ws->alloc = evo_mem_alloc(evo_mem_mul(evo_mem_add(L.total, WS_ALIGN), sizeof(float)));
+    /* An overflowing size is as unsatisfiable as a huge one: the allocator aborts with it. Callers
+     * with user-controlled limits check evo_mlp_workspace_bytes first. */
+    ws->alloc = evo_mem_alloc(ws_float_bytes(&L));
     uintptr_t a = (uintptr_t)ws->alloc;
     ws->buf = (float *)(void *)((a + 63) & ~(uintptr_t)63);
     ws->n_floats = L.total;
     /* The index arrays share one allocation: order and by_class, then the per-class arrays; the
      * uint64 keys go first so that they are aligned whatever size_t is. */
     size_t C1 = evo_mem_add(n_out, 1);
-    size_t n_idx = evo_mem_add(evo_mem_add(evo_mem_mul(2, n_rows), evo_mem_mul(6, C1)),
-                               evo_mem_mul(3, n_out));
-    char *idx = evo_mem_alloc(evo_mem_add(evo_mem_mul(n_out, sizeof(uint64_t)),
-                                          evo_mem_mul(n_idx, sizeof(size_t))));
+    char *idx = evo_mem_alloc(ws_index_bytes(n_out, n_rows));
     ws->class_key = (uint64_t *)(void *)idx;
     ws->order = (size_t *)(void *)(idx + n_out * sizeof(uint64_t));
     ws->by_class = ws->order + n_rows;
@@ -170,12 +190,37 @@ static void carve(struct evo_mlp *net)
     net->best = net->slab + 4 * net->n_params;
 }
 
-int evo_mlp_init(struct evo_mlp *net, const struct evo_mlp_arch *arch_in, struct evo_rng *rng,
-                 struct evo_error *err)
+/* The size table of the slab: the parameter count, SIZE_MAX when it overflows, and when net is not
+ * NULL the offsets of each layer's arrays in params (net->w_off, b_off, bn_off, stat_off). arch is
+ * valid. */
+static size_t slab_table(const struct evo_mlp_arch *arch, struct evo_mlp *net)
 {
-    const struct evo_mlp_arch copy = *arch_in; /* arch_in may point into net, which is zeroed next */
-    const struct evo_mlp_arch *arch = &copy;
-    memset(net, 0, sizeof *net);
+    size_t n = 0;
+    for (size_t l = 0; l <= arch->n_hidden; l++) {
+        size_t in = layer_in(arch, l), out = layer_out(arch, l);
+        size_t bn = arch->batch_norm && l < arch->n_hidden ? evo_mem_mul(2, out) : 0;
+        size_t at[4];
+        at[0] = n;
+        n = evo_mem_add(n, evo_mem_mul(in, out)); /* weights */
+        at[1] = n;
+        n = evo_mem_add(n, out);                  /* biases */
+        at[2] = n;
+        n = evo_mem_add(n, bn);                   /* gamma, beta */
+        at[3] = n;
+        n = evo_mem_add(n, bn);                   /* running mean, variance */
+        if (net) {
+            net->w_off[l] = at[0];
+            net->b_off[l] = at[1];
+            net->bn_off[l] = at[2];
+            net->stat_off[l] = at[3];
+        }
+    }
+    return n;
+}
+
+int evo_mlp_size(const struct evo_mlp_arch *arch, size_t *n_params, size_t *bytes, struct evo_error *err)
+{
+    *n_params = *bytes = 0;
     if (arch->n_in == 0 || arch->n_out == 0)
         return evo_error_set(err, EVO_ERUNTIME, "network needs at least one input and one output");
     if (arch->n_hidden > EVO_MLP_MAX_HIDDEN)
@@ -198,29 +243,30 @@ int evo_mlp_init(struct evo_mlp *net, const struct evo_mlp_arch *arch_in, struct
     for (size_t h = 0; h < arch->n_hidden; h++)
         if (arch->hidden[h] == 0)
             return evo_error_set(err, EVO_ERUNTIME, "hidden layer %zu has no units", h);
+    *n_params = slab_table(arch, NULL);
+    *bytes = evo_mem_mul(evo_mem_mul(*n_params, SLAB_ARRAYS), sizeof(float));
+    if (*bytes == SIZE_MAX)
+        *n_params = SIZE_MAX;
+    return EVO_OK;
+}
 
-    size_t n = 0;
-    for (size_t l = 0; l <= arch->n_hidden; l++) {
-        size_t in = layer_in(arch, l), out = layer_out(arch, l);
-        int bn = arch->batch_norm && l < arch->n_hidden;
-        net->w_off[l] = n;
-        n = evo_mem_add(n, evo_mem_mul(in, out));
-        net->b_off[l] = n;
-        n = evo_mem_add(n, out);
-        net->bn_off[l] = n;
-        n = evo_mem_add(n, bn ? evo_mem_mul(2, out) : 0);
-        net->stat_off[l] = n;
-        n = evo_mem_add(n, bn ? evo_mem_mul(2, out) : 0);
-    }
-    size_t bytes = evo_mem_mul(evo_mem_mul(n, SLAB_ARRAYS), sizeof(float));
-    if (bytes == SIZE_MAX) {
-        memset(net, 0, sizeof *net);
+int evo_mlp_init(struct evo_mlp *net, const struct evo_mlp_arch *arch_in, struct evo_rng *rng,
+                 struct evo_error *err)
+{
+    const struct evo_mlp_arch copy = *arch_in; /* arch_in may point into net, which is zeroed next */
+    const struct evo_mlp_arch *arch = &copy;
+    memset(net, 0, sizeof *net);
+    size_t n, bytes;
+    int rc = evo_mlp_size(arch, &n, &bytes, err);
+    if (rc)
+        return rc;
+    if (bytes == SIZE_MAX)
         return evo_error_set(err, EVO_ERUNTIME, "network size overflows");
-    }
+    slab_table(arch, net);
     net->arch = *arch;
     net->n_layers = arch->n_hidden + 1;
     net->n_params = n;
-    net->slab = evo_mem_calloc(SLAB_ARRAYS * n, sizeof(float));
+    net->slab = evo_mem_calloc(SLAB_ARRAYS * n, sizeof(float)); /* bytes checked above */
     carve(net);
 
     for (size_t l = 0; l < net->n_layers; l++) {
@@ -1143,6 +1189,6 @@ const char *evo_mlp_batch_selection_name(int selection)
 
 const char *evo_mlp_status_name(int status)
 {
-    static const char *const names[EVO_TRAIN_STATUS_COUNT] = {"ok", "diverged"};
+    static const char *const names[EVO_TRAIN_STATUS_COUNT] = {"ok", "diverged", "too_large"};
     return status >= 0 && status < EVO_TRAIN_STATUS_COUNT ? names[status] : "unknown";
 }

@@ -115,6 +115,8 @@ static void report_individuals(struct evo_progress *p, const struct evo_ga *ga)
                 x->generation, x->fitness, evo_mlp_status_name(x->status), x->train_seconds);
         for (int g = 0; g < EVO_GENE_COUNT; g++) {
             char v[64];
+            if (!evo_genome_active(&x->genome, g))
+                continue;
             evo_genome_format(v, sizeof v, g, x->genome.g[g]);
             fprintf(p->out, " %s=%s", evo_genome_gene(g)->name, v);
         }

@@ -23,7 +23,7 @@ GENES = ["learning_rate", "lr_schedule", "lr_step_epochs", "lr_decay", "lr_warmu
 ENUMS = {"activation": {"relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu"},
          "optimizer": {"sgd", "momentum", "adam", "nesterov", "rmsprop", "adamw"},
          "lr_schedule": {"constant", "step", "exponential", "cosine", "warmup", "plateau"},
-         "early_stopping": {"off", "on"}, "status": {"ok", "diverged"},
+         "early_stopping": {"off", "on"}, "status": {"ok", "diverged", "too_large"},
          "batch_selection": {"shuffle", "stratified", "balanced"}, "aug_flip": {"off", "on"},
          "batch_norm": {"off", "on"}, "dropout_per_layer": {"off", "on"},
          "init": {"by_activation", "uniform", "normal", "xavier_uniform", "xavier_normal",

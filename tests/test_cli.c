@@ -201,6 +201,118 @@ static void test_progress_bar_on_terminal_only(void **state)
     free(err);
 }
 
+/* run.max_params: too-large genomes are recorded with status too_large (an enum name that export
+ * reads back), counted as failures in the progress line, and the file resumes; a run where every
+ * genome is too large finishes without a best. */
+static void test_too_large_round_trip(void **state)
+{
+    (void)state;
+    char cfg[200], out[200], args[900], csv[200];
+    snprintf(cfg, sizeof cfg, "%s/big.cfg", dir);
+    snprintf(out, sizeof out, "%s/big.h5", dir);
+    support_write(cfg, TINY_CONFIG);
+    snprintf(args, sizeof args, "run %s --out %s --set run.max_params=200 --set ga.generations=2", cfg, out);
+    char *o, *e;
+    int rc = support_run(dir, args, &o, &e);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, e);
+    assert_non_null(strstr(e, "generation 2/2"));
+    assert_non_null(strstr(o, "test accuracy"));
+    free(o);
+    free(e);
+    snprintf(args, sizeof args, "export %s --csv %s/csv", out, dir);
+    assert_int_equal(support_run(dir, args, NULL, NULL), 0);
+    snprintf(csv, sizeof csv, "%s/csv/individuals.csv", dir);
+    char *text = support_read(csv);
+    assert_non_null(strstr(text, ",too_large"));
+    free(text);
+    snprintf(args, sizeof args, "resume %s --generations 3", out);
+    rc = support_run(dir, args, &o, &e);
+    if (rc != 0)
+        fail_msg("resume: exit %d: %s", rc, e);
+    assert_non_null(strstr(e, "generation 3/3"));
+    free(o);
+    free(e);
+
+    snprintf(args, sizeof args, "run %s --out %s --set run.max_params=1 --set ga.generations=1", cfg, out);
+    rc = support_run(dir, args, &o, &e);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, e);
+    assert_non_null(strstr(o, "no network trained successfully: all 8 failed"));
+    assert_non_null(strstr(e, "8 failed"));
+    free(o);
+    free(e);
+    snprintf(args, sizeof args, "info %s", out);
+    assert_int_equal(support_run(dir, args, NULL, NULL), 0);
+    snprintf(args, sizeof args, "report %s -o %s/big.html", out, dir);
+    assert_int_equal(support_run(dir, args, NULL, NULL), 0);
+}
+
+/* A search space whose workspaces would be absurd is refused before training: exit 2, one line
+ * naming the limit and the keys, no results file. */
+static void test_absurd_space(void **state)
+{
+    (void)state;
+    char cfg[200], args[900], out[200];
+    snprintf(cfg, sizeof cfg, "%s/absurd.cfg", dir);
+    snprintf(out, sizeof out, "%s/absurd.h5", dir);
+    support_write(cfg, TINY_CONFIG);
+    snprintf(args, sizeof args, "run %s --out %s --set search.batch_size=65536 --set search.neurons=4096 "
+             "--set search.hidden_layers=8", cfg, out);
+    expect_error(args, 2, "run.max_memory", "search.batch_size up to 65536");
+    assert_false(exists(out));
+}
+
+/* data.image_shape whose H x W is not the data's feature count: exit 2 naming the key. */
+static void test_image_shape_mismatch(void **state)
+{
+    (void)state;
+    char cfg[200], args[600];
+    snprintf(cfg, sizeof cfg, "%s/shape.cfg", dir);
+    support_write(cfg, TINY_CONFIG);
+    snprintf(args, sizeof args, "run %s --out %s/shape.h5 --set 'data.image_shape=[3, 3]'", cfg, dir);
+    expect_error(args, 2, "data.image_shape [3, 3] does not fit", "4 features");
+}
+
+/* EVOTUNE_ISA naming no kernel table is a usage error. */
+static void test_unknown_isa(void **state)
+{
+    (void)state;
+    char cfg[200], args[600];
+    snprintf(cfg, sizeof cfg, "%s/isa.cfg", dir);
+    support_write(cfg, TINY_CONFIG);
+    snprintf(args, sizeof args, "run %s --out %s/isa.h5", cfg, dir);
+    setenv("EVOTUNE_ISA", "sse9", 1);
+    expect_error(args, 2, "sse9", NULL);
+    unsetenv("EVOTUNE_ISA");
+}
+
+/* Degenerate data sets: no rows, one class, no feature, too few rows to split; each exits 2 with one
+ * line naming the file. */
+static void test_degenerate_data(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name, *csv, *needle;
+    } cases[] = {
+        {"rows0.csv", "a,b,label\n", "only a header row"},
+        {"class1.csv", "a,label\n1,x\n2,x\n3,x\n4,x\n5,x\n", "single class"},
+        {"feat0.csv", "label\nx\ny\nx\ny\n", "at least one feature"},
+        {"rows2.csv", "a,label\n1,x\n2,y\n", "split would be empty"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        char csv[200], cfg[200], text[600], args[900];
+        snprintf(csv, sizeof csv, "%s/%s", dir, cases[k].name);
+        snprintf(cfg, sizeof cfg, "%s/degenerate.cfg", dir);
+        support_write(csv, cases[k].csv);
+        snprintf(text, sizeof text, "data = { train = \"%s\"; };\nga = { population = 2; generations = 1; };\n",
+                 csv);
+        support_write(cfg, text);
+        snprintf(args, sizeof args, "run %s --out %s/degenerate.h5", cfg, dir);
+        expect_error(args, 2, cases[k].name, cases[k].needle);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +323,11 @@ int main(void)
         cmocka_unit_test(test_successful_run),
         cmocka_unit_test(test_config_subcommand),
         cmocka_unit_test(test_progress_bar_on_terminal_only),
+        cmocka_unit_test(test_too_large_round_trip),
+        cmocka_unit_test(test_absurd_space),
+        cmocka_unit_test(test_degenerate_data),
+        cmocka_unit_test(test_unknown_isa),
+        cmocka_unit_test(test_image_shape_mismatch),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -199,6 +199,8 @@ static void assert_config_equal(const struct evo_config *a, const struct evo_con
     assert_true(a->seed == b->seed);
     assert_int_equal(a->threads, b->threads);
     assert_true(str_eq(a->output, b->output));
+    assert_true(a->max_params == b->max_params);
+    assert_true(a->max_memory == b->max_memory);
 }
 
 static void assert_range(const struct evo_gene_spec *s, double min, double max, int log)
@@ -253,6 +255,8 @@ static void assert_default_values(const struct evo_config *cfg)
     assert_int_equal(cfg->elitism, 2);
     assert_true(cfg->seed == 1);
     assert_int_equal(cfg->threads, 0);
+    assert_true(cfg->max_params == 50000000);
+    assert_true(cfg->max_memory == 8192);
 }
 
 static void test_defaults(void **state)
@@ -665,6 +669,72 @@ static void test_fraction_sum(void **state)
     evo_config_release(&cfg);
 }
 
+static void check_round_trip(const char *text, const char *const *sets, size_t n_sets);
+
+/* text loads without error. */
+static void expect_loads(const char *text)
+{
+    struct evo_config cfg;
+    struct evo_error err;
+    assert_loaded(load_file(&cfg, "t.cfg", text, NULL, 0, &err));
+    evo_config_release(&cfg);
+}
+
+/* Boundary values of the ga, run and data numbers (issue 8): each is refused with its line and key,
+ * or loads with the meaning the reference documents (tested where it takes effect: test_ga for
+ * population 1, elitism above the population, threads 0 and above the core count; test_mlp for a
+ * batch larger than the training split). */
+static void test_boundaries(void **state)
+{
+    (void)state;
+    /* population: at least 1, at most 100000 (whose buffers run.max_memory bounds: test_ga) */
+    expect_error("ga = {\n population = 0; };", "t.cfg:2: key 'ga.population': expected an integer in [1, 100000], got 0");
+    expect_error("ga = { population = -3; };", "key 'ga.population'", "got -3");
+    expect_error("ga = { population = 100001; };", "key 'ga.population'", "got 100001");
+    expect_error("ga = { population = 10000000000; };", "key 'ga.population'", "got 10000000000");
+    expect_loads("ga = { population = 1; };");
+    expect_loads("ga = { population = 100000; };");
+    /* generations: a search trains at least its initial generation */
+    expect_error("ga = {\n\n generations = 0; };", "t.cfg:3: key 'ga.generations': expected an integer in "
+                 "[1, 1000000], got 0");
+    expect_loads("ga = { generations = 1; };");
+    /* threads: 0 is all cores; negative refused; more than the cores allowed up to 4096 */
+    expect_error("run = { threads = -4; };", "key 'run.threads': expected an integer in [0, 4096], got -4");
+    expect_error("run = { threads = 4097; };", "key 'run.threads'", "got 4097");
+    expect_loads("run = { threads = 0; };");
+    expect_loads("run = { threads = 4096; };");
+    /* probabilities: [0, 1] inclusive, anything outside refused */
+    expect_error("ga = { crossover = -0.1; };", "key 'ga.crossover': expected a number in [0, 1], got -0.1");
+    expect_error("ga = { crossover = 1.01; };", "key 'ga.crossover'", "got 1.01");
+    expect_error("ga = { mutation = -1e-9; };", "key 'ga.mutation': expected a number in [0, 1]");
+    expect_error("ga = { mutation = 2; };", "key 'ga.mutation'", "got 2");
+    expect_loads("ga = { crossover = 0.0; mutation = 0.0; };");
+    expect_loads("ga = { crossover = 1.0; mutation = 1; };");
+    /* split fractions: validation in (0, 1), test in [0, 1), their sum below 1 (test_fraction_sum) */
+    expect_error("data = { validation_fraction = 1; };", "key 'data.validation_fraction': expected a number "
+                 "in (0, 1), got 1");
+    expect_error("data = { validation_fraction = -0.2; };", "key 'data.validation_fraction'", "got -0.2");
+    expect_error("data = { test_fraction = -0.1; };", "key 'data.test_fraction': expected a number in [0, 1)");
+    expect_loads("data = { test_fraction = 0.0; };");
+    /* elitism: negative refused; above the population allowed (the GA clamps it: test_ga) */
+    expect_error("ga = { elitism = -1; };", "key 'ga.elitism'", "got -1");
+    expect_loads("ga = { population = 4; elitism = 100000; };");
+    /* tournament: at least 1; above the population allowed (draws are with replacement) */
+    expect_error("ga = { tournament = 0; };", "key 'ga.tournament'", "got 0");
+    expect_loads("ga = { population = 2; tournament = 50; };");
+    /* gene bounds: a batch size of 0 or above 65536, no neurons, too many layers */
+    expect_error("search = { batch_size = 0; };", "key 'search.batch_size': expected an integer in [1, 65536]");
+    expect_error("search = { batch_size = { choice = [16, 65537]; }; };", "key 'search.batch_size.choice[1]'");
+    expect_error("search = { neurons = { min = 0; max = 8; }; };", "key 'search.neurons.min'");
+    expect_error("search = { hidden_layers = 9; };", "key 'search.hidden_layers'", "[0, 8]");
+    expect_error("search = { epochs = 0; };", "key 'search.epochs'", "[1, 100000]");
+    /* the limits themselves */
+    expect_error("run = { max_params = 0; };", "key 'run.max_params': expected an integer in [1, 1000000000000]");
+    expect_error("run = { max_memory = 0; };", "key 'run.max_memory': expected an integer in [1, 1073741824]");
+    expect_loads("run = { max_params = 1; max_memory = 1; };");
+    check_round_trip("run = { max_params = 1000000000000; max_memory = 1073741824; };", NULL, 0);
+}
+
 /* The effective text reads back into the same struct and the same text. */
 static void check_round_trip(const char *text, const char *const *sets, size_t n_sets)
 {
@@ -975,6 +1045,7 @@ int main(void)
         cmocka_unit_test(test_bad_overrides),
         cmocka_unit_test(test_spec_errors),
         cmocka_unit_test(test_fraction_sum),
+        cmocka_unit_test(test_boundaries),
         cmocka_unit_test(test_image_shape),
         cmocka_unit_test(test_text_round_trip),
         cmocka_unit_test(test_layer_shorthands),

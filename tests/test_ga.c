@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <omp.h>
 #include "evotune/config.h"
 #include "evotune/ga.h"
 #include "support.h"
@@ -220,6 +221,185 @@ static void test_missing_data_file(void **state)
     evo_config_release(&cfg);
 }
 
+/* Elitism above the population is clamped to population - 1: one new individual per generation;
+ * with population 1 there is no elite, and each generation trains a child of the one before. */
+static void test_elitism_clamped(void **state)
+{
+    (void)state;
+    struct run r;
+    run_search(&r, "ga.elitism = 100000", NULL);
+    assert_int_equal(r.ga.n_rows, 8 + 3 * 1);
+    for (size_t g = 1; g < r.ga.n_gens; g++)
+        assert_int_equal(r.ga.gens[g].evaluations, 1);
+    free_run(&r);
+    run_search(&r, "ga.population = 1", "ga.elitism = 5");
+    assert_int_equal(r.ga.n_rows, 4);
+    for (size_t i = 1; i < r.ga.n_rows; i++)
+        assert_int_equal(r.ga.rows[i].parent_a, r.ga.rows[i - 1].id);
+    assert_true(r.ga.finished);
+    free_run(&r);
+}
+
+/* run.threads = 0 means every core the runtime reports. */
+static void test_threads_zero_is_all_cores(void **state)
+{
+    (void)state;
+    struct evo_config cfg;
+    struct evo_ga ga;
+    struct evo_error err = {0};
+    const char *set = "run.threads = 0";
+    assert_int_equal(evo_config_load_string(&cfg, TINY_CONFIG, "tiny.cfg", &set, 1, &err), EVO_OK);
+    assert_int_equal(evo_ga_init(&ga, &cfg, &err), EVO_OK);
+    assert_int_equal(ga.threads, omp_get_num_procs());
+    evo_ga_release(&ga);
+    evo_config_release(&cfg);
+}
+
+/* Parameters of the network a genome encodes on iris (4 features, 3 classes). */
+static size_t genome_params(const struct evo_genome *g)
+{
+    struct evo_mlp_arch arch;
+    struct evo_train_params tp;
+    size_t n, bytes;
+    evo_genome_decode(g, 4, 3, &arch, &tp);
+    assert_int_equal(evo_mlp_size(&arch, &n, &bytes, NULL), EVO_OK);
+    return n;
+}
+
+/* run.max_params: a larger genome is refused before allocation with status too_large, fitness 0,
+ * no curve, counted in failures, never best; results stay identical for any thread count. */
+static void test_too_large(void **state)
+{
+    (void)state;
+    struct run r, two;
+    run_search(&r, "run.max_params = 200", NULL);
+    run_search(&two, "run.max_params = 200", "run.threads = 2");
+    assert_same_results(&r.ga, &two.ga);
+    free_run(&two);
+    const struct evo_ga *ga = &r.ga;
+    size_t too_large = 0, ok = 0, k = 0;
+    for (size_t i = 0; i < ga->n_rows; i++) {
+        const struct evo_individual *x = &ga->rows[i];
+        int big = genome_params(&x->genome) > 200;
+        assert_int_equal(x->status == EVO_TRAIN_TOO_LARGE, big);
+        if (big) {
+            too_large++;
+            assert_true(x->fitness == 0.0 && x->epochs_run == 0);
+            assert_true(isnan(x->val_loss) && isnan(x->val_accuracy) && isnan(x->train_loss));
+            assert_true(evo_ga_better(&ga->best, x));
+        }
+        ok += x->status == EVO_TRAIN_OK;
+        for (; k < ga->n_curves && ga->curves[k].id == x->id; k++)
+            assert_false(big);
+    }
+    assert_true(too_large > 0 && ok > 0); /* the limit splits this space */
+    int32_t failures = 0;
+    for (size_t g = 0; g < ga->n_gens; g++)
+        failures += ga->gens[g].failures;
+    size_t failed = 0;
+    for (size_t i = 0; i < ga->n_rows; i++)
+        failed += ga->rows[i].status != EVO_TRAIN_OK;
+    assert_int_equal(failures, failed);
+    assert_int_equal(ga->best.status, EVO_TRAIN_OK);
+    assert_true(genome_params(&ga->best.genome) <= 200);
+    assert_true(ga->finished && ga->test_metrics.accuracy >= 0);
+    free_run(&r);
+
+    /* every genome too large: the run finishes, with no best and no test score */
+    run_search(&r, "run.max_params = 1", NULL);
+    assert_true(r.ga.finished);
+    assert_false(r.ga.has_best);
+    assert_true(isnan(r.ga.test_metrics.accuracy));
+    assert_int_equal(r.ga.n_curves, 0);
+    for (size_t g = 0; g < r.ga.n_gens; g++)
+        assert_int_equal(r.ga.gens[g].failures, r.ga.gens[g].evaluations);
+    free_run(&r);
+}
+
+/* An absurd learning rate: networks diverge (status diverged, fitness 0, counted in failures), the
+ * search goes on, and a diverged network is never the best. */
+static void test_diverged_never_best(void **state)
+{
+    (void)state;
+    struct run r;
+    /* heavy-ball momentum 0.99 at rate 10 on two relu layers: most networks blow up, a few do not */
+    run_search(&r, "search = { learning_rate = 10.0; activation = \"relu\"; hidden_layers = 2; neurons = 32; "
+                   "optimizer = \"momentum\"; momentum = 0.99; batch_size = 8; lr_schedule = \"constant\"; "
+                   "epochs = 6; }", NULL);
+    const struct evo_ga *ga = &r.ga;
+    size_t diverged = 0;
+    for (size_t i = 0; i < ga->n_rows; i++)
+        if (ga->rows[i].status == EVO_TRAIN_DIVERGED) {
+            diverged++;
+            assert_true(ga->rows[i].fitness == 0.0);
+            assert_true(ga->rows[i].id != ga->best.id || !ga->has_best);
+        }
+    assert_true(diverged > 0 && diverged < ga->n_rows);
+    assert_true(ga->has_best);
+    assert_int_equal(ga->n_gens, 4);
+    assert_true(ga->finished);
+    size_t failures = 0;
+    for (size_t g = 0; g < ga->n_gens; g++)
+        failures += (size_t)ga->gens[g].failures;
+    assert_int_equal(failures, diverged);
+    if (ga->has_best)
+        assert_int_equal(ga->best.status, EVO_TRAIN_OK);
+    free_run(&r);
+}
+
+/* Loads TINY_CONFIG with the overrides and runs evo_ga_init only; returns its status. */
+static int init_only(const char *const *sets, size_t n, struct evo_error *err)
+{
+    struct evo_config cfg;
+    struct evo_ga ga;
+    if (evo_config_load_string(&cfg, TINY_CONFIG, "tiny.cfg", sets, n, err))
+        fail_msg("config: %s", err->msg);
+    int rc = evo_ga_init(&ga, &cfg, err);
+    if (!rc)
+        assert_int_equal(ga.threads, cfg.threads);
+    evo_ga_release(&ga);
+    evo_config_release(&cfg);
+    return rc;
+}
+
+/* run.max_memory: workspaces (threads x the space's largest batch x width x depth) and population
+ * buffers (population x the largest epochs) are checked before they are allocated, and an absurd
+ * product is refused with the keys to change. */
+static void test_memory_limit(void **state)
+{
+    (void)state;
+    struct evo_error err = {0};
+    /* about 32 GiB of workspace per thread */
+    const char *huge_space[] = {"search.batch_size = 65536", "search.neurons = 4096",
+                                "search.hidden_layers = 8"};
+    assert_int_equal(init_only(huge_space, 3, &err), EVO_ECONFIG);
+    assert_non_null(strstr(err.msg, "more than run.max_memory = 8192"));
+    assert_non_null(strstr(err.msg, "search.batch_size up to 65536"));
+    assert_non_null(strstr(err.msg, "search.neurons up to 4096"));
+    assert_non_null(strstr(err.msg, "search.hidden_layers up to 8"));
+    assert_null(strchr(err.msg, '\n'));
+    /* one hidden layer needs about 6 GiB: refused under 1 GiB, allowed under 16 GiB (nothing is
+     * allocated until evo_ga_run) */
+    const char *raised[] = {"search.batch_size = 65536", "search.neurons = 4096", "search.hidden_layers = 1",
+                            "run.max_memory = 1024"};
+    assert_int_equal(init_only(raised, 4, &err), EVO_ECONFIG);
+    raised[3] = "run.max_memory = 16384";
+    assert_int_equal(init_only(raised, 4, &err), EVO_OK);
+    /* threads multiply the workspaces: more threads than cores are allowed within the limit */
+    const char *threads[] = {"run.threads = 4096", "run.max_memory = 1"};
+    assert_int_equal(init_only(threads, 2, &err), EVO_ECONFIG);
+    assert_non_null(strstr(err.msg, "4096 threads x"));
+    threads[1] = "run.max_memory = 8192";
+    assert_int_equal(init_only(threads, 2, &err), EVO_OK);
+    /* the largest population: its buffers (about 2 KiB a member with 6 epochs) are allowed */
+    const char *population[] = {"ga.population = 100000", "search.epochs = { min = 1; max = 6; }"};
+    assert_int_equal(init_only(population, 2, &err), EVO_OK);
+    /* with 100000 epochs each member's learning curve alone is 2.4 MB: refused */
+    population[1] = "search.epochs = { min = 1; max = 100000; }";
+    assert_int_equal(init_only(population, 2, &err), EVO_ECONFIG);
+    assert_non_null(strstr(err.msg, "for ga.population = 100000 (search.epochs up to 100000)"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +410,11 @@ int main(void)
         cmocka_unit_test(test_no_elitism_still_tracks_best),
         cmocka_unit_test(test_hook_failure_stops_search),
         cmocka_unit_test(test_missing_data_file),
+        cmocka_unit_test(test_elitism_clamped),
+        cmocka_unit_test(test_threads_zero_is_all_cores),
+        cmocka_unit_test(test_too_large),
+        cmocka_unit_test(test_diverged_never_best),
+        cmocka_unit_test(test_memory_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

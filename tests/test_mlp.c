@@ -377,6 +377,8 @@ static void test_optimizers(void **state)
     assert_string_equal(evo_mlp_optimizer_name(EVO_OPT_COUNT), "unknown");
     assert_string_equal(evo_mlp_status_name(EVO_TRAIN_OK), "ok");
     assert_string_equal(evo_mlp_status_name(EVO_TRAIN_DIVERGED), "diverged");
+    assert_string_equal(evo_mlp_status_name(EVO_TRAIN_TOO_LARGE), "too_large");
+    assert_string_equal(evo_mlp_status_name(EVO_TRAIN_STATUS_COUNT), "unknown");
     static const char *const sched[EVO_LR_COUNT] = {"constant", "step", "exponential", "cosine", "warmup",
                                                     "plateau"};
     for (int k = 0; k < EVO_LR_COUNT; k++)
@@ -1526,6 +1528,92 @@ static void test_regression_training(void **state)
     }
 }
 
+/* evo_mlp_size is the slab's one size table: the count evo_mlp_init carves, SIZE_MAX when the
+ * arithmetic overflows (then evo_mlp_init refuses without allocating), errors for invalid shapes. */
+static void test_size(void **state)
+{
+    (void)state;
+    static const size_t hidden[3] = {7, 5, 11};
+    struct evo_mlp_arch arch = make_arch(13, 4, 3, hidden, EVO_ACT_TANH);
+    size_t n, bytes;
+    assert_int_equal(evo_mlp_size(&arch, &n, &bytes, NULL), EVO_OK);
+    assert_int_equal(n, 13 * 7 + 7 + 7 * 5 + 5 + 5 * 11 + 11 + 11 * 4 + 4);
+    assert_int_equal(bytes, 5 * n * sizeof(float));
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 31, 0, 0, 0);
+    struct evo_mlp net;
+    assert_int_equal(evo_mlp_init(&net, &arch, &rng, NULL), EVO_OK);
+    assert_int_equal(net.n_params, n);
+    assert_int_equal(net.b_off[3] + 4, n);
+    evo_mlp_release(&net);
+
+    /* products that overflow size_t: reported, and nothing is allocated */
+    static const size_t wide[2] = {(size_t)1 << 40, (size_t)1 << 40};
+    arch = make_arch(8, 2, 2, wide, EVO_ACT_RELU);
+    assert_int_equal(evo_mlp_size(&arch, &n, &bytes, NULL), EVO_OK);
+    assert_true(n == SIZE_MAX && bytes == SIZE_MAX);
+    struct evo_error err = {0};
+    assert_int_equal(evo_mlp_init(&net, &arch, &rng, &err), EVO_ERUNTIME);
+    assert_string_equal(err.msg, "network size overflows");
+    assert_null(net.slab);
+    /* a count that fits but whose five arrays of floats do not */
+    static const size_t half[1] = {SIZE_MAX / 32}; /* n about 3 x 2^59, 20 bytes each */
+    arch = make_arch(1, 1, 1, half, EVO_ACT_RELU);
+    assert_int_equal(evo_mlp_size(&arch, &n, &bytes, NULL), EVO_OK);
+    assert_true(n == SIZE_MAX && bytes == SIZE_MAX);
+
+    arch = make_arch(0, 2, 0, NULL, EVO_ACT_RELU);
+    assert_int_equal(evo_mlp_size(&arch, &n, &bytes, &err), EVO_ERUNTIME);
+    assert_non_null(strstr(err.msg, "at least one input"));
+    static const size_t empty[1] = {0};
+    arch = make_arch(3, 2, 1, empty, EVO_ACT_RELU);
+    assert_int_equal(evo_mlp_size(&arch, &n, &bytes, &err), EVO_ERUNTIME);
+    assert_non_null(strstr(err.msg, "no units"));
+
+    /* the workspace's size, checked before its allocation */
+    size_t ws = evo_mlp_workspace_bytes(6, 3, 2, 16, 32, 100);
+    assert_true(ws > 2 * 4 * 32 * 16 * sizeof(float) && ws < 1 << 20);
+    assert_int_equal(evo_mlp_workspace_bytes(6, 3, 8, (size_t)1 << 40, (size_t)1 << 30, 100), SIZE_MAX);
+    assert_int_equal(evo_mlp_workspace_bytes(6, 3, 1, 4, 4, SIZE_MAX / 2), SIZE_MAX);
+}
+
+/* A batch size above the training split's rows is one full batch per epoch: the same training as a
+ * batch of exactly n rows (the same order is drawn either way). */
+static void test_batch_larger_than_data(void **state)
+{
+    (void)state;
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 33, 0, 0, 0);
+    struct evo_dataset tr, va;
+    make_blobs(&tr, 50, 6, &rng);
+    make_blobs(&va, 20, 6, &rng);
+    struct evo_mlp_workspace ws;
+    evo_mlp_workspace_init(&ws, 6, 3, 1, 8, 500, 50);
+    static const size_t hidden[1] = {8};
+    struct evo_mlp_arch arch = make_arch(6, 3, 1, hidden, EVO_ACT_TANH);
+    struct evo_mlp a, b;
+    struct evo_train_result ra, rb;
+    struct evo_rng r1, r2;
+    evo_rng_seed(&r1, 34, 0, 0, 0);
+    r2 = r1;
+    assert_int_equal(evo_mlp_init(&a, &arch, &r1, NULL), EVO_OK);
+    assert_int_equal(evo_mlp_init(&b, &arch, &r2, NULL), EVO_OK);
+    struct evo_train_params tp = default_params();
+    tp.dropout = 0.2;
+    tp.batch_size = 50;
+    assert_int_equal(evo_mlp_train(&a, &ws, &tp, &tr, &va, &r1, &ra, NULL), EVO_OK);
+    tp.batch_size = 500;
+    assert_int_equal(evo_mlp_train(&b, &ws, &tp, &tr, &va, &r2, &rb, NULL), EVO_OK);
+    assert_int_equal(ra.status, EVO_TRAIN_OK);
+    assert_memory_equal(a.params, b.params, a.n_params * sizeof(float));
+    assert_memory_equal(&ra.val.loss, &rb.val.loss, sizeof(double));
+    evo_mlp_release(&a);
+    evo_mlp_release(&b);
+    evo_mlp_workspace_release(&ws);
+    free_blobs(&tr);
+    free_blobs(&va);
+}
+
 /* The kernel table comes from EVOTUNE_ISA (ctest runs this file once per ISA): an ISA this CPU
  * cannot run is a skip (77), anything else wrong a failure. */
 static int choose_isa(void)
@@ -1571,6 +1659,8 @@ int main(void)
         cmocka_unit_test(test_batch_selection_trains),
         cmocka_unit_test(test_augmentation_training),
         cmocka_unit_test(test_diverged),
+        cmocka_unit_test(test_size),
+        cmocka_unit_test(test_batch_larger_than_data),
         cmocka_unit_test(test_train_errors),
         cmocka_unit_test(test_init_errors),
         cmocka_unit_test(test_clone_release),

@@ -43,6 +43,8 @@ struct evo_config {
     int64_t seed;
     long threads;               /* 0: all cores */
     char *output;               /* results file; default "results/<name>.h5" */
+    int64_t max_params;         /* most parameters of one network (larger: status too_large) */
+    int64_t max_memory;         /* MiB of workspaces and population buffers a search may set aside */
     /* the effective configuration (overrides applied, every key present) as libconfig text */
     char *text;
 };

@@ -22,7 +22,8 @@ struct evo_individual {
     int64_t parent_b;
     struct evo_genome genome;
     double fitness;          /* the validation score named by ga.fitness, larger is better; when
-                             * training failed: 0 for accuracy and macro_f1, -inf for the others */
+                             * training failed (status not ok): 0 for accuracy and macro_f1, -inf
+                             * for the others */
     double val_accuracy;     /* validation metrics of the task (metrics.h), NaN for the other task's */
     double val_loss;         /* mean of the loss gene's loss */
     double val_macro_f1, val_log_loss;
@@ -45,7 +46,7 @@ struct evo_curve_row {
 struct evo_generation {
     int32_t generation;
     int32_t evaluations;     /* individuals trained in this generation (elites are carried, not retrained) */
-    int32_t failures;        /* of those, how many failed (diverged) */
+    int32_t failures;        /* of those, how many failed (status diverged or too_large) */
     double best_fitness;     /* over the whole population of this generation, elites included */
     double mean_fitness;     /* over its finite fitnesses (a failed regression individual's -inf is
                               * left out); NaN when there are none */
@@ -65,7 +66,7 @@ enum evo_member_state {
 enum evo_ga_event {
     EVO_GA_PROGRESS,    /* individuals finished during a generation (throttled, see evo_ga_run) */
     EVO_GA_GENERATION,  /* a generation was completed and reduced */
-    EVO_GA_FINISHED,    /* every generation ran and the best was scored (ga->finished set) */
+    EVO_GA_FINISHED,    /* every generation ran and the best, if any, was scored (ga->finished set) */
     EVO_GA_STOPPED,     /* *ga->stop was raised: nothing more will be recorded (ga->stopped set) */
 };
 
@@ -93,8 +94,8 @@ struct evo_ga {
     uint8_t *member_state;                 /* [cfg->population] enum evo_member_state of each member */
     int32_t population_generation;         /* generation `population` belongs to; -1 before the first.
                                             * Equal to n_gens while that generation is in progress. */
-    int has_best;
-    struct evo_individual best;            /* best of every individual trained so far */
+    int has_best;                          /* 0 until a member trains successfully (status ok) */
+    struct evo_individual best;            /* best of every individual trained successfully so far */
     struct evo_mlp best_net;               /* its trained weights */
     int finished;                          /* 1 once every generation ran and the test split was scored */
     int stopped;                           /* 1 once the search stopped on *stop */
@@ -116,13 +117,16 @@ typedef int (*evo_ga_hook)(const struct evo_ga *ga, int event, void *user);
 
 /* Loads the data named by cfg, checks it, splits it (stratified, seeded by run.seed; at random for
  * regression) and standardises it (regression: the targets too, with the training split's mean and
- * standard deviation); run.threads 0 means all cores. Errors: EVO_EDATA (naming the file). On error ga is
- * left released. */
+ * standard deviation); run.threads 0 means all cores. Errors: EVO_EDATA (naming the file);
+ * EVO_ECONFIG when the threads' workspaces and the population's buffers would exceed cfg->max_memory
+ * (checked before they are allocated, naming the keys). On error ga is left released. */
 int evo_ga_init(struct evo_ga *ga, const struct evo_config *cfg, struct evo_error *err);
 
 /* Runs the generations from where ga stands (a fresh search, or one restored by evo_h5_load, possibly
  * in the middle of a generation: only its PENDING members are trained) up to cfg->generations, then
- * scores the best network once on the test split and sets finished. The hook is called:
+ * scores the best network once on the test split (when some member trained successfully) and sets
+ * finished. A member whose network has more than cfg->max_params parameters is not allocated or
+ * trained: status EVO_TRAIN_TOO_LARGE, fitness evo_ga_failed_fitness. The hook is called:
  * - EVO_GA_PROGRESS when members finished since the last call, at most once per
  *   max(save_interval_min, 10 x the duration of the previous hook call) during a generation;
  * - EVO_GA_GENERATION after each generation, EVO_GA_FINISHED at the end;

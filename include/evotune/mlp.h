@@ -85,9 +85,12 @@ enum evo_loss {
     EVO_LOSS_COUNT
 };
 
+/* Values are stable (stored in results files): new statuses are appended. */
 enum evo_train_status {
     EVO_TRAIN_OK = 0,
     EVO_TRAIN_DIVERGED, /* the training loss became NaN or infinite; training stopped there */
+    EVO_TRAIN_TOO_LARGE, /* the network exceeds the parameter limit (run.max_params): not allocated,
+                          * not trained */
     EVO_TRAIN_STATUS_COUNT
 };
 
@@ -234,6 +237,10 @@ struct evo_mlp_workspace {
 void evo_mlp_workspace_init(struct evo_mlp_workspace *ws, size_t n_in, size_t n_out, size_t max_hidden,
                             size_t max_width, size_t max_batch, size_t n_rows);
 void evo_mlp_workspace_release(struct evo_mlp_workspace *ws);
+/* Bytes evo_mlp_workspace_init allocates for these limits, SIZE_MAX when the size overflows; lets a
+ * caller refuse limits that user input made absurd before anything is allocated. */
+size_t evo_mlp_workspace_bytes(size_t n_in, size_t n_out, size_t max_hidden, size_t max_width,
+                               size_t max_batch, size_t n_rows);
 
 /* Fills ws->order[0..train->n) with the rows of one epoch under `selection` (enum
  * evo_batch_selection) for batches of batch_size rows, drawing from rng (shuffle: exactly one
@@ -243,6 +250,12 @@ void evo_mlp_workspace_release(struct evo_mlp_workspace *ws);
  * for tests; evo_mlp_train calls it once per epoch. */
 void evo_mlp_epoch_order(struct evo_mlp_workspace *ws, int selection, const struct evo_dataset *train,
                          size_t batch_size, struct evo_rng *rng);
+
+/* The one size table of the slab: the parameter count of arch (every weight and bias) and the bytes
+ * of its slab (params, grads, m, v, best: five floats a parameter), both SIZE_MAX when the arithmetic
+ * overflows size_t. Allocates nothing, so a caller can refuse a network before it exists. Returns
+ * EVO_OK, or EVO_ERUNTIME when arch is invalid (as evo_mlp_init). Thread-safe. */
+int evo_mlp_size(const struct evo_mlp_arch *arch, size_t *n_params, size_t *bytes, struct evo_error *err);
 
 /* Allocates the slab for arch and initialises the weights from rng as arch->init says (enum
  * evo_weight_init; by activation: He-normal (std sqrt(2/fan_in)) for the relu family,
@@ -311,7 +324,7 @@ void evo_mlp_predict(const struct evo_mlp *net, struct evo_mlp_workspace *ws, co
 
 /* Name of an optimizer ("sgd", "momentum", "adam", "nesterov", "rmsprop", "adamw"), of a schedule
  * ("constant", "step", "exponential", "cosine", "warmup", "plateau") and of a training status ("ok",
- * "diverged"). */
+ * "diverged", "too_large"; "unknown" outside the enum). */
 const char *evo_mlp_optimizer_name(int opt);
 const char *evo_mlp_lr_schedule_name(int schedule);
 /* Name of a loss ("categorical_crossentropy", "binary_crossentropy", "mse"). */
