@@ -31,7 +31,8 @@ set -- --set "data.train=\"$src/datasets/diabetes.csv\"" --set ga.population=6 -
 if "$python" -c 'import matplotlib' 2>/dev/null; then
     "$python" "$src/examples/analyze.py" "$dir/t1.h5" --gene activation --out "$dir/a.png"
     "$python" "$src/examples/analyze.py" "$dir/t1.h5" --out "$dir/b.png"
-    test -s "$dir/a.png" && test -s "$dir/b.png"
+    "$python" "$src/examples/analyze.py" "$dir/r1.h5" --gene loss --out "$dir/c.png"
+    test -s "$dir/a.png" && test -s "$dir/b.png" && test -s "$dir/c.png"
 else
     echo "examples/analyze.py not run: python3-matplotlib missing"
 fi
