@@ -28,8 +28,10 @@ def load(path):
             if mapping:
                 df[name] = pd.Categorical.from_codes(df[name], [k for k, _ in sorted(mapping.items(), key=lambda kv: kv[1])])
         best = dict(f["best"].attrs) if "best" in f else {}
-        config = f.attrs["config"]
-    return df, generations, best, config
+        # what fitness measures (accuracy, macro_f1, neg_log_loss, neg_rmse, neg_mae, r2) and the task
+        fitness = f.attrs.get("fitness", "accuracy")
+        task = f.attrs.get("task", "classification")
+    return df, generations, best, fitness, task
 
 
 def main():
@@ -39,9 +41,11 @@ def main():
     ap.add_argument("--out", default="analysis.png")
     args = ap.parse_args()
 
-    df, gens, best, _ = load(args.file)
-    print(f"{len(df)} networks over {len(gens)} generations; best validation accuracy "
-          f"{df['fitness'].max():.4f}, test accuracy {best.get('test_accuracy', float('nan')):.4f}")
+    df, gens, best, fitness, task = load(args.file)
+    tests = ["rmse", "mae", "r2"] if task == "regression" else ["accuracy", "macro_f1", "log_loss"]
+    print(f"{len(df)} networks over {len(gens)} generations; best validation {fitness} "
+          f"{df['fitness'].max():.4f}; test " +
+          ", ".join(f"{m} {best.get('test_' + m, float('nan')):.4f}" for m in tests))
     print(df.sort_values("fitness", ascending=False).head(5).to_string(index=False))
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
@@ -50,9 +54,11 @@ def main():
     ax1.plot(gens["generation"], gens["mean_fitness"], label="mean")
     ax1.fill_between(gens["generation"], gens["mean_fitness"] - gens["std_fitness"],
                      gens["mean_fitness"] + gens["std_fitness"], alpha=0.2, label="mean ± std")
-    ax1.set(xlabel="generation", ylabel="fitness (validation accuracy)", title="Fitness per generation")
+    ax1.set(xlabel="generation", ylabel=f"fitness (validation {fitness})", title="Fitness per generation")
     ax1.legend()
-    # one hyperparameter against fitness: a scatter for numbers, a strip per value for choices
+    # one hyperparameter against fitness: a scatter for numbers, a strip per value for choices; failed
+    # networks of a regression search have fitness -inf and are left out
+    df = df[df["fitness"] > float("-inf")]
     gene = df[args.gene]
     if isinstance(gene.dtype, pd.CategoricalDtype):
         codes = gene.cat.codes

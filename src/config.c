@@ -23,6 +23,7 @@ enum key_type {
     KEY_INT64, /* int64_t field */
     KEY_BOOL,  /* int field, 0 or 1 */
     KEY_SHAPE, /* long[2] field: [] (0, 0) or [H, W], each in [imin, imax] */
+    KEY_NAME,  /* int field: the index of one of names[] (a string) */
 };
 
 #define KEY_OPTIONAL 0x1 /* string: "" means unset (the field stays NULL) */
@@ -39,7 +40,12 @@ struct key_row {
     const char *def;     /* default as libconfig text; NULL: "results/<config name>.h5" */
     const char *help;
     size_t offset;       /* of the field in struct evo_config */
+    const char *const *names; /* KEY_NAME: the accepted names, NULL-terminated */
 };
+
+static const char *const task_names[] = {"classification", "regression", NULL};
+static const char *const fitness_names[] = {"accuracy", "macro_f1", "neg_log_loss", "neg_rmse", "neg_mae",
+                                            "r2", NULL};
 
 #define FIELD(f) offsetof(struct evo_config, f)
 
@@ -47,63 +53,75 @@ struct key_row {
 static const struct key_row rows[] = {
     {"data", "train", KEY_STRING, 0, 0, 0, 0, 0, "\"datasets/digits.csv\"",
      "training data: CSV with a header row, or IDX images (plain or .gz); validation rows, and test "
-     "rows unless `test` is set, are split off it", FIELD(train)},
+     "rows unless `test` is set, are split off it", FIELD(train), NULL},
     {"data", "train_labels", KEY_STRING, KEY_OPTIONAL, 0, 0, 0, 0, "\"\"",
-     "IDX label file of `train` (CSV files carry their labels)", FIELD(train_labels)},
+     "IDX label file of `train` (CSV files carry their labels)", FIELD(train_labels), NULL},
     {"data", "test", KEY_STRING, KEY_OPTIONAL, 0, 0, 0, 0, "\"\"",
-     "separate test file, same format as `train`", FIELD(test)},
+     "separate test file, same format as `train`", FIELD(test), NULL},
     {"data", "test_labels", KEY_STRING, KEY_OPTIONAL, 0, 0, 0, 0, "\"\"",
-     "IDX label file of `test`", FIELD(test_labels)},
+     "IDX label file of `test`", FIELD(test_labels), NULL},
     {"data", "label", KEY_STRING, KEY_INDEX, 0, 0, 0, 0, "\"label\"",
-     "CSV label column: its header name or its 0-based index (-1: the last column)", FIELD(label)},
+     "CSV label column: its header name or its 0-based index (-1: the last column)", FIELD(label), NULL},
     {"data", "validation_fraction", KEY_FLOAT, KEY_OPEN_LO | KEY_OPEN_HI, 0, 1, 0, 0, "0.2",
      "share of the training rows held out to score individuals (their fitness), stratified by class",
-     FIELD(validation_fraction)},
+     FIELD(validation_fraction), NULL},
     {"data", "test_fraction", KEY_FLOAT, KEY_OPEN_HI, 0, 1, 0, 0, "0.2",
      "share of the training rows held out to test the best network once at the end; "
-     "validation_fraction + test_fraction < 1; ignored when `test` is set", FIELD(test_fraction)},
+     "validation_fraction + test_fraction < 1; ignored when `test` is set", FIELD(test_fraction), NULL},
     {"data", "standardize", KEY_BOOL, 0, 0, 0, 0, 0, "true",
      "scale every feature to mean 0 and standard deviation 1 (statistics of the training split)",
-     FIELD(standardize)},
+     FIELD(standardize), NULL},
+    {"data", "task", KEY_NAME, 0, 0, 0, 0, 0, "\"classification\"",
+     "classification: the label column holds classes; regression: it holds numbers, predicted by one "
+     "linear output unit (loss mse), split at random rather than stratified, the targets standardised "
+     "with the features (`standardize`) and the metrics reported in their units; stratified and "
+     "balanced batch selection are plain shuffles there",
+     FIELD(task), task_names},
     {"data", "image_shape", KEY_SHAPE, 0, 0, 0, 1, 65536, "[]",
      "rows and columns of the grayscale image that each CSV row is, its H * W features in row-major "
      "order: it makes the aug_* genes apply (IDX files carry their shape, which this must match if "
-     "given)", FIELD(image_shape)},
+     "given)", FIELD(image_shape), NULL},
     {"ga", "population", KEY_LONG, 0, 0, 0, 1, 100000, "24",
      "individuals per generation (1: each generation trains one child bred from the one before, "
-     "no elite); its buffers count against run.max_memory", FIELD(population)},
+     "no elite); its buffers count against run.max_memory", FIELD(population), NULL},
     {"ga", "generations", KEY_LONG, 0, 0, 0, 1, 1000000, "10",
-     "generations trained, the random initial one included", FIELD(generations)},
+     "generations trained, the random initial one included", FIELD(generations), NULL},
     {"ga", "tournament", KEY_LONG, 0, 0, 0, 1, 100000, "3",
-     "individuals drawn (with replacement) per tournament selection; larger means stronger selection", FIELD(tournament)},
+     "individuals drawn (with replacement) per tournament selection; larger means stronger selection", FIELD(tournament), NULL},
     {"ga", "crossover", KEY_FLOAT, 0, 0, 1, 0, 0, "0.9",
      "probability that a child is a uniform crossover of two parents rather than a copy of one",
-     FIELD(crossover)},
+     FIELD(crossover), NULL},
     {"ga", "mutation", KEY_FLOAT, 0, 0, 1, 0, 0, "0.2",
-     "probability that each gene of a child is mutated", FIELD(mutation)},
+     "probability that each gene of a child is mutated", FIELD(mutation), NULL},
+    {"ga", "fitness", KEY_NAME, 0, 0, 0, 0, 0, "\"accuracy\"",
+     "validation score the search maximises. classification: accuracy; macro_f1 (mean F1 over the "
+     "classes); neg_log_loss (minus the mean -log p(label)); regression: neg_rmse, neg_mae (minus the "
+     "root mean squared and the mean absolute error, target units); r2. Regression uses neg_rmse when "
+     "this key is not set",
+     FIELD(fitness), fitness_names},
     {"ga", "elitism", KEY_LONG, 0, 0, 0, 0, 100000, "2",
      "best individuals copied unchanged into the next generation; more than population - 1 is "
      "clamped to population - 1, so every generation trains at least one new individual",
-     FIELD(elitism)},
+     FIELD(elitism), NULL},
     {"run", "seed", KEY_INT64, 0, 0, 0, 0, INT64_MAX, "1",
      "seed of every random stream: the same seed gives the same results for any thread count",
-     FIELD(seed)},
+     FIELD(seed), NULL},
     {"run", "threads", KEY_LONG, 0, 0, 0, 0, 4096, "0",
      "threads training individuals in parallel (0: all cores); more threads than cores are allowed "
      "(the results do not depend on it), each with its own workspace counted against run.max_memory",
-     FIELD(threads)},
+     FIELD(threads), NULL},
     {"run", "output", KEY_STRING, 0, 0, 0, 0, 0, NULL,
      "results file (HDF5); the default is `results/<config name>.h5`, the config file's "
-     "name without its extension", FIELD(output)},
+     "name without its extension", FIELD(output), NULL},
     {"run", "max_params", KEY_INT64, 0, 0, 0, 1, 1000000000000, "50000000",
      "most parameters (weights and biases) of one network; a genome whose network has more is not "
-     "allocated or trained: its status is too_large and its fitness 0, like a diverged one (a network "
-     "takes 20 bytes a parameter while it trains)", FIELD(max_params)},
+     "allocated or trained: its status is too_large and its fitness that of a failed individual, like a diverged one (a network "
+     "takes 20 bytes a parameter while it trains)", FIELD(max_params), NULL},
     {"run", "max_memory", KEY_INT64, 0, 0, 0, 1, 1073741824, "8192",
      "MiB the search may set aside at the start: every thread's training workspace, sized for the "
      "largest batch_size x neurons x hidden_layers the search space allows, and the population's "
      "buffers (learning curves: population x the largest epochs); a run that would need more stops "
-     "before training, naming the keys to lower", FIELD(max_memory)},
+     "before training, naming the keys to lower", FIELD(max_memory), NULL},
 };
 #define N_ROWS (sizeof rows / sizeof rows[0])
 
@@ -437,6 +455,7 @@ static const char *row_type_name(const struct key_row *r)
     case KEY_FLOAT: return "float";
     case KEY_BOOL: return "boolean";
     case KEY_SHAPE: return "[H, W]";
+    case KEY_NAME: return "name";
     default: return "integer";
     }
 }
@@ -450,6 +469,13 @@ static void row_range(const struct key_row *r, char *out, size_t n)
     case KEY_SHAPE:
         row_interval(r, out, n);
         snprintf(out + strlen(out), n - strlen(out), " each, [] for none");
+        break;
+    case KEY_NAME:
+        out[0] = '\0';
+        for (size_t k = 0; r->names[k]; k++) {
+            size_t len = strlen(out);
+            snprintf(out + len, n - len, "%s%s", k ? ", " : "", r->names[k]);
+        }
         break;
     default: row_interval(r, out, n);
     }
@@ -537,6 +563,19 @@ static int read_row(const struct ctx *c, const struct key_row *r, const config_s
         shape[0] = len ? (long)v[0] : 0;
         shape[1] = len ? (long)v[1] : 0;
         return EVO_OK;
+    }
+    case KEY_NAME: {
+        row_range(r, range, sizeof range);
+        snprintf(expected, sizeof expected, "one of %s", range);
+        if (config_setting_type(s) != CONFIG_TYPE_STRING)
+            return fail_expected(c, s, expected);
+        const char *v = config_setting_get_string(s);
+        for (int k = 0; r->names[k]; k++)
+            if (!strcmp(v, r->names[k])) {
+                *(int *)field = k;
+                return EVO_OK;
+            }
+        return fail_expected(c, s, expected);
     }
     default:
         if (config_setting_type(s) != CONFIG_TYPE_BOOL)
@@ -1000,6 +1039,7 @@ static void write_row_value(FILE *f, const struct key_row *r, const struct evo_c
         break;
     case KEY_LONG: fprintf(f, "%ld", *(const long *)field); break;
     case KEY_INT64: fprintf(f, "%" PRId64, *(const int64_t *)field); break;
+    case KEY_NAME: write_string(f, r->names[*(const int *)field]); break;
     case KEY_SHAPE: {
         const long *shape = field;
         if (shape[0])
@@ -1053,6 +1093,37 @@ static char *base_name(const char *path)
     return out;
 }
 
+/* The loss gene and ga.fitness must fit data.task; under regression, left unset, they become mse and
+ * neg_rmse. */
+static int check_task(const struct ctx *c, config_t *lc, struct evo_config *cfg)
+{
+    const config_setting_t *loss = config_lookup(lc, "search.loss");
+    const config_setting_t *fit = config_lookup(lc, "ga.fitness");
+    struct evo_gene_spec *spec = &cfg->space.spec[EVO_GENE_LOSS];
+    int regression = cfg->task == EVO_TASK_REGRESSION;
+    if (regression && config_setting_get_hook(loss) == &default_mark) {
+        memset(spec, 0, sizeof *spec);
+        spec->kind = EVO_SPEC_FIXED;
+        spec->value = EVO_LOSS_MSE;
+    }
+    if (regression && config_setting_get_hook(fit) == &default_mark)
+        cfg->fitness = EVO_FITNESS_NEG_RMSE;
+    if (regression) {
+        size_t n = spec->kind == EVO_SPEC_CHOICE ? spec->n_choices : 1;
+        for (size_t k = 0; k < n; k++) {
+            double v = spec->kind == EVO_SPEC_CHOICE ? spec->choices[k] : spec->value;
+            if ((int)v != EVO_LOSS_MSE)
+                return fail(c, loss, "key 'search.loss': a regression task (data.task) trains with "
+                            "\"mse\" only, got \"%s\"", evo_mlp_loss_name((int)v));
+        }
+    }
+    if (evo_metrics_is_regression(cfg->fitness) != regression)
+        return fail(c, fit, "key 'ga.fitness': \"%s\" scores %s, but data.task is \"%s\"",
+                    evo_metrics_fitness_name(cfg->fitness),
+                    regression ? "classification" : "regression", regression ? "regression" : "classification");
+    return EVO_OK;
+}
+
 static int validate(const struct ctx *c, config_t *lc, struct evo_config *cfg)
 {
     config_setting_t *root = config_root_setting(lc);
@@ -1078,6 +1149,8 @@ static int validate(const struct ctx *c, config_t *lc, struct evo_config *cfg)
     for (int id = 0; id < EVO_GENE_COUNT && !rc; id++)
         rc = read_gene(c, id, config_setting_get_member(search, evo_genome_gene(id)->name),
                        &cfg->space.spec[id]);
+    if (!rc)
+        rc = check_task(c, lc, cfg);
     if (rc)
         return rc;
 
@@ -1190,7 +1263,7 @@ void evo_config_write_template(FILE *f)
           "# Paths are relative to the working directory evotune runs in, not to this file.\n"
           "# Any key can be overridden on the command line with --set PATH=VALUE, VALUE in libconfig\n"
           "# syntax: --set ga.population=48 --set 'search.optimizer=\"adam\"'\n", f);
-    char line[512], range[96];
+    char line[1024], range[96];
     for (size_t g = 0; g < N_GROUPS; g++) {
         fputs("\n", f);
         if (!strcmp(groups[g], "search")) {

@@ -857,6 +857,7 @@ void evo_data_release(struct evo_dataset *ds)
         return;
     free(ds->x);
     free(ds->y);
+    free(ds->target);
     strv_free(ds->feature_names, ds->d);
     strv_free(ds->class_names, ds->n_classes > 0 ? (size_t)ds->n_classes : 0);
     free(ds->label_name);
@@ -877,6 +878,11 @@ void evo_data_subset(struct evo_dataset *dst, const struct evo_dataset *src, con
     for (size_t i = 0; i < n; i++) {
         memcpy(dst->x + i * src->d, src->x + idx[i] * src->d, src->d * sizeof *dst->x);
         dst->y[i] = src->y[idx[i]];
+    }
+    if (src->target) {
+        dst->target = evo_mem_alloc(evo_mem_mul(n ? n : 1, sizeof *dst->target));
+        for (size_t i = 0; i < n; i++)
+            dst->target[i] = src->target[idx[i]];
     }
     dst->feature_names = strv_copy(src->feature_names, src->d);
     dst->class_names = strv_copy(src->class_names, (size_t)src->n_classes);
@@ -903,7 +909,8 @@ int evo_data_split(const struct evo_dataset *all, double validation_fraction, do
     if (tf > 0 && !test)
         return evo_error_set(err, EVO_EDATA, "test fraction %g given but no test set to fill", tf);
 
-    size_t n = all->n, k = all->n_classes > 0 ? (size_t)all->n_classes : 0;
+    /* a regression set (every y 0) is a single class: the split is a seeded random one */
+    size_t n = all->n, k = all->target ? 1 : all->n_classes > 0 ? (size_t)all->n_classes : 0;
     /* Rows grouped by class in their original order (a counting sort), then each group shuffled
      * by the one split stream, class after class, so the split depends on the seed alone. */
     size_t *start = evo_mem_calloc(k + 1, sizeof *start);
@@ -975,6 +982,8 @@ int evo_data_align(struct evo_dataset *ds, const struct evo_dataset *ref, const 
     if (ds->d != ref->d)
         return evo_error_set(err, EVO_EDATA, "%s: %zu features, but the training data has %zu", what,
                              ds->d, ref->d);
+    if (ref->target || ds->target)
+        return EVO_OK; /* regression: no classes to match */
     size_t k = ds->n_classes > 0 ? (size_t)ds->n_classes : 0;
     int32_t *map = evo_mem_calloc(k, sizeof *map);
     for (size_t c = 0; c < k; c++) {
@@ -1060,7 +1069,8 @@ uint64_t evo_data_hash(const struct evo_dataset *ds)
     }
     uint64_t h = fnv1a(shape, sizeof shape, FNV_OFFSET);
     h = fnv1a(ds->x, ds->n * ds->d * sizeof *ds->x, h);
-    return fnv1a(ds->y, ds->n * sizeof *ds->y, h);
+    h = fnv1a(ds->y, ds->n * sizeof *ds->y, h);
+    return ds->target ? fnv1a(ds->target, ds->n * sizeof *ds->target, h) : h;
 }
 
 int evo_data_load_unlabelled(struct evo_dataset *ds, const char *path, struct evo_error *err)
@@ -1076,6 +1086,33 @@ int evo_data_load_unlabelled(struct evo_dataset *ds, const char *path, struct ev
     }
     tmp.y = evo_mem_calloc(tmp.n ? tmp.n : 1, sizeof *tmp.y);
     *ds = tmp;
+    return EVO_OK;
+}
+
+int evo_data_to_regression(struct evo_dataset *ds, const char *what, struct evo_error *err)
+{
+    size_t k = ds->n_classes > 0 ? (size_t)ds->n_classes : 0;
+    float *value = evo_mem_alloc(evo_mem_mul(k ? k : 1, sizeof *value));
+    for (size_t c = 0; c < k; c++) {
+        char *end;
+        const char *text = ds->class_names[c];
+        double v = strtod(text, &end);
+        if (end == text || *end || !isfinite(v) || fabs(v) > FLT_MAX) {
+            free(value);
+            return evo_error_set(err, EVO_EDATA, "%s: label column '%s': expected a number, got '%.40s'",
+                                 what, ds->label_name ? ds->label_name : "label", text);
+        }
+        value[c] = (float)v;
+    }
+    ds->target = evo_mem_alloc(evo_mem_mul(ds->n ? ds->n : 1, sizeof *ds->target));
+    for (size_t i = 0; i < ds->n; i++) {
+        ds->target[i] = value[ds->y[i]];
+        ds->y[i] = 0;
+    }
+    free(value);
+    strv_free(ds->class_names, k);
+    ds->class_names = NULL;
+    ds->n_classes = 0;
     return EVO_OK;
 }
 
@@ -1102,13 +1139,15 @@ int evo_data_write_csv(const struct evo_dataset *ds, FILE *f)
 {
     for (size_t j = 0; j < ds->d; j++)
         fprintf(f, "%s%s", j ? "," : "", ds->feature_names[j]);
-    if (ds->n_classes)
+    if (ds->n_classes || ds->target)
         fprintf(f, ",%s", ds->label_name ? ds->label_name : "label");
     fputc('\n', f);
     for (size_t i = 0; i < ds->n; i++) {
         for (size_t j = 0; j < ds->d; j++)
             fprintf(f, "%s%.9g", j ? "," : "", (double)ds->x[i * ds->d + j]); /* 9 digits: exact for float */
-        if (ds->n_classes)
+        if (ds->target)
+            fprintf(f, ",%.9g", (double)ds->target[i]);
+        else if (ds->n_classes)
             fprintf(f, ",%s", ds->class_names[ds->y[i]]);
         fputc('\n', f);
     }

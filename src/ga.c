@@ -14,7 +14,10 @@
 static int load_split(struct evo_ga *ga, const struct evo_config *cfg, struct evo_error *err)
 {
     struct evo_dataset all = {0}, test = {0};
+    int regression = cfg->task == EVO_TASK_REGRESSION;
     int rc = evo_data_load(&all, cfg->train, cfg->train_labels, cfg->label, err);
+    if (!rc && regression)
+        rc = evo_data_to_regression(&all, cfg->train, err);
     if (!rc)
         ga->data_hash = evo_data_hash(&all);
     if (!rc && cfg->image_shape[0]) {
@@ -27,6 +30,8 @@ static int load_split(struct evo_ga *ga, const struct evo_config *cfg, struct ev
     }
     if (!rc && cfg->test) {
         rc = evo_data_load(&test, cfg->test, cfg->test_labels, cfg->label, err);
+        if (!rc && regression)
+            rc = evo_data_to_regression(&test, cfg->test, err);
         if (!rc)
             ga->test_data_hash = evo_data_hash(&test);
         if (!rc)
@@ -48,6 +53,12 @@ static int load_split(struct evo_ga *ga, const struct evo_config *cfg, struct ev
     return rc;
 }
 
+/* Outputs of every network of the search: one per class, or one value for regression. */
+static size_t n_outputs(const struct evo_ga *ga)
+{
+    return ga->train.target ? 1 : (size_t)ga->train.n_classes;
+}
+
 /* Bytes the population's buffers take per member: population and ranked rows, a network handle, an
  * error record, a status code, a member state and the learning curve (evo_ga_init, evo_ga_run). */
 static size_t member_bytes(size_t max_epochs)
@@ -64,8 +75,8 @@ static int check_memory(const struct evo_ga *ga, const struct evo_config *cfg, s
 {
     size_t max_hidden, max_width, max_batch;
     evo_genome_space_limits(&cfg->space, &max_hidden, &max_width, &max_batch);
-    size_t ws = evo_mlp_workspace_bytes(ga->train.d, (size_t)ga->train.n_classes, max_hidden, max_width,
-                                        max_batch, ga->train.n);
+    size_t ws = evo_mlp_workspace_bytes(ga->train.d, n_outputs(ga), max_hidden, max_width, max_batch,
+                                        ga->train.n);
     size_t threads = evo_mem_mul((size_t)ga->threads, ws);
     size_t pop = evo_mem_mul((size_t)cfg->population, member_bytes(ga->max_epochs));
     size_t total = evo_mem_add(threads, pop);
@@ -88,7 +99,7 @@ int evo_ga_init(struct evo_ga *ga, const struct evo_config *cfg, struct evo_erro
     if (evo_kernels_init(err) != EVO_OK) /* before the parallel region: the table is chosen once */
         return EVO_EUSAGE;
     ga->cfg = cfg;
-    ga->test_accuracy = ga->test_loss = NAN;
+    evo_metrics_nan(&ga->test_metrics);
     int rc = load_split(ga, cfg, err);
     if (rc) {
         evo_ga_release(ga);
@@ -102,6 +113,20 @@ int evo_ga_init(struct evo_ga *ga, const struct evo_config *cfg, struct evo_erro
     else
         for (size_t j = 0; j < d; j++)
             ga->feature_std[j] = 1.0f;
+    ga->target_mean = 0.0;
+    ga->target_std = 1.0;
+    if (ga->train.target && cfg->standardize) {
+        /* The data keep their targets; the networks learn (t - mean) / std and undo it in their
+         * output, so that every metric is in the targets' units. */
+        double sum = 0.0, ss = 0.0;
+        size_t n = ga->train.n;
+        for (size_t i = 0; i < n; i++)
+            sum += ga->train.target[i];
+        ga->target_mean = sum / (double)n;
+        for (size_t i = 0; i < n; i++)
+            ss += (ga->train.target[i] - ga->target_mean) * (ga->train.target[i] - ga->target_mean);
+        ga->target_std = ss > 0 ? sqrt(ss / (double)n) : 1.0;
+    }
     ga->threads = cfg->threads > 0 ? (int)cfg->threads : omp_get_num_procs();
     ga->max_epochs = (size_t)evo_genome_spec_max(&cfg->space.spec[EVO_GENE_EPOCHS]);
     if ((rc = check_memory(ga, cfg, err))) {
@@ -133,6 +158,11 @@ void evo_ga_release(struct evo_ga *ga)
     evo_mlp_release(&ga->best_net);
     free(ga->confusion);
     memset(ga, 0, sizeof *ga);
+}
+
+double evo_ga_failed_fitness(int f)
+{
+    return f == EVO_FITNESS_ACCURACY || f == EVO_FITNESS_MACRO_F1 ? 0.0 : -INFINITY;
 }
 
 int evo_ga_better(const struct evo_individual *a, const struct evo_individual *b)
@@ -192,7 +222,12 @@ static int train_one(const struct evo_ga *ga, int gen, size_t i, struct evo_indi
     double t0 = omp_get_wtime();
     struct evo_mlp_arch arch;
     struct evo_train_params tp;
-    evo_genome_decode(&ind->genome, ga->train.d, (size_t)ga->train.n_classes, &arch, &tp);
+    int regression = ga->train.target != NULL;
+    evo_genome_decode(&ind->genome, ga->train.d, n_outputs(ga), &arch, &tp);
+    arch.regression = regression;
+    arch.target_mean = ga->target_mean;
+    arch.target_std = ga->target_std;
+    tp.fitness = ga->cfg->fitness;
     struct evo_rng rng;
     evo_rng_seed(&rng, (uint64_t)ga->cfg->seed, (uint64_t)gen, i, EVO_RNG_TRAIN);
     struct evo_train_result res = {0};
@@ -202,8 +237,9 @@ static int train_one(const struct evo_ga *ga, int gen, size_t i, struct evo_indi
         /* refused before anything is allocated; it ranks with the diverged */
         ind->status = EVO_TRAIN_TOO_LARGE;
         ind->train_loss = ind->val_loss = ind->val_accuracy = NAN;
+        ind->val_macro_f1 = ind->val_log_loss = ind->val_rmse = ind->val_mae = ind->val_r2 = NAN;
         ind->epochs_run = 0;
-        ind->fitness = 0.0;
+        ind->fitness = evo_ga_failed_fitness(tp.fitness);
         ind->train_seconds = omp_get_wtime() - t0;
         return EVO_OK;
     }
@@ -218,9 +254,15 @@ static int train_one(const struct evo_ga *ga, int gen, size_t i, struct evo_indi
     ind->status = res.status;
     ind->train_loss = res.train_loss;
     ind->epochs_run = res.epochs_run;
-    ind->val_loss = res.val_loss;
-    ind->val_accuracy = res.val_accuracy;
-    ind->fitness = res.status == EVO_TRAIN_OK ? res.val_accuracy : 0.0;
+    ind->val_loss = res.val.loss;
+    ind->val_accuracy = res.val.accuracy;
+    ind->val_macro_f1 = res.val.macro_f1;
+    ind->val_log_loss = res.val.log_loss;
+    ind->val_rmse = res.val.rmse;
+    ind->val_mae = res.val.mae;
+    ind->val_r2 = res.val.r2;
+    ind->fitness = res.status == EVO_TRAIN_OK ? evo_metrics_fitness(&res.val, tp.fitness)
+                                              : evo_ga_failed_fitness(tp.fitness);
     ind->train_seconds = omp_get_wtime() - t0;
     return rc;
 }
@@ -250,22 +292,27 @@ void evo_ga_append_curve(struct evo_ga *ga, int64_t id, const struct evo_epoch_m
     evo_ga_reserve_curves(ga, n);
     for (size_t e = 0; e < n; e++)
         ga->curves[ga->n_curves++] = (struct evo_curve_row){id, (int32_t)e, curve[e].train_loss,
-                                                            curve[e].val_loss, curve[e].val_accuracy};
+                                                            curve[e].val_loss, curve[e].val_fitness};
 }
 
 static void generation_stats(struct evo_generation *st, const struct evo_individual *pop, size_t n)
 {
     double best = -INFINITY, sum = 0, sq = 0;
+    size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         best = fmax(best, pop[i].fitness);
-        sum += pop[i].fitness;
+        if (isfinite(pop[i].fitness)) {
+            sum += pop[i].fitness;
+            k++;
+        }
     }
-    double mean = sum / (double)n;
+    double mean = k ? sum / (double)k : NAN;
     for (size_t i = 0; i < n; i++)
-        sq += (pop[i].fitness - mean) * (pop[i].fitness - mean);
+        if (isfinite(pop[i].fitness))
+            sq += (pop[i].fitness - mean) * (pop[i].fitness - mean);
     st->best_fitness = best;
     st->mean_fitness = mean;
-    st->std_fitness = sqrt(sq / (double)n);
+    st->std_fitness = k ? sqrt(sq / (double)k) : NAN;
 }
 
 /* Breeds (or samples) generation gen into ga->population and assigns ids; returns the number of
@@ -448,19 +495,20 @@ static void train_generation(struct run_ctx *c, int gen, struct evo_mlp_workspac
     }
 }
 
-/* Test loss, accuracy and confusion matrix of the best network. The accuracy is the confusion
- * matrix's, so that `evotune predict` (same evo_predict_classes) reproduces it exactly. */
+/* Test metrics and (classification) confusion matrix of the best network. The accuracy is the
+ * confusion matrix's, so that `evotune predict` (same evo_predict_classes) reproduces it exactly. */
 static void score_test(struct evo_ga *ga, struct evo_mlp_workspace *ws)
 {
     size_t n = ga->test.n, C = (size_t)ga->test.n_classes;
-    double accuracy;
-    evo_mlp_evaluate(&ga->best_net, ws, &ga->test, &ga->test_loss, &accuracy);
+    evo_mlp_evaluate(&ga->best_net, ws, &ga->test, &ga->test_metrics);
+    if (ga->test.target)
+        return;
     float *probs = evo_mem_alloc(evo_mem_mul(evo_mem_mul(n ? n : 1, C), sizeof(float)));
     int32_t *classes = evo_mem_alloc(evo_mem_mul(n ? n : 1, sizeof(int32_t)));
     evo_predict_classes(&ga->best_net, ws, ga->test.x, n, probs, classes);
     free(ga->confusion);
     ga->confusion = evo_mem_alloc(evo_mem_mul(C * C, sizeof *ga->confusion));
-    ga->test_accuracy = evo_predict_confusion(ga->confusion, ga->test.y, classes, n, (int)C);
+    ga->test_metrics.accuracy = evo_predict_confusion(ga->confusion, ga->test.y, classes, n, (int)C);
     free(probs);
     free(classes);
 }
@@ -477,7 +525,7 @@ int evo_ga_run(struct evo_ga *ga, evo_ga_hook hook, void *user, struct evo_error
     int T = ga->threads;
     struct evo_mlp_workspace *ws = evo_mem_calloc((size_t)T, sizeof *ws);
     for (int t = 0; t < T; t++)
-        evo_mlp_workspace_init(&ws[t], ga->train.d, (size_t)ga->train.n_classes, max_hidden, max_width,
+        evo_mlp_workspace_init(&ws[t], ga->train.d, n_outputs(ga), max_hidden, max_width,
                                max_batch, ga->train.n);
     struct evo_mlp *nets = evo_mem_calloc(P, sizeof *nets);
     struct evo_individual *ranked = evo_mem_calloc(P, sizeof *ranked);

@@ -12,6 +12,7 @@ static const char *const optimizer_names[] = {"sgd", "momentum", "adam", "nester
 static const char *const schedule_names[] = {"constant", "step", "exponential", "cosine", "warmup", "plateau"};
 static const char *const switch_names[] = {"off", "on"};
 static const char *const selection_names[] = {"shuffle", "stratified", "balanced"};
+static const char *const loss_names[] = {"categorical_crossentropy", "binary_crossentropy", "mse"};
 
 /* The per-layer genes, l = 1 .. EVO_MLP_MAX_HIDDEN. */
 #define NEURONS_GENE(l)                                                                            \
@@ -156,6 +157,14 @@ static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
     [EVO_GENE_DROPOUT_1 + 5] = DROPOUT_GENE(6),
     [EVO_GENE_DROPOUT_1 + 6] = DROPOUT_GENE(7),
     [EVO_GENE_DROPOUT_1 + 7] = DROPOUT_GENE(8),
+    [EVO_GENE_LOSS] = {"loss", EVO_GENE_ENUM, 0, EVO_LOSS_COUNT - 1, loss_names, EVO_LOSS_COUNT,
+        "\"categorical_crossentropy\"",
+        "loss trained on, with its output layer: categorical_crossentropy: softmax, -log p(label); "
+        "binary_crossentropy: one sigmoid unit per class (one-vs-rest; two units for two classes), "
+        "the sum of their binary cross-entropies, class probabilities the sigmoids normalised to sum "
+        "1; mse: classification: softmax, sum over classes of (p - onehot)^2 (Brier score); "
+        "regression (data.task): one linear unit, squared error on the standardised target. "
+        "Regression allows mse only and uses it when this key is not set"},
 };
 
 _Static_assert(EVO_MLP_MAX_HIDDEN == 8, "the per-layer genes above are written out for 8 layers");
@@ -358,6 +367,7 @@ void evo_genome_decode(const struct evo_genome *g, size_t n_in, size_t n_out,
     tp->dropout_per_layer = (int)g->g[EVO_GENE_DROPOUT_PER_LAYER];
     for (size_t l = 0; l < EVO_MLP_MAX_HIDDEN; l++)
         tp->layer_dropout[l] = g->g[evo_genome_dropout_gene(l)];
+    arch->loss = (int)g->g[EVO_GENE_LOSS];
 }
 
 int evo_genome_gene_layer(int id)
@@ -366,7 +376,7 @@ int evo_genome_gene_layer(int id)
         return 0;
     if (id >= EVO_GENE_NEURONS_2 && id < EVO_GENE_DROPOUT_1)
         return id - EVO_GENE_NEURONS_2 + 1;
-    if (id >= EVO_GENE_DROPOUT_1 && id < EVO_GENE_COUNT)
+    if (id >= EVO_GENE_DROPOUT_1 && id < EVO_GENE_DROPOUT_1 + EVO_MLP_MAX_HIDDEN)
         return id - EVO_GENE_DROPOUT_1;
     return -1;
 }

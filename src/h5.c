@@ -132,7 +132,8 @@ static hid_t enum_type(const char *const *names, int n)
 /* ---- /individuals: one packed row layout serves the file type, the memory type and the packing ---- */
 
 enum { F_GENERATION, F_ID, F_PARENT_A, F_PARENT_B, F_GENE0,
-       F_FITNESS = F_GENE0 + EVO_GENE_COUNT, F_VAL_ACCURACY, F_VAL_LOSS, F_TRAIN_LOSS, F_EPOCHS_RUN,
+       F_FITNESS = F_GENE0 + EVO_GENE_COUNT, F_VAL_ACCURACY, F_VAL_LOSS, F_VAL_MACRO_F1,
+       F_VAL_LOG_LOSS, F_VAL_RMSE, F_VAL_MAE, F_VAL_R2, F_TRAIN_LOSS, F_EPOCHS_RUN,
        F_TRAIN_SECONDS, F_STATUS, F_COUNT };
 
 struct row_layout {
@@ -146,8 +147,9 @@ static const char *const member_state_names[] = {"pending", "trained", "carried"
 static const char *field_name(int f)
 {
     static const char *const fixed[] = {"generation", "id", "parent_a", "parent_b"};
-    static const char *const tail[] = {"fitness", "val_accuracy", "val_loss", "train_loss", "epochs_run",
-                                       "train_seconds", "status"};
+    static const char *const tail[] = {"fitness", "val_accuracy", "val_loss", "val_macro_f1",
+                                       "val_log_loss", "val_rmse", "val_mae", "val_r2", "train_loss",
+                                       "epochs_run", "train_seconds", "status"};
     return f < F_GENE0 ? fixed[f] : f < F_FITNESS ? evo_genome_gene(f - F_GENE0)->name : tail[f - F_FITNESS];
 }
 
@@ -225,8 +227,9 @@ static void pack_row(unsigned char *p, const struct row_layout *L, const struct 
         default: memcpy(q, &v, 8);
         }
     }
-    const double tail[] = {r->fitness, r->val_accuracy, r->val_loss, r->train_loss};
-    for (int k = 0; k < 4; k++)
+    const double tail[] = {r->fitness, r->val_accuracy, r->val_loss, r->val_macro_f1, r->val_log_loss,
+                           r->val_rmse, r->val_mae, r->val_r2, r->train_loss};
+    for (int k = 0; k <= F_TRAIN_LOSS - F_FITNESS; k++)
         memcpy(p + L->off[F_FITNESS + k], &tail[k], 8);
     memcpy(p + L->off[F_EPOCHS_RUN], &r->epochs_run, 4);
     memcpy(p + L->off[F_TRAIN_SECONDS], &r->train_seconds, 8);
@@ -251,13 +254,18 @@ static void unpack_row(struct evo_individual *r, const unsigned char *p, const s
         default: memcpy(&r->genome.g[g], q, 8);
         }
     }
-    double tail[4];
-    for (int k = 0; k < 4; k++)
+    double tail[F_TRAIN_LOSS - F_FITNESS + 1];
+    for (int k = 0; k <= F_TRAIN_LOSS - F_FITNESS; k++)
         memcpy(&tail[k], p + L->off[F_FITNESS + k], 8);
     r->fitness = tail[0];
     r->val_accuracy = tail[1];
     r->val_loss = tail[2];
-    r->train_loss = tail[3];
+    r->val_macro_f1 = tail[3];
+    r->val_log_loss = tail[4];
+    r->val_rmse = tail[5];
+    r->val_mae = tail[6];
+    r->val_r2 = tail[7];
+    r->train_loss = tail[8];
     memcpy(&r->epochs_run, p + L->off[F_EPOCHS_RUN], 4);
     memcpy(&r->train_seconds, p + L->off[F_TRAIN_SECONDS], 8);
     memcpy(&i8, p + L->off[F_STATUS], 1);
@@ -305,7 +313,7 @@ static hid_t curves_type(void)
         FIELD(struct evo_curve_row, epoch, H5T_NATIVE_INT32),
         FIELD(struct evo_curve_row, train_loss, H5T_NATIVE_DOUBLE),
         FIELD(struct evo_curve_row, val_loss, H5T_NATIVE_DOUBLE),
-        FIELD(struct evo_curve_row, val_accuracy, H5T_NATIVE_DOUBLE),
+        FIELD(struct evo_curve_row, val_fitness, H5T_NATIVE_DOUBLE),
     };
     return compound_type(sizeof(struct evo_curve_row), f, sizeof f / sizeof *f);
 }
@@ -327,7 +335,7 @@ static struct evo_curve_row *curve_rows(const struct evo_ga *ga, int in_progress
         rows[k].epoch = ga->curves[k].epoch;
         rows[k].train_loss = ga->curves[k].train_loss;
         rows[k].val_loss = ga->curves[k].val_loss;
-        rows[k].val_accuracy = ga->curves[k].val_accuracy;
+        rows[k].val_fitness = ga->curves[k].val_fitness;
     }
     for (size_t i = 0; in_progress && i < P; i++) {
         if (ga->member_state[i] != EVO_MEMBER_TRAINED)
@@ -338,7 +346,7 @@ static struct evo_curve_row *curve_rows(const struct evo_ga *ga, int in_progress
             rows[k].epoch = e;
             rows[k].train_loss = c[e].train_loss;
             rows[k].val_loss = c[e].val_loss;
-            rows[k].val_accuracy = c[e].val_accuracy;
+            rows[k].val_fitness = c[e].val_fitness;
         }
     }
     *n = total;
@@ -346,6 +354,21 @@ static struct evo_curve_row *curve_rows(const struct evo_ga *ga, int in_progress
 }
 
 /* ---- the file ---- */
+
+/* The test metrics of /best, attributes test_<metric>. */
+static const struct {
+    const char *name;
+    size_t offset;
+} test_metrics[] = {
+    {"test_loss", offsetof(struct evo_metrics, loss)},
+    {"test_accuracy", offsetof(struct evo_metrics, accuracy)},
+    {"test_macro_f1", offsetof(struct evo_metrics, macro_f1)},
+    {"test_log_loss", offsetof(struct evo_metrics, log_loss)},
+    {"test_rmse", offsetof(struct evo_metrics, rmse)},
+    {"test_mae", offsetof(struct evo_metrics, mae)},
+    {"test_r2", offsetof(struct evo_metrics, r2)},
+};
+#define N_TEST_METRICS (sizeof test_metrics / sizeof test_metrics[0])
 
 /* The arrays of dense layer l stored under /best/weights: kernel [in, out] and bias [out], then with
  * batch norm gamma, beta, running mean and running variance [out]. */
@@ -399,7 +422,8 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
     TRY(attr_i64(file, "n_classes", ga->train.n_classes));
     TRY(attr_u64(file, "data_hash", ga->data_hash));
     TRY(attr_u64(file, "test_data_hash", ga->test_data_hash));
-    TRY(attr_str(file, "fitness", "validation accuracy"));
+    TRY(attr_str(file, "task", cfg->task == EVO_TASK_REGRESSION ? "regression" : "classification"));
+    TRY(attr_str(file, "fitness", evo_metrics_fitness_name(cfg->fitness)));
     TRY(attr_str(file, "state", ga->finished ? "finished" : ga->stopped ? "interrupted" : "running"));
     TRY(attr_i64(file, "generations_done", (int64_t)ga->n_gens));
     TRY(attr_i64(file, "generations", cfg->generations));
@@ -426,7 +450,10 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
             pack_row(rows + n_ind++ * L.size, &L, &ga->population[i], 1);
     TRY(write_table(file, "individuals", L.type, rows, n_ind));
     TRY(grp = H5Dopen2(file, "individuals", H5P_DEFAULT));
-    TRY(attr_str(grp, "units", "train_seconds: s (wall time); fitness, val_accuracy: fraction; losses: mean cross-entropy, nats"));
+    TRY(attr_str(grp, "units", "train_seconds: s (wall time); fitness: the root attribute fitness's "
+                               "score, larger is better; val_accuracy, val_macro_f1: fraction; "
+                               "val_log_loss: nats; val_rmse, val_mae: target units; val_loss, "
+                               "train_loss: mean of the loss gene's loss; NaN: not the task's metric"));
     TRY(H5Dclose(grp));
     grp = -1;
 
@@ -436,8 +463,9 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
     TRY(ctype = curves_type());
     TRY(write_table(file, "curves", ctype, curves, n_curves));
     TRY(grp = H5Dopen2(file, "curves", H5P_DEFAULT));
-    TRY(attr_str(grp, "units", "epoch: 0-based; losses: mean cross-entropy, nats (train_loss with dropout "
-                               "active); val_accuracy: fraction"));
+    TRY(attr_str(grp, "units", "epoch: 0-based; losses: mean of the loss gene's loss (train_loss with "
+                               "dropout active); val_fitness: the validation score of the root "
+                               "attribute fitness"));
     TRY(H5Dclose(grp));
     grp = -1;
 
@@ -466,6 +494,8 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
     TRY(write_floats(grp, "feature_mean", ga->feature_mean, 1, dd));
     TRY(write_floats(grp, "feature_std", ga->feature_std, 1, dd));
     TRY(attr_str(grp, "label", ga->train.label_name ? ga->train.label_name : ""));
+    TRY(attr_f64(grp, "target_mean", ga->target_mean));
+    TRY(attr_f64(grp, "target_std", ga->target_std));
     TRY(attr_str(grp, "train_file", cfg->train));
     TRY(attr_str(grp, "test_file", cfg->test ? cfg->test : ""));
     TRY(H5Gclose(grp));
@@ -491,8 +521,9 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
         TRY(attr_i64(grp, "id", ga->best.id));
         TRY(attr_f64(grp, "fitness", ga->best.fitness));
         TRY(attr_f64(grp, "val_accuracy", ga->best.val_accuracy));
-        TRY(attr_f64(grp, "test_accuracy", ga->test_accuracy));
-        TRY(attr_f64(grp, "test_loss", ga->test_loss));
+        for (size_t k = 0; k < N_TEST_METRICS; k++)
+            TRY(attr_f64(grp, test_metrics[k].name,
+                         *(const double *)((const char *)&ga->test_metrics + test_metrics[k].offset)));
         const struct evo_mlp *net = &ga->best_net;
         int64_t sizes[EVO_MLP_MAX_HIDDEN + 2];
         sizes[0] = (int64_t)net->arch.n_in;
@@ -501,7 +532,8 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
         sizes[net->n_layers] = (int64_t)net->arch.n_out;
         hsize_t nl[1] = {net->n_layers + 1};
         TRY(H5LTset_attribute_long_long(grp, ".", "layer_sizes", (const long long *)sizes, nl[0]));
-        TRY(attr_str(grp, "output", "softmax"));
+        TRY(attr_str(grp, "output", net->arch.regression ? "linear"
+                                    : net->arch.loss == EVO_LOSS_BINARY_CROSS_ENTROPY ? "sigmoid" : "softmax"));
         if (ga->confusion) {
             hsize_t cd[2] = {(hsize_t)ga->train.n_classes, (hsize_t)ga->train.n_classes};
             TRY(H5LTmake_dataset_long(grp, "confusion_matrix", 2, cd, (const long *)ga->confusion));
@@ -842,12 +874,18 @@ int evo_h5_summary_read(struct evo_h5_summary *s, const char *path, struct evo_e
     return EVO_OK;
 }
 
+/* What a stored network needs besides its genome: the task and the targets' standardisation. */
+struct model_info {
+    int regression;
+    double target_mean, target_std;
+};
+
 /* Reads /best's row into best and its weights into net, allocated here for the architecture the
- * row's genome decodes to (n_in inputs, n_out classes). Returns EVO_OK, EVO_EDATA when the group is
+ * row's genome decodes to (n_in inputs, n_out classes, or one output for regression). Returns EVO_OK, EVO_EDATA when the group is
  * damaged (err not set: the caller names the file), or the status of a failed allocation. */
 static int read_best_net(hid_t grp, const struct row_layout *L, unsigned char *row, size_t n_in,
-                         size_t n_out, struct evo_individual *best, struct evo_mlp *net,
-                         struct evo_error *err)
+                         size_t n_out, const struct model_info *mi, struct evo_individual *best,
+                         struct evo_mlp *net, struct evo_error *err)
 {
     if (read_all(grp, "individual", L->type, row, 1))
         return EVO_EDATA;
@@ -855,7 +893,10 @@ static int read_best_net(hid_t grp, const struct row_layout *L, unsigned char *r
     struct evo_mlp_arch arch;
     struct evo_train_params tp;
     struct evo_rng rng;
-    evo_genome_decode(&best->genome, n_in, n_out, &arch, &tp);
+    evo_genome_decode(&best->genome, n_in, mi->regression ? 1 : n_out, &arch, &tp);
+    arch.regression = mi->regression;
+    arch.target_mean = mi->target_mean;
+    arch.target_std = mi->target_std;
     evo_rng_seed(&rng, 0, 0, 0, EVO_RNG_TRAIN); /* every weight is overwritten below */
     evo_mlp_release(net);
     int rc = evo_mlp_init(net, &arch, &rng, err);
@@ -889,11 +930,20 @@ int evo_h5_load_model(struct evo_mlp *net, struct evo_individual *best, const ch
         evo_error_set(err, EVO_EDATA, "'%s' holds no trained model yet", path);
         goto out;
     }
-    if (read_i64(f, "n_features", &nf) || read_i64(f, "n_classes", &nc) || nf <= 0 || nc <= 0 ||
-        layout_init(&L) || (grp = H5Gopen2(f, "best", H5P_DEFAULT)) < 0)
+    char task[32] = "";
+    struct model_info mi = {0, 0.0, 1.0};
+    if (read_i64(f, "n_features", &nf) || read_i64(f, "n_classes", &nc) ||
+        read_str(f, "task", task, sizeof task, NULL))
+        goto damaged;
+    mi.regression = !strcmp(task, "regression");
+    if (mi.regression && (H5LTget_attribute_double(f, "data", "target_mean", &mi.target_mean) < 0 ||
+                          H5LTget_attribute_double(f, "data", "target_std", &mi.target_std) < 0))
+        goto damaged;
+    if (nf <= 0 || (mi.regression ? nc != 0 : nc <= 0) || layout_init(&L) ||
+        (grp = H5Gopen2(f, "best", H5P_DEFAULT)) < 0)
         goto damaged;
     row = evo_mem_calloc(1, L.size);
-    rc = read_best_net(grp, &L, row, (size_t)nf, (size_t)nc, best, net, err);
+    rc = read_best_net(grp, &L, row, (size_t)nf, (size_t)nc, &mi, best, net, err);
     if (rc == EVO_EDATA)
         goto damaged;
     goto out;
@@ -950,7 +1000,7 @@ static int load_curves(struct evo_ga *ga, hid_t f, hid_t *ctype, struct evo_curv
         for (size_t e = 0; e < len; e++) {
             if (c[k + e].id != m->id || c[k + e].epoch != (int32_t)e)
                 return -1;
-            slot[e] = (struct evo_epoch_metrics){c[k + e].train_loss, c[k + e].val_loss, c[k + e].val_accuracy};
+            slot[e] = (struct evo_epoch_metrics){c[k + e].train_loss, c[k + e].val_loss, c[k + e].val_fitness};
         }
         k += len;
     }
@@ -1029,16 +1079,18 @@ int evo_h5_load(struct evo_ga *ga, const char *path, struct evo_error *err)
         if ((grp = H5Gopen2(f, "best", H5P_DEFAULT)) < 0)
             goto damaged;
         ga->has_best = 1;
-        int brc = read_best_net(grp, &L, rows, ga->train.d, (size_t)ga->train.n_classes, &ga->best,
+        struct model_info mi = {ga->train.target != NULL, ga->target_mean, ga->target_std};
+        int brc = read_best_net(grp, &L, rows, ga->train.d, (size_t)ga->train.n_classes, &mi, &ga->best,
                                 &ga->best_net, err);
         if (brc == EVO_EDATA)
             goto damaged;
         if (brc)
             goto out;
         ga->finished = !strcmp(state, "finished") && done >= cfg->generations;
-        if (ga->finished && (H5LTget_attribute_double(grp, ".", "test_accuracy", &ga->test_accuracy) < 0 ||
-                             H5LTget_attribute_double(grp, ".", "test_loss", &ga->test_loss) < 0))
-            goto damaged;
+        for (size_t k = 0; ga->finished && k < N_TEST_METRICS; k++)
+            if (H5LTget_attribute_double(grp, ".", test_metrics[k].name,
+                                         (double *)((char *)&ga->test_metrics + test_metrics[k].offset)) < 0)
+                goto damaged;
         if (ga->finished && H5LTfind_dataset(grp, "confusion_matrix") > 0) {
             size_t C = (size_t)ga->train.n_classes;
             ga->confusion = evo_mem_alloc(evo_mem_mul(C * C, sizeof *ga->confusion));

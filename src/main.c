@@ -58,8 +58,8 @@ static const char usage_text[] =
     "\n"
     "predict applies the best model of FILE, with the standardisation recorded at training time, to\n"
     "DATA (CSV, or IDX images with --labels); writes the predicted class and the class probabilities\n"
-    "as CSV (stdout unless --out); when DATA has labels, prints accuracy, log-loss and the confusion\n"
-    "matrix.\n"
+    "as CSV (stdout unless --out), or for a regression model the predicted value; when DATA has\n"
+    "labels, prints accuracy, log-loss and the confusion matrix (regression: RMSE, MAE and R2).\n"
     "\n"
     "report writes one self-contained HTML page (inline SVG plots, no network) about FILE, finished\n"
     "or still running: fitness per generation, each gene against fitness, the top individuals, the\n"
@@ -265,8 +265,14 @@ static void print_summary(const struct evo_ga *ga, const char *output, double se
                ga->n_rows, output);
         return;
     }
-    printf("best individual %lld (generation %d): validation accuracy %.4f, test accuracy %.4f\n",
-           (long long)ga->best.id, ga->best.generation, ga->best.val_accuracy, ga->test_accuracy);
+    const struct evo_metrics *t = &ga->test_metrics;
+    if (ga->train.target)
+        printf("best individual %lld (generation %d): validation RMSE %.4g, R2 %.4f; test RMSE %.4g, "
+               "MAE %.4g, R2 %.4f\n", (long long)ga->best.id, ga->best.generation, ga->best.val_rmse,
+               ga->best.val_r2, t->rmse, t->mae, t->r2);
+    else
+        printf("best individual %lld (generation %d): validation accuracy %.4f, test accuracy %.4f\n",
+               (long long)ga->best.id, ga->best.generation, ga->best.val_accuracy, t->accuracy);
     for (int g = 0; g < EVO_GENE_COUNT; g++) {
         if (!evo_genome_active(&ga->best.genome, g))
             continue; /* a layer the network does not have */
@@ -446,7 +452,7 @@ static int cmd_info(int argc, char **argv)
                (long long)s.population);
     printf("individuals:  %lld\n", (long long)s.n_individuals);
     if (s.has_best) {
-        printf("best:         id %lld (generation %lld), validation accuracy %.4f", (long long)s.best_id,
+        printf("best:         id %lld (generation %lld), fitness %.4f", (long long)s.best_id,
                (long long)s.best_generation, s.best_fitness);
         if (!isnan(s.test_accuracy))
             printf(", test accuracy %.4f", s.test_accuracy);
@@ -599,6 +605,10 @@ static int cmd_export(int argc, char **argv)
 
 static void print_metrics(FILE *f, const struct evo_predict_summary *s, const char *data)
 {
+    if (s->regression) {
+        fprintf(f, "%s: %zu rows, RMSE %.6g, MAE %.6g, R2 %.4f\n", data, s->n, s->rmse, s->mae, s->r2);
+        return;
+    }
     fprintf(f, "%s: %zu rows, accuracy %.4f, log-loss %.4f\n", data, s->n, s->accuracy, s->log_loss);
     fprintf(f, "confusion matrix (rows: true class, columns: predicted)\n%12s", "");
     for (int c = 0; c < s->n_classes; c++)

@@ -29,7 +29,7 @@ struct ws_layout {
     size_t grad0;   /* [max_batch, max(max_width, n_out)] ping-pong gradient buffers */
     size_t grad1;
     size_t x;       /* [max_batch, n_in] gathered batch features */
-    size_t y;       /* [max_batch] gathered batch labels (int32) */
+    size_t y;       /* [max_batch] gathered batch labels (int32), or regression targets (float) */
     size_t aug;     /* [2 n_in] augmentation scratch */
     size_t work;    /* GEMM scratch: evo_kernels_work_floats(max_batch, max in, max out) */
     size_t total;
@@ -93,11 +93,12 @@ static size_t ws_float_bytes(const struct ws_layout *L)
     return evo_mem_mul(evo_mem_add(L->total, WS_ALIGN), sizeof(float));
 }
 
-/* Bytes of the index allocation: order and by_class [n_rows] each, six per-class arrays [n_out + 1]
- * and the uint64 keys [n_out]. */
+/* Bytes of the index allocation: order and by_class [n_rows] each, six per-class arrays [n_out + 1],
+ * the metrics' counters [3 n_out] and the uint64 keys [n_out]. */
 static size_t ws_index_bytes(size_t n_out, size_t n_rows)
 {
-    size_t n_idx = evo_mem_add(evo_mem_mul(2, n_rows), evo_mem_mul(6, evo_mem_add(n_out, 1)));
+    size_t n_idx = evo_mem_add(evo_mem_add(evo_mem_mul(2, n_rows), evo_mem_mul(6, evo_mem_add(n_out, 1))),
+                               evo_mem_mul(3, n_out));
     return evo_mem_add(evo_mem_mul(n_out, sizeof(uint64_t)), evo_mem_mul(n_idx, sizeof(size_t)));
 }
 
@@ -131,6 +132,7 @@ void evo_mlp_workspace_init(struct evo_mlp_workspace *ws, size_t n_in, size_t n_
     ws->class_extra = ws->class_target + C1;
     ws->class_list = ws->class_extra + C1;
     ws->class_quota = ws->class_list + C1;
+    ws->class_counts = ws->class_quota + C1;
     ws->n_rows = n_rows;
     ws->n_in = n_in;
     ws->n_out = n_out;
@@ -230,6 +232,11 @@ int evo_mlp_size(const struct evo_mlp_arch *arch, size_t *n_params, size_t *byte
         return evo_error_set(err, EVO_ERUNTIME, "batch_norm %d is neither 0 nor 1", arch->batch_norm);
     if (arch->init < 0 || arch->init >= EVO_INIT_COUNT)
         return evo_error_set(err, EVO_ERUNTIME, "unknown weight initialisation %d", arch->init);
+    if (arch->loss < 0 || arch->loss >= EVO_LOSS_COUNT)
+        return evo_error_set(err, EVO_ERUNTIME, "unknown loss %d", arch->loss);
+    if (arch->regression && (arch->loss != EVO_LOSS_MSE || arch->n_out != 1))
+        return evo_error_set(err, EVO_ERUNTIME, "a regression network has one output and the mse loss, "
+                             "not %zu outputs and %s", arch->n_out, evo_mlp_loss_name(arch->loss));
     /* a negative slope would make the output's sign, which the backward pass reads, not the input's */
     if (arch->activation == EVO_ACT_LEAKY_RELU && !(arch->leaky_slope >= 0.0 && arch->leaky_slope <= 1.0))
         return evo_error_set(err, EVO_ERUNTIME, "leaky_relu slope %g outside [0, 1]", arch->leaky_slope);
@@ -341,6 +348,89 @@ static void dropout_mask(float *mask, size_t n, float p, struct evo_rng *rng)
         mask[i] = evo_rng_uniformf(rng) < p ? 0.0f : keep;
 }
 
+/* The regression output's scale: target_std, 1 when unset. */
+static double target_scale(const struct evo_mlp_arch *a)
+{
+    return a->target_std > 0 ? a->target_std : 1.0;
+}
+
+static float sigmoidf(float z)
+{
+    return z >= 0 ? 1.0f / (1.0f + expf(-z)) : expf(z) / (1.0f + expf(z));
+}
+
+/* The output layer of every loss but cross-entropy (a kernel does that one): from z[B, C] to
+ * probs[B, C] (class probabilities; regression: predicted values in target units) and the mean loss
+ * against y[B] or, for regression, t[B]. These are O(B C) next to the GEMMs' O(B C width), so they
+ * are plain scalar code. Loss in double. */
+static double output_forward(const struct evo_kernels *k, const struct evo_mlp_arch *a, float *probs,
+                             const float *z, const int32_t *y, const float *t, size_t B)
+{
+    size_t C = a->n_out;
+    double loss = 0.0;
+    if (a->regression) {
+        double mean = a->target_mean, scale = target_scale(a);
+        for (size_t r = 0; r < B; r++) {
+            probs[r] = (float)(mean + scale * (double)z[r]);
+            if (t) {
+                double e = (double)z[r] - ((double)t[r] - mean) / scale;
+                loss += e * e;
+            }
+        }
+    } else if (a->loss == EVO_LOSS_BINARY_CROSS_ENTROPY) {
+        for (size_t r = 0; r < B; r++) {
+            const float *zr = z + r * C;
+            float *p = probs + r * C;
+            float sum = 0.0f;
+            for (size_t c = 0; c < C; c++) {
+                /* -t log s(z) - (1 - t) log(1 - s(z)) = softplus(z) - t z, computed stably */
+                double zc = zr[c], softplus = zc > 0 ? zc + log1p(exp(-zc)) : log1p(exp(zc));
+                loss += softplus - ((size_t)y[r] == c ? zc : 0.0);
+                p[c] = sigmoidf(zr[c]);
+                sum += p[c];
+            }
+            float inv = sum > 0.0f ? 1.0f / sum : 0.0f;
+            for (size_t c = 0; c < C; c++)
+                p[c] = inv > 0.0f ? p[c] * inv : 1.0f / (float)C;
+        }
+    } else { /* mse on the softmax probabilities: the kernel's softmax, its cross-entropy unused */
+        k->softmax_xent_forward(probs, NULL, z, y, B, C);
+        for (size_t r = 0; r < B; r++)
+            for (size_t c = 0; c < C; c++) {
+                double e = (double)probs[r * C + c] - ((size_t)y[r] == c ? 1.0 : 0.0);
+                loss += e * e;
+            }
+    }
+    return B ? loss / (double)B : 0.0;
+}
+
+/* dz[B, C] of output_forward's mean loss. */
+static void output_backward(const struct evo_mlp_arch *a, float *dz, const float *probs, const float *z,
+                            const int32_t *y, const float *t, size_t B)
+{
+    size_t C = a->n_out;
+    float inv_b = 1.0f / (float)B;
+    if (a->regression) {
+        double mean = a->target_mean, scale = target_scale(a);
+        for (size_t r = 0; r < B; r++)
+            dz[r] = (float)(2.0 * ((double)z[r] - ((double)t[r] - mean) / scale)) * inv_b;
+    } else if (a->loss == EVO_LOSS_BINARY_CROSS_ENTROPY) {
+        for (size_t r = 0; r < B; r++)
+            for (size_t c = 0; c < C; c++)
+                dz[r * C + c] = (sigmoidf(z[r * C + c]) - ((size_t)y[r] == c ? 1.0f : 0.0f)) * inv_b;
+    } else {
+        /* d/dz_j sum_c (p_c - t_c)^2 = 2 p_j ((p_j - t_j) - sum_c (p_c - t_c) p_c) */
+        for (size_t r = 0; r < B; r++) {
+            const float *p = probs + r * C;
+            float dot = 0.0f;
+            for (size_t c = 0; c < C; c++)
+                dot += (p[c] - ((size_t)y[r] == c ? 1.0f : 0.0f)) * p[c];
+            for (size_t c = 0; c < C; c++)
+                dz[r * C + c] = 2.0f * p[c] * ((p[c] - ((size_t)y[r] == c ? 1.0f : 0.0f)) - dot) * inv_b;
+        }
+    }
+}
+
 /* Batch norm forward over z[B, out] in place (the dense product, bias included): z becomes
  * gamma zhat + beta. In training (run, the layer's running statistics, not NULL) zhat is standardised
  * with the batch's mean and biased variance, kept in hat with 1 / sqrt(var + eps) in inv for the
@@ -411,14 +501,14 @@ static void bn_backward(float *dy, float *dgb, const float *hat, const float *in
         }
 }
 
-/* Forward pass of B rows x[B, n_in] up to probs; returns the mean loss against y. Hidden layer h
- * drops with dropout[h] after its activation (dropout NULL: none). Training mode when params_rw is
- * the network's (writable) parameters: batch norm then uses the batch's statistics and updates the
- * running ones; NULL: evaluation. Leaves in `inputs[l]` the input of dense layer l (for the backward
- * pass). */
+/* Forward pass of B rows x[B, n_in] up to probs; returns the mean loss against y (classification) or
+ * t (regression; NULL: no loss, 0 returned). Hidden layer h drops with dropout[h] after its activation
+ * (dropout NULL: none). Training mode when params_rw is the network's (writable) parameters: batch
+ * norm then uses the batch's statistics and updates the running ones; NULL: evaluation. Leaves in
+ * `inputs[l]` the input of dense layer l (for the backward pass). */
 static double forward(const struct evo_kernels *k, const struct evo_mlp *net, float *params_rw, float *buf,
-                      const struct ws_layout *L, const float *x, const int32_t *y, size_t B,
-                      const double *dropout, struct evo_rng *rng, const float **inputs, size_t *correct)
+                      const struct ws_layout *L, const float *x, const int32_t *y, const float *t, size_t B,
+                      const double *dropout, struct evo_rng *rng, const float **inputs)
 {
     const struct evo_mlp_arch *a = &net->arch;
     float *work = buf + L->work;
@@ -457,12 +547,14 @@ static double forward(const struct evo_kernels *k, const struct evo_mlp *net, fl
     inputs[l] = inp;
     k->dense_forward(buf + L->logits, inp, net->params + net->w_off[l], net->params + net->b_off[l], B,
                      layer_in(a, l), a->n_out, EVO_ACT_IDENTITY, work);
-    return k->softmax_xent_forward(buf + L->probs, correct, buf + L->logits, y, B, a->n_out);
+    if (a->loss == EVO_LOSS_CROSS_ENTROPY && !a->regression)
+        return k->softmax_xent_forward(buf + L->probs, NULL, buf + L->logits, y, B, a->n_out);
+    return output_forward(k, a, buf + L->probs, buf + L->logits, y, t, B);
 }
 
-double evo_mlp_loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x,
-                         const int32_t *y, size_t B, const double *dropout, double weight_decay,
-                         struct evo_rng *rng)
+static double loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x,
+                        const int32_t *y, const float *tgt, size_t B, const double *dropout,
+                        double weight_decay, struct evo_rng *rng)
 {
     const struct evo_mlp_arch *a = &net->arch;
     if (!fits(net, ws, B))
@@ -471,11 +563,14 @@ double evo_mlp_loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, cons
     struct ws_layout L = ws_layout_of(ws);
     float *buf = ws->buf, *work = buf + L.work;
     const float *inputs[EVO_MLP_MAX_HIDDEN + 1];
-    double loss = forward(k, net, net->params, buf, &L, x, y, B, dropout, rng, inputs, NULL);
+    double loss = forward(k, net, net->params, buf, &L, x, y, tgt, B, dropout, rng, inputs);
 
     memset(net->grads, 0, net->n_params * sizeof(float));
     float *g = buf + L.grad0, *g_next = buf + L.grad1;
-    k->softmax_xent_backward(g, buf + L.probs, y, B, a->n_out);
+    if (a->loss == EVO_LOSS_CROSS_ENTROPY && !a->regression)
+        k->softmax_xent_backward(g, buf + L.probs, y, B, a->n_out);
+    else
+        output_backward(a, g, buf + L.probs, buf + L.logits, y, tgt, B);
     for (size_t l = net->n_layers; l-- > 0;) {
         size_t in = layer_in(a, l), out = layer_out(a, l);
         k->dense_backward_weights(net->grads + net->w_off[l], net->grads + net->b_off[l], g, inputs[l],
@@ -509,6 +604,24 @@ double evo_mlp_loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, cons
         }
     }
     return loss;
+}
+
+double evo_mlp_loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x,
+                         const int32_t *y, size_t B, const double *dropout, double weight_decay,
+                         struct evo_rng *rng)
+{
+    if (net->arch.regression)
+        return NAN; /* no targets to compare with */
+    return loss_grad(net, ws, x, y, NULL, B, dropout, weight_decay, rng);
+}
+
+double evo_mlp_loss_grad_regression(struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x,
+                                    const float *t, size_t B, const double *dropout, double weight_decay,
+                                    struct evo_rng *rng)
+{
+    if (!net->arch.regression)
+        return NAN;
+    return loss_grad(net, ws, x, NULL, t, B, dropout, weight_decay, rng);
 }
 
 /* One fused optimizer pass over params[off, off + n) with decay on that segment. */
@@ -767,7 +880,7 @@ void evo_mlp_epoch_order(struct evo_mlp_workspace *ws, int selection, const stru
                          size_t batch_size, struct evo_rng *rng)
 {
     size_t n = train->n;
-    if (selection != EVO_BATCH_STRATIFIED && selection != EVO_BATCH_BALANCED) {
+    if (train->target || (selection != EVO_BATCH_STRATIFIED && selection != EVO_BATCH_BALANCED)) {
         for (size_t k = 0; k < n; k++)
             ws->order[k] = k;
         evo_rng_shuffle(rng, ws->order, n);
@@ -844,7 +957,13 @@ static int check_train(const struct evo_mlp *net, const struct evo_mlp_workspace
         return evo_error_set(err, EVO_ERUNTIME,
                              "augmentation ranges must be >= 0 (scale < 1): translate %d, rotate %g, "
                              "scale %g, noise %g", g->translate, g->rotate, g->scale, g->noise);
-    if (tp->batch_selection != EVO_BATCH_SHUFFLE)
+    if (a->regression != (train->target != NULL) || (validation && a->regression != (validation->target != NULL)))
+        return evo_error_set(err, EVO_ERUNTIME, "a %s network cannot train on %s data",
+                             a->regression ? "regression" : "classification",
+                             a->regression ? "classification" : "regression");
+    if (tp->fitness < 0 || tp->fitness >= EVO_FITNESS_COUNT)
+        return evo_error_set(err, EVO_ERUNTIME, "unknown fitness %d", tp->fitness);
+    if (tp->batch_selection != EVO_BATCH_SHUFFLE && !train->target)
         for (size_t i = 0; i < train->n; i++)
             if (train->y[i] < 0 || (size_t)train->y[i] >= ws->n_out)
                 return evo_error_set(err, EVO_ERUNTIME, "row %zu has label %d, outside the %zu classes",
@@ -868,6 +987,7 @@ static double train_epoch(struct evo_mlp *net, struct evo_mlp_workspace *ws, con
     struct ws_layout L = ws_layout_of(ws);
     float *bx = ws->buf + L.x;
     int32_t *by = (int32_t *)(ws->buf + L.y);
+    float *bt = ws->buf + L.y; /* regression: the same region holds float targets */
     size_t n = train->n, d = train->d, bs = tp->batch_size;
     evo_mlp_epoch_order(ws, tp->batch_selection, train, bs, rng);
     /* Only image sets are augmented, and only when some range is non-zero: otherwise not a single
@@ -883,7 +1003,10 @@ static double train_epoch(struct evo_mlp *net, struct evo_mlp_workspace *ws, con
         for (size_t r = 0; r < B; r++) {
             size_t row = ws->order[start + r];
             memcpy(bx + r * d, train->x + row * d, d * sizeof(float));
-            by[r] = train->y[row];
+            if (train->target)
+                bt[r] = train->target[row];
+            else
+                by[r] = train->y[row];
         }
         for (size_t r = 0; augment && r < B; r++)
             evo_augment_image(bx + r * d, ih, iw, &tp->augment, tp->feature_mean, tp->feature_std,
@@ -900,7 +1023,8 @@ static double train_epoch(struct evo_mlp *net, struct evo_mlp_workspace *ws, con
                 __builtin_prefetch(row + b, 0, 1);
         }
         /* weight decay is applied by the fused optimizer pass, not added to the gradient */
-        double loss = evo_mlp_loss_grad(net, ws, bx, by, B, dropout, 0.0, rng);
+        double loss = loss_grad(net, ws, bx, train->target ? NULL : by, train->target ? bt : NULL, B,
+                                dropout, 0.0, rng);
         if (!isfinite(loss))
             return loss;
         sum += loss * (double)B;
@@ -921,9 +1045,11 @@ int evo_mlp_train(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struc
     /* The validation set is scored after every epoch only when something reads the score. */
     int every_epoch = tp->curve || tp->early_stopping || tp->lr_schedule == EVO_LR_PLATEAU;
     int patience = tp->patience > 0 ? tp->patience : 1, wait = 0, best_e = -1;
-    double best_loss = INFINITY, val_loss = NAN, val_acc = NAN, best_train = NAN;
-    double best_val_loss = NAN, best_val_acc = NAN;
-    int evaluated = 0; /* val_loss and val_acc are those of the current parameters */
+    double best_loss = INFINITY, best_train = NAN;
+    struct evo_metrics val, best_val;
+    evo_metrics_nan(&val);
+    evo_metrics_nan(&best_val);
+    int evaluated = 0; /* val holds the metrics of the current parameters */
     struct evo_mlp_lr sched;
     evo_mlp_lr_init(&sched, tp);
     res->status = EVO_TRAIN_OK;
@@ -941,18 +1067,18 @@ int evo_mlp_train(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struc
         }
         if (every_epoch) {
             if (validation) {
-                evo_mlp_evaluate(net, ws, validation, &val_loss, &val_acc);
+                evo_mlp_evaluate(net, ws, validation, &val);
                 evaluated = 1;
             }
             if (tp->curve)
-                tp->curve[e] = (struct evo_epoch_metrics){loss, val_loss, val_acc};
+                tp->curve[e] = (struct evo_epoch_metrics){
+                    loss, val.loss, validation ? evo_metrics_fitness(&val, tp->fitness) : NAN};
         }
         if (tp->early_stopping && validation) {
-            if (val_loss < best_loss - tp->min_delta) {
-                best_loss = val_loss;
+            if (val.loss < best_loss - tp->min_delta) {
+                best_loss = val.loss;
                 best_train = loss;
-                best_val_loss = val_loss;
-                best_val_acc = val_acc;
+                best_val = val;
                 best_e = e;
                 memcpy(net->best, net->params, net->n_params * sizeof(float));
                 wait = 0;
@@ -960,7 +1086,7 @@ int evo_mlp_train(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struc
                 break;
             }
         }
-        evo_mlp_lr_next(&sched, tp, val_loss);
+        evo_mlp_lr_next(&sched, tp, val.loss);
     }
     if (res->status == EVO_TRAIN_OK && best_e >= 0) {
         /* restore the best epoch (no-op copy when it is the last); its scores are known, so no
@@ -968,50 +1094,48 @@ int evo_mlp_train(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struc
         memcpy(net->params, net->best, net->n_params * sizeof(float));
         res->best_epoch = best_e;
         res->train_loss = best_train;
-        val_loss = best_val_loss;
-        val_acc = best_val_acc;
+        val = best_val;
         evaluated = 1;
     }
     /* The last update can overflow the weights without any batch loss having seen it yet. */
     if (res->status == EVO_TRAIN_OK && !params_finite(net))
         res->status = EVO_TRAIN_DIVERGED;
 
-    if (validation && evaluated) {
-        res->val_loss = val_loss;
-        res->val_accuracy = val_acc;
-    } else if (validation) {
-        evo_mlp_evaluate(net, ws, validation, &res->val_loss, &res->val_accuracy);
-    } else {
-        res->val_loss = NAN;
-        res->val_accuracy = NAN;
-    }
+    if (validation && evaluated)
+        res->val = val;
+    else if (validation)
+        evo_mlp_evaluate(net, ws, validation, &res->val);
+    else
+        evo_metrics_nan(&res->val);
     return EVO_OK;
 }
 
 void evo_mlp_evaluate(const struct evo_mlp *net, struct evo_mlp_workspace *ws,
-                      const struct evo_dataset *ds, double *loss, double *accuracy)
+                      const struct evo_dataset *ds, struct evo_metrics *m)
 {
-    if (!fits(net, ws, 1) || ws->max_batch == 0) {
-        *loss = NAN;
-        *accuracy = NAN;
+    const struct evo_mlp_arch *a = &net->arch;
+    if (!fits(net, ws, 1) || ws->max_batch == 0 || a->regression != (ds->target != NULL)) {
+        evo_metrics_nan(m);
         return;
     }
     struct ws_layout L = ws_layout_of(ws);
     const float *inputs[EVO_MLP_MAX_HIDDEN + 1];
-    double sum = 0.0;
-    size_t n_correct = 0;
+    struct evo_metrics_acc acc;
+    evo_metrics_acc_init(&acc, a->regression ? 0 : a->n_out, ws->class_counts);
     /* Rows of ds are contiguous, so each chunk is used in place without a copy. */
     for (size_t start = 0; start < ds->n; start += ws->max_batch) {
         size_t B = ds->n - start < ws->max_batch ? ds->n - start : ws->max_batch;
-        size_t correct = 0;
-        double l = forward(evo_kernels(), net, NULL, ws->buf, &L, ds->x + start * ds->d, ds->y + start, B,
-                           NULL, NULL, inputs, &correct);
-        sum += l * (double)B;
-        n_correct += correct;
+        const float *t = a->regression ? ds->target + start : NULL;
+        const int32_t *y = a->regression ? NULL : ds->y + start;
+        double l = forward(evo_kernels(), net, NULL, ws->buf, &L, ds->x + start * ds->d, y, t, B, NULL,
+                           NULL, inputs);
+        if (a->regression)
+            evo_metrics_add_values(&acc, ws->buf + L.probs, t, B, l);
+        else
+            evo_metrics_add_classes(&acc, ws->buf + L.probs, y, B, l);
     }
-    /* An empty set has no loss or accuracy; NaN says so rather than a perfect-looking 0. */
-    *loss = ds->n ? sum / (double)ds->n : NAN;
-    *accuracy = ds->n ? (double)n_correct / (double)ds->n : NAN;
+    /* An empty set has no scores; NaN says so rather than a perfect-looking 0. */
+    evo_metrics_finish(&acc, m);
 }
 
 void evo_mlp_predict(const struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x, size_t n,
@@ -1025,14 +1149,22 @@ void evo_mlp_predict(const struct evo_mlp *net, struct evo_mlp_workspace *ws, co
     }
     struct ws_layout L = ws_layout_of(ws);
     const float *inputs[EVO_MLP_MAX_HIDDEN + 1];
-    /* The softmax layer wants labels for its loss; dummy labels 0 give a loss that is discarded. */
+    /* The classification losses want labels; dummy labels 0 give a loss that is discarded. */
     int32_t *y = (int32_t *)(ws->buf + L.y);
     memset(y, 0, ws->max_batch * sizeof *y);
     for (size_t start = 0; start < n; start += ws->max_batch) {
         size_t B = n - start < ws->max_batch ? n - start : ws->max_batch;
-        forward(evo_kernels(), net, NULL, ws->buf, &L, x + start * n_in, y, B, NULL, NULL, inputs, NULL);
+        forward(evo_kernels(), net, NULL, ws->buf, &L, x + start * n_in, net->arch.regression ? NULL : y,
+                NULL, B, NULL, NULL, inputs);
         memcpy(probs + start * n_out, ws->buf + L.probs, B * n_out * sizeof(float));
     }
+}
+
+const char *evo_mlp_loss_name(int loss)
+{
+    static const char *const names[EVO_LOSS_COUNT] = {"categorical_crossentropy", "binary_crossentropy",
+                                                      "mse"};
+    return loss >= 0 && loss < EVO_LOSS_COUNT ? names[loss] : "unknown";
 }
 
 const char *evo_mlp_optimizer_name(int opt)

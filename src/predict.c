@@ -38,7 +38,7 @@ double evo_predict_confusion(int64_t *counts, const int32_t *truth, const int32_
 }
 
 static int load_data(struct evo_dataset *ds, const char *data, const char *labels, const char *label,
-                     int *labelled, struct evo_error *err)
+                     int regression, int *labelled, struct evo_error *err)
 {
     int has = 0;
     int rc = labels ? EVO_OK : evo_data_csv_has_column(data, label, &has, err);
@@ -47,7 +47,10 @@ static int load_data(struct evo_dataset *ds, const char *data, const char *label
     *labelled = labels || has;
     if (labels)
         return evo_data_load_idx(ds, data, labels, err);
-    return has ? evo_data_load_csv(ds, data, label, err) : evo_data_load_unlabelled(ds, data, err);
+    if (!has)
+        return evo_data_load_unlabelled(ds, data, err);
+    rc = evo_data_load_csv(ds, data, label, err);
+    return rc || !regression ? rc : evo_data_to_regression(ds, data, err);
 }
 
 /* Same features, same order: a model applied to shuffled columns gives confident nonsense. */
@@ -110,9 +113,11 @@ int evo_predict_file(const char *model, const char *data, const char *labels, FI
         goto out;
     }
     int labelled = 0;
-    if ((rc = load_data(&ds, data, labels, r.label, &labelled, err)) || (rc = check_features(&ds, &r, data, err)))
+    int regression = net.arch.regression;
+    if ((rc = load_data(&ds, data, labels, r.label, regression, &labelled, err)) ||
+        (rc = check_features(&ds, &r, data, err)))
         goto out;
-    if (labelled) {
+    if (labelled && !regression) {
         struct evo_dataset ref = {.d = (size_t)r.n_features, .n_classes = (int)r.n_classes,
                                   .class_names = r.class_names};
         if ((rc = evo_data_align(&ds, &ref, data, err)))
@@ -124,6 +129,36 @@ int evo_predict_file(const char *model, const char *data, const char *labels, FI
     probs = evo_mem_alloc(evo_mem_mul(evo_mem_mul(ds.n ? ds.n : 1, C), sizeof *probs));
     pred = evo_mem_alloc(evo_mem_mul(ds.n ? ds.n : 1, sizeof *pred));
     evo_predict_classes(&net, &ws, ds.x, ds.n, probs, pred);
+
+    s->n = ds.n;
+    s->labelled = labelled;
+    if (regression) {
+        s->regression = 1;
+        if (labelled)
+            fprintf(out, "%s,", r.label);
+        fprintf(out, "predicted\n");
+        for (size_t i = 0; i < ds.n; i++) {
+            if (labelled)
+                fprintf(out, "%.9g,", (double)ds.target[i]);
+            fprintf(out, "%.9g\n", (double)probs[i]);
+        }
+        if (ferror(out)) {
+            rc = evo_error_set(err, EVO_EIO, "cannot write the predictions: %s", strerror(errno));
+            goto out;
+        }
+        if (labelled) {
+            struct evo_metrics m;
+            struct evo_metrics_acc acc;
+            evo_metrics_acc_init(&acc, 0, NULL);
+            evo_metrics_add_values(&acc, probs, ds.target, ds.n, NAN);
+            evo_metrics_finish(&acc, &m);
+            s->rmse = m.rmse;
+            s->mae = m.mae;
+            s->r2 = m.r2;
+        }
+        rc = EVO_OK;
+        goto out;
+    }
 
     /* the table */
     if (labelled)
@@ -145,8 +180,6 @@ int evo_predict_file(const char *model, const char *data, const char *labels, FI
         goto out;
     }
 
-    s->n = ds.n;
-    s->labelled = labelled;
     s->n_classes = (int)C;
     s->class_names = evo_mem_calloc(C, sizeof *s->class_names);
     for (size_t c = 0; c < C; c++)

@@ -23,8 +23,15 @@
 
 /* columns of /individuals that are not genes */
 static const char *const NON_GENES[] = {"generation", "id", "parent_a", "parent_b", "fitness",
-                                        "val_accuracy", "val_loss", "train_loss", "epochs_run",
+                                        "val_accuracy", "val_loss", "val_macro_f1", "val_log_loss",
+                                        "val_rmse", "val_mae", "val_r2", "train_loss", "epochs_run",
                                         "train_seconds", "status"};
+
+/* The fitness's name for notes: the file's, or accuracy for files from before it was a choice. */
+static const char *r_fitness_name(const struct evo_results *r)
+{
+    return r->fitness ? r->fitness : "accuracy";
+}
 
 struct gene {
     const struct evo_column *col;
@@ -714,8 +721,12 @@ static void section_header(struct report *R)
     } else {
         fprintf(f, "\xe2\x80\x93</div><div class=\"s\">no individual trained yet</div></div>\n");
     }
-    fprintf(f, "<div class=\"card\"><div class=\"k\">test accuracy</div><div class=\"v\">");
-    if (r->has_best && isfinite(r->test_accuracy))
+    fprintf(f, "<div class=\"card\"><div class=\"k\">test %s</div><div class=\"v\">",
+            r->regression ? "RMSE" : "accuracy");
+    if (r->regression && r->has_best && isfinite(r->test_rmse))
+        fprintf(f, "%.4g</div><div class=\"s\">R\xc2\xb2 %.4f, MAE %.4g</div></div>\n", r->test_rmse, r->test_r2,
+                r->test_mae);
+    else if (!r->regression && r->has_best && isfinite(r->test_accuracy))
         fprintf(f, "%.2f%%</div><div class=\"s\">test loss %.4g</div></div>\n", 100 * r->test_accuracy,
                 r->test_loss);
     else
@@ -788,7 +799,9 @@ static void section_fitness(struct report *R)
     const struct evo_column *sd = evo_results_column(gt, "std_fitness");
     size_t G = gg && best && mean ? gt->n_rows : 0;
     fprintf(f, "<section id=\"fitness\"><h2>Fitness per generation</h2>\n<p class=\"note\">Best and mean "
-               "fitness (validation accuracy) over each generation's population, carried elites included; "
+               "fitness (validation ");
+    esc(f, r_fitness_name(R->r));
+    fprintf(f, ") over each generation's population, carried elites included; "
                "the band is the mean \xc2\xb1 one standard deviation. Grey dots are the individuals trained in "
                "each generation.</p>\n");
     const double W = 1100, H = 360;
@@ -978,7 +991,7 @@ static void section_genes(struct report *R)
                "rx=\"3\" fill=\"url(#gen-grad)\"/></svg>generation %.0f \xe2\x86\x92 %.0f</span>", c0, c1, R->gen_lo,
             R->gen_hi);
     fprintf(f, "<span><svg width=\"14\" height=\"14\"><path d=\"M3 3l8 8m0 -8l-8 8\" stroke=\"" FAIL "\" "
-               "stroke-width=\"1.8\"/></svg>failed (fitness 0)</span>");
+               "stroke-width=\"1.8\"/></svg>failed</span>");
     fprintf(f, "<span><svg width=\"16\" height=\"16\"><circle cx=\"8\" cy=\"8\" r=\"6\" fill=\"none\" stroke=\""
                ACCENT "\" stroke-width=\"2\"/></svg>best</span></div>\n<div class=\"grid\">\n");
     const double W = 370, H = 260;
@@ -1146,7 +1159,7 @@ static void section_curves(struct report *R)
     const double W = 1100, H = 300;
     const struct evo_column *metrics[3];
     size_t n_metrics = 0;
-    static const char *const preferred[] = {"val_accuracy", "val_loss", "train_loss"};
+    static const char *const preferred[] = {"val_fitness", "val_loss", "train_loss"};
     for (size_t k = 0; k < 3 && cid && cep; k++) {
         const struct evo_column *c = evo_results_column(ct, preferred[k]);
         if (c)
@@ -1533,14 +1546,19 @@ static void section_test(struct report *R)
     FILE *f = R->f;
     const struct evo_results *r = R->r;
     fprintf(f, "<section id=\"test\"><h2>Best network on the test split</h2>\n");
-    int scored = r->has_best && isfinite(r->test_accuracy);
+    int scored = r->has_best && isfinite(r->regression ? r->test_rmse : r->test_accuracy);
     if (!r->has_best)
         fprintf(f, "<p class=\"note\">no best network in this file yet: not scored yet (run not finished)</p>\n");
     else if (!scored)
-        fprintf(f, "<p class=\"note\">test accuracy and loss: not scored yet (run not finished). The test split "
+        fprintf(f, "<p class=\"note\">test metrics: not scored yet (run not finished). The test split "
                    "is used once, when the run finishes.</p>\n");
     fprintf(f, "<div class=\"two\"><div>");
-    if (scored)
+    if (scored && r->regression)
+        fprintf(f, "<div class=\"cards\" style=\"margin-top:0\"><div class=\"card\"><div class=\"k\">test RMSE"
+                   "</div><div class=\"v\">%.4g</div></div><div class=\"card\"><div class=\"k\">test MAE</div>"
+                   "<div class=\"v\">%.4g</div></div><div class=\"card\"><div class=\"k\">test R\xc2\xb2</div>"
+                   "<div class=\"v\">%.4f</div></div></div>\n", r->test_rmse, r->test_mae, r->test_r2);
+    else if (scored)
         fprintf(f, "<div class=\"cards\" style=\"margin-top:0\"><div class=\"card\"><div class=\"k\">test accuracy"
                    "</div><div class=\"v\">%.2f%%</div></div><div class=\"card\"><div class=\"k\">test loss</div>"
                    "<div class=\"v\">%.4f</div></div></div>\n", 100 * r->test_accuracy, r->test_loss);
@@ -1566,7 +1584,7 @@ static void section_test(struct report *R)
     if (r->confusion && r->n_classes > 0) {
         fprintf(f, "<h3 style=\"margin-top:0\">Confusion matrix</h3>\n");
         confusion_plot(R);
-    } else {
+    } else if (!r->regression) { /* regression has none: its metrics are the cards above */
         svg_empty(f, "plot-confusion", 420, 90,
                   scored ? "no confusion matrix in this file" : "not scored yet (run not finished)");
     }

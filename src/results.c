@@ -42,6 +42,8 @@ void evo_results_release(struct evo_results *r)
     free(r->config);
     free(r->state);
     free(r->evotune_version);
+    free(r->task);
+    free(r->fitness);
     free_strings(r->feature_names, (size_t)r->n_features);
     free_strings(r->class_names, (size_t)r->n_classes);
     free(r->label);
@@ -293,6 +295,9 @@ int evo_results_open(struct evo_results *r, const char *path, struct evo_error *
     }
     r->state = attr_string(f, "state");
     r->evotune_version = attr_string(f, "evotune_version");
+    r->task = attr_string(f, "task");
+    r->fitness = attr_string(f, "fitness");
+    r->regression = r->task && !strcmp(r->task, "regression");
     r->seed = attr_int(f, "seed", 0);
     r->n_train = attr_int(f, "n_train", 0);
     r->n_validation = attr_int(f, "n_validation", 0);
@@ -330,6 +335,11 @@ int evo_results_open(struct evo_results *r, const char *path, struct evo_error *
         r->best_fitness = attr_double(g, "fitness");
         r->test_accuracy = attr_double(g, "test_accuracy");
         r->test_loss = attr_double(g, "test_loss");
+        r->test_macro_f1 = attr_double(g, "test_macro_f1");
+        r->test_log_loss = attr_double(g, "test_log_loss");
+        r->test_rmse = attr_double(g, "test_rmse");
+        r->test_mae = attr_double(g, "test_mae");
+        r->test_r2 = attr_double(g, "test_r2");
         if (H5LTfind_dataset(g, "individual") > 0 && read_table(g, "individual", &r->best_individual))
             table_release(&r->best_individual);
         r->best_layer_sizes = attr_int_array(g, "layer_sizes", &r->n_best_layers);

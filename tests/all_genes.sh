@@ -1,7 +1,8 @@
 #!/bin/sh
 # configs/all-genes.cfg leaves every gene free: it must run to completion, give every gene a field of
 # /individuals (categorical ones as named HDF5 enums), let every value of every categorical gene occur,
-# and give bit-identical results for 1 and 2 threads.
+# and give bit-identical results for 1 and 2 threads; the same on diabetes as a regression task (the loss
+# fixed to mse, the one regression loss), whose run must complete with bit-identical results too.
 # Usage: all_genes.sh EVOTUNE SOURCE_DIR PYTHON
 set -eu
 evotune=$1 src=$2 python=$3
@@ -38,3 +39,8 @@ for g in genes:
     print(f"{g}: all {len(names)} values occur")
 print(f"{len(genes)} genes free, {len(ind)} individuals")
 PY
+set -- --set 'data.train="datasets/diabetes.csv"' --set 'data.label="target"' --set 'data.task="regression"' \
+       --set 'data.image_shape=[]' --set 'search.loss="mse"' --quiet
+"$evotune" run configs/all-genes.cfg "$@" --threads 1 --out "$dir/r1.h5" >/dev/null
+"$evotune" run configs/all-genes.cfg "$@" --threads 2 --out "$dir/r2.h5" >/dev/null
+"$python" tests/check_results.py "$dir/r1.h5" "$dir/r2.h5"

@@ -19,7 +19,7 @@ GENES = ["learning_rate", "lr_schedule", "lr_step_epochs", "lr_decay", "lr_warmu
          "beta2", "rho", "epsilon", "weight_decay", "dropout", "batch_selection", "aug_translate",
          "aug_rotate", "aug_scale", "aug_flip", "aug_noise", "leaky_slope", "init", "l1", "max_norm",
          "batch_norm", "dropout_per_layer"] + [f"neurons_{l}" for l in range(2, 9)] + [
-         f"dropout_{l}" for l in range(1, 9)]
+         f"dropout_{l}" for l in range(1, 9)] + ["loss"]
 ENUMS = {"activation": {"relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu"},
          "optimizer": {"sgd", "momentum", "adam", "nesterov", "rmsprop", "adamw"},
          "lr_schedule": {"constant", "step", "exponential", "cosine", "warmup", "plateau"},
@@ -27,12 +27,21 @@ ENUMS = {"activation": {"relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu"},
          "batch_selection": {"shuffle", "stratified", "balanced"}, "aug_flip": {"off", "on"},
          "batch_norm": {"off", "on"}, "dropout_per_layer": {"off", "on"},
          "init": {"by_activation", "uniform", "normal", "xavier_uniform", "xavier_normal",
-                  "he_uniform", "he_normal"}}
+                  "he_uniform", "he_normal"},
+         "loss": {"categorical_crossentropy", "binary_crossentropy", "mse"}}
 FIELDS = ["generation", "id", "parent_a", "parent_b"] + GENES + [
-    "fitness", "val_accuracy", "val_loss", "train_loss", "epochs_run", "train_seconds", "status"]
-CURVES = ["id", "epoch", "train_loss", "val_loss", "val_accuracy"]
+    "fitness", "val_accuracy", "val_loss", "val_macro_f1", "val_log_loss", "val_rmse", "val_mae",
+    "val_r2", "train_loss", "epochs_run", "train_seconds", "status"]
+CURVES = ["id", "epoch", "train_loss", "val_loss", "val_fitness"]
 ROOT = ["format_version", "evotune_version", "config", "seed", "threads", "n_train",
-        "n_validation", "n_test", "n_features", "n_classes"]
+        "n_validation", "n_test", "n_features", "n_classes", "task", "fitness"]
+CLASSIFICATION = ["accuracy", "macro_f1", "log_loss"]
+REGRESSION = ["rmse", "mae", "r2"]
+TEST = ["test_loss"] + ["test_" + m for m in CLASSIFICATION + REGRESSION]
+# the fitness as a function of the validation metrics
+FITNESS = {"accuracy": lambda d: d["val_accuracy"], "macro_f1": lambda d: d["val_macro_f1"],
+           "neg_log_loss": lambda d: -d["val_log_loss"], "neg_rmse": lambda d: -d["val_rmse"],
+           "neg_mae": lambda d: -d["val_mae"], "r2": lambda d: d["val_r2"]}
 
 
 def check(path):
@@ -61,10 +70,29 @@ def check(path):
         assert (curves["id"].values == np.repeat(df["id"].values, df["epochs_run"].values)).all()
         assert (df["epochs_run"] <= df["epochs"]).all() and (df["epochs_run"] >= 1).all()
         best = f["best"]
-        assert 0.0 <= best.attrs["test_accuracy"] <= 1.0
+        task, fitness = f.attrs["task"], f.attrs["fitness"]
+        mine, other = (REGRESSION, CLASSIFICATION) if task == "regression" else (CLASSIFICATION, REGRESSION)
+        ok = df[df["status"] == 0]
+        assert len(ok) > 0
+        # the task's validation metrics are set, the other task's NaN; the fitness is the chosen one
+        for m in mine:
+            assert np.isfinite(ok["val_" + m]).all(), m
+            assert np.isfinite(best.attrs["test_" + m]), m
+        for m in other:
+            assert df["val_" + m].isna().all(), m
+            assert np.isnan(best.attrs["test_" + m]), m
+        assert (ok["fitness"] == FITNESS[fitness](ok)).all(), fitness
+        if task == "regression":
+            assert f.attrs["n_classes"] == 0 and best.attrs["output"] == "linear"
+            assert (ok["loss"] == 2).all()  # mse, the enum's value
+            assert best.attrs["test_rmse"] > 0 and best.attrs["test_mae"] <= best.attrs["test_rmse"]
+            assert best.attrs["test_r2"] <= 1.0
+            assert f["data"].attrs["target_std"] > 0
+        else:
+            assert 0.0 <= best.attrs["test_accuracy"] <= 1.0
         assert len(best["weights"]) >= 2
-        print(f"{path}: {len(df)} individuals, {len(gens)} generations, "
-              f"best fitness {df['fitness'].max():.4f}, test accuracy {best.attrs['test_accuracy']:.4f}")
+        print(f"{path}: {task}, {len(df)} individuals, {len(gens)} generations, best {fitness} "
+              f"{df['fitness'].max():.4f}, test " + ", ".join(f"{m} {best.attrs['test_' + m]:.4f}" for m in mine))
         return df
 
 
@@ -84,7 +112,8 @@ def same(a, b):
         same_table(fa["best/individual"][:], fb["best/individual"][:], "train_seconds")
         for k in fa["best/weights"]:
             assert np.array_equal(fa["best/weights"][k][:], fb["best/weights"][k][:]), k
-        assert fa["best"].attrs["test_accuracy"] == fb["best"].attrs["test_accuracy"]
+        for k in TEST:
+            assert np.array_equal(fa["best"].attrs[k], fb["best"].attrs[k], equal_nan=True), k
     print(f"{a} and {b}: identical results (timings aside)")
 
 

@@ -12,6 +12,17 @@ set -- --set "data.train=\"$src/datasets/wine.csv\"" --set ga.population=6 --set
 "$evotune" run "$src/configs/default.cfg" "$@" --threads 1 --out "$dir/t1.h5" >/dev/null
 "$evotune" run "$src/configs/default.cfg" "$@" --threads 2 --out "$dir/t2.h5" >/dev/null
 "$python" "$src/tests/check_results.py" "$dir/t1.h5" "$dir/t2.h5"
+# a regression search (every gene a regression search allows left free, diabetes): 1 and 2 threads give
+# identical files, read as users read them
+set -- --set "data.train=\"$src/datasets/diabetes.csv\"" --set ga.population=6 --set ga.generations=3 \
+       --set 'search.epochs={min=2;max=8;}' \
+       --set 'search.batch_selection={choice=["shuffle","stratified","balanced"];}' --quiet
+"$evotune" run "$src/configs/diabetes.cfg" "$@" --threads 1 --out "$dir/r1.h5" >/dev/null
+"$evotune" run "$src/configs/diabetes.cfg" "$@" --threads 2 --out "$dir/r2.h5" >/dev/null
+"$python" "$src/tests/check_results.py" "$dir/r1.h5" "$dir/r2.h5"
+"$evotune" export "$dir/r1.h5" --csv "$dir/rcsv"
+"$evotune" export "$dir/r1.h5" --jsonl "$dir/r1.jsonl"
+"$python" "$src/tests/check_results.py" --exports "$dir/r1.h5" "$dir/rcsv" "$dir/r1.jsonl"
 # the exports, as pandas and a JSON reader see them
 "$evotune" export "$dir/t1.h5" --csv "$dir/csv"
 "$evotune" export "$dir/t1.h5" --jsonl "$dir/t1.jsonl"
@@ -20,7 +31,8 @@ set -- --set "data.train=\"$src/datasets/wine.csv\"" --set ga.population=6 --set
 if "$python" -c 'import matplotlib' 2>/dev/null; then
     "$python" "$src/examples/analyze.py" "$dir/t1.h5" --gene activation --out "$dir/a.png"
     "$python" "$src/examples/analyze.py" "$dir/t1.h5" --out "$dir/b.png"
-    test -s "$dir/a.png" && test -s "$dir/b.png"
+    "$python" "$src/examples/analyze.py" "$dir/r1.h5" --gene loss --out "$dir/c.png"
+    test -s "$dir/a.png" && test -s "$dir/b.png" && test -s "$dir/c.png"
 else
     echo "examples/analyze.py not run: python3-matplotlib missing"
 fi

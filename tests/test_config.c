@@ -974,6 +974,59 @@ static void test_errors_stay_one_line(void **state)
     assert_non_null(strstr(err.msg, "ad\\nam\\x01"));
 }
 
+/* data.task, the loss gene and ga.fitness: regression fills in mse and neg_rmse when they are unset,
+ * and a loss or fitness of the other task is refused with the file, line and key. */
+static void test_task(void **state)
+{
+    (void)state;
+    struct evo_config cfg, again;
+    struct evo_error err;
+    assert_int_equal(load_file(&cfg, "r.cfg", "data = { task = \"regression\"; label = \"target\"; };\n", NULL, 0,
+                               &err), EVO_OK);
+    assert_int_equal(cfg.task, EVO_TASK_REGRESSION);
+    assert_int_equal(cfg.fitness, EVO_FITNESS_NEG_RMSE);
+    const struct evo_gene_spec *loss = &cfg.space.spec[EVO_GENE_LOSS];
+    assert_true(loss->kind == EVO_SPEC_FIXED && loss->value == EVO_LOSS_MSE);
+    assert_non_null(strstr(cfg.text, "task = \"regression\";"));
+    assert_non_null(strstr(cfg.text, "loss = \"mse\";"));
+    assert_non_null(strstr(cfg.text, "fitness = \"neg_rmse\";"));
+    /* the effective text reads back as the same configuration (resume) */
+    assert_int_equal(evo_config_load_string(&again, cfg.text, "r.cfg", NULL, 0, &err), EVO_OK);
+    assert_config_equal(&cfg, &again);
+    assert_int_equal(again.fitness, EVO_FITNESS_NEG_RMSE);
+    evo_config_release(&again);
+    evo_config_release(&cfg);
+
+    /* classification: the defaults, and any classification fitness and loss choice */
+    assert_int_equal(load_file(&cfg, "c.cfg", "ga = { fitness = \"macro_f1\"; };\nsearch = { loss = { choice = "
+                               "[\"categorical_crossentropy\", \"binary_crossentropy\", \"mse\"]; }; };\n",
+                               NULL, 0, &err), EVO_OK);
+    assert_int_equal(cfg.task, EVO_TASK_CLASSIFICATION);
+    assert_int_equal(cfg.fitness, EVO_FITNESS_MACRO_F1);
+    assert_int_equal(cfg.space.spec[EVO_GENE_LOSS].n_choices, 3);
+    evo_config_release(&cfg);
+
+    expect_error("data = {\n  task = \"regression\";\n};\nsearch = {\n  loss = \"binary_crossentropy\";\n};\n",
+                 "t.cfg:5: key 'search.loss': a regression task (data.task) trains with \"mse\" only, got "
+                 "\"binary_crossentropy\"");
+    expect_error("data = { task = \"regression\"; };\nsearch = {\n loss = { choice = [\"mse\", "
+                 "\"categorical_crossentropy\"]; };\n};\n",
+                 "t.cfg:3: key 'search.loss'", "got \"categorical_crossentropy\"");
+    expect_error("data = { task = \"regression\"; };\nga = {\n\n fitness = \"accuracy\";\n};\n",
+                 "t.cfg:4: key 'ga.fitness': \"accuracy\" scores classification, but data.task is \"regression\"");
+    expect_error("ga = {\n fitness = \"r2\"; };\n",
+                 "t.cfg:2: key 'ga.fitness': \"r2\" scores regression, but data.task is \"classification\"");
+    expect_error("data = { task = \"regresion\"; };\n",
+                 "t.cfg:1: key 'data.task': expected one of classification, regression, got \"regresion\"");
+    expect_error("ga = { fitness = \"rmse\"; };\n", "key 'ga.fitness': expected one of accuracy, macro_f1, "
+                 "neg_log_loss, neg_rmse, neg_mae, r2, got \"rmse\"");
+    expect_set_error("ga.fitness=\"neg_mae\"", "--set 'ga.fitness=\"neg_mae\"'", "key 'ga.fitness'",
+                     (const char *)NULL);
+    const char *sets[] = {"data.task=\"regression\"", "search.loss=\"categorical_crossentropy\""};
+    expect_error_sets("ga = { population = 4; };\n", sets, 2,
+                      "--set 'search.loss=\"categorical_crossentropy\"'", "key 'search.loss'", (const char *)NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -999,6 +1052,7 @@ int main(void)
         cmocka_unit_test(test_template_is_default_cfg),
         cmocka_unit_test(test_template_loads_as_defaults),
         cmocka_unit_test(test_reference_in_readme),
+        cmocka_unit_test(test_task),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -829,6 +829,98 @@ static void test_shipped(void **state)
     }
 }
 
+/* A regression set: numeric labels become float targets, anything else is refused; the split is a
+ * seeded random one (no classes), subsets and the hash carry the targets, and the CSV writer writes
+ * them back. Then the shipped diabetes set. */
+static void test_regression(void **state)
+{
+    (void)state;
+    struct evo_dataset ds, tr, va, te, tr2, va2, te2;
+    struct evo_error err = {0};
+    const char *p = write_text("reg.csv", "a,b,target\n1,2,1.5\n3,4,-2e1\n5,6,1.5\n7,8,300\n");
+    assert_int_equal(evo_data_load_csv(&ds, p, "target", &err), EVO_OK);
+    assert_int_equal(evo_data_to_regression(&ds, p, &err), EVO_OK);
+    assert_int_equal(ds.n_classes, 0);
+    assert_null(ds.class_names);
+    const float want[4] = {1.5f, -20.0f, 1.5f, 300.0f};
+    assert_memory_equal(ds.target, want, sizeof want);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(ds.y[i], 0);
+    uint64_t h = evo_data_hash(&ds);
+    ds.target[3] = 301.0f;
+    assert_true(evo_data_hash(&ds) != h); /* the targets are part of the content */
+    ds.target[3] = 300.0f;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_int_equal(evo_data_write_csv(&ds, f), 0);
+    fclose(f);
+    assert_string_equal(text, "a,b,target\n1,2,1.5\n3,4,-20\n5,6,1.5\n7,8,300\n");
+    free(text);
+    evo_data_release(&ds);
+
+    p = write_text("reg-bad.csv", "a,target\n1,2\n3,high\n");
+    assert_int_equal(evo_data_load_csv(&ds, p, "target", &err), EVO_OK);
+    assert_int_equal(evo_data_to_regression(&ds, p, &err), EVO_EDATA);
+    assert_non_null(strstr(err.msg, "reg-bad.csv: label column 'target': expected a number, got 'high'"));
+    assert_int_equal(ds.n_classes, 2); /* unchanged */
+    assert_null(ds.target);
+    evo_data_release(&ds);
+
+    /* the split: 100 rows, 20 % and 10 %, the same for the same seed, another for another seed */
+    memset(&ds, 0, sizeof ds);
+    ds.n = 100;
+    ds.d = 1;
+    ds.x = malloc(100 * sizeof(float));
+    ds.y = calloc(100, sizeof(int32_t));
+    ds.target = malloc(100 * sizeof(float));
+    ds.feature_names = calloc(1, sizeof(char *));
+    ds.feature_names[0] = strdup("x");
+    ds.label_name = strdup("t");
+    for (size_t i = 0; i < 100; i++)
+        ds.x[i] = ds.target[i] = (float)i;
+    assert_int_equal(evo_data_split(&ds, 0.2, 0.1, 5, &tr, &va, &te, &err), EVO_OK);
+    assert_int_equal(tr.n, 70);
+    assert_int_equal(va.n, 20);
+    assert_int_equal(te.n, 10);
+    int seen[100] = {0};
+    const struct evo_dataset *parts[3] = {&tr, &va, &te};
+    for (int k = 0; k < 3; k++)
+        for (size_t i = 0; i < parts[k]->n; i++) {
+            assert_true(parts[k]->target[i] == parts[k]->x[i]); /* rows keep their target */
+            seen[(int)parts[k]->x[i]]++;
+        }
+    for (size_t i = 0; i < 100; i++)
+        assert_int_equal(seen[i], 1);
+    /* not simply the first or last rows */
+    assert_true(va.x[0] > 0 || va.x[19] < 99);
+    assert_false(va.x[19] - va.x[0] == 19);
+    assert_int_equal(evo_data_split(&ds, 0.2, 0.1, 5, &tr2, &va2, &te2, &err), EVO_OK);
+    assert_memory_equal(va.x, va2.x, 20 * sizeof(float));
+    evo_data_release(&tr2), evo_data_release(&va2), evo_data_release(&te2);
+    assert_int_equal(evo_data_split(&ds, 0.2, 0.1, 6, &tr2, &va2, &te2, &err), EVO_OK);
+    assert_true(memcmp(va.x, va2.x, 20 * sizeof(float)) != 0);
+    evo_data_release(&tr2), evo_data_release(&va2), evo_data_release(&te2);
+    evo_data_release(&tr), evo_data_release(&va), evo_data_release(&te);
+    evo_data_release(&ds);
+
+    char path[1024];
+    snprintf(path, sizeof path, "%s/datasets/diabetes.csv", EVOTUNE_SOURCE_DIR);
+    if (evo_data_load(&ds, path, NULL, "target", &err) || evo_data_to_regression(&ds, path, &err))
+        fail_msg("%s", err.msg);
+    assert_int_equal(ds.n, 442);
+    assert_int_equal(ds.d, 10);
+    assert_string_equal(ds.feature_names[0], "age");
+    assert_string_equal(ds.feature_names[9], "s6");
+    assert_string_equal(ds.label_name, "target");
+    assert_true(ds.target[0] == 151.0f && ds.target[441] == 57.0f);
+    double sum = 0;
+    for (size_t i = 0; i < ds.n; i++)
+        sum += ds.target[i];
+    assert_true(fabs(sum / 442 - 152.133484) < 1e-5);
+    evo_data_release(&ds);
+}
+
 static void test_fashion_mnist(void **state)
 {
     (void)state;
@@ -874,6 +966,7 @@ int main(void)
         cmocka_unit_test(test_align),
         cmocka_unit_test(test_hash),
         cmocka_unit_test(test_shipped),
+        cmocka_unit_test(test_regression),
         cmocka_unit_test(test_fashion_mnist),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

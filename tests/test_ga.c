@@ -75,7 +75,7 @@ static void assert_same_results(const struct evo_ga *a, const struct evo_ga *b)
     assert_int_equal(a->best.id, b->best.id);
     assert_int_equal(a->best_net.n_params, b->best_net.n_params);
     assert_memory_equal(a->best_net.params, b->best_net.params, a->best_net.n_params * sizeof(float));
-    assert_memory_equal(&a->test_accuracy, &b->test_accuracy, sizeof(double));
+    assert_memory_equal(&a->test_metrics.accuracy, &b->test_metrics.accuracy, sizeof(double));
 }
 
 static void test_bookkeeping(void **state)
@@ -89,7 +89,7 @@ static void test_bookkeeping(void **state)
     assert_int_equal(ga->n_rows, P + (G - 1) * (P - E)); /* elites are carried, not retrained */
     assert_int_equal(r.hook_calls, G + 1);                 /* each generation, and once finished */
     assert_true(ga->finished);
-    assert_true(ga->test_accuracy >= 0 && ga->test_accuracy <= 1);
+    assert_true(ga->test_metrics.accuracy >= 0 && ga->test_metrics.accuracy <= 1);
     for (size_t i = 0; i < ga->n_rows; i++) {
         const struct evo_individual *x = &ga->rows[i];
         assert_int_equal(x->id, (int64_t)i);
@@ -116,7 +116,7 @@ static void test_bookkeeping(void **state)
         }
         const struct evo_curve_row *last = &ga->curves[k - 1];
         if (x->status == EVO_TRAIN_OK && x->genome.g[EVO_GENE_EARLY_STOPPING] == 0)
-            assert_true(last->val_accuracy == x->val_accuracy && last->val_loss == x->val_loss);
+            assert_true(last->val_fitness == x->fitness && last->val_loss == x->val_loss);
     }
     assert_int_equal(k, ga->n_curves);
     /* elitism: the best fitness of a generation never falls */
@@ -302,14 +302,14 @@ static void test_too_large(void **state)
     assert_int_equal(failures, failed);
     assert_int_equal(ga->best.status, EVO_TRAIN_OK);
     assert_true(genome_params(&ga->best.genome) <= 200);
-    assert_true(ga->finished && ga->test_accuracy >= 0);
+    assert_true(ga->finished && ga->test_metrics.accuracy >= 0);
     free_run(&r);
 
     /* every genome too large: the run finishes, with no best and no test score */
     run_search(&r, "run.max_params = 1", NULL);
     assert_true(r.ga.finished);
     assert_false(r.ga.has_best);
-    assert_true(isnan(r.ga.test_accuracy));
+    assert_true(isnan(r.ga.test_metrics.accuracy));
     assert_int_equal(r.ga.n_curves, 0);
     for (size_t g = 0; g < r.ga.n_gens; g++)
         assert_int_equal(r.ga.gens[g].failures, r.ga.gens[g].evaluations);

@@ -200,7 +200,7 @@ static void test_curves_table(void **state)
     assert_true(d >= 0);
     hid_t t = H5Dget_type(d);
     assert_int_equal(H5Tget_nmembers(t), 5);
-    const char *fields[] = {"id", "epoch", "train_loss", "val_loss", "val_accuracy"};
+    const char *fields[] = {"id", "epoch", "train_loss", "val_loss", "val_fitness"};
     const H5T_class_t classes[] = {H5T_INTEGER, H5T_INTEGER, H5T_FLOAT, H5T_FLOAT, H5T_FLOAT};
     const size_t sizes[] = {8, 4, 8, 8, 8};
     for (unsigned k = 0; k < 5; k++) {
@@ -229,14 +229,14 @@ static void test_curves_table(void **state)
     read_column(d, "epoch", H5T_NATIVE_INT32, 4, ep);
     read_column(d, "train_loss", H5T_NATIVE_DOUBLE, 8, tl);
     read_column(d, "val_loss", H5T_NATIVE_DOUBLE, 8, vl);
-    read_column(d, "val_accuracy", H5T_NATIVE_DOUBLE, 8, va);
+    read_column(d, "val_fitness", H5T_NATIVE_DOUBLE, 8, va);
     for (size_t k = 0; k < n; k++) {
         const struct evo_curve_row *c = &ga.curves[k];
         assert_int_equal(ids[k], c->id);
         assert_int_equal(ep[k], c->epoch);
         assert_memory_equal(&tl[k], &c->train_loss, 8);
         assert_memory_equal(&vl[k], &c->val_loss, 8);
-        assert_memory_equal(&va[k], &c->val_accuracy, 8);
+        assert_memory_equal(&va[k], &c->val_fitness, 8);
     }
     free(ids), free(ep), free(vl), free(va), free(tl);
     H5Tclose(t);
@@ -268,7 +268,7 @@ static void test_generations_and_best(void **state)
     assert_true(b >= 0);
     double acc;
     assert_true(H5LTget_attribute_double(b, ".", "test_accuracy", &acc) >= 0);
-    assert_memory_equal(&acc, &ga.test_accuracy, sizeof acc);
+    assert_memory_equal(&acc, &ga.test_metrics.accuracy, sizeof acc);
     char *act = read_attr_str(b, "activation");
     char expect[32];
     evo_genome_format(expect, sizeof expect, EVO_GENE_ACTIVATION, ga.best.genome.g[EVO_GENE_ACTIVATION]);

@@ -59,11 +59,12 @@ static size_t layer_width(const struct evo_mlp *net, size_t l)
 /* Loss at the current parameters with the mask stream reseeded, plus the L2 term whose gradient
  * evo_mlp_loss_grad adds (0.5 * wd * |w|^2 has gradient wd * w). */
 static double full_loss(struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x,
-                        const int32_t *y, size_t B, const double *dropout, double wd)
+                        const int32_t *y, const float *t, size_t B, const double *dropout, double wd)
 {
     struct evo_rng rng;
     evo_rng_seed(&rng, 77, 0, 0, 0); /* the same dropout mask for every evaluation */
-    double loss = evo_mlp_loss_grad(net, ws, x, y, B, dropout, wd, &rng);
+    double loss = net->arch.regression ? evo_mlp_loss_grad_regression(net, ws, x, t, B, dropout, wd, &rng)
+                                       : evo_mlp_loss_grad(net, ws, x, y, B, dropout, wd, &rng);
     double l2 = 0;
     for (size_t l = 0; l < net->n_layers; l++) {
         size_t n = net->b_off[l] - net->w_off[l];
@@ -83,13 +84,26 @@ struct gradcheck_case {
     int batch_norm;
 };
 
-/* Directional check over all parameters, then a check of each parameter, for one architecture. */
-static void gradcheck(const struct gradcheck_case *gc, int act)
+/* The output layer a gradient check runs on. */
+struct gradcheck_output {
+    int loss;       /* enum evo_loss */
+    int regression; /* one linear output against float targets (loss mse) */
+};
+
+/* Directional check over all parameters, then a check of each parameter, for one architecture and
+ * output layer (out NULL: softmax cross-entropy). */
+static void gradcheck_output(const struct gradcheck_case *gc, int act, const struct gradcheck_output *out)
 {
-    const size_t n_in = 5, n_out = 4, B = 9;
+    static const struct gradcheck_output softmax = {EVO_LOSS_CROSS_ENTROPY, 0};
+    const struct gradcheck_output *go = out ? out : &softmax;
+    const size_t n_in = 5, n_out = go->regression ? 1 : 4, B = 9;
     struct evo_mlp_arch arch = make_arch(n_in, n_out, gc->n_hidden, gc->hidden, act);
     arch.leaky_slope = 0.2; /* read by leaky_relu only */
     arch.batch_norm = gc->batch_norm;
+    arch.loss = go->loss;
+    arch.regression = go->regression;
+    arch.target_mean = 3.0; /* the loss compares the output with (t - 3) / 2 */
+    arch.target_std = 2.0;
     struct evo_rng rng;
     evo_rng_seed(&rng, 11, (uint64_t)act, gc->n_hidden, 0);
     struct evo_mlp net;
@@ -104,13 +118,16 @@ static void gradcheck(const struct gradcheck_case *gc, int act)
     evo_mlp_workspace_init(&ws, n_in, n_out, 3, 8, B, B);
     float x[9 * 5];
     int32_t y[9];
+    float t[9];
     for (size_t k = 0; k < B * n_in; k++)
         x[k] = (float)evo_rng_normal(&rng);
-    for (size_t r = 0; r < B; r++)
+    for (size_t r = 0; r < B; r++) {
         y[r] = (int32_t)evo_rng_below(&rng, n_out);
+        t[r] = (float)(3.0 + 2.0 * evo_rng_normal(&rng));
+    }
 
     size_t n = net.n_params;
-    full_loss(&net, &ws, x, y, B, gc->dropout, gc->weight_decay);
+    full_loss(&net, &ws, x, y, t, B, gc->dropout, gc->weight_decay);
     double *g = malloc(n * sizeof *g), *d = malloc(n * sizeof *d);
     float *p0 = malloc(n * sizeof *p0);
     for (size_t k = 0; k < n; k++)
@@ -131,30 +148,30 @@ static void gradcheck(const struct gradcheck_case *gc, int act)
     const double h = 1e-2;
     for (size_t k = 0; k < n; k++)
         net.params[k] = (float)(p0[k] + h * d[k]);
-    double lp = full_loss(&net, &ws, x, y, B, gc->dropout, gc->weight_decay);
+    double lp = full_loss(&net, &ws, x, y, t, B, gc->dropout, gc->weight_decay);
     for (size_t k = 0; k < n; k++)
         net.params[k] = (float)(p0[k] - h * d[k]);
-    double lm = full_loss(&net, &ws, x, y, B, gc->dropout, gc->weight_decay);
+    double lm = full_loss(&net, &ws, x, y, t, B, gc->dropout, gc->weight_decay);
     double fd = (lp - lm) / (2 * h);
     double rel = fabs(fd - gd) / fmax(fabs(fd) + fabs(gd), 1e-8);
     if (!(rel < 1e-2))
-        fail_msg("%s, %zu hidden, dropout %g, wd %g, bn %d: directional fd %.8g vs grad %.8g (rel %.3g)",
-                 evo_kernels_activation_name(act), gc->n_hidden, gc->dropout[0], gc->weight_decay,
-                 gc->batch_norm, fd, gd, rel);
+        fail_msg("%s, %s%s, %zu hidden, dropout %g, wd %g, bn %d: directional fd %.8g vs grad %.8g (rel %.3g)",
+                 evo_kernels_activation_name(act), evo_mlp_loss_name(go->loss), go->regression ? " regression" : "",
+                 gc->n_hidden, gc->dropout[0], gc->weight_decay, gc->batch_norm, fd, gd, rel);
     memcpy(net.params, p0, n * sizeof *p0);
 
     /* Per parameter, each moved alone. A relu unit whose input crosses 0 inside [p-h, p+h] has no
      * derivative there; such a kink shows as one-sided differences that disagree, and is skipped
      * (rarely: the check fails if more than a tenth of the parameters are skipped). */
     size_t skipped = 0;
-    double l0 = full_loss(&net, &ws, x, y, B, gc->dropout, gc->weight_decay);
+    double l0 = full_loss(&net, &ws, x, y, t, B, gc->dropout, gc->weight_decay);
     for (size_t k = 0; k < n; k++) {
         const float hk = 1e-3f;
         float up = p0[k] + hk, down = p0[k] - hk; /* the steps float rounding actually takes */
         net.params[k] = up;
-        double a = full_loss(&net, &ws, x, y, B, gc->dropout, gc->weight_decay);
+        double a = full_loss(&net, &ws, x, y, t, B, gc->dropout, gc->weight_decay);
         net.params[k] = down;
-        double b = full_loss(&net, &ws, x, y, B, gc->dropout, gc->weight_decay);
+        double b = full_loss(&net, &ws, x, y, t, B, gc->dropout, gc->weight_decay);
         net.params[k] = p0[k];
         double right = (a - l0) / ((double)up - p0[k]), left = (l0 - b) / ((double)p0[k] - down);
         double central = (a - b) / ((double)up - down);
@@ -163,14 +180,20 @@ static void gradcheck(const struct gradcheck_case *gc, int act)
             continue;
         }
         if (!(fabs(g[k] - central) <= 5e-4 + 1e-2 * fabs(central)))
-            fail_msg("%s, %zu hidden, dropout %g, wd %g, bn %d: param %zu of %zu: fd %.8g vs grad %.8g",
-                     evo_kernels_activation_name(act), gc->n_hidden, gc->dropout[0], gc->weight_decay,
+            fail_msg("%s, %s%s, %zu hidden, dropout %g, wd %g, bn %d: param %zu of %zu: fd %.8g vs grad %.8g",
+                     evo_kernels_activation_name(act), evo_mlp_loss_name(go->loss),
+                     go->regression ? " regression" : "", gc->n_hidden, gc->dropout[0], gc->weight_decay,
                      gc->batch_norm, k, n, central, g[k]);
     }
     assert_true(skipped * 10 <= n);
     free(g), free(d), free(p0);
     evo_mlp_workspace_release(&ws);
     evo_mlp_release(&net);
+}
+
+static void gradcheck(const struct gradcheck_case *gc, int act)
+{
+    gradcheck_output(gc, act, NULL);
 }
 
 static const struct gradcheck_case GRAD_CASES[] = {
@@ -195,6 +218,91 @@ static void test_gradcheck(void **state)
     for (int act = 0; act < EVO_ACT_COUNT; act++)
         for (size_t c = 0; c < sizeof GRAD_CASES / sizeof GRAD_CASES[0]; c++)
             gradcheck(&GRAD_CASES[c], act);
+}
+
+/* The other losses' output layers: binary cross-entropy (one-vs-rest sigmoids), mse on softmax
+ * probabilities, and mse regression through a linear unit with a target standardisation, alone and
+ * under hidden layers, dropout and weight decay. */
+static const struct gradcheck_output LOSS_OUTPUTS[] = {
+    {EVO_LOSS_BINARY_CROSS_ENTROPY, 0},
+    {EVO_LOSS_MSE, 0},
+    {EVO_LOSS_MSE, 1},
+};
+
+static void test_gradcheck_losses(void **state)
+{
+    (void)state;
+    /* smooth activations: the directional check has no kink handling, and the unbounded squared
+     * error of regression magnifies a relu kink crossed by the step (the per-parameter check of the
+     * softmax cases covers relu) */
+    const int acts[] = {EVO_ACT_TANH, EVO_ACT_SIGMOID, EVO_ACT_ELU, EVO_ACT_GELU};
+    for (size_t a = 0; a < sizeof acts / sizeof acts[0]; a++)
+        for (size_t o = 0; o < sizeof LOSS_OUTPUTS / sizeof LOSS_OUTPUTS[0]; o++)
+            for (size_t c = 0; c < sizeof GRAD_CASES / sizeof GRAD_CASES[0]; c++)
+                gradcheck_output(&GRAD_CASES[c], acts[a], &LOSS_OUTPUTS[o]);
+}
+
+/* The losses' values and the outputs on a 1-row, 2-class network with zero weights and chosen biases
+ * z = (0.5, -1): by hand. */
+static void test_loss_values(void **state)
+{
+    (void)state;
+    struct evo_mlp_arch arch = make_arch(1, 2, 0, NULL, EVO_ACT_RELU);
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 3, 0, 0, 0);
+    struct evo_mlp_workspace ws;
+    evo_mlp_workspace_init(&ws, 1, 2, 0, 1, 4, 4);
+    const float x[1] = {0.7f};
+    const int32_t y[1] = {1};
+    float probs[2];
+    double e0 = exp(0.5), e1 = exp(-1.0), s0 = 1 / (1 + exp(-0.5)), s1 = 1 / (1 + exp(1.0));
+    double p0 = e0 / (e0 + e1), p1 = e1 / (e0 + e1);
+    const double want_loss[EVO_LOSS_COUNT] = {
+        -log(p1),                              /* cross-entropy of class 1 */
+        -log(1 - s0) - log(s1),                /* class 0's unit says no, class 1's yes */
+        p0 * p0 + (p1 - 1) * (p1 - 1),         /* Brier */
+    };
+    const double want_p0[EVO_LOSS_COUNT] = {p0, s0 / (s0 + s1), p0};
+    for (int loss = 0; loss < EVO_LOSS_COUNT; loss++) {
+        struct evo_mlp net;
+        arch.loss = loss;
+        assert_int_equal(evo_mlp_init(&net, &arch, &rng, NULL), EVO_OK);
+        memset(net.params, 0, net.n_params * sizeof(float));
+        net.params[net.b_off[0]] = 0.5f;
+        net.params[net.b_off[0] + 1] = -1.0f;
+        expect_close(evo_mlp_loss_grad(&net, &ws, x, y, 1, 0, 0, NULL), want_loss[loss], 1e-6, 1e-6,
+                     evo_mlp_loss_name(loss), 0);
+        evo_mlp_predict(&net, &ws, x, 1, probs);
+        expect_close(probs[0], want_p0[loss], 1e-6, 1e-6, "p0", loss);
+        expect_close(probs[0] + probs[1], 1.0, 1e-6, 0, "sum", loss);
+        assert_true(isnan(evo_mlp_loss_grad_regression(&net, &ws, x, (const float[]){1.0f}, 1, 0, 0, NULL)));
+        evo_mlp_release(&net);
+    }
+    /* regression: one output z = 0.5 undone to 10 + 4 * 0.5 = 12; target 13 is (13 - 10) / 4 = 0.75 */
+    struct evo_mlp_arch rarch = make_arch(1, 1, 0, NULL, EVO_ACT_RELU);
+    rarch.loss = EVO_LOSS_MSE;
+    rarch.regression = 1;
+    rarch.target_mean = 10;
+    rarch.target_std = 4;
+    struct evo_mlp net;
+    assert_int_equal(evo_mlp_init(&net, &rarch, &rng, NULL), EVO_OK);
+    memset(net.params, 0, net.n_params * sizeof(float));
+    net.params[net.b_off[0]] = 0.5f;
+    expect_close(evo_mlp_loss_grad_regression(&net, &ws, x, (const float[]){13.0f}, 1, 0, 0, NULL),
+                 0.25 * 0.25, 1e-7, 1e-6, "regression loss", 0);
+    assert_true(isnan(evo_mlp_loss_grad(&net, &ws, x, y, 1, 0, 0, NULL)));
+    evo_mlp_predict(&net, &ws, x, 1, probs);
+    expect_close(probs[0], 12.0, 1e-6, 0, "regression prediction", 0);
+    evo_mlp_release(&net);
+    /* a regression network has one output and the mse loss */
+    struct evo_error err = {0};
+    rarch.loss = EVO_LOSS_CROSS_ENTROPY;
+    assert_int_equal(evo_mlp_init(&net, &rarch, &rng, &err), EVO_ERUNTIME);
+    assert_non_null(strstr(err.msg, "regression network"));
+    rarch.loss = EVO_LOSS_MSE;
+    rarch.n_out = 2;
+    assert_int_equal(evo_mlp_init(&net, &rarch, &rng, &err), EVO_ERUNTIME);
+    evo_mlp_workspace_release(&ws);
 }
 
 /* Optimizers: three steps on four parameters with changing gradients, against double arithmetic.
@@ -700,7 +808,7 @@ static void test_batch_norm(void **state)
     struct evo_error err = {0};
     assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_OK);
     assert_int_equal(res.status, EVO_TRAIN_OK);
-    assert_true(res.val_accuracy > 0.95);
+    assert_true(res.val.accuracy > 0.95);
     /* a per-layer rate outside [0, 1) is refused, naming the layer */
     tp.layer_dropout[1] = 1.0;
     assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
@@ -728,14 +836,15 @@ static void test_training_learns(void **state)
     train_blobs(&net, &ws, &tp, &tr, &va, 5, &res);
     assert_int_equal(res.status, EVO_TRAIN_OK);
     assert_int_equal(res.epochs_run, 5);
-    assert_true(res.val_accuracy > 0.95);
-    assert_true(res.val_loss < 0.3 && res.train_loss < 0.3);
+    assert_true(res.val.accuracy > 0.95);
+    assert_true(res.val.loss < 0.3 && res.train_loss < 0.3);
     assert_int_equal(net.step, 5 * 12);
 
     /* the evaluation agrees with one loss pass over the whole validation set */
-    double loss, acc;
-    evo_mlp_evaluate(&net, &ws, &va, &loss, &acc);
-    assert_true(loss == res.val_loss && acc == res.val_accuracy);
+    struct evo_metrics m;
+    evo_mlp_evaluate(&net, &ws, &va, &m);
+    double loss = m.loss;
+    assert_true(loss == res.val.loss && m.accuracy == res.val.accuracy);
     struct evo_mlp_workspace big;
     evo_mlp_workspace_init(&big, 6, 3, 2, 16, 301, 1);
     double full = evo_mlp_loss_grad(&net, &big, va.x, va.y, va.n, NULL, 0, NULL);
@@ -757,7 +866,7 @@ static void test_training_learns(void **state)
         expect_close(s, 1, 1e-5, 0, "sum", r);
         correct += arg == (size_t)va.y[r];
     }
-    expect_close((double)correct / (double)va.n, acc, 0.01, 0, "accuracy", 0);
+    expect_close((double)correct / (double)va.n, m.accuracy, 0.01, 0, "accuracy", 0);
 
     /* a partial last batch (600 = 18 * 32 + 24) is used: one more step per epoch */
     evo_mlp_release(&net);
@@ -769,7 +878,7 @@ static void test_training_learns(void **state)
     train_blobs(&net, &ws, &tp, &tr, &va, 6, &res);
     assert_int_equal(net.step, 5 * 19);
     assert_int_equal(res.status, EVO_TRAIN_OK);
-    assert_true(res.val_accuracy > 0.95);
+    assert_true(res.val.accuracy > 0.95);
 
     free(p1), free(p2);
     evo_mlp_release(&net);
@@ -925,7 +1034,7 @@ static void test_batch_selection_trains(void **state)
         train_blobs(&a, &ws, &tp, &tr, &va, 9, &r1);
         train_blobs(&b, &ws, &tp, &tr, &va, 9, &r2);
         assert_memory_equal(a.params, b.params, a.n_params * sizeof(float));
-        assert_true(r1.val_accuracy > 0.95);
+        assert_true(r1.val.accuracy > 0.95);
         evo_mlp_release(&a);
         evo_mlp_release(&b);
     }
@@ -1036,8 +1145,8 @@ static void test_early_stopping_curves(void **state)
     assert_memory_equal(a.params, b.params, a.n_params * sizeof(float));
     assert_int_equal(with_curve.epochs_run, 60);
     assert_int_equal(with_curve.best_epoch, 59);
-    assert_true(curve[59].train_loss == plain.train_loss && curve[59].val_loss == plain.val_loss &&
-                curve[59].val_accuracy == plain.val_accuracy);
+    assert_true(curve[59].train_loss == plain.train_loss && curve[59].val_loss == plain.val.loss &&
+                curve[59].val_fitness == plain.val.accuracy);
     assert_true(curve[0].val_loss > curve[59].val_loss);
 
     /* early stopping: the first 60 epochs are those of the run above, so its curve says where the
@@ -1063,18 +1172,18 @@ static void test_early_stopping_curves(void **state)
     assert_int_equal(es.epochs_run, stop);
     assert_int_equal(es.best_epoch, best_e);
     assert_memory_equal(curve2, curve, (size_t)stop * sizeof *curve);
-    assert_true(es.val_loss == curve[best_e].val_loss && es.val_accuracy == curve[best_e].val_accuracy &&
+    assert_true(es.val.loss == curve[best_e].val_loss && es.val.accuracy == curve[best_e].val_fitness &&
                 es.train_loss == curve[best_e].train_loss);
     /* the restored weights are the best epoch's: they score what it scored */
-    double loss, acc;
-    evo_mlp_evaluate(&c, &ws, &va, &loss, &acc);
-    assert_true(loss == es.val_loss && acc == es.val_accuracy);
+    struct evo_metrics m;
+    evo_mlp_evaluate(&c, &ws, &va, &m);
+    assert_true(m.loss == es.val.loss && m.accuracy == es.val.accuracy);
 
     /* without a validation set, early stopping has nothing to go by and runs every epoch */
     evo_mlp_release(&c);
     train_blobs(&c, &ws, &tp, &tr, NULL, 3, &es);
     assert_int_equal(es.epochs_run, 60);
-    assert_true(isnan(curve2[0].val_loss) && isnan(es.val_loss));
+    assert_true(isnan(curve2[0].val_loss) && isnan(es.val.loss));
     assert_memory_equal(c.params, a.params, a.n_params * sizeof(float));
 
     /* the plateau schedule trains differently from the constant one once it decays */
@@ -1126,7 +1235,7 @@ static void test_diverged(void **state)
     assert_false(isfinite(curve[res.epochs_run - 1].train_loss));
     assert_true(isnan(curve[res.epochs_run - 1].val_loss));
     assert_false(isfinite(res.train_loss));
-    assert_true(res.val_accuracy >= 0 || isnan(res.val_accuracy));
+    assert_true(res.val.accuracy >= 0 || isnan(res.val.accuracy));
     evo_mlp_release(&net);
     evo_mlp_workspace_release(&ws);
     free_blobs(&tr);
@@ -1211,9 +1320,9 @@ static void test_train_errors(void **state)
     assert_int_equal(evo_mlp_train(&wnet, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "17 units"));
     /* the unchecked entry points refuse a misfit with NaN instead of overrunning the workspace */
-    double loss = 0, acc = 0;
-    evo_mlp_evaluate(&wnet, &ws, &va, &loss, &acc);
-    assert_true(isnan(loss) && isnan(acc));
+    struct evo_metrics m;
+    evo_mlp_evaluate(&wnet, &ws, &va, &m);
+    assert_true(isnan(m.loss) && isnan(m.accuracy));
     float probs[3] = {0};
     evo_mlp_predict(&wnet, &ws, va.x, 1, probs);
     assert_true(isnan(probs[0]) && isnan(probs[2]));
@@ -1322,11 +1431,101 @@ static void test_evaluate_empty(void **state)
     struct evo_dataset ds;
     memset(&ds, 0, sizeof ds);
     ds.d = 3;
-    double loss = 0, acc = 0;
-    evo_mlp_evaluate(&net, &ws, &ds, &loss, &acc);
-    assert_true(isnan(loss) && isnan(acc));
+    struct evo_metrics m;
+    evo_mlp_evaluate(&net, &ws, &ds, &m);
+    assert_true(isnan(m.loss) && isnan(m.accuracy));
     evo_mlp_release(&net);
     evo_mlp_workspace_release(&ws);
+}
+
+/* Regression: a network learns t = 50 + 20 (x0 - 2 x1) + noise from standardised targets, scores
+ * what its predictions score by hand, and ignores the batch selection (no classes: shuffle). */
+static void test_regression_training(void **state)
+{
+    (void)state;
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 31, 0, 0, 0);
+    struct evo_dataset tr = {0}, va = {0};
+    struct evo_dataset *sets[2] = {&tr, &va};
+    const size_t sizes[2] = {400, 100};
+    for (int s = 0; s < 2; s++) {
+        struct evo_dataset *ds = sets[s];
+        ds->n = sizes[s];
+        ds->d = 3;
+        ds->x = malloc(ds->n * 3 * sizeof(float));
+        ds->y = calloc(ds->n, sizeof(int32_t));
+        ds->target = malloc(ds->n * sizeof(float));
+        for (size_t i = 0; i < ds->n; i++) {
+            for (size_t j = 0; j < 3; j++)
+                ds->x[i * 3 + j] = (float)evo_rng_normal(&rng);
+            ds->target[i] = (float)(50 + 20 * (ds->x[i * 3] - 2 * ds->x[i * 3 + 1]) + evo_rng_normal(&rng));
+        }
+    }
+    static const size_t hidden[1] = {16};
+    struct evo_mlp_arch arch = make_arch(3, 1, 1, hidden, EVO_ACT_TANH);
+    arch.loss = EVO_LOSS_MSE;
+    arch.regression = 1;
+    arch.target_mean = 50;
+    arch.target_std = 44;
+    struct evo_train_params tp = default_params();
+    tp.epochs = 40;
+    tp.fitness = EVO_FITNESS_NEG_RMSE;
+    struct evo_epoch_metrics curve[40];
+    tp.curve = curve;
+    struct evo_mlp_workspace ws;
+    evo_mlp_workspace_init(&ws, 3, 1, 1, 16, 32, 400);
+    struct evo_mlp a, b;
+    struct evo_train_result ra, rb;
+    for (int sel = 0; sel < EVO_BATCH_COUNT; sel++) {
+        struct evo_rng r1;
+        evo_rng_seed(&r1, 5, 0, 0, 0);
+        tp.batch_selection = sel;
+        struct evo_mlp *net = sel ? &b : &a;
+        struct evo_train_result *res = sel ? &rb : &ra;
+        assert_int_equal(evo_mlp_init(net, &arch, &r1, NULL), EVO_OK);
+        assert_int_equal(evo_mlp_train(net, &ws, &tp, &tr, &va, &r1, res, NULL), EVO_OK);
+        if (sel) {
+            assert_memory_equal(a.params, b.params, a.n_params * sizeof(float));
+            evo_mlp_release(&b);
+        }
+    }
+    assert_int_equal(ra.status, EVO_TRAIN_OK);
+    assert_true(ra.val.r2 > 0.98 && ra.val.rmse < 6.0);
+    assert_true(isnan(ra.val.accuracy) && isnan(ra.val.macro_f1) && isnan(ra.val.log_loss));
+    assert_true(curve[39].val_fitness == -ra.val.rmse && curve[39].val_loss == ra.val.loss);
+    /* the metrics are those of the predictions, in target units */
+    float pred[100];
+    evo_mlp_predict(&a, &ws, va.x, va.n, pred);
+    double sse = 0, sae = 0, mean = 0, sst = 0, loss = 0;
+    for (size_t i = 0; i < va.n; i++)
+        mean += va.target[i] / (double)va.n;
+    for (size_t i = 0; i < va.n; i++) {
+        double e = (double)pred[i] - va.target[i], z = ((double)pred[i] - 50) / 44, u = (va.target[i] - 50.0) / 44;
+        sse += e * e;
+        sae += fabs(e);
+        sst += (va.target[i] - mean) * (va.target[i] - mean);
+        loss += (z - u) * (z - u) / (double)va.n;
+    }
+    expect_close(ra.val.rmse, sqrt(sse / 100), 1e-9, 1e-9, "rmse", 0);
+    expect_close(ra.val.mae, sae / 100, 1e-9, 1e-9, "mae", 0);
+    expect_close(ra.val.r2, 1 - sse / sst, 1e-9, 1e-9, "r2", 0);
+    expect_close(ra.val.loss, loss, 1e-6, 1e-4, "loss", 0);
+    /* a regression network cannot train on classification data, nor the other way round */
+    struct evo_error err = {0};
+    struct evo_train_result rc;
+    float *t = tr.target;
+    tr.target = NULL;
+    tr.n_classes = 1;
+    assert_int_equal(evo_mlp_train(&a, &ws, &tp, &tr, &va, &rng, &rc, &err), EVO_ERUNTIME);
+    assert_non_null(strstr(err.msg, "regression network cannot train on classification data"));
+    tr.target = t;
+    evo_mlp_release(&a);
+    evo_mlp_workspace_release(&ws);
+    for (int s = 0; s < 2; s++) {
+        free(sets[s]->x);
+        free(sets[s]->y);
+        free(sets[s]->target);
+    }
 }
 
 /* evo_mlp_size is the slab's one size table: the count evo_mlp_init carves, SIZE_MAX when the
@@ -1407,7 +1606,7 @@ static void test_batch_larger_than_data(void **state)
     assert_int_equal(evo_mlp_train(&b, &ws, &tp, &tr, &va, &r2, &rb, NULL), EVO_OK);
     assert_int_equal(ra.status, EVO_TRAIN_OK);
     assert_memory_equal(a.params, b.params, a.n_params * sizeof(float));
-    assert_memory_equal(&ra.val_loss, &rb.val_loss, sizeof(double));
+    assert_memory_equal(&ra.val.loss, &rb.val.loss, sizeof(double));
     evo_mlp_release(&a);
     evo_mlp_release(&b);
     evo_mlp_workspace_release(&ws);
@@ -1443,6 +1642,9 @@ int main(void)
         return rc;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradcheck),
+        cmocka_unit_test(test_gradcheck_losses),
+        cmocka_unit_test(test_loss_values),
+        cmocka_unit_test(test_regression_training),
         cmocka_unit_test(test_optimizers),
         cmocka_unit_test(test_schedules),
         cmocka_unit_test(test_early_stopping_curves),

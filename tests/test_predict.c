@@ -192,6 +192,64 @@ static void test_cli_predict_and_exports(void **state)
     assert_int_equal(support_run(dir, args, NULL, NULL), 2);
 }
 
+/* A regression model (a short search on diabetes): predict on its exported test split reproduces the
+ * recorded test RMSE, MAE and R^2 exactly, writes a value column, and without the target column
+ * predicts values alone. */
+static void test_regression_model(void **state)
+{
+    (void)state;
+    char rmodel[160], rtest[160], unl[160], args[1024], *out, *err;
+    snprintf(rmodel, sizeof rmodel, "%s/diabetes.h5", dir);
+    snprintf(rtest, sizeof rtest, "%s/diabetes-test.csv", dir);
+    snprintf(unl, sizeof unl, "%s/diabetes-unlabelled.csv", dir);
+    snprintf(args, sizeof args,
+             "run %s/configs/diabetes.cfg --set 'data.train=\"%s/datasets/diabetes.csv\"' --set ga.population=4 "
+             "--set ga.generations=2 --set 'search.epochs={min=5;max=20;}' --out %s --quiet",
+             EVOTUNE_SOURCE_DIR, EVOTUNE_SOURCE_DIR, rmodel);
+    assert_int_equal(support_run(dir, args, NULL, NULL), 0);
+    snprintf(args, sizeof args, "export %s --split test --out %s", rmodel, rtest);
+    assert_int_equal(support_run(dir, args, NULL, NULL), 0);
+
+    struct evo_results r;
+    struct evo_error e = {0};
+    assert_int_equal(evo_results_open(&r, rmodel, &e), EVO_OK);
+    assert_true(r.regression && r.n_classes == 0 && isfinite(r.test_rmse) && isnan(r.test_accuracy));
+    struct evo_predict_summary s;
+    char pred[200];
+    snprintf(pred, sizeof pred, "%s/rpred.csv", dir);
+    FILE *f = fopen(pred, "w");
+    assert_int_equal(evo_predict_file(rmodel, rtest, NULL, f, &s, &e), EVO_OK);
+    fclose(f);
+    assert_true(s.regression && s.labelled);
+    assert_int_equal(s.n, (size_t)r.n_test);
+    assert_true(s.rmse == r.test_rmse && s.mae == r.test_mae && s.r2 == r.test_r2);
+    evo_predict_summary_release(&s);
+    char *text = support_read(pred);
+    assert_true(!strncmp(text, "target,predicted\n", 17));
+    assert_int_equal(support_count_lines(text), (int)r.n_test + 1);
+    free(text);
+
+    /* the CLI prints the metrics; without the target column only the predictions */
+    snprintf(args, sizeof args, "predict %s %s --out %s", rmodel, rtest, pred);
+    assert_int_equal(support_run(dir, args, &out, &err), 0);
+    assert_non_null(strstr(out, "RMSE"));
+    assert_non_null(strstr(out, "R2"));
+    assert_null(strstr(out, "confusion"));
+    free(out);
+    free(err);
+    snprintf(args, sizeof args, "cut -d, -f1-10 %s > %s", rtest, unl);
+    assert_int_equal(system(args), 0);
+    f = fopen(pred, "w");
+    assert_int_equal(evo_predict_file(rmodel, unl, NULL, f, &s, &e), EVO_OK);
+    fclose(f);
+    assert_true(s.regression && !s.labelled);
+    evo_predict_summary_release(&s);
+    text = support_read(pred);
+    assert_true(!strncmp(text, "predicted\n", 10));
+    free(text);
+    evo_results_release(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_unlabelled_data),
         cmocka_unit_test(test_refuses_mismatched_data),
         cmocka_unit_test(test_cli_predict_and_exports),
+        cmocka_unit_test(test_regression_model),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

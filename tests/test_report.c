@@ -332,7 +332,7 @@ static void test_curves_and_confusion(void **state)
     struct evo_column ccols[] = {
         {"id", EVO_COLUMN_INT, NULL, 0, cid},
         {"epoch", EVO_COLUMN_INT, NULL, 0, cep},
-        {"val_accuracy", EVO_COLUMN_FLOAT, NULL, 0, cacc},
+        {"val_fitness", EVO_COLUMN_FLOAT, NULL, 0, cacc},
         {"val_loss", EVO_COLUMN_FLOAT, NULL, 0, closs},
     };
     r.curves.n_rows = 8;
@@ -350,6 +350,47 @@ static void test_curves_and_confusion(void **state)
     free(html);
 }
 
+/* A regression run (diabetes) in which some individuals diverge (fitness -inf): the report shows the
+ * test RMSE, MAE and R^2 instead of accuracy and a confusion matrix, names the fitness, and draws no
+ * non-finite coordinate. */
+static void test_regression_run(void **state)
+{
+    (void)state;
+    char args[1024], path[160];
+    snprintf(path, sizeof path, "%s/reg.h5", dir);
+    snprintf(args, sizeof args,
+             "run %s/configs/diabetes.cfg --set 'data.train=\"%s/datasets/diabetes.csv\"' --set ga.population=8 "
+             "--set ga.generations=3 --set 'search.epochs={min=5;max=15;}' --set 'search.optimizer=\"sgd\"' "
+             "--set 'search.learning_rate={min=1e-3;max=5.0;log=true;}' --set 'search.weight_decay=0.0' "
+             "--out %s --quiet", EVOTUNE_SOURCE_DIR, EVOTUNE_SOURCE_DIR, path);
+    assert_int_equal(support_run(dir, args, NULL, NULL), 0);
+    struct evo_results r;
+    struct evo_error err = {0};
+    assert_int_equal(evo_results_open(&r, path, &err), EVO_OK);
+    assert_true(r.regression);
+    assert_string_equal(r.fitness, "neg_rmse");
+    const struct evo_column *status = evo_results_column(&r.individuals, "status");
+    size_t failed = 0;
+    for (size_t k = 0; k < r.individuals.n_rows; k++)
+        failed += status->values[k] != 0;
+    assert_true(failed > 0 && failed < r.individuals.n_rows); /* the case this test is about */
+    char *html = render(&r);
+    assert_well_formed(html);
+    assert_non_null(strstr(html, "test RMSE"));
+    assert_non_null(strstr(html, "test R\xc2\xb2"));
+    assert_non_null(strstr(html, "fitness (validation neg_rmse)"));
+    assert_null(strstr(html, "test accuracy"));
+    assert_null(strstr(html, "plot-confusion"));
+    assert_null(strstr(html, "not scored yet"));
+    assert_null(strstr(html, "=\"inf"));
+    assert_null(strstr(html, "=\"-inf"));
+    assert_null(strstr(html, "=\"nan"));
+    assert_null(strstr(html, "=\"-nan"));
+    assert_int_equal(plot_points(html, "plot-fitness"), 2 * (long)r.generations.n_rows);
+    free(html);
+    evo_results_release(&r);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && !strcmp(argv[1], "render")) {
@@ -365,6 +406,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest run_tests[] = {
         cmocka_unit_test(test_finished_run),
         cmocka_unit_test(test_save),
+        cmocka_unit_test(test_regression_run),
     };
     const struct CMUnitTest memory_tests[] = {
         cmocka_unit_test(test_nothing_yet),

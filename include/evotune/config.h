@@ -9,6 +9,12 @@
 #include "evotune/error.h"
 #include "evotune/genome.h"
 
+/* What the label column holds (data.task). */
+enum evo_task {
+    EVO_TASK_CLASSIFICATION,
+    EVO_TASK_REGRESSION,
+};
+
 struct evo_config {
     char *path;                 /* the config file as given */
     char *name;                 /* its base name without extension ("default") */
@@ -21,6 +27,7 @@ struct evo_config {
     double validation_fraction;
     double test_fraction;       /* ignored (treated as 0) when `test` is set */
     int standardize;
+    int task;                   /* enum evo_task */
     long image_shape[2];        /* [H, W] of the image each row is; 0, 0: not given */
     /* search */
     struct evo_space space;
@@ -30,6 +37,7 @@ struct evo_config {
     long tournament;
     double crossover;
     double mutation;
+    int fitness;                /* enum evo_fitness (metrics.h); agrees with task */
     long elitism;
     /* run */
     int64_t seed;
@@ -45,7 +53,10 @@ struct evo_config {
  * syntax, applied in order, a bare value may replace a range), fills in defaults and validates.
  * Errors (EVO_ECONFIG), one line each: "FILE:LINE: key 'x': ..." for syntax errors, wrong types,
  * out-of-range values and unknown keys (with "did you mean 'y'?"), "cannot open 'FILE': ..." for a
- * missing file, "--set 'ARG': ..." for a bad override. On error cfg is left released. */
+ * missing file, "--set 'ARG': ..." for a bad override, and a loss or fitness that does not fit
+ * data.task (regression: loss mse only, fitness neg_rmse, neg_mae or r2; classification: accuracy,
+ * macro_f1 or neg_log_loss). Under regression a loss or fitness left unset becomes mse and neg_rmse.
+ * On error cfg is left released. */
 int evo_config_load(struct evo_config *cfg, const char *path, const char *const *sets, size_t n_sets,
                     struct evo_error *err);
 

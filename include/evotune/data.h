@@ -12,8 +12,9 @@ struct evo_dataset {
     size_t n;              /* rows */
     size_t d;              /* features per row */
     float *x;              /* [n, d] row-major features */
-    int32_t *y;            /* [n] class index in [0, n_classes) */
-    int n_classes;
+    int32_t *y;            /* [n] class index in [0, n_classes); all 0 for a regression set */
+    int n_classes;         /* 0 for a regression set (and an unlabelled one) */
+    float *target;         /* [n] regression targets in the file's units; NULL for classification */
     char **feature_names;  /* [d] column names (CSV header; "pixel_<i>" for IDX) */
     char **class_names;    /* [n_classes] label values as written in the file, in class-index order */
     char *label_name;      /* name of the label column ("label" for IDX) */
@@ -48,17 +49,25 @@ int evo_data_load(struct evo_dataset *ds, const char *path, const char *labels, 
  * Errors as the loaders above. */
 int evo_data_load_unlabelled(struct evo_dataset *ds, const char *path, struct evo_error *err);
 
+/* Turns a data set loaded as a classification set into a regression set: every class name must be a
+ * number (strtod, finite, float range), which becomes the target of the rows of that class; y is zeroed
+ * and the classes dropped. Errors (EVO_EDATA, "WHAT: label column 'L': expected a number, got 'X'").
+ * On error ds is unchanged. */
+int evo_data_to_regression(struct evo_dataset *ds, const char *what, struct evo_error *err);
+
 /* *has = 1 when path is a CSV file whose header row has a column called name (0 for IDX files). */
 int evo_data_csv_has_column(const char *path, const char *name, int *has, struct evo_error *err);
 
 /* Frees everything ds owns and zeroes it. Safe on a zeroed or already released data set. */
 void evo_data_release(struct evo_dataset *ds);
 
-/* Copies the rows idx[0..n) of src into dst (features, labels, and a copy of names and classes). */
+/* Copies the rows idx[0..n) of src into dst (features, labels or targets, and a copy of names and
+ * classes). */
 void evo_data_subset(struct evo_dataset *dst, const struct evo_dataset *src, const size_t *idx,
                      size_t n);
 
-/* Stratified, seeded split of `all` into train, validation and test. Within every class the rows are
+/* Stratified, seeded split of `all` into train, validation and test (a regression set is one class:
+ * a seeded random split). Within every class the rows are
  * shuffled by the stream (seed, 0, 0, EVO_RNG_SPLIT) and cut so that each split holds round(fraction *
  * class count) rows of it (the remainder goes to train). test may be NULL when test_fraction is 0
  * (a separate test file). Rows keep their original relative order inside each split.
@@ -68,7 +77,7 @@ int evo_data_split(const struct evo_dataset *all, double validation_fraction, do
                    struct evo_dataset *test, struct evo_error *err);
 
 /* Remaps the labels of `ds` to the class indices of `ref` (matching class names), and checks that the
- * feature count agrees. Used for a separately loaded test file. Errors (EVO_EDATA) name `what` (the
+ * feature count agrees (for regression sets, only the feature count). Used for a separately loaded test file. Errors (EVO_EDATA) name `what` (the
  * file) and the unknown class or the feature counts. */
 int evo_data_align(struct evo_dataset *ds, const struct evo_dataset *ref, const char *what,
                    struct evo_error *err);
@@ -84,11 +93,12 @@ void evo_data_standardize(struct evo_dataset *train, struct evo_dataset *validat
 void evo_data_apply_standardize(struct evo_dataset *ds, const float *mean, const float *std);
 
 /* Writes ds as CSV in the shipped format: a header row of feature names then the label column (its
- * class names), floats with 9 significant digits so that they read back exactly. Unlabelled data sets
+ * class names, or a regression set's targets), floats with 9 significant digits so that they read back exactly. Unlabelled data sets
  * get no label column. Returns 0, or -1 on a write error. */
 int evo_data_write_csv(const struct evo_dataset *ds, FILE *f);
 
-/* 64-bit FNV-1a hash of the shape, features and labels: identifies a data set's content. */
+/* 64-bit FNV-1a hash of the shape, features and labels (and targets, for a regression set): identifies
+ * a data set's content. */
 uint64_t evo_data_hash(const struct evo_dataset *ds);
 
 #endif

@@ -21,9 +21,13 @@ struct evo_individual {
     int64_t parent_a;        /* ids of its parents, -1 when none (random, or no crossover) */
     int64_t parent_b;
     struct evo_genome genome;
-    double fitness;          /* validation accuracy; 0 when training failed (status not ok) */
-    double val_accuracy;
-    double val_loss;
+    double fitness;          /* the validation score named by ga.fitness, larger is better; when
+                             * training failed (status not ok): 0 for accuracy and macro_f1, -inf
+                             * for the others */
+    double val_accuracy;     /* validation metrics of the task (metrics.h), NaN for the other task's */
+    double val_loss;         /* mean of the loss gene's loss */
+    double val_macro_f1, val_log_loss;
+    double val_rmse, val_mae, val_r2;
     double train_loss;
     int32_t epochs_run;      /* epochs trained (fewer than the epochs gene: early stopping, divergence) */
     double train_seconds;    /* wall time of its training and validation: the one non-reproducible field */
@@ -34,7 +38,8 @@ struct evo_individual {
 struct evo_curve_row {
     int64_t id;              /* the individual */
     int32_t epoch;           /* 0-based */
-    double train_loss, val_loss, val_accuracy;
+    double train_loss, val_loss;
+    double val_fitness;      /* the fitness metric's validation score after the epoch */
 };
 
 /* A row of /generations. */
@@ -43,8 +48,9 @@ struct evo_generation {
     int32_t evaluations;     /* individuals trained in this generation (elites are carried, not retrained) */
     int32_t failures;        /* of those, how many failed (status diverged or too_large) */
     double best_fitness;     /* over the whole population of this generation, elites included */
-    double mean_fitness;
-    double std_fitness;      /* population standard deviation */
+    double mean_fitness;     /* over its finite fitnesses (a failed regression individual's -inf is
+                              * left out); NaN when there are none */
+    double std_fitness;      /* population standard deviation, likewise */
     double wall_seconds;     /* wall time of the generation: breeding, training, reduction */
 };
 
@@ -68,6 +74,8 @@ struct evo_ga {
     const struct evo_config *cfg;          /* borrowed; must outlive the search */
     struct evo_dataset train, validation, test;
     float *feature_mean, *feature_std;     /* [d] standardisation applied to all splits (0 and 1 when off) */
+    double target_mean, target_std;        /* regression: the training targets' standardisation, which
+                                            * every network's output undoes (0 and 1 when off) */
     uint64_t data_hash;                    /* evo_data_hash of the unsplit, unstandardised training file */
     uint64_t test_data_hash;               /* evo_data_hash of the separate test file, 0 when none */
     int threads;                           /* threads used by the parallel loop */
@@ -94,11 +102,11 @@ struct evo_ga {
     volatile sig_atomic_t *stop;           /* optional, set by the caller: non-zero asks the search to stop
                                             * (e.g. from a signal handler); read by the main thread only */
     double save_interval_min;              /* EVO_GA_PROGRESS throttle, see evo_ga_run (default 0.05 s) */
-    double test_accuracy;                  /* of best_net on the test split (trace of confusion / n_test),
-                                            * NaN until finished */
+    struct evo_metrics test_metrics;       /* of best_net on the test split (the accuracy is the trace of
+                                            * confusion / n_test), NaN until finished */
     int64_t *confusion;                    /* [n_classes, n_classes] test confusion matrix (rows: true
-                                            * class, columns: predicted), NULL until finished */
-    double test_loss;
+                                            * class, columns: predicted), NULL until finished and for
+                                            * regression */
 };
 
 /* Called from the main thread (the process's initial thread) with the state consistent: every member
@@ -107,17 +115,18 @@ struct evo_ga {
  * the search with that status. The hook may also end the process (main.c does on EVO_GA_STOPPED). */
 typedef int (*evo_ga_hook)(const struct evo_ga *ga, int event, void *user);
 
-/* Loads the data named by cfg, checks it, splits it (stratified, seeded by run.seed) and
- * standardises it; run.threads 0 means all cores. Errors: EVO_EDATA (naming the file); EVO_ECONFIG
- * when the threads' workspaces and the population's buffers would exceed cfg->max_memory (checked
- * before they are allocated, naming the keys). On error ga is left released. */
+/* Loads the data named by cfg, checks it, splits it (stratified, seeded by run.seed; at random for
+ * regression) and standardises it (regression: the targets too, with the training split's mean and
+ * standard deviation); run.threads 0 means all cores. Errors: EVO_EDATA (naming the file);
+ * EVO_ECONFIG when the threads' workspaces and the population's buffers would exceed cfg->max_memory
+ * (checked before they are allocated, naming the keys). On error ga is left released. */
 int evo_ga_init(struct evo_ga *ga, const struct evo_config *cfg, struct evo_error *err);
 
 /* Runs the generations from where ga stands (a fresh search, or one restored by evo_h5_load, possibly
  * in the middle of a generation: only its PENDING members are trained) up to cfg->generations, then
  * scores the best network once on the test split (when some member trained successfully) and sets
  * finished. A member whose network has more than cfg->max_params parameters is not allocated or
- * trained: status EVO_TRAIN_TOO_LARGE, fitness 0. The hook is called:
+ * trained: status EVO_TRAIN_TOO_LARGE, fitness evo_ga_failed_fitness. The hook is called:
  * - EVO_GA_PROGRESS when members finished since the last call, at most once per
  *   max(save_interval_min, 10 x the duration of the previous hook call) during a generation;
  * - EVO_GA_GENERATION after each generation, EVO_GA_FINISHED at the end;
@@ -139,6 +148,10 @@ void evo_ga_append_curve(struct evo_ga *ga, int64_t id, const struct evo_epoch_m
 
 /* Frees everything ga owns. */
 void evo_ga_release(struct evo_ga *ga);
+
+/* The fitness of an individual whose training failed under fitness f: the worst score (0 for accuracy
+ * and macro_f1, -inf for the unbounded ones). */
+double evo_ga_failed_fitness(int f);
 
 /* Ordering used for selection and for "best": 1 when a ranks above b (successful before failed,
  * higher fitness, then lower id). */

@@ -54,7 +54,9 @@ enum evo_gene_id {
      * layer's own dropout: use evo_genome_neurons_gene and evo_genome_dropout_gene */
     EVO_GENE_NEURONS_2,
     EVO_GENE_DROPOUT_1 = EVO_GENE_NEURONS_2 + EVO_MLP_MAX_HIDDEN - 1,
-    EVO_GENE_COUNT = EVO_GENE_DROPOUT_1 + EVO_MLP_MAX_HIDDEN
+    /* appended after the per-layer genes, so that searches without it draw what they drew before */
+    EVO_GENE_LOSS = EVO_GENE_DROPOUT_1 + EVO_MLP_MAX_HIDDEN,
+    EVO_GENE_COUNT
 };
 
 enum evo_gene_type {
@@ -133,7 +135,9 @@ void evo_genome_mutate(struct evo_genome *g, const struct evo_space *space, doub
 /* 1 when every gene of g lies in the space (ranges inclusive, choices exact), else 0. */
 int evo_genome_in_space(const struct evo_genome *g, const struct evo_space *space);
 
-/* Architecture (n_in, n_out given) and training parameters encoded by g (tp->curve NULL). */
+/* Architecture (n_in, n_out given) and training parameters encoded by g (tp->curve NULL; a classification
+ * network: a caller training for regression sets arch->regression, the target statistics, n_out 1, and
+ * tp->fitness). */
 void evo_genome_decode(const struct evo_genome *g, size_t n_in, size_t n_out,
                        struct evo_mlp_arch *arch, struct evo_train_params *tp);
 

@@ -10,7 +10,7 @@
 #include "evotune/ga.h"
 
 /* Version of the file layout, stored as the root attribute format_version. */
-#define EVO_H5_FORMAT_VERSION 4
+#define EVO_H5_FORMAT_VERSION 5
 
 /* Silences HDF5's own error printing (we report our own one-line errors) and disables its atexit
  * handler, which can crash at exit after a failed write. Call once at start-up, before other HDF5 use. */

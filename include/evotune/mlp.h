@@ -12,6 +12,7 @@
 #include "evotune/data.h"
 #include "evotune/error.h"
 #include "evotune/kernels.h"
+#include "evotune/metrics.h"
 #include "evotune/rng.h"
 
 #define EVO_MLP_MAX_HIDDEN 8
@@ -70,6 +71,20 @@ enum evo_weight_init {
     EVO_INIT_COUNT
 };
 
+/* The loss a network is trained on, which also fixes its output layer. Values are stable (stored in
+ * results files). y is the label, t = onehot(y) for classification; z the output layer's values. */
+enum evo_loss {
+    EVO_LOSS_CROSS_ENTROPY,        /* softmax p = softmax(z); per row -log p_y */
+    EVO_LOSS_BINARY_CROSS_ENTROPY, /* one sigmoid unit per class, one-vs-rest (with two classes: two
+                                    * units, each the other's complement in the ideal); per row
+                                    * sum_c -t_c log s(z_c) - (1 - t_c) log(1 - s(z_c)); the class
+                                    * probabilities are the sigmoids normalised to sum 1 */
+    EVO_LOSS_MSE,                  /* classification: p = softmax(z), per row sum_c (p_c - t_c)^2 (the
+                                    * Brier score); regression: one linear unit z, per row (z - u)^2,
+                                    * u = (target - target_mean) / target_std */
+    EVO_LOSS_COUNT
+};
+
 /* Values are stable (stored in results files): new statuses are appended. */
 enum evo_train_status {
     EVO_TRAIN_OK = 0,
@@ -90,6 +105,11 @@ struct evo_mlp_arch {
     int init;                          /* enum evo_weight_init (0: by activation) */
     int batch_norm;                    /* 1: batch normalisation in every hidden layer, between the
                                         * dense product and the activation (see evo_mlp_init) */
+    int loss;                          /* enum evo_loss (0: cross-entropy) */
+    int regression;                    /* 1: one linear output unit predicting a value (loss must be
+                                        * EVO_LOSS_MSE, n_out 1); 0: n_out class scores */
+    double target_mean, target_std;    /* regression: the prediction is target_mean + target_std z, the
+                                        * standardisation of the training targets (std 0 counts as 1) */
 };
 
 /* Batch normalisation's constants: the variance's offset and the running statistics' momentum
@@ -122,8 +142,8 @@ struct evo_mlp {
 /* Metrics of one epoch, a point of a learning curve. */
 struct evo_epoch_metrics {
     double train_loss;    /* mean training loss of the epoch (dropout active) */
-    double val_loss;      /* validation loss and accuracy after the epoch */
-    double val_accuracy;
+    double val_loss;      /* validation loss after the epoch */
+    double val_fitness;   /* validation score of the fitness (evo_train_params.fitness) after it */
 };
 
 /* A zeroed struct is plain training: constant rate, no early stopping, no curve. */
@@ -159,6 +179,7 @@ struct evo_train_params {
     double max_norm;      /* after each update, every hidden unit's incoming weight vector (a column
                            * of its layer's w[in, out], bias excluded; not the output layer) longer
                            * than max_norm is scaled to length max_norm; 0: off */
+    int fitness;          /* enum evo_fitness: the score a learning curve records (0: accuracy) */
     struct evo_augment_params augment; /* applied to each gathered training row when the training set
                                         * is an image set (image_h * image_w == d); else ignored */
     const float *feature_mean, *feature_std; /* [d] the standardisation applied to the data, so that
@@ -173,8 +194,7 @@ struct evo_train_params {
 struct evo_train_result {
     double train_loss;     /* mean training loss of the epoch whose weights were kept (dropout
                             * active): the last epoch run, or the best one under early stopping */
-    double val_loss;       /* mean cross-entropy on the validation set of the weights kept */
-    double val_accuracy;   /* accuracy on the validation set of the weights kept */
+    struct evo_metrics val; /* validation metrics of the weights kept (val.loss: the loss gene's) */
     int epochs_run;        /* epochs trained, <= tp->epochs (fewer: early stopping or divergence) */
     int best_epoch;        /* 0-based epoch whose weights were kept */
     int status;            /* enum evo_train_status */
@@ -204,6 +224,7 @@ struct evo_mlp_workspace {
     size_t *by_class; /* [n_rows] rows grouped by class (stratified and balanced selection) */
     size_t *class_start, *class_next, *class_target, *class_extra, *class_list, *class_quota;
                      /* [n_out + 1] each: per-class bookkeeping of evo_mlp_epoch_order */
+    size_t *class_counts; /* [3 n_out] the counters of evo_mlp_evaluate's metrics */
     uint64_t *class_key; /* [n_out] sort keys of the largest-remainder choice */
     size_t n_rows;
     size_t n_in, n_out, max_hidden, max_width, max_batch; /* the limits it was sized for */
@@ -224,7 +245,8 @@ size_t evo_mlp_workspace_bytes(size_t n_in, size_t n_out, size_t max_hidden, siz
 /* Fills ws->order[0..train->n) with the rows of one epoch under `selection` (enum
  * evo_batch_selection) for batches of batch_size rows, drawing from rng (shuffle: exactly one
  * evo_rng_shuffle of 0..n-1). Stratified and balanced need labels in [0, ws->n_out). Batches are
- * consecutive runs of batch_size entries, the last one possibly shorter. Allocates nothing. Exposed
+ * consecutive runs of batch_size entries, the last one possibly shorter. Regression data (train->target
+ * set) has no classes: every selection is shuffle there. Allocates nothing. Exposed
  * for tests; evo_mlp_train calls it once per epoch. */
 void evo_mlp_epoch_order(struct evo_mlp_workspace *ws, int selection, const struct evo_dataset *train,
                          size_t batch_size, struct evo_rng *rng);
@@ -250,17 +272,21 @@ void evo_mlp_release(struct evo_mlp *net);
 /* Makes dst an independent copy of src (one allocation, one memcpy). */
 void evo_mlp_clone(struct evo_mlp *dst, const struct evo_mlp *src);
 
-/* Forward and backward pass over one batch x[B, n_in], y[B] in training mode: zeroes grads,
- * accumulates the gradient of the mean cross-entropy (plus the L2 term weight_decay * w on weights
- * when weight_decay > 0), and returns the mean loss (without the L2 term). dropout[h] (NULL: none)
- * is hidden layer h's drop probability; layers with a rate > 0 draw their masks from rng, layer by
- * layer, in index order. Batch norm normalises with the batch's statistics and moves the running
- * statistics towards them (the only parameters it writes). Exposed for gradient checks. The
- * trainer passes weight_decay 0 here, because evo_mlp_update applies the decay itself: passing it
- * to both would count it twice. */
+/* Forward and backward pass over one batch x[B, n_in], y[B] of a classification network in training
+ * mode: zeroes grads, accumulates the gradient of the mean loss of net->arch.loss (plus the L2 term
+ * weight_decay * w on weights when weight_decay > 0), and returns the mean loss (without the L2
+ * term). dropout[h] (NULL: none) is hidden layer h's drop probability; layers with a rate > 0 draw
+ * their masks from rng, layer by layer, in index order. Batch norm normalises with the batch's
+ * statistics and moves the running statistics towards them (the only parameters it writes). Exposed
+ * for gradient checks. The trainer passes weight_decay 0 here, because evo_mlp_update applies the
+ * decay itself: passing it to both would count it twice. */
 double evo_mlp_loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x,
                          const int32_t *y, size_t B, const double *dropout, double weight_decay,
                          struct evo_rng *rng);
+/* The same for a regression network (arch.regression) and targets t[B] in target units. */
+double evo_mlp_loss_grad_regression(struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x,
+                                    const float *t, size_t B, const double *dropout, double weight_decay,
+                                    struct evo_rng *rng);
 
 /* One optimizer update of params from grads at rate lr (step counter advanced first), one fused
  * kernel pass per parameter segment: weights decay (L2, or decoupled for AdamW), biases do not.
@@ -279,17 +305,20 @@ void evo_mlp_update(struct evo_mlp *net, const struct evo_train_params *tp, doub
  * metrics. Allocates nothing. Returns EVO_OK (even when diverged), or an error when the parameters
  * are unusable (batch 0, batch or data larger than the workspace, unknown optimizer, schedule or batch selection,
  * negative augmentation ranges, labels outside the workspace's classes under stratified or balanced
- * selection). */
+ * selection, a loss that does not fit the data's task). Regression data (train->target set) trains a
+ * regression network; it has no classes, so stratified and balanced selection fall back to shuffle. */
 int evo_mlp_train(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struct evo_train_params *tp,
                   const struct evo_dataset *train, const struct evo_dataset *validation,
                   struct evo_rng *rng, struct evo_train_result *res, struct evo_error *err);
 
-/* Mean cross-entropy and accuracy of the network on ds (no dropout), in batches of the workspace's
- * max_batch rows. */
+/* Metrics of the network on ds (no dropout), in batches of the workspace's max_batch rows: the mean
+ * loss and the classification metrics, or for a regression network (ds->target set) the regression
+ * metrics in target units; the other task's fields NaN. */
 void evo_mlp_evaluate(const struct evo_mlp *net, struct evo_mlp_workspace *ws,
-                      const struct evo_dataset *ds, double *loss, double *accuracy);
+                      const struct evo_dataset *ds, struct evo_metrics *m);
 
-/* Class probabilities probs[n, n_out] for x[n, n_in]. */
+/* Class probabilities probs[n, n_out] for x[n, n_in] (see enum evo_loss), or for a regression network
+ * the predicted values probs[n] in target units. */
 void evo_mlp_predict(const struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x, size_t n,
                      float *probs);
 
@@ -298,6 +327,8 @@ void evo_mlp_predict(const struct evo_mlp *net, struct evo_mlp_workspace *ws, co
  * "diverged", "too_large"; "unknown" outside the enum). */
 const char *evo_mlp_optimizer_name(int opt);
 const char *evo_mlp_lr_schedule_name(int schedule);
+/* Name of a loss ("categorical_crossentropy", "binary_crossentropy", "mse"). */
+const char *evo_mlp_loss_name(int loss);
 /* Name of a batch selection ("shuffle", "stratified", "balanced"). */
 const char *evo_mlp_batch_selection_name(int selection);
 const char *evo_mlp_status_name(int status);

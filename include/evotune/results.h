@@ -42,6 +42,10 @@ struct evo_results {
     int has_best;
     int64_t best_id;
     double best_fitness, test_accuracy, test_loss;
+    double test_macro_f1, test_log_loss, test_rmse, test_mae, test_r2; /* NaN: not the task's, or absent */
+    char *task;                     /* "classification" or "regression" (NULL when absent) */
+    char *fitness;                  /* the fitness's name, root attribute fitness (NULL when absent) */
+    int regression;                 /* task is "regression" */
     /* progress: root attributes generations_done, generations (the budget), population, threads;
      * 0 when absent. written_at: UTC time of the write, NULL when absent */
     int64_t generations_done, generations_budget, population, threads;
@@ -52,7 +56,7 @@ struct evo_results {
     int64_t *confusion;               /* /best/confusion_matrix [n_classes * n_classes], row-major,
                                        * rows the true class, columns the predicted; NULL when absent */
     /* /curves when the file has it: a compound table, one row per (individual, epoch), with fields
-     * `id` and `epoch` and one float field per metric (train_loss, val_loss, val_accuracy, ...).
+     * `id` and `epoch` and one float field per metric (train_loss, val_loss, val_fitness, ...).
      * No columns (n_cols 0) when absent or not such a table. */
     struct evo_table curves;
 };
