@@ -2,7 +2,8 @@
  * of one MLP on Fashion-MNIST's 60 000 training images, one thread, through the real trainer
  * (evo_mlp_train) and the kernel table of the chosen ISA. Before timing, one batch's gradient of the
  * chosen ISA is checked against a scalar-table reference. Prints the median epoch after a warm-up
- * epoch, and the test accuracy after each epoch (evaluation is not timed).
+ * epoch, and the test accuracy after each epoch (evaluation is not timed). --init-from and --init-to
+ * read or write the initial parameters, so that another framework can start from the same weights.
  *   bench_train --arch 784-256-128-10 --batch 64 --epochs 7 --isa avx512 */
 #include <math.h>
 #include <stdio.h>
@@ -33,7 +34,10 @@ static int usage(void)
     fprintf(stderr,
             "usage: bench_train [--arch 784-256-128-10] [--batch 64] [--epochs 7] [--isa NAME]\n"
             "                   [--act relu|tanh|sigmoid] [--opt sgd|momentum|adam] [--lr 1e-3]\n"
-            "                   [--data DIR] [--seed N]\n");
+            "                   [--data DIR] [--seed N] [--init-from FILE] [--init-to FILE]\n"
+            "FILE: the initial parameters as raw float32 in host byte order, evotune's layout: for\n"
+            "each layer its weights [in, out] row-major, then its biases [out]. --seed also seeds\n"
+            "the initialisation that --init-from replaces.\n");
     return 2;
 }
 
@@ -63,6 +67,28 @@ static int parse_arch(const char *s, struct evo_mlp_arch *a)
     a->n_hidden = n - 2;
     for (size_t h = 0; h < n - 2; h++)
         a->hidden[h] = v[h + 1];
+    return 0;
+}
+
+/* Reads (write 0) or writes (write 1) net's parameters as n_params raw floats at path; a file of
+ * another size is an error. */
+static int params_file(struct evo_mlp *net, const char *path, int write)
+{
+    FILE *f = fopen(path, write ? "wb" : "rb");
+    size_t n = 0;
+    int extra = 0;
+    if (f) {
+        n = write ? fwrite(net->params, sizeof(float), net->n_params, f)
+                  : fread(net->params, sizeof(float), net->n_params, f);
+        extra = !write && fgetc(f) != EOF;
+        if (fclose(f))
+            n = 0;
+    }
+    if (n != net->n_params || extra) {
+        fprintf(stderr, "bench_train: cannot %s '%s' as %zu floats\n", write ? "write" : "read", path,
+                net->n_params);
+        return -1;
+    }
     return 0;
 }
 
@@ -111,7 +137,7 @@ static double reference_grad(const struct evo_mlp *net, const float *x, const in
 int main(int argc, char **argv)
 {
     const char *arch_s = "784-256-128-10", *isa = NULL, *dir = "/usr/share/datasets/fashion-mnist";
-    const char *act_s = "relu", *opt_s = "adam";
+    const char *act_s = "relu", *opt_s = "adam", *init_from = NULL, *init_to = NULL;
     size_t batch = 64;
     int epochs = 7;
     double lr = 1e-3;
@@ -138,6 +164,10 @@ int main(int argc, char **argv)
             dir = v;
         else if (!strcmp(o, "--seed"))
             seed = strtoull(v, NULL, 10);
+        else if (!strcmp(o, "--init-from"))
+            init_from = v;
+        else if (!strcmp(o, "--init-to"))
+            init_to = v;
         else
             return usage();
         i++;
@@ -202,6 +232,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_train: %s\n", err.msg);
         return 2;
     }
+    if ((init_from && params_file(&net, init_from, 0)) || (init_to && params_file(&net, init_to, 1)))
+        return 1;
 
     /* Correctness first: the chosen table's gradient of the first batch against scalar's. */
     float *ref = evo_mem_alloc(net.n_params * sizeof(float));
@@ -230,8 +262,9 @@ int main(int argc, char **argv)
     tp.beta1 = 0.9;
     tp.beta2 = 0.999;
     tp.eps = 1e-8;
-    printf("bench_train: arch %s %s, batch %zu, %s lr %g, isa %s, %zu training rows, 1 thread\n", arch_s,
-           act_s, batch, opt_s, lr, k->name, train.n);
+    printf("bench_train: arch %s %s, batch %zu, %s lr %g, isa %s, %zu training rows, 1 thread, seed %llu, "
+           "initial parameters %s%s\n", arch_s, act_s, batch, opt_s, lr, k->name, train.n, seed,
+           init_from ? "from " : "evotune's default init", init_from ? init_from : "");
     double *secs = evo_mem_alloc((size_t)epochs * sizeof(double));
     for (int e = 0; e < epochs; e++) {
         struct evo_train_result res;

@@ -1,11 +1,19 @@
 #!/usr/bin/python3
 """evotune against PyTorch on one core: the same MLP, batch, Adam (lr 1e-3), relu, standardised
-Fashion-MNIST and epoch count, trained in one run side by side, with samples/s (median epoch after a
-warm-up), the ratio, and both test accuracies after 5 epochs.
+Fashion-MNIST, epoch count and initial weights, trained in one run side by side, with samples/s
+(median epoch after a warm-up), the ratio, and both test accuracies after 5 epochs.
 
   bench/compare_pytorch.py --bench build-bench/bench/bench_train               # the issue's two cases
-  bench/compare_pytorch.py --bench ... --case 784-256-128-10:64
+  bench/compare_pytorch.py --bench ... --case 784-256-128-10:64 --repeat 3 --seed 1
   bench/compare_pytorch.py --cli build/evotune --whole-tool                    # the whole-tool check
+
+Run r (0-based) uses seed --seed + r on both sides, and both sides start from the same initial
+parameters: with --init pytorch (the default) nn.Linear's own draws (weights and biases
+U(+-1/sqrt(fan_in))), handed to bench_train with --init-from; with --init evotune bench_train's draws
+(He-normal hidden layers, Xavier-normal output layer, zero biases), written with --init-to and loaded
+into the PyTorch model. Only the order of the batches (each side's own random stream) and float
+rounding then differ, which is the noise the accuracies are judged against: their mean difference is
+printed beside its standard error over the seeds.
 
 Needs Debian's python3-torch (PyTorch on the system BLAS, OpenBLAS here), numpy and, for --whole-tool,
 h5py. PyTorch gets torch.set_num_threads(1); evotune gets one thread.
@@ -50,8 +58,8 @@ def standardise(train, *others):
     return [((a - mean) / std).astype(np.float32) for a in (train,) + others]
 
 
-def torch_train(arch, batch, epochs, xtr, ytr, xte, yte, seed=1, eval_each=True):
-    """Samples/s of the median epoch after the first, and test accuracy after each epoch."""
+def torch_model(arch, seed):
+    """The MLP with nn.Linear's default initialisation; the same seed also drives the batch order."""
     torch.set_num_threads(1)
     torch.manual_seed(seed)
     layers = []
@@ -59,7 +67,30 @@ def torch_train(arch, batch, epochs, xtr, ytr, xte, yte, seed=1, eval_each=True)
         layers.append(torch.nn.Linear(arch[i], arch[i + 1]))
         if i < len(arch) - 2:
             layers.append(torch.nn.ReLU())
-    model = torch.nn.Sequential(*layers)
+    return torch.nn.Sequential(*layers)
+
+
+def params_file(model, path, write):
+    """Writes or reads the model's parameters in bench_train's --init-from/--init-to layout: per layer
+    the weights [in, out] row-major (nn.Linear stores [out, in]), then the biases, as float32."""
+    linears = [m for m in model if isinstance(m, torch.nn.Linear)]
+    if write:
+        parts = [a for m in linears for a in (m.weight.detach().numpy().T.ravel(), m.bias.detach().numpy())]
+        np.concatenate(parts).astype(np.float32).tofile(path)
+        return
+    flat, at = np.fromfile(path, np.float32), 0
+    with torch.no_grad():
+        for m in linears:
+            n_in, n_out = m.in_features, m.out_features
+            m.weight.copy_(torch.from_numpy(flat[at:at + n_in * n_out].reshape(n_in, n_out).T.copy()))
+            at += n_in * n_out
+            m.bias.copy_(torch.from_numpy(flat[at:at + n_out].copy()))
+            at += n_out
+    assert at == flat.size, f"{path}: {flat.size} floats, the model has {at}"
+
+
+def torch_train(model, batch, epochs, xtr, ytr, xte, yte, eval_each=True):
+    """Samples/s of the median epoch after the first, and test accuracy after each epoch."""
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     lossf = torch.nn.CrossEntropyLoss()
     X, Y = torch.from_numpy(xtr), torch.from_numpy(ytr)
@@ -84,8 +115,9 @@ def torch_train(arch, batch, epochs, xtr, ytr, xte, yte, seed=1, eval_each=True)
     return n / med, accs
 
 
-def run_bench(bench, arch, batch, epochs, isa):
-    cmd = [bench, "--arch", "-".join(map(str, arch)), "--batch", str(batch), "--epochs", str(epochs)]
+def run_bench(bench, arch, batch, epochs, isa, seed, init_args):
+    cmd = [bench, "--arch", "-".join(map(str, arch)), "--batch", str(batch), "--epochs", str(epochs),
+           "--seed", str(seed)] + init_args
     if isa:
         cmd += ["--isa", isa]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
@@ -104,20 +136,43 @@ def compare(args, case, data):
     arch_s, batch = case.split(":")
     arch, batch = [int(v) for v in arch_s.split("-")], int(batch)
     xtr, ytr, xte, yte = data
-    print(f"case {arch_s}, batch {batch}, Adam lr 1e-3, relu, {args.epochs} epochs (first is warm-up), "
-          f"1 thread, {args.repeat} alternating runs each")
-    evs, pts, ratios = [], [], []
-    # Alternating runs, so that a load spike from elsewhere on a shared machine hits both sides.
-    for _ in range(args.repeat):
-        ev, ev_acc, isa = run_bench(args.bench, arch, batch, args.epochs, args.isa)
-        pt, pt_acc = torch_train(arch, batch, args.epochs, xtr, ytr, xte, yte)
-        print(f"  run: evotune {ev:.0f}, PyTorch {pt:.0f} samples/s, ratio {ev / pt:.2f}")
-        evs.append(ev), pts.append(pt), ratios.append(ev / pt)
+    init = {"pytorch": "PyTorch's nn.Linear default (weights and biases U(+-1/sqrt(fan_in)))",
+            "evotune": "evotune's default (He-normal hidden, Xavier-normal output, zero biases)"}[args.init]
     k = min(5, args.epochs) - 1
+    print(f"case {arch_s}, batch {batch}, Adam lr 1e-3, relu, {args.epochs} epochs (first is warm-up), "
+          f"1 thread, {args.repeat} alternating runs each, seeds {args.seed}..{args.seed + args.repeat - 1}; "
+          f"both sides start from the same initial parameters: {init}")
+    evs, pts, ratios, ev_accs, pt_accs = [], [], [], [], []
+    # Alternating runs, so that a load spike from elsewhere on a shared machine hits both sides.
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(args.repeat):
+            seed, path = args.seed + r, os.path.join(tmp, "init.bin")
+            model = torch_model(arch, seed)
+            if args.init == "pytorch":
+                params_file(model, path, write=True)
+            ev, ev_acc, isa = run_bench(args.bench, arch, batch, args.epochs, args.isa, seed,
+                                        ["--init-from" if args.init == "pytorch" else "--init-to", path])
+            if args.init == "evotune":
+                params_file(model, path, write=False)
+            pt, pt_acc = torch_train(model, batch, args.epochs, xtr, ytr, xte, yte)
+            print(f"  seed {seed}: evotune {ev:.0f}, PyTorch {pt:.0f} samples/s, ratio {ev / pt:.2f}; "
+                  f"test accuracy after {k + 1} epochs evotune {ev_acc[k]:.4f}, PyTorch {pt_acc[k]:.4f}")
+            evs.append(ev), pts.append(pt), ratios.append(ev / pt)
+            ev_accs.append(ev_acc[k]), pt_accs.append(pt_acc[k])
     ev, pt, ratio = statistics.median(evs), statistics.median(pts), statistics.median(ratios)
-    print(f"  evotune ({isa}): {ev:10.0f} samples/s   test accuracy after {k + 1} epochs {ev_acc[k]:.4f}")
-    print(f"  PyTorch {torch.__version__}: {pt:8.0f} samples/s   test accuracy after {k + 1} epochs {pt_acc[k]:.4f}")
+    print(f"  evotune ({isa}): {ev:10.0f} samples/s   mean test accuracy after {k + 1} epochs "
+          f"{statistics.mean(ev_accs):.4f}")
+    print(f"  PyTorch {torch.__version__}: {pt:8.0f} samples/s   mean test accuracy after {k + 1} epochs "
+          f"{statistics.mean(pt_accs):.4f}")
     print(f"  ratio (median of runs): {ratio:.2f}x")
+    if len(ev_accs) > 1:
+        diff = statistics.mean(ev_accs) - statistics.mean(pt_accs)
+        sd_ev, sd_pt = statistics.stdev(ev_accs), statistics.stdev(pt_accs)
+        se = (sd_ev ** 2 / len(ev_accs) + sd_pt ** 2 / len(pt_accs)) ** 0.5
+        verdict = "within noise" if abs(diff) <= 2 * se else "NOT within noise"
+        print(f"  accuracy: mean difference (evotune - PyTorch) {diff:+.4f}; seed-to-seed standard deviation "
+              f"evotune {sd_ev:.4f}, PyTorch {sd_pt:.4f}; standard error of the difference {se:.4f}: "
+              f"{verdict} (|difference| <= 2 standard errors)")
     return ratio
 
 
@@ -146,8 +201,8 @@ def whole_tool(args, data):
                 with h5py.File(out, "r") as f:
                     secs[ep] = float(f["individuals"]["train_seconds"][0])
             ev = n_train * 2 / (secs[3] - secs[1])
-            pt, _ = torch_train([784, 256, 256, 10], 64, 3, xtr[:n_train], ytr[:n_train], xte, yte,
-                                eval_each=False)
+            pt, _ = torch_train(torch_model([784, 256, 256, 10], args.seed + r), 64, 3, xtr[:n_train],
+                                ytr[:n_train], xte, yte, eval_each=False)
             print(f"  run: evotune {ev:.0f} samples/s (train_seconds {secs[1]:.2f} s / {secs[3]:.2f} s), "
                   f"PyTorch {pt:.0f}, ratio {ev / pt:.2f}")
             evs.append(ev), pts.append(pt), ratios.append(ev / pt)
@@ -165,6 +220,9 @@ def main():
     ap.add_argument("--isa", default=None, help="EVOTUNE_ISA for bench_train (default: the best)")
     ap.add_argument("--epochs", type=int, default=7)
     ap.add_argument("--repeat", type=int, default=3, help="alternating runs of each side (medians)")
+    ap.add_argument("--seed", type=int, default=1, help="seed of the first run; run r uses seed + r")
+    ap.add_argument("--init", choices=("pytorch", "evotune"), default="pytorch",
+                    help="whose initialisation both sides start from (default: pytorch)")
     ap.add_argument("--case", action="append", help="ARCH:BATCH, e.g. 784-256-128-10:64 (repeatable)")
     ap.add_argument("--whole-tool", action="store_true", help="the CLI check instead of bench_train")
     args = ap.parse_args()
