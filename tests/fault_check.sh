@@ -5,7 +5,9 @@
 # line on stderr naming the call (or the allocation) and the file, no sanitizer report (exit 66 in the
 # sanitizer builds), no temporary file left, and a results file that `evotune info` opens and
 # `evotune resume` completes (checked once per distinct file left: most allocation failures come
-# before the first save and leave the previous file as it was). Usage: fault_check.sh KIND EVOTUNE SOURCE_DIR
+# before the first save and leave the previous file as it was). For the file calls, report, export
+# and predict --out, which publish through the same layer, must fail as cleanly at K = 1.
+# Usage: fault_check.sh KIND EVOTUNE SOURCE_DIR
 set -eu
 kind=$1 evotune=$2 src=$3
 # resume to 4 generations (3 new, 5 saves) for the file calls; allocations, most of them at start-up,
@@ -53,5 +55,23 @@ done
 # the run that succeeded is complete, and the loop went through enough failures to mean something
 "$evotune" info "$dir/work.h5" | grep -q '^state: *finished' || fail "the successful run is not finished"
 [ $k -gt 3 ] || fail "only $((k - 1)) failing runs before success: the faults do not reach the writes"
-echo "fault_$kind: $((k - 1)) failing runs (K = 1..$((k - 1))) ended cleanly, leaving $checked distinct files" \
-    "that info opens and resume completes; K = $k succeeded"
+summary="$((k - 1)) failing runs (K = 1..$((k - 1))) ended cleanly, leaving $checked distinct files that info opens and resume completes; K = $k succeeded"
+
+# the other outputs go through the same file layer: their first write, fsync or rename fails cleanly
+if [ "$kind" != alloc ]; then
+    k=1 # the messages of fail
+    for cmd in "report $dir/work.h5 -o $dir/out.file" "export $dir/work.h5 --jsonl $dir/out.file" \
+               "predict $dir/work.h5 $src/datasets/iris.csv --out $dir/out.file"; do
+        code=0
+        # shellcheck disable=SC2086 # cmd is split into words on purpose (no spaces in the paths)
+        EVOTUNE_FAULT=$kind:1 "$evotune" $cmd >/dev/null 2>"$dir/err.txt" || code=$?
+        [ $code -eq 1 ] || fail "$cmd: exit code $code (expected 1); stderr: $(cat "$dir/err.txt")"
+        [ "$(wc -l <"$dir/err.txt")" -eq 1 ] || fail "$cmd: stderr is not one line: $(cat "$dir/err.txt")"
+        grep -q "^evotune: cannot write '$dir/out.file': $kind failed: " "$dir/err.txt" ||
+            fail "$cmd: unexpected message: $(cat "$dir/err.txt")"
+        ! ls "$dir"/out.file* >/dev/null 2>&1 || fail "$cmd: left $(ls "$dir"/out.file*)"
+        "$evotune" $cmd >/dev/null 2>&1 && [ -s "$dir/out.file" ] || fail "$cmd fails without a fault"
+        rm "$dir/out.file"
+    done
+fi
+echo "fault_$kind: $summary"
