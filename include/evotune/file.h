@@ -2,7 +2,8 @@
  * is published whole or not at all. Its bytes go to a temporary file "<path>.tmp-<pid>" in the same
  * directory, which is fsync'ed and renamed over path, then the directory is fsync'ed; a reader opening
  * path at any moment sees the previous file or the new one. Every write, fsync and rename passes
- * through the fault counters of fault.h. Not for concurrent use: call from one thread at a time. */
+ * through the fault counters of fault.h. Thread-safe, except that two calls must not publish the same
+ * path at once (they would share the temporary file). */
 #ifndef EVOTUNE_FILE_H
 #define EVOTUNE_FILE_H
 #include <stddef.h>

@@ -17,8 +17,8 @@
 void evo_h5_init(void);
 
 /* Writes the whole state of the search ga to path (creating its parent directories), replacing any
- * previous file atomically: the file is built in memory (HDF5's core driver) and published by
- * evo_file_publish (file.h). Returns EVO_OK, or EVO_EIO with a message naming the file and the call
+ * previous file atomically: the file is built in memory (HDF5's core driver; the driver's copy and
+ * the image taken from it: twice the file size, briefly) and published by evo_file_publish (file.h). Returns EVO_OK, or EVO_EIO with a message naming the file and the call
  * that failed; on failure the previous file at path is untouched and no temporary file is left. */
 int evo_h5_write(const struct evo_ga *ga, const char *path, struct evo_error *err);
 
