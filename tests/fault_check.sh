@@ -70,7 +70,9 @@ if [ "$kind" != alloc ]; then
         grep -q "^evotune: cannot write '$dir/out.file': $kind failed: " "$dir/err.txt" ||
             fail "$cmd: unexpected message: $(cat "$dir/err.txt")"
         ! ls "$dir"/out.file* >/dev/null 2>&1 || fail "$cmd: left $(ls "$dir"/out.file*)"
-        "$evotune" $cmd >/dev/null 2>&1 && [ -s "$dir/out.file" ] || fail "$cmd fails without a fault"
+        # shellcheck disable=SC2086
+        "$evotune" $cmd >/dev/null 2>&1 || fail "$cmd fails without a fault"
+        [ -s "$dir/out.file" ] || fail "$cmd wrote nothing without a fault"
         rm "$dir/out.file"
     done
 fi
