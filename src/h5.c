@@ -1,13 +1,11 @@
 /* Writing the results file: root attributes, /individuals, /curves and /generations as compound
  * tables (categorical genes as HDF5 enums), /data (feature and class names, standardisation) and /best
- * (genome, test metrics, weights). Temporary file + fsync + rename keeps the published file whole. */
+ * (genome, test metrics, weights). The file is built in memory and published by the file layer
+ * (file.h), which keeps the published file whole. */
 #include "evotune/h5.h"
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <math.h>
@@ -16,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "evotune/file.h"
 #include "evotune/kernels.h"
 #include "evotune/mem.h"
 
@@ -588,114 +587,48 @@ static int make_parents(const char *path)
     return rc;
 }
 
-static int fsync_path(const char *path, int flags)
+/* Writes the whole file in memory (HDF5's core driver, no backing store), so that its bytes reach the
+ * disk through the file layer in one piece; returns the image (heap) and its size, or NULL. */
+static void *file_image(const struct evo_ga *ga, const char *name, size_t *size, const char **what)
 {
-    int fd = open(path, flags);
-    if (fd < 0)
-        return -1;
-    int rc = fsync(fd);
-    close(fd);
-    return rc;
-}
-
-void evo_h5_temp_name(char *buf, size_t n, const char *path)
-{
-    snprintf(buf, n, "%s.tmp-%ld", path, (long)getpid());
-}
-
-/* The test hook of evo_h5_write: 1 when this write must fail as on a full disk. */
-static int fault_injected(void)
-{
-    static long calls;
-    const char *k = getenv("EVOTUNE_TEST_FAIL_WRITE");
-    return k && *k && ++calls >= atol(k);
+    void *image = NULL;
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t file = fapl < 0 || H5Pset_fapl_core(fapl, (size_t)1 << 20, 0) < 0
+                     ? -1 : H5Fcreate(name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    *what = file < 0 ? "H5Fcreate" : NULL;
+    if (file >= 0 && !write_contents(file, ga, what)) {
+        /* the image is what the driver holds: the metadata cache must be written out first */
+        ssize_t n = H5Fflush(file, H5F_SCOPE_LOCAL) < 0 ? -1 : H5Fget_file_image(file, NULL, 0);
+        image = n > 0 ? evo_mem_alloc((size_t)n) : NULL;
+        if (!image || H5Fget_file_image(file, image, (size_t)n) != n) {
+            *what = "H5Fget_file_image";
+            free(image);
+            image = NULL;
+        }
+        *size = (size_t)n;
+    }
+    if (file >= 0 && H5Fclose(file) < 0 && image) {
+        *what = "H5Fclose";
+        free(image);
+        image = NULL;
+    }
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    return image;
 }
 
 int evo_h5_write(const struct evo_ga *ga, const char *path, struct evo_error *err)
 {
-    size_t n = strlen(path) + 32;
-    char *tmp = evo_mem_alloc(n);
-    evo_h5_temp_name(tmp, n, path);
-    if (make_parents(path)) {
-        evo_error_set(err, EVO_EIO, "cannot create the directory of '%s': %s", path, strerror(errno));
-        free(tmp);
-        return EVO_EIO;
-    }
-    errno = 0;
-    hid_t file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-    if (file < 0) {
-        evo_error_set(err, EVO_EIO, "cannot create '%s': %s", tmp, errno ? strerror(errno) : "HDF5 error");
-        free(tmp);
-        return EVO_EIO;
-    }
+    if (make_parents(path))
+        return evo_error_set(err, EVO_EIO, "cannot create the directory of '%s': %s", path, strerror(errno));
+    size_t size = 0;
     const char *what = NULL;
-    errno = 0;
-    int rc = write_contents(file, ga, &what);
-    int saved = errno;
-    if (!rc && fault_injected()) {
-        rc = -1;
-        what = "H5Dwrite (EVOTUNE_TEST_FAIL_WRITE)";
-        saved = ENOSPC;
-    }
-    if (H5Fclose(file) < 0 && !rc) {
-        rc = -1;
-        what = "H5Fclose";
-        saved = errno;
-    }
-    if (!rc && fsync_path(tmp, O_RDONLY)) {
-        rc = -1;
-        what = "fsync";
-        saved = errno;
-    }
-    if (!rc && rename(tmp, path)) {
-        rc = -1;
-        what = "rename";
-        saved = errno;
-    }
-    if (rc) {
-        unlink(tmp);
-        /* errno is worth quoting only when it says why a write failed; HDF5 leaves stale values */
-        if (saved != ENOSPC && saved != EDQUOT && saved != EIO && saved != EROFS && saved != EACCES &&
-            saved != EFBIG && saved != EISDIR && saved != ENOTDIR && saved != EXDEV && saved != EPERM)
-            saved = 0;
-        evo_error_set(err, EVO_EIO, "cannot write '%s': %s failed%s%s", path, what,
-                      saved ? ": " : "", saved ? strerror(saved) : "");
-        free(tmp);
-        return EVO_EIO;
-    }
-    /* the rename itself is durable only once the directory is synced */
-    char *dir = evo_mem_strdup(path);
-    fsync_path(dirname(dir), O_RDONLY | O_DIRECTORY);
-    free(dir);
-    free(tmp);
-    return EVO_OK;
-}
-
-int evo_h5_remove_stale_temps(const char *path)
-{
-    char *dup_dir = evo_mem_strdup(path), *dup_base = evo_mem_strdup(path);
-    const char *dir = dirname(dup_dir), *base = basename(dup_base);
-    size_t nb = strlen(base);
-    int removed = 0;
-    DIR *d = opendir(dir);
-    for (struct dirent *e; d && (e = readdir(d));) {
-        char *end;
-        if (strncmp(e->d_name, base, nb) || strncmp(e->d_name + nb, ".tmp-", 5))
-            continue;
-        long pid = strtol(e->d_name + nb + 5, &end, 10);
-        if (*end || pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue;
-        size_t n = strlen(dir) + strlen(e->d_name) + 2;
-        char *p = evo_mem_alloc(n);
-        snprintf(p, n, "%s/%s", dir, e->d_name);
-        removed += unlink(p) == 0;
-        free(p);
-    }
-    if (d)
-        closedir(d);
-    free(dup_dir);
-    free(dup_base);
-    return removed;
+    void *image = file_image(ga, path, &size, &what);
+    if (!image)
+        return evo_error_set(err, EVO_EIO, "cannot write '%s': %s failed", path, what);
+    int rc = evo_file_publish(path, image, size, err);
+    free(image);
+    return rc;
 }
 
 /* ---- reading ---- */

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <omp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 #include <unistd.h>
 #include "evotune/config.h"
 #include "evotune/error.h"
+#include "evotune/fault.h"
+#include "evotune/file.h"
 #include "evotune/ga.h"
 #include "evotune/h5.h"
 #include "evotune/kernels.h"
@@ -184,10 +187,35 @@ static int parse_run_args(int argc, char **argv, int first, int allow_run_option
 }
 
 /* Signals: the first sets stop_signal, which the search polls; a second exits at once. The file at
- * `output` is whole at every moment (temporary file + rename), so only the temporary file can be
- * left over; the handler removes it. */
+ * `output` is whole at every moment (file layer), so only its temporary file, named in temp_path
+ * before any thread starts, can be left over; the signal and out-of-memory handlers remove it. */
 static volatile sig_atomic_t stop_signal;
 static char temp_path[PATH_MAX + 64];
+
+/* Out of memory (mem.h), on any thread: one line, the temporary file removed, exit code 1. Inside the
+ * parallel region other threads still run, so the process ends with _exit: exit's handlers (stdio,
+ * OpenMP's runtime, LSan's leak check) must not run under their feet. On the main thread alone, exit
+ * flushes stdout and lets LSan check that nothing leaked. Later callers on other threads wait for the
+ * first one to end the process. */
+static void on_out_of_memory(size_t size)
+{
+    static atomic_flag entered = ATOMIC_FLAG_INIT;
+    if (atomic_flag_test_and_set(&entered))
+        for (;;)
+            pause();
+    if (temp_path[0])
+        unlink(temp_path);
+    char msg[96];
+    int n = snprintf(msg, sizeof msg, "evotune: out of memory allocating %zu bytes\n", size);
+    if (write(STDERR_FILENO, msg, (size_t)n) < 0) {
+        /* stderr is gone: the exit code still tells */
+    }
+    if (omp_in_parallel()) {
+        fflush(stdout);
+        _exit(1);
+    }
+    exit(1);
+}
 
 static void on_signal(int sig)
 {
@@ -205,7 +233,7 @@ static void on_signal(int sig)
 
 static void install_signals(const char *output)
 {
-    evo_h5_temp_name(temp_path, sizeof temp_path, output);
+    evo_file_temp_name(temp_path, sizeof temp_path, output);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -237,10 +265,11 @@ static int on_event(const struct evo_ga *ga, int event, void *user)
     int rc = evo_h5_write(ga, p->output, p->err);
     if (rc) {
         evo_progress_clear(&p->report);
-        fprintf(stderr, "evotune: %s\n", p->err->msg);
         if (access(p->output, F_OK) == 0)
-            fprintf(stderr, "evotune: '%s' keeps its last complete state; once the cause is fixed, continue "
-                    "with: evotune resume %s\n", p->output, p->output);
+            fprintf(stderr, "evotune: %s; '%s' keeps its last complete state: once the cause is fixed, "
+                    "continue with: evotune resume %s\n", p->err->msg, p->output, p->output);
+        else
+            fprintf(stderr, "evotune: %s\n", p->err->msg);
         exit_now(1);
     }
     if (event == EVO_GA_STOPPED) {
@@ -290,7 +319,7 @@ static int search(struct evo_ga *ga, const char *output, int quiet, int verbose,
     struct progress p = {output, quiet, {0}, err};
     evo_progress_init(&p.report, stderr, verbose, ga);
     ga->stop = &stop_signal;
-    evo_h5_remove_stale_temps(output);
+    evo_file_remove_stale_temps(output);
     int rc = evo_ga_run(ga, on_event, &p, err);
     evo_progress_release(&p.report);
     if (!rc)
@@ -497,38 +526,29 @@ static int parse_options(int argc, char **argv, const struct option *opts, size_
     return 0;
 }
 
-/* Writes through a temporary file and rename, so that an export is never left half-written. */
-typedef int (*write_fn)(const void *what, FILE *f);
-
-static int write_file(const char *path, write_fn fn, const void *what)
+/* The status of an export writer (0 or -1 with errno), as the file layer wants it. */
+static int written(int rc, struct evo_error *err)
 {
-    if (!strcmp(path, "-"))
-        return fn(what, stdout) || fflush(stdout) ? -1 : 0;
-    size_t n = strlen(path) + 16;
-    char *tmp = evo_mem_alloc(n);
-    snprintf(tmp, n, "%s.tmp-%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    int rc = f ? fn(what, f) : -1;
-    int saved = errno;
-    if (f && fclose(f) && !rc) {
-        rc = -1;
-        saved = errno;
-    }
-    if (!rc && rename(tmp, path)) {
-        rc = -1;
-        saved = errno;
-    }
-    if (rc) {
-        unlink(tmp);
-        fprintf(stderr, "evotune: cannot write '%s': %s\n", path, strerror(saved));
-    }
-    free(tmp);
-    return rc;
+    return rc ? evo_error_set(err, EVO_EIO, "cannot write the export: %s", strerror(errno ? errno : EIO)) : EVO_OK;
 }
 
-static int write_csv_table(const void *t, FILE *f) { return evo_results_write_csv(t, f); }
-static int write_jsonl_table(const void *t, FILE *f) { return evo_results_write_jsonl(t, f); }
-static int write_dataset(const void *ds, FILE *f) { return evo_data_write_csv(ds, f); }
+static int write_csv_table(void *t, FILE *f, struct evo_error *err) { return written(evo_results_write_csv(t, f), err); }
+static int write_jsonl_table(void *t, FILE *f, struct evo_error *err) { return written(evo_results_write_jsonl(t, f), err); }
+static int write_dataset(void *ds, FILE *f, struct evo_error *err) { return written(evo_data_write_csv(ds, f), err); }
+
+/* Writes an export through the file layer, so that it is never left half-written; "-" is stdout. */
+static int write_file(const char *path, evo_file_writer fn, const void *what)
+{
+    struct evo_error err = {0};
+    int rc;
+    if (strcmp(path, "-"))
+        rc = evo_file_save(path, fn, (void *)what, &err);
+    else if (!(rc = fn((void *)what, stdout, &err)))
+        rc = written(fflush(stdout), &err);
+    if (rc)
+        fprintf(stderr, "evotune: %s\n", err.msg);
+    return rc;
+}
 
 /* The raw split `name` of the run in `path`, made again from its configuration and data files. */
 static int export_split(const char *path, const char *name, const char *out)
@@ -622,6 +642,17 @@ static void print_metrics(FILE *f, const struct evo_predict_summary *s, const ch
     }
 }
 
+struct predict_args {
+    const char *model, *data, *labels;
+    struct evo_predict_summary *s;
+};
+
+static int write_predictions(void *ctx, FILE *f, struct evo_error *err)
+{
+    const struct predict_args *p = ctx;
+    return evo_predict_file(p->model, p->data, p->labels, f, p->s, err);
+}
+
 static int cmd_predict(int argc, char **argv)
 {
     const char *pos[2] = {NULL, NULL}, *labels = NULL, *out = NULL;
@@ -634,30 +665,12 @@ static int cmd_predict(int argc, char **argv)
         return usage_error("%s", "usage: evotune predict FILE DATA [--labels IDX_LABELS] [--out predictions.csv]");
     struct evo_error err = {0};
     struct evo_predict_summary s;
-    FILE *f = stdout;
-    char *tmp = NULL;
-    if (out) {
-        size_t n = strlen(out) + 16;
-        tmp = evo_mem_alloc(n);
-        snprintf(tmp, n, "%s.tmp-%ld", out, (long)getpid());
-        if (!(f = fopen(tmp, "w"))) {
-            fprintf(stderr, "evotune: cannot write '%s': %s\n", out, strerror(errno));
-            free(tmp);
-            return 1;
-        }
-    }
-    int rc = evo_predict_file(model, data, labels, f, &s, &err);
-    if (out) {
-        if (fclose(f) && !rc)
-            rc = evo_error_set(&err, EVO_EIO, "cannot write '%s': %s", out, strerror(errno));
-        if (!rc && rename(tmp, out))
-            rc = evo_error_set(&err, EVO_EIO, "cannot write '%s': %s", out, strerror(errno));
-        if (rc)
-            unlink(tmp);
-        free(tmp);
-    }
+    struct predict_args p = {model, data, labels, &s};
+    memset(&s, 0, sizeof s);
+    int rc = out ? evo_file_save(out, write_predictions, &p, &err) : write_predictions(&p, stdout, &err);
     if (rc) {
         fprintf(stderr, "evotune: %s\n", err.msg);
+        evo_predict_summary_release(&s); /* filled when only the publication failed */
         return evo_error_exit_code(rc);
     }
     if (s.labelled)
@@ -724,6 +737,12 @@ static int cmd_config(int argc, char **argv)
 int main(int argc, char **argv)
 {
     evo_h5_init();
+    evo_mem_set_oom_handler(on_out_of_memory);
+    struct evo_error ferr;
+    if (evo_fault_init(&ferr)) {
+        fprintf(stderr, "evotune: %s\n", ferr.msg);
+        return evo_error_exit_code(ferr.status);
+    }
     struct evo_error kerr; /* the kernel table, chosen once before any thread starts */
     int krc = evo_kernels_init(&kerr);
     if (krc != EVO_OK) {

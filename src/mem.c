@@ -1,19 +1,35 @@
-/* Allocation wrappers that abort with the requested size, and overflow-checked size arithmetic. */
+/* Allocation wrappers that hand a failure, real or injected, to the out-of-memory handler, and
+ * overflow-checked size arithmetic. */
 #include "evotune/mem.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "evotune/fault.h"
 
-static void out_of_memory(size_t size)
+static void default_handler(size_t size)
 {
     fprintf(stderr, "evotune: fatal: out of memory allocating %zu bytes\n", size);
     abort();
 }
 
+/* set before threads start, read-only afterwards */
+static evo_mem_oom_handler oom_handler = default_handler;
+
+void evo_mem_set_oom_handler(evo_mem_oom_handler handler)
+{
+    oom_handler = handler ? handler : default_handler;
+}
+
+static void out_of_memory(size_t size)
+{
+    oom_handler(size);
+    abort(); /* a handler that returns breaks its contract */
+}
+
 void *evo_mem_alloc(size_t size)
 {
-    void *p = malloc(size ? size : 1);
+    void *p = evo_fault_hit(EVO_FAULT_ALLOC) ? NULL : malloc(size ? size : 1);
     if (!p)
         out_of_memory(size);
     return p;
@@ -21,7 +37,7 @@ void *evo_mem_alloc(size_t size)
 
 void *evo_mem_calloc(size_t count, size_t size)
 {
-    void *p = calloc(count ? count : 1, size ? size : 1);
+    void *p = evo_fault_hit(EVO_FAULT_ALLOC) ? NULL : calloc(count ? count : 1, size ? size : 1);
     if (!p)
         out_of_memory(evo_mem_mul(count, size));
     return p;
@@ -29,7 +45,7 @@ void *evo_mem_calloc(size_t count, size_t size)
 
 void *evo_mem_realloc(void *ptr, size_t size)
 {
-    void *p = realloc(ptr, size ? size : 1);
+    void *p = evo_fault_hit(EVO_FAULT_ALLOC) ? NULL : realloc(ptr, size ? size : 1);
     if (!p)
         out_of_memory(size);
     return p;

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include "evotune/file.h"
 #include "evotune/genome.h"
 #include "evotune/mem.h"
 
@@ -1622,28 +1622,21 @@ int evo_report_write(const struct evo_results *r, FILE *f, struct evo_error *err
     return EVO_OK;
 }
 
+struct save_ctx {
+    const struct evo_results *r;
+    const char *path;
+};
+
+static int write_report(void *ctx, FILE *f, struct evo_error *err)
+{
+    const struct save_ctx *c = ctx;
+    return evo_report_write(c->r, f, err) ? evo_error_prefix(err, "'%s'", c->path) : EVO_OK;
+}
+
 int evo_report_save(const struct evo_results *r, const char *path, struct evo_error *err)
 {
-    size_t n = strlen(path) + 32;
-    char *tmp = evo_mem_alloc(n);
-    snprintf(tmp, n, "%s.tmp-%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        int rc = evo_error_set(err, EVO_EIO, "cannot write '%s': %s", path, strerror(errno));
-        free(tmp);
-        return rc;
-    }
-    int rc = evo_report_write(r, f, err);
-    if (fclose(f) && !rc)
-        rc = evo_error_set(err, EVO_EIO, "cannot write '%s': %s", path, strerror(errno));
-    else if (rc)
-        evo_error_prefix(err, "'%s'", path);
-    if (!rc && rename(tmp, path))
-        rc = evo_error_set(err, EVO_EIO, "cannot write '%s': %s", path, strerror(errno));
-    if (rc)
-        unlink(tmp);
-    free(tmp);
-    return rc;
+    struct save_ctx c = {r, path};
+    return evo_file_save(path, write_report, &c, err);
 }
 
 char *evo_report_default_path(const char *results_path)

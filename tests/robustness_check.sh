@@ -2,8 +2,7 @@
 # Every row of docs/robustness.md names tests that exist: each `ctest-name` or `ctest-name:function`
 # in the table's last column must be registered in this build (ctest -N) and each function must be
 # defined in tests/ or fuzz/. Rows marked "(TSan build)" may name a test that only the TSan build
-# registers (its add_test must be in tests/CMakeLists.txt); rows marked "(after merge)" name tests
-# of another branch: they are listed, not checked, until the marker is removed.
+# registers (its add_test must be in tests/CMakeLists.txt).
 # Usage: robustness_check.sh CTEST_COMMAND BUILD_DIR SOURCE_DIR
 set -u
 ctest=$1 build=$2 src=$3
@@ -30,9 +29,6 @@ while IFS= read -r row; do
         [ "$test" = "$entry" ] || func=${entry#*:}
         if ! printf '%s\n' "$registered" | grep -qx "$test"; then
             case $row in
-            *"(after merge)"*)
-                echo "not yet checked (after merge): $test"
-                continue ;;
             *"(TSan build)"*)
                 if grep -q "add_test(NAME $test " "$src/tests/CMakeLists.txt"; then
                     continue

@@ -381,8 +381,8 @@ static void test_failed_write_keeps_previous_file(void **state)
     char path[128];
     snprintf(path, sizeof path, "%s/full.h5", dir);
     const char *run_args[] = {"run", cfg_path, "--out", path, "--quiet", NULL};
-    /* the 4th write fails as on a full disk (test hook of evo_h5_write) */
-    int code = run_to_end("EVOTUNE_TEST_FAIL_WRITE=4", run_args);
+    /* the 4th write fails as on a full disk (fault injection, fault.h) */
+    int code = run_to_end("EVOTUNE_FAULT=write:4", run_args);
     char *e = err_text();
     if (code != 1 || !strstr(e, "No space left on device") || !strstr(e, "full.h5") ||
         !strstr(e, "evotune resume"))

@@ -1,6 +1,6 @@
 /* The results file: one self-describing HDF5 file per run, written from the main thread only.
  * Every write produces a complete file: the state is written to a temporary file in the same
- * directory, flushed to disk with fsync, and renamed over the previous one, so a reader (h5py,
+ * directory, flushed to disk with fsync, and renamed over the previous one (file.h), so a reader (h5py,
  * HDFView) can open the path at any moment and always sees a consistent file. The layout is
  * documented in results/README.md. */
 #ifndef EVOTUNE_H5_H
@@ -17,20 +17,10 @@
 void evo_h5_init(void);
 
 /* Writes the whole state of the search ga to path (creating its parent directories), replacing any
- * previous file atomically: a temporary file (evo_h5_temp_name) is written, fsync'ed, renamed over
- * path, and the directory fsync'ed. Returns EVO_OK, or EVO_EIO with a message naming the file; on
- * failure the previous file at path is untouched and no temporary file is left behind.
- * Test hook: with EVOTUNE_TEST_FAIL_WRITE=K in the environment, the K-th and later writes of the
- * process fail as on a full disk (ENOSPC) after the temporary file was created. */
+ * previous file atomically: the file is built in memory (HDF5's core driver; the driver's copy and
+ * the image taken from it: twice the file size, briefly) and published by evo_file_publish (file.h). Returns EVO_OK, or EVO_EIO with a message naming the file and the call
+ * that failed; on failure the previous file at path is untouched and no temporary file is left. */
 int evo_h5_write(const struct evo_ga *ga, const char *path, struct evo_error *err);
-
-/* The temporary file name evo_h5_write uses for path in this process: "<path>.tmp-<pid>". Writes at
- * most n bytes to buf (so a signal handler can remove it). */
-void evo_h5_temp_name(char *buf, size_t n, const char *path);
-
-/* Removes "<path>.tmp-<pid>" files left by writers that no longer run on this host (SIGKILL, power
- * cut). Returns how many were removed. */
-int evo_h5_remove_stale_temps(const char *path);
 
 /* What `evotune info` shows and `evotune resume` needs first, read from the root of a results file. */
 struct evo_h5_summary {

@@ -24,8 +24,8 @@
  * thread-safe for distinct f. */
 int evo_report_write(const struct evo_results *r, FILE *f, struct evo_error *err);
 
-/* Writes the report of r to the file at path: to "<path>.tmp-<pid>" first, then renamed over path,
- * so a reader never sees half a page. Errors (EVO_EIO) name the path. */
+/* Writes the report of r to the file at path through the file layer (file.h: published whole, so a
+ * reader never sees half a page). Errors (EVO_EIO) name the path. */
 int evo_report_save(const struct evo_results *r, const char *path, struct evo_error *err);
 
 /* The default report path of a results file: its path with a trailing ".h5" replaced by ".html",
