@@ -672,11 +672,26 @@ static int read_u64(hid_t obj, const char *name, uint64_t *v)
     return rc;
 }
 
+int evo_h5_stored(hid_t d)
+{
+    hid_t sp = H5Dget_space(d), t = H5Dget_type(d);
+    hssize_t n = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
+    size_t size = t < 0 ? 0 : H5Tget_size(t);
+    int ok = n >= 0 && size > 0 &&
+             (hsize_t)H5Dget_storage_size(d) >= (hsize_t)evo_mem_mul((size_t)n, size);
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (t >= 0)
+        H5Tclose(t);
+    return ok;
+}
+
 static int rows_of(hid_t loc, const char *name, hsize_t *n)
 {
     hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
     hid_t sp = d < 0 ? -1 : H5Dget_space(d);
-    int rc = (sp < 0 || H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, n, NULL) < 0) ? -1 : 0;
+    int rc = (sp < 0 || H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, n, NULL) < 0 ||
+              !evo_h5_stored(d)) ? -1 : 0;
     if (sp >= 0)
         H5Sclose(sp);
     if (d >= 0)
@@ -692,7 +707,13 @@ int evo_h5_has_shape(hid_t loc, const char *name, int rank, hsize_t d0, hsize_t 
     if (H5LTget_dataset_ndims(loc, name, &r) < 0 || r != rank ||
         H5LTget_dataset_info(loc, name, dims, NULL, NULL) < 0)
         return 0;
-    return dims[0] == d0 && (rank == 1 || dims[1] == d1);
+    if (dims[0] != d0 || (rank == 2 && dims[1] != d1))
+        return 0;
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    int ok = d >= 0 && evo_h5_stored(d);
+    if (d >= 0)
+        H5Dclose(d);
+    return ok;
 }
 
 /* Reads the whole 1-D dataset name into out, which holds `expect` elements: a dataset of any other

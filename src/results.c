@@ -261,7 +261,7 @@ static int read_table(hid_t file, const char *name, struct evo_table *t)
     int rc = -1;
     hssize_t n = H5Sget_simple_extent_npoints(s);
     int nm = H5Tget_class(ft) == H5T_COMPOUND ? H5Tget_nmembers(ft) : -1;
-    if (n >= 0 && nm > 0) {
+    if (n >= 0 && nm > 0 && evo_h5_stored(d)) {
         t->n_rows = (size_t)n;
         t->cols = evo_mem_calloc((size_t)nm, sizeof *t->cols);
         rc = 0;

@@ -547,6 +547,22 @@ static void test_info_and_refusals(void **state)
     H5Fclose(f);
     const char *a5[] = {"resume", other, NULL};
     expect_refusal(a5, 2, "format version 99");
+    /* a table claiming 2^40 rows it does not store: refused as damaged, nothing sized from it */
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", ref, other);
+    assert_int_equal(system(cmd), 0);
+    f = H5Fopen(other, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t old = H5Dopen2(f, "individuals", H5P_DEFAULT), type = H5Dget_type(old);
+    H5Dclose(old);
+    assert_true(H5Ldelete(f, "individuals", H5P_DEFAULT) >= 0);
+    hsize_t huge = (hsize_t)1 << 40, chunk = 64, unlimited = H5S_UNLIMITED;
+    hid_t space = H5Screate_simple(1, &huge, &unlimited), plist = H5Pcreate(H5P_DATASET_CREATE);
+    assert_true(H5Pset_chunk(plist, 1, &chunk) >= 0);
+    hid_t d = H5Dcreate2(f, "individuals", type, space, H5P_DEFAULT, plist, H5P_DEFAULT);
+    assert_true(d >= 0);
+    H5Dclose(d), H5Pclose(plist), H5Sclose(space), H5Tclose(type), H5Fclose(f);
+    const char *a8[] = {"resume", other, NULL}, *a9[] = {"report", other, NULL};
+    expect_refusal(a8, 2, "other.h5");
+    expect_refusal(a9, 2, "other.h5");
     /* --generations below what is done */
     const char *a6[] = {"resume", path, "--generations", "3", NULL};
     expect_refusal(a6, 2, "--generations 3");

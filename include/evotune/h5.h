@@ -58,10 +58,15 @@ int evo_h5_load(struct evo_ga *ga, const char *path, struct evo_error *err);
  * one-line message naming the file. */
 hid_t evo_h5_open(const char *path, struct evo_error *err);
 
+/* 1 when the dataset d holds in the file at least the bytes its shape and type claim (evotune writes
+ * its tables uncompressed): checked before anything is sized from a shape, so that a damaged or
+ * crafted file claiming 2^40 rows it does not store is refused instead of allocated for. */
+int evo_h5_stored(hid_t d);
+
 /* 1 when the dataset name (a path below loc) exists with exactly the given rank (1 or 2) and
  * dimensions [d0] or [d0, d1]. The rank is checked before the dimensions are read, since
  * H5LTget_dataset_info writes one entry per dimension: a reader of untrusted files must not pass it
- * a fixed-size array otherwise. */
+ * a fixed-size array otherwise. The dataset must also hold its data (evo_h5_stored). */
 int evo_h5_has_shape(hid_t loc, const char *name, int rank, hsize_t d0, hsize_t d1);
 
 /* Loads the model of a results file: /best's row into best, and its trained network into net
