@@ -781,7 +781,9 @@ int evo_h5_summary_read(struct evo_h5_summary *s, const char *path, struct evo_e
               read_i64(f, "generations_done", &s->generations_done) ||
               read_i64(f, "generations", &s->generations) || read_i64(f, "population", &s->population) ||
               read_i64(f, "writer_pid", &s->writer_pid) || read_str(f, "writer_host", host, sizeof host, NULL) ||
-              read_str(f, "written_at", s->written_at, sizeof s->written_at, NULL);
+              read_str(f, "written_at", s->written_at, sizeof s->written_at, NULL) ||
+              read_str(f, "fitness", s->fitness, sizeof s->fitness, NULL) ||
+              read_str(f, "task", s->task, sizeof s->task, NULL);
     hsize_t n = 0;
     bad = bad || rows_of(f, "individuals", &n);
     s->n_individuals = (int64_t)n;
@@ -802,8 +804,10 @@ int evo_h5_summary_read(struct evo_h5_summary *s, const char *path, struct evo_e
         hid_t b = H5Gopen2(f, "best", H5P_DEFAULT);
         s->has_best = 1;
         bad = b < 0 || read_i64(b, "id", &s->best_id) ||
-              H5LTget_attribute_double(b, ".", "fitness", &s->best_fitness) < 0 ||
-              H5LTget_attribute_double(b, ".", "test_accuracy", &s->test_accuracy) < 0;
+              H5LTget_attribute_double(b, ".", "fitness", &s->best_fitness) < 0;
+        for (size_t k = 0; k < N_TEST_METRICS && !bad; k++)
+            bad = H5LTget_attribute_double(b, ".", test_metrics[k].name,
+                                           (double *)(void *)((char *)&s->test + test_metrics[k].offset)) < 0;
         struct row_layout L = {.type = -1};
         if (!bad && !layout_init(&L)) {
             unsigned char *row = evo_mem_calloc(1, L.size);

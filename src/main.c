@@ -481,10 +481,12 @@ static int cmd_info(int argc, char **argv)
                (long long)s.population);
     printf("individuals:  %lld\n", (long long)s.n_individuals);
     if (s.has_best) {
-        printf("best:         id %lld (generation %lld), fitness %.4f", (long long)s.best_id,
-               (long long)s.best_generation, s.best_fitness);
-        if (!isnan(s.test_accuracy))
-            printf(", test accuracy %.4f", s.test_accuracy);
+        printf("best:         id %lld (generation %lld), fitness (%s) %.4f", (long long)s.best_id,
+               (long long)s.best_generation, s.fitness, s.best_fitness);
+        if (!strcmp(s.task, "regression") && !isnan(s.test.rmse))
+            printf("; test RMSE %.4g, MAE %.4g, R2 %.4f", s.test.rmse, s.test.mae, s.test.r2);
+        else if (!isnan(s.test.accuracy))
+            printf("; test accuracy %.4f", s.test.accuracy);
         printf("\n");
     }
     if (strcmp(state, "finished"))

@@ -214,6 +214,14 @@ static void test_regression_model(void **state)
     struct evo_error e = {0};
     assert_int_equal(evo_results_open(&r, rmodel, &e), EVO_OK);
     assert_true(r.regression && r.n_classes == 0 && isfinite(r.test_rmse) && isnan(r.test_accuracy));
+    /* info names the fitness and gives the test metrics of the task */
+    snprintf(args, sizeof args, "info %s", rmodel);
+    assert_int_equal(support_run(dir, args, &out, &err), 0);
+    assert_non_null(strstr(out, "fitness (neg_rmse) -"));
+    assert_non_null(strstr(out, "; test RMSE "));
+    assert_null(strstr(out, "test accuracy"));
+    free(out);
+    free(err);
     struct evo_predict_summary s;
     char pred[200];
     snprintf(pred, sizeof pred, "%s/rpred.csv", dir);

@@ -526,6 +526,8 @@ static void test_info_and_refusals(void **state)
     assert_non_null(strstr(out, "state:        finished"));
     assert_non_null(strstr(out, "6 of 6 done"));
     assert_non_null(strstr(out, "evotune resume"));
+    assert_non_null(strstr(out, "fitness (accuracy) 0."));
+    assert_non_null(strstr(out, "; test accuracy 0."));
     free(out);
     free(err);
     /* missing, not HDF5, HDF5 but not ours: one line, exit 2 */

@@ -35,7 +35,10 @@ struct evo_h5_summary {
     int64_t n_individuals;         /* rows of /individuals */
     int has_best;
     int64_t best_id, best_generation;
-    double best_fitness, test_accuracy;
+    double best_fitness;
+    struct evo_metrics test;      /* /best's test metrics (NaN until finished, and those of the other task) */
+    char fitness[24];             /* the fitness metric's name ("accuracy", "neg_rmse", ...) */
+    char task[16];                /* "classification" or "regression" */
     char written_at[32];
 };
 
