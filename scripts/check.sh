@@ -22,6 +22,10 @@ sanitizer_env() { # LOGS
     export TSAN_OPTIONS="ignore_noninstrumented_modules=1:halt_on_error=1:exitcode=66:log_path=$1/tsan:log_exe_name=1"
 }
 
+# Tests run two at a time (the CI machine has 2 cores; every test makes its own temporary directory).
+jobs=$(nproc 2>/dev/null || echo 2)
+[ "$jobs" -ge 2 ] || jobs=2
+
 step() { # NAME BUILD_DIR [cmake options...]
     name=$1 dir=$2
     shift 2
@@ -31,13 +35,13 @@ step() { # NAME BUILD_DIR [cmake options...]
     cmake --build "$dir" -j2 >"$dir/build.log" 2>&1 || { cat "$dir/build.log"; return 1; }
     status=0
     if [ "$name" = plain ]; then
-        ctest --test-dir "$dir" --output-on-failure || status=$?
+        ctest --test-dir "$dir" --output-on-failure -j "$jobs" || status=$?
         echo "== $name: $(($(date +%s) - start)) s" >&2
         return $status
     fi
     logs=$root/$dir/sanitizer-reports
     rm -rf "$logs" && mkdir -p "$logs" || return 1
-    (sanitizer_env "$logs" && ctest --test-dir "$dir" --output-on-failure) || status=$?
+    (sanitizer_env "$logs" && ctest --test-dir "$dir" --output-on-failure -j "$jobs") || status=$?
     if [ -n "$(ls -A "$logs")" ]; then
         for f in "$logs"/*; do
             echo "== sanitizer report $f" >&2
