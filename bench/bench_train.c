@@ -275,10 +275,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_train: %s\n", err.msg);
             return 1;
         }
-        double tl, ta;
-        evo_mlp_evaluate(&net, &ws, &test, &tl, &ta);
+        struct evo_metrics tm;
+        evo_mlp_evaluate(&net, &ws, &test, &tm);
         printf("epoch %d: %.3f s, %.0f samples/s, train loss %.4f, test accuracy %.4f%s\n", e + 1, secs[e],
-               (double)train.n / secs[e], res.train_loss, ta, e == 0 ? " (warm-up)" : "");
+               (double)train.n / secs[e], res.train_loss, tm.accuracy, e == 0 ? " (warm-up)" : "");
     }
     double med;
     if (epochs > 1) {
@@ -288,10 +288,10 @@ int main(int argc, char **argv)
     } else {
         med = secs[0];
     }
-    double tl, ta;
-    evo_mlp_evaluate(&net, &ws, &test, &tl, &ta);
+    struct evo_metrics tm;
+    evo_mlp_evaluate(&net, &ws, &test, &tm);
     printf("RESULT isa=%s arch=%s batch=%zu samples_per_s=%.0f median_epoch_s=%.4f test_accuracy=%.4f\n",
-           k->name, arch_s, batch, (double)train.n / med, med, ta);
+           k->name, arch_s, batch, (double)train.n / med, med, tm.accuracy);
     free(secs), free(mean), free(std);
     evo_mlp_release(&net);
     evo_mlp_workspace_release(&ws);

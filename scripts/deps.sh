@@ -4,11 +4,12 @@
 #        scripts/deps.sh test   also what the test suite uses (h5py, pandas for the reader tests) and
 #                               the sanitizer builds of scripts/check.sh (ASan/UBSan come with gcc; TSan
 #                               needs clang, its runtimes, LLVM's libomp and llvm-symbolizer for stacks),
-#                               and Fashion-MNIST, which test_data loads in full
+#                               and Fashion-MNIST, which test_data loads in full; OpenBLAS, against which
+#                               the benchmarks (compiled by check.sh, never run there) compare
 set -eu
 pkgs="gcc make cmake pkg-config libconfig-dev libhdf5-dev hdf5-tools libcmocka-dev zlib1g-dev"
 [ "${1:-}" = test ] && pkgs="$pkgs python3 python3-h5py python3-pandas python3-matplotlib chromium
-    clang libclang-rt-dev libomp-dev llvm dataset-fashion-mnist"
+    clang libclang-rt-dev libomp-dev llvm dataset-fashion-mnist libopenblas-dev"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
