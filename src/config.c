@@ -1170,12 +1170,35 @@ static int validate(const struct ctx *c, config_t *lc, struct evo_config *cfg)
     return EVO_OK;
 }
 
-int evo_config_load_string(struct evo_config *cfg, const char *text, const char *name,
-                           const char *const *sets, size_t n_sets, struct evo_error *err)
+/* The line (from 1) of the first libconfig directive "@include" (a line whose first non-blank
+ * characters are "@include", as libconfig's scanner matches it), or 0 when there is none. */
+static int include_line(const char *text)
+{
+    int line = 1;
+    for (const char *p = text; *p; line++) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (!strncmp(p, "@include", 8))
+            return line;
+        p = strchr(p, '\n');
+        if (!p)
+            break;
+        p++;
+    }
+    return 0;
+}
+
+/* evo_config_load_string's body; allow_include: let libconfig read the files that @include names. */
+static int load_text(struct evo_config *cfg, const char *text, const char *name, const char *const *sets,
+                     size_t n_sets, int allow_include, struct evo_error *err)
 {
     memset(cfg, 0, sizeof *cfg);
     if (!name)
         name = "(string)";
+    int inc = allow_include ? 0 : include_line(text);
+    if (inc)
+        return evo_error_set(err, EVO_ECONFIG, "%s:%d: @include is not allowed in a configuration that "
+                             "is not a file (a stored configuration is self-contained)", name, inc);
     struct ctx c = {name, sets, n_sets, err};
     cfg->path = evo_mem_strdup(name);
     cfg->name = base_name(name);
@@ -1193,6 +1216,12 @@ int evo_config_load_string(struct evo_config *cfg, const char *text, const char 
     if (rc)
         evo_config_release(cfg);
     return rc;
+}
+
+int evo_config_load_string(struct evo_config *cfg, const char *text, const char *name,
+                           const char *const *sets, size_t n_sets, struct evo_error *err)
+{
+    return load_text(cfg, text, name, sets, n_sets, 0, err);
 }
 
 int evo_config_load(struct evo_config *cfg, const char *path, const char *const *sets, size_t n_sets,
@@ -1215,7 +1244,7 @@ int evo_config_load(struct evo_config *cfg, const char *path, const char *const 
         free(text.p);
         return evo_error_set(err, EVO_ECONFIG, "cannot read '%s': %s", path, strerror(saved));
     }
-    int rc = evo_config_load_string(cfg, text.p, path, sets, n_sets, err);
+    int rc = load_text(cfg, text.p, path, sets, n_sets, 1, err);
     free(text.p);
     return rc;
 }

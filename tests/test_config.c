@@ -358,6 +358,30 @@ static void test_syntax_error(void **state)
     assert_string_equal(err.msg, "mem.cfg:3: syntax error");
 }
 
+/* A configuration file may use libconfig's @include; text from memory (the configuration stored in a
+ * results file, which resume and predict load) may not, since it would read whatever file it names. */
+static void test_include(void **state)
+{
+    (void)state;
+    char inc[512], text[600];
+    snprintf(inc, sizeof inc, "%s", write_file("part.cfg", "ga = { population = 7; };\n"));
+    snprintf(text, sizeof text, "run = { seed = 3; };\n  @include \"%s\"\n", inc);
+    struct evo_config cfg;
+    struct evo_error err = {0};
+    assert_int_equal(evo_config_load(&cfg, write_file("main.cfg", text), NULL, 0, &err), EVO_OK);
+    assert_int_equal(cfg.population, 7);
+    assert_int_equal(cfg.seed, 3);
+    evo_config_release(&cfg);
+    assert_int_equal(evo_config_load_string(&cfg, text, "r.h5", NULL, 0, &err), EVO_ECONFIG);
+    assert_string_equal(err.msg, "r.h5:2: @include is not allowed in a configuration that is not a file "
+                                 "(a stored configuration is self-contained)");
+    assert_null(cfg.path);
+    /* the same text without the directive loads */
+    assert_int_equal(evo_config_load_string(&cfg, "run = { seed = 3; };\n# @include \"x\"\n", "r.h5",
+                                            NULL, 0, &err), EVO_OK);
+    evo_config_release(&cfg);
+}
+
 static void test_range_error(void **state)
 {
     (void)state;
@@ -1034,6 +1058,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_example),
         cmocka_unit_test(test_syntax_error),
+        cmocka_unit_test(test_include),
         cmocka_unit_test(test_range_error),
         cmocka_unit_test(test_unknown_key),
         cmocka_unit_test(test_unknown_group),

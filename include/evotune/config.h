@@ -60,7 +60,10 @@ struct evo_config {
 int evo_config_load(struct evo_config *cfg, const char *path, const char *const *sets, size_t n_sets,
                     struct evo_error *err);
 
-/* As evo_config_load, from text in memory; `name` is used as the file name in messages. */
+/* As evo_config_load, from text in memory (such as the configuration stored in a results file);
+ * `name` is used as the file name in messages. Unlike a file, the text may not use libconfig's
+ * @include (which would read whatever file it names): EVO_ECONFIG "NAME:LINE: @include is not
+ * allowed ...". */
 int evo_config_load_string(struct evo_config *cfg, const char *text, const char *name,
                            const char *const *sets, size_t n_sets, struct evo_error *err);
 
