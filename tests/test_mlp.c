@@ -687,6 +687,30 @@ static void free_blobs(struct evo_dataset *ds)
     free(ds->y);
 }
 
+/* What most training tests share: blob sets of n_tr training and n_va validation rows of 6 features,
+ * drawn in that order from a stream seeded with seed (which the test may go on drawing from), and a
+ * workspace for 6-16-16-3 networks with batches up to max_batch. */
+struct blobs {
+    struct evo_rng rng;
+    struct evo_dataset tr, va;
+    struct evo_mlp_workspace ws;
+};
+
+static void blobs_open(struct blobs *f, uint64_t seed, size_t n_tr, size_t n_va, size_t max_batch)
+{
+    evo_rng_seed(&f->rng, seed, 0, 0, 0);
+    make_blobs(&f->tr, n_tr, 6, &f->rng);
+    make_blobs(&f->va, n_va, 6, &f->rng);
+    evo_mlp_workspace_init(&f->ws, 6, 3, 2, 16, max_batch, n_tr);
+}
+
+static void blobs_close(struct blobs *f)
+{
+    evo_mlp_workspace_release(&f->ws);
+    free_blobs(&f->tr);
+    free_blobs(&f->va);
+}
+
 /* Trains a fresh 6-16-16-3 network from seed and returns it in net. */
 static void train_blobs(struct evo_mlp *net, struct evo_mlp_workspace *ws,
                         const struct evo_train_params *tp, const struct evo_dataset *tr,
@@ -822,18 +846,13 @@ static void test_batch_norm(void **state)
 static void test_training_learns(void **state)
 {
     (void)state;
-    struct evo_rng rng;
-    evo_rng_seed(&rng, 21, 0, 0, 0);
-    struct evo_dataset tr, va;
-    make_blobs(&tr, 600, 6, &rng);
-    make_blobs(&va, 301, 6, &rng);
-    struct evo_mlp_workspace ws;
-    evo_mlp_workspace_init(&ws, 6, 3, 2, 16, 64, 600);
+    struct blobs f;
+    blobs_open(&f, 21, 600, 301, 64);
     struct evo_train_params tp = default_params();
     tp.batch_size = 50; /* 600 = 12 * 50: no partial batch here, see below */
     struct evo_train_result res;
     struct evo_mlp net;
-    train_blobs(&net, &ws, &tp, &tr, &va, 5, &res);
+    train_blobs(&net, &f.ws, &tp, &f.tr, &f.va, 5, &res);
     assert_int_equal(res.status, EVO_TRAIN_OK);
     assert_int_equal(res.epochs_run, 5);
     assert_true(res.val.accuracy > 0.95);
@@ -842,20 +861,20 @@ static void test_training_learns(void **state)
 
     /* the evaluation agrees with one loss pass over the whole validation set */
     struct evo_metrics m;
-    evo_mlp_evaluate(&net, &ws, &va, &m);
+    evo_mlp_evaluate(&net, &f.ws, &f.va, &m);
     double loss = m.loss;
     assert_true(loss == res.val.loss && m.accuracy == res.val.accuracy);
     struct evo_mlp_workspace big;
     evo_mlp_workspace_init(&big, 6, 3, 2, 16, 301, 1);
-    double full = evo_mlp_loss_grad(&net, &big, va.x, va.y, va.n, NULL, 0, NULL);
+    double full = evo_mlp_loss_grad(&net, &big, f.va.x, f.va.y, f.va.n, NULL, 0, NULL);
     expect_close(full, loss, 1e-6, 1e-5, "val_loss", 0);
 
     /* predict: rows sum to 1, and chunking by max_batch does not change the answer */
-    float *p1 = malloc(va.n * 3 * sizeof *p1), *p2 = malloc(va.n * 3 * sizeof *p2);
-    evo_mlp_predict(&net, &ws, va.x, va.n, p1);
-    evo_mlp_predict(&net, &big, va.x, va.n, p2);
+    float *p1 = malloc(f.va.n * 3 * sizeof *p1), *p2 = malloc(f.va.n * 3 * sizeof *p2);
+    evo_mlp_predict(&net, &f.ws, f.va.x, f.va.n, p1);
+    evo_mlp_predict(&net, &big, f.va.x, f.va.n, p2);
     size_t correct = 0;
-    for (size_t r = 0; r < va.n; r++) {
+    for (size_t r = 0; r < f.va.n; r++) {
         double s = 0;
         size_t arg = 0;
         for (size_t c = 0; c < 3; c++) {
@@ -864,9 +883,9 @@ static void test_training_learns(void **state)
             arg = p1[r * 3 + c] > p1[r * 3 + arg] ? c : arg;
         }
         expect_close(s, 1, 1e-5, 0, "sum", r);
-        correct += arg == (size_t)va.y[r];
+        correct += arg == (size_t)f.va.y[r];
     }
-    expect_close((double)correct / (double)va.n, m.accuracy, 0.01, 0, "accuracy", 0);
+    expect_close((double)correct / (double)f.va.n, m.accuracy, 0.01, 0, "accuracy", 0);
 
     /* a partial last batch (600 = 18 * 32 + 24) is used: one more step per epoch */
     evo_mlp_release(&net);
@@ -875,7 +894,7 @@ static void test_training_learns(void **state)
     tp.learning_rate = 0.05;
     tp.dropout = 0.1;
     tp.weight_decay = 1e-4;
-    train_blobs(&net, &ws, &tp, &tr, &va, 6, &res);
+    train_blobs(&net, &f.ws, &tp, &f.tr, &f.va, 6, &res);
     assert_int_equal(net.step, 5 * 19);
     assert_int_equal(res.status, EVO_TRAIN_OK);
     assert_true(res.val.accuracy > 0.95);
@@ -883,9 +902,7 @@ static void test_training_learns(void **state)
     free(p1), free(p2);
     evo_mlp_release(&net);
     evo_mlp_workspace_release(&big);
-    evo_mlp_workspace_release(&ws);
-    free_blobs(&tr);
-    free_blobs(&va);
+    blobs_close(&f);
 }
 
 
@@ -1019,28 +1036,21 @@ static void test_batch_selection(void **state)
 static void test_batch_selection_trains(void **state)
 {
     (void)state;
-    struct evo_rng rng;
-    evo_rng_seed(&rng, 32, 0, 0, 0);
-    struct evo_dataset tr, va;
-    make_blobs(&tr, 333, 6, &rng);
-    make_blobs(&va, 100, 6, &rng);
-    struct evo_mlp_workspace ws;
-    evo_mlp_workspace_init(&ws, 6, 3, 2, 16, 32, 333);
+    struct blobs f;
+    blobs_open(&f, 32, 333, 100, 32);
     for (int sel = EVO_BATCH_STRATIFIED; sel <= EVO_BATCH_BALANCED; sel++) {
         struct evo_train_params tp = default_params();
         tp.batch_selection = sel;
         struct evo_train_result r1, r2;
         struct evo_mlp a, b;
-        train_blobs(&a, &ws, &tp, &tr, &va, 9, &r1);
-        train_blobs(&b, &ws, &tp, &tr, &va, 9, &r2);
+        train_blobs(&a, &f.ws, &tp, &f.tr, &f.va, 9, &r1);
+        train_blobs(&b, &f.ws, &tp, &f.tr, &f.va, 9, &r2);
         assert_memory_equal(a.params, b.params, a.n_params * sizeof(float));
         assert_true(r1.val.accuracy > 0.95);
         evo_mlp_release(&a);
         evo_mlp_release(&b);
     }
-    evo_mlp_workspace_release(&ws);
-    free_blobs(&tr);
-    free_blobs(&va);
+    blobs_close(&f);
 }
 
 /* Augmentation: off (zeroed) changes nothing; on an image set it changes training, deterministically,
@@ -1090,21 +1100,16 @@ static void test_augmentation_training(void **state)
 static void test_determinism(void **state)
 {
     (void)state;
-    struct evo_rng rng;
-    evo_rng_seed(&rng, 22, 0, 0, 0);
-    struct evo_dataset tr, va;
-    make_blobs(&tr, 333, 6, &rng);
-    make_blobs(&va, 100, 6, &rng);
-    struct evo_mlp_workspace ws;
-    evo_mlp_workspace_init(&ws, 6, 3, 2, 16, 32, 333);
+    struct blobs f;
+    blobs_open(&f, 22, 333, 100, 32);
     struct evo_train_params tp = default_params();
     tp.dropout = 0.2;
     tp.weight_decay = 1e-3;
     struct evo_train_result r1, r2, r3;
     struct evo_mlp a, b, c;
-    train_blobs(&a, &ws, &tp, &tr, &va, 9, &r1);
-    train_blobs(&b, &ws, &tp, &tr, &va, 9, &r2);
-    train_blobs(&c, &ws, &tp, &tr, &va, 10, &r3);
+    train_blobs(&a, &f.ws, &tp, &f.tr, &f.va, 9, &r1);
+    train_blobs(&b, &f.ws, &tp, &f.tr, &f.va, 9, &r2);
+    train_blobs(&c, &f.ws, &tp, &f.tr, &f.va, 10, &r3);
     assert_int_equal(a.n_params, b.n_params);
     assert_memory_equal(a.slab, b.slab, 5 * a.n_params * sizeof(float));
     assert_memory_equal(&r1, &r2, sizeof r1);
@@ -1113,9 +1118,7 @@ static void test_determinism(void **state)
     evo_mlp_release(&a);
     evo_mlp_release(&b);
     evo_mlp_release(&c);
-    evo_mlp_workspace_release(&ws);
-    free_blobs(&tr);
-    free_blobs(&va);
+    blobs_close(&f);
 }
 
 /* Early stopping restores the best epoch's weights and scores; curves record every epoch and do
@@ -1123,13 +1126,8 @@ static void test_determinism(void **state)
 static void test_early_stopping_curves(void **state)
 {
     (void)state;
-    struct evo_rng rng;
-    evo_rng_seed(&rng, 24, 0, 0, 0);
-    struct evo_dataset tr, va;
-    make_blobs(&tr, 300, 6, &rng);
-    make_blobs(&va, 100, 6, &rng);
-    struct evo_mlp_workspace ws;
-    evo_mlp_workspace_init(&ws, 6, 3, 2, 16, 32, 300);
+    struct blobs f;
+    blobs_open(&f, 24, 300, 100, 32);
     struct evo_train_params tp = default_params();
     tp.epochs = 60;
     tp.learning_rate = 0.02;
@@ -1138,9 +1136,9 @@ static void test_early_stopping_curves(void **state)
     struct evo_mlp a, b, c;
 
     /* a curve changes nothing but the curve; its last point is the final score */
-    train_blobs(&a, &ws, &tp, &tr, &va, 3, &plain);
+    train_blobs(&a, &f.ws, &tp, &f.tr, &f.va, 3, &plain);
     tp.curve = curve;
-    train_blobs(&b, &ws, &tp, &tr, &va, 3, &with_curve);
+    train_blobs(&b, &f.ws, &tp, &f.tr, &f.va, 3, &with_curve);
     assert_memory_equal(&plain, &with_curve, sizeof plain);
     assert_memory_equal(a.params, b.params, a.n_params * sizeof(float));
     assert_int_equal(with_curve.epochs_run, 60);
@@ -1155,7 +1153,7 @@ static void test_early_stopping_curves(void **state)
     tp.patience = 3;
     tp.min_delta = 1e-3;
     tp.curve = curve2;
-    train_blobs(&c, &ws, &tp, &tr, &va, 3, &es);
+    train_blobs(&c, &f.ws, &tp, &f.tr, &f.va, 3, &es);
     double best = INFINITY;
     int best_e = -1, wait = 0, stop = 60;
     for (int e = 0; e < 60; e++) {
@@ -1176,12 +1174,12 @@ static void test_early_stopping_curves(void **state)
                 es.train_loss == curve[best_e].train_loss);
     /* the restored weights are the best epoch's: they score what it scored */
     struct evo_metrics m;
-    evo_mlp_evaluate(&c, &ws, &va, &m);
+    evo_mlp_evaluate(&c, &f.ws, &f.va, &m);
     assert_true(m.loss == es.val.loss && m.accuracy == es.val.accuracy);
 
     /* without a validation set, early stopping has nothing to go by and runs every epoch */
     evo_mlp_release(&c);
-    train_blobs(&c, &ws, &tp, &tr, NULL, 3, &es);
+    train_blobs(&c, &f.ws, &tp, &f.tr, NULL, 3, &es);
     assert_int_equal(es.epochs_run, 60);
     assert_true(isnan(curve2[0].val_loss) && isnan(es.val.loss));
     assert_memory_equal(c.params, a.params, a.n_params * sizeof(float));
@@ -1195,7 +1193,7 @@ static void test_early_stopping_curves(void **state)
     tp.lr_decay = 0.5;
     tp.lr_plateau_patience = 1;
     tp.min_delta = 1e-3;
-    train_blobs(&c, &ws, &tp, &tr, &va, 3, &es);
+    train_blobs(&c, &f.ws, &tp, &f.tr, &f.va, 3, &es);
     assert_int_equal(es.epochs_run, 60);
     assert_int_equal(es.status, EVO_TRAIN_OK);
     assert_memory_not_equal(c.params, a.params, a.n_params * sizeof(float));
@@ -1203,21 +1201,14 @@ static void test_early_stopping_curves(void **state)
     evo_mlp_release(&a);
     evo_mlp_release(&b);
     evo_mlp_release(&c);
-    evo_mlp_workspace_release(&ws);
-    free_blobs(&tr);
-    free_blobs(&va);
+    blobs_close(&f);
 }
 
 static void test_diverged(void **state)
 {
     (void)state;
-    struct evo_rng rng;
-    evo_rng_seed(&rng, 23, 0, 0, 0);
-    struct evo_dataset tr, va;
-    make_blobs(&tr, 200, 6, &rng);
-    make_blobs(&va, 50, 6, &rng);
-    struct evo_mlp_workspace ws;
-    evo_mlp_workspace_init(&ws, 6, 3, 2, 16, 32, 200);
+    struct blobs f;
+    blobs_open(&f, 23, 200, 50, 32);
     struct evo_train_params tp = default_params();
     tp.optimizer = EVO_OPT_SGD;
     tp.learning_rate = 1e6;
@@ -1228,7 +1219,7 @@ static void test_diverged(void **state)
      * and sigmoid saturate: their losses grow huge but stay finite) */
     struct evo_epoch_metrics curve[50];
     tp.curve = curve;
-    train_blobs(&net, &ws, &tp, &tr, &va, 1, &res);
+    train_blobs(&net, &f.ws, &tp, &f.tr, &f.va, 1, &res);
     assert_int_equal(res.status, EVO_TRAIN_DIVERGED);
     assert_true(res.epochs_run >= 1 && res.epochs_run < tp.epochs);
     /* the diverged epoch is the curve's last point */
@@ -1237,25 +1228,18 @@ static void test_diverged(void **state)
     assert_false(isfinite(res.train_loss));
     assert_true(res.val.accuracy >= 0 || isnan(res.val.accuracy));
     evo_mlp_release(&net);
-    evo_mlp_workspace_release(&ws);
-    free_blobs(&tr);
-    free_blobs(&va);
+    blobs_close(&f);
 }
 
 static void test_train_errors(void **state)
 {
     (void)state;
-    struct evo_rng rng;
-    evo_rng_seed(&rng, 24, 0, 0, 0);
-    struct evo_dataset tr, va;
-    make_blobs(&tr, 100, 6, &rng);
-    make_blobs(&va, 20, 6, &rng);
-    struct evo_mlp_workspace ws;
-    evo_mlp_workspace_init(&ws, 6, 3, 2, 16, 32, 100);
+    struct blobs f;
+    blobs_open(&f, 24, 100, 20, 32);
     static const size_t hidden[2] = {16, 16};
     struct evo_mlp_arch arch = make_arch(6, 3, 2, hidden, EVO_ACT_TANH);
     struct evo_mlp net;
-    assert_int_equal(evo_mlp_init(&net, &arch, &rng, NULL), EVO_OK);
+    assert_int_equal(evo_mlp_init(&net, &arch, &f.rng, NULL), EVO_OK);
     float *before = malloc(net.n_params * sizeof *before);
     memcpy(before, net.params, net.n_params * sizeof *before);
     struct evo_train_result res;
@@ -1264,85 +1248,83 @@ static void test_train_errors(void **state)
     struct evo_train_params tp = default_params();
     tp.batch_size = 33; /* one more than the workspace holds */
     memset(&err, 0, sizeof err);
-    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     assert_int_equal(err.status, EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "batch size 33"));
 
     tp.batch_size = 0;
-    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "batch size 0"));
 
     tp = default_params();
-    tr.n = 101; /* more rows than the workspace's order array */
-    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    f.tr.n = 101; /* more rows than the workspace's order array */
+    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "101 rows"));
-    tr.n = 100;
+    f.tr.n = 100;
 
-    va.d = 5;
-    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    f.va.d = 5;
+    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "5 features"));
-    va.d = 6;
+    f.va.d = 6;
 
     tp.dropout = 1.0;
-    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     tp = default_params();
     tp.optimizer = EVO_OPT_COUNT;
-    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     tp = default_params();
     tp.lr_schedule = EVO_LR_COUNT;
-    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "learning-rate schedule"));
     tp = default_params();
     tp.batch_selection = EVO_BATCH_COUNT;
-    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "unknown batch selection 3"));
     tp = default_params();
     tp.augment.scale = 1.0;
-    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "augmentation"));
     tp = default_params();
     tp.augment.translate = -1;
-    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     tp = default_params();
     tp.batch_selection = EVO_BATCH_STRATIFIED;
-    tr.y[7] = 3; /* beyond the workspace's 3 classes */
-    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    f.tr.y[7] = 3; /* beyond the workspace's 3 classes */
+    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "row 7 has label 3"));
-    tr.y[7] = 0;
+    f.tr.y[7] = 0;
     assert_memory_equal(before, net.params, net.n_params * sizeof *before); /* nothing trained */
 
     /* a network wider than the workspace */
     static const size_t wide[2] = {17, 16};
     struct evo_mlp_arch warch = make_arch(6, 3, 2, wide, EVO_ACT_TANH);
     struct evo_mlp wnet;
-    assert_int_equal(evo_mlp_init(&wnet, &warch, &rng, NULL), EVO_OK);
+    assert_int_equal(evo_mlp_init(&wnet, &warch, &f.rng, NULL), EVO_OK);
     tp = default_params();
-    assert_int_equal(evo_mlp_train(&wnet, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_mlp_train(&wnet, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "17 units"));
     /* the unchecked entry points refuse a misfit with NaN instead of overrunning the workspace */
     struct evo_metrics m;
-    evo_mlp_evaluate(&wnet, &ws, &va, &m);
+    evo_mlp_evaluate(&wnet, &f.ws, &f.va, &m);
     assert_true(isnan(m.loss) && isnan(m.accuracy));
     float probs[3] = {0};
-    evo_mlp_predict(&wnet, &ws, va.x, 1, probs);
+    evo_mlp_predict(&wnet, &f.ws, f.va.x, 1, probs);
     assert_true(isnan(probs[0]) && isnan(probs[2]));
-    assert_true(isnan(evo_mlp_loss_grad(&wnet, &ws, tr.x, tr.y, 4, NULL, 0, &rng)));
+    assert_true(isnan(evo_mlp_loss_grad(&wnet, &f.ws, f.tr.x, f.tr.y, 4, NULL, 0, &f.rng)));
     evo_mlp_release(&wnet);
-    assert_true(isnan(evo_mlp_loss_grad(&net, &ws, tr.x, tr.y, 33, NULL, 0, &rng)));
+    assert_true(isnan(evo_mlp_loss_grad(&net, &f.ws, f.tr.x, f.tr.y, 33, NULL, 0, &f.rng)));
     assert_memory_equal(before, net.params, net.n_params * sizeof *before);
 
     /* deeper than the workspace */
     static const size_t deep[3] = {4, 4, 4};
     struct evo_mlp_arch darch = make_arch(6, 3, 3, deep, EVO_ACT_TANH);
-    assert_int_equal(evo_mlp_init(&wnet, &darch, &rng, NULL), EVO_OK);
-    assert_int_equal(evo_mlp_train(&wnet, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_mlp_init(&wnet, &darch, &f.rng, NULL), EVO_OK);
+    assert_int_equal(evo_mlp_train(&wnet, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     evo_mlp_release(&wnet);
 
     free(before);
     evo_mlp_release(&net);
-    evo_mlp_workspace_release(&ws);
-    free_blobs(&tr);
-    free_blobs(&va);
+    blobs_close(&f);
 }
 
 static void test_init_errors(void **state)
