@@ -4,6 +4,9 @@
  * chosen ISA is checked against a scalar-table reference. Prints the median epoch after a warm-up
  * epoch, and the test accuracy after each epoch (evaluation is not timed). --init-from and --init-to
  * read or write the initial parameters, so that another framework can start from the same weights.
+ * The result line also gives the training's GFLOP/s (the dense layers' multiply-adds: forward, weight
+ * gradient, and input gradient of every layer but the first) and the core's FMA peak (bench_peak.h);
+ * --peak prints only the peak.
  *   bench_train --arch 784-256-128-10 --batch 64 --epochs 7 --isa avx512 */
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +18,7 @@
 #include "evotune/mem.h"
 #include "evotune/mlp.h"
 #include "evotune/rng.h"
+#include "bench_peak.h"
 
 static double now(void)
 {
@@ -35,6 +39,7 @@ static int usage(void)
             "usage: bench_train [--arch 784-256-128-10] [--batch 64] [--epochs 7] [--isa NAME]\n"
             "                   [--act relu|tanh|sigmoid] [--opt sgd|momentum|adam] [--lr 1e-3]\n"
             "                   [--data DIR] [--seed N] [--init-from FILE] [--init-to FILE]\n"
+            "       bench_train --peak [--isa NAME]\n"
             "FILE: the initial parameters as raw float32 in host byte order, evotune's layout: for\n"
             "each layer its weights [in, out] row-major, then its biases [out]. --seed also seeds\n"
             "the initialisation that --init-from replaces.\n");
@@ -142,8 +147,13 @@ int main(int argc, char **argv)
     int epochs = 7;
     double lr = 1e-3;
     unsigned long long seed = 1;
+    int peak_only = 0;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(o, "--peak")) {
+            peak_only = 1;
+            continue;
+        }
         if (!v)
             return usage();
         if (!strcmp(o, "--arch"))
@@ -198,6 +208,11 @@ int main(int argc, char **argv)
         return 2;
     }
     const struct evo_kernels *k = evo_kernels();
+    double peak = bench_peak_gflops(k->name);
+    if (peak_only) {
+        printf("RESULT isa=%s peak_gflops=%.1f\n", k->name, peak);
+        return 0;
+    }
 
     char p_img[1024], p_lab[1024], p_timg[1024], p_tlab[1024];
     snprintf(p_img, sizeof p_img, "%s/train-images-idx3-ubyte.gz", dir);
@@ -290,8 +305,18 @@ int main(int argc, char **argv)
     }
     struct evo_metrics tm;
     evo_mlp_evaluate(&net, &ws, &test, &tm);
-    printf("RESULT isa=%s arch=%s batch=%zu samples_per_s=%.0f median_epoch_s=%.4f test_accuracy=%.4f\n",
-           k->name, arch_s, batch, (double)train.n / med, med, tm.accuracy);
+    /* multiply-adds a sample: forward and weight gradient of every layer, input gradient of all but
+     * the first */
+    double flops = 0;
+    for (size_t l = 0, in = arch.n_in; l <= arch.n_hidden; l++) {
+        size_t out = l < arch.n_hidden ? arch.hidden[l] : arch.n_out;
+        flops += 2.0 * (double)in * (double)out * (l ? 3 : 2);
+        in = out;
+    }
+    printf("RESULT isa=%s arch=%s batch=%zu samples_per_s=%.0f median_epoch_s=%.4f test_accuracy=%.4f "
+           "flops_per_sample=%.0f gflops=%.1f peak_gflops=%.1f\n",
+           k->name, arch_s, batch, (double)train.n / med, med, tm.accuracy, flops,
+           flops * (double)train.n / med / 1e9, peak);
     free(secs), free(mean), free(std);
     evo_mlp_release(&net);
     evo_mlp_workspace_release(&ws);
