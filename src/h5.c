@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "evotune/file.h"
 #include "evotune/kernels.h"
 #include "evotune/mem.h"
@@ -587,25 +588,100 @@ static int make_parents(const char *path)
     return rc;
 }
 
+/* ---- the seal: a checksum in the user block ---- */
+
+/* The seal's text: this prefix, the CRC-32 in 8 hex digits, " of the ", the byte count, and " bytes
+ * after this 512-byte user block\n"; the rest of the user block is zero. */
+static const char SEAL_PREFIX[] = "evotune results file: crc32 ";
+
+/* zlib's crc32 takes at most UINT_MAX bytes a call. */
+static uLong crc_update(uLong crc, const unsigned char *p, size_t n)
+{
+    while (n > 0) {
+        uInt k = n > (1u << 30) ? (1u << 30) : (uInt)n;
+        crc = crc32(crc, p, k);
+        p += k, n -= k;
+    }
+    return crc;
+}
+
+void evo_h5_seal(void *image, size_t n)
+{
+    char *ub = image;
+    if (n <= EVO_H5_USERBLOCK)
+        return;
+    uLong crc = crc_update(crc32(0L, Z_NULL, 0), (const unsigned char *)ub + EVO_H5_USERBLOCK,
+                           n - EVO_H5_USERBLOCK);
+    memset(ub, 0, EVO_H5_USERBLOCK);
+    snprintf(ub, EVO_H5_USERBLOCK, "%s%08lx of the %zu bytes after this %d-byte user block\n", SEAL_PREFIX,
+             (unsigned long)crc, n - EVO_H5_USERBLOCK, EVO_H5_USERBLOCK);
+}
+
+/* Checks the seal of the file at path: 1 sealed and whole, 0 no seal (a file of an earlier evotune,
+ * or one whose seal itself was damaged, which leaves the HDF5 part intact), -1 damaged (err set).
+ * Reads the file once, without allocating. */
+static int check_seal(const char *path, struct evo_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0; /* evo_h5_open reports it */
+    unsigned char buf[1 << 16];
+    size_t got = fread(buf, 1, EVO_H5_USERBLOCK, f);
+    size_t np = sizeof SEAL_PREFIX - 1;
+    unsigned long want = 0;
+    unsigned long long covered = 0;
+    char tail[64] = "";
+    if (got < EVO_H5_USERBLOCK || memcmp(buf, SEAL_PREFIX, np) ||
+        sscanf((const char *)buf + np, "%8lx of the %llu bytes after this %*d-byte user %63s", &want, &covered,
+               tail) != 3 || strcmp(tail, "block")) {
+        fclose(f);
+        return 0;
+    }
+    uLong crc = crc32(0L, Z_NULL, 0);
+    unsigned long long n = 0;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+        crc = crc_update(crc, buf, got);
+        n += got;
+    }
+    int failed = ferror(f), saved = errno;
+    fclose(f);
+    if (failed)
+        return evo_error_set(err, EVO_EDATA, "cannot read '%s': %s", path, strerror(saved)), -1;
+    if (n != covered)
+        return evo_error_set(err, EVO_EDATA,
+                             "'%s': damaged results file: %llu bytes where its checksum covers %llu "
+                             "(truncated, or changed after evotune wrote it)", path, n + EVO_H5_USERBLOCK,
+                             covered + EVO_H5_USERBLOCK), -1;
+    if (crc != want)
+        return evo_error_set(err, EVO_EDATA,
+                             "'%s': damaged results file: checksum mismatch (corrupted, or changed after "
+                             "evotune wrote it)", path), -1;
+    return 1;
+}
+
 /* Writes the whole file in memory (HDF5's core driver, no backing store), so that its bytes reach the
- * disk through the file layer in one piece; returns the image (heap) and its size, or NULL. */
+ * disk through the file layer in one piece, sealed; returns the image (heap) and its size, or NULL. */
 static void *file_image(const struct evo_ga *ga, const char *name, size_t *size, const char **what)
 {
     void *image = NULL;
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    hid_t file = fapl < 0 || H5Pset_fapl_core(fapl, (size_t)1 << 20, 0) < 0
-                     ? -1 : H5Fcreate(name, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), fcpl = H5Pcreate(H5P_FILE_CREATE);
+    hid_t file = fapl < 0 || fcpl < 0 || H5Pset_fapl_core(fapl, (size_t)1 << 20, 0) < 0 ||
+                         H5Pset_userblock(fcpl, EVO_H5_USERBLOCK) < 0
+                     ? -1 : H5Fcreate(name, H5F_ACC_TRUNC, fcpl, fapl);
     *what = file < 0 ? "H5Fcreate" : NULL;
     if (file >= 0 && !write_contents(file, ga, what)) {
-        /* the image is what the driver holds: the metadata cache must be written out first */
+        /* the image is what the driver holds: the metadata cache must be written out first. It
+         * starts at the superblock; the user block in front of it is the seal's. */
         ssize_t n = H5Fflush(file, H5F_SCOPE_LOCAL) < 0 ? -1 : H5Fget_file_image(file, NULL, 0);
-        image = n > 0 ? evo_mem_alloc((size_t)n) : NULL;
-        if (!image || H5Fget_file_image(file, image, (size_t)n) != n) {
+        image = n > 0 ? evo_mem_alloc(evo_mem_add((size_t)n, EVO_H5_USERBLOCK)) : NULL;
+        if (!image || H5Fget_file_image(file, (char *)image + EVO_H5_USERBLOCK, (size_t)n) != n) {
             *what = "H5Fget_file_image";
             free(image);
             image = NULL;
         }
-        *size = (size_t)n;
+        *size = (size_t)n + EVO_H5_USERBLOCK;
+        if (image)
+            evo_h5_seal(image, *size);
     }
     if (file >= 0 && H5Fclose(file) < 0 && image) {
         *what = "H5Fclose";
@@ -614,6 +690,8 @@ static void *file_image(const struct evo_ga *ga, const char *name, size_t *size,
     }
     if (fapl >= 0)
         H5Pclose(fapl);
+    if (fcpl >= 0)
+        H5Pclose(fcpl);
     return image;
 }
 
@@ -744,6 +822,9 @@ hid_t evo_h5_open(const char *path, struct evo_error *err)
 {
     if (access(path, R_OK))
         return evo_error_set(err, EVO_EDATA, "cannot open '%s': %s", path, strerror(errno)), -1;
+    /* HDF5 trusts what it reads, and some damage makes it crash: damage is caught before it reads */
+    if (check_seal(path, err) < 0)
+        return -1;
     if (H5Fis_hdf5(path) <= 0)
         return evo_error_set(err, EVO_EDATA, "'%s' is not an HDF5 file", path), -1;
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);

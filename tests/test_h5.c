@@ -313,6 +313,104 @@ static void test_write_creates_parent_dirs_and_leaves_no_temp(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* Reads a whole binary file; *n receives its size. */
+static unsigned char *read_bytes(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    *n = (size_t)ftell(f);
+    rewind(f);
+    unsigned char *b = malloc(*n);
+    assert_int_equal(fread(b, 1, *n, f), *n);
+    fclose(f);
+    return b;
+}
+
+static void write_bytes(const char *path, const unsigned char *b, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* 0 when evo_h5_open accepts path; else checks that the message names it and holds want. */
+static int open_fails(const char *path, const char *want)
+{
+    struct evo_error err = {0};
+    hid_t f = evo_h5_open(path, &err);
+    if (f >= 0) {
+        H5Fclose(f);
+        return 0;
+    }
+    assert_non_null(strstr(err.msg, path));
+    if (!strstr(err.msg, want))
+        fail_msg("message \"%s\" lacks \"%s\"", err.msg, want);
+    return 1;
+}
+
+/* Every file is sealed: a change to any byte after the user block, or a cut, is refused before HDF5
+ * reads the file; a file without a seal (earlier versions) or with a damaged seal line opens. */
+static void test_seal(void **state)
+{
+    (void)state;
+    struct evo_error err = {0};
+    char p[256], q[256]; /* path_in_dir's buffer is reused */
+    snprintf(p, sizeof p, "%s", path_in_dir("sealed.h5"));
+    snprintf(q, sizeof q, "%s", path_in_dir("damaged.h5"));
+    assert_int_equal(evo_h5_write(&ga, p, &err), EVO_OK);
+    size_t n;
+    unsigned char *b = read_bytes(p, &n);
+    char want[128];
+    snprintf(want, sizeof want, "of the %zu bytes after this 512-byte user block\n", n - EVO_H5_USERBLOCK);
+    assert_memory_equal(b, "evotune results file: crc32 ", 28);
+    assert_non_null(strstr((const char *)b, want));
+    assert_memory_equal(b + EVO_H5_USERBLOCK, "\x89HDF\r\n\x1a\n", 8); /* the superblock follows */
+    assert_int_equal(open_fails(p, ""), 0);
+    /* one bit of every 997th byte, each alone */
+    int refused = 0;
+    for (size_t at = EVO_H5_USERBLOCK; at < n; at += 997) {
+        b[at] ^= 0x10;
+        write_bytes(q, b, n);
+        refused += open_fails(q, "damaged results file: checksum mismatch");
+        b[at] ^= 0x10;
+    }
+    assert_int_equal(refused, (int)((n - EVO_H5_USERBLOCK + 996) / 997));
+    /* cut anywhere, or extended */
+    for (size_t len = n - 1; len > EVO_H5_USERBLOCK; len /= 2) {
+        write_bytes(q, b, len);
+        assert_true(open_fails(q, "truncated"));
+    }
+    unsigned char *longer = calloc(n + 1, 1);
+    memcpy(longer, b, n);
+    write_bytes(q, longer, n + 1);
+    assert_true(open_fails(q, "truncated, or changed"));
+    free(longer);
+    /* a wrong checksum digit */
+    b[28] = b[28] == '0' ? '1' : '0';
+    write_bytes(q, b, n);
+    assert_true(open_fails(q, "checksum mismatch"));
+    /* no seal line (damaged prefix, or a zeroed user block): opened unchecked, as HDF5 finds it */
+    b[0] = 'E';
+    write_bytes(q, b, n);
+    assert_int_equal(open_fails(q, ""), 0);
+    memset(b, 0, EVO_H5_USERBLOCK);
+    write_bytes(q, b, n);
+    assert_int_equal(open_fails(q, ""), 0);
+    /* sealing the zeroed user block again gives the original file; a tiny image is left alone */
+    evo_h5_seal(b, n);
+    unsigned char *orig = read_bytes(p, &n);
+    assert_memory_equal(b, orig, n);
+    free(orig);
+    write_bytes(q, b, n);
+    assert_int_equal(open_fails(q, ""), 0);
+    unsigned char tiny[EVO_H5_USERBLOCK] = {7};
+    evo_h5_seal(tiny, sizeof tiny);
+    assert_int_equal(tiny[0], 7);
+    free(b);
+}
+
 static void test_failed_write_keeps_previous_file(void **state)
 {
     (void)state;
@@ -346,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_curves_table),
         cmocka_unit_test(test_generations_and_best),
         cmocka_unit_test(test_write_creates_parent_dirs_and_leaves_no_temp),
+        cmocka_unit_test(test_seal),
         cmocka_unit_test(test_failed_write_keeps_previous_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

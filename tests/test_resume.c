@@ -509,6 +509,24 @@ static void expect_refusal(const char *const *args, int code, const char *needle
     free(e);
 }
 
+/* Seals path again after an edit in place (as a tool that rewrote the file would have to). */
+static void reseal(const char *path)
+{
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long n = ftell(f);
+    assert_true(n > 0);
+    char *image = malloc((size_t)n);
+    rewind(f);
+    assert_int_equal(fread(image, 1, (size_t)n, f), (size_t)n);
+    evo_h5_seal(image, (size_t)n);
+    rewind(f);
+    assert_int_equal(fwrite(image, 1, EVO_H5_USERBLOCK, f), EVO_H5_USERBLOCK);
+    assert_int_equal(fclose(f), 0);
+    free(image);
+}
+
 static void test_info_and_refusals(void **state)
 {
     (void)state;
@@ -547,8 +565,17 @@ static void test_info_and_refusals(void **state)
     long long v = 99;
     assert_true(H5LTset_attribute_long_long(f, ".", "format_version", &v, 1) >= 0);
     H5Fclose(f);
-    const char *a5[] = {"resume", other, NULL};
+    const char *a5[] = {"resume", other, NULL}, *a10[] = {"info", other, NULL};
+    /* edited after evotune sealed it: refused before HDF5 reads it, by every reader */
+    expect_refusal(a5, 2, "changed after evotune wrote it");
+    expect_refusal(a10, 2, "changed after evotune wrote it");
+    reseal(other);
     expect_refusal(a5, 2, "format version 99");
+    /* truncated: refused by its length */
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s' && truncate -s -100 '%s'", ref, other, other);
+    assert_int_equal(system(cmd), 0);
+    expect_refusal(a5, 2, "truncated");
+    expect_refusal(a10, 2, "truncated");
     /* a table claiming 2^40 rows it does not store: refused as damaged, nothing sized from it */
     snprintf(cmd, sizeof cmd, "cp '%s' '%s'", ref, other);
     assert_int_equal(system(cmd), 0);
@@ -562,6 +589,7 @@ static void test_info_and_refusals(void **state)
     hid_t d = H5Dcreate2(f, "individuals", type, space, H5P_DEFAULT, plist, H5P_DEFAULT);
     assert_true(d >= 0);
     H5Dclose(d), H5Pclose(plist), H5Sclose(space), H5Tclose(type), H5Fclose(f);
+    reseal(other); /* so that the claim itself is what the readers meet */
     const char *a8[] = {"resume", other, NULL}, *a9[] = {"report", other, NULL};
     expect_refusal(a8, 2, "other.h5");
     expect_refusal(a9, 2, "other.h5");

@@ -12,6 +12,16 @@
 /* Version of the file layout, stored as the root attribute format_version. */
 #define EVO_H5_FORMAT_VERSION 5
 
+/* Bytes at the start of a results file that HDF5 skips (its user block), which hold the seal: a text
+ * line with the CRC-32 and the length of the rest of the file. */
+#define EVO_H5_USERBLOCK 512
+
+/* Writes the seal of the results file image (n bytes, its user block first) into its user block,
+ * replacing what was there; does nothing when n <= EVO_H5_USERBLOCK. evo_h5_write seals every file;
+ * evo_h5_open verifies the seal before HDF5 reads anything. Exposed for tests and the fuzz harness,
+ * which edit files. */
+void evo_h5_seal(void *image, size_t n);
+
 /* Silences HDF5's own error printing (we report our own one-line errors) and disables its atexit
  * handler, which can crash at exit after a failed write. Call once at start-up, before other HDF5 use. */
 void evo_h5_init(void);
@@ -56,7 +66,9 @@ void evo_h5_summary_release(struct evo_h5_summary *s);
  * configuration. */
 int evo_h5_load(struct evo_ga *ga, const char *path, struct evo_error *err);
 
-/* Opens a results file read-only after checking that it exists, is HDF5, is evotune's and has format
+/* Opens a results file read-only after checking that it exists, that its seal (evo_h5_seal) matches
+ * its bytes (a truncated, corrupted or edited file is refused before HDF5 parses it; a file without a
+ * seal, as earlier versions wrote, goes on unchecked), that it is HDF5, is evotune's and has format
  * version EVO_H5_FORMAT_VERSION. Returns the file id (close with H5Fclose), or -1 with EVO_EDATA and a
  * one-line message naming the file. */
 hid_t evo_h5_open(const char *path, struct evo_error *err);
