@@ -55,7 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * inputs of even length are sealed again first, so that mutations behind the seal reach HDF5 and
      * our checks of what it returns. */
     const char *path = fuzz_temp_path(0, ".h5");
-    static const char prefix[] = "evotune results file: crc32 ";
+    static const char prefix[] = EVO_H5_SEAL_PREFIX;
     if (size % 2 == 0 && size > EVO_H5_USERBLOCK && !memcmp(data, prefix, sizeof prefix - 1)) {
         uint8_t *copy = malloc(size);
         if (!copy)

@@ -3,6 +3,7 @@
  * (genome, test metrics, weights). The file is built in memory and published by the file layer
  * (file.h), which keeps the published file whole. */
 #include "evotune/h5.h"
+#include <ctype.h>
 #include <errno.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -592,7 +593,7 @@ static int make_parents(const char *path)
 
 /* The seal's text: this prefix, the CRC-32 in 8 hex digits, " of the ", the byte count, and " bytes
  * after this 512-byte user block\n"; the rest of the user block is zero. */
-static const char SEAL_PREFIX[] = "evotune results file: crc32 ";
+static const char SEAL_PREFIX[] = EVO_H5_SEAL_PREFIX;
 
 /* zlib's crc32 takes at most UINT_MAX bytes a call. */
 static uLong crc_update(uLong crc, const unsigned char *p, size_t n)
@@ -605,6 +606,14 @@ static uLong crc_update(uLong crc, const unsigned char *p, size_t n)
     return crc;
 }
 
+/* The seal's line for a CRC and the length it covers, NUL-terminated in line (EVO_H5_USERBLOCK bytes);
+ * returns its length. */
+static int seal_line(char *line, unsigned long crc, unsigned long long covered)
+{
+    return snprintf(line, EVO_H5_USERBLOCK, "%s%08lx of the %llu bytes after this %d-byte user block\n",
+                    SEAL_PREFIX, crc, covered, EVO_H5_USERBLOCK);
+}
+
 void evo_h5_seal(void *image, size_t n)
 {
     char *ub = image;
@@ -613,13 +622,32 @@ void evo_h5_seal(void *image, size_t n)
     uLong crc = crc_update(crc32(0L, Z_NULL, 0), (const unsigned char *)ub + EVO_H5_USERBLOCK,
                            n - EVO_H5_USERBLOCK);
     memset(ub, 0, EVO_H5_USERBLOCK);
-    snprintf(ub, EVO_H5_USERBLOCK, "%s%08lx of the %zu bytes after this %d-byte user block\n", SEAL_PREFIX,
-             (unsigned long)crc, n - EVO_H5_USERBLOCK, EVO_H5_USERBLOCK);
+    seal_line(ub, (unsigned long)crc, (unsigned long long)(n - EVO_H5_USERBLOCK));
 }
 
-/* Checks the seal of the file at path: 1 sealed and whole, 0 no seal (a file of an earlier evotune,
- * or one whose seal itself was damaged, which leaves the HDF5 part intact), -1 damaged (err set).
- * Reads the file once, without allocating. */
+/* Reads the CRC and length of the seal line at the start of ub (EVO_H5_USERBLOCK bytes, not
+ * necessarily NUL-terminated): 1 when the line is exactly what seal_line writes for them, else 0. */
+static int parse_seal(const unsigned char *ub, unsigned long *crc, unsigned long long *covered)
+{
+    char text[EVO_H5_USERBLOCK + 1], want[EVO_H5_USERBLOCK];
+    memcpy(text, ub, EVO_H5_USERBLOCK);
+    text[EVO_H5_USERBLOCK] = '\0';
+    const char *p = text + sizeof SEAL_PREFIX - 1;
+    char *end;
+    if (!isxdigit((unsigned char)*p))
+        return 0;
+    *crc = strtoul(p, &end, 16);
+    if (end != p + 8 || strncmp(end, " of the ", 8) || !isdigit((unsigned char)end[8]))
+        return 0;
+    *covered = strtoull(end + 8, NULL, 10); /* ULLONG_MAX when out of range: then no match below */
+    int n = seal_line(want, *crc, *covered);
+    return n > 0 && n < EVO_H5_USERBLOCK && !memcmp(text, want, (size_t)n);
+}
+
+/* Checks the seal of the file at path: 1 sealed and whole; 0 no seal (a file of an earlier evotune,
+ * or one whose first bytes were damaged, which leaves the HDF5 part intact); -1 damaged, its seal
+ * line unreadable or not matching the bytes after it (err set). Reads the file once, without
+ * allocating. */
 static int check_seal(const char *path, struct evo_error *err)
 {
     FILE *f = fopen(path, "rb");
@@ -627,15 +655,16 @@ static int check_seal(const char *path, struct evo_error *err)
         return 0; /* evo_h5_open reports it */
     unsigned char buf[1 << 16];
     size_t got = fread(buf, 1, EVO_H5_USERBLOCK, f);
-    size_t np = sizeof SEAL_PREFIX - 1;
     unsigned long want = 0;
     unsigned long long covered = 0;
-    char tail[64] = "";
-    if (got < EVO_H5_USERBLOCK || memcmp(buf, SEAL_PREFIX, np) ||
-        sscanf((const char *)buf + np, "%8lx of the %llu bytes after this %*d-byte user %63s", &want, &covered,
-               tail) != 3 || strcmp(tail, "block")) {
+    if (got < EVO_H5_USERBLOCK || memcmp(buf, SEAL_PREFIX, sizeof SEAL_PREFIX - 1)) {
         fclose(f);
         return 0;
+    }
+    if (!parse_seal(buf, &want, &covered)) {
+        fclose(f);
+        return evo_error_set(err, EVO_EDATA, "'%s': damaged results file: its seal line is unreadable", path),
+               -1;
     }
     uLong crc = crc32(0L, Z_NULL, 0);
     unsigned long long n = 0;
@@ -649,9 +678,9 @@ static int check_seal(const char *path, struct evo_error *err)
         return evo_error_set(err, EVO_EDATA, "cannot read '%s': %s", path, strerror(saved)), -1;
     if (n != covered)
         return evo_error_set(err, EVO_EDATA,
-                             "'%s': damaged results file: %llu bytes where its checksum covers %llu "
-                             "(truncated, or changed after evotune wrote it)", path, n + EVO_H5_USERBLOCK,
-                             covered + EVO_H5_USERBLOCK), -1;
+                             "'%s': damaged results file: %llu bytes after its user block where its "
+                             "checksum covers %llu (truncated, or changed after evotune wrote it)", path, n,
+                             covered), -1;
     if (crc != want)
         return evo_error_set(err, EVO_EDATA,
                              "'%s': damaged results file: checksum mismatch (corrupted, or changed after "
@@ -822,7 +851,8 @@ hid_t evo_h5_open(const char *path, struct evo_error *err)
 {
     if (access(path, R_OK))
         return evo_error_set(err, EVO_EDATA, "cannot open '%s': %s", path, strerror(errno)), -1;
-    /* HDF5 trusts what it reads, and some damage makes it crash: damage is caught before it reads */
+    /* HDF5 trusts what it reads, and some damage makes it crash: damage is caught before it reads.
+     * HDF5 opens the path again: a writer's rename in between swaps in another whole, sealed file. */
     if (check_seal(path, err) < 0)
         return -1;
     if (H5Fis_hdf5(path) <= 0)

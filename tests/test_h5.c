@@ -350,8 +350,9 @@ static int open_fails(const char *path, const char *want)
     return 1;
 }
 
-/* Every file is sealed: a change to any byte after the user block, or a cut, is refused before HDF5
- * reads the file; a file without a seal (earlier versions) or with a damaged seal line opens. */
+/* Every file is sealed: a change to any byte after the user block, a cut, or a garbled seal line is
+ * refused before HDF5 reads the file; a file without the seal's prefix (earlier versions, or damage
+ * to the prefix itself) opens unchecked. */
 static void test_seal(void **state)
 {
     (void)state;
@@ -364,7 +365,7 @@ static void test_seal(void **state)
     unsigned char *b = read_bytes(p, &n);
     char want[128];
     snprintf(want, sizeof want, "of the %zu bytes after this 512-byte user block\n", n - EVO_H5_USERBLOCK);
-    assert_memory_equal(b, "evotune results file: crc32 ", 28);
+    assert_memory_equal(b, EVO_H5_SEAL_PREFIX, 28);
     assert_non_null(strstr((const char *)b, want));
     assert_memory_equal(b + EVO_H5_USERBLOCK, "\x89HDF\r\n\x1a\n", 8); /* the superblock follows */
     assert_int_equal(open_fails(p, ""), 0);
@@ -388,9 +389,27 @@ static void test_seal(void **state)
     assert_true(open_fails(q, "truncated, or changed"));
     free(longer);
     /* a wrong checksum digit */
+    unsigned char orig28 = b[28];
     b[28] = b[28] == '0' ? '1' : '0';
     write_bytes(q, b, n);
     assert_true(open_fails(q, "checksum mismatch"));
+    b[28] = orig28;
+    /* a seal line damaged after its prefix is refused; a crafted length beyond 64 bits too */
+    b[40] ^= 0x20;
+    write_bytes(q, b, n);
+    assert_true(open_fails(q, "seal line is unreadable"));
+    b[40] ^= 0x20;
+    unsigned char saved[EVO_H5_USERBLOCK];
+    memcpy(saved, b, sizeof saved);
+    snprintf((char *)b, EVO_H5_USERBLOCK, "evotune results file: crc32 00000000 of the "
+             "99999999999999999999999 bytes after this 512-byte user block\n");
+    write_bytes(q, b, n);
+    assert_true(open_fails(q, "seal line is unreadable"));
+    memset(b, 'x', EVO_H5_USERBLOCK); /* the prefix, then no NUL anywhere in the user block */
+    memcpy(b, "evotune results file: crc32 ", 28);
+    write_bytes(q, b, n);
+    assert_true(open_fails(q, "seal line is unreadable"));
+    memcpy(b, saved, sizeof saved);
     /* no seal line (damaged prefix, or a zeroed user block): opened unchecked, as HDF5 finds it */
     b[0] = 'E';
     write_bytes(q, b, n);

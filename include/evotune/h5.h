@@ -15,6 +15,9 @@
 /* Bytes at the start of a results file that HDF5 skips (its user block), which hold the seal: a text
  * line with the CRC-32 and the length of the rest of the file. */
 #define EVO_H5_USERBLOCK 512
+/* How the seal line starts: then the CRC-32 of the rest of the file in 8 hex digits, " of the ", its
+ * length in decimal, " bytes after this 512-byte user block\n". */
+#define EVO_H5_SEAL_PREFIX "evotune results file: crc32 "
 
 /* Writes the seal of the results file image (n bytes, its user block first) into its user block,
  * replacing what was there; does nothing when n <= EVO_H5_USERBLOCK. evo_h5_write seals every file;
@@ -67,8 +70,9 @@ void evo_h5_summary_release(struct evo_h5_summary *s);
 int evo_h5_load(struct evo_ga *ga, const char *path, struct evo_error *err);
 
 /* Opens a results file read-only after checking that it exists, that its seal (evo_h5_seal) matches
- * its bytes (a truncated, corrupted or edited file is refused before HDF5 parses it; a file without a
- * seal, as earlier versions wrote, goes on unchecked), that it is HDF5, is evotune's and has format
+ * its bytes (a truncated, corrupted or edited file, or one whose seal line is garbled after its
+ * prefix, is refused before HDF5 parses it; a file without the prefix, as earlier versions wrote or
+ * as damage to its first 28 bytes leaves it, goes on unchecked), that it is HDF5, is evotune's and has format
  * version EVO_H5_FORMAT_VERSION. Returns the file id (close with H5Fclose), or -1 with EVO_EDATA and a
  * one-line message naming the file. */
 hid_t evo_h5_open(const char *path, struct evo_error *err);
