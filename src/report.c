@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "evotune/config.h"
 #include "evotune/file.h"
 #include "evotune/genome.h"
 #include "evotune/mem.h"
@@ -505,7 +506,9 @@ static void report_init(struct report *R, const struct evo_results *r, FILE *f)
 
     config_t cfg;
     config_init(&cfg);
-    int cfg_ok = r->config && config_read_string(&cfg, r->config) == CONFIG_TRUE;
+    /* the stored text, parsed by libconfig directly: never let it read another file */
+    int cfg_ok = r->config && !evo_config_include_line(r->config) &&
+                 config_read_string(&cfg, r->config) == CONFIG_TRUE;
     for (size_t c = 0; c < t->n_cols && R->n_genes < MAX_GENES; c++) {
         const struct evo_column *col = &t->cols[c];
         if (!is_gene(col->name))

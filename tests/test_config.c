@@ -376,6 +376,13 @@ static void test_include(void **state)
     assert_string_equal(err.msg, "r.h5:2: @include is not allowed in a configuration that is not a file "
                                  "(a stored configuration is self-contained)");
     assert_null(cfg.path);
+    /* what counts as the directive: libconfig's ^[ \t]*@include, after LF or CRLF line ends */
+    assert_int_equal(evo_config_include_line("@include \"a\"\n"), 1);
+    assert_int_equal(evo_config_include_line("a = 1;\r\n\t @include \"a\"\n"), 2);
+    assert_int_equal(evo_config_include_line("a = 1;\n\n\n@include\t\"a\""), 4);
+    assert_int_equal(evo_config_include_line("a = 1; @include \"a\"\n"), 0);
+    assert_int_equal(evo_config_include_line("s = \"@include\";\n# @include\n"), 0);
+    assert_int_equal(evo_config_include_line(""), 0);
     /* the same text without the directive loads */
     assert_int_equal(evo_config_load_string(&cfg, "run = { seed = 3; };\n# @include \"x\"\n", "r.h5",
                                             NULL, 0, &err), EVO_OK);
