@@ -387,6 +387,24 @@ int evo_genome_active(const struct evo_genome *g, int id)
     return l < 0 || (double)l < g->g[EVO_GENE_HIDDEN_LAYERS];
 }
 
+/* 1 when v is a value gene id may take: finite, within the hard bounds, whole for INT and ENUM genes. */
+static int gene_value_ok(int id, double v)
+{
+    return isfinite(v) && v >= genes[id].lo && v <= genes[id].hi &&
+           (genes[id].type == EVO_GENE_FLOAT || v == floor(v));
+}
+
+int evo_genome_within_bounds(const struct evo_genome *g)
+{
+    /* hidden_layers first: which per-layer genes are active depends on it */
+    if (!gene_value_ok(EVO_GENE_HIDDEN_LAYERS, g->g[EVO_GENE_HIDDEN_LAYERS]))
+        return 0;
+    for (int id = 0; id < EVO_GENE_COUNT; id++)
+        if (evo_genome_active(g, id) && !gene_value_ok(id, g->g[id]))
+            return 0;
+    return 1;
+}
+
 double evo_genome_inactive_value(int id)
 {
     return genes[id].type == EVO_GENE_FLOAT ? NAN : 0.0;

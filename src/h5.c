@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "evotune/file.h"
+#include "evotune/genome.h"
 #include "evotune/kernels.h"
 #include "evotune/mem.h"
 
@@ -959,6 +960,8 @@ static int read_best_net(hid_t grp, const struct row_layout *L, unsigned char *r
     if (read_all(grp, "individual", L->type, row, 1))
         return EVO_EDATA;
     unpack_row(best, row, L);
+    if (!evo_genome_within_bounds(&best->genome))
+        return EVO_EDATA;
     struct evo_mlp_arch arch;
     struct evo_train_params tp;
     struct evo_rng rng;
@@ -1135,7 +1138,8 @@ int evo_h5_load(struct evo_ga *ga, const char *path, struct evo_error *err)
             goto damaged;
         for (size_t i = 0; i < P; i++) {
             unpack_row(&ga->population[i], rows + i * L.size, &L);
-            if (ga->member_state[i] >= EVO_MEMBER_STATE_COUNT)
+            if (ga->member_state[i] >= EVO_MEMBER_STATE_COUNT ||
+                !evo_genome_within_bounds(&ga->population[i].genome))
                 goto damaged;
         }
         ga->population_generation = (int32_t)pgen;

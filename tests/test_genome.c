@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include "evotune/config.h"
 #include "evotune/genome.h"
 
 /* A space with every spec kind: float log range, int linear range, int log range, numeric choice,
@@ -181,6 +182,53 @@ static void test_in_space_rejects_outsiders(void **state)
     bad = g;
     bad.g[EVO_GENE_LEARNING_RATE] = NAN;
     assert_false(evo_genome_in_space(&bad, &s));
+}
+
+/* Genomes read from files: only active genes are checked, against the gene table's hard bounds. */
+static void test_within_bounds(void **state)
+{
+    (void)state;
+    /* the default search space: every gene within its bounds (test_space leaves most at 0) */
+    struct evo_config cfg;
+    struct evo_error err;
+    assert_int_equal(evo_config_load_string(&cfg, "", "default", NULL, 0, &err), EVO_OK);
+    struct evo_space s = cfg.space;
+    evo_config_release(&cfg);
+    struct evo_rng r;
+    evo_rng_seed(&r, 7, 0, 0, EVO_RNG_INIT);
+    for (int k = 0; k < 50; k++) {
+        struct evo_genome g;
+        evo_genome_sample(&g, &s, &r);
+        assert_true(evo_genome_within_bounds(&g));
+        /* as results tables record it: inactive per-layer genes 0 or NaN */
+        for (int id = 0; id < EVO_GENE_COUNT; id++)
+            if (!evo_genome_active(&g, id))
+                g.g[id] = evo_genome_inactive_value(id);
+        assert_true(evo_genome_within_bounds(&g));
+        struct evo_genome bad = g;
+        bad.g[EVO_GENE_HIDDEN_LAYERS] = EVO_MLP_MAX_HIDDEN + 1; /* would index past arch.hidden */
+        assert_false(evo_genome_within_bounds(&bad));
+        bad = g;
+        bad.g[EVO_GENE_HIDDEN_LAYERS] = NAN;
+        assert_false(evo_genome_within_bounds(&bad));
+        bad = g;
+        bad.g[EVO_GENE_HIDDEN_LAYERS] = 1.5;
+        assert_false(evo_genome_within_bounds(&bad));
+        bad = g;
+        bad.g[EVO_GENE_ACTIVATION] = evo_genome_gene(EVO_GENE_ACTIVATION)->n_enum;
+        assert_false(evo_genome_within_bounds(&bad));
+        bad = g;
+        bad.g[EVO_GENE_LEARNING_RATE] = INFINITY;
+        assert_false(evo_genome_within_bounds(&bad));
+        bad = g;
+        bad.g[EVO_GENE_BATCH_SIZE] = 0;
+        assert_false(evo_genome_within_bounds(&bad));
+        if (g.g[EVO_GENE_HIDDEN_LAYERS] >= 1) { /* an active layer gene out of bounds */
+            bad = g;
+            bad.g[evo_genome_neurons_gene(0)] = 0;
+            assert_false(evo_genome_within_bounds(&bad));
+        }
+    }
 }
 
 static void test_decode_and_limits(void **state)
@@ -410,6 +458,7 @@ int main(void)
         cmocka_unit_test(test_mutation_is_small_on_average),
         cmocka_unit_test(test_crossover_takes_genes_from_parents),
         cmocka_unit_test(test_in_space_rejects_outsiders),
+        cmocka_unit_test(test_within_bounds),
         cmocka_unit_test(test_decode_and_limits),
         cmocka_unit_test(test_layer_genes),
         cmocka_unit_test(test_added_genes_leave_the_rest_alone),

@@ -156,6 +156,11 @@ int evo_genome_gene_layer(int id);
  * mutation of hidden_layers brings them back); /individuals records them as evo_genome_inactive_value. */
 int evo_genome_active(const struct evo_genome *g, int id);
 
+/* 1 when every active gene of g (evo_genome_active) is finite, within its hard bounds (the gene table's
+ * lo, hi) and whole for integer and enum genes, so that evo_genome_decode may be applied; else 0.
+ * For genomes read from files, whose values nothing else has checked. */
+int evo_genome_within_bounds(const struct evo_genome *g);
+
 /* What results tables record for an inactive gene: 0 for integer genes (whose bounds exclude it),
  * NaN for float genes. */
 double evo_genome_inactive_value(int id);
