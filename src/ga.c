@@ -355,11 +355,19 @@ static size_t start_generation(struct evo_ga *ga, int gen, size_t E, struct evo_
  * is also held while the hook runs, so the hook always sees whole members. */
 struct gen_shared {
     size_t next;          /* next index to hand out (atomic) */
-    int quit;             /* 1: hand out nothing more, discard results (atomic) */
+    int quit;             /* 1: hand out nothing more, discard results (set in the critical section
+                           * by set_quit, an atomic write, since workers read it atomically outside) */
     int workers_done;     /* threads that left the training loop (atomic) */
     size_t n_new;         /* members recorded since the last hook call (critical) */
     int failed;           /* a training returned an error (critical) */
 };
+
+/* Sets sh->quit; called inside critical(evo_ga_state), where plain reads of it are safe. */
+static void set_quit(struct gen_shared *sh)
+{
+    #pragma omp atomic write
+    sh->quit = 1;
+}
 
 static void record_result(struct evo_ga *ga, struct gen_shared *sh, size_t i,
                           const struct evo_individual *ind, int code, struct evo_mlp *net)
@@ -368,7 +376,7 @@ static void record_result(struct evo_ga *ga, struct gen_shared *sh, size_t i,
         return; /* abandoned: the search stopped while it trained */
     if (code) {
         sh->failed = 1;
-        sh->quit = 1;
+        set_quit(sh);
         return;
     }
     ga->population[i] = *ind;
@@ -425,7 +433,7 @@ static int coordinate(struct run_ctx *c, struct gen_shared *sh)
     #pragma omp critical(evo_ga_state)
     {
         if (!sh->quit && stop_requested(ga)) {
-            sh->quit = 1;
+            set_quit(sh);
             ga->stopped = 1;
             c->hook_rc = call_hook(c, EVO_GA_STOPPED);
         } else if (!sh->quit && sh->n_new) {
@@ -434,7 +442,7 @@ static int coordinate(struct run_ctx *c, struct gen_shared *sh)
                 sh->n_new = 0;
                 c->hook_rc = call_hook(c, EVO_GA_PROGRESS);
                 if (c->hook_rc)
-                    sh->quit = 1;
+                    set_quit(sh);
             }
         }
         done = sh->quit;
