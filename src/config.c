@@ -1170,7 +1170,10 @@ static int validate(const struct ctx *c, config_t *lc, struct evo_config *cfg)
     return EVO_OK;
 }
 
-int evo_config_include_line(const char *text)
+/* The line (from 1) of the first libconfig "@include" directive in text (a line whose first non-blank
+ * characters are "@include": a superset of what libconfig's scanner follows), or 0 when there is
+ * none. */
+static int include_line(const char *text)
 {
     int line = 1;
     for (const char *p = text; *p; line++) {
@@ -1193,7 +1196,7 @@ static int load_text(struct evo_config *cfg, const char *text, const char *name,
     memset(cfg, 0, sizeof *cfg);
     if (!name)
         name = "(string)";
-    int inc = allow_include ? 0 : evo_config_include_line(text);
+    int inc = allow_include ? 0 : include_line(text);
     if (inc)
         return evo_error_set(err, EVO_ECONFIG, "%s:%d: @include is not allowed in a configuration that "
                              "is not a file (a stored configuration is self-contained)", name, inc);

@@ -4,7 +4,6 @@
  * from the file (names, paths, config text) goes through esc(). */
 #include "evotune/report.h"
 #include <errno.h>
-#include <libconfig.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -445,40 +444,31 @@ static int is_gene(const char *name)
     return 1;
 }
 
-/* Whether the config's search entry for a gene asks for a log scale: `log = true`, or a choice of
- * positive numbers spanning a factor of 4 or more (batch sizes). *fixed is set for a bare value.
- * Returns -1 when the config cannot be read, so that the caller falls back on the values. */
-static int config_log(config_t *cfg, int cfg_ok, const char *name, int *fixed)
+/* Whether the search space asks for a log scale for a gene: a log range, or a choice of positive
+ * numbers spanning a factor of 4 or more (batch sizes). *fixed is set for a fixed gene. Returns -1
+ * without a space (the stored configuration did not load) or for a column that is no gene, so that
+ * the caller falls back on the values. */
+static int space_log(const struct evo_space *space, const char *name, int *fixed)
 {
     *fixed = 0;
-    if (!cfg_ok)
+    int id = evo_genome_find(name);
+    if (!space || id < 0)
         return -1;
-    config_setting_t *search = config_lookup(cfg, "search");
-    config_setting_t *s = search ? config_setting_get_member(search, name) : NULL;
-    if (!s)
-        return -1;
-    if (!config_setting_is_group(s)) {
-        *fixed = config_setting_is_scalar(s);
+    const struct evo_gene_spec *s = &space->spec[id];
+    if (s->kind == EVO_SPEC_FIXED) {
+        *fixed = 1;
         return 0;
     }
-    config_setting_t *l = config_setting_get_member(s, "log");
-    if (l)
-        return config_setting_get_bool(l);
-    config_setting_t *choice = config_setting_get_member(s, "choice");
-    if (choice && config_setting_length(choice) > 1) {
-        double lo = INFINITY, hi = -INFINITY;
-        for (int k = 0; k < config_setting_length(choice); k++) {
-            config_setting_t *e = config_setting_get_elem(choice, (unsigned)k);
-            int type = config_setting_type(e);
-            if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64 && type != CONFIG_TYPE_FLOAT)
-                return 0;
-            double v = type == CONFIG_TYPE_FLOAT ? config_setting_get_float(e) : (double)config_setting_get_int64(e);
-            lo = fmin(lo, v);
-            hi = fmax(hi, v);
-        }
-        return lo > 0 && hi / lo >= 4;
+    if (s->kind == EVO_SPEC_RANGE)
+        return s->log;
+    if (s->n_choices < 2 || evo_genome_gene(id)->type == EVO_GENE_ENUM)
+        return 0;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t k = 0; k < s->n_choices; k++) {
+        lo = fmin(lo, s->choices[k]);
+        hi = fmax(hi, s->choices[k]);
     }
-    return 0;
+    return lo > 0 && hi / lo >= 4;
 }
 
 static void report_init(struct report *R, const struct evo_results *r, FILE *f)
@@ -504,11 +494,11 @@ static void report_init(struct report *R, const struct evo_results *r, FILE *f)
     if (R->status && isnan(R->ok_value))
         R->ok_value = 0;
 
-    config_t cfg;
-    config_init(&cfg);
-    /* the stored text, parsed by libconfig directly: never let it read another file */
-    int cfg_ok = r->config && !evo_config_include_line(r->config) &&
-                 config_read_string(&cfg, r->config) == CONFIG_TRUE;
+    struct evo_config cfg;
+    struct evo_error err;
+    const struct evo_space *space =
+        r->config && evo_config_load_string(&cfg, r->config, "stored configuration", NULL, 0, &err) == EVO_OK
+            ? &cfg.space : NULL;
     for (size_t c = 0; c < t->n_cols && R->n_genes < MAX_GENES; c++) {
         const struct evo_column *col = &t->cols[c];
         if (!is_gene(col->name))
@@ -549,14 +539,15 @@ static void report_init(struct report *R, const struct evo_results *r, FILE *f)
             memcpy(g->ticks, distinct, (size_t)n_distinct * sizeof *distinct);
             g->n_ticks = (size_t)n_distinct;
         }
-        int log = config_log(&cfg, cfg_ok, col->name, &g->fixed);
+        int log = space_log(space, col->name, &g->fixed);
         if (log < 0)  /* no config entry: a positive range over two decades or more */
             log = col->kind != EVO_COLUMN_ENUM && g->lo > 0 && g->hi / g->lo >= 100;
         g->log = log && g->lo > 0 && col->kind != EVO_COLUMN_ENUM;
         if (R->n && g->lo == g->hi)
             g->fixed = 1;
     }
-    config_destroy(&cfg);
+    if (space)
+        evo_config_release(&cfg);
 
     /* order, best, and the domains shared by every fitness axis */
     struct rank *rk = evo_mem_alloc(evo_mem_mul(R->n ? R->n : 1, sizeof *rk));

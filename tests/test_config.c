@@ -377,12 +377,23 @@ static void test_include(void **state)
                                  "(a stored configuration is self-contained)");
     assert_null(cfg.path);
     /* what counts as the directive: libconfig's ^[ \t]*@include, after LF or CRLF line ends */
-    assert_int_equal(evo_config_include_line("@include \"a\"\n"), 1);
-    assert_int_equal(evo_config_include_line("a = 1;\r\n\t @include \"a\"\n"), 2);
-    assert_int_equal(evo_config_include_line("a = 1;\n\n\n@include\t\"a\""), 4);
-    assert_int_equal(evo_config_include_line("a = 1; @include \"a\"\n"), 0);
-    assert_int_equal(evo_config_include_line("s = \"@include\";\n# @include\n"), 0);
-    assert_int_equal(evo_config_include_line(""), 0);
+    static const struct {
+        const char *text, *msg;
+    } cases[] = {
+        {"@include \"a\"\n", "r.h5:1: @include"},
+        {"run = { seed = 3; };\r\n\t @include \"a\"\n", "r.h5:2: @include"},
+        {"run = { seed = 3; };\n\n\n@include\t\"a\"", "r.h5:4: @include"},
+        {"run = { seed = 3; }; @include \"a\"\n", "r.h5:1: syntax error"}, /* not a directive there */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        assert_int_equal(evo_config_load_string(&cfg, cases[k].text, "r.h5", NULL, 0, &err), EVO_ECONFIG);
+        if (strncmp(err.msg, cases[k].msg, strlen(cases[k].msg)))
+            fail_msg("case %zu: \"%s\" does not start with \"%s\"", k, err.msg, cases[k].msg);
+    }
+    /* nor in a string */
+    assert_int_equal(evo_config_load_string(&cfg, "data = { train = \"@include\"; };\n", "r.h5", NULL, 0, &err),
+                     EVO_OK);
+    evo_config_release(&cfg);
     /* the same text without the directive loads */
     assert_int_equal(evo_config_load_string(&cfg, "run = { seed = 3; };\n# @include \"x\"\n", "r.h5",
                                             NULL, 0, &err), EVO_OK);

@@ -60,11 +60,6 @@ struct evo_config {
 int evo_config_load(struct evo_config *cfg, const char *path, const char *const *sets, size_t n_sets,
                     struct evo_error *err);
 
-/* The line (from 1) of the first libconfig "@include" directive in text (a line whose first non-blank
- * characters are "@include": a superset of what libconfig's scanner follows), or 0 when there is
- * none. Whoever parses a stored configuration with libconfig itself checks this first. */
-int evo_config_include_line(const char *text);
-
 /* As evo_config_load, from text in memory (such as the configuration stored in a results file);
  * `name` is used as the file name in messages. Unlike a file, the text may not use libconfig's
  * @include (which would read whatever file it names): EVO_ECONFIG "NAME:LINE: @include is not
