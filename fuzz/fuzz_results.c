@@ -55,8 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * inputs of even length are sealed again first, so that mutations behind the seal reach HDF5 and
      * our checks of what it returns. */
     const char *path = fuzz_temp_path(0, ".h5");
-    static const char prefix[] = EVO_H5_SEAL_PREFIX;
-    if (size % 2 == 0 && size > EVO_H5_USERBLOCK && !memcmp(data, prefix, sizeof prefix - 1)) {
+    if (size % 2 == 0 && size > EVO_H5_USERBLOCK &&
+        !memcmp(data, EVO_H5_SEAL_PREFIX, sizeof EVO_H5_SEAL_PREFIX - 1)) {
         uint8_t *copy = malloc(size);
         if (!copy)
             abort();

@@ -592,10 +592,6 @@ static int make_parents(const char *path)
 
 /* ---- the seal: a checksum in the user block ---- */
 
-/* The seal's text: this prefix, the CRC-32 in 8 hex digits, " of the ", the byte count, and " bytes
- * after this 512-byte user block\n"; the rest of the user block is zero. */
-static const char SEAL_PREFIX[] = EVO_H5_SEAL_PREFIX;
-
 /* zlib's crc32 takes at most UINT_MAX bytes a call. */
 static uLong crc_update(uLong crc, const unsigned char *p, size_t n)
 {
@@ -612,7 +608,7 @@ static uLong crc_update(uLong crc, const unsigned char *p, size_t n)
 static int seal_line(char *line, unsigned long crc, unsigned long long covered)
 {
     return snprintf(line, EVO_H5_USERBLOCK, "%s%08lx of the %llu bytes after this %d-byte user block\n",
-                    SEAL_PREFIX, crc, covered, EVO_H5_USERBLOCK);
+                    EVO_H5_SEAL_PREFIX, crc, covered, EVO_H5_USERBLOCK);
 }
 
 void evo_h5_seal(void *image, size_t n)
@@ -633,7 +629,7 @@ static int parse_seal(const unsigned char *ub, unsigned long *crc, unsigned long
     char text[EVO_H5_USERBLOCK + 1], want[EVO_H5_USERBLOCK];
     memcpy(text, ub, EVO_H5_USERBLOCK);
     text[EVO_H5_USERBLOCK] = '\0';
-    const char *p = text + sizeof SEAL_PREFIX - 1;
+    const char *p = text + sizeof EVO_H5_SEAL_PREFIX - 1;
     char *end;
     if (!isxdigit((unsigned char)*p))
         return 0;
@@ -658,7 +654,7 @@ static int check_seal(const char *path, struct evo_error *err)
     size_t got = fread(buf, 1, EVO_H5_USERBLOCK, f);
     unsigned long want = 0;
     unsigned long long covered = 0;
-    if (got < EVO_H5_USERBLOCK || memcmp(buf, SEAL_PREFIX, sizeof SEAL_PREFIX - 1)) {
+    if (got < EVO_H5_USERBLOCK || memcmp(buf, EVO_H5_SEAL_PREFIX, sizeof EVO_H5_SEAL_PREFIX - 1)) {
         fclose(f);
         return 0;
     }
