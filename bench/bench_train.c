@@ -39,11 +39,24 @@ static int usage(void)
             "usage: bench_train [--arch 784-256-128-10] [--batch 64] [--epochs 7] [--isa NAME]\n"
             "                   [--act relu|tanh|sigmoid] [--opt sgd|momentum|adam] [--lr 1e-3]\n"
             "                   [--data DIR] [--seed N] [--init-from FILE] [--init-to FILE]\n"
-            "       bench_train --peak [--isa NAME]\n"
+            "       bench_train --peak [--arch A] [--isa NAME]   (the FMA peak and the flops a sample)\n"
             "FILE: the initial parameters as raw float32 in host byte order, evotune's layout: for\n"
             "each layer its weights [in, out] row-major, then its biases [out]. --seed also seeds\n"
             "the initialisation that --init-from replaces.\n");
     return 2;
+}
+
+/* Flops (2 a multiply-add) of one sample's training step in the dense layers: forward and weight
+ * gradient of every layer, input gradient of all but the first. */
+static double flops_per_sample(const struct evo_mlp_arch *a)
+{
+    double flops = 0;
+    for (size_t l = 0, in = a->n_in; l <= a->n_hidden; l++) {
+        size_t out = l < a->n_hidden ? a->hidden[l] : a->n_out;
+        flops += 2.0 * (double)in * (double)out * (l ? 3 : 2);
+        in = out;
+    }
+    return flops;
 }
 
 /* Parses "784-256-128-10" into arch (first = inputs, last = classes). */
@@ -208,9 +221,9 @@ int main(int argc, char **argv)
         return 2;
     }
     const struct evo_kernels *k = evo_kernels();
-    double peak = bench_peak_gflops(k->name);
+    double peak = bench_peak_gflops(k->name), flops = flops_per_sample(&arch);
     if (peak_only) {
-        printf("RESULT isa=%s peak_gflops=%.1f\n", k->name, peak);
+        printf("RESULT isa=%s arch=%s flops_per_sample=%.0f peak_gflops=%.1f\n", k->name, arch_s, flops, peak);
         return 0;
     }
 
@@ -305,14 +318,6 @@ int main(int argc, char **argv)
     }
     struct evo_metrics tm;
     evo_mlp_evaluate(&net, &ws, &test, &tm);
-    /* multiply-adds a sample: forward and weight gradient of every layer, input gradient of all but
-     * the first */
-    double flops = 0;
-    for (size_t l = 0, in = arch.n_in; l <= arch.n_hidden; l++) {
-        size_t out = l < arch.n_hidden ? arch.hidden[l] : arch.n_out;
-        flops += 2.0 * (double)in * (double)out * (l ? 3 : 2);
-        in = out;
-    }
     printf("RESULT isa=%s arch=%s batch=%zu samples_per_s=%.0f median_epoch_s=%.4f test_accuracy=%.4f "
            "flops_per_sample=%.0f gflops=%.1f peak_gflops=%.1f\n",
            k->name, arch_s, batch, (double)train.n / med, med, tm.accuracy, flops,

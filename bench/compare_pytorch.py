@@ -117,28 +117,26 @@ def torch_train(model, batch, epochs, xtr, ytr, xte, yte, eval_each=True):
     return n / med, accs
 
 
-def flops_per_sample(arch):
-    """bench_train's count: 2 flops a multiply-add, forward and weight gradient of every layer, input
-    gradient of all but the first (PyTorch does not compute the gradient of its input either)."""
-    return sum(2 * a * b * (3 if i else 2) for i, (a, b) in enumerate(zip(arch, arch[1:])))
-
-
-def peak_gflops(bench, isa):
-    """The core's FMA peak (bench_train --peak), or None without the benchmark binary."""
+def peak_info(bench, arch, isa):
+    """bench_train --peak: the core's FMA peak and the flops of one sample's step for arch (bench_train
+    counts them), or (None, None) without the benchmark binary."""
     if not os.path.exists(bench):
-        return None
-    cmd = [bench, "--peak"] + (["--isa", isa] if isa else [])
+        return None, None
+    cmd = [bench, "--peak", "--arch", "-".join(map(str, arch))] + (["--isa", isa] if isa else [])
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    return float(out.split("peak_gflops=")[1].split()[0])
+    result = dict(kv.split("=") for kv in out.split("RESULT")[1].split())
+    return float(result["peak_gflops"]), float(result["flops_per_sample"])
 
 
-def print_ceiling(arch, ev, pt, peak):
+def print_ceiling(flops, ev, pt, peak):
     """Each side's GFLOP/s and the largest ratio that any float32 trainer could reach on this core."""
-    f = flops_per_sample(arch)
-    line = f"  GFLOP/s ({f / 1e6:.2f} MFLOP a sample): evotune {ev * f / 1e9:.1f}, PyTorch {pt * f / 1e9:.1f}"
+    if not flops:
+        return
+    line = (f"  GFLOP/s ({flops / 1e6:.2f} MFLOP a sample): evotune {ev * flops / 1e9:.1f}, "
+            f"PyTorch {pt * flops / 1e9:.1f}")
     if peak:
         line += (f"; FMA peak of the core {peak:.1f}, so no float32 trainer can exceed "
-                 f"{peak / (pt * f / 1e9):.2f}x PyTorch here")
+                 f"{peak / (pt * flops / 1e9):.2f}x PyTorch here")
     print(line)
 
 
@@ -156,7 +154,8 @@ def run_bench(bench, arch, batch, epochs, isa, seed, init_args):
             result = dict(kv.split("=") for kv in line.split()[1:])
         elif line.startswith("check:"):
             print("  " + line)
-    return float(result["samples_per_s"]), accs, result["isa"], float(result["peak_gflops"])
+    return (float(result["samples_per_s"]), accs, result["isa"], float(result["peak_gflops"]),
+            float(result["flops_per_sample"]))
 
 
 def compare(args, case, data):
@@ -177,7 +176,7 @@ def compare(args, case, data):
             model = torch_model(arch, seed)
             if args.init == "pytorch":
                 params_file(model, path, write=True)
-            ev, ev_acc, isa, peak = run_bench(args.bench, arch, batch, args.epochs, args.isa, seed,
+            ev, ev_acc, isa, peak, flops = run_bench(args.bench, arch, batch, args.epochs, args.isa, seed,
                                         ["--init-from" if args.init == "pytorch" else "--init-to", path])
             if args.init == "evotune":
                 params_file(model, path, write=False)
@@ -192,7 +191,7 @@ def compare(args, case, data):
     print(f"  PyTorch {torch.__version__}: {pt:8.0f} samples/s   mean test accuracy after {k + 1} epochs "
           f"{statistics.mean(pt_accs):.4f}")
     print(f"  ratio (median of runs): {ratio:.2f}x")
-    print_ceiling(arch, ev, pt, peak)
+    print_ceiling(flops, ev, pt, peak)
     if len(ev_accs) > 1:
         diff = statistics.mean(ev_accs) - statistics.mean(pt_accs)
         sd_ev, sd_pt = statistics.stdev(ev_accs), statistics.stdev(pt_accs)
@@ -238,7 +237,8 @@ def whole_tool(args, data):
     print(f"  evotune CLI: {ev:10.0f} samples/s  (n_train {n_train})")
     print(f"  PyTorch:     {pt:10.0f} samples/s")
     print(f"  ratio (median of runs): {ratio:.2f}x")
-    print_ceiling([784, 256, 256, 10], ev, pt, peak_gflops(args.bench, args.isa))
+    peak, flops = peak_info(args.bench, [784, 256, 256, 10], args.isa)
+    print_ceiling(flops, ev, pt, peak)
     return ratio
 
 
