@@ -90,6 +90,38 @@ struct evo_kernels {
      * p -= lr wd p + lr (m / bc1) / (sqrt(v / bc2) + eps), both terms from the old p. */
     void (*adamw_update)(float *p, const float *g, float *m, float *v, size_t n, float lr, float b1,
                          float b2, float eps, float bc1, float bc2, float wd);
+
+    /* ---- 2-D convolution and max-pooling, NCHW (src/kernels/conv_*.c) ----
+     * Convolution: stride 1, 'same' zero padding of k / 2 on every side, odd kernel size k >= 1
+     * (even k is not supported), cross-correlation as in PyTorch's Conv2d. Images are processed one at
+     * a time: im2col of one image into the workspace, then this table's GEMM (so each ISA's speed is
+     * its GEMM's). Any B, Cin, Cout, H, W >= 1 (1 x 1 and 1-pixel-wide images included, k may exceed
+     * them). Single-threaded, reentrant, allocation-free. work: at least
+     * evo_kernels_conv_work_floats(Cin, H, W, Cout, k) floats, the same for the three forms. */
+    /* out[B,Cout,H,W] = act(conv(x[B,Cin,H,W], w[Cout,Cin,k,k]) + b[Cout]); b may be NULL; act as
+     * dense_forward (relu, tanh, sigmoid or identity). out is never read. */
+    void (*conv2d_forward)(float *out, const float *x, const float *w, const float *b, size_t B,
+                           size_t Cin, size_t H, size_t W, size_t Cout, size_t k, int act,
+                           float *work);
+    /* dw[Cout,Cin,k,k] += d loss / d w, db[Cout] += sums of dy per output channel (db may be NULL),
+     * from dy[B,Cout,H,W] (the gradient at the convolution's output, before any activation) and
+     * x[B,Cin,H,W]. */
+    void (*conv2d_backward_weights)(float *dw, float *db, const float *dy, const float *x, size_t B,
+                                    size_t Cin, size_t H, size_t W, size_t Cout, size_t k,
+                                    float *work);
+    /* dx[B,Cin,H,W] = d loss / d x from dy[B,Cout,H,W] and w[Cout,Cin,k,k]; dx is never read. */
+    void (*conv2d_backward_input)(float *dx, const float *dy, const float *w, size_t B, size_t Cin,
+                                  size_t H, size_t W, size_t Cout, size_t k, float *work);
+    /* Max-pooling over 2 x 2 windows, stride 2, per plane: out[B,C,H/2,W/2] (floor): with an odd H
+     * (W) the last row (column) of the input belongs to no window; an image of height or width 1
+     * pools to an empty output. Each output is the first maximum of its window in row-major order;
+     * a NaN in a window propagates (the first NaN is the maximum). out is never read. */
+    void (*maxpool2_forward)(float *out, const float *x, size_t B, size_t C, size_t H, size_t W);
+    /* dx[B,C,H,W] = dy[B,C,H/2,W/2] routed to each window's maximum, recomputed from the forward
+     * input x[B,C,H,W] by the forward's rule (no argmax indices are stored); 0 everywhere else,
+     * including the dropped last row or column of an odd H or W. dx is never read. */
+    void (*maxpool2_backward)(float *dx, const float *dy, const float *x, size_t B, size_t C,
+                              size_t H, size_t W);
 };
 
 /* Chooses the table once: EVOTUNE_ISA when set (an unknown name, or an ISA this CPU or OS cannot run,
@@ -108,6 +140,12 @@ const struct evo_kernels *evo_kernels_table(int isa);
 /* Scratch floats the dense kernels need for an M x K x N problem (packing buffers); the same bound
  * serves all three forms and every ISA. */
 size_t evo_kernels_work_floats(size_t M, size_t K, size_t N);
+
+/* Scratch floats the convolution kernels need for one layer (Cin, H, W, Cout, k; independent of the
+ * batch size): an im2col buffer of one image, the GEMM's packing buffers and a copy of the weights
+ * with the bias as an extra column; the same bound serves the three forms and every ISA. SIZE_MAX
+ * when the size overflows (an allocation of it fails). */
+size_t evo_kernels_conv_work_floats(size_t Cin, size_t H, size_t W, size_t Cout, size_t k);
 
 /* Name of an activation ("relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu", "identity"). */
 const char *evo_kernels_activation_name(int act);

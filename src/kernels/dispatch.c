@@ -1,6 +1,6 @@
-/* Kernel dispatch: assembles one table per ISA from the gemm_* and vec_* variants, checks what the
- * CPU and OS support (GCC's __builtin_cpu_supports reads cpuid and XCR0), and chooses one table once,
- * honouring EVOTUNE_ISA. */
+/* Kernel dispatch: assembles one table per ISA from the gemm_*, vec_* and conv_* variants, checks
+ * what the CPU and OS support (GCC's __builtin_cpu_supports reads cpuid and XCR0), and chooses one
+ * table once, honouring EVOTUNE_ISA. */
 #include <stdlib.h>
 #include <string.h>
 #include "evotune/mem.h"
@@ -12,7 +12,9 @@
      evo_vec_activation_backward_##sfx, evo_vec_softmax_xent_forward_##sfx,                          \
      evo_vec_softmax_xent_backward_##sfx, evo_vec_mul_##sfx, evo_vec_sgd_update_##sfx,               \
      evo_vec_momentum_update_##sfx, evo_vec_adam_update_##sfx, evo_vec_exp_##sfx, evo_vec_tanh_##sfx,   \
-     evo_vec_nesterov_update_##sfx, evo_vec_rmsprop_update_##sfx, evo_vec_adamw_update_##sfx}
+     evo_vec_nesterov_update_##sfx, evo_vec_rmsprop_update_##sfx, evo_vec_adamw_update_##sfx,       \
+     evo_conv_forward_##sfx, evo_conv_backward_weights_##sfx, evo_conv_backward_input_##sfx,          \
+     evo_conv_maxpool2_forward_##sfx, evo_conv_maxpool2_backward_##sfx}
 
 static const struct evo_kernels tables[EVO_ISA_COUNT] = {
     TABLE(EVO_ISA_SCALAR, scalar),

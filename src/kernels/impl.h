@@ -1,6 +1,6 @@
 /* Internal: the variant functions that fill the kernel tables, one set per ISA, declared once by
- * macro so that every variant has exactly the table's signature. gemm_<isa>.c and vec_<isa>.c define
- * them; dispatch.c assembles the tables. */
+ * macro so that every variant has exactly the table's signature. gemm_<isa>.c, vec_<isa>.c and
+ * conv_<isa>.c define them; dispatch.c assembles the tables. */
 #ifndef EVOTUNE_KERNELS_IMPL_H
 #define EVOTUNE_KERNELS_IMPL_H
 #include "evotune/kernels.h"
@@ -39,14 +39,32 @@
     void evo_vec_exp_##sfx(float *out, const float *in, size_t n);                                  \
     void evo_vec_tanh_##sfx(float *out, const float *in, size_t n);
 
+#define EVO_DECLARE_CONV(sfx)                                                                        \
+    void evo_conv_forward_##sfx(float *out, const float *x, const float *w, const float *b, size_t B,\
+                                size_t Cin, size_t H, size_t W, size_t Cout, size_t k, int act,     \
+                                float *work);                                                       \
+    void evo_conv_backward_weights_##sfx(float *dw, float *db, const float *dy, const float *x,     \
+                                         size_t B, size_t Cin, size_t H, size_t W, size_t Cout,     \
+                                         size_t k, float *work);                                    \
+    void evo_conv_backward_input_##sfx(float *dx, const float *dy, const float *w, size_t B,        \
+                                       size_t Cin, size_t H, size_t W, size_t Cout, size_t k,       \
+                                       float *work);                                                \
+    void evo_conv_maxpool2_forward_##sfx(float *out, const float *x, size_t B, size_t C, size_t H,  \
+                                         size_t W);                                                 \
+    void evo_conv_maxpool2_backward_##sfx(float *dx, const float *dy, const float *x, size_t B,     \
+                                          size_t C, size_t H, size_t W);
+
 EVO_DECLARE_GEMM(scalar)
 EVO_DECLARE_VEC(scalar)
+EVO_DECLARE_CONV(scalar)
 #if defined(__x86_64__) || defined(_M_X64)
 #define EVO_HAVE_X86 1
 EVO_DECLARE_GEMM(avx2)
 EVO_DECLARE_VEC(avx2)
+EVO_DECLARE_CONV(avx2)
 EVO_DECLARE_GEMM(avx512)
 EVO_DECLARE_VEC(avx512)
+EVO_DECLARE_CONV(avx512)
 #endif
 
 #endif

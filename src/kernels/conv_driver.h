@@ -1,0 +1,225 @@
+/* The convolution and pooling kernels shared by conv_scalar.c, conv_avx2.c and conv_avx512.c: im2col
+ * of one image onto the GEMM of the same ISA, col2im for the input gradient, and 2 x 2 max-pooling.
+ * Included once by each conv_<isa>.c, which first defines CONV_ISA (the suffix of the public names and
+ * of the GEMM it calls), so the data movement here is compiled with that file's flags only.
+ * The workspace layout is conv_layout's; evo_kernels_conv_work_floats (conv_scalar.c) bounds it. */
+#include <stddef.h>
+#include <string.h>
+
+#define CONV_CAT2(a, b) a##b
+#define CONV_CAT(a, b) CONV_CAT2(a, b)
+#define CONV_PUBLIC(name) CONV_CAT(CONV_CAT(evo_conv_, name), CONV_CAT(_, CONV_ISA))
+#define CONV_GEMM(name) CONV_CAT(CONV_CAT(evo_gemm_, name), CONV_CAT(_, CONV_ISA))
+
+/* Offsets (in floats) of the workspace's parts; every part starts on a 64-byte boundary relative to
+ * work. wb: the weights with the bias as column K ([Cout, K + 1]), or the weight gradient of one
+ * image. col: one image's im2col [K + 1, H W], the last row all ones (it carries the bias), or the
+ * column gradient [K, H W]. gemm: the GEMM's packing buffers. */
+struct conv_layout {
+    size_t wb, col, gemm;
+};
+
+static inline size_t conv_round16(size_t n)
+{
+    return (n + 15) / 16 * 16;
+}
+
+static inline struct conv_layout conv_layout(size_t Cin, size_t H, size_t W, size_t Cout, size_t k)
+{
+    size_t K = Cin * k * k;
+    struct conv_layout L;
+    L.wb = 0;
+    L.col = conv_round16(Cout * (K + 1));
+    L.gemm = L.col + conv_round16((K + 1) * H * W);
+    return L;
+}
+
+/* The output columns ox whose input column ox + d lies inside [0, W): [*lo, *hi). */
+static inline void conv_valid(ptrdiff_t d, size_t W, size_t *lo, size_t *hi)
+{
+    ptrdiff_t w = (ptrdiff_t)W;
+    ptrdiff_t l = d < 0 ? -d : 0, h = d > 0 ? w - d : w;
+    l = l < w ? l : w;
+    h = h > l ? h : l;
+    *lo = (size_t)l;
+    *hi = (size_t)h;
+}
+
+/* col[(c k + i) k + j, y W + x] = xi[c, y + i - k/2, x + j - k/2], 0 outside the image. */
+static void im2col(float *restrict col, const float *restrict xi, size_t Cin, size_t H, size_t W,
+                   size_t k)
+{
+    size_t HW = H * W;
+    ptrdiff_t p = (ptrdiff_t)(k / 2);
+    for (size_t c = 0; c < Cin; c++)
+        for (size_t i = 0; i < k; i++)
+            for (size_t j = 0; j < k; j++) {
+                float *row = col + ((c * k + i) * k + j) * HW;
+                ptrdiff_t di = (ptrdiff_t)i - p, dj = (ptrdiff_t)j - p;
+                size_t lo, hi;
+                conv_valid(dj, W, &lo, &hi);
+                for (size_t y = 0; y < H; y++) {
+                    float *r = row + y * W;
+                    ptrdiff_t iy = (ptrdiff_t)y + di;
+                    if (iy < 0 || iy >= (ptrdiff_t)H) {
+                        memset(r, 0, W * sizeof *r);
+                        continue;
+                    }
+                    const float *s = xi + c * HW + (size_t)iy * W;
+                    for (size_t x = 0; x < lo; x++)
+                        r[x] = 0.0f;
+                    for (size_t x = lo; x < hi; x++)
+                        r[x] = s[(ptrdiff_t)x + dj];
+                    for (size_t x = hi; x < W; x++)
+                        r[x] = 0.0f;
+                }
+            }
+}
+
+/* dxi[c, y + i - k/2, x + j - k/2] += dcol[(c k + i) k + j, y W + x] inside the image; the adjoint
+ * of im2col. Each input pixel sums its terms in (i, j) order. */
+static void col2im_add(float *restrict dxi, const float *restrict dcol, size_t Cin, size_t H,
+                       size_t W, size_t k)
+{
+    size_t HW = H * W;
+    ptrdiff_t p = (ptrdiff_t)(k / 2);
+    for (size_t c = 0; c < Cin; c++)
+        for (size_t i = 0; i < k; i++)
+            for (size_t j = 0; j < k; j++) {
+                const float *row = dcol + ((c * k + i) * k + j) * HW;
+                ptrdiff_t di = (ptrdiff_t)i - p, dj = (ptrdiff_t)j - p;
+                size_t lo, hi;
+                conv_valid(dj, W, &lo, &hi);
+                for (size_t y = 0; y < H; y++) {
+                    ptrdiff_t iy = (ptrdiff_t)y + di;
+                    if (iy < 0 || iy >= (ptrdiff_t)H)
+                        continue;
+                    float *d = dxi + c * HW + (size_t)iy * W;
+                    const float *r = row + y * W;
+                    for (size_t x = lo; x < hi; x++)
+                        d[(ptrdiff_t)x + dj] += r[x];
+                }
+            }
+}
+
+void CONV_PUBLIC(forward)(float *out, const float *x, const float *w, const float *b, size_t B,
+                          size_t Cin, size_t H, size_t W, size_t Cout, size_t k, int act,
+                          float *work)
+{
+    // out[B,Cout,H,W] = act(conv(x[B,Cin,H,W], w[Cout,Cin,k,k]) + b[Cout])
+    size_t HW = H * W, K = Cin * k * k, Ka = K;
+    struct conv_layout L = conv_layout(Cin, H, W, Cout, k);
+    float *col = work + L.col;
+    const float *a = w;
+    if (b) { /* the bias as an extra input row of ones, so the GEMM adds it and can fuse act */
+        float *wb = work + L.wb;
+        Ka = K + 1;
+        for (size_t o = 0; o < Cout; o++) {
+            memcpy(wb + o * Ka, w + o * K, K * sizeof *wb);
+            wb[o * Ka + K] = b[o];
+        }
+        for (size_t q = 0; q < HW; q++)
+            col[K * HW + q] = 1.0f;
+        a = wb;
+    }
+    for (size_t n = 0; n < B; n++) {
+        im2col(col, x + n * Cin * HW, Cin, H, W, k);
+        /* out_n[Cout, HW] = a[Cout, Ka] . col[Ka, HW] */
+        CONV_GEMM(forward)(out + n * Cout * HW, a, col, NULL, Cout, Ka, HW, act, work + L.gemm);
+    }
+}
+
+void CONV_PUBLIC(backward_weights)(float *dw, float *db, const float *dy, const float *x, size_t B,
+                                   size_t Cin, size_t H, size_t W, size_t Cout, size_t k,
+                                   float *work)
+{
+    // dw[Cout,Cin,k,k] +=, db[Cout] += or NULL, dy[B,Cout,H,W], x[B,Cin,H,W]
+    size_t HW = H * W, K = Cin * k * k, Ka = db ? K + 1 : K;
+    struct conv_layout L = conv_layout(Cin, H, W, Cout, k);
+    float *col = work + L.col, *g = work + L.wb;
+    if (db)
+        for (size_t q = 0; q < HW; q++)
+            col[K * HW + q] = 1.0f;
+    for (size_t n = 0; n < B; n++) {
+        im2col(col, x + n * Cin * HW, Cin, H, W, k);
+        /* g[Cout, Ka] = dy_n[Cout, HW] . col[Ka, HW]^T; its last column is dy_n's row sums */
+        CONV_GEMM(backward_input)(g, dy + n * Cout * HW, col, Cout, Ka, HW, work + L.gemm);
+        for (size_t o = 0; o < Cout; o++) {
+            float *d = dw + o * K;
+            const float *s = g + o * Ka;
+            for (size_t q = 0; q < K; q++)
+                d[q] += s[q];
+            if (db)
+                db[o] += s[K];
+        }
+    }
+}
+
+void CONV_PUBLIC(backward_input)(float *dx, const float *dy, const float *w, size_t B, size_t Cin,
+                                 size_t H, size_t W, size_t Cout, size_t k, float *work)
+{
+    // dx[B,Cin,H,W] =, dy[B,Cout,H,W], w[Cout,Cin,k,k]
+    size_t HW = H * W, K = Cin * k * k;
+    struct conv_layout L = conv_layout(Cin, H, W, Cout, k);
+    float *dcol = work + L.col;
+    for (size_t n = 0; n < B; n++) {
+        /* dcol[K, HW] = w[Cout, K]^T . dy_n[Cout, HW] (the GEMM accumulates: start from 0) */
+        memset(dcol, 0, K * HW * sizeof *dcol);
+        CONV_GEMM(backward_weights)(dcol, NULL, dy + n * Cout * HW, w, Cout, K, HW, work + L.gemm);
+        float *dxn = dx + n * Cin * HW;
+        memset(dxn, 0, Cin * HW * sizeof *dxn);
+        col2im_add(dxn, dcol, Cin, H, W, k);
+    }
+}
+
+/* v replaces the window's maximum m so far: greater, or the first NaN (a NaN maximum stays). */
+static inline int pool_better(float v, float m)
+{
+    return m == m && (v > m || v != v);
+}
+
+void CONV_PUBLIC(maxpool2_forward)(float *restrict out, const float *restrict x, size_t B, size_t C,
+                                   size_t H, size_t W)
+{
+    // out[B,C,H/2,W/2], x[B,C,H,W]
+    size_t Ho = H / 2, Wo = W / 2;
+    for (size_t pl = 0; pl < B * C; pl++) {
+        const float *xp = x + pl * H * W;
+        float *op = out + pl * Ho * Wo;
+        for (size_t y = 0; y < Ho; y++) {
+            const float *r0 = xp + 2 * y * W, *r1 = r0 + W;
+            float *o = op + y * Wo;
+            for (size_t q = 0; q < Wo; q++) {
+                float m = r0[2 * q];
+                m = pool_better(r0[2 * q + 1], m) ? r0[2 * q + 1] : m;
+                m = pool_better(r1[2 * q], m) ? r1[2 * q] : m;
+                m = pool_better(r1[2 * q + 1], m) ? r1[2 * q + 1] : m;
+                o[q] = m;
+            }
+        }
+    }
+}
+
+void CONV_PUBLIC(maxpool2_backward)(float *restrict dx, const float *restrict dy,
+                                    const float *restrict x, size_t B, size_t C, size_t H, size_t W)
+{
+    // dx[B,C,H,W] =, dy[B,C,H/2,W/2], x[B,C,H,W]
+    size_t Ho = H / 2, Wo = W / 2;
+    memset(dx, 0, B * C * H * W * sizeof *dx);
+    for (size_t pl = 0; pl < B * C; pl++) {
+        const float *xp = x + pl * H * W, *dp = dy + pl * Ho * Wo;
+        float *gp = dx + pl * H * W;
+        for (size_t y = 0; y < Ho; y++)
+            for (size_t q = 0; q < Wo; q++) {
+                size_t at = 2 * y * W + 2 * q;
+                const size_t cand[3] = {at + 1, at + W, at + W + 1};
+                float m = xp[at];
+                for (int c = 0; c < 3; c++)
+                    if (pool_better(xp[cand[c]], m)) {
+                        m = xp[cand[c]];
+                        at = cand[c];
+                    }
+                gp[at] = dp[y * Wo + q];
+            }
+    }
+}
