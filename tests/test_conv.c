@@ -2,7 +2,7 @@
  * forces (ctest runs this file once per ISA): each form against a double-precision reference written
  * here as naive loops, on awkward shapes (1 x 1 and 1-pixel-wide images, odd sizes, channel counts not
  * a multiple of any vector width, k larger than the image), outputs pre-filled with NaN, the workspace
- * pre-filled with NaN and guarded by a canary; pooling's odd sizes, ties and NaN; finite-difference
+ * pre-filled with NaN and guarded by a canary; pooling's odd sizes, ties and NaNs; finite-difference
  * gradient checks of both layers. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -235,15 +235,18 @@ static void test_conv_shapes(void **state)
             check_conv(&BIG[i], v++ + u, &rng);
 }
 
-/* The reference window maximum of pooling: the first maximum in row-major order, NaN propagating. */
+/* The reference window maximum of pooling: the first maximum in row-major order; SIZE_MAX when the
+ * window holds a NaN (the output is NaN and no gradient passes). */
 static size_t ref_argmax(const float *plane, size_t W, size_t y, size_t x)
 {
-    size_t best = 2 * y * W + 2 * x;
-    const size_t cand[3] = {best + 1, best + W, best + W + 1};
-    for (int c = 0; c < 3; c++) {
-        float m = plane[best], v = plane[cand[c]];
-        if (!isnan(m) && (isnan(v) || v > m))
-            best = cand[c];
+    size_t at = 2 * y * W + 2 * x;
+    const size_t all[4] = {at, at + 1, at + W, at + W + 1};
+    size_t best = at;
+    for (int c = 0; c < 4; c++) {
+        if (isnan(plane[all[c]]))
+            return SIZE_MAX;
+        if (plane[all[c]] > plane[best])
+            best = all[c];
     }
     return best;
 }
@@ -276,10 +279,11 @@ static void check_pool(size_t B, size_t C, size_t H, size_t W, int ties, int nan
         for (size_t y = 0; y < Ho; y++)
             for (size_t q = 0; q < Wo; q++) {
                 size_t o = pl * Ho * Wo + y * Wo + q, at = ref_argmax(xp, W, y, q);
-                if (memcmp(&out[o], &xp[at], sizeof out[o]))
+                if (at == SIZE_MAX ? !isnan(out[o]) : memcmp(&out[o], &xp[at], sizeof out[o]))
                     fail_msg("%s maxpool2_forward B=%zu C=%zu H=%zu W=%zu ties=%d nans=%d: out[%zu] = "
                              "%g, want %g",
-                             T->name, B, C, H, W, ties, nans, o, out[o], xp[at]);
+                             T->name, B, C, H, W, ties, nans, o, out[o],
+                             at == SIZE_MAX ? (double)NAN : xp[at]);
             }
         for (size_t i = 0; i < H * W; i++) {
             size_t y = i / W, q = i % W;

@@ -114,12 +114,12 @@ struct evo_kernels {
                                   size_t H, size_t W, size_t Cout, size_t k, float *work);
     /* Max-pooling over 2 x 2 windows, stride 2, per plane: out[B,C,H/2,W/2] (floor): with an odd H
      * (W) the last row (column) of the input belongs to no window; an image of height or width 1
-     * pools to an empty output. Each output is the first maximum of its window in row-major order;
-     * a NaN in a window propagates (the first NaN is the maximum). out is never read. */
+     * pools to an empty output. A window holding a NaN outputs NaN. out is never read. */
     void (*maxpool2_forward)(float *out, const float *x, size_t B, size_t C, size_t H, size_t W);
-    /* dx[B,C,H,W] = dy[B,C,H/2,W/2] routed to each window's maximum, recomputed from the forward
-     * input x[B,C,H,W] by the forward's rule (no argmax indices are stored); 0 everywhere else,
-     * including the dropped last row or column of an odd H or W. dx is never read. */
+    /* dx[B,C,H,W] = dy[B,C,H/2,W/2] routed to each window's first maximum in row-major order (ties
+     * go to the first), recomputed from the forward input x[B,C,H,W] (no argmax indices are
+     * stored); 0 everywhere else: the other window positions, a window holding a NaN, and the
+     * dropped last row or column of an odd H or W. dx is never read. */
     void (*maxpool2_backward)(float *dx, const float *dy, const float *x, size_t B, size_t C,
                               size_t H, size_t W);
 };

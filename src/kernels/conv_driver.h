@@ -4,6 +4,7 @@
  * of the GEMM it calls), so the data movement here is compiled with that file's flags only.
  * The workspace layout is conv_layout's; evo_kernels_conv_work_floats (conv_scalar.c) bounds it. */
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #define CONV_CAT2(a, b) a##b
@@ -172,10 +173,29 @@ void CONV_PUBLIC(backward_input)(float *dx, const float *dy, const float *w, siz
     }
 }
 
-/* v replaces the window's maximum m so far: greater, or the first NaN (a NaN maximum stays). */
-static inline int pool_better(float v, float m)
+/* Pooling is written so that gcc vectorises it at any ISA's width: branch-free selects over the four
+ * values of a window, loaded as interleaved pairs, and no early exit. A window holding a NaN outputs
+ * NaN (a + b + c + d is NaN then) and passes no gradient. */
+static inline float pool_max(float a, float b, float c, float d)
 {
-    return m == m && (v > m || v != v);
+    float m0 = b > a ? b : a, m1 = d > c ? d : c;
+    return m1 > m0 ? m1 : m0;
+}
+
+static inline int pool_nan(float a, float b, float c, float d)
+{
+    return (a != a) | (b != b) | (c != c) | (d != d);
+}
+
+/* keep ? v : 0 by a bit mask: the windows whose maximum is where are random, so a branch (which
+ * gcc emits for the ternary outside the vectorised loop, where rows are short) mispredicts. */
+static inline float pool_keep(int keep, float v)
+{
+    uint32_t u;
+    memcpy(&u, &v, sizeof u);
+    u &= (uint32_t)0 - (uint32_t)keep;
+    memcpy(&v, &u, sizeof v);
+    return v;
 }
 
 void CONV_PUBLIC(maxpool2_forward)(float *restrict out, const float *restrict x, size_t B, size_t C,
@@ -187,14 +207,12 @@ void CONV_PUBLIC(maxpool2_forward)(float *restrict out, const float *restrict x,
         const float *xp = x + pl * H * W;
         float *op = out + pl * Ho * Wo;
         for (size_t y = 0; y < Ho; y++) {
-            const float *r0 = xp + 2 * y * W, *r1 = r0 + W;
-            float *o = op + y * Wo;
+            const float *restrict r0 = xp + 2 * y * W, *restrict r1 = r0 + W;
+            float *restrict o = op + y * Wo;
             for (size_t q = 0; q < Wo; q++) {
-                float m = r0[2 * q];
-                m = pool_better(r0[2 * q + 1], m) ? r0[2 * q + 1] : m;
-                m = pool_better(r1[2 * q], m) ? r1[2 * q] : m;
-                m = pool_better(r1[2 * q + 1], m) ? r1[2 * q + 1] : m;
-                o[q] = m;
+                float a = r0[2 * q], b = r0[2 * q + 1], c = r1[2 * q], d = r1[2 * q + 1];
+                float m = pool_max(a, b, c, d);
+                o[q] = pool_nan(a, b, c, d) ? a + b + c + d : m;
             }
         }
     }
@@ -205,21 +223,33 @@ void CONV_PUBLIC(maxpool2_backward)(float *restrict dx, const float *restrict dy
 {
     // dx[B,C,H,W] =, dy[B,C,H/2,W/2], x[B,C,H,W]
     size_t Ho = H / 2, Wo = W / 2;
-    memset(dx, 0, B * C * H * W * sizeof *dx);
     for (size_t pl = 0; pl < B * C; pl++) {
         const float *xp = x + pl * H * W, *dp = dy + pl * Ho * Wo;
         float *gp = dx + pl * H * W;
-        for (size_t y = 0; y < Ho; y++)
+        for (size_t y = 0; y < Ho; y++) {
+            const float *restrict r0 = xp + 2 * y * W, *restrict r1 = r0 + W;
+            float *restrict g0 = gp + 2 * y * W, *restrict g1 = g0 + W;
+            const float *restrict d = dp + y * Wo;
+            /* each window's gradient goes to its first maximum in row-major order */
             for (size_t q = 0; q < Wo; q++) {
-                size_t at = 2 * y * W + 2 * q;
-                const size_t cand[3] = {at + 1, at + W, at + W + 1};
-                float m = xp[at];
-                for (int c = 0; c < 3; c++)
-                    if (pool_better(xp[cand[c]], m)) {
-                        m = xp[cand[c]];
-                        at = cand[c];
-                    }
-                gp[at] = dp[y * Wo + q];
+                float a = r0[2 * q], b = r0[2 * q + 1], c = r1[2 * q], e = r1[2 * q + 1];
+                float m = pool_max(a, b, c, e);
+                int ea = a == m, eb = b == m, ec = c == m, ee = e == m;
+                float rest = pool_keep(!pool_nan(a, b, c, e), d[q]);
+                g0[2 * q] = pool_keep(ea, rest);
+                rest = pool_keep(!ea, rest);
+                g0[2 * q + 1] = pool_keep(eb, rest);
+                rest = pool_keep(!eb, rest);
+                g1[2 * q] = pool_keep(ec, rest);
+                rest = pool_keep(!ec, rest);
+                g1[2 * q + 1] = pool_keep(ee, rest);
             }
+            if (W & 1) { /* the last column belongs to no window */
+                g0[W - 1] = 0.0f;
+                g1[W - 1] = 0.0f;
+            }
+        }
+        if (H & 1) /* so does the last row */
+            memset(gp + (H - 1) * W, 0, W * sizeof *gp);
     }
 }
