@@ -822,7 +822,7 @@ static int has_suffix(const char *s, size_t len, const char *suffix)
     return len >= k && !memcmp(s + len - k, suffix, k);
 }
 
-/* Only the name decides, so that a CSV is never sniffed as binary by accident. */
+/* The names "*idx*-ubyte" and "*.idx*" (with optional .gz): the fallback of is_idx. */
 static int is_idx_name(const char *path)
 {
     const char *base = strrchr(path, '/');
@@ -838,10 +838,30 @@ static int is_idx_name(const char *path)
     return idx;
 }
 
+/* IDX is recognised by its first bytes, read through the same zlib reader (so .gz or not): an IDX
+ * file starts with two zero bytes (then the type, 0x08 for unsigned bytes, and the number of
+ * dimensions, 0x803 images, 0x801 labels), and no CSV text starts with a NUL byte. The IDX names
+ * count too, so that a damaged IDX file is reported by the IDX reader ("bad magic") rather than
+ * parsed as text. A file that cannot be opened or read is left to the CSV reader, which reports it. */
+static int is_idx(const char *path)
+{
+    if (is_idx_name(path))
+        return 1;
+    struct reader r;
+    struct evo_error ignored;
+    unsigned char h[2];
+    size_t got = 0;
+    if (reader_open(&r, path, &ignored))
+        return 0;
+    int rc = reader_bytes(&r, h, sizeof h, &got, &ignored);
+    reader_close(&r);
+    return !rc && got == sizeof h && h[0] == 0 && h[1] == 0;
+}
+
 int evo_data_load(struct evo_dataset *ds, const char *path, const char *labels, const char *label,
                   struct evo_error *err)
 {
-    if (!is_idx_name(path))
+    if (!is_idx(path))
         return evo_data_load_csv(ds, path, label, err);
     if (!labels) {
         memset(ds, 0, sizeof *ds);
@@ -1075,7 +1095,7 @@ uint64_t evo_data_hash(const struct evo_dataset *ds)
 
 int evo_data_load_unlabelled(struct evo_dataset *ds, const char *path, struct evo_error *err)
 {
-    if (!is_idx_name(path))
+    if (!is_idx(path))
         return load_csv(ds, path, NULL, 1, err);
     memset(ds, 0, sizeof *ds);
     struct evo_dataset tmp = {0};
@@ -1119,7 +1139,7 @@ int evo_data_to_regression(struct evo_dataset *ds, const char *what, struct evo_
 int evo_data_csv_has_column(const char *path, const char *name, int *has, struct evo_error *err)
 {
     *has = 0;
-    if (is_idx_name(path))
+    if (is_idx(path))
         return EVO_OK;
     struct reader r;
     int rc = reader_open(&r, path, err), got = 0;

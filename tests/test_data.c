@@ -440,6 +440,52 @@ static void test_idx_good(void **state)
     assert_true(is_empty(&ds));
 }
 
+/* IDX is recognised by its magic number, not its name: a pair under neutral names, plain and gzipped,
+ * loads as IDX (before, img.gz was read as CSV and refused with "empty line before the header"). */
+static void test_idx_by_magic(void **state)
+{
+    (void)state;
+    unsigned char img[64], lab[16];
+    size_t ni = make_images(img, 5, 2, 3), nl = make_labels(lab, 5);
+    struct evo_dataset ds;
+    struct evo_error err = {0};
+    const char *names[2][2] = {{"img", "lab"}, {"img.gz", "lab.gz"}};
+    for (int gz = 0; gz < 2; gz++) {
+        char images[600], labels[600];
+        snprintf(images, sizeof images, "%s",
+                 gz ? write_gz(names[gz][0], img, ni) : write_bytes(names[gz][0], img, ni));
+        snprintf(labels, sizeof labels, "%s",
+                 gz ? write_gz(names[gz][1], lab, nl) : write_bytes(names[gz][1], lab, nl));
+        if (evo_data_load(&ds, images, labels, "label", &err) != EVO_OK)
+            fail_msg("%s: %s", images, err.msg);
+        check_idx(&ds);
+        evo_data_release(&ds);
+        /* without its label file: the IDX error, not a CSV one */
+        assert_int_equal(evo_data_load(&ds, images, NULL, "label", &err), EVO_EDATA);
+        assert_non_null(strstr(err.msg, "label file"));
+        assert_true(is_empty(&ds));
+        /* a label file given as the images: the IDX reader names the magic */
+        assert_int_equal(evo_data_load(&ds, labels, images, "label", &err), EVO_EDATA);
+        assert_non_null(strstr(err.msg, "bad magic 0x00000801"));
+        assert_true(is_empty(&ds));
+        assert_int_equal(evo_data_load_unlabelled(&ds, images, &err), EVO_OK);
+        assert_int_equal(ds.n, 5);
+        assert_int_equal(ds.d, 6);
+        assert_true(ds.x[6 * 4 + 5] == 205.0f);
+        evo_data_release(&ds);
+        int has = 1;
+        assert_int_equal(evo_data_csv_has_column(images, "label", &has, &err), EVO_OK);
+        assert_int_equal(has, 0);
+    }
+    /* a CSV under a neutral name is still a CSV */
+    const char *csv = write_gz("table.gz", "a,label\n1,x\n2,y\n", 16);
+    if (evo_data_load(&ds, csv, NULL, "label", &err) != EVO_OK)
+        fail_msg("%s: %s", csv, err.msg);
+    assert_int_equal(ds.n, 2);
+    assert_int_equal(ds.d, 1);
+    evo_data_release(&ds);
+}
+
 static void expect_idx_error(const char *images, const char *labels, const char *want1,
                              const char *want2)
 {
@@ -960,6 +1006,7 @@ int main(void)
         cmocka_unit_test(test_csv_truncated_gzip),
         cmocka_unit_test(test_idx_good),
         cmocka_unit_test(test_idx_errors),
+        cmocka_unit_test(test_idx_by_magic),
         cmocka_unit_test(test_split),
         cmocka_unit_test(test_split_errors),
         cmocka_unit_test(test_standardize),

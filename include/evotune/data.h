@@ -39,8 +39,11 @@ int evo_data_load_csv(struct evo_dataset *ds, const char *path, const char *labe
 int evo_data_load_idx(struct evo_dataset *ds, const char *images, const char *labels,
                       struct evo_error *err);
 
-/* Chooses the loader from the file name: "*idx*-ubyte" or "*.idx*" (with optional .gz) is IDX and
- * needs `labels`; anything else is CSV and uses `label`. */
+/* Chooses the loader from the file's first bytes (after gzip decompression): a file that starts
+ * with two zero bytes, as IDX's magic number does (0x00000803 images), is IDX and needs `labels`, an
+ * IDX label file (0x00000801); so is a file named "*idx*-ubyte" or "*.idx*" (with optional .gz),
+ * whatever it holds, so that a damaged one is reported as IDX. Anything else is CSV and uses
+ * `label`. */
 int evo_data_load(struct evo_dataset *ds, const char *path, const char *labels, const char *label,
                   struct evo_error *err);
 
