@@ -218,6 +218,7 @@ void CONV_PUBLIC(maxpool2_forward)(float *restrict out, const float *restrict x,
     }
 }
 
+#ifndef CONV_NO_POOL_BACKWARD
 void CONV_PUBLIC(maxpool2_backward)(float *restrict dx, const float *restrict dy,
                                     const float *restrict x, size_t B, size_t C, size_t H, size_t W)
 {
@@ -253,3 +254,4 @@ void CONV_PUBLIC(maxpool2_backward)(float *restrict dx, const float *restrict dy
             memset(gp + (H - 1) * W, 0, W * sizeof *gp);
     }
 }
+#endif
