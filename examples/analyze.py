@@ -31,7 +31,8 @@ def load(path):
         # what fitness measures (accuracy, macro_f1, neg_log_loss, neg_rmse, neg_mae, r2) and the task
         fitness = f.attrs.get("fitness", "accuracy")
         task = f.attrs.get("task", "classification")
-    return df, generations, best, fitness, task
+        strategy = f.attrs.get("strategy", "generational")  # steady_state, generational or random
+    return df, generations, best, fitness, task, strategy
 
 
 def main():
@@ -41,20 +42,31 @@ def main():
     ap.add_argument("--out", default="analysis.png")
     args = ap.parse_args()
 
-    df, gens, best, fitness, task = load(args.file)
+    df, gens, best, fitness, task, strategy = load(args.file)
     tests = ["rmse", "mae", "r2"] if task == "regression" else ["accuracy", "macro_f1", "log_loss"]
-    print(f"{len(df)} networks over {len(gens)} generations; best validation {fitness} "
+    print(f"{strategy}: {len(df)} networks" + (f" over {len(gens)} generations" if len(gens) else "") +
+          f"; best validation {fitness} "
           f"{df['fitness'].max():.4f}; test " +
           ", ".join(f"{m} {best.get('test_' + m, float('nan')):.4f}" for m in tests))
     print(df.sort_values("fitness", ascending=False).head(5).to_string(index=False))
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
-    # fitness per generation: best, mean and the spread of the population
-    ax1.plot(gens["generation"], gens["best_fitness"], marker="o", label="best")
-    ax1.plot(gens["generation"], gens["mean_fitness"], label="mean")
-    ax1.fill_between(gens["generation"], gens["mean_fitness"] - gens["std_fitness"],
-                     gens["mean_fitness"] + gens["std_fitness"], alpha=0.2, label="mean ± std")
-    ax1.set(xlabel="generation", ylabel=f"fitness (validation {fitness})", title="Fitness per generation")
+    if len(gens):
+        # generational: fitness per generation, best, mean and the spread of the population
+        ax1.plot(gens["generation"], gens["best_fitness"], marker="o", label="best")
+        ax1.plot(gens["generation"], gens["mean_fitness"], label="mean")
+        ax1.fill_between(gens["generation"], gens["mean_fitness"] - gens["std_fitness"],
+                         gens["mean_fitness"] + gens["std_fitness"], alpha=0.2, label="mean ± std")
+        ax1.set(xlabel="generation", ylabel=f"fitness (validation {fitness})", title="Fitness per generation")
+    else:
+        # steady_state and random have no generations: every network in the order its result came in
+        # (finished_at), and the best so far
+        order = df.sort_values(["finished_at", "id"])
+        ok = order["fitness"] > float("-inf")
+        n = range(1, len(order) + 1)
+        ax1.scatter([i for i, o in zip(n, ok) if o], order["fitness"][ok], s=8, alpha=0.5, label="network")
+        ax1.plot(n, order["fitness"].cummax(), color="C1", label="best so far")
+        ax1.set(xlabel="networks finished", ylabel=f"fitness (validation {fitness})", title="Fitness over trials")
     ax1.legend()
     # one hyperparameter against fitness: a scatter for numbers, a strip per value for choices; failed
     # networks of a regression search have fitness -inf and are left out

@@ -43,6 +43,7 @@ struct key_row {
     const char *const *names; /* KEY_NAME: the accepted names, NULL-terminated */
 };
 
+static const char *const strategy_names[] = {"random", "generational", "steady_state", NULL};
 static const char *const task_names[] = {"classification", "regression", NULL};
 static const char *const fitness_names[] = {"accuracy", "macro_f1", "neg_log_loss", "neg_rmse", "neg_mae",
                                             "r2", NULL};
@@ -82,8 +83,10 @@ static const struct key_row rows[] = {
      "order: it makes the aug_* genes apply (IDX files carry their shape, which this must match if "
      "given)", FIELD(image_shape), NULL},
     {"ga", "population", KEY_LONG, 0, 0, 0, 1, 100000, "24",
-     "individuals per generation (1: each generation trains one child bred from the one before, "
-     "no elite); its buffers count against run.max_memory", FIELD(population), NULL},
+     "P: under generational the networks per generation (1: each generation trains one child bred "
+     "from the one before, no elite); under steady_state the last P finished networks every child is "
+     "bred from (and the random trials that start the run); its rows count against run.max_memory",
+     FIELD(population), NULL},
     {"ga", "generations", KEY_LONG, 0, 0, 0, 1, 1000000, "10",
      "generations trained, the random initial one included", FIELD(generations), NULL},
     {"ga", "tournament", KEY_LONG, 0, 0, 0, 1, 100000, "3",
@@ -103,11 +106,34 @@ static const struct key_row rows[] = {
      "best individuals copied unchanged into the next generation; more than population - 1 is "
      "clamped to population - 1, so every generation trains at least one new individual",
      FIELD(elitism), NULL},
+    {"run", "strategy", KEY_NAME, 0, 0, 0, 0, 0, "\"steady_state\"",
+     "how the next trials are chosen: steady_state (asynchronous aging evolution: each child bred, "
+     "as soon as a worker is free, by tournament from the last ga.population trials finished), "
+     "generational (a generational GA: ga.generations generations of ga.population, elitism, a "
+     "barrier between generations) or random (independent samples of the search space, the baseline). "
+     "Keys that mean nothing to the chosen strategy are refused; `--strategy NAME` sets it",
+     FIELD(strategy), strategy_names},
+    {"run", "max_trials", KEY_INT64, 0, 0, 0, 1, 100000000, "240",
+     "networks a random or steady_state search trains (generational: ga.generations); "
+     "`--max-trials N` sets it, and on `resume` extends a run", FIELD(max_trials), NULL},
+    {"run", "time_limit", KEY_STRING, KEY_OPTIONAL, 0, 0, 0, 0, "\"\"",
+     "wall-clock limit of the search, \"8h\", \"90m\", \"45s\" (\"\": none): no network starts after it, "
+     "those in flight finish and the best is scored; time spent running counts, over every resume. "
+     "The one setting whose results depend on the machine's speed; `--time-limit` sets it",
+     FIELD(time_limit_text), NULL},
+    {"run", "workers", KEY_LONG, 0, 0, 0, 1, 65536, "16",
+     "virtual workers of the schedule: trials are decided in the order of a virtual clock on this many "
+     "workers, never in the order threads finish, so results are the same for any run.threads. Real "
+     "durations stray from the cost model, so threads stay busy only with W above them: about 3 x "
+     "threads keeps 98-99 % of 16-64 threads busy on budgets of thousands (README: Search strategies); "
+     "more workers breed each steady_state child from older news and start it with W + P - 1 random "
+     "trials, which costs quality on small budgets",
+     FIELD(workers), NULL},
     {"run", "seed", KEY_INT64, 0, 0, 0, 0, INT64_MAX, "1",
      "seed of every random stream: the same seed gives the same results for any thread count",
      FIELD(seed), NULL},
     {"run", "threads", KEY_LONG, 0, 0, 0, 0, 4096, "0",
-     "threads training individuals in parallel (0: all cores); more threads than cores are allowed "
+     "threads training networks in parallel (0: all cores); more threads than cores are allowed "
      "(the results do not depend on it), each with its own workspace counted against run.max_memory",
      FIELD(threads), NULL},
     {"run", "output", KEY_STRING, 0, 0, 0, 0, 0, NULL,
@@ -119,9 +145,9 @@ static const struct key_row rows[] = {
      "takes 20 bytes a parameter while it trains)", FIELD(max_params), NULL},
     {"run", "max_memory", KEY_INT64, 0, 0, 0, 1, 1073741824, "8192",
      "MiB the search may set aside at the start: every thread's training workspace, sized for the "
-     "largest batch_size x neurons x hidden_layers the search space allows, and the population's "
-     "buffers (learning curves: population x the largest epochs); a run that would need more stops "
-     "before training, naming the keys to lower", FIELD(max_memory), NULL},
+     "largest batch_size x neurons x hidden_layers the search space allows, the buffers of the trials "
+     "in flight (learning curves: run.workers x the largest epochs) and the strategy's population; a "
+     "run that would need more stops before training, naming the keys to lower", FIELD(max_memory), NULL},
 };
 #define N_ROWS (sizeof rows / sizeof rows[0])
 
@@ -1052,6 +1078,87 @@ static void write_row_value(FILE *f, const struct key_row *r, const struct evo_c
     }
 }
 
+/* Keys that only some strategies use, with what to use instead under the others. */
+#define FOR_RANDOM (1 << EVO_STRATEGY_RANDOM)
+#define FOR_GENERATIONAL (1 << EVO_STRATEGY_GENERATIONAL)
+#define FOR_STEADY (1 << EVO_STRATEGY_STEADY_STATE)
+static const struct {
+    const char *group, *key;
+    int strategies;      /* FOR_* mask of the strategies that use it */
+    const char *instead; /* what the others use */
+} strategy_keys[] = {
+    {"ga", "population", FOR_GENERATIONAL | FOR_STEADY, "random search has no population"},
+    {"ga", "generations", FOR_GENERATIONAL, "use run.max_trials (--max-trials)"},
+    {"ga", "tournament", FOR_GENERATIONAL | FOR_STEADY, "random search selects nothing"},
+    {"ga", "crossover", FOR_GENERATIONAL | FOR_STEADY, "random search breeds nothing"},
+    {"ga", "mutation", FOR_GENERATIONAL | FOR_STEADY, "random search breeds nothing"},
+    {"ga", "elitism", FOR_GENERATIONAL, "steady_state keeps the last ga.population trials, not elites"},
+    {"run", "max_trials", FOR_RANDOM | FOR_STEADY, "use ga.generations (--generations)"},
+};
+#define N_STRATEGY_KEYS (sizeof strategy_keys / sizeof strategy_keys[0])
+
+/* 1 when key group.key means something to strategy k; *instead says what to use otherwise. */
+static int key_used(const char *group, const char *key, int k, const char **instead)
+{
+    for (size_t i = 0; i < N_STRATEGY_KEYS; i++)
+        if (!strcmp(strategy_keys[i].group, group) && !strcmp(strategy_keys[i].key, key)) {
+            if (instead)
+                *instead = strategy_keys[i].instead;
+            return (strategy_keys[i].strategies >> k) & 1;
+        }
+    return 1;
+}
+
+/* The names of the strategies that use group.key, "generational" or "generational and steady_state". */
+static void key_users(const char *group, const char *key, char *out, size_t n)
+{
+    out[0] = '\0';
+    for (int k = 0; k < EVO_STRATEGY_COUNT; k++)
+        if (key_used(group, key, k, NULL))
+            snprintf(out + strlen(out), n - strlen(out), "%s%s", out[0] ? " and " : "", strategy_names[k]);
+}
+
+const char *evo_config_strategy_name(int k)
+{
+    return k >= 0 && k < EVO_STRATEGY_COUNT ? strategy_names[k] : "?";
+}
+
+int evo_config_parse_duration(const char *text, double *seconds)
+{
+    const char *p = text;
+    double total = 0;
+    while (*p == ' ')
+        p++;
+    if (!*p) {
+        *seconds = 0;
+        return 0;
+    }
+    int parts = 0;
+    while (*p) {
+        char *end;
+        double v = strtod(p, &end);
+        if (end == p || !(v >= 0) || !isfinite(v))
+            return -1;
+        double unit = 1;
+        switch (*end) {
+        case 'd': unit = 86400; end++; break;
+        case 'h': unit = 3600; end++; break;
+        case 'm': unit = 60; end++; break;
+        case 's': end++; break;
+        case '\0':
+            if (parts) /* "1h30" is ambiguous */
+                return -1;
+            break;
+        default: return -1;
+        }
+        total += v * unit;
+        parts++;
+        p = end;
+    }
+    *seconds = total;
+    return 0;
+}
+
 static char *effective_text(const struct evo_config *cfg)
 {
     char *text = NULL;
@@ -1068,7 +1175,7 @@ static char *effective_text(const struct evo_config *cfg)
             }
         }
         for (size_t r = 0; r < N_ROWS; r++) {
-            if (strcmp(rows[r].group, groups[g]))
+            if (strcmp(rows[r].group, groups[g]) || !key_used(rows[r].group, rows[r].key, cfg->strategy, NULL))
                 continue;
             fprintf(f, "    %s = ", rows[r].key);
             write_row_value(f, &rows[r], cfg);
@@ -1151,6 +1258,22 @@ static int validate(const struct ctx *c, config_t *lc, struct evo_config *cfg)
                        &cfg->space.spec[id]);
     if (!rc)
         rc = check_task(c, lc, cfg);
+    for (size_t i = 0; i < N_STRATEGY_KEYS && !rc; i++) {
+        const config_setting_t *g = config_setting_get_member(root, strategy_keys[i].group);
+        const config_setting_t *s = config_setting_get_member(g, strategy_keys[i].key);
+        /* a file's keys for other strategies are ignored when an override (--strategy) chose this one:
+         * one file serves every strategy; a key set by an override, or beside its own strategy, is an error */
+        const config_setting_t *st = config_lookup(lc, "run.strategy");
+        int strategy_overridden = st && config_setting_get_hook(st) && config_setting_get_hook(st) != &default_mark;
+        int from_file = s && !config_setting_get_hook(s);
+        if (s && config_setting_get_hook(s) != &default_mark && !(from_file && strategy_overridden) &&
+            !((strategy_keys[i].strategies >> cfg->strategy) & 1))
+            rc = fail(c, s, "key '%s.%s' means nothing to run.strategy \"%s\": %s", strategy_keys[i].group,
+                      strategy_keys[i].key, strategy_names[cfg->strategy], strategy_keys[i].instead);
+    }
+    if (!rc && cfg->time_limit_text && evo_config_parse_duration(cfg->time_limit_text, &cfg->time_limit))
+        rc = fail(c, config_lookup(lc, "run.time_limit"), "key 'run.time_limit': expected a duration such "
+                  "as \"8h\", \"90m\", \"1h30m\" or \"45s\", got \"%s\"", cfg->time_limit_text);
     if (rc)
         return rc;
 
@@ -1260,6 +1383,7 @@ void evo_config_release(struct evo_config *cfg)
     free(cfg->test_labels);
     free(cfg->label);
     free(cfg->output);
+    free(cfg->time_limit_text);
     free(cfg->text);
     memset(cfg, 0, sizeof *cfg);
 }
@@ -1338,8 +1462,15 @@ void evo_config_write_template(FILE *f)
                 snprintf(line, sizeof line, "%s (%s)", rows[r].help, range);
             else
                 snprintf(line, sizeof line, "%s (%s, %s)", rows[r].help, row_type_name(&rows[r]), range);
+            int used = key_used(rows[r].group, rows[r].key, EVO_STRATEGY_STEADY_STATE, NULL);
+            if (!used) {
+                char who[64];
+                key_users(rows[r].group, rows[r].key, who, sizeof who);
+                snprintf(line + strlen(line), sizeof line - strlen(line), ". Used by %s only", who);
+            }
             write_comment(f, "    ", line);
-            fprintf(f, "    %s = %s;\n", rows[r].key, rows[r].def ? rows[r].def : "\"results/default.h5\"");
+            fprintf(f, "    %s%s = %s;\n", used ? "" : "# ", rows[r].key,
+                    rows[r].def ? rows[r].def : "\"results/default.h5\"");
         }
         fputs("};\n", f);
     }
@@ -1386,8 +1517,17 @@ void evo_config_write_reference(FILE *f)
             if (strcmp(rows[r].group, groups[g]))
                 continue;
             row_range(&rows[r], range, sizeof range);
-            fprintf(f, "| `%s` | %s | `%s` | %s | %s |\n", rows[r].key, row_type_name(&rows[r]),
-                    rows[r].def ? rows[r].def : "\"results/<config name>.h5\"", range, rows[r].help);
+            char who[64] = "";
+            int all = 1;
+            for (int k = 0; k < EVO_STRATEGY_COUNT; k++)
+                all &= key_used(rows[r].group, rows[r].key, k, NULL);
+            if (!all) {
+                char names[48];
+                key_users(rows[r].group, rows[r].key, names, sizeof names);
+                snprintf(who, sizeof who, " (%s only)", names);
+            }
+            fprintf(f, "| `%s` | %s | `%s` | %s | %s%s |\n", rows[r].key, row_type_name(&rows[r]),
+                    rows[r].def ? rows[r].def : "\"results/<config name>.h5\"", range, rows[r].help, who);
         }
     }
 }

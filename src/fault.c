@@ -35,6 +35,11 @@ int evo_fault_init(struct evo_error *err)
                          "with K >= 1", v);
 }
 
+int evo_fault_active(void)
+{
+    return fault_kind >= 0;
+}
+
 int evo_fault_hit(enum evo_fault_kind kind)
 {
     if ((int)kind != fault_kind)

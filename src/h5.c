@@ -136,7 +136,7 @@ static hid_t enum_type(const char *const *names, int n)
 enum { F_GENERATION, F_ID, F_PARENT_A, F_PARENT_B, F_GENE0,
        F_FITNESS = F_GENE0 + EVO_GENE_COUNT, F_VAL_ACCURACY, F_VAL_LOSS, F_VAL_MACRO_F1,
        F_VAL_LOG_LOSS, F_VAL_RMSE, F_VAL_MAE, F_VAL_R2, F_TRAIN_LOSS, F_EPOCHS_RUN,
-       F_TRAIN_SECONDS, F_STATUS, F_COUNT };
+       F_TRAIN_SECONDS, F_FINISHED_AT, F_STATUS, F_COUNT };
 
 struct row_layout {
     size_t size;
@@ -144,14 +144,12 @@ struct row_layout {
     hid_t type;
 };
 
-static const char *const member_state_names[] = {"pending", "trained", "carried"};
-
 static const char *field_name(int f)
 {
     static const char *const fixed[] = {"generation", "id", "parent_a", "parent_b"};
     static const char *const tail[] = {"fitness", "val_accuracy", "val_loss", "val_macro_f1",
                                        "val_log_loss", "val_rmse", "val_mae", "val_r2", "train_loss",
-                                       "epochs_run", "train_seconds", "status"};
+                                       "epochs_run", "train_seconds", "finished_at", "status"};
     return f < F_GENE0 ? fixed[f] : f < F_FITNESS ? evo_genome_gene(f - F_GENE0)->name : tail[f - F_FITNESS];
 }
 
@@ -235,6 +233,7 @@ static void pack_row(unsigned char *p, const struct row_layout *L, const struct 
         memcpy(p + L->off[F_FITNESS + k], &tail[k], 8);
     memcpy(p + L->off[F_EPOCHS_RUN], &r->epochs_run, 4);
     memcpy(p + L->off[F_TRAIN_SECONDS], &r->train_seconds, 8);
+    memcpy(p + L->off[F_FINISHED_AT], &r->finished_at, 8);
     i8 = (int8_t)r->status;
     memcpy(p + L->off[F_STATUS], &i8, 1);
 }
@@ -270,6 +269,7 @@ static void unpack_row(struct evo_individual *r, const unsigned char *p, const s
     r->train_loss = tail[8];
     memcpy(&r->epochs_run, p + L->off[F_EPOCHS_RUN], 4);
     memcpy(&r->train_seconds, p + L->off[F_TRAIN_SECONDS], 8);
+    memcpy(&r->finished_at, p + L->off[F_FINISHED_AT], 8);
     memcpy(&i8, p + L->off[F_STATUS], 1);
     r->status = i8;
 }
@@ -320,38 +320,19 @@ static hid_t curves_type(void)
     return compound_type(sizeof(struct evo_curve_row), f, sizeof f / sizeof *f);
 }
 
-/* The rows of /curves: those of ga->rows, then those of the trained members of the generation in
- * progress in index (= id) order, the same individuals as /individuals. Heap; *n receives the count. */
-static struct evo_curve_row *curve_rows(const struct evo_ga *ga, int in_progress, size_t *n)
+/* The rows of /curves, copied field by field into zeroed memory: the compound type spans the
+ * struct's padding, which is written to the file too and must not differ between identical runs.
+ * Heap. */
+static struct evo_curve_row *curve_rows(const struct evo_runlog *log)
 {
-    size_t P = (size_t)ga->cfg->population, total = ga->n_curves;
-    for (size_t i = 0; in_progress && i < P; i++)
-        if (ga->member_state[i] == EVO_MEMBER_TRAINED)
-            total += (size_t)ga->population[i].epochs_run;
-    /* Zeroed, and filled field by field: the compound type spans the struct's padding, which is
-     * written to the file too and must not differ between identical runs. */
-    struct evo_curve_row *rows = evo_mem_calloc(total ? total : 1, sizeof *rows);
-    size_t k = 0;
-    for (; k < ga->n_curves; k++) {
-        rows[k].id = ga->curves[k].id;
-        rows[k].epoch = ga->curves[k].epoch;
-        rows[k].train_loss = ga->curves[k].train_loss;
-        rows[k].val_loss = ga->curves[k].val_loss;
-        rows[k].val_fitness = ga->curves[k].val_fitness;
+    struct evo_curve_row *rows = evo_mem_calloc(log->n_curves ? log->n_curves : 1, sizeof *rows);
+    for (size_t k = 0; k < log->n_curves; k++) {
+        rows[k].id = log->curves[k].id;
+        rows[k].epoch = log->curves[k].epoch;
+        rows[k].train_loss = log->curves[k].train_loss;
+        rows[k].val_loss = log->curves[k].val_loss;
+        rows[k].val_fitness = log->curves[k].val_fitness;
     }
-    for (size_t i = 0; in_progress && i < P; i++) {
-        if (ga->member_state[i] != EVO_MEMBER_TRAINED)
-            continue;
-        const struct evo_epoch_metrics *c = ga->member_curves + i * ga->max_epochs;
-        for (int32_t e = 0; e < ga->population[i].epochs_run; e++, k++) {
-            rows[k].id = ga->population[i].id;
-            rows[k].epoch = e;
-            rows[k].train_loss = c[e].train_loss;
-            rows[k].val_loss = c[e].val_loss;
-            rows[k].val_fitness = c[e].val_fitness;
-        }
-    }
-    *n = total;
     return rows;
 }
 
@@ -399,12 +380,13 @@ static size_t layer_arrays(const struct evo_mlp *net, size_t l, struct layer_arr
     return n;
 }
 
-static int write_contents(hid_t file, const struct evo_ga *ga, const char **what_out)
+static int write_contents(hid_t file, const struct evo_runlog *log, const char **what_out)
 {
     const char *what = NULL;
-    const struct evo_config *cfg = ga->cfg;
+    const struct evo_config *cfg = log->cfg;
+    const struct evo_problem *pb = log->problem;
     struct row_layout L = {.type = -1};
-    hid_t gtype = -1, stype = -1, ctype = -1, grp = -1, sub = -1;
+    hid_t gtype = -1, ctype = -1, grp = -1, sub = -1;
     unsigned char *rows = NULL;
     struct evo_curve_row *curves = NULL;
     char buf[64];
@@ -416,20 +398,26 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
     TRY(attr_str(file, "isa", evo_kernels()->name)); /* the kernel table that did the arithmetic */
     TRY(attr_str(file, "config", cfg->text ? cfg->text : ""));
     TRY(attr_i64(file, "seed", cfg->seed));
-    TRY(attr_i64(file, "threads", ga->threads));
-    TRY(attr_i64(file, "n_train", (int64_t)ga->train.n));
-    TRY(attr_i64(file, "n_validation", (int64_t)ga->validation.n));
-    TRY(attr_i64(file, "n_test", (int64_t)ga->test.n));
-    TRY(attr_i64(file, "n_features", (int64_t)ga->train.d));
-    TRY(attr_i64(file, "n_classes", ga->train.n_classes));
-    TRY(attr_u64(file, "data_hash", ga->data_hash));
-    TRY(attr_u64(file, "test_data_hash", ga->test_data_hash));
+    TRY(attr_i64(file, "threads", log->threads));
+    TRY(attr_i64(file, "n_train", (int64_t)pb->train.n));
+    TRY(attr_i64(file, "n_validation", (int64_t)pb->validation.n));
+    TRY(attr_i64(file, "n_test", (int64_t)pb->test.n));
+    TRY(attr_i64(file, "n_features", (int64_t)pb->train.d));
+    TRY(attr_i64(file, "n_classes", pb->train.n_classes));
+    TRY(attr_u64(file, "data_hash", pb->data_hash));
+    TRY(attr_u64(file, "test_data_hash", pb->test_data_hash));
     TRY(attr_str(file, "task", cfg->task == EVO_TASK_REGRESSION ? "regression" : "classification"));
     TRY(attr_str(file, "fitness", evo_metrics_fitness_name(cfg->fitness)));
-    TRY(attr_str(file, "state", ga->finished ? "finished" : ga->stopped ? "interrupted" : "running"));
-    TRY(attr_i64(file, "generations_done", (int64_t)ga->n_gens));
-    TRY(attr_i64(file, "generations", cfg->generations));
-    TRY(attr_i64(file, "population", cfg->population));
+    TRY(attr_str(file, "state", log->finished ? "finished" : log->stopped ? "interrupted" : "running"));
+    TRY(attr_str(file, "strategy", evo_config_strategy_name(cfg->strategy)));
+    TRY(attr_str(file, "strategy_state", log->strategy_state));
+    TRY(attr_i64(file, "workers", cfg->workers));
+    TRY(attr_i64(file, "trials_done", (int64_t)log->n_rows));
+    TRY(attr_i64(file, "trials_decided", log->trials_decided));
+    TRY(attr_i64(file, "generations_done", (int64_t)log->n_gens));
+    TRY(attr_f64(file, "elapsed_seconds", log->elapsed));
+    TRY(attr_f64(file, "time_limit_seconds", cfg->time_limit));
+    TRY(attr_i64(file, "time_up", log->time_up));
     TRY(attr_i64(file, "writer_pid", (int64_t)getpid()));
     if (gethostname(buf, sizeof buf))
         buf[0] = '\0';
@@ -441,18 +429,15 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
 
     /* /individuals */
     TRY(layout_init(&L));
-    size_t P = (size_t)cfg->population, n_ind = ga->n_rows;
-    int in_progress = ga->population_generation >= 0 && (size_t)ga->population_generation == ga->n_gens;
-    rows = evo_mem_calloc(evo_mem_mul(ga->n_rows + P + 1, 1), L.size);
-    for (size_t i = 0; i < ga->n_rows; i++)
-        pack_row(rows + i * L.size, &L, &ga->rows[i], 1);
-    /* members of the generation in progress that finished: index order is id order */
-    for (size_t i = 0; in_progress && i < P; i++)
-        if (ga->member_state[i] == EVO_MEMBER_TRAINED)
-            pack_row(rows + n_ind++ * L.size, &L, &ga->population[i], 1);
+    size_t n_ind = log->n_rows;
+    size_t room = log->n_rows > log->n_in_flight ? log->n_rows : log->n_in_flight;
+    rows = evo_mem_calloc(evo_mem_add(room, 1), L.size);
+    for (size_t i = 0; i < log->n_rows; i++)
+        pack_row(rows + i * L.size, &L, &log->rows[i], 1);
     TRY(write_table(file, "individuals", L.type, rows, n_ind));
     TRY(grp = H5Dopen2(file, "individuals", H5P_DEFAULT));
-    TRY(attr_str(grp, "units", "train_seconds: s (wall time); fitness: the root attribute fitness's "
+    TRY(attr_str(grp, "units", "train_seconds: s (wall time); finished_at: s of the run's running time "
+                               "(over every resume) when the result arrived; fitness: the root attribute fitness's "
                                "score, larger is better; val_accuracy, val_macro_f1: fraction; "
                                "val_log_loss: nats; val_rmse, val_mae: target units; val_loss, "
                                "train_loss: mean of the loss gene's loss; NaN: not the task's metric"));
@@ -461,7 +446,8 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
 
     /* /curves */
     size_t n_curves;
-    curves = curve_rows(ga, in_progress, &n_curves);
+    curves = curve_rows(log);
+    n_curves = log->n_curves;
     TRY(ctype = curves_type());
     TRY(write_table(file, "curves", ctype, curves, n_curves));
     TRY(grp = H5Dopen2(file, "curves", H5P_DEFAULT));
@@ -473,44 +459,37 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
 
     /* /generations */
     TRY(gtype = generations_type());
-    TRY(write_table(file, "generations", gtype, ga->gens, ga->n_gens));
+    TRY(write_table(file, "generations", gtype, log->gens, log->n_gens));
 
-    /* /population and /population_state: what resume continues from */
-    if (ga->population_generation >= 0) {
-        for (size_t i = 0; i < P; i++)
-            pack_row(rows + i * L.size, &L, &ga->population[i], 0);
-        TRY(write_table(file, "population", L.type, rows, P));
-        TRY(grp = H5Dopen2(file, "population", H5P_DEFAULT));
-        TRY(attr_i64(grp, "generation", ga->population_generation));
-        TRY(H5Dclose(grp));
-        grp = -1;
-        TRY(stype = enum_type(member_state_names, EVO_MEMBER_STATE_COUNT));
-        TRY(write_table(file, "population_state", stype, ga->member_state, P));
-    }
+    /* /in_flight: trials decided and not finished (what a resume trains first), every gene kept */
+    memset(rows, 0, evo_mem_add(room, 1) * L.size);
+    for (size_t i = 0; i < log->n_in_flight; i++)
+        pack_row(rows + i * L.size, &L, &log->in_flight[i], 0);
+    TRY(write_table(file, "in_flight", L.type, rows, log->n_in_flight));
 
     /* /data: what a model needs to be applied to new data */
     TRY(grp = H5Gcreate2(file, "data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-    TRY(write_strings(grp, "feature_names", ga->train.feature_names, ga->train.d));
-    TRY(write_strings(grp, "class_names", ga->train.class_names, (size_t)ga->train.n_classes));
-    hsize_t dd[1] = {ga->train.d};
-    TRY(write_floats(grp, "feature_mean", ga->feature_mean, 1, dd));
-    TRY(write_floats(grp, "feature_std", ga->feature_std, 1, dd));
-    TRY(attr_str(grp, "label", ga->train.label_name ? ga->train.label_name : ""));
-    TRY(attr_f64(grp, "target_mean", ga->target_mean));
-    TRY(attr_f64(grp, "target_std", ga->target_std));
+    TRY(write_strings(grp, "feature_names", pb->train.feature_names, pb->train.d));
+    TRY(write_strings(grp, "class_names", pb->train.class_names, (size_t)pb->train.n_classes));
+    hsize_t dd[1] = {pb->train.d};
+    TRY(write_floats(grp, "feature_mean", pb->feature_mean, 1, dd));
+    TRY(write_floats(grp, "feature_std", pb->feature_std, 1, dd));
+    TRY(attr_str(grp, "label", pb->train.label_name ? pb->train.label_name : ""));
+    TRY(attr_f64(grp, "target_mean", pb->target_mean));
+    TRY(attr_f64(grp, "target_std", pb->target_std));
     TRY(attr_str(grp, "train_file", cfg->train));
     TRY(attr_str(grp, "test_file", cfg->test ? cfg->test : ""));
     TRY(H5Gclose(grp));
     grp = -1;
 
     /* /best */
-    if (ga->has_best) {
+    if (log->has_best && log->best_net.n_params) {
         TRY(grp = H5Gcreate2(file, "best", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-        pack_row(rows, &L, &ga->best, 1);
+        pack_row(rows, &L, &log->best, 1);
         TRY(write_table(grp, "individual", L.type, rows, 1));
         for (int g = 0; g < EVO_GENE_COUNT; g++) {
             const struct evo_gene_info *gi = evo_genome_gene(g);
-            double v = evo_genome_active(&ga->best.genome, g) ? ga->best.genome.g[g] : evo_genome_inactive_value(g);
+            double v = evo_genome_active(&log->best.genome, g) ? log->best.genome.g[g] : evo_genome_inactive_value(g);
             if (gi->type == EVO_GENE_ENUM) {
                 evo_genome_format(buf, sizeof buf, g, v);
                 TRY(attr_str(grp, gi->name, buf));
@@ -520,13 +499,13 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
                 TRY(attr_f64(grp, gi->name, v));
             }
         }
-        TRY(attr_i64(grp, "id", ga->best.id));
-        TRY(attr_f64(grp, "fitness", ga->best.fitness));
-        TRY(attr_f64(grp, "val_accuracy", ga->best.val_accuracy));
+        TRY(attr_i64(grp, "id", log->best.id));
+        TRY(attr_f64(grp, "fitness", log->best.fitness));
+        TRY(attr_f64(grp, "val_accuracy", log->best.val_accuracy));
         for (size_t k = 0; k < N_TEST_METRICS; k++)
             TRY(attr_f64(grp, test_metrics[k].name,
-                         *(const double *)((const char *)&ga->test_metrics + test_metrics[k].offset)));
-        const struct evo_mlp *net = &ga->best_net;
+                         *(const double *)((const char *)&log->test_metrics + test_metrics[k].offset)));
+        const struct evo_mlp *net = &log->best_net;
         int64_t sizes[EVO_MLP_MAX_HIDDEN + 2];
         sizes[0] = (int64_t)net->arch.n_in;
         for (size_t l = 0; l < net->arch.n_hidden; l++)
@@ -536,9 +515,9 @@ static int write_contents(hid_t file, const struct evo_ga *ga, const char **what
         TRY(H5LTset_attribute_long_long(grp, ".", "layer_sizes", (const long long *)sizes, nl[0]));
         TRY(attr_str(grp, "output", net->arch.regression ? "linear"
                                     : net->arch.loss == EVO_LOSS_BINARY_CROSS_ENTROPY ? "sigmoid" : "softmax"));
-        if (ga->confusion) {
-            hsize_t cd[2] = {(hsize_t)ga->train.n_classes, (hsize_t)ga->train.n_classes};
-            TRY(H5LTmake_dataset_long(grp, "confusion_matrix", 2, cd, (const long *)ga->confusion));
+        if (log->confusion) {
+            hsize_t cd[2] = {(hsize_t)pb->train.n_classes, (hsize_t)pb->train.n_classes};
+            TRY(H5LTmake_dataset_long(grp, "confusion_matrix", 2, cd, (const long *)log->confusion));
         }
         TRY(sub = H5Gcreate2(grp, "weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
         for (size_t l = 0; l < net->n_layers; l++) {
@@ -561,8 +540,6 @@ fail:
         H5Oclose(grp);
     if (gtype >= 0)
         H5Tclose(gtype);
-    if (stype >= 0)
-        H5Tclose(stype);
     if (ctype >= 0)
         H5Tclose(ctype);
     if (L.type >= 0)
@@ -687,7 +664,7 @@ static int check_seal(const char *path, struct evo_error *err)
 
 /* Writes the whole file in memory (HDF5's core driver, no backing store), so that its bytes reach the
  * disk through the file layer in one piece, sealed; returns the image (heap) and its size, or NULL. */
-static void *file_image(const struct evo_ga *ga, const char *name, size_t *size, const char **what)
+static void *file_image(const struct evo_runlog *log, const char *name, size_t *size, const char **what)
 {
     void *image = NULL;
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), fcpl = H5Pcreate(H5P_FILE_CREATE);
@@ -695,7 +672,7 @@ static void *file_image(const struct evo_ga *ga, const char *name, size_t *size,
                          H5Pset_userblock(fcpl, EVO_H5_USERBLOCK) < 0
                      ? -1 : H5Fcreate(name, H5F_ACC_TRUNC, fcpl, fapl);
     *what = file < 0 ? "H5Fcreate" : NULL;
-    if (file >= 0 && !write_contents(file, ga, what)) {
+    if (file >= 0 && !write_contents(file, log, what)) {
         /* the image is what the driver holds: the metadata cache must be written out first. It
          * starts at the superblock; the user block in front of it is the seal's. */
         ssize_t n = H5Fflush(file, H5F_SCOPE_LOCAL) < 0 ? -1 : H5Fget_file_image(file, NULL, 0);
@@ -721,13 +698,13 @@ static void *file_image(const struct evo_ga *ga, const char *name, size_t *size,
     return image;
 }
 
-int evo_h5_write(const struct evo_ga *ga, const char *path, struct evo_error *err)
+int evo_h5_write(const struct evo_runlog *log, const char *path, struct evo_error *err)
 {
     if (make_parents(path))
         return evo_error_set(err, EVO_EIO, "cannot create the directory of '%s': %s", path, strerror(errno));
     size_t size = 0;
     const char *what = NULL;
-    void *image = file_image(ga, path, &size, &what);
+    void *image = file_image(log, path, &size, &what);
     if (!image)
         return evo_error_set(err, EVO_EIO, "cannot write '%s': %s failed", path, what);
     int rc = evo_file_publish(path, image, size, err);
@@ -834,16 +811,6 @@ static int read_all(hid_t loc, const char *name, hid_t type, void *out, hsize_t 
     return rc;
 }
 
-/* /population_state as bytes (enum values); HDF5 does not convert enums to integers. */
-static int read_states(hid_t f, uint8_t *out, hsize_t n)
-{
-    hid_t t = enum_type(member_state_names, EVO_MEMBER_STATE_COUNT);
-    int rc = t < 0 ? -1 : read_all(f, "population_state", t, out, n);
-    if (t >= 0)
-        H5Tclose(t);
-    return rc;
-}
-
 hid_t evo_h5_open(const char *path, struct evo_error *err)
 {
     if (access(path, R_OK))
@@ -887,7 +854,11 @@ int evo_h5_summary_read(struct evo_h5_summary *s, const char *path, struct evo_e
     int bad = read_i64(f, "format_version", &s->format_version) || read_str(f, "config", NULL, 0, &s->config) ||
               read_str(f, "state", s->state, sizeof s->state, NULL) ||
               read_i64(f, "generations_done", &s->generations_done) ||
-              read_i64(f, "generations", &s->generations) || read_i64(f, "population", &s->population) ||
+              read_str(f, "strategy", s->strategy, sizeof s->strategy, NULL) ||
+              read_str(f, "strategy_state", s->strategy_state, sizeof s->strategy_state, NULL) ||
+              read_i64(f, "trials_decided", &s->trials_decided) || read_i64(f, "workers", &s->workers) ||
+              H5LTget_attribute_double(f, ".", "elapsed_seconds", &s->elapsed) < 0 ||
+              H5LTget_attribute_double(f, ".", "time_limit_seconds", &s->time_limit) < 0 ||
               read_i64(f, "writer_pid", &s->writer_pid) || read_str(f, "writer_host", host, sizeof host, NULL) ||
               read_str(f, "written_at", s->written_at, sizeof s->written_at, NULL) ||
               read_str(f, "fitness", s->fitness, sizeof s->fitness, NULL) ||
@@ -895,19 +866,8 @@ int evo_h5_summary_read(struct evo_h5_summary *s, const char *path, struct evo_e
     hsize_t n = 0;
     bad = bad || rows_of(f, "individuals", &n);
     s->n_individuals = (int64_t)n;
-    s->population_generation = -1;
-    if (!bad && H5Lexists(f, "population", H5P_DEFAULT) > 0) {
-        hid_t d = H5Dopen2(f, "population", H5P_DEFAULT);
-        bad = d < 0 || read_i64(d, "generation", &s->population_generation);
-        if (d >= 0)
-            H5Dclose(d);
-        uint8_t *st = evo_mem_calloc((size_t)(s->population > 0 ? s->population : 1), 1);
-        bad = bad || rows_of(f, "population_state", &n) || (int64_t)n != s->population ||
-              read_states(f, st, (hsize_t)s->population);
-        for (int64_t i = 0; !bad && i < s->population; i++)
-            s->members_trained += st[i] != EVO_MEMBER_PENDING;
-        free(st);
-    }
+    bad = bad || rows_of(f, "in_flight", &n);
+    s->n_in_flight = (int64_t)n;
     if (!bad && H5Lexists(f, "best", H5P_DEFAULT) > 0) {
         hid_t b = H5Gopen2(f, "best", H5P_DEFAULT);
         s->has_best = 1;
@@ -1028,11 +988,10 @@ out:
     return rc;
 }
 
-/* Restores the curves of /curves: rows of completed generations into ga->curves, those of the trained
- * members of the generation in progress into their member_curves slots. Every individual's curve must
- * be whole (epochs 0 .. epochs_run - 1, in order). Returns 0, or -1 when /curves is missing or does
- * not match /individuals and /population. *ctype and *buf are for the caller to release. */
-static int load_curves(struct evo_ga *ga, hid_t f, hid_t *ctype, struct evo_curve_row **buf)
+/* Restores /curves into log->curves: every row's curve whole (epochs 0 .. epochs_run - 1, in order),
+ * in the order of the rows. Returns 0, or -1 when /curves is missing or does not match /individuals.
+ * *ctype and *buf are for the caller to release. */
+static int load_curves(struct evo_runlog *log, size_t max_epochs, hid_t f, hid_t *ctype, struct evo_curve_row **buf)
 {
     hsize_t n = 0;
     if ((*ctype = curves_type()) < 0 || rows_of(f, "curves", &n))
@@ -1040,135 +999,120 @@ static int load_curves(struct evo_ga *ga, hid_t f, hid_t *ctype, struct evo_curv
     struct evo_curve_row *c = *buf = evo_mem_alloc(evo_mem_mul((size_t)n + 1, sizeof *c));
     if (n && read_all(f, "curves", *ctype, c, n))
         return -1;
-    size_t P = (size_t)ga->cfg->population, k = 0;
-    ga->n_curves = 0;
-    /* each individual of rows, in order */
-    for (size_t r = 0; r < ga->n_rows; r++) {
-        size_t len = (size_t)ga->rows[r].epochs_run;
-        if (len > ga->max_epochs || k + len > n)
+    size_t k = 0;
+    for (size_t r = 0; r < log->n_rows; r++) {
+        size_t len = log->rows[r].epochs_run > 0 ? (size_t)log->rows[r].epochs_run : 0;
+        if (len > max_epochs || k + len > n)
             return -1;
         for (size_t e = 0; e < len; e++)
-            if (c[k + e].id != ga->rows[r].id || c[k + e].epoch != (int32_t)e)
+            if (c[k + e].id != log->rows[r].id || c[k + e].epoch != (int32_t)e)
                 return -1;
-        evo_ga_reserve_curves(ga, len);
-        memcpy(ga->curves + ga->n_curves, c + k, len * sizeof *c);
-        ga->n_curves += len;
         k += len;
     }
-    /* then the trained members of the generation in progress, in index order */
-    int in_progress = ga->population_generation >= 0 && (size_t)ga->population_generation == ga->n_gens;
-    for (size_t i = 0; in_progress && i < P; i++) {
-        if (ga->member_state[i] != EVO_MEMBER_TRAINED)
-            continue;
-        const struct evo_individual *m = &ga->population[i];
-        size_t len = m->epochs_run > 0 ? (size_t)m->epochs_run : 0;
-        if (len > ga->max_epochs || k + len > n)
-            return -1;
-        struct evo_epoch_metrics *slot = ga->member_curves + i * ga->max_epochs;
-        for (size_t e = 0; e < len; e++) {
-            if (c[k + e].id != m->id || c[k + e].epoch != (int32_t)e)
-                return -1;
-            slot[e] = (struct evo_epoch_metrics){c[k + e].train_loss, c[k + e].val_loss, c[k + e].val_fitness};
-        }
-        k += len;
-    }
-    return k == n ? 0 : -1;
+    if (k != n)
+        return -1;
+    evo_runlog_append_curves(log, c, (size_t)n);
+    return 0;
 }
 
-int evo_h5_load(struct evo_ga *ga, const char *path, struct evo_error *err)
+int evo_h5_load(struct evo_runlog *log, const char *path, struct evo_error *err)
 {
-    const struct evo_config *cfg = ga->cfg;
-    size_t P = (size_t)cfg->population;
+    const struct evo_config *cfg = log->cfg;
+    const struct evo_problem *pb = log->problem;
     struct row_layout L = {.type = -1};
-    hid_t f = evo_h5_open(path, err), gtype = -1, ctype = -1, grp = -1;
+    hid_t f = evo_h5_open(path, err), ctype = -1, grp = -1;
     unsigned char *rows = NULL;
     struct evo_curve_row *curves = NULL;
     if (f < 0)
         return EVO_EDATA;
-    int64_t done = 0, pop = 0, nf = 0, nc = 0, pgen = -1;
+    int64_t nf = 0, nc = 0, time_up = 0, decided = 0, gens_done = 0;
     uint64_t h = 0, th = 0;
     int rc = EVO_EDATA;
-    char state[16] = "";
-    if (read_i64(f, "generations_done", &done) || read_i64(f, "population", &pop) ||
-        read_i64(f, "n_features", &nf) || read_i64(f, "n_classes", &nc) ||
-        read_str(f, "state", state, sizeof state, NULL) ||
+    char state[16] = "", strategy[32] = "";
+    double elapsed = 0;
+    if (read_i64(f, "n_features", &nf) || read_i64(f, "n_classes", &nc) ||
+        read_str(f, "state", state, sizeof state, NULL) || read_str(f, "strategy", strategy, sizeof strategy, NULL) ||
+        H5LTget_attribute_double(f, ".", "elapsed_seconds", &elapsed) < 0 || read_i64(f, "time_up", &time_up) ||
+        read_i64(f, "trials_decided", &decided) || read_i64(f, "generations_done", &gens_done) ||
+        read_str(f, "strategy_state", log->strategy_state, sizeof log->strategy_state, NULL) ||
         read_u64(f, "data_hash", &h) || read_u64(f, "test_data_hash", &th)) {
         evo_error_set(err, EVO_EDATA, "'%s': incomplete evotune results file", path);
         goto out;
     }
-    if (h != ga->data_hash || th != ga->test_data_hash) {
+    if (h != pb->data_hash || th != pb->test_data_hash) {
         evo_error_set(err, EVO_EDATA, "'%s' was written for other data: the content of '%s'%s%s%s has changed since",
                       path, cfg->train, cfg->test ? " or '" : "", cfg->test ? cfg->test : "", cfg->test ? "'" : "");
         goto out;
     }
-    if ((size_t)pop != P || (size_t)nf != ga->train.d || nc != ga->train.n_classes || done < 0 ||
-        done > cfg->generations) {
-        evo_error_set(err, EVO_EDATA, "'%s' does not match its configuration (population, data shape or generations)", path);
+    if (strcmp(strategy, evo_config_strategy_name(cfg->strategy))) {
+        evo_error_set(err, EVO_EDATA, "'%s' is a run of strategy %s; a run cannot change its strategy (asked: %s)",
+                      path, strategy, evo_config_strategy_name(cfg->strategy));
         goto out;
     }
-    hsize_t n = 0, ng = 0;
-    if (layout_init(&L) || (gtype = generations_type()) < 0 || rows_of(f, "individuals", &n) ||
-        rows_of(f, "generations", &ng) || ng != (hsize_t)done)
+    if ((size_t)nf != pb->train.d || nc != pb->train.n_classes) {
+        evo_error_set(err, EVO_EDATA, "'%s' does not match its configuration (data shape)", path);
+        goto out;
+    }
+    hsize_t n = 0, nfl = 0;
+    if (layout_init(&L) || rows_of(f, "individuals", &n) || rows_of(f, "in_flight", &nfl))
         goto damaged;
-    rows = evo_mem_calloc(evo_mem_mul((size_t)n + P + 1, 1), L.size);
+    rows = evo_mem_calloc(evo_mem_add((size_t)(n > nfl ? n : nfl), 1), L.size);
     if (n && read_all(f, "individuals", L.type, rows, n))
         goto damaged;
-    /* rows of the generation in progress are restored from /population instead */
-    ga->n_rows = 0;
     for (size_t i = 0; i < n; i++) {
         struct evo_individual r;
         unpack_row(&r, rows + i * L.size, &L);
-        if (r.generation >= done)
-            break;
-        evo_ga_append_row(ga, &r);
-    }
-    ga->gens = evo_mem_realloc(ga->gens, evo_mem_mul((size_t)ng + 1, sizeof *ga->gens));
-    if (ng && read_all(f, "generations", gtype, ga->gens, ng))
-        goto damaged;
-    ga->n_gens = (size_t)ng;
-    if (H5Lexists(f, "population", H5P_DEFAULT) > 0) {
-        if (read_all(f, "population", L.type, rows, P) ||
-            (grp = H5Dopen2(f, "population", H5P_DEFAULT)) < 0 || read_i64(grp, "generation", &pgen) ||
-            read_states(f, ga->member_state, P) ||
-            (pgen != done && pgen != done - 1))
+        if (!evo_genome_within_bounds(&r.genome) || (log->n_rows && r.id <= log->rows[log->n_rows - 1].id) ||
+            r.id < 0 || r.epochs_run < 0)
             goto damaged;
-        for (size_t i = 0; i < P; i++) {
-            unpack_row(&ga->population[i], rows + i * L.size, &L);
-            if (ga->member_state[i] >= EVO_MEMBER_STATE_COUNT ||
-                !evo_genome_within_bounds(&ga->population[i].genome))
-                goto damaged;
-        }
-        ga->population_generation = (int32_t)pgen;
-        H5Dclose(grp);
-        grp = -1;
+        evo_runlog_add(log, &r, NULL);
     }
-    if (load_curves(ga, f, &ctype, &curves))
+    if (load_curves(log, (size_t)evo_genome_spec_max(&cfg->space.spec[EVO_GENE_EPOCHS]), f, &ctype, &curves))
         goto damaged;
+    if (nfl && read_all(f, "in_flight", L.type, rows, nfl))
+        goto damaged;
+    struct evo_individual *flight = evo_mem_calloc((size_t)nfl + 1, sizeof *flight);
+    int bad = 0;
+    for (size_t i = 0; i < nfl; i++) {
+        unpack_row(&flight[i], rows + i * L.size, &L);
+        bad = bad || flight[i].id < 0 || flight[i].id >= decided || !evo_genome_within_bounds(&flight[i].genome);
+    }
+    evo_runlog_set_in_flight(log, flight, (size_t)nfl);
+    free(flight);
+    /* every id logged or in flight was decided */
+    if (bad || gens_done < 0 || (log->n_rows && log->rows[log->n_rows - 1].id >= decided))
+        goto damaged;
+    log->trials_decided = decided;
+    log->gens_restored = (size_t)gens_done;
+    log->elapsed = elapsed;
+    log->time_up = (int)time_up;
     if (H5Lexists(f, "best", H5P_DEFAULT) > 0) {
         if ((grp = H5Gopen2(f, "best", H5P_DEFAULT)) < 0)
             goto damaged;
-        ga->has_best = 1;
-        struct model_info mi = {ga->train.target != NULL, ga->target_mean, ga->target_std};
-        int brc = read_best_net(grp, &L, rows, ga->train.d, (size_t)ga->train.n_classes, &mi, &ga->best,
-                                &ga->best_net, err);
+        log->has_best = 1;
+        struct model_info mi = {pb->train.target != NULL, pb->target_mean, pb->target_std};
+        int brc = read_best_net(grp, &L, rows, pb->train.d, (size_t)pb->train.n_classes, &mi, &log->best,
+                                &log->best_net, err);
         if (brc == EVO_EDATA)
             goto damaged;
         if (brc)
             goto out;
-        ga->finished = !strcmp(state, "finished") && done >= cfg->generations;
-        for (size_t k = 0; ga->finished && k < N_TEST_METRICS; k++)
+        log->finished = !strcmp(state, "finished");
+        for (size_t k = 0; log->finished && k < N_TEST_METRICS; k++)
             if (H5LTget_attribute_double(grp, ".", test_metrics[k].name,
-                                         (double *)((char *)&ga->test_metrics + test_metrics[k].offset)) < 0)
+                                         (double *)((char *)&log->test_metrics + test_metrics[k].offset)) < 0)
                 goto damaged;
-        if (ga->finished && H5LTfind_dataset(grp, "confusion_matrix") > 0) {
-            size_t C = (size_t)ga->train.n_classes;
-            ga->confusion = evo_mem_alloc(evo_mem_mul(C * C, sizeof *ga->confusion));
+        if (log->finished && H5LTfind_dataset(grp, "confusion_matrix") > 0) {
+            size_t C = (size_t)pb->train.n_classes;
+            log->confusion = evo_mem_alloc(evo_mem_mul(C * C, sizeof *log->confusion));
             if (!evo_h5_has_shape(grp, "confusion_matrix", 2, C, C) ||
-                H5LTread_dataset_long(grp, "confusion_matrix", (long *)ga->confusion) < 0)
+                H5LTread_dataset_long(grp, "confusion_matrix", (long *)log->confusion) < 0)
                 goto damaged;
         }
         H5Gclose(grp);
         grp = -1;
+    } else {
+        log->finished = !strcmp(state, "finished");
     }
     rc = EVO_OK;
     goto out;
@@ -1177,8 +1121,6 @@ damaged:
 out:
     if (grp >= 0)
         H5Oclose(grp);
-    if (gtype >= 0)
-        H5Tclose(gtype);
     if (ctype >= 0)
         H5Tclose(ctype);
     if (L.type >= 0)

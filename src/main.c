@@ -15,18 +15,19 @@
 #include "evotune/error.h"
 #include "evotune/fault.h"
 #include "evotune/file.h"
-#include "evotune/ga.h"
+#include "evotune/search.h"
 #include "evotune/h5.h"
 #include "evotune/kernels.h"
 #include "evotune/mem.h"
-#include "evotune/predict.h"
+#include "evotune/apply.h"
 #include "evotune/progress.h"
 #include "evotune/report.h"
 #include "evotune/results.h"
 
 static const char usage_text[] =
-    "usage: evotune run CONFIG [--set PATH=VALUE]... [--out FILE] [--threads N] [--seed S] [--quiet|--verbose]\n"
-    "       evotune resume FILE [--generations N] [--threads N] [--quiet|--verbose]\n"
+    "usage: evotune run CONFIG [--set PATH=VALUE]... [--out FILE] [--threads N] [--seed S] [--strategy NAME]\n"
+    "                   [--max-trials N] [--time-limit T] [--quiet|--verbose]\n"
+    "       evotune resume FILE [--max-trials N | --generations N] [--time-limit T] [--threads N] [--quiet|--verbose]\n"
     "       evotune info FILE                               state of a results file\n"
     "       evotune export FILE (--csv DIR | --jsonl OUT | --split NAME --out OUT.csv)\n"
     "       evotune predict FILE DATA [--labels IDX_LABELS] [--out predictions.csv]\n"
@@ -35,8 +36,9 @@ static const char usage_text[] =
     "       evotune config --template | --reference       print the default config | the key reference\n"
     "       evotune --help | --version\n"
     "\n"
-    "Evolves hyperparameters of multilayer perceptrons with a genetic algorithm and records every\n"
-    "trained network in one HDF5 file (run.output, default results/<config name>.h5).\n"
+    "Searches hyperparameters of multilayer perceptrons (steady-state evolution, a generational GA or\n"
+    "random search) and records every trained network in one HDF5 file (run.output, default\n"
+    "results/<config name>.h5). Results are the same for any thread count.\n"
     "\n"
     "options of run:\n"
     "  --set PATH=VALUE  override a configuration key, VALUE in libconfig syntax; repeatable, applied\n"
@@ -44,14 +46,19 @@ static const char usage_text[] =
     "  --out FILE        results file (same as --set run.output=\"FILE\")\n"
     "  --threads N       training threads, 0 = all cores (same as --set run.threads=N)\n"
     "  --seed S          run seed (same as --set run.seed=S)\n"
+    "  --strategy NAME   steady_state, generational or random (same as --set run.strategy=\"NAME\")\n"
+    "  --max-trials N    networks to train, random and steady_state (same as --set run.max_trials=N)\n"
+    "  --time-limit T    no new network after T of running: 8h, 90m, 45s (--set run.time_limit=\"T\")\n"
     "  --quiet           no progress on stderr (errors and the final summary remain)\n"
-    "  --verbose         also a line per trained individual (its genes, fitness and time)\n"
-    "Progress goes to stderr: on a terminal a live bar for the generation in flight, and one line per\n"
-    "generation (best, mean, evaluations/s, failures, ETA), which is all a redirected log gets.\n"
+    "  --verbose         also a line per trained network (its genes, fitness and time)\n"
+    "Progress goes to stderr: on a terminal a live bar (networks done, best, evaluations/s, ETA), and a\n"
+    "line per new best (per generation for generational), which is all a redirected log gets.\n"
     "\n"
     "resume continues a stopped, killed or finished run from what FILE holds (configuration,\n"
-    "population, every finished individual) and ends with the same results as an uninterrupted run:\n"
-    "  --generations N   new budget (at least the generations done), e.g. to extend a finished run\n"
+    "every finished network) and ends with the same results as an uninterrupted run:\n"
+    "  --max-trials N    new budget of networks (random, steady_state), e.g. to extend a finished run\n"
+    "  --generations N   new budget of generations (generational)\n"
+    "  --time-limit T    new wall-clock limit, counted over every resume (8h, 90m, 45s)\n"
     "  --threads N       training threads, 0 = all cores\n"
     "\n"
     "export writes the tables of a results file for tools that read neither HDF5 nor the file's enums:\n"
@@ -65,11 +72,11 @@ static const char usage_text[] =
     "labels, prints accuracy, log-loss and the confusion matrix (regression: RMSE, MAE and R2).\n"
     "\n"
     "report writes one self-contained HTML page (inline SVG plots, no network) about FILE, finished\n"
-    "or still running: fitness per generation, each gene against fitness, the top individuals, the\n"
+    "or still running: fitness over trials and time, each gene against fitness, the top networks, the\n"
     "best's ancestry and its test metrics; default output FILE with .h5 replaced by .html.\n"
     "\n"
-    "The results file is saved after individuals finish and after every generation, always whole.\n"
-    "SIGINT (Ctrl-C) or SIGTERM: stop handing out individuals, abandon those in training, save, exit\n"
+    "The results file is saved as networks finish, always whole.\n"
+    "SIGINT (Ctrl-C) or SIGTERM: stop handing out networks, abandon those in training, save, exit\n"
     "(130 or 143); a second signal exits at once, leaving the last saved file.\n"
     "\n"
     "exit codes:\n"
@@ -169,6 +176,17 @@ static int parse_run_args(int argc, char **argv, int first, int allow_run_option
             if (!has_value || parse_long(argv[i + 1], &v))
                 return usage_error("option '%s' needs an integer", arg);
             add_set(a, format_set(!strcmp(arg, "--threads") ? "run.threads" : "run.seed", argv[++i]), 1);
+        } else if (allow_run_options && !strcmp(arg, "--max-trials")) {
+            long v;
+            if (!has_value || parse_long(argv[i + 1], &v))
+                return usage_error("option '%s' needs an integer", arg);
+            add_set(a, format_set("run.max_trials", argv[++i]), 1);
+        } else if (allow_run_options && (!strcmp(arg, "--strategy") || !strcmp(arg, "--time-limit"))) {
+            if (!has_value)
+                return usage_error("option '%s' needs a value", arg);
+            char *q = quote(argv[++i]);
+            add_set(a, format_set(!strcmp(arg, "--strategy") ? "run.strategy" : "run.time_limit", q), 1);
+            free(q);
         } else if (allow_run_options && !strcmp(arg, "--quiet")) {
             a->quiet = 1;
         } else if (allow_run_options && !strcmp(arg, "--verbose")) {
@@ -259,10 +277,10 @@ static void exit_now(int code)
 }
 
 /* Publishes the results file at every event; reports progress, stops, and write failures. */
-static int on_event(const struct evo_ga *ga, int event, void *user)
+static int on_event(const struct evo_search *sr, int event, void *user)
 {
     struct progress *p = user;
-    int rc = evo_h5_write(ga, p->output, p->err);
+    int rc = evo_h5_write(&sr->log, p->output, p->err);
     if (rc) {
         evo_progress_clear(&p->report);
         if (access(p->output, F_OK) == 0)
@@ -272,59 +290,87 @@ static int on_event(const struct evo_ga *ga, int event, void *user)
             fprintf(stderr, "evotune: %s\n", p->err->msg);
         exit_now(1);
     }
-    if (event == EVO_GA_STOPPED) {
+    if (event == EVO_SEARCH_STOPPED) {
         evo_progress_clear(&p->report);
-        fprintf(stderr, "evotune: stopped by %s; %zu individuals saved in '%s' (%zu of %ld generations done)\n"
+        fprintf(stderr, "evotune: stopped by %s; %zu of %ld networks saved in '%s'\n"
                 "evotune: continue with: evotune resume %s\n",
-                stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", evo_progress_trained(ga), p->output, ga->n_gens,
-                ga->cfg->generations, p->output);
+                stop_signal == SIGTERM ? "SIGTERM" : "SIGINT", sr->log.n_rows, evo_search_budget(sr), p->output,
+                p->output);
         exit_now(128 + (stop_signal == SIGTERM ? SIGTERM : SIGINT));
     }
     if (!p->quiet)
-        evo_progress_event(&p->report, ga, event);
+        evo_progress_event(&p->report, sr, event);
     return EVO_OK;
 }
 
-static void print_summary(const struct evo_ga *ga, const char *output, double seconds)
+static void print_summary(const struct evo_search *sr, const char *output, double seconds)
 {
+    const struct evo_runlog *log = &sr->log;
     char eta[32], v[64];
     evo_progress_duration(eta, sizeof eta, seconds);
-    if (!ga->has_best) {
-        printf("no network trained successfully: all %zu failed (diverged or too_large); results in %s\n",
-               ga->n_rows, output);
+    if (log->time_up) {
+        char limit[32], ran[32];
+        evo_progress_duration(limit, sizeof limit, sr->cfg->time_limit);
+        evo_progress_duration(ran, sizeof ran, log->elapsed);
+        printf("run.time_limit %s reached: no network started after it (running time %s, the networks in "
+               "flight finished or abandoned)\n", limit, ran);
+    }
+    if (!log->has_best && !log->n_rows) {
+        printf("no network finished before the time limit; results in %s\n", output);
         return;
     }
-    const struct evo_metrics *t = &ga->test_metrics;
-    if (ga->train.target)
-        printf("best individual %lld (generation %d): validation RMSE %.4g, R2 %.4f; test RMSE %.4g, "
-               "MAE %.4g, R2 %.4f\n", (long long)ga->best.id, ga->best.generation, ga->best.val_rmse,
-               ga->best.val_r2, t->rmse, t->mae, t->r2);
+    if (!log->has_best) {
+        printf("no network trained successfully: all %zu failed (diverged or too_large); results in %s\n",
+               log->n_rows, output);
+        return;
+    }
+    const struct evo_metrics *t = &log->test_metrics;
+    if (sr->problem.train.target)
+        printf("best network %lld (generation %d): validation RMSE %.4g, R2 %.4f; test RMSE %.4g, "
+               "MAE %.4g, R2 %.4f\n", (long long)log->best.id, log->best.generation, log->best.val_rmse,
+               log->best.val_r2, t->rmse, t->mae, t->r2);
     else
-        printf("best individual %lld (generation %d): validation accuracy %.4f, test accuracy %.4f\n",
-               (long long)ga->best.id, ga->best.generation, ga->best.val_accuracy, t->accuracy);
+        printf("best network %lld (generation %d): validation accuracy %.4f, test accuracy %.4f\n",
+               (long long)log->best.id, log->best.generation, log->best.val_accuracy, t->accuracy);
     for (int g = 0; g < EVO_GENE_COUNT; g++) {
-        if (!evo_genome_active(&ga->best.genome, g))
+        if (!evo_genome_active(&log->best.genome, g))
             continue; /* a layer the network does not have */
-        evo_genome_format(v, sizeof v, g, ga->best.genome.g[g]);
+        evo_genome_format(v, sizeof v, g, log->best.genome.g[g]);
         printf("  %-20s %s\n", evo_genome_gene(g)->name, v);
     }
-    printf("%zu networks trained in %s on %d threads; results in %s\n", ga->n_rows, eta, ga->threads,
-           output);
+    printf("%zu networks trained (%s) in %s on %d threads (the search itself: %.1f s, %.1f %% of the "
+           "threads' time busy); results in %s\n", log->n_rows, evo_config_strategy_name(sr->cfg->strategy), eta,
+           sr->threads, sr->run_seconds,
+           sr->run_seconds > 0 ? 100.0 * sr->busy_seconds / (sr->threads * sr->run_seconds) : 0.0, output);
 }
 
-/* Runs or continues the search in ga, publishing `output` at every event; prints the summary. */
-static int search(struct evo_ga *ga, const char *output, int quiet, int verbose, double t0,
+/* Runs or continues the search sr, publishing `output` at every event; prints the summary. */
+static int search(struct evo_search *sr, const char *output, int quiet, int verbose, double t0,
                   struct evo_error *err)
 {
     struct progress p = {output, quiet, {0}, err};
-    evo_progress_init(&p.report, stderr, verbose, ga);
-    ga->stop = &stop_signal;
+    evo_progress_init(&p.report, stderr, verbose, sr);
+    sr->stop = &stop_signal;
+    if (evo_fault_active())
+        sr->save_interval_min = 0; /* every write is reached, whatever the machine's speed */
     evo_file_remove_stale_temps(output);
-    int rc = evo_ga_run(ga, on_event, &p, err);
+    int rc = evo_search_run(sr, on_event, &p, err);
     evo_progress_release(&p.report);
     if (!rc)
-        print_summary(ga, output, omp_get_wtime() - t0);
+        print_summary(sr, output, omp_get_wtime() - t0);
     return rc;
+}
+
+/* "240 networks", "10 generations of 24", with the time limit when one is set. */
+static void describe_budget(char *buf, size_t n, const struct evo_search *sr)
+{
+    const struct evo_config *cfg = sr->cfg;
+    if (cfg->strategy == EVO_STRATEGY_GENERATIONAL)
+        snprintf(buf, n, "%ld generations of %ld", cfg->generations, cfg->population);
+    else
+        snprintf(buf, n, "%lld networks", (long long)cfg->max_trials);
+    if (cfg->time_limit > 0)
+        snprintf(buf + strlen(buf), n - strlen(buf), " or %s", cfg->time_limit_text);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -343,41 +389,53 @@ static int cmd_run(int argc, char **argv)
         release_args(&a);
         return evo_error_exit_code(rc);
     }
-    struct evo_ga ga;
+    struct evo_search sr;
     double t0 = omp_get_wtime();
     install_signals(cfg.output);
-    rc = evo_ga_init(&ga, &cfg, &err);
+    rc = evo_search_init(&sr, &cfg, &err);
     if (!rc) {
+        char budget[96];
+        describe_budget(budget, sizeof budget, &sr);
         if (!a.quiet)
             fprintf(stderr,
                     "evotune: %s: %zu train, %zu validation, %zu test rows, %zu features, %d classes; "
-                    "%ld individuals x %ld generations on %d threads -> %s\n",
-                    cfg.train, ga.train.n, ga.validation.n, ga.test.n, ga.train.d, ga.train.n_classes,
-                    cfg.population, cfg.generations, ga.threads, cfg.output);
-        rc = search(&ga, cfg.output, a.quiet, a.verbose, t0, &err);
+                    "%s, %s, %d virtual workers, on %d threads -> %s\n",
+                    cfg.train, sr.problem.train.n, sr.problem.validation.n, sr.problem.test.n, sr.problem.train.d,
+                    sr.problem.train.n_classes, evo_config_strategy_name(cfg.strategy), budget, sr.workers,
+                    sr.threads, cfg.output);
+        if (!a.quiet && cfg.strategy != EVO_STRATEGY_GENERATIONAL && sr.workers < 2 * sr.threads)
+            fprintf(stderr, "evotune: note: run.workers = %d is too few to keep %d threads busy; about 3 x threads "
+                    "(--set run.workers=%d) would (results depend on run.workers, never on run.threads)\n",
+                    sr.workers, sr.threads, 3 * sr.threads);
+        rc = search(&sr, cfg.output, a.quiet, a.verbose, t0, &err);
     }
     if (rc)
         fprintf(stderr, "evotune: %s\n", err.msg);
-    evo_ga_release(&ga); /* safe after a failed init, which leaves ga zeroed */
+    evo_search_release(&sr); /* safe after a failed init, which leaves sr zeroed */
     evo_config_release(&cfg);
     release_args(&a);
     return evo_error_exit_code(rc);
 }
 
-/* evotune resume FILE [--generations N] [--threads N] [--quiet] [--verbose] */
+/* evotune resume FILE [--max-trials N | --generations N] [--time-limit T] [--threads N] [--quiet] [--verbose] */
 static int cmd_resume(int argc, char **argv)
 {
-    const char *path = NULL;
-    long generations = -1, threads = -1;
+    const char *path = NULL, *time_limit = NULL;
+    long generations = -1, threads = -1, max_trials = -1;
     int quiet = 0, verbose = 0;
     for (int i = 2; i < argc; i++) {
         const char *arg = argv[i];
-        if (!strcmp(arg, "--generations") || !strcmp(arg, "--threads")) {
+        if (!strcmp(arg, "--generations") || !strcmp(arg, "--threads") || !strcmp(arg, "--max-trials")) {
             long v;
             if (i + 1 >= argc || parse_long(argv[i + 1], &v) || v < 0)
                 return usage_error("option '%s' needs a non-negative integer", arg);
-            *(!strcmp(arg, "--threads") ? &threads : &generations) = v;
+            *(!strcmp(arg, "--threads") ? &threads : !strcmp(arg, "--generations") ? &generations : &max_trials) = v;
             i++;
+        } else if (!strcmp(arg, "--time-limit")) {
+            double secs;
+            if (i + 1 >= argc || evo_config_parse_duration(argv[i + 1], &secs))
+                return usage_error("option '%s' needs a duration such as 8h, 90m or 45s", arg);
+            time_limit = argv[++i];
         } else if (!strcmp(arg, "--quiet")) {
             quiet = 1;
         } else if (!strcmp(arg, "--verbose")) {
@@ -405,48 +463,83 @@ static int cmd_resume(int argc, char **argv)
         evo_h5_summary_release(&s);
         return 2;
     }
+    /* a budget of the other kind: said in the options' own terms, not as the keys they stand for */
+    int is_generational = !strcmp(s.strategy, "generational");
+    if ((generations >= 0 && !is_generational) || (max_trials >= 0 && is_generational)) {
+        fprintf(stderr, "evotune: %s: '%s' is a %s run, whose budget is %s\n",
+                generations >= 0 ? "--generations" : "--max-trials", path, s.strategy,
+                is_generational ? "--generations N" : "--max-trials N");
+        evo_h5_summary_release(&s);
+        return 2;
+    }
     if (generations >= 0 && generations < s.generations_done) {
         fprintf(stderr, "evotune: --generations %ld: '%s' already holds %lld generations\n", generations, path,
                 (long long)s.generations_done);
         evo_h5_summary_release(&s);
         return 2;
     }
-    char set_g[64], set_t[64];
-    const char *sets[2];
+    if (max_trials >= 0 && max_trials < s.n_individuals) {
+        fprintf(stderr, "evotune: --max-trials %ld: '%s' already holds %lld networks\n", max_trials, path,
+                (long long)s.n_individuals);
+        evo_h5_summary_release(&s);
+        return 2;
+    }
+    char set_g[64], set_t[64], set_m[64], *set_l = NULL;
+    const char *sets[4];
     size_t n_sets = 0;
     if (generations >= 0) {
         snprintf(set_g, sizeof set_g, "ga.generations=%ld", generations);
         sets[n_sets++] = set_g;
     }
+    if (max_trials >= 0) {
+        snprintf(set_m, sizeof set_m, "run.max_trials=%ld", max_trials);
+        sets[n_sets++] = set_m;
+    }
     if (threads >= 0) {
         snprintf(set_t, sizeof set_t, "run.threads=%ld", threads);
         sets[n_sets++] = set_t;
     }
+    if (time_limit) {
+        char *q = quote(time_limit);
+        set_l = format_set("run.time_limit", q);
+        free(q);
+        sets[n_sets++] = set_l;
+    }
     struct evo_config cfg;
     rc = evo_config_load_string(&cfg, s.config, path, sets, n_sets, &err);
     evo_h5_summary_release(&s);
+    free(set_l);
     if (rc) {
         fprintf(stderr, "evotune: %s\n", err.msg);
         return evo_error_exit_code(rc);
     }
-    struct evo_ga ga;
+    struct evo_search sr;
     double t0 = omp_get_wtime();
     install_signals(path);
-    rc = evo_ga_init(&ga, &cfg, &err);
+    rc = evo_search_init(&sr, &cfg, &err);
     if (!rc)
-        rc = evo_h5_load(&ga, path, &err);
-    if (!rc && ga.finished) {
-        printf("'%s' is already finished (%zu generations); extend it with --generations N\n", path, ga.n_gens);
-        print_summary(&ga, path, 0.0);
+        rc = evo_h5_load(&sr.log, path, &err);
+    /* a finished run goes on when its new budget leaves room: more networks, or more time */
+    int room = !rc && (long)sr.log.n_rows < evo_search_budget(&sr) &&
+               (cfg.time_limit <= 0 || sr.log.elapsed < cfg.time_limit);
+    if (!rc && sr.log.finished && !room) {
+        printf("'%s' is already finished (%zu networks); extend it with --max-trials N, --generations N "
+               "or --time-limit T\n", path, sr.log.n_rows);
+        print_summary(&sr, path, 0.0);
     } else if (!rc) {
+        if (sr.log.finished)
+            evo_runlog_unfinish(&sr.log);
+        char budget[96];
+        describe_budget(budget, sizeof budget, &sr);
         if (!quiet)
-            fprintf(stderr, "evotune: resuming '%s': %zu of %ld generations done, %zu individuals saved; "
-                    "%d threads\n", path, ga.n_gens, cfg.generations, evo_progress_trained(&ga), ga.threads);
-        rc = search(&ga, path, quiet, verbose, t0, &err);
+            fprintf(stderr, "evotune: resuming '%s' (%s): %zu networks saved, %zu were in flight; budget %s; "
+                    "%d threads\n", path, evo_config_strategy_name(cfg.strategy), sr.log.n_rows,
+                    sr.log.n_in_flight, budget, sr.threads);
+        rc = search(&sr, path, quiet, verbose, t0, &err);
     }
     if (rc)
         fprintf(stderr, "evotune: %s\n", err.msg);
-    evo_ga_release(&ga);
+    evo_search_release(&sr);
     evo_config_release(&cfg);
     return evo_error_exit_code(rc);
 }
@@ -474,12 +567,14 @@ static int cmd_info(int argc, char **argv)
     printf("file:         %s (evotune results, format %lld, written %s)\n", path, (long long)s.format_version,
            s.written_at);
     printf("state:        %s%s\n", state, why);
-    printf("generations:  %lld of %lld done\n", (long long)s.generations_done, (long long)s.generations);
-    if (s.population_generation >= 0 && s.population_generation == s.generations_done)
-        printf("in progress:  generation %lld/%lld, %lld of %lld members trained or carried\n",
-               (long long)s.population_generation + 1, (long long)s.generations, (long long)s.members_trained,
-               (long long)s.population);
-    printf("individuals:  %lld\n", (long long)s.n_individuals);
+    printf("strategy:     %s, %lld virtual workers: %s\n", s.strategy, (long long)s.workers, s.strategy_state);
+    printf("networks:     %lld finished, %lld in flight\n", (long long)s.n_individuals, (long long)s.n_in_flight);
+    if (s.generations_done)
+        printf("generations:  %lld done\n", (long long)s.generations_done);
+    char spent[32], limit[32];
+    evo_progress_duration(spent, sizeof spent, s.elapsed);
+    evo_progress_duration(limit, sizeof limit, s.time_limit);
+    printf("running time: %s%s%s\n", spent, s.time_limit > 0 ? " of the limit " : "", s.time_limit > 0 ? limit : "");
     if (s.has_best) {
         printf("best:         id %lld (generation %lld), fitness (%s) %.4f", (long long)s.best_id,
                (long long)s.best_generation, s.fitness, s.best_fitness);
@@ -492,7 +587,9 @@ static int cmd_info(int argc, char **argv)
     if (strcmp(state, "finished"))
         printf("resume with:  evotune resume %s\n", path);
     else
-        printf("extend with:  evotune resume %s --generations N\n", path);
+        printf("extend with:  evotune resume %s %s%s\n", path,
+               !strcmp(s.strategy, "generational") ? "--generations N" : "--max-trials N",
+               s.time_limit > 0 ? " or --time-limit T" : "");
     evo_h5_summary_release(&s);
     return 0;
 }
@@ -565,15 +662,15 @@ static int export_split(const char *path, const char *name, const char *out)
     }
     const char *raw = "data.standardize = false";
     struct evo_config cfg;
-    struct evo_ga ga;
+    struct evo_problem pb;
     int rc = evo_config_load_string(&cfg, r.config, path, &raw, 1, &err);
     if (!rc) {
-        rc = evo_ga_init(&ga, &cfg, &err);
+        rc = evo_problem_load(&pb, &cfg, &err);
         if (!rc) {
-            const struct evo_dataset *ds = !strcmp(name, "train") ? &ga.train
-                                           : !strcmp(name, "validation") ? &ga.validation : &ga.test;
+            const struct evo_dataset *ds = !strcmp(name, "train") ? &pb.train
+                                           : !strcmp(name, "validation") ? &pb.validation : &pb.test;
             rc = write_file(out, write_dataset, ds) ? EVO_EIO : EVO_OK;
-            evo_ga_release(&ga);
+            evo_problem_release(&pb);
         }
         evo_config_release(&cfg);
     }
@@ -625,7 +722,7 @@ static int cmd_export(int argc, char **argv)
     return rc ? 1 : 0;
 }
 
-static void print_metrics(FILE *f, const struct evo_predict_summary *s, const char *data)
+static void print_metrics(FILE *f, const struct evo_apply_summary *s, const char *data)
 {
     if (s->regression) {
         fprintf(f, "%s: %zu rows, RMSE %.6g, MAE %.6g, R2 %.4f\n", data, s->n, s->rmse, s->mae, s->r2);
@@ -646,13 +743,13 @@ static void print_metrics(FILE *f, const struct evo_predict_summary *s, const ch
 
 struct predict_args {
     const char *model, *data, *labels;
-    struct evo_predict_summary *s;
+    struct evo_apply_summary *s;
 };
 
 static int write_predictions(void *ctx, FILE *f, struct evo_error *err)
 {
     const struct predict_args *p = ctx;
-    return evo_predict_file(p->model, p->data, p->labels, f, p->s, err);
+    return evo_apply_file(p->model, p->data, p->labels, f, p->s, err);
 }
 
 static int cmd_predict(int argc, char **argv)
@@ -666,18 +763,18 @@ static int cmd_predict(int argc, char **argv)
     if (!model || !data)
         return usage_error("%s", "usage: evotune predict FILE DATA [--labels IDX_LABELS] [--out predictions.csv]");
     struct evo_error err = {0};
-    struct evo_predict_summary s;
+    struct evo_apply_summary s;
     struct predict_args p = {model, data, labels, &s};
     memset(&s, 0, sizeof s);
     int rc = out ? evo_file_save(out, write_predictions, &p, &err) : write_predictions(&p, stdout, &err);
     if (rc) {
         fprintf(stderr, "evotune: %s\n", err.msg);
-        evo_predict_summary_release(&s); /* filled when only the publication failed */
+        evo_apply_summary_release(&s); /* filled when only the publication failed */
         return evo_error_exit_code(rc);
     }
     if (s.labelled)
         print_metrics(out ? stdout : stderr, &s, data);
-    evo_predict_summary_release(&s);
+    evo_apply_summary_release(&s);
     return 0;
 }
 

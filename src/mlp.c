@@ -1033,7 +1033,7 @@ static double train_epoch(struct evo_mlp *net, struct evo_mlp_workspace *ws, con
     return sum / (double)n;
 }
 
-int evo_mlp_train(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struct evo_train_params *tp,
+static int train_body(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struct evo_train_params *tp,
                   const struct evo_dataset *train, const struct evo_dataset *validation,
                   struct evo_rng *rng, struct evo_train_result *res, struct evo_error *err)
 {
@@ -1054,6 +1054,10 @@ int evo_mlp_train(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struc
     evo_mlp_lr_init(&sched, tp);
     res->status = EVO_TRAIN_OK;
     for (int e = 0; e < tp->epochs; e++) {
+        if (tp->cancel && atomic_load_explicit(tp->cancel, memory_order_relaxed)) {
+            res->cancelled = 1;
+            return EVO_OK;
+        }
         double loss = train_epoch(net, ws, tp, train, sched.lr, rng);
         res->train_loss = loss;
         res->epochs_run = e + 1;
@@ -1108,6 +1112,16 @@ int evo_mlp_train(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struc
     else
         evo_metrics_nan(&res->val);
     return EVO_OK;
+}
+
+int evo_mlp_train(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struct evo_train_params *tp,
+                  const struct evo_dataset *train, const struct evo_dataset *validation,
+                  struct evo_rng *rng, struct evo_train_result *res, struct evo_error *err)
+{
+    unsigned fp = evo_kernels_fp_enter(); /* subnormals flushed: see evo_kernels_fp_enter */
+    int rc = train_body(net, ws, tp, train, validation, rng, res, err);
+    evo_kernels_fp_leave(fp);
+    return rc;
 }
 
 void evo_mlp_evaluate(const struct evo_mlp *net, struct evo_mlp_workspace *ws,

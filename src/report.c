@@ -1,7 +1,8 @@
 /* The HTML report of a results file: one self-contained page, inline CSS and SVG, no script. Owns the
  * page layout, the small SVG plotting kit (linear/log axes with nice ticks, colour ramps) and the
- * choice of what each section shows for a running, interrupted or finished run. Everything taken
- * from the file (names, paths, config text) goes through esc(). */
+ * choice of what each section shows for a running, interrupted or finished run of each strategy
+ * (generational: per generation; steady_state and random: over trials and over running time).
+ * Everything taken from the file (names, paths, config text) goes through esc(). */
 #include "evotune/report.h"
 #include <errno.h>
 #include <math.h>
@@ -12,11 +13,12 @@
 #include "evotune/file.h"
 #include "evotune/genome.h"
 #include "evotune/mem.h"
+#include "evotune/progress.h"
 
-#define TOP_PARALLEL 20          /* individuals in the parallel-coordinates view */
+#define TOP_PARALLEL 20          /* trials in the parallel-coordinates view */
 #define TOP_TABLE 10             /* rows of the top table */
-#define TOP_CURVES 5             /* individuals whose learning curves are drawn */
-#define ANCESTRY_GENERATIONS 10  /* generations of ancestry shown, the best's included */
+#define TOP_CURVES 5             /* trials whose learning curves are drawn */
+#define ANCESTRY_GENERATIONS 10  /* generations (lineage depths) of ancestry shown, the best's included */
 #define ANCESTRY_WIDTH 14        /* ancestors shown per generation */
 #define MAX_GENES 64
 #define MAX_TICKS 16
@@ -25,7 +27,7 @@
 static const char *const NON_GENES[] = {"generation", "id", "parent_a", "parent_b", "fitness",
                                         "val_accuracy", "val_loss", "val_macro_f1", "val_log_loss",
                                         "val_rmse", "val_mae", "val_r2", "train_loss", "epochs_run",
-                                        "train_seconds", "status"};
+                                        "train_seconds", "finished_at", "status"};
 
 /* The fitness's name for notes: the file's, or accuracy for files from before it was a choice. */
 static const char *r_fitness_name(const struct evo_results *r)
@@ -36,7 +38,7 @@ static const char *r_fitness_name(const struct evo_results *r)
 struct gene {
     const struct evo_column *col;
     int log;        /* drawn on a log axis */
-    int fixed;      /* a bare value in the config: one value for every individual */
+    int fixed;      /* a bare value in the config: one value for every trial */
     int integer;    /* integer column */
     int per_layer;  /* a gene of one hidden layer (neurons_2, dropout_3): absent in smaller networks */
     int few;        /* integer column with at most 12 distinct values: jitter x */
@@ -45,19 +47,32 @@ struct gene {
     size_t n_ticks;
 };
 
+/* How the strategy that wrote the file relates trials, which decides the fitness plots and what a
+ * trial's `generation` is called. */
+enum kind {
+    KIND_GENERATIONAL,  /* generations with a barrier; files from before run.strategy are all this */
+    KIND_STEADY,        /* steady_state (or a later strategy that breeds): generation = lineage depth */
+    KIND_RANDOM,        /* independent samples: every trial generation 0, no parents */
+};
+
 struct report {
     FILE *f;
     const struct evo_results *r;
+    int kind;           /* enum kind */
+    const char *depth;  /* what `generation` means: "generation", "depth" (lineage), NULL (random) */
+    long max_trials, generations, population;  /* from the stored configuration; 0 when unknown */
     size_t n;  /* rows of /individuals usable (0 without a fitness column) */
-    const struct evo_column *gen, *id, *pa, *pb, *fit, *val_loss, *secs, *status;
+    const struct evo_column *gen, *id, *pa, *pb, *fit, *val_loss, *secs, *fin, *status;
     double ok_value;  /* status value meaning ok; NAN when there is no status column */
     struct gene genes[MAX_GENES];
     size_t n_genes;
     size_t *order;    /* [n] rows, best first */
     size_t n_ok;      /* successful rows (they come first in order) */
-    long best;        /* row of the best individual, -1 when none */
+    long best;        /* row of the best trial, -1 when none */
     double fit_lo, fit_hi;
     double gen_lo, gen_hi;  /* generations spanned by /individuals and /generations */
+    const struct evo_column *shade;  /* what colours a trial's dot: generation, or id for random */
+    double shade_lo, shade_hi;
 };
 
 /* ---- text ---------------------------------------------------------------------------------------- */
@@ -156,13 +171,14 @@ static const char *const PALETTE[] = {"#e6550d", "#3182bd", "#31a354", "#756bb1"
 #define ACCENT "#e6550d"
 #define FAIL "#d62728"
 
-static void gen_color(const struct report *R, char *buf, size_t n, double g)
+/* The colour of a dot whose shade column (generation, or id for random search) holds v. */
+static void shade_color(const struct report *R, char *buf, size_t n, double v)
 {
-    double span = R->gen_hi - R->gen_lo;
-    ramp(buf, n, span > 0 ? (g - R->gen_lo) / span : 1.0, BLUES, 4);
+    double span = R->shade_hi - R->shade_lo;
+    ramp(buf, n, span > 0 ? (v - R->shade_lo) / span : 1.0, BLUES, 4);
 }
 
-/* Deterministic jitter in [-0.5, 0.5) from an individual's id (splitmix64 finaliser). */
+/* Deterministic jitter in [-0.5, 0.5) from a trial's id (splitmix64 finaliser). */
 static double jitter(double id, unsigned salt)
 {
     uint64_t z = (uint64_t)(int64_t)id * 0x9e3779b97f4a7c15u + salt * 0xbf58476d1ce4e5b9u;
@@ -485,7 +501,15 @@ static void report_init(struct report *R, const struct evo_results *r, FILE *f)
     R->pb = evo_results_column(t, "parent_b");
     R->val_loss = evo_results_column(t, "val_loss");
     R->secs = evo_results_column(t, "train_seconds");
+    R->fin = evo_results_column(t, "finished_at");
     R->status = evo_results_column(t, "status");
+    /* files from before the strategies (no attribute) were written by the generational GA */
+    R->kind = !r->strategy || !strcmp(r->strategy, "generational") ? KIND_GENERATIONAL
+              : !strcmp(r->strategy, "random")                     ? KIND_RANDOM
+                                                                   : KIND_STEADY;
+    R->depth = R->kind == KIND_GENERATIONAL ? "generation"
+               : R->kind == KIND_RANDOM     ? NULL
+               : !strcmp(r->strategy, "steady_state") ? "depth" : "generation";
     R->ok_value = NAN;
     if (R->status && R->status->kind == EVO_COLUMN_ENUM)
         for (int k = 0; k < R->status->n_enum; k++)
@@ -499,6 +523,11 @@ static void report_init(struct report *R, const struct evo_results *r, FILE *f)
     const struct evo_space *space =
         r->config && evo_config_load_string(&cfg, r->config, "stored configuration", NULL, 0, &err) == EVO_OK
             ? &cfg.space : NULL;
+    if (space) {
+        R->max_trials = (long)cfg.max_trials;
+        R->generations = cfg.generations;
+        R->population = cfg.population;
+    }
     for (size_t c = 0; c < t->n_cols && R->n_genes < MAX_GENES; c++) {
         const struct evo_column *col = &t->cols[c];
         if (!is_gene(col->name))
@@ -601,6 +630,35 @@ static void report_init(struct report *R, const struct evo_results *r, FILE *f)
         R->gen_lo = 0;
         R->gen_hi = 0;
     }
+    /* random search has one generation: its dots are shaded by id (early to late) instead */
+    R->shade = R->kind == KIND_RANDOM ? R->id : R->gen;
+    R->shade_lo = R->gen_lo;
+    R->shade_hi = R->gen_hi;
+    if (R->kind == KIND_RANDOM) {
+        R->shade_lo = INFINITY;
+        R->shade_hi = -INFINITY;
+        for (size_t i = 0; R->shade && i < R->n; i++) {
+            R->shade_lo = fmin(R->shade_lo, R->shade->values[i]);
+            R->shade_hi = fmax(R->shade_hi, R->shade->values[i]);
+        }
+        if (!(R->shade_lo <= R->shade_hi))
+            R->shade_lo = R->shade_hi = 0;
+    }
+}
+
+/* What a dot's shade means, for legends: "generation", "lineage depth" or "trial id". */
+static const char *shade_name(const struct report *R)
+{
+    if (R->kind == KIND_RANDOM)
+        return "trial id";
+    return R->depth && !strcmp(R->depth, "depth") ? "lineage depth" : "generation";
+}
+
+/* A fitness's height on the fitness axis a: a failed trial's non-finite fitness (-inf, NaN) goes just
+ * below the axis's lowest value, where it cannot be taken for a score. */
+static double fit_y(const struct axis *a, double v)
+{
+    return isfinite(v) ? ax_pos(a, v) : a->p0 + 5;
 }
 
 /* The fitness axis, shared by every plot that has one. */
@@ -611,12 +669,22 @@ static void fitness_axis(const struct report *R, struct axis *a, double p0, doub
     a->p1 = p1;
 }
 
-/* "#12, generation 1" and every gene, for hover titles. */
+/* "#12, generation 1" ("#12, depth 3" for steady_state, "#12" for random), for titles and headings. */
+static void write_name(const struct report *R, size_t i)
+{
+    fprintf(R->f, "#%.0f", value(R->id, i));
+    if (R->depth)
+        fprintf(R->f, ", %s %.0f", R->depth, value(R->gen, i));
+}
+
+/* "#12, generation 1: fitness 0.9" and every gene, for hover titles. */
 static void write_title(const struct report *R, size_t i, int with_genes)
 {
     FILE *f = R->f;
     char buf[64];
-    fprintf(f, "<title>#%.0f, generation %.0f: fitness ", value(R->id, i), value(R->gen, i));
+    fprintf(f, "<title>");
+    write_name(R, i);
+    fprintf(f, ": fitness ");
     fmt_value(buf, sizeof buf, R->fit, i);
     esc(f, buf);
     if (!row_ok(R, i) && R->status) {
@@ -633,6 +701,22 @@ static void write_title(const struct report *R, size_t i, int with_genes)
         esc(f, buf);
     }
     fprintf(f, "</title>");
+}
+
+/* Trial i's mark at (x, y): a grey dot of radius r and opacity op with class cls, or a red cross of
+ * class "base fail" (opacity op + 0.15) when it failed; its hover title without the genes. */
+static void write_mark(FILE *f, const struct report *R, size_t i, double x, double y, const char *cls,
+                       const char *base, double r, double op)
+{
+    int ok = row_ok(R, i);
+    if (ok)
+        fprintf(f, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%g\" fill=\"#9aa5b1\" fill-opacity=\"%g\">",
+                cls, x, y, r, op);
+    else
+        fprintf(f, "<path class=\"%s fail\" d=\"M%.1f %.1fl5 5m0 -5l-5 5\" stroke=\"" FAIL "\" "
+                   "stroke-width=\"1.4\" stroke-opacity=\"%g\">", base, x - 2.5, y - 2.5, op + 0.15);
+    write_title(R, i, 0);
+    fprintf(f, "%s\n", ok ? "</circle>" : "</path>");
 }
 
 /* ---- sections ------------------------------------------------------------------------------------ */
@@ -654,11 +738,13 @@ static const char CSS[] =
     ".card{flex:1 1 170px;background:#fff;border:1px solid var(--line);border-radius:10px;padding:12px 16px}\n"
     ".card .k{color:var(--muted);font-size:11.5px;text-transform:uppercase;letter-spacing:.05em}\n"
     ".card .v{font-size:24px;font-weight:650;font-variant-numeric:tabular-nums}\n"
-    ".card .s{color:var(--muted);font-size:12.5px}\n"
+    ".card .s{color:var(--muted);font-size:12.5px}.card .v small{font-size:15px;color:var(--muted);font-weight:400}\n"
     ".state{display:inline-block;padding:1px 10px;border-radius:999px;font-size:12.5px;font-weight:600;"
     "vertical-align:middle}\n"
     ".state-finished{background:#e3f9e5;color:#1f7a2e}.state-running{background:#e6f0ff;color:#1c4fa8}"
     ".state-interrupted,.state-unknown{background:#fff1e0;color:#a35200}\n"
+    ".strategy{display:inline-block;padding:1px 10px;border-radius:999px;font-size:12.5px;font-weight:600;"
+    "vertical-align:middle;background:#f0f2f5;color:#3e4c59}\n"
     "table.meta{border-collapse:collapse;margin-top:6px}table.meta td{padding:2px 18px 2px 0;vertical-align:top}"
     "table.meta td.k{color:var(--muted);white-space:nowrap}\n"
     ".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(350px,1fr));gap:16px 18px}\n"
@@ -690,6 +776,23 @@ static const char *gene_col_name(const struct report *R, size_t k)
     return R->genes[k].col->name;
 }
 
+/* A duration as the CLI writes it (1:02:03, 4:05), or in seconds under a minute ("0.07 s"), where
+ * "0:00" would hide it. */
+static void fmt_duration(char *buf, size_t n, double seconds)
+{
+    if (isfinite(seconds) && seconds >= 0 && seconds < 59.5)
+        snprintf(buf, n, seconds < 9.995 ? "%.2f s" : "%.0f s", seconds);
+    else
+        evo_progress_duration(buf, n, seconds);
+}
+
+/* A card: a key, a value and a line under it; value and sub are HTML written by the caller. */
+static void card(FILE *f, const char *key, const char *value, const char *sub)
+{
+    fprintf(f, "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v\">%s</div><div class=\"s\">%s</div>"
+               "</div>\n", key, value, sub);
+}
+
 static void section_header(struct report *R)
 {
     FILE *f = R->f;
@@ -697,23 +800,27 @@ static void section_header(struct report *R)
     const char *state = r->state ? r->state : "unknown";
     const char *cls = !strcmp(state, "finished") || !strcmp(state, "running") || !strcmp(state, "interrupted")
                           ? state : "unknown";
-    char buf[64];
+    const char *strategy = r->strategy ? r->strategy : "generational";
+    char buf[64], v[160], sub[160];
     fprintf(f, "<header><h1>evotune report <small>");
     esc(f, base_name(r->path));
     fprintf(f, "</small> <span class=\"state state-%s\">", cls);
     esc(f, state);
+    fprintf(f, "</span> <span class=\"strategy\">");
+    esc(f, strategy);
     fprintf(f, "</span></h1>\n");
 
-    /* cards */
+    /* cards: the best, its test score, and how far the search got */
     size_t failures = R->n - R->n_ok;
     fprintf(f, "<div class=\"cards\">\n<div class=\"card\"><div class=\"k\">best fitness</div><div class=\"v\">");
     if (R->best >= 0) {
         fmt_value(buf, sizeof buf, R->fit, (size_t)R->best);
         esc(f, buf);
-        fprintf(f, "</div><div class=\"s\">individual #%.0f, generation %.0f</div></div>\n",
-                value(R->id, (size_t)R->best), value(R->gen, (size_t)R->best));
+        fprintf(f, "</div><div class=\"s\">trial ");
+        write_name(R, (size_t)R->best);
+        fprintf(f, "</div></div>\n");
     } else {
-        fprintf(f, "\xe2\x80\x93</div><div class=\"s\">no individual trained yet</div></div>\n");
+        fprintf(f, "\xe2\x80\x93</div><div class=\"s\">no trial finished yet</div></div>\n");
     }
     fprintf(f, "<div class=\"card\"><div class=\"k\">test %s</div><div class=\"v\">",
             r->regression ? "RMSE" : "accuracy");
@@ -725,14 +832,43 @@ static void section_header(struct report *R)
                 r->test_loss);
     else
         fprintf(f, "\xe2\x80\x93</div><div class=\"s\">not scored yet (run not finished)</div></div>\n");
-    fprintf(f, "<div class=\"card\"><div class=\"k\">individuals trained</div><div class=\"v\">%zu</div>"
-               "<div class=\"s\">%zu failed</div></div>\n", R->n, failures);
-    fprintf(f, "<div class=\"card\"><div class=\"k\">generations done</div><div class=\"v\">%lld",
-            (long long)r->generations_done);
-    if (r->generations_budget > 0)
-        fprintf(f, " <small style=\"font-size:15px;color:var(--muted)\">of %lld</small>",
-                (long long)r->generations_budget);
-    fprintf(f, "</div><div class=\"s\">population %lld</div></div>\n</div>\n", (long long)r->population);
+    /* the trial budget is max_trials for random and steady_state; generational counts generations */
+    long budget = R->kind != KIND_GENERATIONAL ? R->max_trials : 0;
+    int k = snprintf(v, sizeof v, "%zu", R->n);
+    if (budget > 0)
+        snprintf(v + k, sizeof v - (size_t)k, " <small>of %ld</small>", budget);
+    snprintf(sub, sizeof sub, "%zu failed", failures);
+    card(f, "trials done", v, sub);
+    snprintf(v, sizeof v, "%zu", r->n_in_flight);
+    if (r->workers > 0)
+        snprintf(sub, sizeof sub, "decided, not finished; %lld virtual worker%s", (long long)r->workers,
+                 r->workers == 1 ? "" : "s");
+    else
+        snprintf(sub, sizeof sub, "decided, not finished");
+    card(f, "in flight", v, sub);
+    if (r->strategy) { /* format 6 and later: the running time is recorded */
+        fmt_duration(v, sizeof v, r->elapsed_seconds);
+        fmt_duration(buf, sizeof buf, r->time_limit_seconds);
+        if (r->time_limit_seconds > 0)
+            snprintf(sub, sizeof sub, "of the limit %s%s", buf, r->time_up ? "; time up" : "");
+        else
+            snprintf(sub, sizeof sub, "no time limit; over every resume");
+    } else {
+        snprintf(v, sizeof v, "\xe2\x80\x93");
+        snprintf(sub, sizeof sub, "not recorded in this file");
+    }
+    card(f, "running time", v, sub);
+    if (R->kind == KIND_GENERATIONAL) {
+        k = snprintf(v, sizeof v, "%lld", (long long)r->generations_done);
+        if (R->generations > 0)
+            snprintf(v + k, sizeof v - (size_t)k, " <small>of %ld</small>", R->generations);
+        if (R->population > 0)
+            snprintf(sub, sizeof sub, "population %ld", R->population);
+        else
+            snprintf(sub, sizeof sub, "population unknown");
+        card(f, "generations done", v, sub);
+    }
+    fprintf(f, "</div>\n");
 
     /* details */
     fprintf(f, "<table class=\"meta\">\n<tr><td class=\"k\">file</td><td><code>");
@@ -750,6 +886,18 @@ static void section_header(struct report *R)
         esc(f, r->path);
         fprintf(f, "</code>");
     }
+    fprintf(f, "</td></tr>\n<tr><td class=\"k\">strategy</td><td>");
+    esc(f, strategy);
+    if (r->strategy_state) {
+        fprintf(f, ": ");
+        esc(f, r->strategy_state);
+    } else if (!r->strategy) {
+        fprintf(f, " (written before <code>run.strategy</code> existed)");
+    }
+    if (r->workers > 0)
+        fprintf(f, "; %lld virtual workers", (long long)r->workers);
+    if (r->time_up)
+        fprintf(f, "; stopped by its time limit");
     fprintf(f, "</td></tr>\n<tr><td class=\"k\">evotune</td><td>");
     esc(f, r->evotune_version ? r->evotune_version : "unknown");
     fprintf(f, " (format %lld), seed %lld, %lld thread%s</td></tr>\n", (long long)r->format_version,
@@ -759,31 +907,36 @@ static void section_header(struct report *R)
             (long long)r->n_test, (long long)r->n_features, (long long)r->n_classes);
     if (r->class_names && r->n_classes > 0 && r->n_classes <= 12) {
         fprintf(f, " (");
-        for (int64_t k = 0; k < r->n_classes; k++) {
-            fprintf(f, "%s", k ? ", " : "");
-            esc(f, r->class_names[k]);
+        for (int64_t c = 0; c < r->n_classes; c++) {
+            fprintf(f, "%s", c ? ", " : "");
+            esc(f, r->class_names[c]);
         }
         fprintf(f, ")");
     }
     fprintf(f, "</td></tr>\n");
-    if (R->n && R->gen && R->gen_hi >= (double)r->generations_done && r->generations_done >= 0) {
+    if (R->kind == KIND_GENERATIONAL && R->n && R->gen && R->gen_hi >= (double)r->generations_done &&
+        r->generations_done >= 0 && r->state && strcmp(r->state, "finished")) {
         size_t in_progress = 0;
         for (size_t i = 0; i < R->n; i++)
             in_progress += R->gen->values[i] == R->gen_hi;
-        if (R->gen_hi >= (double)r->generations_done && r->state && strcmp(r->state, "finished"))
-            fprintf(f, "<tr><td class=\"k\">%s</td><td>generation %.0f: %zu trained so far</td></tr>\n",
-                    strcmp(r->state, "running") ? "incomplete" : "in progress", R->gen_hi, in_progress);
+        fprintf(f, "<tr><td class=\"k\">%s</td><td>generation %.0f: %zu trained so far</td></tr>\n",
+                strcmp(r->state, "running") ? "incomplete" : "in progress", R->gen_hi, in_progress);
     }
+    if (r->n_in_flight > 0)
+        fprintf(f, "<tr><td class=\"k\">in flight</td><td>%zu trial%s decided and not finished%s</td></tr>\n",
+                r->n_in_flight, r->n_in_flight == 1 ? "" : "s",
+                r->state && !strcmp(r->state, "running") ? "" : " (<code>evotune resume</code> trains them first)");
     if (r->n_best_layers > 0) {
         fprintf(f, "<tr><td class=\"k\">best network</td><td>layers ");
-        for (size_t k = 0; k < r->n_best_layers; k++)
-            fprintf(f, "%s%lld", k ? " \xe2\x86\x92 " : "", (long long)r->best_layer_sizes[k]);
+        for (size_t l = 0; l < r->n_best_layers; l++)
+            fprintf(f, "%s%lld", l ? " \xe2\x86\x92 " : "", (long long)r->best_layer_sizes[l]);
         fprintf(f, "</td></tr>\n");
     }
     fprintf(f, "</table></header>\n");
 }
 
-static void section_fitness(struct report *R)
+/* Generational: best, mean and spread per generation, the trials of each generation as dots. */
+static void section_generations(struct report *R)
 {
     FILE *f = R->f;
     const struct evo_table *gt = &R->r->generations;
@@ -796,7 +949,7 @@ static void section_fitness(struct report *R)
                "fitness (validation ");
     esc(f, r_fitness_name(R->r));
     fprintf(f, ") over each generation's population, carried elites included; "
-               "the band is the mean \xc2\xb1 one standard deviation. Grey dots are the individuals trained in "
+               "the band is the mean \xc2\xb1 one standard deviation. Grey dots are the trials trained in "
                "each generation.</p>\n");
     const double W = 1100, H = 360;
     if (G == 0 && R->n == 0) {
@@ -827,22 +980,14 @@ static void section_fitness(struct report *R)
     lx = legend_item(f, lx, 18, "line", ACCENT, "best");
     lx = legend_item(f, lx, 18, "line", "#3182bd", "mean");
     lx = legend_item(f, lx, 18, "band", "#3182bd", "mean \xc2\xb1 std");
-    lx = legend_item(f, lx, 18, "dot", "#9aa5b1", "individual");
+    lx = legend_item(f, lx, 18, "dot", "#9aa5b1", "trial");
     if (R->n > R->n_ok)
         legend_item(f, lx, 18, "cross", FAIL, "failed");
 
     double xw = G > 1 || R->gen_hi > R->gen_lo ? (xa.p1 - xa.p0) / (R->gen_hi - R->gen_lo + 1) : 60;
     for (size_t i = 0; R->gen && i < R->n; i++) {
         double x = ax_pos(&xa, R->gen->values[i]) + jitter(value(R->id, i), 1) * fmin(xw * 0.5, 40);
-        double y = ax_pos(&ya, R->fit->values[i]);
-        if (row_ok(R, i))
-            fprintf(f, "<circle class=\"ind\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\" fill=\"#9aa5b1\" "
-                       "fill-opacity=\"0.55\">", x, y);
-        else
-            fprintf(f, "<path class=\"ind fail\" d=\"M%.1f %.1fl5 5m0 -5l-5 5\" stroke=\"" FAIL "\" "
-                       "stroke-width=\"1.4\" stroke-opacity=\"0.7\">", x - 2.5, y - 2.5);
-        write_title(R, i, 0);
-        fprintf(f, "%s\n", row_ok(R, i) ? "</circle>" : "</path>");
+        write_mark(f, R, i, x, fit_y(&ya, R->fit->values[i]), "ind", "ind", 2.6, 0.55);
     }
     if (G == 0) {
         fprintf(f, "<text class=\"msg\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">no generation completed yet"
@@ -879,14 +1024,198 @@ static void section_fitness(struct report *R)
     fprintf(f, "</svg>\n</section>\n");
 }
 
-/* Individual i at (x, y) of a gene plot: a dot coloured by generation, a cross when it failed, a
- * ring around the best; its title lists its genes. */
+struct keyed {
+    double key, id;
+    size_t row;
+};
+
+static int keyed_cmp(const void *pa, const void *pb)
+{
+    const struct keyed *a = pa, *b = pb;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* The rows with a finite value in column c, in ascending order of it (ties by id); returns their
+ * count and sets *rows (heap, the caller frees it). */
+static size_t rows_by(const struct report *R, const struct evo_column *c, size_t **rows)
+{
+    struct keyed *k = evo_mem_alloc(evo_mem_mul(R->n ? R->n : 1, sizeof *k));
+    size_t m = 0;
+    for (size_t i = 0; c && i < R->n; i++)
+        if (isfinite(c->values[i]))
+            k[m++] = (struct keyed){c->values[i], value(R->id, i), i};
+    qsort(k, m, sizeof *k, keyed_cmp);
+    *rows = evo_mem_alloc(evo_mem_mul(m ? m : 1, sizeof **rows));
+    for (size_t j = 0; j < m; j++)
+        (*rows)[j] = k[j].row;
+    free(k);
+    return m;
+}
+
+/* A fitness plot against one column of /individuals (trial id, finish time). */
+struct xplot {
+    const char *id, *aria, *x_label;
+    const struct evo_column *x;  /* x of each row, divided by scale */
+    double scale;
+    int integer;   /* x takes integer values (ids) */
+    double x0;     /* the x axis starts here at the latest (scaled) */
+    double x_end;  /* the running best line runs on to here (scaled) when it is past the last trial */
+    double limit;  /* a dashed vertical line here (scaled; the time limit), NaN for none */
+};
+
+/* A mark per trial at (x, fitness) (a grey dot, a red cross when it failed), the running best through
+ * the trials in x order as a step line, and a ring where it rises (class "rec"). Data marks carry
+ * class "pt": one per row with a finite x. */
+static void running_best_plot(struct report *R, const struct xplot *P)
+{
+    FILE *f = R->f;
+    const double W = 1100, H = 340;
+    size_t *rows, m = rows_by(R, P->x, &rows);
+    if (m == 0) { /* the callers say why first; this keeps the plot's id whatever they check */
+        svg_empty(f, P->id, W, 120, "no trial to show");
+        free(rows);
+        return;
+    }
+    struct area A = {62, 40, W - 20, H - 46};
+    struct axis xa, ya;
+    double xlo = fmin(P->x0, P->x->values[rows[0]] / P->scale);
+    double xhi = fmax(P->x->values[rows[m - 1]] / P->scale, P->x_end);
+    int limit = isfinite(P->limit) && P->limit > 0 && P->limit <= 1.25 * xhi; /* else it squeezes the data */
+    if (limit)
+        xhi = fmax(xhi, P->limit);
+    axis_domain(&xa, xlo, xhi, 0, P->integer);
+    xa.p0 = A.x0 + 10;
+    xa.p1 = A.x1 - 10;
+    fitness_axis(R, &ya, A.y1 - 8, A.y0 + 8);
+    svg_open(f, P->id, "", W, H, P->aria);
+    draw_frame(f, &A);
+    draw_xaxis(f, &A, &xa, P->integer, P->x_label, NULL, 0);
+    draw_yaxis(f, &A, &ya, 0, "fitness");
+    int any_failed = 0;
+    for (size_t j = 0; j < m; j++)
+        any_failed |= !row_ok(R, rows[j]);
+    double lx = A.x0;
+    lx = legend_item(f, lx, 18, "dot", "#9aa5b1", "trial");
+    if (any_failed)
+        lx = legend_item(f, lx, 18, "cross", FAIL, "failed");
+    lx = legend_item(f, lx, 18, "line", ACCENT, "running best");
+    lx = legend_item(f, lx, 18, "ring", ACCENT, "new best");
+    if (limit)
+        legend_item(f, lx, 18, "dash", "#616e7c", "time limit");
+    if (limit)
+        fprintf(f, "<line class=\"limit\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#616e7c\" "
+                   "stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\n", ax_pos(&xa, P->limit), A.y0,
+                ax_pos(&xa, P->limit), A.y1);
+    size_t *rec = evo_mem_alloc(evo_mem_mul(m, sizeof *rec)), n_rec = 0;
+    for (size_t j = 0; j < m; j++) {
+        size_t i = rows[j];
+        double x = ax_pos(&xa, P->x->values[i] / P->scale), y = fit_y(&ya, R->fit->values[i]);
+        int ok = row_ok(R, i);
+        write_mark(f, R, i, x, y, "pt trial", "pt", 3, 0.6);
+        if (ok && isfinite(R->fit->values[i]) && (!n_rec || R->fit->values[i] > R->fit->values[rec[n_rec - 1]]))
+            rec[n_rec++] = i;
+    }
+    if (n_rec) {
+        fprintf(f, "<path class=\"best-line\" fill=\"none\" stroke=\"" ACCENT "\" stroke-width=\"2.5\" d=\"");
+        for (size_t k = 0; k < n_rec; k++) {
+            double x = ax_pos(&xa, P->x->values[rec[k]] / P->scale), y = ax_pos(&ya, R->fit->values[rec[k]]);
+            if (k)
+                fprintf(f, "H%.1fV%.1f", x, y);
+            else
+                fprintf(f, "M%.1f %.1f", x, y);
+        }
+        fprintf(f, "H%.1f\"/>\n", ax_pos(&xa, fmax(P->x->values[rows[m - 1]] / P->scale, P->x_end)));
+        for (size_t k = 0; k < n_rec; k++) {
+            size_t i = rec[k];
+            fprintf(f, "<circle class=\"rec\" cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"#fff\" stroke=\"" ACCENT "\" "
+                       "stroke-width=\"2\"><title>new best: ", ax_pos(&xa, P->x->values[i] / P->scale),
+                    ax_pos(&ya, R->fit->values[i]));
+            write_name(R, i);
+            fprintf(f, ", fitness %.4f</title></circle>\n", R->fit->values[i]);
+        }
+    }
+    fprintf(f, "</svg>\n");
+    free(rec);
+    free(rows);
+}
+
+/* steady_state and random: fitness against trial id, with the running best in id order. */
+static void section_trials(struct report *R)
+{
+    FILE *f = R->f;
+    fprintf(f, "<section id=\"fitness\"><h2>Fitness over trials</h2>\n<p class=\"note\">One mark per finished "
+               "trial at its id (ids count the trials in the order the strategy decided them) and its fitness "
+               "(validation ");
+    esc(f, r_fitness_name(R->r));
+    fprintf(f, "); failed trials are red crosses at the bottom when their fitness is not a number. The orange "
+               "step line is the running best <em>in id order</em>: the best fitness among the trials up to "
+               "each id, with a ring where it rises. %s</p>\n",
+            R->kind == KIND_RANDOM ? "Random search draws every trial independently, so the line shows what "
+                                     "more samples bought."
+                                   : "Trials are trained several at once, so a child may be decided before "
+                                     "results of lower ids arrived.");
+    if (R->n == 0 || !R->id) {
+        svg_empty(f, "plot-trials", 1100, 120, "no trial finished yet");
+        fprintf(f, "</section>\n");
+        return;
+    }
+    struct xplot P = {"plot-trials", "fitness over trials", "trial id", R->id, 1, 1, 0, 0, NAN};
+    running_best_plot(R, &P);
+    fprintf(f, "</section>\n");
+}
+
+/* steady_state and random: fitness against the running time its result arrived at, with the running
+ * best as it was known at each moment. */
+static void section_time(struct report *R)
+{
+    FILE *f = R->f;
+    const struct evo_results *r = R->r;
+    fprintf(f, "<section id=\"fitness-time\"><h2>Fitness over time</h2>\n<p class=\"note\">Each trial at the "
+               "running time its result arrived (<code>finished_at</code>; running time counts over every resume, "
+               "not the pauses between), and the running best as it was known at each moment: how fast the "
+               "search improved.");
+    if (r->time_limit_seconds > 0)
+        fprintf(f, " The dashed line is the time limit (<code>run.time_limit</code>).");
+    fprintf(f, "</p>\n");
+    double last = -INFINITY;
+    for (size_t i = 0; R->fin && i < R->n; i++)
+        if (isfinite(R->fin->values[i]))
+            last = fmax(last, R->fin->values[i]);
+    if (R->n == 0 || !isfinite(last)) {
+        svg_empty(f, "plot-time", 1100, 120, R->n ? "no finish times in this file" : "no trial finished yet");
+        fprintf(f, "</section>\n");
+        return;
+    }
+    double end = fmax(last, r->elapsed_seconds);
+    double scale = end >= 7200 ? 3600 : end >= 120 ? 60 : 1;
+    const char *label = scale == 3600 ? "running time (h)" : scale == 60 ? "running time (min)" : "running time (s)";
+    struct xplot P = {"plot-time", "fitness over running time", label, R->fin, scale, 0, 0, end / scale,
+                      r->time_limit_seconds > 0 ? r->time_limit_seconds / scale : NAN};
+    running_best_plot(R, &P);
+    fprintf(f, "</section>\n");
+}
+
+/* The fitness sections the strategy calls for. */
+static void section_fitness(struct report *R)
+{
+    if (R->kind == KIND_GENERATIONAL) {
+        section_generations(R);
+        return;
+    }
+    section_trials(R);
+    section_time(R);
+}
+
+/* Trial i at (x, y) of a gene plot: a dot shaded by generation (lineage depth; id for random search),
+ * a cross when it failed, a ring around the best; its title lists its genes. */
 static void draw_point(struct report *R, size_t i, double x, double y)
 {
     FILE *f = R->f;
     char color[16];
     if (row_ok(R, i)) {
-        gen_color(R, color, sizeof color, value(R->gen, i));
+        shade_color(R, color, sizeof color, value(R->shade, i));
         fprintf(f, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.6\" fill=\"%s\" fill-opacity=\"0.85\" "
                    "stroke=\"#fff\" stroke-width=\"0.6\">", x, y, color);
     } else {
@@ -922,7 +1251,7 @@ static void gene_scatter(struct report *R, const struct gene *g, const struct ar
         if (g->per_layer && !present(g, v))
             continue; /* the network has no such layer */
         double x = ax_pos(&xa, isfinite(v) ? v : g->lo) + jit * jitter(value(R->id, i), 2);
-        double y = ax_pos(ya, R->fit->values[i]);
+        double y = fit_y(ya, R->fit->values[i]);
         draw_point(R, i, x, y);
     }
 }
@@ -961,7 +1290,7 @@ static void gene_strips(struct report *R, const struct gene *g, const struct are
     for (size_t i = 0; i < R->n; i++) {
         double v = g->col->values[i];
         double cx = A->x0 + band * ((v >= 0 && v < K ? v : 0) + 0.5);
-        double x = cx + jitter(value(R->id, i), 3) * fmin(band * 0.5, 70), y = ax_pos(ya, R->fit->values[i]);
+        double x = cx + jitter(value(R->id, i), 3) * fmin(band * 0.5, 70), y = fit_y(ya, R->fit->values[i]);
         draw_point(R, i, x, y);
     }
 }
@@ -970,20 +1299,20 @@ static void section_genes(struct report *R)
 {
     FILE *f = R->f;
     fprintf(f, "<section id=\"genes\"><h2>Hyperparameters against fitness</h2>\n<p class=\"note\">One dot per "
-               "trained individual, coloured by generation; categorical genes as jittered strips with their "
-               "mean fitness as a bar. Hover a dot for its hyperparameters.</p>\n");
+               "finished trial, shaded by %s; categorical genes as jittered strips with their mean fitness as a "
+               "bar. Hover a dot for its hyperparameters.</p>\n", shade_name(R));
     if (R->n_genes == 0) {
-        fprintf(f, "<p class=\"note\">no individual trained yet</p></section>\n");
+        fprintf(f, "<p class=\"note\">no trial finished yet</p></section>\n");
         return;
     }
     char c0[16], c1[16];
-    gen_color(R, c0, sizeof c0, R->gen_lo);
-    gen_color(R, c1, sizeof c1, R->gen_hi);
+    shade_color(R, c0, sizeof c0, R->shade_lo);
+    shade_color(R, c1, sizeof c1, R->shade_hi);
     fprintf(f, "<div class=\"legendbar\"><span><svg width=\"90\" height=\"12\"><defs><linearGradient id=\"gen-grad\">"
                "<stop offset=\"0\" stop-color=\"%s\"/><stop offset=\"0.5\" stop-color=\"#41b6c4\"/>"
                "<stop offset=\"1\" stop-color=\"%s\"/></linearGradient></defs><rect width=\"90\" height=\"12\" "
-               "rx=\"3\" fill=\"url(#gen-grad)\"/></svg>generation %.0f \xe2\x86\x92 %.0f</span>", c0, c1, R->gen_lo,
-            R->gen_hi);
+               "rx=\"3\" fill=\"url(#gen-grad)\"/></svg>%s %.0f \xe2\x86\x92 %.0f</span>", c0, c1, shade_name(R),
+            R->shade_lo, R->shade_hi);
     fprintf(f, "<span><svg width=\"14\" height=\"14\"><path d=\"M3 3l8 8m0 -8l-8 8\" stroke=\"" FAIL "\" "
                "stroke-width=\"1.8\"/></svg>failed</span>");
     fprintf(f, "<span><svg width=\"16\" height=\"16\"><circle cx=\"8\" cy=\"8\" r=\"6\" fill=\"none\" stroke=\""
@@ -1015,13 +1344,13 @@ static void section_parallel(struct report *R)
 {
     FILE *f = R->f;
     size_t shown = R->n_ok < TOP_PARALLEL ? R->n_ok : TOP_PARALLEL;
-    fprintf(f, "<section id=\"parallel\"><h2>Top individuals across all genes</h2>\n<p class=\"note\">The "
-               "%zu best successful individuals, one line each (the best in orange, then darker for fitter). "
+    fprintf(f, "<section id=\"parallel\"><h2>Top trials across all genes</h2>\n<p class=\"note\">The "
+               "%zu best successful trials, one line each (the best in orange, then darker for fitter). "
                "Gene axes span every value tried, on a log scale where the search is log-scaled; the fitness "
                "axis spans the lines shown; a line skips the axes of layers its network does not have.</p>\n", shown);
     const double W = 1100, H = 400;
     if (shown == 0 || R->n_genes == 0) {
-        svg_empty(f, "plot-parallel", W, 120, "no successful individual yet");
+        svg_empty(f, "plot-parallel", W, 120, "no successful trial yet");
         fprintf(f, "</section>\n");
         return;
     }
@@ -1058,7 +1387,7 @@ static void section_parallel(struct report *R)
         ax[k].p0 = y1;
         ax[k].p1 = y0;
     }
-    svg_open(f, "plot-parallel", "", W, H, "parallel coordinates of the top individuals");
+    svg_open(f, "plot-parallel", "", W, H, "parallel coordinates of the top trials");
     double dx = (x1 - x0) / (double)(n_axes > 1 ? n_axes - 1 : 1);
     /* lines, worst first so the best is drawn on top */
     char color[16];
@@ -1173,14 +1502,14 @@ static void section_curves(struct report *R)
             }
     }
     if (!n_metrics || !n_shown) {
-        fprintf(f, "<p class=\"note\">Per-epoch metrics of the best individuals.</p>\n");
+        fprintf(f, "<p class=\"note\">Per-epoch metrics of the best networks.</p>\n");
         svg_empty(f, "plot-curves", W, 90,
-                  ct->n_rows && n_metrics ? "no learning curves recorded for the best individuals"
+                  ct->n_rows && n_metrics ? "no learning curves recorded for the best networks"
                                           : "no learning curves recorded in this file");
         fprintf(f, "</section>\n");
         return;
     }
-    fprintf(f, "<p class=\"note\">Per-epoch metrics of the %zu best individuals that have curves.</p>\n", n_shown);
+    fprintf(f, "<p class=\"note\">Per-epoch metrics of the %zu best networks that have curves.</p>\n", n_shown);
     svg_open(f, "plot-curves", "", W, H, "learning curves");
     double lx = 62;
     char label[64];
@@ -1242,12 +1571,26 @@ static void section_ancestry(struct report *R)
     fprintf(f, "<section id=\"ancestry\"><h2>Ancestry of the best</h2>\n");
     const double W = 1100;
     if (R->best < 0 || !R->gen || !R->id || !R->pa) {
-        fprintf(f, "<p class=\"note\">Parents of the best individual, generation by generation.</p>\n");
-        svg_empty(f, "plot-ancestry", W, 90, "no individual trained yet");
+        fprintf(f, "<p class=\"note\">Parents of the best trial, %s by %s.</p>\n", R->depth ? R->depth : "generation",
+                R->depth ? R->depth : "generation");
+        svg_empty(f, "plot-ancestry", W, 90, "no trial finished yet");
         fprintf(f, "</section>\n");
         return;
     }
     size_t n = R->n;
+    int any_parent = 0;
+    for (size_t i = 0; i < n && !any_parent; i++)
+        any_parent = value(R->pa, i) >= 0 || value(R->pb, i) >= 0;
+    if (!any_parent) { /* a plot of one node says nothing: say why instead */
+        if (R->kind == KIND_RANDOM)
+            fprintf(f, "<p class=\"note ancestry-none\">Random search draws every trial independently: no trial "
+                       "has parents, so the best (#%.0f) has no ancestry to show.</p>\n", R->id->values[R->best]);
+        else
+            fprintf(f, "<p class=\"note ancestry-none\">No trial has parents yet: the best (#%.0f) comes from the "
+                       "random start of the search.</p>\n", R->id->values[R->best]);
+        fprintf(f, "</section>\n");
+        return;
+    }
     double gb = R->gen->values[R->best], gfirst_allowed = gb - (ANCESTRY_GENERATIONS - 1);
     long *queue = evo_mem_alloc(evo_mem_mul(n, sizeof *queue));
     char *shown = evo_mem_calloc(n, 1);
@@ -1272,7 +1615,9 @@ static void section_ancestry(struct report *R)
             }
             double g = R->gen->values[row];
             int col = (int)(g - gfirst_allowed);
-            if (g < gfirst_allowed || g >= gb || col < 0 || col >= ANCESTRY_GENERATIONS) {
+            /* a steady_state parent_b may be as deep as its child or deeper: drawn as a stub, the
+             * lineage runs through parent_a */
+            if (g < gfirst_allowed || g >= R->gen->values[i] || col < 0 || col >= ANCESTRY_GENERATIONS) {
                 stub[i] = 1;
                 continue;
             }
@@ -1297,7 +1642,7 @@ static void section_ancestry(struct report *R)
         for (int p = 0; p < 2; p++) {
             const struct evo_column *pc = p ? R->pb : R->pa;
             long row = pc ? row_of_id(R, pc->values[queue[t]]) : -1;
-            if (row >= 0 && shown[row] == 1)
+            if (row >= 0 && shown[row] == 1 && R->gen->values[row] < R->gen->values[queue[t]])
                 max_span = fmax(max_span, R->gen->values[queue[t]] - R->gen->values[row]);
         }
     double arch = max_span > 1 ? 20 + 6 * max_span : 0;
@@ -1345,20 +1690,24 @@ static void section_ancestry(struct report *R)
             alo_shown = fmin(alo_shown, R->fit->values[queue[t]]);
             ahi_shown = fmax(ahi_shown, R->fit->values[queue[t]]);
         }
-    fprintf(f, "<p class=\"note\">Parents of the best individual (#%.0f), back to generation %.0f%s: solid "
-               "edges lead to <code>parent_a</code>, dashed to <code>parent_b</code> (a child bred without "
-               "crossover has one parent). Node colour is fitness; hover a node for its hyperparameters.</p>\n",
-            R->id->values[R->best], gfirst, gfirst > 0 && gfirst == gfirst_allowed ? " (older generations not shown)" : "");
+    int steady = R->kind != KIND_GENERATIONAL;
+    fprintf(f, "<p class=\"note\">Parents of the best trial (#%.0f), back to %s %.0f%s: solid edges lead to "
+               "<code>parent_a</code>, dashed to <code>parent_b</code> (a child bred without crossover has one "
+               "parent).%s Node colour is fitness; hover a node for its hyperparameters.</p>\n",
+            R->id->values[R->best], steady ? "lineage depth" : "generation", gfirst,
+            gfirst > 0 && gfirst == gfirst_allowed ? (steady ? " (shallower not shown)" : " (older generations not shown)") : "",
+            steady ? " Columns are lineage depths: a trial is one deeper than its <code>parent_a</code>; a "
+                     "<code>parent_b</code> as deep as its child or deeper ends in \xe2\x80\xa6 there." : "");
     if (tail > 1)
         fprintf(f, "<div class=\"legendbar\"><span><svg width=\"90\" height=\"12\"><defs><linearGradient "
                    "id=\"anc-grad\"><stop offset=\"0\" stop-color=\"#a3dbb9\"/><stop offset=\"0.5\" "
                    "stop-color=\"#3fa6c2\"/><stop offset=\"1\" stop-color=\"#081d58\"/></linearGradient></defs>"
                    "<rect width=\"90\" height=\"12\" rx=\"3\" fill=\"url(#anc-grad)\"/></svg>fitness %.4g "
                    "\xe2\x86\x92 %.4g</span></div>\n", alo_shown, ahi_shown);
-    svg_open(f, "plot-ancestry", "", W, H, "ancestry of the best individual");
+    svg_open(f, "plot-ancestry", "", W, H, "ancestry of the best trial");
     for (int c = 0; c < n_cols; c++) {
-        fprintf(f, "<text class=\"head\" x=\"%.1f\" y=\"22\" text-anchor=\"middle\">gen %.0f</text>\n", colx[c],
-                gfirst + c);
+        fprintf(f, "<text class=\"head\" x=\"%.1f\" y=\"22\" text-anchor=\"middle\">%s %.0f</text>\n", colx[c],
+                steady ? "depth" : "gen", gfirst + c);
         int hc = (int)(gfirst + c - gfirst_allowed);
         if (hc >= 0 && hc < ANCESTRY_GENERATIONS && hidden[hc])
             fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">+%zu more</text>\n",
@@ -1373,9 +1722,13 @@ static void section_ancestry(struct report *R)
             long row = pc ? row_of_id(R, pc->values[i]) : -1;
             if (row < 0 || shown[row] != 1)
                 continue;
+            if (R->gen->values[row] >= R->gen->values[i]) { /* shown as someone else's parent */
+                stub[i] = 1;
+                continue;
+            }
             double xp = colx[(int)(R->gen->values[row] - gfirst)], yp = y[row], mx = (xc + xp) / 2;
             double span = R->gen->values[i] - R->gen->values[row];
-            if (span > 1) {  /* an elite's child: arch over the generations in between */
+            if (span > 1) {  /* an elite's child, or a shallower parent_b: arch over the columns between */
                 double bow = 20 + 6 * span, ym = fmin(yc, yp) - bow * 1.33;
                 fprintf(f, "<path class=\"edge%s\" d=\"M%.1f %.1fC%.1f %.1f %.1f %.1f %.1f %.1f\"/>\n",
                         p ? " edge-b" : "", xc - 8, yc - 6, xc - 40, ym, xp + 40, ym, xp + 8, yp - 6);
@@ -1424,14 +1777,15 @@ static void section_top(struct report *R)
 {
     FILE *f = R->f;
     size_t rows = R->n < TOP_TABLE ? R->n : TOP_TABLE;
-    fprintf(f, "<section id=\"top\"><h2>Top %zu individuals</h2>\n", rows);
+    fprintf(f, "<section id=\"top\"><h2>Top %zu trials</h2>\n", rows);
     if (!rows) {
-        fprintf(f, "<p class=\"note\">no individual trained yet</p></section>\n");
+        fprintf(f, "<p class=\"note\">no trial finished yet</p></section>\n");
         return;
     }
     fprintf(f, "<p class=\"note\">Ordered as the run orders them: successful before failed, higher fitness, "
-               "then lower id.</p>\n<div class=\"wrap\"><table class=\"top\"><thead><tr><th>#</th><th>id</th>"
-               "<th>gen</th>");
+               "then lower id.</p>\n<div class=\"wrap\"><table class=\"top\"><thead><tr><th>#</th><th>id</th>");
+    if (R->depth) /* random search has one generation: no column */
+        fprintf(f, "<th>%s</th>", R->kind == KIND_GENERATIONAL ? "gen" : R->depth);
     for (size_t k = 0; k < R->n_genes; k++) {
         int cat = R->genes[k].col->kind == EVO_COLUMN_ENUM;
         fprintf(f, "<th%s>", cat ? " class=\"t\"" : "");
@@ -1443,8 +1797,10 @@ static void section_top(struct report *R)
     for (size_t s = 0; s < rows; s++) {
         size_t i = R->order[s];
         int ok = row_ok(R, i);
-        fprintf(f, "<tr class=\"top-row%s%s\"><td>%zu</td><td>%.0f</td><td>%.0f</td>", (long)i == R->best ? " is-best" : "",
-                ok ? "" : " is-fail", s + 1, value(R->id, i), value(R->gen, i));
+        fprintf(f, "<tr class=\"top-row%s%s\"><td>%zu</td><td>%.0f</td>", (long)i == R->best ? " is-best" : "",
+                ok ? "" : " is-fail", s + 1, value(R->id, i));
+        if (R->depth)
+            fprintf(f, "<td>%.0f</td>", value(R->gen, i));
         for (size_t k = 0; k < R->n_genes; k++) {
             int cat = R->genes[k].col->kind == EVO_COLUMN_ENUM;
             fmt_value(buf, sizeof buf, R->genes[k].col, i);
@@ -1559,8 +1915,9 @@ static void section_test(struct report *R)
     if (R->best >= 0) {
         size_t b = (size_t)R->best;
         char buf[64];
-        fprintf(f, "<h3>Individual #%.0f, generation %.0f</h3><table class=\"meta\">\n", value(R->id, b),
-                value(R->gen, b));
+        fprintf(f, "<h3>Trial ");
+        write_name(R, b);
+        fprintf(f, "</h3><table class=\"meta\">\n");
         for (size_t k = 0; k < R->n_genes; k++) {
             fmt_value(buf, sizeof buf, R->genes[k].col, b);
             fprintf(f, "<tr><td class=\"k\">");

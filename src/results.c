@@ -36,6 +36,8 @@ void evo_results_release(struct evo_results *r)
     table_release(&r->best_individual);
     table_release(&r->curves);
     free(r->written_at);
+    free(r->strategy);
+    free(r->strategy_state);
     free(r->best_layer_sizes);
     free(r->confusion);
     free(r->path);
@@ -85,12 +87,35 @@ static int64_t attr_int(hid_t obj, const char *name, int64_t fallback)
     return v;
 }
 
-static double attr_double(hid_t obj, const char *name)
+static double attr_double_or(hid_t obj, const char *name, double fallback)
 {
     double v;
     if (H5Aexists(obj, name) <= 0 || H5LTget_attribute_double(obj, ".", name, &v) < 0)
-        return NAN;
+        return fallback;
     return v;
+}
+
+static double attr_double(hid_t obj, const char *name)
+{
+    return attr_double_or(obj, name, NAN);
+}
+
+/* Rows of the 1-D dataset name (its current extent); 0 when absent or not 1-D. */
+static size_t dataset_rows(hid_t loc, const char *name)
+{
+    if (H5LTfind_dataset(loc, name) <= 0)
+        return 0;
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (d < 0)
+        return 0;
+    hid_t s = H5Dget_space(d);
+    hsize_t dims[1] = {0};
+    size_t n = s >= 0 && H5Sget_simple_extent_ndims(s) == 1 && H5Sget_simple_extent_dims(s, dims, NULL) == 1
+                   ? (size_t)dims[0] : 0;
+    if (s >= 0)
+        H5Sclose(s);
+    H5Dclose(d);
+    return n;
 }
 
 /* A 1-D integer attribute; *n receives its length. NULL when absent or not 1-D integers. */
@@ -304,10 +329,17 @@ int evo_results_open(struct evo_results *r, const char *path, struct evo_error *
     r->n_test = attr_int(f, "n_test", 0);
     r->n_features = attr_int(f, "n_features", 0);
     r->n_classes = attr_int(f, "n_classes", 0);
+    r->strategy = attr_string(f, "strategy");
+    r->strategy_state = attr_string(f, "strategy_state");
+    r->workers = attr_int(f, "workers", 0);
+    r->trials_done = attr_int(f, "trials_done", 0);
+    r->trials_decided = attr_int(f, "trials_decided", 0);
     r->generations_done = attr_int(f, "generations_done", 0);
-    r->generations_budget = attr_int(f, "generations", 0);
-    r->population = attr_int(f, "population", 0);
     r->threads = attr_int(f, "threads", 0);
+    r->time_up = attr_int(f, "time_up", 0);
+    r->elapsed_seconds = attr_double_or(f, "elapsed_seconds", 0);
+    r->time_limit_seconds = attr_double_or(f, "time_limit_seconds", 0);
+    r->n_in_flight = dataset_rows(f, "in_flight");
     r->written_at = attr_string(f, "written_at");
     /* optional: a table of another shape is left out rather than refused, so a report still shows
      * everything else */

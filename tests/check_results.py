@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reads an evotune results file the way users do (h5py + pandas) and checks its schema.
 With a second file, also checks that both runs produced identical results: every field of
-/individuals except train_seconds (wall time), /generations except wall_seconds, and /best.
+/individuals except the wall-clock train_seconds and finished_at, /generations except wall_seconds,
+/curves, /best, and the strategy's state.
 Usage: check_results.py FILE [OTHER]. Exit 77 when h5py or pandas is missing (ctest: skipped)."""
 import sys
 
@@ -31,10 +32,14 @@ ENUMS = {"activation": {"relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu"},
          "loss": {"categorical_crossentropy", "binary_crossentropy", "mse"}}
 FIELDS = ["generation", "id", "parent_a", "parent_b"] + GENES + [
     "fitness", "val_accuracy", "val_loss", "val_macro_f1", "val_log_loss", "val_rmse", "val_mae",
-    "val_r2", "train_loss", "epochs_run", "train_seconds", "status"]
+    "val_r2", "train_loss", "epochs_run", "train_seconds", "finished_at", "status"]
+TIMINGS = ("train_seconds", "finished_at", "wall_seconds")
 CURVES = ["id", "epoch", "train_loss", "val_loss", "val_fitness"]
 ROOT = ["format_version", "evotune_version", "config", "seed", "threads", "n_train",
-        "n_validation", "n_test", "n_features", "n_classes", "task", "fitness"]
+        "n_validation", "n_test", "n_features", "n_classes", "task", "fitness", "strategy", "strategy_state",
+        "workers", "trials_done", "trials_decided", "generations_done", "elapsed_seconds",
+        "time_limit_seconds", "time_up"]
+STRATEGIES = {"random", "generational", "steady_state"}
 CLASSIFICATION = ["accuracy", "macro_f1", "log_loss"]
 REGRESSION = ["rmse", "mae", "r2"]
 TEST = ["test_loss"] + ["test_" + m for m in CLASSIFICATION + REGRESSION]
@@ -60,9 +65,28 @@ def check(path):
             absent = df["hidden_layers"] < l
             assert ((df[f"neurons_{l}"] == 0) == absent).all(), f"neurons_{l}"
             assert (df[f"dropout_{l}"].isna() == absent).all(), f"dropout_{l}"
+        strategy = f.attrs["strategy"]
+        strategy = strategy.decode() if isinstance(strategy, bytes) else strategy
+        assert strategy in STRATEGIES, strategy
+        # a finished run: every trial decided is in /individuals, none in flight
+        assert f.attrs["state"] in ("finished", b"finished"), f.attrs["state"]
+        assert f.attrs["trials_done"] == len(df) == f.attrs["trials_decided"], "trial counts"
+        assert len(f["in_flight"]) == 0, "trials in flight in a finished run"
+        assert (np.diff(df["id"].values) > 0).all(), "ids not increasing"
+        # results arrive out of id order, but within the run's running time
+        assert (df["finished_at"] >= 0).all() and (df["finished_at"] <= f.attrs["elapsed_seconds"]).all()
         gens = pandas.DataFrame(f["generations"][:])
         for c in ["generation", "best_fitness", "mean_fitness", "std_fitness", "wall_seconds"]:
             assert c in gens.columns, c
+        # only the generational strategy has generations; random search has no parents
+        assert (len(gens) > 0) == (strategy == "generational"), f"{strategy}: {len(gens)} generations"
+        assert len(gens) == f.attrs["generations_done"]
+        if strategy == "random":
+            assert (df["parent_a"] == -1).all() and (df["parent_b"] == -1).all() and (df["generation"] == 0).all()
+        else:
+            assert (df["parent_a"] >= 0).any(), f"{strategy}: no trial was bred"
+            bred = df[df["parent_a"] >= 0]
+            assert (bred["parent_a"] < bred["id"]).all() and (bred["parent_b"] < bred["id"]).all()
         curves = pandas.DataFrame(f["curves"][:])
         assert list(curves.columns) == CURVES, f"{path}: /curves fields {list(curves.columns)}"
         # one row per (individual, epoch run), in /individuals' order
@@ -91,25 +115,27 @@ def check(path):
         else:
             assert 0.0 <= best.attrs["test_accuracy"] <= 1.0
         assert len(best["weights"]) >= 2
-        print(f"{path}: {task}, {len(df)} individuals, {len(gens)} generations, best {fitness} "
+        print(f"{path}: {task}, {strategy}, {len(df)} trials, {len(gens)} generations, best {fitness} "
               f"{df['fitness'].max():.4f}, test " + ", ".join(f"{m} {best.attrs['test_' + m]:.4f}" for m in mine))
         return df
 
 
-def same_table(ta, tb, timing):
-    """Byte equality of every field but the timing one (a multi-field view would still span it)."""
+def same_table(ta, tb):
+    """Byte equality of every field but the wall-clock ones (a multi-field view would still span them)."""
     assert ta.dtype == tb.dtype and ta.shape == tb.shape
     for name in ta.dtype.names:
-        if name != timing:
+        if name not in TIMINGS:
             assert ta[name].tobytes() == tb[name].tobytes(), f"field {name} differs"
 
 
 def same(a, b):
     with h5py.File(a, "r") as fa, h5py.File(b, "r") as fb:
-        same_table(fa["individuals"][:], fb["individuals"][:], "train_seconds")
-        same_table(fa["generations"][:], fb["generations"][:], "wall_seconds")
-        same_table(fa["curves"][:], fb["curves"][:], None)
-        same_table(fa["best/individual"][:], fb["best/individual"][:], "train_seconds")
+        same_table(fa["individuals"][:], fb["individuals"][:])
+        same_table(fa["generations"][:], fb["generations"][:])
+        same_table(fa["curves"][:], fb["curves"][:])
+        same_table(fa["best/individual"][:], fb["best/individual"][:])
+        for k in ("strategy", "strategy_state", "workers", "trials_done", "trials_decided", "generations_done"):
+            assert fa.attrs[k] == fb.attrs[k], k
         for k in fa["best/weights"]:
             assert np.array_equal(fa["best/weights"][k][:], fb["best/weights"][k][:]), k
         for k in TEST:
@@ -135,7 +161,8 @@ def exports(path, csv_dir, jsonl):
             assert csv[name].dtype.kind == "f", f"{name}: {csv[name].dtype}"
             assert np.allclose(csv[name], df[name], rtol=0, atol=0, equal_nan=True), name
     gens = pandas.read_csv(f"{csv_dir}/generations.csv")
-    assert "best_fitness" in gens.columns and len(gens) > 0
+    with h5py.File(path, "r") as f:
+        assert "best_fitness" in gens.columns and len(gens) == f.attrs["generations_done"], len(gens)
     rows = [json.loads(line) for line in open(jsonl)]
     assert len(rows) == len(df) and list(rows[0]) == FIELDS
     assert rows[0]["activation"] in ENUMS["activation"]

@@ -23,7 +23,7 @@ cat >"$dir/tiny.cfg" <<EOF
 data = { train = "$src/datasets/iris.csv"; label = "label"; };
 search = { epochs = { min = 1; max = 2; }; neurons = { min = 4; max = 8; }; hidden_layers = { min = 0; max = 1; }; };
 ga = { population = 3; generations = 1; elitism = 1; };
-run = { seed = 5; threads = 2; };
+run = { strategy = "generational"; seed = 5; threads = 2; };
 EOF
 "$evotune" run "$dir/tiny.cfg" --out "$dir/prev.h5" --quiet >/dev/null || { k=0; fail "the previous file was not made"; }
 

@@ -7,8 +7,8 @@ command -v h5dump >/dev/null || { echo "skipped: h5dump missing (hdf5-tools)"; e
 "$python" -c 'import h5py' 2>/dev/null || { echo "skipped: python3-h5py missing"; exit 77; }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-"$evotune" run "$src/configs/default.cfg" --set "data.train=\"$src/datasets/iris.csv\"" --set ga.population=4 \
-    --set ga.generations=2 --set 'search.epochs={min=2;max=4;}' --quiet --out "$dir/r.h5" >/dev/null
+"$evotune" run "$src/configs/default.cfg" --set "data.train=\"$src/datasets/iris.csv\"" --max-trials 8 \
+    --set ga.population=4 --set 'search.epochs={min=2;max=4;}' --quiet --out "$dir/r.h5" >/dev/null
 h5dump -H "$dir/r.h5" > "$dir/header.txt"
 "$python" - "$dir/r.h5" "$dir/header.txt" <<'PY'
 import re, sys, h5py

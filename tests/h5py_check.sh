@@ -1,20 +1,26 @@
 #!/bin/sh
-# Runs the same small search with 1 and 2 threads through the CLI and checks, with Debian's h5py and
-# pandas, that both files read as users read them and hold identical results (timings aside).
+# Runs the same small searches with 1 and 2 threads through the CLI, one per strategy, and checks, with
+# Debian's h5py and pandas, that both files read as users read them and hold identical results (timings
+# aside).
 # Usage: h5py_check.sh EVOTUNE SOURCE_DIR PYTHON
 set -eu
 evotune=$1 src=$2 python=$3
 "$python" -c 'import h5py, pandas' 2>/dev/null || { echo "skipped: python3-h5py/python3-pandas missing"; exit 77; }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-set -- --set "data.train=\"$src/datasets/wine.csv\"" --set ga.population=6 --set ga.generations=3 \
-       --set 'search.epochs={min=2;max=5;}' --set 'search.neurons={min=4;max=32;}' --quiet
-"$evotune" run "$src/configs/default.cfg" "$@" --threads 1 --out "$dir/t1.h5" >/dev/null
-"$evotune" run "$src/configs/default.cfg" "$@" --threads 2 --out "$dir/t2.h5" >/dev/null
+# steady_state (the default) with more virtual workers than threads, and random search
+set -- --set "data.train=\"$src/datasets/wine.csv\"" --set 'search.epochs={min=2;max=5;}' \
+       --set 'search.neurons={min=4;max=32;}' --max-trials 18 --set run.workers=4 --quiet
+"$evotune" run "$src/configs/default.cfg" "$@" --set ga.population=6 --threads 1 --out "$dir/t1.h5" >/dev/null
+"$evotune" run "$src/configs/default.cfg" "$@" --set ga.population=6 --threads 2 --out "$dir/t2.h5" >/dev/null
 "$python" "$src/tests/check_results.py" "$dir/t1.h5" "$dir/t2.h5"
-# a regression search (every gene a regression search allows left free, diabetes): 1 and 2 threads give
-# identical files, read as users read them
-set -- --set "data.train=\"$src/datasets/diabetes.csv\"" --set ga.population=6 --set ga.generations=3 \
+"$evotune" run "$src/configs/default.cfg" "$@" --strategy random --threads 1 --out "$dir/u1.h5" >/dev/null
+"$evotune" run "$src/configs/default.cfg" "$@" --strategy random --threads 2 --out "$dir/u2.h5" >/dev/null
+"$python" "$src/tests/check_results.py" "$dir/u1.h5" "$dir/u2.h5"
+# a generational regression search (every gene a regression search allows left free, diabetes): 1 and 2
+# threads give identical files, read as users read them
+set -- --set "data.train=\"$src/datasets/diabetes.csv\"" --strategy generational --set ga.population=6 \
+       --set ga.generations=3 \
        --set 'search.epochs={min=2;max=8;}' \
        --set 'search.batch_selection={choice=["shuffle","stratified","balanced"];}' --quiet
 "$evotune" run "$src/configs/diabetes.cfg" "$@" --threads 1 --out "$dir/r1.h5" >/dev/null

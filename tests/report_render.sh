@@ -1,7 +1,8 @@
 #!/bin/sh
-# Renders the HTML report of a real small run in headless Chromium, as a user opens it: the DOM
-# Chromium builds must hold every plot's <svg> with its data marks, and the screenshot must be a real,
-# non-blank page. Exit 77 (skipped) without chromium or python3.
+# Renders the HTML report of a real small run (steady_state, the default strategy) in headless
+# Chromium, as a user opens it: the DOM Chromium builds must hold every plot's <svg> with its data
+# marks, and the screenshot must be a real, non-blank page. Exit 77 (skipped) without chromium or
+# python3.
 # Usage: report_render.sh EVOTUNE TEST_REPORT SOURCE_DIR
 # EVOTUNE_REPORT_SCREENSHOT=FILE keeps a copy of the screenshot.
 set -eu
@@ -14,7 +15,7 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 
 "$evotune" run "$src/configs/default.cfg" --set "data.train=\"$src/datasets/wine.csv\"" \
-    --set ga.population=10 --set ga.generations=5 --set 'search.epochs={min=2;max=8;}' \
+    --set ga.population=10 --set run.workers=4 --max-trials 40 --set 'search.epochs={min=2;max=8;}' \
     --set 'search.neurons={min=4;max=32;log=true;}' --threads 2 --quiet --out "$dir/r.h5" >/dev/null
 # the CLI's `report` command when it has one, else the test binary's renderer (same library call)
 if ! "$evotune" report "$dir/r.h5" -o "$dir/r.html" >/dev/null 2>&1; then
@@ -60,13 +61,16 @@ fail = []
 def check(cond, what):
     if not cond:
         fail.append(what)
-n = int(re.search(r'individuals trained</div><div class="v">(\d+)<', dom).group(1))
+n = int(re.search(r'trials done</div><div class="v">(\d+)', dom).group(1))
 genes = ["learning_rate", "epochs", "batch_size", "hidden_layers", "neurons_1", "activation", "optimizer",
          "weight_decay"]
-for plot in ["plot-fitness", "plot-parallel", "plot-curves", "plot-ancestry", "plot-confusion"] + \
+for plot in ["plot-trials", "plot-time", "plot-parallel", "plot-curves", "plot-ancestry", "plot-confusion"] + \
         ["plot-gene-" + g for g in genes]:
     check(plot in p.points, "no <svg id=%s> in the DOM" % plot)
-check(p.points.get("plot-fitness") == 2 * 5, "plot-fitness: %s points, expected 10" % p.points.get("plot-fitness"))
+check(n == 40, "trials done: %d, expected 40" % n)
+check("plot-fitness" not in p.points, "plot-fitness (per generation) in a steady_state report")
+for plot in ["plot-trials", "plot-time"]:
+    check(p.points.get(plot) == n, "%s: %s points, expected %d" % (plot, p.points.get(plot), n))
 for g in genes:
     got = p.points.get("plot-gene-" + g)
     check(got == n, "plot-gene-%s: %s points, expected %d" % (g, got, n))
@@ -94,7 +98,7 @@ check(busy > 0.01, "screenshot looks blank (%.4f of its filtered bytes non-zero)
 if fail:
     print("\n".join(fail))
     sys.exit(1)
-print("report renders: %d individuals, points per plot %s, screenshot %dx%d (%.1f%% busy)"
+print("report renders: %d trials, points per plot %s, screenshot %dx%d (%.1f%% busy)"
       % (n, p.points, w, h, 100 * busy))
 EOF
 if [ -n "${EVOTUNE_REPORT_SCREENSHOT:-}" ]; then

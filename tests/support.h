@@ -21,7 +21,7 @@
     "           weight_decay = { min = 1e-6; max = 1e-2; log = true; };\n"                          \
     "           dropout = { min = 0.0; max = 0.3; }; };\n"                                          \
     "ga = { population = 8; generations = 4; tournament = 3; crossover = 0.9; mutation = 0.3; elitism = 2; };\n" \
-    "run = { seed = 7; threads = 1; };\n"
+    "run = { strategy = \"generational\"; seed = 7; threads = 1; };\n"
 
 /* Creates a fresh directory under /tmp and returns its path (static storage per call site). */
 static inline char *support_tempdir(char *buf, size_t n)

@@ -106,12 +106,12 @@ static void test_bad_data(void **state)
     snprintf(csv, sizeof csv, "%s/cells.csv", dir);
     snprintf(out, sizeof out, "%s/res", dir);
     char text[600];
-    snprintf(text, sizeof text, "data = { train = \"%s/missing.csv\"; };\nga = { population = 2; generations = 1; };\n", dir);
+    snprintf(text, sizeof text, "data = { train = \"%s/missing.csv\"; };\nrun = { max_trials = 2; };\n", dir);
     support_write(cfg, text);
     snprintf(args, sizeof args, "run %s --out %s/r.h5", cfg, out);
     expect_error(args, 2, "missing.csv", NULL);
     support_write(csv, "a,b,label\n1,2,x\n3,oops,y\n5,6,x\n7,8,y\n");
-    snprintf(text, sizeof text, "data = { train = \"%s\"; };\nga = { population = 2; generations = 1; };\n", csv);
+    snprintf(text, sizeof text, "data = { train = \"%s\"; };\nrun = { max_trials = 2; };\n", csv);
     support_write(cfg, text);
     expect_error(args, 2, "cells.csv:3", "oops");
     assert_false(exists(out));
@@ -149,6 +149,75 @@ static void test_successful_run(void **state)
     assert_int_not_equal(system(cmd), 0);
 }
 
+/* run.time_limit: no network starts after it, the run finishes (best scored, time_up recorded) with
+ * fewer networks than its budget, and a resume with a larger limit goes on from there; a bad duration
+ * is one line and exit 2. */
+static void test_time_limit(void **state)
+{
+    (void)state;
+    char cfg[200], args[600], out[200];
+    snprintf(cfg, sizeof cfg, "%s/limit.cfg", dir);
+    snprintf(out, sizeof out, "%s/limit.h5", dir);
+    char text[300];
+    snprintf(text, sizeof text, "data = { train = \"%s/datasets/digits.csv\"; };\nsearch = { epochs = 40; };\n",
+             EVOTUNE_SOURCE_DIR);
+    support_write(cfg, text);
+    snprintf(args, sizeof args, "run %s --out %s --max-trials 100000 --time-limit 1s --threads 2 --quiet", cfg, out);
+    char *o, *e;
+    int rc = support_run(dir, args, &o, &e);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, e);
+    assert_non_null(strstr(o, "run.time_limit 0:01 reached: no network started after it"));
+    assert_non_null(strstr(o, "test accuracy"));
+    free(o);
+    free(e);
+    snprintf(args, sizeof args, "info %s", out);
+    assert_int_equal(support_run(dir, args, &o, &e), 0);
+    assert_non_null(strstr(o, "state:        finished"));
+    assert_non_null(strstr(o, "of the limit 0:01"));
+    long first = 0;
+    const char *n = strstr(o, "networks:");
+    assert_non_null(n);
+    char *rest;
+    first = strtol(n + strlen("networks:"), &rest, 10);
+    assert_true(first > 0 && first < 100000);
+    /* the trials decided ahead (16 virtual workers, 2 threads) that the limit dropped are still in
+     * flight for the file: a resume trains them first */
+    assert_true(!strncmp(rest, " finished, ", 11) && strtol(rest + 11, NULL, 10) > 0);
+    free(o);
+    free(e);
+    /* extended by a larger limit: more networks, finished again */
+    snprintf(args, sizeof args, "resume %s --time-limit 2s --quiet", out);
+    rc = support_run(dir, args, &o, &e);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, e);
+    free(o);
+    free(e);
+    snprintf(args, sizeof args, "info %s", out);
+    assert_int_equal(support_run(dir, args, &o, &e), 0);
+    n = strstr(o, "networks:");
+    assert_non_null(n);
+    assert_true(strtol(n + strlen("networks:"), NULL, 10) > first);
+    assert_non_null(strstr(o, "state:        finished"));
+    free(o);
+    free(e);
+    /* the same limit again: nothing left to do */
+    snprintf(args, sizeof args, "resume %s", out);
+    assert_int_equal(support_run(dir, args, &o, &e), 0);
+    assert_non_null(strstr(o, "already finished"));
+    free(o);
+    free(e);
+    /* a steady_state run's budget is networks: --generations is refused in the options' terms */
+    snprintf(args, sizeof args, "resume %s --generations 5", out);
+    expect_error(args, 2, "--generations: ", "is a steady_state run, whose budget is --max-trials N");
+    snprintf(args, sizeof args, "run %s --out %s --time-limit 8x", cfg, out);
+    expect_error(args, 2, "key 'run.time_limit': expected a duration", "got \"8x\"");
+    assert_int_equal(support_run(dir, "resume x.h5 --time-limit soon", &o, &e), 2);
+    assert_non_null(strstr(e, "option '--time-limit' needs a duration"));
+    free(o);
+    free(e);
+}
+
 static void test_config_subcommand(void **state)
 {
     (void)state;
@@ -167,8 +236,7 @@ static void test_config_subcommand(void **state)
     free(err);
 }
 
-/* On a terminal the generation in flight is a bar redrawn in place; a redirected log gets plain lines
- * only. `script` (util-linux) gives the run a pseudo-terminal. */
+/* On a terminal progress is a bar redrawn in place; a redirected log gets plain lines only. `script` (util-linux) gives the run a pseudo-terminal. */
 static void test_progress_bar_on_terminal_only(void **state)
 {
     (void)state;
@@ -180,14 +248,15 @@ static void test_progress_bar_on_terminal_only(void **state)
     char text[400];
     snprintf(text, sizeof text,
              "data = { train = \"%s/datasets/digits.csv\"; };\nsearch = { epochs = 60; neurons = 64; };\n"
-             "ga = { population = 6; generations = 2; };\nrun = { threads = 2; };\n", EVOTUNE_SOURCE_DIR);
+             "ga = { population = 6; generations = 2; };\nrun = { strategy = \"generational\"; threads = 2; };\n",
+             EVOTUNE_SOURCE_DIR);
     support_write(cfg, text);
     snprintf(args, sizeof args, "run %s --out %s/bar.h5", cfg, dir);
     snprintf(cmd, sizeof cmd, "TERM=xterm script -qec '%s %s' /dev/null > %s 2>&1 </dev/null", EVOTUNE_BINARY,
              args, log);
     assert_int_equal(system(cmd), 0);
     char *tty = support_read(log);
-    assert_non_null(strstr(tty, "\r\033[Kgeneration 1/2 ["));
+    assert_non_null(strstr(tty, "\r\033[Kgenerational ["));
     assert_non_null(strstr(tty, "evaluations/s  ETA"));
     assert_non_null(strstr(tty, "generation 2/2  best"));
     free(tty);
@@ -305,7 +374,7 @@ static void test_degenerate_data(void **state)
         snprintf(csv, sizeof csv, "%s/%s", dir, cases[k].name);
         snprintf(cfg, sizeof cfg, "%s/degenerate.cfg", dir);
         support_write(csv, cases[k].csv);
-        snprintf(text, sizeof text, "data = { train = \"%s\"; };\nga = { population = 2; generations = 1; };\n",
+        snprintf(text, sizeof text, "data = { train = \"%s\"; };\nrun = { max_trials = 2; };\n",
                  csv);
         support_write(cfg, text);
         snprintf(args, sizeof args, "run %s --out %s/degenerate.h5", cfg, dir);
@@ -328,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_degenerate_data),
         cmocka_unit_test(test_unknown_isa),
         cmocka_unit_test(test_image_shape_mismatch),
+        cmocka_unit_test(test_time_limit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

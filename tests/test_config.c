@@ -91,9 +91,9 @@ static const char example[] =
     "           optimizer = { choice = [\"sgd\", \"momentum\", \"nesterov\", \"rmsprop\", \"adam\", \"adamw\"]; };\n"
     "           weight_decay = { min = 1e-6; max = 1e-2; log = true; };\n"
     "           dropout = 0.1; };                                           # a bare value fixes a gene\n"
-    "ga = { population = 24; generations = 10; tournament = 3; crossover = 0.9; mutation = 0.2; "
-    "elitism = 2; };\n"
-    "run = { seed = 1; threads = 0; output = \"results/default.h5\"; };      # threads = 0: all cores\n";
+    "ga = { population = 24; tournament = 3; crossover = 0.9; mutation = 0.2; };\n"
+    "run = { strategy = \"steady_state\"; max_trials = 240; workers = 16;\n"
+    "        seed = 1; threads = 0; output = \"results/default.h5\"; };      # threads = 0: all cores\n";
 
 static int load_file(struct evo_config *cfg, const char *name, const char *text, const char *const *sets,
                      size_t n_sets, struct evo_error *err)
@@ -192,6 +192,10 @@ static void assert_config_equal(const struct evo_config *a, const struct evo_con
         assert_spec_equal(&a->space.spec[i], &b->space.spec[i]);
     assert_int_equal(a->population, b->population);
     assert_int_equal(a->generations, b->generations);
+    assert_int_equal(a->strategy, b->strategy);
+    assert_int_equal(a->max_trials, b->max_trials);
+    assert_int_equal(a->workers, b->workers);
+    assert_true(a->time_limit == b->time_limit);
     assert_int_equal(a->tournament, b->tournament);
     assert_true(a->crossover == b->crossover);
     assert_true(a->mutation == b->mutation);
@@ -566,7 +570,8 @@ static void test_overrides(void **state)
         "data.label=3",                           /* a column index */
         "search.activation.choice=[\"relu\"]",    /* replaces one member of a group */
     };
-    assert_loaded(load_file(&cfg, "t.cfg", "ga = {\n population = 24; };\n", sets, sizeof sets / sizeof sets[0],
+    assert_loaded(load_file(&cfg, "t.cfg", "run = { strategy = \"generational\"; };\nga = {\n population = 24; };\n",
+                               sets, sizeof sets / sizeof sets[0],
                                &err));
     assert_int_equal(cfg.population, 50);
     assert_int_equal(cfg.elitism, 5);
@@ -632,7 +637,8 @@ static void test_bad_overrides(void **state)
     struct evo_config cfg;
     struct evo_error err;
     const char *ga[] = {"ga={ population = 7; }"};
-    assert_loaded(load_file(&cfg, "t.cfg", "ga = { population = 10; generations = 99; };", ga, 1, &err));
+    assert_loaded(load_file(&cfg, "t.cfg", "run = { strategy = \"generational\"; };\n"
+                               "ga = { population = 10; generations = 99; };", ga, 1, &err));
     assert_int_equal(cfg.population, 7);
     assert_int_equal(cfg.generations, 10);
     evo_config_release(&cfg);
@@ -739,7 +745,7 @@ static void test_boundaries(void **state)
     /* generations: a search trains at least its initial generation */
     expect_error("ga = {\n\n generations = 0; };", "t.cfg:3: key 'ga.generations': expected an integer in "
                  "[1, 1000000], got 0");
-    expect_loads("ga = { generations = 1; };");
+    expect_loads("run = { strategy = \"generational\"; }; ga = { generations = 1; };");
     /* threads: 0 is all cores; negative refused; more than the cores allowed up to 4096 */
     expect_error("run = { threads = -4; };", "key 'run.threads': expected an integer in [0, 4096], got -4");
     expect_error("run = { threads = 4097; };", "key 'run.threads'", "got 4097");
@@ -760,7 +766,7 @@ static void test_boundaries(void **state)
     expect_loads("data = { test_fraction = 0.0; };");
     /* elitism: negative refused; above the population allowed (the GA clamps it: test_ga) */
     expect_error("ga = { elitism = -1; };", "key 'ga.elitism'", "got -1");
-    expect_loads("ga = { population = 4; elitism = 100000; };");
+    expect_loads("run = { strategy = \"generational\"; }; ga = { population = 4; elitism = 100000; };");
     /* tournament: at least 1; above the population allowed (draws are with replacement) */
     expect_error("ga = { tournament = 0; };", "key 'ga.tournament'", "got 0");
     expect_loads("ga = { population = 2; tournament = 50; };");
@@ -832,13 +838,87 @@ static void test_text_round_trip(void **state)
                           "validation_fraction =", "test_fraction =", "standardize =", "learning_rate =",
                           "epochs =", "batch_size =", "hidden_layers =", "neurons_1 =", "neurons_8 =",
                           "activation =", "batch_norm =", "dropout_per_layer =", "dropout_8 =",
-                          "optimizer =", "weight_decay =", "dropout =", "population =", "generations =",
-                          "tournament =", "crossover =", "mutation =", "elitism =", "seed =", "threads =",
+                          "optimizer =", "weight_decay =", "dropout =", "population =",
+                          "tournament =", "crossover =", "mutation =", "strategy = \"steady_state\"",
+                          "max_trials = 240", "time_limit = \"\"", "workers = 16", "seed =", "threads =",
                           "output = \"results/x.h5\""};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
         if (!strstr(cfg.text, keys[k]))
             fail_msg("effective text lacks '%s':\n%s", keys[k], cfg.text);
+    /* ... but the keys only other strategies use, which a stored configuration could not load with */
+    assert_null(strstr(cfg.text, "generations ="));
+    assert_null(strstr(cfg.text, "elitism ="));
     evo_config_release(&cfg);
+}
+
+/* run.strategy: a key the chosen strategy does not use is refused where it was written, with what to
+ * use instead; a file's keys for another strategy are ignored when --strategy (an override) chose
+ * this one, so that one file serves every strategy. */
+static void test_strategy_keys(void **state)
+{
+    (void)state;
+    expect_error("ga = {\n generations = 5; };", "t.cfg:2: key 'ga.generations' means nothing to run.strategy "
+                 "\"steady_state\": use run.max_trials (--max-trials)");
+    expect_error("run = { strategy = \"generational\";\n max_trials = 50; };",
+                 "t.cfg:2: key 'run.max_trials' means nothing to run.strategy \"generational\": use "
+                 "ga.generations (--generations)");
+    expect_error("run = { strategy = \"random\"; };\nga = { tournament = 5; };", "t.cfg:2: key 'ga.tournament'",
+                 "random search selects nothing");
+    expect_error("ga = { elitism = 2; };", "key 'ga.elitism' means nothing to run.strategy \"steady_state\"");
+    expect_error("run = { strategy = \"annealing\"; };", "key 'run.strategy'", "steady_state");
+    const char *ggen[] = {"ga.generations=3"};
+    expect_set_error(ggen[0], "--set 'ga.generations=3': key 'ga.generations' means nothing", NULL);
+    /* a file written for steady_state runs under --strategy generational, and the other way round */
+    struct evo_config cfg;
+    struct evo_error err;
+    const char *to_gen[] = {"run.strategy=\"generational\""};
+    assert_loaded(load_file(&cfg, "t.cfg", "ga = { population = 12; };\nrun = { max_trials = 99; };", to_gen, 1,
+                            &err));
+    assert_int_equal(cfg.strategy, EVO_STRATEGY_GENERATIONAL);
+    assert_int_equal(cfg.population, 12);
+    assert_null(strstr(cfg.text, "max_trials"));
+    evo_config_release(&cfg);
+    const char *to_random[] = {"run.strategy=\"random\""};
+    assert_loaded(load_file(&cfg, "t.cfg", "ga = { population = 12; tournament = 5; };", to_random, 1, &err));
+    assert_int_equal(cfg.strategy, EVO_STRATEGY_RANDOM);
+    assert_null(strstr(cfg.text, "tournament"));
+    evo_config_release(&cfg);
+    /* ... but not a key an override sets beside it */
+    const char *both[] = {"run.strategy=\"generational\"", "run.max_trials=7"};
+    assert_int_equal(load_file(&cfg, "t.cfg", "", both, 2, &err), EVO_ECONFIG);
+    assert_non_null(strstr(err.msg, "--set 'run.max_trials=7': key 'run.max_trials' means nothing"));
+    check_round_trip("run = { strategy = \"generational\"; }; ga = { generations = 3; elitism = 0; };", NULL, 0);
+    check_round_trip("run = { strategy = \"random\"; max_trials = 5; };", NULL, 0);
+}
+
+/* run.time_limit: "8h", "90m", "1h30m", "45s", a number of seconds, or "" for none. */
+static void test_time_limit(void **state)
+{
+    (void)state;
+    const struct {
+        const char *text;
+        double seconds;
+    } good[] = {{"", 0}, {"0", 0}, {"45s", 45}, {"90m", 5400}, {"8h", 28800}, {"1h30m", 5400}, {"2d", 172800},
+                {"1.5h", 5400}, {"120", 120}};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        double v = -1;
+        assert_int_equal(evo_config_parse_duration(good[i].text, &v), 0);
+        assert_true(v == good[i].seconds);
+    }
+    const char *bad[] = {"8x", "h", "-5m", "1h30", "nan", "inf", "5 m"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        double v;
+        if (evo_config_parse_duration(bad[i], &v) == 0)
+            fail_msg("'%s' parsed as %g", bad[i], v);
+    }
+    struct evo_config cfg;
+    struct evo_error err;
+    assert_loaded(load_file(&cfg, "t.cfg", "run = { time_limit = \"90m\"; };", NULL, 0, &err));
+    assert_true(cfg.time_limit == 5400);
+    evo_config_release(&cfg);
+    expect_error("run = {\n time_limit = \"soon\"; };", "t.cfg:2: key 'run.time_limit': expected a duration",
+                 "got \"soon\"");
+    check_round_trip("run = { time_limit = \"1h30m\"; };", NULL, 0);
 }
 
 /* neurons and layer_dropout stand for every layer's gene the configuration does not write itself;
@@ -1091,6 +1171,8 @@ int main(void)
         cmocka_unit_test(test_boundaries),
         cmocka_unit_test(test_image_shape),
         cmocka_unit_test(test_text_round_trip),
+        cmocka_unit_test(test_strategy_keys),
+        cmocka_unit_test(test_time_limit),
         cmocka_unit_test(test_layer_shorthands),
         cmocka_unit_test(test_template_is_default_cfg),
         cmocka_unit_test(test_template_loads_as_defaults),

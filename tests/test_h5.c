@@ -11,13 +11,13 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 #include "evotune/config.h"
-#include "evotune/ga.h"
+#include "evotune/search.h"
 #include "evotune/h5.h"
 #include "evotune/kernels.h"
 #include "support.h"
 
 static struct evo_config cfg;
-static struct evo_ga ga;
+static struct evo_search srch;
 static char dir[64];
 
 static int setup(void **state)
@@ -26,7 +26,7 @@ static int setup(void **state)
     struct evo_error err = {0};
     evo_h5_init();
     if (evo_config_load_string(&cfg, TINY_CONFIG, "tiny.cfg", NULL, 0, &err) ||
-        evo_ga_init(&ga, &cfg, &err) || evo_ga_run(&ga, NULL, NULL, &err)) {
+        evo_search_init(&srch, &cfg, &err) || evo_search_run(&srch, NULL, NULL, &err)) {
         fprintf(stderr, "setup: %s\n", err.msg);
         return -1;
     }
@@ -36,7 +36,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    evo_ga_release(&ga);
+    evo_search_release(&srch);
     evo_config_release(&cfg);
     support_rmdir(dir);
     return 0;
@@ -86,15 +86,15 @@ static void test_root_attributes(void **state)
     (void)state;
     struct evo_error err = {0};
     const char *p = path_in_dir("run.h5");
-    assert_int_equal(evo_h5_write(&ga, p, &err), EVO_OK);
+    assert_int_equal(evo_h5_write(&srch.log, p, &err), EVO_OK);
     hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(f >= 0);
     assert_int_equal(read_attr_i64(f, "format_version"), EVO_H5_FORMAT_VERSION);
     assert_int_equal(read_attr_i64(f, "seed"), 7);
     assert_int_equal(read_attr_i64(f, "threads"), 1);
-    assert_int_equal(read_attr_i64(f, "n_train"), (int64_t)ga.train.n);
-    assert_int_equal(read_attr_i64(f, "n_validation"), (int64_t)ga.validation.n);
-    assert_int_equal(read_attr_i64(f, "n_test"), (int64_t)ga.test.n);
+    assert_int_equal(read_attr_i64(f, "n_train"), (int64_t)srch.problem.train.n);
+    assert_int_equal(read_attr_i64(f, "n_validation"), (int64_t)srch.problem.validation.n);
+    assert_int_equal(read_attr_i64(f, "n_test"), (int64_t)srch.problem.test.n);
     assert_int_equal(read_attr_i64(f, "n_features"), 4);
     assert_int_equal(read_attr_i64(f, "n_classes"), 3);
     assert_int_equal(read_attr_i64(f, "n_train") + read_attr_i64(f, "n_validation") + read_attr_i64(f, "n_test"), 150);
@@ -119,7 +119,7 @@ static void test_individuals_table(void **state)
     (void)state;
     struct evo_error err = {0};
     const char *p = path_in_dir("run.h5");
-    assert_int_equal(evo_h5_write(&ga, p, &err), EVO_OK);
+    assert_int_equal(evo_h5_write(&srch.log, p, &err), EVO_OK);
     hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
     hid_t d = H5Dopen2(f, "individuals", H5P_DEFAULT);
     assert_true(d >= 0);
@@ -151,7 +151,7 @@ static void test_individuals_table(void **state)
     hid_t space = H5Dget_space(d);
     hsize_t n, maxn;
     H5Sget_simple_extent_dims(space, &n, &maxn);
-    assert_int_equal(n, ga.n_rows);
+    assert_int_equal(n, srch.log.n_rows);
     assert_true(maxn == H5S_UNLIMITED);
     H5Sclose(space);
     hid_t plist = H5Dget_create_plist(d);
@@ -165,7 +165,7 @@ static void test_individuals_table(void **state)
     int32_t *er = calloc(n, sizeof *er);
     read_column(d, "epochs_run", H5T_NATIVE_INT32, 4, er);
     for (size_t i = 0; i < n; i++)
-        assert_int_equal(er[i], ga.rows[i].epochs_run);
+        assert_int_equal(er[i], srch.log.rows[i].epochs_run);
     free(er);
     read_column(d, "id", H5T_NATIVE_INT64, 8, ids);
     read_column(d, "fitness", H5T_NATIVE_DOUBLE, 8, fit);
@@ -174,10 +174,10 @@ static void test_individuals_table(void **state)
     read_column(d, "activation", et, 1, act);
     H5Tclose(et);
     for (size_t i = 0; i < n; i++) {
-        assert_int_equal(ids[i], ga.rows[i].id);
-        assert_memory_equal(&fit[i], &ga.rows[i].fitness, sizeof(double));
-        assert_memory_equal(&lr[i], &ga.rows[i].genome.g[EVO_GENE_LEARNING_RATE], sizeof(double));
-        assert_int_equal(act[i], (int8_t)ga.rows[i].genome.g[EVO_GENE_ACTIVATION]);
+        assert_int_equal(ids[i], srch.log.rows[i].id);
+        assert_memory_equal(&fit[i], &srch.log.rows[i].fitness, sizeof(double));
+        assert_memory_equal(&lr[i], &srch.log.rows[i].genome.g[EVO_GENE_LEARNING_RATE], sizeof(double));
+        assert_int_equal(act[i], (int8_t)srch.log.rows[i].genome.g[EVO_GENE_ACTIVATION]);
     }
     free(ids);
     free(fit);
@@ -194,7 +194,7 @@ static void test_curves_table(void **state)
     (void)state;
     struct evo_error err = {0};
     const char *p = path_in_dir("run.h5");
-    assert_int_equal(evo_h5_write(&ga, p, &err), EVO_OK);
+    assert_int_equal(evo_h5_write(&srch.log, p, &err), EVO_OK);
     hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
     hid_t d = H5Dopen2(f, "curves", H5P_DEFAULT);
     assert_true(d >= 0);
@@ -218,10 +218,10 @@ static void test_curves_table(void **state)
     assert_true(maxn == H5S_UNLIMITED);
     H5Sclose(space);
     size_t total = 0;
-    for (size_t i = 0; i < ga.n_rows; i++)
-        total += (size_t)ga.rows[i].epochs_run;
+    for (size_t i = 0; i < srch.log.n_rows; i++)
+        total += (size_t)srch.log.rows[i].epochs_run;
     assert_int_equal(n, total);
-    assert_int_equal(n, ga.n_curves);
+    assert_int_equal(n, srch.log.n_curves);
     int64_t *ids = calloc(n, sizeof *ids);
     int32_t *ep = calloc(n, sizeof *ep);
     double *vl = calloc(n, sizeof *vl), *va = calloc(n, sizeof *va), *tl = calloc(n, sizeof *tl);
@@ -231,7 +231,7 @@ static void test_curves_table(void **state)
     read_column(d, "val_loss", H5T_NATIVE_DOUBLE, 8, vl);
     read_column(d, "val_fitness", H5T_NATIVE_DOUBLE, 8, va);
     for (size_t k = 0; k < n; k++) {
-        const struct evo_curve_row *c = &ga.curves[k];
+        const struct evo_curve_row *c = &srch.log.curves[k];
         assert_int_equal(ids[k], c->id);
         assert_int_equal(ep[k], c->epoch);
         assert_memory_equal(&tl[k], &c->train_loss, 8);
@@ -249,7 +249,7 @@ static void test_generations_and_best(void **state)
     (void)state;
     struct evo_error err = {0};
     const char *p = path_in_dir("run.h5");
-    assert_int_equal(evo_h5_write(&ga, p, &err), EVO_OK);
+    assert_int_equal(evo_h5_write(&srch.log, p, &err), EVO_OK);
     hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
     hid_t d = H5Dopen2(f, "generations", H5P_DEFAULT);
     assert_true(d >= 0);
@@ -259,8 +259,8 @@ static void test_generations_and_best(void **state)
         assert_true(H5Tget_member_index(t, fields[k]) >= 0);
     double best[16];
     read_column(d, "best_fitness", H5T_NATIVE_DOUBLE, 8, best);
-    for (size_t g = 0; g < ga.n_gens; g++)
-        assert_memory_equal(&best[g], &ga.gens[g].best_fitness, sizeof(double));
+    for (size_t g = 0; g < srch.log.n_gens; g++)
+        assert_memory_equal(&best[g], &srch.log.gens[g].best_fitness, sizeof(double));
     H5Tclose(t);
     H5Dclose(d);
 
@@ -268,14 +268,14 @@ static void test_generations_and_best(void **state)
     assert_true(b >= 0);
     double acc;
     assert_true(H5LTget_attribute_double(b, ".", "test_accuracy", &acc) >= 0);
-    assert_memory_equal(&acc, &ga.test_metrics.accuracy, sizeof acc);
+    assert_memory_equal(&acc, &srch.log.test_metrics.accuracy, sizeof acc);
     char *act = read_attr_str(b, "activation");
     char expect[32];
-    evo_genome_format(expect, sizeof expect, EVO_GENE_ACTIVATION, ga.best.genome.g[EVO_GENE_ACTIVATION]);
+    evo_genome_format(expect, sizeof expect, EVO_GENE_ACTIVATION, srch.log.best.genome.g[EVO_GENE_ACTIVATION]);
     assert_string_equal(act, expect);
     free(act);
     /* weights: one kernel and bias per dense layer, shapes from layer_sizes, values equal */
-    const struct evo_mlp *net = &ga.best_net;
+    const struct evo_mlp *net = &srch.log.best_net;
     for (size_t l = 0; l < net->n_layers; l++) {
         char name[64];
         hsize_t dims[2];
@@ -307,7 +307,7 @@ static void test_write_creates_parent_dirs_and_leaves_no_temp(void **state)
     (void)state;
     struct evo_error err = {0};
     const char *p = path_in_dir("a/b/run.h5");
-    assert_int_equal(evo_h5_write(&ga, p, &err), EVO_OK);
+    assert_int_equal(evo_h5_write(&srch.log, p, &err), EVO_OK);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "test $(ls -A '%s/a/b' | wc -l) -eq 1", dir);
     assert_int_equal(system(cmd), 0);
@@ -360,7 +360,7 @@ static void test_seal(void **state)
     char p[256], q[256]; /* path_in_dir's buffer is reused */
     snprintf(p, sizeof p, "%s", path_in_dir("sealed.h5"));
     snprintf(q, sizeof q, "%s", path_in_dir("damaged.h5"));
-    assert_int_equal(evo_h5_write(&ga, p, &err), EVO_OK);
+    assert_int_equal(evo_h5_write(&srch.log, p, &err), EVO_OK);
     size_t n;
     unsigned char *b = read_bytes(p, &n);
     char want[128];
@@ -437,7 +437,7 @@ static void test_failed_write_keeps_previous_file(void **state)
     /* the target is a directory: the rename fails after the temporary file was written */
     const char *p = path_in_dir("isdir.h5");
     assert_int_equal(mkdir(p, 0777), 0);
-    assert_int_equal(evo_h5_write(&ga, p, &err), EVO_EIO);
+    assert_int_equal(evo_h5_write(&srch.log, p, &err), EVO_EIO);
     assert_non_null(strstr(err.msg, "isdir.h5"));
     assert_non_null(strstr(err.msg, "rename"));
     char cmd[300];
@@ -445,10 +445,10 @@ static void test_failed_write_keeps_previous_file(void **state)
     assert_int_not_equal(system(cmd), 0); /* no temporary file left */
     /* a parent path that is a file: cannot even create the directory */
     const char *good = path_in_dir("good.h5");
-    assert_int_equal(evo_h5_write(&ga, good, &err), EVO_OK);
+    assert_int_equal(evo_h5_write(&srch.log, good, &err), EVO_OK);
     char bad[300];
     snprintf(bad, sizeof bad, "%s/run.h5", good);
-    assert_int_equal(evo_h5_write(&ga, bad, &err), EVO_EIO);
+    assert_int_equal(evo_h5_write(&srch.log, bad, &err), EVO_EIO);
     assert_non_null(strstr(err.msg, "good.h5"));
     hid_t f = H5Fopen(good, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(f >= 0);

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "evotune/h5.h"
-#include "evotune/predict.h"
+#include "evotune/apply.h"
 #include "evotune/results.h"
 #include "support.h"
 
@@ -29,7 +29,7 @@ static int setup(void **state)
     char args[1024];
     snprintf(args, sizeof args,
              "run %s/configs/default.cfg --set 'data.train=\"%s/datasets/digits.csv\"' --set ga.population=4 "
-             "--set ga.generations=2 --set 'search.epochs={min=2;max=4;}' --set 'search.neurons={min=16;max=48;}' "
+             "--max-trials 8 --set 'search.epochs={min=2;max=4;}' --set 'search.neurons={min=16;max=48;}' "
              "--out %s --quiet", EVOTUNE_SOURCE_DIR, EVOTUNE_SOURCE_DIR, model);
     char *err;
     if (support_run(dir, args, NULL, &err)) {
@@ -48,12 +48,12 @@ static int teardown(void **state)
     return 0;
 }
 
-static int predict(const char *data, struct evo_predict_summary *s, struct evo_error *err)
+static int predict(const char *data, struct evo_apply_summary *s, struct evo_error *err)
 {
     char out[160];
     snprintf(out, sizeof out, "%s/pred.csv", dir);
     FILE *f = fopen(out, "w");
-    int rc = evo_predict_file(model, data, NULL, f, s, err);
+    int rc = evo_apply_file(model, data, NULL, f, s, err);
     fclose(f);
     return rc;
 }
@@ -62,7 +62,7 @@ static void test_reproduces_recorded_test_accuracy(void **state)
 {
     (void)state;
     struct evo_error err = {0};
-    struct evo_predict_summary s;
+    struct evo_apply_summary s;
     assert_int_equal(predict(test_csv, &s, &err), EVO_OK);
     assert_true(s.labelled);
     assert_int_equal(s.n_classes, 10);
@@ -78,7 +78,7 @@ static void test_reproduces_recorded_test_accuracy(void **state)
     assert_memory_equal(&s.accuracy, &recorded, sizeof recorded); /* exactly, bit for bit */
     assert_memory_equal(s.confusion, confusion, sizeof confusion);
     assert_true(s.accuracy > 0.5);
-    evo_predict_summary_release(&s);
+    evo_apply_summary_release(&s);
 }
 
 /* Rewrites test.csv through a line filter (awk program) into name; returns its path. */
@@ -96,7 +96,7 @@ static void test_unlabelled_data(void **state)
 {
     (void)state;
     struct evo_error err = {0};
-    struct evo_predict_summary a, b;
+    struct evo_apply_summary a, b;
     assert_int_equal(predict(test_csv, &a, &err), EVO_OK);
     char labelled[200];
     snprintf(labelled, sizeof labelled, "%s/pred.csv", dir);
@@ -121,15 +121,15 @@ static void test_unlabelled_data(void **state)
     assert_int_equal(rows, (int)a.n);
     free(with);
     free(without);
-    evo_predict_summary_release(&a);
-    evo_predict_summary_release(&b);
+    evo_apply_summary_release(&a);
+    evo_apply_summary_release(&b);
 }
 
 static void test_refuses_mismatched_data(void **state)
 {
     (void)state;
     struct evo_error err = {0};
-    struct evo_predict_summary s;
+    struct evo_apply_summary s;
     /* a feature missing */
     assert_int_equal(predict(rewrite("short.csv", "{$1=\"\"; sub(/^,/, \"\"); print}"), &s, &err), EVO_EDATA);
     assert_non_null(strstr(err.msg, "63 features"));
@@ -144,7 +144,7 @@ static void test_refuses_mismatched_data(void **state)
     /* not a results file */
     FILE *f = fopen(test_csv, "r");
     fclose(f);
-    assert_int_equal(evo_predict_file(test_csv, test_csv, NULL, stdout, &s, &err), EVO_EDATA);
+    assert_int_equal(evo_apply_file(test_csv, test_csv, NULL, stdout, &s, &err), EVO_EDATA);
     assert_non_null(strstr(err.msg, "not an HDF5 file"));
 }
 
@@ -204,7 +204,7 @@ static void test_regression_model(void **state)
     snprintf(unl, sizeof unl, "%s/diabetes-unlabelled.csv", dir);
     snprintf(args, sizeof args,
              "run %s/configs/diabetes.cfg --set 'data.train=\"%s/datasets/diabetes.csv\"' --set ga.population=4 "
-             "--set ga.generations=2 --set 'search.epochs={min=5;max=20;}' --out %s --quiet",
+             "--max-trials 8 --set 'search.epochs={min=5;max=20;}' --out %s --quiet",
              EVOTUNE_SOURCE_DIR, EVOTUNE_SOURCE_DIR, rmodel);
     assert_int_equal(support_run(dir, args, NULL, NULL), 0);
     snprintf(args, sizeof args, "export %s --split test --out %s", rmodel, rtest);
@@ -222,16 +222,16 @@ static void test_regression_model(void **state)
     assert_null(strstr(out, "test accuracy"));
     free(out);
     free(err);
-    struct evo_predict_summary s;
+    struct evo_apply_summary s;
     char pred[200];
     snprintf(pred, sizeof pred, "%s/rpred.csv", dir);
     FILE *f = fopen(pred, "w");
-    assert_int_equal(evo_predict_file(rmodel, rtest, NULL, f, &s, &e), EVO_OK);
+    assert_int_equal(evo_apply_file(rmodel, rtest, NULL, f, &s, &e), EVO_OK);
     fclose(f);
     assert_true(s.regression && s.labelled);
     assert_int_equal(s.n, (size_t)r.n_test);
     assert_true(s.rmse == r.test_rmse && s.mae == r.test_mae && s.r2 == r.test_r2);
-    evo_predict_summary_release(&s);
+    evo_apply_summary_release(&s);
     char *text = support_read(pred);
     assert_true(!strncmp(text, "target,predicted\n", 17));
     assert_int_equal(support_count_lines(text), (int)r.n_test + 1);
@@ -248,10 +248,10 @@ static void test_regression_model(void **state)
     snprintf(args, sizeof args, "cut -d, -f1-10 %s > %s", rtest, unl);
     assert_int_equal(system(args), 0);
     f = fopen(pred, "w");
-    assert_int_equal(evo_predict_file(rmodel, unl, NULL, f, &s, &e), EVO_OK);
+    assert_int_equal(evo_apply_file(rmodel, unl, NULL, f, &s, &e), EVO_OK);
     fclose(f);
     assert_true(s.regression && !s.labelled);
-    evo_predict_summary_release(&s);
+    evo_apply_summary_release(&s);
     text = support_read(pred);
     assert_true(!strncmp(text, "predicted\n", 10));
     free(text);

@@ -1,5 +1,7 @@
-/* The HTML report: every plot is present with the right number of data marks for a real finished run,
- * and for files caught early (no /best, no rows, no generations); everything from the file escaped.
+/* The HTML report: every plot is present with the right number of data marks for real finished runs
+ * of each strategy (generational per generation; steady_state and random over trials and over time,
+ * with the running best), and for files caught early (no /best, no rows, no generations, trials in
+ * flight); everything from the file escaped.
  * `test_report render IN.h5 OUT.html` writes a report (used by report_render.sh until the CLI has
  * `evotune report`). */
 #include <setjmp.h>
@@ -62,8 +64,8 @@ static size_t count(const char *s, const char *needle, const char *end)
     }
 }
 
-/* Number of data marks (class "pt ...") in the svg with this id; -1 when the svg is missing. */
-static long plot_points(const char *html, const char *id)
+/* Occurrences of needle inside the svg with this id; -1 when the svg is missing. */
+static long in_plot(const char *html, const char *id, const char *needle)
 {
     char key[128];
     snprintf(key, sizeof key, "<svg id=\"%s\"", id);
@@ -72,7 +74,14 @@ static long plot_points(const char *html, const char *id)
         return -1;
     const char *e = strstr(s, "</svg>");
     assert_non_null(e);
-    return (long)(count(s, "class=\"pt\"", e) + count(s, "class=\"pt ", e));
+    return (long)count(s, needle, e);
+}
+
+/* Number of data marks (class "pt ...") in the svg with this id; -1 when the svg is missing. */
+static long plot_points(const char *html, const char *id)
+{
+    long n = in_plot(html, id, "class=\"pt\"");
+    return n < 0 ? n : n + in_plot(html, id, "class=\"pt ");
 }
 
 /* Balanced svg elements, and every '<' starts a tag, a closing tag, a comment or the doctype: a '<'
@@ -171,6 +180,26 @@ static void test_finished_run(void **state)
     assert_int_equal((int64_t)evo_results_column(&r.best_individual, "id")->values[0], r.best_id);
     assert_true(r.n_best_layers >= 2);
     assert_int_equal(r.generations_done, 4);
+    /* format 6 attributes of a generational run, and the header built from them */
+    assert_string_equal(r.strategy, "generational");
+    assert_non_null(r.strategy_state);
+    assert_int_equal(r.trials_done, (int64_t)n);
+    assert_int_equal(r.trials_decided, (int64_t)n);
+    assert_int_equal(r.n_in_flight, 0);
+    assert_true(r.elapsed_seconds > 0);
+    assert_true(r.time_limit_seconds == 0);
+    assert_int_equal(r.time_up, 0);
+    assert_true(r.workers > 0);
+    assert_non_null(strstr(html, "<span class=\"strategy\">generational</span>"));
+    assert_non_null(strstr(html, "generations done</div><div class=\"v\">4 <small>of 4</small>"));
+    assert_non_null(strstr(html, "population 8"));
+    assert_non_null(strstr(html, "<th>gen</th>"));
+    /* generational keeps its per-generation plot and has no over-trials ones */
+    assert_int_equal(plot_points(html, "plot-trials"), -1);
+    assert_int_equal(plot_points(html, "plot-time"), -1);
+    /* finished_at is a timing field, not a gene */
+    assert_null(strstr(html, "plot-gene-finished_at"));
+    assert_null(strstr(html, "plot-gene-train_seconds"));
     free(html);
     evo_results_release(&r);
 }
@@ -297,9 +326,10 @@ static void test_empty_generations(void **state)
     assert_non_null(strstr(html, "<figcaption>weight_decay<span>log scale"));
     assert_non_null(strstr(html, "<figcaption>learning_rate<span>log scale"));
     assert_int_equal(plot_points(html, "plot-parallel"), 4);
-    /* no /best: the best so far is the fittest successful, lowest id first (id 3) */
-    assert_int_equal(plot_points(html, "plot-ancestry"), 1);
-    assert_non_null(strstr(html, "Parents of the best individual (#3)"));
+    /* no /best: the best so far is the fittest successful, lowest id first (id 3); no trial has
+     * parents, so the ancestry is a note, not a plot of one node */
+    assert_int_equal(plot_points(html, "plot-ancestry"), -1);
+    assert_non_null(strstr(html, "No trial has parents yet: the best (#3)"));
     assert_int_equal(count(html, "class=\"top-row", NULL), 5);
     assert_non_null(strstr(html, "<tr class=\"top-row is-best\"><td>1</td><td>3</td>"));
     assert_non_null(strstr(html, "&lt;tanh &amp; co&gt;"));
@@ -344,7 +374,7 @@ static void test_curves_and_confusion(void **state)
     /* two metrics x three individuals with curves */
     assert_int_equal(plot_points(html, "plot-curves"), 6);
     assert_int_equal(plot_points(html, "plot-confusion"), 9);
-    assert_non_null(strstr(html, "Parents of the best individual (#4)"));
+    assert_non_null(strstr(html, "the best (#4)"));
     assert_non_null(strstr(html, "80.00%"));
     assert_null(strstr(html, "not scored yet"));
     free(html);
@@ -359,8 +389,8 @@ static void test_regression_run(void **state)
     char args[1024], path[160];
     snprintf(path, sizeof path, "%s/reg.h5", dir);
     snprintf(args, sizeof args,
-             "run %s/configs/diabetes.cfg --set 'data.train=\"%s/datasets/diabetes.csv\"' --set ga.population=8 "
-             "--set ga.generations=3 --set 'search.epochs={min=5;max=15;}' --set 'search.optimizer=\"sgd\"' "
+             "run %s/configs/diabetes.cfg --set 'data.train=\"%s/datasets/diabetes.csv\"' --strategy generational "
+             "--set ga.population=8 --set ga.generations=3 --set 'search.epochs={min=5;max=15;}' --set 'search.optimizer=\"sgd\"' "
              "--set 'search.learning_rate={min=1e-3;max=5.0;log=true;}' --set 'search.weight_decay=0.0' "
              "--out %s --quiet", EVOTUNE_SOURCE_DIR, EVOTUNE_SOURCE_DIR, path);
     assert_int_equal(support_run(dir, args, NULL, NULL), 0);
@@ -391,6 +421,209 @@ static void test_regression_run(void **state)
     evo_results_release(&r);
 }
 
+/* Rises of the running best over r's successful trials taken in ascending order of column key (ties
+ * by id): what the over-trials and over-time plots mark with class "rec". */
+static long expected_records(const struct evo_results *r, const char *key)
+{
+    const struct evo_column *k = evo_results_column(&r->individuals, key);
+    const struct evo_column *id = evo_results_column(&r->individuals, "id");
+    const struct evo_column *fit = evo_results_column(&r->individuals, "fitness");
+    const struct evo_column *status = evo_results_column(&r->individuals, "status");
+    assert_non_null(k);
+    size_t n = r->individuals.n_rows, m = 0, *rows = malloc((n ? n : 1) * sizeof *rows);
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(k->values[i]))
+            rows[m++] = i;
+    for (size_t a = 1; a < m; a++) /* insertion sort by (key, id) */
+        for (size_t b = a; b > 0; b--) {
+            size_t p = rows[b - 1], q = rows[b];
+            if (k->values[p] < k->values[q] || (k->values[p] == k->values[q] && id->values[p] < id->values[q]))
+                break;
+            rows[b - 1] = q;
+            rows[b] = p;
+        }
+    long rises = 0;
+    double best = -INFINITY;
+    for (size_t j = 0; j < m; j++) {
+        size_t i = rows[j];
+        int ok = status ? !strcmp(status->enum_names[(int)status->values[i]], "ok") : isfinite(fit->values[i]);
+        if (ok && isfinite(fit->values[i]) && (rises == 0 || fit->values[i] > best)) {
+            best = fit->values[i];
+            rises++;
+        }
+    }
+    free(rows);
+    return rises;
+}
+
+/* Runs `evotune run configs/default.cfg` on iris with extra arguments into dir/name and opens the file. */
+static void run_default(struct evo_results *r, const char *name, const char *extra)
+{
+    char args[1024], path[160];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(args, sizeof args,
+             "run %s/configs/default.cfg --set 'data.train=\"%s/datasets/iris.csv\"' "
+             "--set 'search.epochs={min=2;max=6;}' --max-trials 30 %s --out %s --quiet",
+             EVOTUNE_SOURCE_DIR, EVOTUNE_SOURCE_DIR, extra, path);
+    assert_int_equal(support_run(dir, args, NULL, NULL), 0);
+    struct evo_error err = {0};
+    assert_int_equal(evo_results_open(r, path, &err), EVO_OK);
+}
+
+/* What steady_state and random reports share: no per-generation plot; fitness over trials and over
+ * time with a mark per trial and a ring per rise of the running best in id and in finish order; the
+ * trials card against max_trials; no generations card. */
+static void check_over_trials(const struct evo_results *r, const char *html, const char *strategy)
+{
+    size_t n = r->individuals.n_rows;
+    assert_int_equal(n, 30);
+    assert_string_equal(r->strategy, strategy);
+    assert_non_null(r->strategy_state);
+    assert_int_equal(r->trials_done, 30);
+    assert_int_equal(r->trials_decided, 30);
+    assert_int_equal(r->n_in_flight, 0);
+    assert_int_equal(r->generations.n_rows, 0);
+    assert_int_equal(r->generations_done, 0);
+    assert_true(r->elapsed_seconds > 0);
+    assert_well_formed(html);
+    assert_int_equal(plot_points(html, "plot-fitness"), -1);
+    assert_non_null(strstr(html, "<h2>Fitness over trials</h2>"));
+    assert_non_null(strstr(html, "<h2>Fitness over time</h2>"));
+    assert_non_null(strstr(html, "running best <em>in id order</em>"));
+    assert_int_equal(plot_points(html, "plot-trials"), (long)n);
+    assert_int_equal(plot_points(html, "plot-time"), (long)n); /* every trial has its finished_at */
+    long by_id = expected_records(r, "id"), by_time = expected_records(r, "finished_at");
+    assert_true(by_id >= 2); /* a run that never improved would not test the step line */
+    assert_int_equal(in_plot(html, "plot-trials", "class=\"rec\""), by_id);
+    assert_int_equal(in_plot(html, "plot-time", "class=\"rec\""), by_time);
+    assert_int_equal(in_plot(html, "plot-trials", "class=\"best-line\""), 1);
+    assert_int_equal(in_plot(html, "plot-time", "class=\"best-line\""), 1);
+    assert_non_null(strstr(html, ">trial id</text>"));
+    assert_non_null(strstr(html, ">running time (s)</text>"));
+    char want[128];
+    snprintf(want, sizeof want, "<span class=\"strategy\">%s</span>", strategy);
+    assert_non_null(strstr(html, want));
+    assert_non_null(strstr(html, "trials done</div><div class=\"v\">30 <small>of 30</small>"));
+    assert_non_null(strstr(html, "in flight</div><div class=\"v\">0<"));
+    assert_null(strstr(html, "generations done"));
+    assert_null(strstr(html, "not recorded in this file")); /* the running time is */
+    assert_null(strstr(html, "plot-gene-finished_at"));
+    assert_int_equal(plot_points(html, "plot-gene-learning_rate"), (long)n);
+}
+
+/* steady_state (the default) with a small population, so that most trials are bred: generation is
+ * the lineage depth, the ancestry is drawn in depth columns. */
+static void test_steady_state_run(void **state)
+{
+    (void)state;
+    struct evo_results r;
+    run_default(&r, "steady.h5", "--set ga.population=8 --set run.workers=4");
+    char *html = render(&r);
+    check_over_trials(&r, html, "steady_state");
+    assert_non_null(strstr(r.strategy_state, "steady state"));
+    const struct evo_column *gen = evo_results_column(&r.individuals, "generation");
+    const struct evo_column *pa = evo_results_column(&r.individuals, "parent_a");
+    const struct evo_column *id = evo_results_column(&r.individuals, "id");
+    double deepest = 0;
+    for (size_t i = 0; i < r.individuals.n_rows; i++)
+        deepest = gen->values[i] > deepest ? gen->values[i] : deepest;
+    assert_true(deepest >= 2);
+    assert_non_null(strstr(html, "<th>depth</th>"));
+    assert_non_null(strstr(html, "shaded by lineage depth"));
+    /* the ancestry: the best and, when it was bred, its parent_a's line back to depth 0 (at most 10
+     * columns) */
+    size_t b = 0;
+    while (b < r.individuals.n_rows && id->values[b] != (double)r.best_id)
+        b++;
+    assert_true(b < r.individuals.n_rows);
+    long nodes = plot_points(html, "plot-ancestry");
+    if (pa->values[b] >= 0) {
+        double lineage = gen->values[b] < 9 ? gen->values[b] + 1 : 10;
+        assert_true(nodes >= (long)lineage);
+        assert_true(in_plot(html, "plot-ancestry", ">depth ") >= (long)lineage);
+        assert_non_null(strstr(html, "Columns are lineage depths"));
+    } else {
+        assert_int_equal(nodes, 1); /* a best from the random start: itself only */
+    }
+    assert_null(strstr(html, "ancestry-none"));
+    free(html);
+    evo_results_release(&r);
+}
+
+/* random: every trial generation 0 without parents, so there is no ancestry plot but a note, no
+ * generation column, and dots shaded by id. */
+static void test_random_run(void **state)
+{
+    (void)state;
+    struct evo_results r;
+    run_default(&r, "random.h5", "--strategy random");
+    char *html = render(&r);
+    check_over_trials(&r, html, "random");
+    const struct evo_column *pa = evo_results_column(&r.individuals, "parent_a");
+    for (size_t i = 0; i < r.individuals.n_rows; i++)
+        assert_true(pa->values[i] < 0);
+    assert_int_equal(plot_points(html, "plot-ancestry"), -1);
+    assert_non_null(strstr(html, "<p class=\"note ancestry-none\">Random search draws every trial independently"));
+    assert_null(strstr(html, "<th>gen</th>"));
+    assert_null(strstr(html, "<th>depth</th>"));
+    assert_non_null(strstr(html, "shaded by trial id"));
+    free(html);
+    evo_results_release(&r);
+}
+
+/* A steady_state file while it runs, built in memory: trials in flight, a time limit, results that
+ * arrived out of id order, a failed trial; the running best follows id order in one plot and finish
+ * order in the other. */
+static void test_steady_in_flight(void **state)
+{
+    struct evo_results r;
+    struct evo_column cols[16];
+    size_t n_cols;
+    in_progress(&r, cols, &n_cols);
+    static double fin_v[] = {3.0, 1.0, 2.0, 5.0, 4.0};
+    cols[n_cols++] = (struct evo_column){"finished_at", EVO_COLUMN_FLOAT, NULL, 0, fin_v};
+    r.individuals.n_cols = n_cols;
+    static double neg_inf_fit[] = {0.5, 0.75, -INFINITY, 0.9, 0.9};
+    cols[7].values = neg_inf_fit; /* "fitness": the failed trial scored -inf (a neg_* fitness) */
+    r.state = "running";
+    r.strategy = "steady_state";
+    r.strategy_state = "steady state, random phase (5 of 8 told)";
+    r.workers = 4;
+    r.trials_done = 5;
+    r.trials_decided = 8;
+    r.n_in_flight = 3;
+    r.elapsed_seconds = 50;
+    r.time_limit_seconds = 60;
+    r.config = "run = { strategy = \"steady_state\"; max_trials = 40; };";
+    char *html = render(&r);
+    assert_well_formed(html);
+    assert_int_equal(plot_points(html, "plot-trials"), 5);
+    assert_int_equal(plot_points(html, "plot-time"), 5);
+    assert_int_equal(count(html, "class=\"pt fail\"", NULL), 2 + 3); /* both fitness plots, three gene plots */
+    /* in id order 0.5, 0.75, (failed), 0.9, 0.9: three rises; in finish order id 1 (0.75), id 2
+     * (failed), id 0 (0.5), id 4 (0.9), id 3 (0.9): two */
+    assert_int_equal(in_plot(html, "plot-trials", "class=\"rec\""), 3);
+    assert_int_equal(in_plot(html, "plot-time", "class=\"rec\""), 2);
+    /* the limit is drawn where it is near the data, and named in the card */
+    assert_int_equal(in_plot(html, "plot-time", "class=\"limit\""), 1);
+    assert_int_equal(in_plot(html, "plot-trials", "class=\"limit\""), 0);
+    assert_non_null(strstr(html, "running time</div><div class=\"v\">50 s</div><div class=\"s\">of the limit 1:00<"));
+    assert_non_null(strstr(html, "trials done</div><div class=\"v\">5 <small>of 40</small>"));
+    assert_non_null(strstr(html, "in flight</div><div class=\"v\">3<"));
+    assert_non_null(strstr(html, "3 trials decided and not finished"));
+    assert_non_null(strstr(html, "steady_state: steady state, random phase (5 of 8 told); 4 virtual workers"));
+    assert_non_null(strstr(html, "state-running"));
+    assert_int_equal(plot_points(html, "plot-fitness"), -1);
+    assert_null(strstr(html, "generations done"));
+    /* the failed trial's -inf is drawn below the axis, never as a coordinate */
+    assert_null(strstr(html, "=\"inf"));
+    assert_null(strstr(html, "=\"-inf"));
+    assert_null(strstr(html, "=\"nan"));
+    assert_null(strstr(html, "=\"-nan"));
+    assert_non_null(strstr(html, "No trial has parents yet: the best (#3)"));
+    free(html);
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 4 && !strcmp(argv[1], "render")) {
@@ -407,11 +640,14 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_finished_run),
         cmocka_unit_test(test_save),
         cmocka_unit_test(test_regression_run),
+        cmocka_unit_test(test_steady_state_run),
+        cmocka_unit_test(test_random_run),
     };
     const struct CMUnitTest memory_tests[] = {
         cmocka_unit_test(test_nothing_yet),
         cmocka_unit_test(test_empty_generations),
         cmocka_unit_test(test_curves_and_confusion),
+        cmocka_unit_test(test_steady_in_flight),
     };
     int failed = cmocka_run_group_tests_name("report_memory", memory_tests, NULL, NULL);
     return failed + cmocka_run_group_tests_name("report_run", run_tests, setup_run, teardown_run);

@@ -15,6 +15,14 @@ enum evo_task {
     EVO_TASK_REGRESSION,
 };
 
+/* The search strategy (run.strategy; strategy.h). Values are stable (stored as names). */
+enum evo_strategy_kind {
+    EVO_STRATEGY_RANDOM = 0,
+    EVO_STRATEGY_GENERATIONAL,
+    EVO_STRATEGY_STEADY_STATE,
+    EVO_STRATEGY_COUNT
+};
+
 struct evo_config {
     char *path;                 /* the config file as given */
     char *name;                 /* its base name without extension ("default") */
@@ -40,6 +48,11 @@ struct evo_config {
     int fitness;                /* enum evo_fitness (metrics.h); agrees with task */
     long elitism;
     /* run */
+    int strategy;               /* enum evo_strategy_kind */
+    int64_t max_trials;         /* trials of a random or steady_state search */
+    char *time_limit_text;      /* run.time_limit as written ("8h", "90m", "45s"); NULL: none */
+    double time_limit;          /* it in seconds, 0 for none */
+    long workers;               /* virtual workers of the schedule (search.h) */
     int64_t seed;
     long threads;               /* 0: all cores */
     char *output;               /* results file; default "results/<name>.h5" */
@@ -66,6 +79,13 @@ int evo_config_load(struct evo_config *cfg, const char *path, const char *const 
  * allowed ...". */
 int evo_config_load_string(struct evo_config *cfg, const char *text, const char *name,
                            const char *const *sets, size_t n_sets, struct evo_error *err);
+
+/* Parses a duration: a number of seconds, or numbers each followed by d, h, m or s ("8h", "90m",
+ * "1h30m", "45s"); "" and "0" are 0. Returns 0 and sets *seconds, or -1 when text is none of these. */
+int evo_config_parse_duration(const char *text, double *seconds);
+
+/* Name of enum evo_strategy_kind k ("steady_state"). */
+const char *evo_config_strategy_name(int k);
 
 /* Frees what cfg owns and zeroes it. */
 void evo_config_release(struct evo_config *cfg);

@@ -18,4 +18,7 @@ int evo_fault_init(struct evo_error *err);
  * on their interleaving. */
 int evo_fault_hit(enum evo_fault_kind kind);
 
+/* 1 when EVOTUNE_FAULT set a fault to inject (after evo_fault_init), else 0. */
+int evo_fault_active(void);
+
 #endif

@@ -7,10 +7,10 @@
 #define EVOTUNE_H5_H
 #include <hdf5.h>
 #include "evotune/error.h"
-#include "evotune/ga.h"
+#include "evotune/runlog.h"
 
 /* Version of the file layout, stored as the root attribute format_version. */
-#define EVO_H5_FORMAT_VERSION 5
+#define EVO_H5_FORMAT_VERSION 6
 
 /* Bytes at the start of a results file that HDF5 skips (its user block), which hold the seal: a text
  * line with the CRC-32 and the length of the rest of the file. */
@@ -29,11 +29,11 @@ void evo_h5_seal(void *image, size_t n);
  * handler, which can crash at exit after a failed write. Call once at start-up, before other HDF5 use. */
 void evo_h5_init(void);
 
-/* Writes the whole state of the search ga to path (creating its parent directories), replacing any
+/* Writes the run log to path (creating its parent directories), replacing any
  * previous file atomically: the file is built in memory (HDF5's core driver; the driver's copy and
  * the image taken from it: twice the file size, briefly) and published by evo_file_publish (file.h). Returns EVO_OK, or EVO_EIO with a message naming the file and the call
  * that failed; on failure the previous file at path is untouched and no temporary file is left. */
-int evo_h5_write(const struct evo_ga *ga, const char *path, struct evo_error *err);
+int evo_h5_write(const struct evo_runlog *log, const char *path, struct evo_error *err);
 
 /* What `evotune info` shows and `evotune resume` needs first, read from the root of a results file. */
 struct evo_h5_summary {
@@ -42,10 +42,15 @@ struct evo_h5_summary {
     char state[16];               /* running, interrupted or finished, as recorded */
     int writer_alive;             /* 1: recorded as running by a process that still runs here */
     int64_t writer_pid;
-    int64_t generations_done, generations, population;
-    int64_t population_generation; /* generation of /population, -1 when none */
-    int64_t members_trained;       /* of that generation, members with results (trained or carried) */
-    int64_t n_individuals;         /* rows of /individuals */
+    char strategy[32];            /* run.strategy */
+    char strategy_state[128];     /* the strategy's own line on where it stood */
+    int64_t generations_done;     /* rows of /generations (generational) */
+    int64_t trials_decided;       /* trials decided (finished, in flight, or abandoned) */
+    int64_t n_in_flight;          /* rows of /in_flight: decided, not finished */
+    int64_t workers;              /* run.workers */
+    double elapsed;               /* seconds spent running, over every resume */
+    double time_limit;            /* run.time_limit in seconds, 0: none */
+    int64_t n_individuals;        /* rows of /individuals */
     int has_best;
     int64_t best_id, best_generation;
     double best_fitness;
@@ -61,13 +66,12 @@ struct evo_h5_summary {
 int evo_h5_summary_read(struct evo_h5_summary *s, const char *path, struct evo_error *err);
 void evo_h5_summary_release(struct evo_h5_summary *s);
 
-/* Restores into ga, freshly made by evo_ga_init from the configuration in the file, everything the
- * file holds: /individuals of completed generations and their /curves, /generations, /population
- * with its states and the curves of its trained members,
- * /best with its weights, finished and the test metrics. Refuses (EVO_EDATA) a file whose data_hash
- * or test_data_hash differs from ga's (the data files changed), or whose shapes do not match the
- * configuration. */
-int evo_h5_load(struct evo_ga *ga, const char *path, struct evo_error *err);
+/* Restores into log, fresh from evo_search_init for the configuration in the file, everything the
+ * file holds: /individuals and their /curves, /in_flight, /best with its weights, finished, the test
+ * metrics and the time spent. The strategy's state is not read: evo_search_run rebuilds it by replay.
+ * Refuses (EVO_EDATA) a file whose data_hash or test_data_hash differs from the problem's (the data
+ * files changed), of another strategy, or whose shapes do not match the configuration. */
+int evo_h5_load(struct evo_runlog *log, const char *path, struct evo_error *err);
 
 /* Opens a results file read-only after checking that it exists, that its seal (evo_h5_seal) matches
  * its bytes (a truncated, corrupted or edited file, or one whose seal line is garbled after its

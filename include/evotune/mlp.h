@@ -6,6 +6,7 @@
  * kernel table chosen by evo_kernels_init (include/evotune/kernels.h). */
 #ifndef EVOTUNE_MLP_H
 #define EVOTUNE_MLP_H
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "evotune/augment.h"
@@ -189,6 +190,9 @@ struct evo_train_params {
                                       * NULL for none. Requested curves, early stopping and the
                                       * plateau schedule evaluate the validation set after every
                                       * epoch; without them it is evaluated once, at the end. */
+    const atomic_int *cancel;        /* optional: once *cancel is non-zero (another thread may set it),
+                                      * training stops before the next epoch with res->cancelled set;
+                                      * NULL: never */
 };
 
 struct evo_train_result {
@@ -198,6 +202,7 @@ struct evo_train_result {
     int epochs_run;        /* epochs trained, <= tp->epochs (fewer: early stopping or divergence) */
     int best_epoch;        /* 0-based epoch whose weights were kept */
     int status;            /* enum evo_train_status */
+    int cancelled;         /* 1 when tp->cancel stopped training: the rest of the result is not valid */
 };
 
 /* Learning-rate schedule state: the rate of the current epoch and the plateau bookkeeping. */

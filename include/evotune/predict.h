@@ -1,5 +1,5 @@
 /* Applying a trained network: class probabilities, predicted classes and the confusion matrix. The
- * GA scores the final best on the test split with these functions and `evotune predict` applies the
+ * search scores the final best on the test split with these functions and `evotune predict` applies the
  * stored model with the same ones, so a prediction run reproduces the recorded test accuracy exactly. */
 #ifndef EVOTUNE_PREDICT_H
 #define EVOTUNE_PREDICT_H
@@ -17,31 +17,5 @@ void evo_predict_classes(const struct evo_mlp *net, struct evo_mlp_workspace *ws
  * accuracy, trace / n (NaN when n is 0). */
 double evo_predict_confusion(int64_t *counts, const int32_t *truth, const int32_t *predicted, size_t n,
                              int C);
-
-/* What a prediction run found. */
-struct evo_predict_summary {
-    size_t n;            /* rows predicted */
-    int labelled;        /* the data carried labels: the metrics below are set */
-    int n_classes;       /* 0 for a regression model */
-    int regression;      /* the model predicts values: rmse, mae and r2 are set, not the others */
-    double rmse, mae, r2; /* against the data's targets, in their units */
-    double accuracy;     /* fraction of rows whose predicted class is the label */
-    double log_loss;     /* mean cross-entropy of the predicted probabilities (nats) */
-    int64_t *confusion;  /* [n_classes, n_classes] rows: true class, columns: predicted (free()) */
-    char **class_names;  /* [n_classes] the model's class names (owned) */
-};
-
-/* Applies the best model stored in the results file `model` to the data file `data` (CSV, or IDX
- * images with `labels` as their IDX label file or NULL), after the standardisation recorded at
- * training time, and writes one CSV row per data row to out: the predicted class name, then the
- * probability of each class (columns p_<class>), preceded by the true label when the data has one; for
- * a regression model the predicted value (column `predicted`), preceded by the true one.
- * A CSV is labelled when its header has the model's label column; its classes are matched to the
- * model's by name. Errors (EVO_EDATA, one line): unreadable model or data, feature count or feature
- * names that differ from the model's (naming the first difference), labels the model never saw. */
-int evo_predict_file(const char *model, const char *data, const char *labels, FILE *out,
-                     struct evo_predict_summary *s, struct evo_error *err);
-
-void evo_predict_summary_release(struct evo_predict_summary *s);
 
 #endif

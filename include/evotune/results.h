@@ -1,6 +1,7 @@
 /* Reading a results file for analysis: the tables /individuals and /generations as named columns
  * (whatever genes the file holds, enum names included), the root attributes, /data and /best. Used by
- * `evotune export`, `report` and `predict`; independent of the GA's own state (resume reads that). */
+ * `evotune export`, `report` and `predict`; independent of the strategy's own state (resume rebuilds
+ * that from the log). */
 #ifndef EVOTUNE_RESULTS_H
 #define EVOTUNE_RESULTS_H
 #include <stddef.h>
@@ -29,8 +30,8 @@ struct evo_table {
 
 struct evo_results {
     char *path;
-    struct evo_table individuals;   /* one row per trained network */
-    struct evo_table generations;   /* one row per generation */
+    struct evo_table individuals;   /* one row per finished trial (trained network), in id order */
+    struct evo_table generations;   /* one row per generation (generational only; else no rows) */
     char *config;                   /* the effective configuration text */
     char *state;                    /* running, interrupted, finished */
     char *evotune_version;
@@ -46,10 +47,17 @@ struct evo_results {
     char *task;                     /* "classification" or "regression" (NULL when absent) */
     char *fitness;                  /* the fitness's name, root attribute fitness (NULL when absent) */
     int regression;                 /* task is "regression" */
-    /* progress: root attributes generations_done, generations (the budget), population, threads;
-     * 0 when absent. written_at: UTC time of the write, NULL when absent */
-    int64_t generations_done, generations_budget, population, threads;
-    char *written_at;
+    /* the search (format 6): root attributes strategy (steady_state, generational or random) and
+     * strategy_state (one line on the strategy's state), NULL when absent (older files, all of them
+     * generational); workers (virtual workers of the schedule), trials_done (rows of /individuals),
+     * trials_decided (done or in flight), generations_done (generational; 0 for the others), threads,
+     * time_up (1 when the wall-clock limit ended the search), 0 when absent */
+    char *strategy, *strategy_state;
+    int64_t workers, trials_done, trials_decided, generations_done, threads, time_up;
+    /* running time of the run over every resume, and its limit (0: none), seconds; 0 when absent */
+    double elapsed_seconds, time_limit_seconds;
+    size_t n_in_flight;             /* rows of /in_flight: decided, not finished; 0 when absent */
+    char *written_at;               /* UTC time of the write, NULL when absent */
     struct evo_table best_individual; /* /best/individual: its row (0 rows without /best) */
     int64_t *best_layer_sizes;        /* /best attribute layer_sizes [n_best_layers], NULL when absent */
     size_t n_best_layers;

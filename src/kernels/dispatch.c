@@ -3,6 +3,9 @@
  * table once, honouring EVOTUNE_ISA. */
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#endif
 #include "evotune/mem.h"
 #include "impl.h"
 
@@ -90,4 +93,24 @@ const char *evo_kernels_activation_name(int act)
 {
     static const char *const names[] = {"relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu"};
     return act >= 0 && act < EVO_ACT_COUNT ? names[act] : "identity";
+}
+
+unsigned evo_kernels_fp_enter(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned saved = _mm_getcsr();
+    _mm_setcsr(saved | 0x8040u); /* FTZ (bit 15) | DAZ (bit 6) */
+    return saved;
+#else
+    return 0;
+#endif
+}
+
+void evo_kernels_fp_leave(unsigned saved)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_setcsr(saved);
+#else
+    (void)saved;
+#endif
 }

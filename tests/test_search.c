@@ -1,5 +1,6 @@
-/* Tests of the genetic algorithm over real training on iris: bookkeeping (ids, parents, generations,
- * elitism), determinism, and bit-identical results for any thread count. */
+/* Tests of the search engine over real training on iris, with the generational strategy (TINY_CONFIG):
+ * bookkeeping (ids, parents, generations, elitism), determinism, bit-identical results for any thread
+ * count, failed networks, the memory check. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,22 +10,22 @@
 #include <cmocka.h>
 #include <omp.h>
 #include "evotune/config.h"
-#include "evotune/ga.h"
+#include "evotune/search.h"
 #include "support.h"
 
 struct run {
     struct evo_config cfg;
-    struct evo_ga ga;
+    struct evo_search s;
     int hook_calls;
 };
 
-static int count_hook(const struct evo_ga *ga, int event, void *user)
+static int count_hook(const struct evo_search *s, int event, void *user)
 {
     struct run *r = user;
-    if (event == EVO_GA_PROGRESS)
+    if (event == EVO_SEARCH_PROGRESS)
         return EVO_OK; /* throttled by time: how many there are is not reproducible */
     r->hook_calls++;
-    assert_true(ga->n_gens >= 1);
+    assert_true(s->log.n_gens >= 1);
     return EVO_OK;
 }
 
@@ -36,27 +37,27 @@ static void run_search(struct run *r, const char *set1, const char *set2)
     int rc = evo_config_load_string(&r->cfg, TINY_CONFIG, "tiny.cfg", sets, (set1 != NULL) + (set2 != NULL), &err);
     if (rc)
         fail_msg("config: %s", err.msg);
-    rc = evo_ga_init(&r->ga, &r->cfg, &err);
+    rc = evo_search_init(&r->s, &r->cfg, &err);
     if (rc)
         fail_msg("init: %s", err.msg);
-    rc = evo_ga_run(&r->ga, count_hook, r, &err);
+    rc = evo_search_run(&r->s, count_hook, r, &err);
     if (rc)
         fail_msg("run: %s", err.msg);
 }
 
 static void free_run(struct run *r)
 {
-    evo_ga_release(&r->ga);
+    evo_search_release(&r->s);
     evo_config_release(&r->cfg);
 }
 
 /* Everything but the measured times must match bit for bit. */
-static void assert_same_results(const struct evo_ga *a, const struct evo_ga *b)
+static void assert_same_results(const struct evo_runlog *a, const struct evo_runlog *b)
 {
     assert_int_equal(a->n_rows, b->n_rows);
     for (size_t i = 0; i < a->n_rows; i++) {
         struct evo_individual x = a->rows[i], y = b->rows[i];
-        x.train_seconds = y.train_seconds = 0;
+        x.train_seconds = y.train_seconds = x.finished_at = y.finished_at = 0;
         assert_memory_equal(&x, &y, sizeof x);
     }
     assert_int_equal(a->n_gens, b->n_gens);
@@ -65,7 +66,7 @@ static void assert_same_results(const struct evo_ga *a, const struct evo_ga *b)
         x.wall_seconds = y.wall_seconds = 0;
         assert_memory_equal(&x, &y, sizeof x);
     }
-    /* learning curves, gathered in index order */
+    /* learning curves, in (id, epoch) order */
     assert_int_equal(a->n_curves, b->n_curves);
     for (size_t k = 0; k < a->n_curves; k++) { /* field by field: the padding is not data */
         const struct evo_curve_row *x = &a->curves[k], *y = &b->curves[k];
@@ -83,15 +84,15 @@ static void test_bookkeeping(void **state)
     (void)state;
     struct run r;
     run_search(&r, NULL, NULL);
-    const struct evo_ga *ga = &r.ga;
+    const struct evo_runlog *lg = &r.s.log;
     size_t P = 8, G = 4, E = 2;
-    assert_int_equal(ga->n_gens, G);
-    assert_int_equal(ga->n_rows, P + (G - 1) * (P - E)); /* elites are carried, not retrained */
-    assert_int_equal(r.hook_calls, G + 1);                 /* each generation, and once finished */
-    assert_true(ga->finished);
-    assert_true(ga->test_metrics.accuracy >= 0 && ga->test_metrics.accuracy <= 1);
-    for (size_t i = 0; i < ga->n_rows; i++) {
-        const struct evo_individual *x = &ga->rows[i];
+    assert_int_equal(lg->n_gens, G);
+    assert_int_equal(lg->n_rows, P + (G - 1) * (P - E)); /* elites are carried, not retrained */
+    assert_int_equal(r.hook_calls, 1);                     /* once finished (progress is throttled) */
+    assert_true(lg->finished);
+    assert_true(lg->test_metrics.accuracy >= 0 && lg->test_metrics.accuracy <= 1);
+    for (size_t i = 0; i < lg->n_rows; i++) {
+        const struct evo_individual *x = &lg->rows[i];
         assert_int_equal(x->id, (int64_t)i);
         assert_true(evo_genome_in_space(&x->genome, &r.cfg.space));
         assert_true(x->parent_a < x->id && x->parent_b < x->id);
@@ -106,32 +107,32 @@ static void test_bookkeeping(void **state)
     /* one curve point per epoch run, in (id, epoch) order; the last point of a curve without early
      * stopping is the individual's score */
     size_t k = 0;
-    for (size_t i = 0; i < ga->n_rows; i++) {
-        const struct evo_individual *x = &ga->rows[i];
+    for (size_t i = 0; i < lg->n_rows; i++) {
+        const struct evo_individual *x = &lg->rows[i];
         assert_true(x->epochs_run >= 1 && x->epochs_run <= (int32_t)x->genome.g[EVO_GENE_EPOCHS]);
         for (int32_t e = 0; e < x->epochs_run; e++, k++) {
-            assert_true(k < ga->n_curves);
-            assert_int_equal(ga->curves[k].id, x->id);
-            assert_int_equal(ga->curves[k].epoch, e);
+            assert_true(k < lg->n_curves);
+            assert_int_equal(lg->curves[k].id, x->id);
+            assert_int_equal(lg->curves[k].epoch, e);
         }
-        const struct evo_curve_row *last = &ga->curves[k - 1];
+        const struct evo_curve_row *last = &lg->curves[k - 1];
         if (x->status == EVO_TRAIN_OK && x->genome.g[EVO_GENE_EARLY_STOPPING] == 0)
             assert_true(last->val_fitness == x->fitness && last->val_loss == x->val_loss);
     }
-    assert_int_equal(k, ga->n_curves);
+    assert_int_equal(k, lg->n_curves);
     /* elitism: the best fitness of a generation never falls */
-    for (size_t g = 1; g < ga->n_gens; g++)
-        assert_true(ga->gens[g].best_fitness >= ga->gens[g - 1].best_fitness);
-    for (size_t g = 0; g < ga->n_gens; g++) {
-        assert_int_equal(ga->gens[g].evaluations, g ? (int)(P - E) : (int)P);
-        assert_true(ga->gens[g].mean_fitness <= ga->gens[g].best_fitness);
-        assert_true(ga->gens[g].std_fitness >= 0);
+    for (size_t g = 1; g < lg->n_gens; g++)
+        assert_true(lg->gens[g].best_fitness >= lg->gens[g - 1].best_fitness);
+    for (size_t g = 0; g < lg->n_gens; g++) {
+        assert_int_equal(lg->gens[g].evaluations, g ? (int)(P - E) : (int)P);
+        assert_true(lg->gens[g].mean_fitness <= lg->gens[g].best_fitness);
+        assert_true(lg->gens[g].std_fitness >= 0);
     }
     /* the recorded best is the best row, and its network is the trained one */
-    for (size_t i = 0; i < ga->n_rows; i++)
-        assert_false(evo_ga_better(&ga->rows[i], &ga->best));
-    assert_true(ga->best.fitness == ga->gens[G - 1].best_fitness);
-    assert_true(ga->best_net.n_params > 0);
+    for (size_t i = 0; i < lg->n_rows; i++)
+        assert_false(evo_trial_better(&lg->rows[i], &lg->best));
+    assert_true(lg->best.fitness == lg->gens[G - 1].best_fitness);
+    assert_true(lg->best_net.n_params > 0);
     free_run(&r);
 }
 
@@ -142,9 +143,9 @@ static void test_thread_count_invariance(void **state)
     run_search(&one, "run.threads = 1", NULL);
     run_search(&two, "run.threads = 2", NULL);
     run_search(&three, "run.threads = 3", NULL);
-    assert_int_equal(two.ga.threads, 2);
-    assert_same_results(&one.ga, &two.ga);
-    assert_same_results(&one.ga, &three.ga);
+    assert_int_equal(two.s.threads, 2);
+    assert_same_results(&one.s.log, &two.s.log);
+    assert_same_results(&one.s.log, &three.s.log);
     free_run(&one);
     free_run(&two);
     free_run(&three);
@@ -157,8 +158,8 @@ static void test_seed_changes_results(void **state)
     run_search(&a, "run.seed = 1", NULL);
     run_search(&b, "run.seed = 2", NULL);
     int differ = 0;
-    for (size_t i = 0; i < a.ga.n_rows && !differ; i++)
-        differ = memcmp(&a.ga.rows[i].genome, &b.ga.rows[i].genome, sizeof a.ga.rows[i].genome) != 0;
+    for (size_t i = 0; i < a.s.log.n_rows && !differ; i++)
+        differ = memcmp(&a.s.log.rows[i].genome, &b.s.log.rows[i].genome, sizeof a.s.log.rows[i].genome) != 0;
     assert_true(differ);
     free_run(&a);
     free_run(&b);
@@ -169,9 +170,9 @@ static void test_single_network(void **state)
     (void)state;
     struct run r;
     run_search(&r, "ga.population = 1", "ga.generations = 1");
-    assert_int_equal(r.ga.n_rows, 1);
-    assert_int_equal(r.ga.n_gens, 1);
-    assert_true(r.ga.finished);
+    assert_int_equal(r.s.log.n_rows, 1);
+    assert_int_equal(r.s.log.n_gens, 1);
+    assert_true(r.s.log.finished);
     free_run(&r);
 }
 
@@ -180,30 +181,31 @@ static void test_no_elitism_still_tracks_best(void **state)
     (void)state;
     struct run r;
     run_search(&r, "ga.elitism = 0", NULL);
-    assert_int_equal(r.ga.n_rows, 8 * 4);
-    for (size_t i = 0; i < r.ga.n_rows; i++)
-        assert_false(evo_ga_better(&r.ga.rows[i], &r.ga.best));
+    assert_int_equal(r.s.log.n_rows, 8 * 4);
+    for (size_t i = 0; i < r.s.log.n_rows; i++)
+        assert_false(evo_trial_better(&r.s.log.rows[i], &r.s.log.best));
     free_run(&r);
 }
 
-static int stop_hook(const struct evo_ga *ga, int event, void *user)
+static int stop_hook(const struct evo_search *s, int event, void *user)
 {
     (void)user;
-    return event == EVO_GA_GENERATION && ga->n_gens == 2 ? EVO_EIO : EVO_OK;
+    return event == EVO_SEARCH_PROGRESS && s->log.n_gens >= 2 ? EVO_EIO : EVO_OK;
 }
 
 static void test_hook_failure_stops_search(void **state)
 {
     (void)state;
     struct evo_config cfg;
-    struct evo_ga ga;
+    struct evo_search s;
     struct evo_error err = {0};
     assert_int_equal(evo_config_load_string(&cfg, TINY_CONFIG, "tiny.cfg", NULL, 0, &err), EVO_OK);
-    assert_int_equal(evo_ga_init(&ga, &cfg, &err), EVO_OK);
-    assert_int_equal(evo_ga_run(&ga, stop_hook, NULL, &err), EVO_EIO);
-    assert_int_equal(ga.n_gens, 2);
-    assert_false(ga.finished);
-    evo_ga_release(&ga);
+    assert_int_equal(evo_search_init(&s, &cfg, &err), EVO_OK);
+    s.save_interval_min = 0; /* a progress call after every result */
+    assert_int_equal(evo_search_run(&s, stop_hook, NULL, &err), EVO_EIO);
+    assert_int_equal(s.log.n_gens, 2);
+    assert_false(s.log.finished);
+    evo_search_release(&s);
     evo_config_release(&cfg);
 }
 
@@ -211,13 +213,13 @@ static void test_missing_data_file(void **state)
 {
     (void)state;
     struct evo_config cfg;
-    struct evo_ga ga;
+    struct evo_search s;
     struct evo_error err = {0};
     const char *set = "data.train = \"/nonexistent/x.csv\"";
     assert_int_equal(evo_config_load_string(&cfg, TINY_CONFIG, "tiny.cfg", &set, 1, &err), EVO_OK);
-    assert_int_equal(evo_ga_init(&ga, &cfg, &err), EVO_EDATA);
+    assert_int_equal(evo_search_init(&s, &cfg, &err), EVO_EDATA);
     assert_non_null(strstr(err.msg, "/nonexistent/x.csv"));
-    evo_ga_release(&ga);
+    evo_search_release(&s);
     evo_config_release(&cfg);
 }
 
@@ -228,15 +230,15 @@ static void test_elitism_clamped(void **state)
     (void)state;
     struct run r;
     run_search(&r, "ga.elitism = 100000", NULL);
-    assert_int_equal(r.ga.n_rows, 8 + 3 * 1);
-    for (size_t g = 1; g < r.ga.n_gens; g++)
-        assert_int_equal(r.ga.gens[g].evaluations, 1);
+    assert_int_equal(r.s.log.n_rows, 8 + 3 * 1);
+    for (size_t g = 1; g < r.s.log.n_gens; g++)
+        assert_int_equal(r.s.log.gens[g].evaluations, 1);
     free_run(&r);
     run_search(&r, "ga.population = 1", "ga.elitism = 5");
-    assert_int_equal(r.ga.n_rows, 4);
-    for (size_t i = 1; i < r.ga.n_rows; i++)
-        assert_int_equal(r.ga.rows[i].parent_a, r.ga.rows[i - 1].id);
-    assert_true(r.ga.finished);
+    assert_int_equal(r.s.log.n_rows, 4);
+    for (size_t i = 1; i < r.s.log.n_rows; i++)
+        assert_int_equal(r.s.log.rows[i].parent_a, r.s.log.rows[i - 1].id);
+    assert_true(r.s.log.finished);
     free_run(&r);
 }
 
@@ -245,13 +247,13 @@ static void test_threads_zero_is_all_cores(void **state)
 {
     (void)state;
     struct evo_config cfg;
-    struct evo_ga ga;
+    struct evo_search s;
     struct evo_error err = {0};
     const char *set = "run.threads = 0";
     assert_int_equal(evo_config_load_string(&cfg, TINY_CONFIG, "tiny.cfg", &set, 1, &err), EVO_OK);
-    assert_int_equal(evo_ga_init(&ga, &cfg, &err), EVO_OK);
-    assert_int_equal(ga.threads, omp_get_num_procs());
-    evo_ga_release(&ga);
+    assert_int_equal(evo_search_init(&s, &cfg, &err), EVO_OK);
+    assert_int_equal(s.threads, omp_get_num_procs());
+    evo_search_release(&s);
     evo_config_release(&cfg);
 }
 
@@ -274,45 +276,45 @@ static void test_too_large(void **state)
     struct run r, two;
     run_search(&r, "run.max_params = 200", NULL);
     run_search(&two, "run.max_params = 200", "run.threads = 2");
-    assert_same_results(&r.ga, &two.ga);
+    assert_same_results(&r.s.log, &two.s.log);
     free_run(&two);
-    const struct evo_ga *ga = &r.ga;
+    const struct evo_runlog *lg = &r.s.log;
     size_t too_large = 0, ok = 0, k = 0;
-    for (size_t i = 0; i < ga->n_rows; i++) {
-        const struct evo_individual *x = &ga->rows[i];
+    for (size_t i = 0; i < lg->n_rows; i++) {
+        const struct evo_individual *x = &lg->rows[i];
         int big = genome_params(&x->genome) > 200;
         assert_int_equal(x->status == EVO_TRAIN_TOO_LARGE, big);
         if (big) {
             too_large++;
             assert_true(x->fitness == 0.0 && x->epochs_run == 0);
             assert_true(isnan(x->val_loss) && isnan(x->val_accuracy) && isnan(x->train_loss));
-            assert_true(evo_ga_better(&ga->best, x));
+            assert_true(evo_trial_better(&lg->best, x));
         }
         ok += x->status == EVO_TRAIN_OK;
-        for (; k < ga->n_curves && ga->curves[k].id == x->id; k++)
+        for (; k < lg->n_curves && lg->curves[k].id == x->id; k++)
             assert_false(big);
     }
     assert_true(too_large > 0 && ok > 0); /* the limit splits this space */
     int32_t failures = 0;
-    for (size_t g = 0; g < ga->n_gens; g++)
-        failures += ga->gens[g].failures;
+    for (size_t g = 0; g < lg->n_gens; g++)
+        failures += lg->gens[g].failures;
     size_t failed = 0;
-    for (size_t i = 0; i < ga->n_rows; i++)
-        failed += ga->rows[i].status != EVO_TRAIN_OK;
+    for (size_t i = 0; i < lg->n_rows; i++)
+        failed += lg->rows[i].status != EVO_TRAIN_OK;
     assert_int_equal(failures, failed);
-    assert_int_equal(ga->best.status, EVO_TRAIN_OK);
-    assert_true(genome_params(&ga->best.genome) <= 200);
-    assert_true(ga->finished && ga->test_metrics.accuracy >= 0);
+    assert_int_equal(lg->best.status, EVO_TRAIN_OK);
+    assert_true(genome_params(&lg->best.genome) <= 200);
+    assert_true(lg->finished && lg->test_metrics.accuracy >= 0);
     free_run(&r);
 
     /* every genome too large: the run finishes, with no best and no test score */
     run_search(&r, "run.max_params = 1", NULL);
-    assert_true(r.ga.finished);
-    assert_false(r.ga.has_best);
-    assert_true(isnan(r.ga.test_metrics.accuracy));
-    assert_int_equal(r.ga.n_curves, 0);
-    for (size_t g = 0; g < r.ga.n_gens; g++)
-        assert_int_equal(r.ga.gens[g].failures, r.ga.gens[g].evaluations);
+    assert_true(r.s.log.finished);
+    assert_false(r.s.log.has_best);
+    assert_true(isnan(r.s.log.test_metrics.accuracy));
+    assert_int_equal(r.s.log.n_curves, 0);
+    for (size_t g = 0; g < r.s.log.n_gens; g++)
+        assert_int_equal(r.s.log.gens[g].failures, r.s.log.gens[g].evaluations);
     free_run(&r);
 }
 
@@ -326,44 +328,45 @@ static void test_diverged_never_best(void **state)
     run_search(&r, "search = { learning_rate = 10.0; activation = \"relu\"; hidden_layers = 2; neurons = 32; "
                    "optimizer = \"momentum\"; momentum = 0.99; batch_size = 8; lr_schedule = \"constant\"; "
                    "epochs = 6; }", NULL);
-    const struct evo_ga *ga = &r.ga;
+    const struct evo_runlog *lg = &r.s.log;
     size_t diverged = 0;
-    for (size_t i = 0; i < ga->n_rows; i++)
-        if (ga->rows[i].status == EVO_TRAIN_DIVERGED) {
+    for (size_t i = 0; i < lg->n_rows; i++)
+        if (lg->rows[i].status == EVO_TRAIN_DIVERGED) {
             diverged++;
-            assert_true(ga->rows[i].fitness == 0.0);
-            assert_true(ga->rows[i].id != ga->best.id || !ga->has_best);
+            assert_true(lg->rows[i].fitness == 0.0);
+            assert_true(lg->rows[i].id != lg->best.id || !lg->has_best);
         }
-    assert_true(diverged > 0 && diverged < ga->n_rows);
-    assert_true(ga->has_best);
-    assert_int_equal(ga->n_gens, 4);
-    assert_true(ga->finished);
+    assert_true(diverged > 0 && diverged < lg->n_rows);
+    assert_true(lg->has_best);
+    assert_int_equal(lg->n_gens, 4);
+    assert_true(lg->finished);
     size_t failures = 0;
-    for (size_t g = 0; g < ga->n_gens; g++)
-        failures += (size_t)ga->gens[g].failures;
+    for (size_t g = 0; g < lg->n_gens; g++)
+        failures += (size_t)lg->gens[g].failures;
     assert_int_equal(failures, diverged);
-    if (ga->has_best)
-        assert_int_equal(ga->best.status, EVO_TRAIN_OK);
+    if (lg->has_best)
+        assert_int_equal(lg->best.status, EVO_TRAIN_OK);
     free_run(&r);
 }
 
-/* Loads TINY_CONFIG with the overrides and runs evo_ga_init only; returns its status. */
+/* Loads TINY_CONFIG with the overrides and runs evo_search_init only; returns its status. */
 static int init_only(const char *const *sets, size_t n, struct evo_error *err)
 {
     struct evo_config cfg;
-    struct evo_ga ga;
+    struct evo_search s;
     if (evo_config_load_string(&cfg, TINY_CONFIG, "tiny.cfg", sets, n, err))
         fail_msg("config: %s", err->msg);
-    int rc = evo_ga_init(&ga, &cfg, err);
+    int rc = evo_search_init(&s, &cfg, err);
     if (!rc)
-        assert_int_equal(ga.threads, cfg.threads);
-    evo_ga_release(&ga);
+        assert_int_equal(s.threads, cfg.threads);
+    evo_search_release(&s);
     evo_config_release(&cfg);
     return rc;
 }
 
-/* run.max_memory: workspaces (threads x the space's largest batch x width x depth) and population
- * buffers (population x the largest epochs) are checked before they are allocated, and an absurd
+/* run.max_memory: workspaces (threads x the space's largest batch x width x depth), the buffers of the
+ * trials in flight (run.workers x the largest epochs) and the strategy's population are checked
+ * before they are allocated, and an absurd
  * product is refused with the keys to change. */
 static void test_memory_limit(void **state)
 {
@@ -379,7 +382,7 @@ static void test_memory_limit(void **state)
     assert_non_null(strstr(err.msg, "search.hidden_layers up to 8"));
     assert_null(strchr(err.msg, '\n'));
     /* one hidden layer needs about 6 GiB: refused under 1 GiB, allowed under 16 GiB (nothing is
-     * allocated until evo_ga_run) */
+     * allocated until evo_search_run) */
     const char *raised[] = {"search.batch_size = 65536", "search.neurons = 4096", "search.hidden_layers = 1",
                             "run.max_memory = 1024"};
     assert_int_equal(init_only(raised, 4, &err), EVO_ECONFIG);
@@ -391,13 +394,14 @@ static void test_memory_limit(void **state)
     assert_non_null(strstr(err.msg, "4096 threads x"));
     threads[1] = "run.max_memory = 8192";
     assert_int_equal(init_only(threads, 2, &err), EVO_OK);
-    /* the largest population: its buffers (about 2 KiB a member with 6 epochs) are allowed */
-    const char *population[] = {"ga.population = 100000", "search.epochs = { min = 1; max = 6; }"};
-    assert_int_equal(init_only(population, 2, &err), EVO_OK);
-    /* with 100000 epochs each member's learning curve alone is 2.4 MB: refused */
-    population[1] = "search.epochs = { min = 1; max = 100000; }";
-    assert_int_equal(init_only(population, 2, &err), EVO_ECONFIG);
-    assert_non_null(strstr(err.msg, "for ga.population = 100000 (search.epochs up to 100000)"));
+    /* the most workers and the largest population: their buffers (a few KiB each with 6 epochs)
+     * are allowed */
+    const char *workers[] = {"run.workers = 65536", "search.epochs = { min = 1; max = 6; }", "ga.population = 100000"};
+    assert_int_equal(init_only(workers, 3, &err), EVO_OK);
+    /* with 100000 epochs each trial's learning curve alone is 2.4 MB: refused */
+    workers[1] = "search.epochs = { min = 1; max = 100000; }";
+    assert_int_equal(init_only(workers, 3, &err), EVO_ECONFIG);
+    assert_non_null(strstr(err.msg, "for run.workers = 65536 trials in flight (search.epochs up to 100000)"));
 }
 
 int main(void)

@@ -1,0 +1,75 @@
+/* The run log: everything a search has decided and learnt, as plain rows that storage writes and
+ * reads (h5.h) — finished trials with their curves in id order, the trials decided and not finished
+ * (in flight), the best network, the strategy's summary rows, the run's state. It holds no strategy
+ * state: resume rebuilds that by replaying the strategy over the logged results (search.h). */
+#ifndef EVOTUNE_RUNLOG_H
+#define EVOTUNE_RUNLOG_H
+#include <stddef.h>
+#include <stdint.h>
+#include "evotune/config.h"
+#include "evotune/metrics.h"
+#include "evotune/mlp.h"
+#include "evotune/problem.h"
+#include "evotune/trial.h"
+
+struct evo_runlog {
+    const struct evo_config *cfg;          /* borrowed: the run's configuration */
+    const struct evo_problem *problem;     /* borrowed: its data */
+    int threads;                           /* threads the evaluator runs (recorded, not a result) */
+    struct evo_individual *rows;           /* finished trials, in id order */
+    size_t n_rows, cap_rows;
+    struct evo_curve_row *curves;          /* their learning curves, in (id, epoch) order */
+    size_t n_curves, cap_curves;
+    struct evo_individual *in_flight;      /* decided and not finished, in id order (genomes whole) */
+    size_t n_in_flight, cap_in_flight;
+    int64_t trials_decided;                /* ids below this were decided */
+    const struct evo_generation *gens;     /* the strategy's summary rows (generational), borrowed */
+    size_t n_gens;
+    size_t gens_restored;                  /* n_gens of the file this log was restored from (until the
+                                            * replay rebuilds the rows themselves) */
+    char strategy_state[128];              /* the strategy's own line on where it stands */
+    int has_best;                          /* 0 until a trial trains successfully (status ok) */
+    struct evo_individual best;            /* best of every trial trained successfully so far */
+    struct evo_mlp best_net;               /* its trained weights (owned) */
+    struct evo_metrics test_metrics;       /* of best_net on the test split, NaN until finished */
+    int64_t *confusion;                    /* [n_classes, n_classes] test confusion matrix (rows: true
+                                            * class), NULL until finished and for regression */
+    int finished;                          /* 1 once the budget is spent and the test split scored */
+    int stopped;                           /* 1 once the search stopped on a request (signal) */
+    double elapsed;                        /* seconds this run has spent running, over every resume:
+                                            * what run.time_limit counts */
+    int time_up;                           /* 1 once run.time_limit stopped the search from asking */
+};
+
+/* Starts an empty log of the run cfg on problem p. */
+void evo_runlog_init(struct evo_runlog *log, const struct evo_config *cfg, const struct evo_problem *p);
+
+/* Inserts the finished trial t with its curve (t->epochs_run points; NULL: none) at its place in id order.
+ * Returns 0, or -1 when a row with that id is already logged (nothing is changed). */
+int evo_runlog_add(struct evo_runlog *log, const struct evo_individual *t, const struct evo_epoch_metrics *curve);
+
+/* Appends rows of curves (already in order), for a log restored from a file. */
+void evo_runlog_append_curves(struct evo_runlog *log, const struct evo_curve_row *rows, size_t n);
+
+/* The logged row with this id, or NULL. */
+const struct evo_individual *evo_runlog_find(const struct evo_runlog *log, int64_t id);
+
+/* The curve rows of the trial id (*n of them, 0 when none). */
+const struct evo_curve_row *evo_runlog_curve(const struct evo_runlog *log, int64_t id, size_t *n);
+
+/* Replaces the in-flight list by trials[0..n). */
+void evo_runlog_set_in_flight(struct evo_runlog *log, const struct evo_individual *trials, size_t n);
+
+/* Offers a finished trial and its network as the best: takes it (swapping net into best_net, so the
+ * caller's net receives the previous best's storage) when it trained successfully and ranks above the
+ * best so far. Returns 1 when taken. */
+int evo_runlog_offer_best(struct evo_runlog *log, const struct evo_individual *t, struct evo_mlp *net);
+
+/* Makes a finished log unfinished again (a resumed run given a larger budget): no test metrics, no
+ * confusion matrix. */
+void evo_runlog_unfinish(struct evo_runlog *log);
+
+/* Frees what log owns and zeroes it. */
+void evo_runlog_release(struct evo_runlog *log);
+
+#endif

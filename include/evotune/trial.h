@@ -1,0 +1,83 @@
+/* Trials: what a strategy proposes (an id, parents, a genome, a purpose and a budget) and what an
+ * evaluator makes of it (validation metrics, learning curve, timing). The seam between search and
+ * evaluation carries these and nothing else, so an evaluation can run on any thread, in another
+ * process or not at all (a synthetic fitness in tests, a sleep in the scheduler benchmark). */
+#ifndef EVOTUNE_TRIAL_H
+#define EVOTUNE_TRIAL_H
+#include <stddef.h>
+#include <stdint.h>
+#include "evotune/genome.h"
+
+/* Why a trial is evaluated. Values are stable (stored). The seam is meant for the filed follow-ups
+ * too: a finalist re-evaluated or a cross-validation fold is a trial with its own purpose (its training
+ * stream is keyed by purpose as well as id, so it differs from the search trial it repeats); a
+ * promotion rung continues a paused training as a trial whose parent_a is the trial it continues and
+ * whose budget is the epochs to add; an evaluation in another process (an MPI rank) needs nothing but
+ * the trial's fields, which are plain data, and sends back the results below. */
+enum evo_trial_purpose {
+    EVO_PURPOSE_SEARCH = 0,   /* a candidate of the search: trained, scored on validation */
+    EVO_PURPOSE_COUNT
+};
+
+/* One trial and, once evaluated, its results: a row of /individuals. */
+struct evo_individual {
+    int32_t generation;      /* the strategy's cohort: the generation (generational), the lineage depth
+                              * (steady_state: 0 for a random trial, else 1 + its first parent's), 0
+                              * (random) */
+    int64_t id;              /* unique in the run, in the order trials were decided: 0, 1, 2, ... */
+    int64_t parent_a;        /* ids of its parents, -1 when none (random, or no crossover) */
+    int64_t parent_b;
+    struct evo_genome genome;
+    int32_t purpose;         /* enum evo_trial_purpose (not stored while every trial is a search one) */
+    int32_t budget;          /* epochs to train, 0: the genome's epochs gene (not stored, likewise) */
+    double fitness;          /* the validation score named by ga.fitness, larger is better; when
+                              * training failed (status not ok): 0 for accuracy and macro_f1, -inf
+                              * for the others */
+    double val_accuracy;     /* validation metrics of the task (metrics.h), NaN for the other task's */
+    double val_loss;         /* mean of the loss gene's loss */
+    double val_macro_f1, val_log_loss;
+    double val_rmse, val_mae, val_r2;
+    double train_loss;
+    int32_t epochs_run;      /* epochs trained (fewer than the epochs gene: early stopping, divergence) */
+    double train_seconds;    /* wall time of its training and validation (a timing field: not reproducible) */
+    double finished_at;      /* seconds of the run's running time (log.elapsed) when its result arrived
+                              * (a timing field) */
+    int32_t status;          /* enum evo_train_status */
+};
+
+/* A row of /curves: one epoch of one trial's learning curve. */
+struct evo_curve_row {
+    int64_t id;              /* the trial */
+    int32_t epoch;           /* 0-based */
+    double train_loss, val_loss;
+    double val_fitness;      /* the fitness metric's validation score after the epoch */
+};
+
+/* A row of /generations (the generational strategy's summary of each generation). */
+struct evo_generation {
+    int32_t generation;
+    int32_t evaluations;     /* trials of this generation (elites are carried, not retrained) */
+    int32_t failures;        /* of those, how many failed (status diverged or too_large) */
+    double best_fitness;     /* over the whole population of this generation, elites included */
+    double mean_fitness;     /* over its finite fitnesses (a failed regression trial's -inf is left
+                              * out); NaN when there are none */
+    double std_fitness;      /* population standard deviation, likewise */
+    double wall_seconds;     /* train_seconds of the generation's trials, summed (a timing field) */
+};
+
+/* The fitness of a trial whose training failed under fitness f: the worst score (0 for accuracy
+ * and macro_f1, -inf for the unbounded ones). */
+double evo_trial_failed_fitness(int f);
+
+/* The order used for selection and for "best": 1 when a ranks above b (successful before failed,
+ * higher fitness, then lower id). A total order, so a maximum does not depend on arrival order. */
+int evo_trial_better(const struct evo_individual *a, const struct evo_individual *b);
+
+/* Clears the results of t (metrics NaN, status ok, 0 epochs), keeping the trial fields. */
+void evo_trial_clear_results(struct evo_individual *t);
+
+/* 1 when a[0..n) and b[0..n) agree in everything a search decides and scores — id, parents,
+ * generation, genome, fitness — timings aside; else 0. */
+int evo_trials_same(const struct evo_individual *a, const struct evo_individual *b, size_t n);
+
+#endif

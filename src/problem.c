@@ -1,0 +1,96 @@
+/* The data of a search: load, check, split, standardise (problem.h). */
+#include "evotune/problem.h"
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "evotune/mem.h"
+
+static int load_split(struct evo_problem *p, const struct evo_config *cfg, struct evo_error *err)
+{
+    struct evo_dataset all = {0}, test = {0};
+    int regression = cfg->task == EVO_TASK_REGRESSION;
+    int rc = evo_data_load(&all, cfg->train, cfg->train_labels, cfg->label, err);
+    if (!rc && regression)
+        rc = evo_data_to_regression(&all, cfg->train, err);
+    if (!rc)
+        p->data_hash = evo_data_hash(&all);
+    if (!rc && cfg->image_shape[0]) {
+        size_t h = (size_t)cfg->image_shape[0], w = (size_t)cfg->image_shape[1];
+        if (h * w != all.d || (all.image_h && (all.image_h != h || all.image_w != w)))
+            rc = evo_error_set(err, EVO_ECONFIG, "data.image_shape [%zu, %zu] does not fit '%s' (%zu "
+                               "features)", h, w, cfg->train, all.d);
+        all.image_h = h;
+        all.image_w = w;
+    }
+    if (!rc && cfg->test) {
+        rc = evo_data_load(&test, cfg->test, cfg->test_labels, cfg->label, err);
+        if (!rc && regression)
+            rc = evo_data_to_regression(&test, cfg->test, err);
+        if (!rc)
+            p->test_data_hash = evo_data_hash(&test);
+        if (!rc)
+            rc = evo_data_align(&test, &all, cfg->test, err);
+    }
+    if (!rc) {
+        /* with a separate test file, the training file gives train and validation only */
+        rc = evo_data_split(&all, cfg->validation_fraction, cfg->test ? 0.0 : cfg->test_fraction,
+                            (uint64_t)cfg->seed, &p->train, &p->validation,
+                            cfg->test ? NULL : &p->test, err);
+        if (rc)
+            evo_error_prefix(err, "%s", cfg->train);
+    }
+    if (!rc && cfg->test)
+        p->test = test;
+    else
+        evo_data_release(&test);
+    evo_data_release(&all);
+    return rc;
+}
+
+int evo_problem_load(struct evo_problem *p, const struct evo_config *cfg, struct evo_error *err)
+{
+    memset(p, 0, sizeof *p);
+    int rc = load_split(p, cfg, err);
+    if (rc) {
+        evo_problem_release(p);
+        return rc;
+    }
+    size_t d = p->train.d;
+    p->feature_mean = evo_mem_calloc(d, sizeof(float));
+    p->feature_std = evo_mem_alloc(evo_mem_mul(d, sizeof(float)));
+    if (cfg->standardize)
+        evo_data_standardize(&p->train, &p->validation, &p->test, p->feature_mean, p->feature_std);
+    else
+        for (size_t j = 0; j < d; j++)
+            p->feature_std[j] = 1.0f;
+    p->target_mean = 0.0;
+    p->target_std = 1.0;
+    if (p->train.target && cfg->standardize) {
+        /* The data keep their targets; the networks learn (t - mean) / std and undo it in their
+         * output, so that every metric is in the targets' units. */
+        double sum = 0.0, ss = 0.0;
+        size_t n = p->train.n;
+        for (size_t i = 0; i < n; i++)
+            sum += p->train.target[i];
+        p->target_mean = sum / (double)n;
+        for (size_t i = 0; i < n; i++)
+            ss += (p->train.target[i] - p->target_mean) * (p->train.target[i] - p->target_mean);
+        p->target_std = ss > 0 ? sqrt(ss / (double)n) : 1.0;
+    }
+    return EVO_OK;
+}
+
+size_t evo_problem_outputs(const struct evo_problem *p)
+{
+    return p->train.target ? 1 : (size_t)p->train.n_classes;
+}
+
+void evo_problem_release(struct evo_problem *p)
+{
+    evo_data_release(&p->train);
+    evo_data_release(&p->validation);
+    evo_data_release(&p->test);
+    free(p->feature_mean);
+    free(p->feature_std);
+    memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,145 @@
+/* The run log: finished trials and their curves in id order, the trials in flight, the best (runlog.h). */
+#include "evotune/runlog.h"
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include "evotune/mem.h"
+
+void evo_runlog_init(struct evo_runlog *log, const struct evo_config *cfg, const struct evo_problem *p)
+{
+    memset(log, 0, sizeof *log);
+    log->cfg = cfg;
+    log->problem = p;
+    evo_metrics_nan(&log->test_metrics);
+}
+
+/* Index of the first of n elements of `size` bytes, ordered by the int64_t id at byte `offset` of each,
+ * whose id is >= id (binary search). */
+static size_t first_at_least(const void *base, size_t n, size_t size, size_t offset, int64_t id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int64_t v;
+        memcpy(&v, (const char *)base + mid * size + offset, sizeof v);
+        if (v < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Index of the first row whose id is >= id. */
+static size_t row_index(const struct evo_runlog *log, int64_t id)
+{
+    return first_at_least(log->rows, log->n_rows, sizeof *log->rows, offsetof(struct evo_individual, id), id);
+}
+
+/* Index of the first curve row whose id is >= id. */
+static size_t curve_index(const struct evo_runlog *log, int64_t id)
+{
+    return first_at_least(log->curves, log->n_curves, sizeof *log->curves, offsetof(struct evo_curve_row, id), id);
+}
+
+static void reserve_curves(struct evo_runlog *log, size_t n)
+{
+    if (log->n_curves + n <= log->cap_curves)
+        return;
+    size_t cap = log->cap_curves ? 2 * log->cap_curves : 256;
+    while (cap < log->n_curves + n)
+        cap *= 2;
+    log->curves = evo_mem_realloc(log->curves, evo_mem_mul(cap, sizeof *log->curves));
+    log->cap_curves = cap;
+}
+
+int evo_runlog_add(struct evo_runlog *log, const struct evo_individual *t, const struct evo_epoch_metrics *curve)
+{
+    size_t at = row_index(log, t->id);
+    if (at < log->n_rows && log->rows[at].id == t->id)
+        return -1;
+    if (log->n_rows == log->cap_rows) {
+        log->cap_rows = log->cap_rows ? 2 * log->cap_rows : 64;
+        log->rows = evo_mem_realloc(log->rows, evo_mem_mul(log->cap_rows, sizeof *log->rows));
+    }
+    /* trials finish out of id order, but most near the end: the moves are short */
+    memmove(log->rows + at + 1, log->rows + at, (log->n_rows - at) * sizeof *log->rows);
+    log->rows[at] = *t;
+    log->n_rows++;
+    size_t n = curve && t->epochs_run > 0 ? (size_t)t->epochs_run : 0;
+    if (!n)
+        return 0; /* an evaluation that trains nothing (a synthetic fitness): curves may still be NULL */
+    reserve_curves(log, n);
+    size_t c = curve_index(log, t->id);
+    memmove(log->curves + c + n, log->curves + c, (log->n_curves - c) * sizeof *log->curves);
+    for (size_t e = 0; e < n; e++)
+        log->curves[c + e] = (struct evo_curve_row){t->id, (int32_t)e, curve[e].train_loss, curve[e].val_loss,
+                                                    curve[e].val_fitness};
+    log->n_curves += n;
+    return 0;
+}
+
+void evo_runlog_append_curves(struct evo_runlog *log, const struct evo_curve_row *rows, size_t n)
+{
+    if (!n)
+        return; /* rows and log->curves may be NULL */
+    reserve_curves(log, n);
+    memcpy(log->curves + log->n_curves, rows, n * sizeof *rows);
+    log->n_curves += n;
+}
+
+const struct evo_individual *evo_runlog_find(const struct evo_runlog *log, int64_t id)
+{
+    size_t at = row_index(log, id);
+    return at < log->n_rows && log->rows[at].id == id ? &log->rows[at] : NULL;
+}
+
+const struct evo_curve_row *evo_runlog_curve(const struct evo_runlog *log, int64_t id, size_t *n)
+{
+    size_t c = curve_index(log, id), k = c;
+    while (k < log->n_curves && log->curves[k].id == id)
+        k++;
+    *n = k - c;
+    return log->curves + c;
+}
+
+void evo_runlog_set_in_flight(struct evo_runlog *log, const struct evo_individual *trials, size_t n)
+{
+    if (n > log->cap_in_flight) {
+        log->cap_in_flight = n;
+        log->in_flight = evo_mem_realloc(log->in_flight, evo_mem_mul(n, sizeof *log->in_flight));
+    }
+    if (n)
+        memcpy(log->in_flight, trials, n * sizeof *trials);
+    log->n_in_flight = n;
+}
+
+int evo_runlog_offer_best(struct evo_runlog *log, const struct evo_individual *t, struct evo_mlp *net)
+{
+    if (t->status != EVO_TRAIN_OK || (log->has_best && !evo_trial_better(t, &log->best)))
+        return 0;
+    struct evo_mlp old = log->best_net;
+    log->best_net = *net;
+    *net = old;
+    log->best = *t;
+    log->has_best = 1;
+    return 1;
+}
+
+void evo_runlog_unfinish(struct evo_runlog *log)
+{
+    log->finished = 0;
+    evo_metrics_nan(&log->test_metrics);
+    free(log->confusion);
+    log->confusion = NULL;
+}
+
+void evo_runlog_release(struct evo_runlog *log)
+{
+    free(log->rows);
+    free(log->curves);
+    free(log->in_flight);
+    free(log->confusion);
+    evo_mlp_release(&log->best_net);
+    memset(log, 0, sizeof *log);
+}

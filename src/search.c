@@ -1,0 +1,541 @@
+/* The search engine: a virtual clock over W workers decides, real threads evaluate (search.h). */
+#include "evotune/search.h"
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "evotune/kernels.h"
+#include "evotune/mem.h"
+#include "evotune/predict.h"
+
+/* Bytes set aside per trial in flight: its job, its curve. */
+static size_t job_bytes(size_t max_epochs)
+{
+    return evo_mem_add(sizeof(struct evo_eval_job) + 2 * sizeof(struct evo_individual),
+                       evo_mem_mul(max_epochs, sizeof(struct evo_epoch_metrics)));
+}
+
+static size_t max_epochs_of(const struct evo_config *cfg)
+{
+    return (size_t)evo_genome_spec_max(&cfg->space.spec[EVO_GENE_EPOCHS]);
+}
+
+/* Refuses, before anything large is allocated, a search whose workspaces and in-flight buffers would
+ * exceed run.max_memory: both grow with user-given numbers, and an absurd product must end in a
+ * message, not an abort. */
+static int check_memory(const struct evo_search *s, struct evo_error *err)
+{
+    const struct evo_config *cfg = s->cfg;
+    size_t max_hidden, max_width, max_batch;
+    evo_genome_space_limits(&cfg->space, &max_hidden, &max_width, &max_batch);
+    size_t ws = evo_trainer_workspace_bytes(cfg, &s->problem);
+    size_t threads = evo_mem_mul((size_t)s->threads, ws);
+    size_t jobs = evo_mem_mul((size_t)s->workers, job_bytes(max_epochs_of(cfg)));
+    /* the strategies' own rows: a population, ranked (generational) */
+    size_t pop = evo_mem_mul((size_t)cfg->population, 3 * sizeof(struct evo_individual));
+    size_t total = evo_mem_add(evo_mem_add(threads, jobs), pop);
+    double mib = 1024.0 * 1024.0;
+    if ((double)total <= (double)cfg->max_memory * mib && total != SIZE_MAX)
+        return EVO_OK;
+    return evo_error_set(err, EVO_ECONFIG,
+                         "the search would set aside %.0f MiB, more than run.max_memory = %lld: %d "
+                         "threads x %.0f MiB of workspace (search.batch_size up to %zu, search.neurons "
+                         "up to %zu, search.hidden_layers up to %zu), %.0f MiB for run.workers = %ld "
+                         "trials in flight (search.epochs up to %zu) and %.0f MiB for ga.population = %ld",
+                         (double)total / mib, (long long)cfg->max_memory, s->threads, (double)ws / mib,
+                         max_batch, max_width, max_hidden, (double)jobs / mib, cfg->workers,
+                         max_epochs_of(cfg), (double)pop / mib, cfg->population);
+}
+
+int evo_search_init(struct evo_search *s, const struct evo_config *cfg, struct evo_error *err)
+{
+    memset(s, 0, sizeof *s);
+    if (evo_kernels_init(err) != EVO_OK) /* before the parallel region: the table is chosen once */
+        return EVO_EUSAGE;
+    s->cfg = cfg;
+    s->save_interval_min = 0.05;
+    int rc = evo_problem_load(&s->problem, cfg, err);
+    if (rc) {
+        evo_search_release(s);
+        return rc;
+    }
+    s->threads = cfg->threads > 0 ? (int)cfg->threads : omp_get_num_procs();
+    s->workers = (int)cfg->workers;
+    evo_runlog_init(&s->log, cfg, &s->problem);
+    s->log.threads = s->threads;
+    if ((rc = check_memory(s, err))) {
+        evo_search_release(s);
+        return rc;
+    }
+    return EVO_OK;
+}
+
+void evo_search_release(struct evo_search *s)
+{
+    evo_strategy_destroy(&s->strategy);
+    evo_runlog_release(&s->log);
+    evo_problem_release(&s->problem);
+    memset(s, 0, sizeof *s);
+}
+
+double evo_search_cost(const struct evo_search *s, const struct evo_individual *t)
+{
+    const struct evo_problem *p = &s->problem;
+    struct evo_mlp_arch arch;
+    struct evo_train_params tp;
+    evo_genome_decode(&t->genome, p->train.d, evo_problem_outputs(p), &arch, &tp);
+    double macs = 0, params = 0, in = (double)arch.n_in;
+    for (size_t l = 0; l <= arch.n_hidden; l++) {
+        double out = l < arch.n_hidden ? (double)arch.hidden[l] : (double)arch.n_out;
+        macs += in * out;
+        params += in * out + out;
+        in = out;
+    }
+    double epochs = t->budget > 0 ? t->budget : tp.epochs;
+    double n = (double)p->train.n, batch = tp.batch_size ? (double)tp.batch_size : 1;
+    double steps = ceil(n / batch);
+    return epochs * (macs * (3.0 * n + (double)p->validation.n) + steps * (8.0 * params + 2000.0));
+}
+
+double evo_search_grace(const struct evo_config *cfg)
+{
+    return fmax(60.0, 0.1 * cfg->time_limit);
+}
+
+long evo_search_budget(const struct evo_search *s)
+{
+    return evo_strategy_budget(s->cfg);
+}
+
+long evo_search_done(const struct evo_search *s)
+{
+    return (long)s->log.n_rows;
+}
+
+/* ---- the run ---- */
+
+/* A trial decided and not yet told to the strategy. */
+struct pending {
+    struct evo_individual trial;
+    double v_end;   /* virtual time it ends */
+    int done;       /* its result is in the log */
+};
+
+struct run {
+    struct evo_search *s;
+    struct evo_evaluator ev;
+    evo_search_hook hook;
+    void *user;
+    struct evo_error *err;
+    double *free_at;             /* [W] virtual time each virtual worker frees */
+    struct pending *pend;        /* [W] at most one per virtual worker */
+    size_t n_pend;
+    int64_t next_id;
+    int64_t replay_end;          /* ids below it were decided by the run being resumed: replayed */
+    int asking;                  /* 0 once the budget is spent: the pending are drained */
+    int limit_reached;           /* run.time_limit passed: nothing new starts */
+    int draining;                /* the queued trials run longest first (longest_first) */
+    double grace_end;            /* wall clock after which the trials still running are abandoned */
+    double t0, elapsed0;         /* wall clock at the start, log.elapsed then */
+    double last_save, save_cost;
+    size_t new_rows;             /* rows logged since the last hook call */
+    struct evo_individual *flight; /* [W] scratch for log.in_flight */
+    struct evo_individual *lost; /* [W] trials decided whose training the time limit dropped or
+                                  * abandoned: still in flight for the file (a resume trains them) */
+    size_t n_lost;
+};
+
+static double now(void)
+{
+    return omp_get_wtime();
+}
+
+static int compare_id(const void *pa, const void *pb)
+{
+    const struct evo_individual *a = pa, *b = pb;
+    return (a->id > b->id) - (a->id < b->id);
+}
+
+/* 1 while the replay of a restored log has not yet decided again every trial the log records as
+ * decided. The strategy then lags behind the log (fewer trials decided and told, fewer generations
+ * closed), so the log published from it would contradict its own rows: nothing is published (no save,
+ * no stop, no time limit) until the replay caught up. That costs no durability: the replay never waits
+ * for a training, since every result it tells was logged before the decisions that follow it. */
+static int replaying(const struct run *r)
+{
+    return r->asking && r->next_id < r->replay_end;
+}
+
+/* The log as storage and the hook see it: the trials decided and not finished (in training, waiting,
+ * or dropped by the time limit), the strategy's rows and state, the time spent. */
+static void sync_log(struct run *r)
+{
+    struct evo_runlog *log = &r->s->log;
+    log->elapsed = r->elapsed0 + (now() - r->t0);
+    log->n_gens = evo_strategy_summary(&r->s->strategy, &log->gens);
+    size_t k = 0;
+    for (size_t i = 0; i < r->n_pend; i++)
+        if (!r->pend[i].done)
+            r->flight[k++] = r->pend[i].trial;
+    for (size_t i = 0; i < r->n_lost; i++)
+        r->flight[k++] = r->lost[i];
+    qsort(r->flight, k, sizeof *r->flight, compare_id);
+    evo_runlog_set_in_flight(log, r->flight, k);
+    log->trials_decided = r->next_id;
+    evo_strategy_describe(&r->s->strategy, log->strategy_state, sizeof log->strategy_state);
+}
+
+/* Syncs the log and calls the hook; the time both take sets the save throttle (maybe_save). Without a
+ * hook, progress needs no sync: nobody reads the log before the end. */
+static int call_hook(struct run *r, int event)
+{
+    r->new_rows = 0;
+    if (!r->hook && event == EVO_SEARCH_PROGRESS)
+        return EVO_OK;
+    double t0 = now();
+    sync_log(r);
+    int rc = r->hook ? r->hook(r->s, event, r->user) : EVO_OK;
+    r->last_save = now();
+    r->save_cost = r->last_save - t0;
+    return rc;
+}
+
+/* Nothing more will be decided until the trials queued are done (the budget is spent, or a generation
+ * waits for its last results): the threads take the longest first, so that the last to finish is a
+ * short one. Results do not change: they are told in virtual-clock order whatever the order of
+ * training. */
+static void longest_first(struct run *r)
+{
+    if (r->draining)
+        return;
+    r->draining = 1;
+    for (size_t i = 0; i < r->n_pend; i++)
+        if (!r->pend[i].done)
+            evo_evaluator_rekey(&r->ev, r->pend[i].trial.id, -evo_search_cost(r->s, &r->pend[i].trial));
+}
+
+static struct pending *find_pending(struct run *r, int64_t id)
+{
+    for (size_t i = 0; i < r->n_pend; i++)
+        if (r->pend[i].trial.id == id)
+            return &r->pend[i];
+    return NULL;
+}
+
+/* Logs every job done: its row and curve, its network offered as the best. */
+static int harvest(struct run *r, double timeout)
+{
+    struct evo_eval_job *job;
+    int got = 0;
+    while ((job = evo_evaluator_next_done(&r->ev, got ? 0.0 : timeout))) {
+        got = 1;
+        if (job->rc) {
+            *r->err = job->err;
+            int rc = job->rc;
+            evo_evaluator_recycle(&r->ev, job);
+            return rc;
+        }
+        struct evo_individual t = job->trial;
+        t.train_seconds = job->t_end - job->t_start;
+        t.finished_at = r->elapsed0 + (now() - r->t0);
+        evo_runlog_add(&r->s->log, &t, job->curve);
+        evo_runlog_offer_best(&r->s->log, &t, &job->net);
+        struct pending *p = find_pending(r, t.id);
+        if (p)
+            p->done = 1;
+        r->new_rows++;
+        r->s->evaluated++;
+        evo_evaluator_recycle(&r->ev, job);
+    }
+    return EVO_OK;
+}
+
+static int stop_requested(const struct evo_search *s)
+{
+    return s->stop && *s->stop;
+}
+
+/* The pending trial that ends first in virtual time (then lowest id), or NULL. */
+static struct pending *first_pending(struct run *r)
+{
+    struct pending *best = NULL;
+    for (size_t i = 0; i < r->n_pend; i++) {
+        struct pending *p = &r->pend[i];
+        if (!best || p->v_end < best->v_end || (p->v_end == best->v_end && p->trial.id < best->trial.id))
+            best = p;
+    }
+    return best;
+}
+
+static int same_trial(const struct evo_individual *a, const struct evo_individual *b)
+{
+    if (a->parent_a != b->parent_a || a->parent_b != b->parent_b || a->generation != b->generation)
+        return 0;
+    for (int g = 0; g < EVO_GENE_COUNT; g++)
+        if (evo_genome_active(&a->genome, g) != evo_genome_active(&b->genome, g) ||
+            (evo_genome_active(&a->genome, g) && a->genome.g[g] != b->genome.g[g]))
+            return 0;
+    return 1;
+}
+
+/* Decides the next trial on virtual worker w at virtual time t. Returns EVO_OK or an error. */
+static int decide(struct run *r, size_t w, double t)
+{
+    struct evo_search *s = r->s;
+    const struct evo_config *cfg = s->cfg;
+    if (r->next_id >= evo_search_budget(s)) {
+        r->asking = 0;
+        longest_first(r);
+        return EVO_OK;
+    }
+    struct evo_individual trial;
+    memset(&trial, 0, sizeof trial);
+    trial.id = r->next_id;
+    trial.purpose = EVO_PURPOSE_SEARCH;
+    int a = evo_strategy_ask(&s->strategy, &trial);
+    if (a == EVO_ASK_DONE) {
+        r->asking = 0;
+        longest_first(r);
+        return EVO_OK;
+    }
+    if (a == EVO_ASK_WAIT) {
+        longest_first(r);
+        struct pending *p = first_pending(r);
+        if (!p)
+            return evo_error_set(r->err, EVO_EUSAGE, "strategy %s waits with no trial in flight",
+                                 s->strategy.ops->name);
+        r->free_at[w] = p->v_end; /* the worker idles until the next result */
+        return EVO_OK;
+    }
+    r->next_id++;
+    r->draining = 0;
+    evo_trial_clear_results(&trial);
+    if (trial.budget > 0 && (size_t)trial.budget > max_epochs_of(cfg))
+        return evo_error_set(r->err, EVO_EUSAGE, "trial %lld: a budget of %d epochs exceeds search.epochs' "
+                             "maximum %zu", (long long)trial.id, trial.budget, max_epochs_of(cfg));
+    double v_end = t + evo_search_cost(s, &trial);
+    r->free_at[w] = v_end;
+    struct pending *p = &r->pend[r->n_pend++];
+    p->trial = trial;
+    p->v_end = v_end;
+    p->done = 0;
+    const struct evo_individual *row = evo_runlog_find(&s->log, trial.id);
+    if (row) { /* replayed: its result is logged */
+        if (!same_trial(row, &trial))
+            return evo_error_set(r->err, EVO_EDATA, "trial %lld of the results file is not the one its "
+                                 "configuration decides again (a changed configuration or a damaged "
+                                 "file): it cannot be resumed", (long long)trial.id);
+        p->done = 1;
+        return EVO_OK;
+    }
+    if (!evo_evaluator_submit(&r->ev, &trial, v_end))
+        return evo_error_set(r->err, EVO_EUSAGE, "no evaluator slot for trial %lld", (long long)trial.id);
+    return EVO_OK;
+}
+
+static void score_test(struct evo_search *s)
+{
+    struct evo_runlog *log = &s->log;
+    const struct evo_dataset *test = &s->problem.test;
+    if (!log->has_best || !log->best_net.n_params)
+        return; /* an evaluation that trains nothing (tests, the scheduler benchmark) */
+    size_t max_hidden, max_width, max_batch;
+    evo_genome_space_limits(&s->cfg->space, &max_hidden, &max_width, &max_batch);
+    struct evo_mlp_workspace ws;
+    evo_mlp_workspace_init(&ws, s->problem.train.d, evo_problem_outputs(&s->problem), max_hidden, max_width,
+                           max_batch, s->problem.train.n);
+    size_t n = test->n, C = (size_t)test->n_classes;
+    evo_mlp_evaluate(&log->best_net, &ws, test, &log->test_metrics);
+    if (!test->target) {
+        float *probs = evo_mem_alloc(evo_mem_mul(evo_mem_mul(n ? n : 1, C), sizeof(float)));
+        int32_t *classes = evo_mem_alloc(evo_mem_mul(n ? n : 1, sizeof(int32_t)));
+        evo_predict_classes(&log->best_net, &ws, test->x, n, probs, classes);
+        free(log->confusion);
+        log->confusion = evo_mem_alloc(evo_mem_mul(C * C, sizeof *log->confusion));
+        log->test_metrics.accuracy = evo_predict_confusion(log->confusion, test->y, classes, n, (int)C);
+        free(probs);
+        free(classes);
+    }
+    evo_mlp_workspace_release(&ws);
+}
+
+/* Forgets the pending trials whose results will not come: those the evaluator no longer holds
+ * (dropped or abandoned). A resume decides them again, identically. */
+static void forget_lost(struct run *r)
+{
+    for (size_t i = r->n_pend; i-- > 0;)
+        if (!r->pend[i].done && !evo_evaluator_pending(&r->ev, r->pend[i].trial.id)) {
+            r->lost[r->n_lost++] = r->pend[i].trial;
+            r->pend[i] = r->pend[--r->n_pend];
+        }
+}
+
+/* run.time_limit: once the running time reaches it, nothing new starts (the trials decided and not
+ * started are dropped); the grace period counts from the limit, after which the trials still running
+ * are abandoned (they stop at their next epoch). Returns EVO_OK or harvest's error. */
+static int check_time(struct run *r)
+{
+    const struct evo_config *cfg = r->s->cfg;
+    if (cfg->time_limit <= 0)
+        return EVO_OK;
+    double left = cfg->time_limit - r->elapsed0; /* at t0 */
+    if (!r->limit_reached && now() - r->t0 >= left) {
+        r->limit_reached = 1;
+        r->s->log.time_up = 1;
+        r->asking = 0;
+        r->grace_end = r->t0 + fmax(left, 0.0) + evo_search_grace(cfg);
+        evo_evaluator_drop_queued(&r->ev);
+        forget_lost(r);
+    }
+    if (r->limit_reached && r->grace_end > 0 && now() > r->grace_end) {
+        int rc = harvest(r, 0.0); /* what finished meanwhile is kept */
+        if (rc)
+            return rc;
+        evo_evaluator_abandon(&r->ev);
+        forget_lost(r);
+        r->grace_end = 0;
+    }
+    return EVO_OK;
+}
+
+/* A stop request: trials in training are abandoned, the log published by the hook. */
+static int stop_now(struct run *r)
+{
+    evo_evaluator_abandon(&r->ev);
+    r->s->log.stopped = 1;
+    return call_hook(r, EVO_SEARCH_STOPPED);
+}
+
+/* Publishes the results that came in, at most once per save interval. */
+static int maybe_save(struct run *r)
+{
+    const struct evo_search *s = r->s;
+    if (r->new_rows &&
+        (s->save_interval_min <= 0 || now() - r->last_save >= fmax(s->save_interval_min, 10.0 * r->save_cost)))
+        return call_hook(r, EVO_SEARCH_PROGRESS);
+    return EVO_OK;
+}
+
+/* The coordinator: runs on the evaluator's thread 0 (evo_evaluator_run). While replaying a resumed
+ * run, stops, saves and the time limit wait (replaying says why). */
+static int coordinate(void *arg)
+{
+    struct run *r = arg;
+    struct evo_search *s = r->s;
+    size_t W = (size_t)s->workers;
+    int rc = EVO_OK;
+    for (;;) {
+        if ((rc = harvest(r, 0.0)))
+            break;
+        if (!replaying(r)) {
+            if (stop_requested(s))
+                return stop_now(r);
+            if ((rc = maybe_save(r)) || (rc = check_time(r)))
+                break;
+        }
+        size_t w = 0;
+        for (size_t i = 1; i < W; i++)
+            if (r->free_at[i] < r->free_at[w])
+                w = i;
+        double t = r->free_at[w];
+        struct pending *p = first_pending(r);
+        if (p && (p->v_end <= t || !r->asking)) {
+            if (!p->done) { /* the virtual clock needs this result: wait for it */
+                if ((rc = harvest(r, 0.05)))
+                    break;
+                continue;
+            }
+            /* the results logged, the genome as decided: a stored row shows the genes its network
+             * does not use as placeholders, but breeding goes on from every value */
+            struct evo_individual told = *evo_runlog_find(&s->log, p->trial.id);
+            told.genome = p->trial.genome;
+            evo_strategy_tell(&s->strategy, &told);
+            *p = r->pend[--r->n_pend];
+            continue;
+        }
+        if (!r->asking)
+            break; /* nothing pending, nothing more to ask */
+        if ((rc = decide(r, w, t)))
+            break;
+    }
+    if (rc)
+        evo_evaluator_abandon(&r->ev);
+    return rc;
+}
+
+/* A resume's budget must cover every trial its file holds: results arrive out of id order, so a file
+ * can hold ids (and generations) beyond the count of its rows. */
+static int check_budget_covers_log(const struct evo_search *s, struct evo_error *err)
+{
+    const struct evo_runlog *log = &s->log;
+    long budget = evo_search_budget(s);
+    if (!log->n_rows || log->rows[log->n_rows - 1].id < budget)
+        return EVO_OK;
+    const struct evo_individual *last = &log->rows[log->n_rows - 1];
+    if (s->cfg->strategy == EVO_STRATEGY_GENERATIONAL)
+        return evo_error_set(err, EVO_ECONFIG, "ga.generations = %ld (--generations): the results file already "
+                             "holds networks of generation %d (counted from 0), so at least %d are needed",
+                             s->cfg->generations, last->generation, last->generation + 1);
+    return evo_error_set(err, EVO_ECONFIG, "run.max_trials = %ld (--max-trials): the results file already holds "
+                         "network %lld (results arrive out of order), so at least %lld are needed",
+                         s->cfg->max_trials, (long long)last->id, (long long)last->id + 1);
+}
+
+int evo_search_run(struct evo_search *s, evo_search_hook hook, void *user, struct evo_error *err)
+{
+    const struct evo_config *cfg = s->cfg;
+    size_t W = (size_t)s->workers;
+    int rc = check_budget_covers_log(s, err);
+    if (rc)
+        return rc;
+    struct evo_trainer trainer = {0};
+    evo_eval_fn fn = s->eval;
+    void *ctx = s->eval_ctx;
+    if (!fn) {
+        evo_trainer_init(&trainer, cfg, &s->problem, s->threads);
+        fn = evo_evaluator_train;
+        ctx = &trainer;
+    }
+    struct run r;
+    memset(&r, 0, sizeof r);
+    r.s = s;
+    r.hook = hook;
+    r.user = user;
+    r.err = err;
+    r.free_at = evo_mem_calloc(W, sizeof *r.free_at);
+    r.pend = evo_mem_calloc(W, sizeof *r.pend);
+    r.flight = evo_mem_calloc(2 * W, sizeof *r.flight);
+    r.lost = evo_mem_calloc(W, sizeof *r.lost);
+    r.asking = 1;
+    r.replay_end = s->log.trials_decided;
+    r.t0 = now();
+    r.elapsed0 = s->log.elapsed;
+    r.last_save = -INFINITY;
+    evo_evaluator_init(&r.ev, s->threads, W, max_epochs_of(cfg), fn, ctx);
+    evo_strategy_destroy(&s->strategy);
+    evo_strategy_create(&s->strategy, cfg);
+    s->log.stopped = 0;
+    s->log.time_up = 0;
+    s->evaluated = 0;
+
+    rc = evo_evaluator_run(&r.ev, coordinate, &r);
+    s->busy_seconds = r.ev.busy_seconds;
+    s->run_seconds = now() - r.t0;
+    if (!rc && !s->log.stopped) {
+        /* the only use of the test split: scoring the final best once */
+        score_test(s);
+        s->log.finished = 1;
+        rc = call_hook(&r, EVO_SEARCH_FINISHED);
+    } else {
+        sync_log(&r);
+    }
+    evo_evaluator_release(&r.ev);
+    if (!s->eval)
+        evo_trainer_release(&trainer);
+    free(r.free_at);
+    free(r.pend);
+    free(r.flight);
+    free(r.lost);
+    return rc;
+}
