@@ -340,24 +340,22 @@ static void score_test(struct evo_search *s)
     const struct evo_dataset *test = &s->problem.test;
     if (!log->has_best || !log->best_net.n_params)
         return; /* an evaluation that trains nothing (tests, the scheduler benchmark) */
-    size_t max_hidden, max_width, max_batch;
-    evo_genome_space_limits(&s->cfg->space, &max_hidden, &max_width, &max_batch);
-    struct evo_mlp_workspace ws;
-    evo_mlp_workspace_init(&ws, s->problem.train.d, evo_problem_outputs(&s->problem), max_hidden, max_width,
-                           max_batch, s->problem.train.n);
+    struct evo_trainer tr; /* one worker's workspace, sized as the training threads' */
+    evo_trainer_init(&tr, s->cfg, &s->problem, 1);
+    struct evo_mlp_workspace *ws = &tr.ws[0];
     size_t n = test->n, C = (size_t)test->n_classes;
-    evo_mlp_evaluate(&log->best_net, &ws, test, &log->test_metrics);
+    evo_mlp_evaluate(&log->best_net, ws, test, &log->test_metrics);
     if (!test->target) {
         float *probs = evo_mem_alloc(evo_mem_mul(evo_mem_mul(n ? n : 1, C), sizeof(float)));
         int32_t *classes = evo_mem_alloc(evo_mem_mul(n ? n : 1, sizeof(int32_t)));
-        evo_predict_classes(&log->best_net, &ws, test->x, n, probs, classes);
+        evo_predict_classes(&log->best_net, ws, test->x, n, probs, classes);
         free(log->confusion);
         log->confusion = evo_mem_alloc(evo_mem_mul(C * C, sizeof *log->confusion));
         log->test_metrics.accuracy = evo_predict_confusion(log->confusion, test->y, classes, n, (int)C);
         free(probs);
         free(classes);
     }
-    evo_mlp_workspace_release(&ws);
+    evo_trainer_release(&tr);
 }
 
 /* Forgets the pending trials whose results will not come: those the evaluator no longer holds
