@@ -77,10 +77,8 @@ int evo_apply_file(const char *model, const char *data, const char *labels, FILE
      * the same batches makes the arithmetic, and so the result, identical. */
     if ((rc = evo_config_load_string(&cfg, r.config, model, NULL, 0, err)))
         goto out;
-    size_t max_hidden, max_width, max_batch, width = 1;
+    size_t max_hidden, max_width, max_batch;
     evo_genome_space_limits(&cfg.space, &max_hidden, &max_width, &max_batch);
-    for (size_t l = 0; l < net.arch.n_hidden; l++)
-        width = net.arch.hidden[l] > width ? net.arch.hidden[l] : width;
     if (!r.label) {
         rc = evo_error_set(err, EVO_EDATA, "'%s': damaged or incomplete evotune results file", model);
         goto out;
@@ -98,7 +96,7 @@ int evo_apply_file(const char *model, const char *data, const char *labels, FILE
     }
     evo_data_apply_standardize(&ds, r.feature_mean, r.feature_std);
     size_t C = net.arch.n_out;
-    evo_mlp_workspace_init(&ws, net.arch.n_in, C, net.arch.n_hidden, width, max_batch, 1);
+    evo_mlp_workspace_init_for(&ws, &net.arch, max_batch, 1); /* the network bounds its own scratch */
     probs = evo_mem_alloc(evo_mem_mul(evo_mem_mul(ds.n ? ds.n : 1, C), sizeof *probs));
     pred = evo_mem_alloc(evo_mem_mul(ds.n ? ds.n : 1, sizeof *pred));
     evo_predict_classes(&net, &ws, ds.x, ds.n, probs, pred);

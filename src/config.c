@@ -633,8 +633,9 @@ static int read_gene_value(const struct ctx *c, const struct evo_gene_info *gi,
     double v;
     int64_t i;
     if (gi->type == EVO_GENE_INT) {
-        snprintf(expected, sizeof expected, "an integer in %s", bounds);
-        if (!get_integer(s, &i))
+        int odd = gi == evo_genome_gene(EVO_GENE_KERNEL_SIZE); /* the convolution's 'same' padding */
+        snprintf(expected, sizeof expected, "%s in %s", odd ? "an odd integer" : "an integer", bounds);
+        if (!get_integer(s, &i) || (odd && i % 2 == 0))
             return fail_expected(c, s, expected);
         v = (double)i;
     } else {
@@ -713,6 +714,9 @@ static int read_spec_group(const struct ctx *c, const struct evo_gene_info *gi,
     if (gi->type == EVO_GENE_ENUM)
         return fail(c, s, "key '%s': a range needs a numeric gene; give a name or { choice = [...]; }",
                     path);
+    if (gi == evo_genome_gene(EVO_GENE_KERNEL_SIZE))
+        return fail(c, s, "key '%s': a range would draw even sizes; give a value or { choice = [3, 5]; }",
+                    path);
     if (!min || !max)
         return fail(c, s, "key '%s': missing '%s' (a range needs min and max, or give choice)", path,
                     min ? "max" : "min");
@@ -758,17 +762,21 @@ static int read_gene(const struct ctx *c, int id, const config_setting_t *s, str
  * every layer whose own key (neurons_2, dropout_3, ...) the configuration leaves out. */
 struct layer_alias {
     const char *key;
-    int (*gene)(size_t l); /* the gene id of hidden layer l */
+    int (*gene)(size_t l); /* the gene id of hidden layer (conv block) l */
+    size_t count;          /* layers (blocks) it stands for */
     const char *help;
 };
 
 static const struct layer_alias aliases[] = {
-    {"neurons", evo_genome_neurons_gene,
+    {"neurons", evo_genome_neurons_gene, EVO_MLP_MAX_HIDDEN,
      "shorthand for neurons_1 ... neurons_8: the units of every hidden layer whose own key is not "
      "given, each layer drawn on its own from this spec"},
-    {"layer_dropout", evo_genome_dropout_gene,
+    {"layer_dropout", evo_genome_dropout_gene, EVO_MLP_MAX_HIDDEN,
      "shorthand for dropout_1 ... dropout_8 (used when dropout_per_layer is on): every layer whose "
      "own key is not given, each drawn on its own from this spec"},
+    {"filters", evo_genome_filters_gene, EVO_MLP_MAX_CONV,
+     "shorthand for filters_1 ... filters_4: the filters of every conv block whose own key is not "
+     "given, each block drawn on its own from this spec"},
 };
 #define N_ALIASES (sizeof aliases / sizeof *aliases)
 
@@ -804,7 +812,7 @@ static int expand_aliases(const struct ctx *c, config_setting_t *search)
         int rc = read_gene(c, aliases[a].gene(0), as, &spec);
         if (rc)
             return rc;
-        for (size_t l = 0; l < EVO_MLP_MAX_HIDDEN; l++) {
+        for (size_t l = 0; l < aliases[a].count; l++) {
             const char *name = evo_genome_gene(aliases[a].gene(l))->name;
             config_setting_t *gs = config_setting_get_member(search, name);
             if (gs && written(gs))
@@ -1432,9 +1440,11 @@ void evo_config_write_template(FILE *f)
                 const struct evo_gene_info *gi = evo_genome_gene(id);
                 const char *key = gi->name, *help = gi->help;
                 /* per-layer genes appear as their shorthand: a written neurons_2 would override it */
-                int layer = evo_genome_gene_layer(id);
-                if (layer > 0)
+                int layer = evo_genome_gene_layer(id), block = evo_genome_gene_block(id);
+                if (layer > 0 || block > 0)
                     continue;
+                if (block == 0)
+                    layer = 0;
                 for (size_t a = 0; layer == 0 && a < N_ALIASES; a++)
                     if (aliases[a].gene(0) == id)
                         key = aliases[a].key, help = aliases[a].help;

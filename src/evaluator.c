@@ -247,25 +247,34 @@ static size_t outputs(const struct evo_problem *p)
     return evo_problem_outputs(p);
 }
 
+/* The network that bounds every trial's scratch, and the largest batch. */
+static void space_bound(const struct evo_config *cfg, const struct evo_problem *p, struct evo_mlp_arch *bound,
+                        size_t *max_batch)
+{
+    evo_genome_space_bound(&cfg->space, p->train.d, outputs(p), p->train.image_h, p->train.image_w, bound,
+                           max_batch);
+}
+
 size_t evo_trainer_workspace_bytes(const struct evo_config *cfg, const struct evo_problem *p)
 {
-    size_t max_hidden, max_width, max_batch;
-    evo_genome_space_limits(&cfg->space, &max_hidden, &max_width, &max_batch);
-    return evo_mlp_workspace_bytes(p->train.d, outputs(p), max_hidden, max_width, max_batch, p->train.n);
+    struct evo_mlp_arch bound;
+    size_t max_batch;
+    space_bound(cfg, p, &bound, &max_batch);
+    return evo_mlp_workspace_bytes_for(&bound, max_batch, p->train.n);
 }
 
 void evo_trainer_init(struct evo_trainer *tr, const struct evo_config *cfg, const struct evo_problem *p,
                       int threads)
 {
-    size_t max_hidden, max_width, max_batch;
-    evo_genome_space_limits(&cfg->space, &max_hidden, &max_width, &max_batch);
+    struct evo_mlp_arch bound;
+    size_t max_batch;
+    space_bound(cfg, p, &bound, &max_batch);
     tr->cfg = cfg;
     tr->problem = p;
     tr->threads = threads;
     tr->ws = evo_mem_calloc((size_t)threads, sizeof *tr->ws);
     for (int t = 0; t < threads; t++)
-        evo_mlp_workspace_init(&tr->ws[t], p->train.d, outputs(p), max_hidden, max_width, max_batch,
-                               p->train.n);
+        evo_mlp_workspace_init_for(&tr->ws[t], &bound, max_batch, p->train.n);
 }
 
 void evo_trainer_release(struct evo_trainer *tr)
@@ -287,6 +296,9 @@ int evo_evaluator_train(void *ctx, int worker, struct evo_eval_job *job, struct 
     arch.regression = p->train.target != NULL;
     arch.target_mean = p->target_mean;
     arch.target_std = p->target_std;
+    arch.image_c = 1;
+    arch.image_h = p->train.image_h;
+    arch.image_w = p->train.image_w;
     tp.fitness = tr->cfg->fitness;
     if (t->budget > 0)
         tp.epochs = t->budget;
@@ -294,6 +306,12 @@ int evo_evaluator_train(void *ctx, int worker, struct evo_eval_job *job, struct 
     struct evo_rng rng;
     evo_rng_seed(&rng, (uint64_t)tr->cfg->seed, (uint64_t)t->id, (uint64_t)t->purpose, EVO_RNG_TRAIN);
     struct evo_train_result res = {0};
+    if (!evo_mlp_image_fits(&arch)) {
+        /* its pooling leaves no image: a failed trial like the too large, not an error */
+        t->status = EVO_TRAIN_TOO_SMALL;
+        t->fitness = evo_trial_failed_fitness(tp.fitness);
+        return EVO_OK;
+    }
     size_t n_params, bytes;
     int rc = evo_mlp_size(&arch, &n_params, &bytes, err);
     if (!rc && n_params > (uint64_t)tr->cfg->max_params) {

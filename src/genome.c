@@ -13,11 +13,16 @@ static const char *const schedule_names[] = {"constant", "step", "exponential", 
 static const char *const switch_names[] = {"off", "on"};
 static const char *const selection_names[] = {"shuffle", "stratified", "balanced"};
 static const char *const loss_names[] = {"categorical_crossentropy", "binary_crossentropy", "mse"};
+static const char *const pooling_names[] = {"none", "max"};
 
 /* The per-layer genes, l = 1 .. EVO_MLP_MAX_HIDDEN. */
 #define NEURONS_GENE(l)                                                                            \
     {"neurons_" #l, EVO_GENE_INT, 1, 4096, NULL, 0, "{ min = 16; max = 256; log = true; }",        \
      "units in hidden layer " #l " (recorded as 0 when the network has fewer layers)"}
+#define FILTERS_GENE(i)                                                                            \
+    {"filters_" #i, EVO_GENE_INT, 1, 1024, NULL, 0, "{ min = 8; max = 64; log = true; }",          \
+     "image data only: filters (output channels) of convolutional block " #i " (recorded as 0 when "\
+     "the network has fewer blocks)"}
 #define DROPOUT_GENE(l)                                                                            \
     {"dropout_" #l, EVO_GENE_FLOAT, 0.0, 0.95, NULL, 0, "{ min = 0.0; max = 0.5; }",                \
      "drop probability after hidden layer " #l "'s activation when dropout_per_layer is on "       \
@@ -165,9 +170,31 @@ static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
         "1; mse: classification: softmax, sum over classes of (p - onehot)^2 (Brier score); "
         "regression (data.task): one linear unit, squared error on the standardised target. "
         "Regression allows mse only and uses it when this key is not set"},
+    [EVO_GENE_CONV_BLOCKS] = {"conv_blocks", EVO_GENE_INT, 0, EVO_MLP_MAX_CONV, NULL, 0, "0",
+        "image data only (IDX files, or CSV with data.image_shape; other data allow 0 only): "
+        "convolutional blocks before the dense layers, each a 2-D convolution (stride 1, 'same' zero "
+        "padding) with filters_<i> filters of kernel_size x kernel_size, batch normalisation per "
+        "channel when batch_norm is on, the activation, 2 x 2 max-pooling when pooling is max, and "
+        "element-wise dropout at the `dropout` rate (dropout_<l> number the dense hidden layers only, "
+        "conv blocks never); the dense layers take the last block's output flattened channel by "
+        "channel (0: a plain MLP)"},
+    [EVO_GENE_FILTERS_1] = FILTERS_GENE(1),
+    [EVO_GENE_FILTERS_1 + 1] = FILTERS_GENE(2),
+    [EVO_GENE_FILTERS_1 + 2] = FILTERS_GENE(3),
+    [EVO_GENE_FILTERS_1 + 3] = FILTERS_GENE(4),
+    [EVO_GENE_KERNEL_SIZE] = {"kernel_size", EVO_GENE_INT, 1, 7, NULL, 0, "{ choice = [3, 5]; }",
+        "image data only: height and width of every convolution's kernel; odd (a value or a choice, "
+        "not a range); weights initialised with fan-in channels x k x k and fan-out filters x k x k "
+        "(recorded as 0 without conv blocks)"},
+    [EVO_GENE_POOLING] = {"pooling", EVO_GENE_ENUM, 0, EVO_POOL_COUNT - 1, pooling_names, EVO_POOL_COUNT,
+        "\"max\"", "image data only: after each conv block, none or max (2 x 2 windows, stride 2; an "
+        "odd height or width drops its last row or column; a genome whose pooling would shrink the "
+        "image below 1 x 1 is recorded with status too_small and not trained). Recorded as none "
+        "without conv blocks"},
 };
 
 _Static_assert(EVO_MLP_MAX_HIDDEN == 8, "the per-layer genes above are written out for 8 layers");
+_Static_assert(EVO_MLP_MAX_CONV == 4, "the per-block genes above are written out for 4 blocks");
 
 const struct evo_gene_info *evo_genome_gene(int id)
 {
@@ -368,6 +395,13 @@ void evo_genome_decode(const struct evo_genome *g, size_t n_in, size_t n_out,
     for (size_t l = 0; l < EVO_MLP_MAX_HIDDEN; l++)
         tp->layer_dropout[l] = g->g[evo_genome_dropout_gene(l)];
     arch->loss = (int)g->g[EVO_GENE_LOSS];
+    arch->conv_blocks = (size_t)g->g[EVO_GENE_CONV_BLOCKS];
+    for (size_t i = 0; i < arch->conv_blocks; i++)
+        arch->filters[i] = (size_t)g->g[evo_genome_filters_gene(i)];
+    if (arch->conv_blocks) {
+        arch->kernel_size = (size_t)g->g[EVO_GENE_KERNEL_SIZE];
+        arch->pooling = (int)g->g[EVO_GENE_POOLING];
+    }
 }
 
 int evo_genome_gene_layer(int id)
@@ -381,8 +415,18 @@ int evo_genome_gene_layer(int id)
     return -1;
 }
 
+int evo_genome_gene_block(int id)
+{
+    return id >= EVO_GENE_FILTERS_1 && id < EVO_GENE_FILTERS_1 + EVO_MLP_MAX_CONV ? id - EVO_GENE_FILTERS_1 : -1;
+}
+
 int evo_genome_active(const struct evo_genome *g, int id)
 {
+    if (id == EVO_GENE_KERNEL_SIZE || id == EVO_GENE_POOLING)
+        return g->g[EVO_GENE_CONV_BLOCKS] > 0;
+    int b = evo_genome_gene_block(id);
+    if (b >= 0)
+        return (double)b < g->g[EVO_GENE_CONV_BLOCKS];
     int l = evo_genome_gene_layer(id);
     return l < 0 || (double)l < g->g[EVO_GENE_HIDDEN_LAYERS];
 }
@@ -396,8 +440,12 @@ static int gene_value_ok(int id, double v)
 
 int evo_genome_within_bounds(const struct evo_genome *g)
 {
-    /* hidden_layers first: which per-layer genes are active depends on it */
-    if (!gene_value_ok(EVO_GENE_HIDDEN_LAYERS, g->g[EVO_GENE_HIDDEN_LAYERS]))
+    /* hidden_layers and conv_blocks first: which per-layer genes are active depends on them */
+    if (!gene_value_ok(EVO_GENE_HIDDEN_LAYERS, g->g[EVO_GENE_HIDDEN_LAYERS]) ||
+        !gene_value_ok(EVO_GENE_CONV_BLOCKS, g->g[EVO_GENE_CONV_BLOCKS]))
+        return 0;
+    /* even kernels are outside what the convolution does */
+    if (g->g[EVO_GENE_CONV_BLOCKS] > 0 && fmod(g->g[EVO_GENE_KERNEL_SIZE], 2.0) != 1.0)
         return 0;
     for (int id = 0; id < EVO_GENE_COUNT; id++)
         if (evo_genome_active(g, id) && !gene_value_ok(id, g->g[id]))
@@ -434,6 +482,42 @@ void evo_genome_space_limits(const struct evo_space *space, size_t *max_hidden, 
         *max_width = w > *max_width ? w : *max_width;
     }
     *max_batch = (size_t)evo_genome_spec_max(&space->spec[EVO_GENE_BATCH_SIZE]);
+}
+
+void evo_genome_space_bound(const struct evo_space *space, size_t n_in, size_t n_out, size_t image_h,
+                            size_t image_w, struct evo_mlp_arch *bound, size_t *max_batch)
+{
+    size_t max_hidden, max_width;
+    evo_genome_space_limits(space, &max_hidden, &max_width, max_batch);
+    memset(bound, 0, sizeof *bound);
+    bound->n_in = n_in;
+    bound->n_out = n_out;
+    bound->n_hidden = max_hidden < EVO_MLP_MAX_HIDDEN ? max_hidden : EVO_MLP_MAX_HIDDEN;
+    for (size_t l = 0; l < bound->n_hidden; l++)
+        bound->hidden[l] = max_width;
+    size_t blocks = (size_t)evo_genome_spec_max(&space->spec[EVO_GENE_CONV_BLOCKS]);
+    if (image_h == 0 || image_w == 0 || blocks == 0)
+        return;
+    bound->conv_blocks = blocks < EVO_MLP_MAX_CONV ? blocks : EVO_MLP_MAX_CONV;
+    size_t widest = 0;
+    for (size_t i = 0; i < bound->conv_blocks; i++) {
+        size_t f = (size_t)evo_genome_spec_max(&space->spec[evo_genome_filters_gene(i)]);
+        widest = f > widest ? f : widest;
+    }
+    for (size_t i = 0; i < bound->conv_blocks; i++)
+        bound->filters[i] = widest;
+    bound->kernel_size = (size_t)evo_genome_spec_max(&space->spec[EVO_GENE_KERNEL_SIZE]) | 1;
+    /* without pooling the blocks keep the full image, the most scratch */
+    const struct evo_gene_spec *pool = &space->spec[EVO_GENE_POOLING];
+    int none = pool->kind == EVO_SPEC_FIXED ? pool->value == EVO_POOL_NONE : 0;
+    for (size_t k = 0; pool->kind == EVO_SPEC_CHOICE && k < pool->n_choices; k++)
+        none |= pool->choices[k] == EVO_POOL_NONE;
+    if (pool->kind == EVO_SPEC_RANGE)
+        none = pool->min <= EVO_POOL_NONE;
+    bound->pooling = none ? EVO_POOL_NONE : EVO_POOL_MAX;
+    bound->image_c = 1;
+    bound->image_h = image_h;
+    bound->image_w = image_w;
 }
 
 void evo_genome_format(char *buf, size_t n, int id, double value)

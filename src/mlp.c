@@ -1,9 +1,10 @@
-/* The multilayer perceptron: its slab (params | grads | m | v | best carved by a size table), weight
- * initialisation, the forward/backward pass over a batch, the optimizers, the learning-rate
- * schedules, the epoch's row order (shuffled, stratified or class-balanced), and the mini-batch
- * trainer with augmentation, early stopping and learning curves.
- * Every layer goes through the kernel table chosen at start-up (evo_kernels()). All scratch memory,
- * the GEMM's packing buffers included, comes from a caller-owned workspace carved once by
+/* The network: a layer table (conv blocks, dense layers, batch norm, activations, pooling, dropout)
+ * built from an architecture, its slab (params | grads | m | v | best carved by the table's size
+ * column), weight initialisation, the forward/backward pass over a batch (one forward/backward pair
+ * per layer kind), the optimizers, the learning-rate schedules, the epoch's row order (shuffled,
+ * stratified or class-balanced), and the mini-batch trainer with augmentation, early stopping and
+ * learning curves. Every layer goes through the kernel table chosen at start-up (evo_kernels()). All
+ * scratch memory, the kernels' included, comes from a caller-owned workspace carved once by
  * evo_mlp_workspace_init, so training and evaluation allocate nothing. */
 #include "evotune/mlp.h"
 #include <math.h>
@@ -12,29 +13,163 @@
 #include "evotune/kernels.h"
 #include "evotune/mem.h"
 
-/* The workspace is one float buffer carved into these regions, in this order. Each layer region
- * holds max_hidden slots of [max_batch, max_width]; y is stored as int32 in the float buffer (both
- * are 4 bytes, and the region is only ever accessed as int32). */
+/* ---- the layer table ---------------------------------------------------------------------------- */
+
+/* Floats of one row of a layer's output. */
+static size_t out_size(const struct evo_layer *l)
+{
+    return evo_mem_mul(evo_mem_mul(l->oc, l->oh), l->ow);
+}
+
+static size_t in_size(const struct evo_layer *l)
+{
+    return evo_mem_mul(evo_mem_mul(l->c, l->h), l->w);
+}
+
+/* The activations by_activation initialises like relu (He). */
+static int relu_family(int act)
+{
+    return act == EVO_ACT_RELU || act == EVO_ACT_LEAKY_RELU || act == EVO_ACT_ELU || act == EVO_ACT_GELU;
+}
+
+/* Activations the GEMM does not fuse (kernels.h): the ones with a parameter or whose backward needs
+ * the pre-activation. For them the GEMM stores the pre-activation and an activation layer follows;
+ * relu, tanh and sigmoid keep the fused store. */
+static int unfused(int act)
+{
+    return act == EVO_ACT_LEAKY_RELU || act == EVO_ACT_ELU || act == EVO_ACT_GELU;
+}
+
+/* Appends a layer taking the previous layer's output shape (or the input's) as its input. */
+struct builder {
+    struct evo_layer *t;
+    size_t n;
+    size_t c, h, w;  /* the current shape */
+    size_t params;   /* parameters so far */
+};
+
+static struct evo_layer *push(struct builder *b, int kind)
+{
+    struct evo_layer *l = &b->t[b->n++];
+    memset(l, 0, sizeof *l);
+    l->kind = kind;
+    l->act = EVO_ACT_IDENTITY;
+    l->c = l->oc = b->c;
+    l->h = l->oh = b->h;
+    l->w = l->ow = b->w;
+    l->w_off = l->b_off = b->params;
+    l->slot = -1;
+    return l;
+}
+
+/* Reserves the layer's weights (n_w) then its second array (n_b) in the slab. */
+static void reserve(struct builder *b, struct evo_layer *l, size_t n_w, size_t n_b)
+{
+    l->w_off = b->params;
+    l->n_w = n_w;
+    l->b_off = evo_mem_add(l->w_off, n_w);
+    l->n_b = n_b;
+    b->params = evo_mem_add(l->b_off, n_b);
+    b->c = l->oc;
+    b->h = l->oh;
+    b->w = l->ow;
+}
+
+/* A hidden block's activation, batch norm and dropout after its product layer p: the activation is
+ * fused into p unless batch norm or an unfused activation needs a layer of its own. */
+static void block_tail(struct builder *b, struct evo_layer *p, const struct evo_mlp_arch *a, int slot)
+{
+    if (a->batch_norm) {
+        struct evo_layer *bn = push(b, EVO_LAYER_BATCH_NORM);
+        reserve(b, bn, evo_mem_mul(2, bn->oc), evo_mem_mul(2, bn->oc));
+    }
+    if (a->batch_norm || unfused(a->activation))
+        push(b, EVO_LAYER_ACTIVATION)->act = a->activation;
+    else
+        p->act = a->activation;
+    (void)slot;
+}
+
+static void push_dropout(struct builder *b, int slot)
+{
+    push(b, EVO_LAYER_DROPOUT)->slot = slot;
+}
+
+/* Builds the table of a valid arch into t (at most EVO_MLP_MAX_LAYERS entries) and returns the
+ * parameter count, SIZE_MAX when it overflows; *n receives the entries. */
+static size_t build_table(const struct evo_mlp_arch *a, struct evo_layer *t, size_t *n)
+{
+    struct builder b = {t, 0, a->n_in, 1, 1, 0};
+    if (a->conv_blocks) {
+        b.c = a->image_c;
+        b.h = a->image_h;
+        b.w = a->image_w;
+    }
+    for (size_t i = 0; i < a->conv_blocks; i++) {
+        struct evo_layer *cv = push(&b, EVO_LAYER_CONV2D);
+        cv->oc = a->filters[i];
+        cv->k = a->kernel_size;
+        reserve(&b, cv, evo_mem_mul(evo_mem_mul(cv->oc, cv->c), evo_mem_mul(cv->k, cv->k)), cv->oc);
+        block_tail(&b, cv, a, EVO_MLP_MAX_HIDDEN);
+        if (a->pooling == EVO_POOL_MAX) {
+            struct evo_layer *pl = push(&b, EVO_LAYER_MAXPOOL2);
+            pl->oh = pl->h / 2;
+            pl->ow = pl->w / 2;
+            b.h = pl->oh;
+            b.w = pl->ow;
+        }
+        push_dropout(&b, EVO_MLP_MAX_HIDDEN);
+    }
+    for (size_t l = 0; l <= a->n_hidden; l++) {
+        size_t in = evo_mem_mul(evo_mem_mul(b.c, b.h), b.w);
+        struct evo_layer *d = push(&b, EVO_LAYER_DENSE);
+        d->oc = l < a->n_hidden ? a->hidden[l] : a->n_out;
+        d->oh = d->ow = 1;
+        reserve(&b, d, evo_mem_mul(in, d->oc), d->oc);
+        if (l < a->n_hidden) {
+            block_tail(&b, d, a, (int)l);
+            push_dropout(&b, (int)l);
+        }
+    }
+    *n = b.n;
+    return b.params;
+}
+
+/* Whether the conv blocks' pooling leaves at least one pixel. */
+static int image_survives(const struct evo_mlp_arch *a)
+{
+    size_t h = a->image_h, w = a->image_w;
+    for (size_t i = 0; a->pooling == EVO_POOL_MAX && i < a->conv_blocks; i++) {
+        h /= 2;
+        w /= 2;
+    }
+    return h >= 1 && w >= 1;
+}
+
+int evo_mlp_image_fits(const struct evo_mlp_arch *arch)
+{
+    return arch->conv_blocks == 0 || image_survives(arch);
+}
+
+/* ---- the workspace ------------------------------------------------------------------------------ */
+
+/* Where one network's scratch lives in a workspace of max_batch rows: one float buffer carved into
+ * these regions. y is stored as int32 in the float buffer (both are 4 bytes, and the region is only
+ * ever accessed as int32). */
 struct ws_layout {
-    size_t act;     /* [max_hidden][max_batch, max_width] activation outputs (before dropout) */
-    size_t pre;     /* [max_hidden][max_batch, max_width] pre-activations of the activations that
-                     * are not fused into the GEMM (unfused(); gelu's backward reads them) */
-    size_t drop;    /* [max_hidden][max_batch, max_width] dropout outputs, the next layer's input */
-    size_t mask;    /* [max_hidden][max_batch, max_width] dropout masks */
-    size_t bnhat;   /* [max_hidden][max_batch, max_width] batch norm's standardised values */
-    size_t bninv;   /* [max_hidden][max_width] batch norm's 1 / sqrt(variance + eps) per unit */
-    size_t bnacc;   /* [2 max_width] doubles: batch norm's per-unit sums */
-    size_t logits;  /* [max_batch, n_out] */
+    size_t out[EVO_MLP_MAX_LAYERS]; /* [max_batch, out_size] each layer's output */
+    size_t aux[EVO_MLP_MAX_LAYERS]; /* [max_batch, out_size] batch norm's standardised values, a
+                                     * dropout's mask */
+    size_t inv[EVO_MLP_MAX_LAYERS]; /* [oc] batch norm's 1 / sqrt(variance + eps) per channel */
+    size_t bnacc;   /* [2 max channels] doubles (4 floats a channel): batch norm's per-channel sums */
     size_t probs;   /* [max_batch, n_out] */
-    size_t grad0;   /* [max_batch, max(max_width, n_out)] ping-pong gradient buffers */
+    size_t grad0;   /* [max_batch, largest layer] ping-pong gradient buffers */
     size_t grad1;
     size_t x;       /* [max_batch, n_in] gathered batch features */
     size_t y;       /* [max_batch] gathered batch labels (int32), or regression targets (float) */
     size_t aug;     /* [2 n_in] augmentation scratch */
-    size_t work;    /* GEMM scratch: evo_kernels_work_floats(max_batch, max in, max out) */
-    size_t total;
-    size_t slot;    /* floats in one [max_batch, max_width] slot */
-    size_t width;   /* max_width */
+    size_t work;    /* the kernels' scratch: the most any layer's GEMM or convolution needs */
+    size_t total;   /* SIZE_MAX when the size overflows */
 };
 
 /* Floats per region alignment step: every region starts on a 64-byte boundary of the (aligned)
@@ -51,46 +186,73 @@ static size_t region(size_t *off, size_t n)
     return at;
 }
 
-/* Offsets of the workspace regions, or total SIZE_MAX when the size overflows. */
-static struct ws_layout ws_layout(size_t n_in, size_t n_out, size_t max_hidden, size_t max_width,
-                                  size_t max_batch)
+static size_t max_size(size_t a, size_t b)
 {
+    return a > b ? a : b;
+}
+
+/* The regions for table t[n] (n_in inputs, n_out outputs) at batches of max_batch rows. Layers that
+ * need no buffer of their own (pooling's aux, a dense layer's aux) get an empty region. */
+static void layout(struct ws_layout *L, const struct evo_layer *t, size_t n, size_t n_in, size_t n_out,
+                   size_t max_batch)
+{
+    size_t off = 0, widest = n_out, channels = 0, work = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct evo_layer *l = &t[i];
+        size_t rows = evo_mem_mul(max_batch, out_size(l));
+        int has_aux = l->kind == EVO_LAYER_BATCH_NORM || l->kind == EVO_LAYER_DROPOUT;
+        L->out[i] = region(&off, rows);
+        L->aux[i] = region(&off, has_aux ? rows : 0);
+        L->inv[i] = region(&off, l->kind == EVO_LAYER_BATCH_NORM ? l->oc : 0);
+        widest = max_size(widest, max_size(out_size(l), in_size(l)));
+        channels = max_size(channels, l->oc);
+        if (l->kind == EVO_LAYER_DENSE)
+            work = max_size(work, evo_kernels_work_floats(max_batch, in_size(l), l->oc));
+        else if (l->kind == EVO_LAYER_CONV2D)
+            work = max_size(work, evo_kernels_conv_work_floats(l->c, l->h, l->w, l->oc, l->k));
+    }
+    L->bnacc = region(&off, evo_mem_mul(4, channels));
+    L->probs = region(&off, evo_mem_mul(max_batch, n_out));
+    L->grad0 = region(&off, evo_mem_mul(max_batch, widest));
+    L->grad1 = region(&off, evo_mem_mul(max_batch, widest));
+    L->x = region(&off, evo_mem_mul(max_batch, n_in));
+    L->y = region(&off, max_batch);
+    L->aug = region(&off, evo_mem_mul(2, n_in));
+    L->work = region(&off, work);
+    L->total = off;
+}
+
+/* The largest network a bound allows, as far as scratch goes: every block with batch norm and an
+ * activation layer of its own, and the bound's widths and pooling everywhere. */
+static struct evo_mlp_arch worst_case(const struct evo_mlp_arch *bound)
+{
+    struct evo_mlp_arch a = *bound;
+    a.batch_norm = 1;
+    a.activation = EVO_ACT_GELU;
+    if (a.kernel_size == 0)
+        a.kernel_size = 1;
+    return a;
+}
+
+/* Floats of the buffer a bound needs; SIZE_MAX on overflow. */
+static size_t bound_floats(const struct evo_mlp_arch *bound, size_t max_batch)
+{
+    struct evo_mlp_arch a = worst_case(bound);
+    struct evo_layer t[EVO_MLP_MAX_LAYERS];
+    size_t n;
+    if (a.n_hidden > EVO_MLP_MAX_HIDDEN || a.conv_blocks > EVO_MLP_MAX_CONV)
+        return SIZE_MAX;
+    build_table(&a, t, &n);
     struct ws_layout L;
-    size_t slot = evo_mem_mul(max_batch, max_width);
-    slot = slot > SIZE_MAX - WS_ALIGN ? SIZE_MAX : (slot + WS_ALIGN - 1) / WS_ALIGN * WS_ALIGN;
-    size_t hid = evo_mem_mul(max_hidden, slot);
-    size_t out = evo_mem_mul(max_batch, n_out);
-    size_t grad = evo_mem_mul(max_batch, max_width > n_out ? max_width : n_out);
-    /* The largest layer bounds every layer's GEMM scratch: the bound grows with each dimension. */
-    size_t max_in = n_in > max_width ? n_in : max_width;
-    size_t max_out = n_out > max_width ? n_out : max_width;
-    size_t off = 0;
-    L.slot = slot;
-    L.width = max_width;
-    L.act = region(&off, hid);
-    L.pre = region(&off, hid);
-    L.drop = region(&off, hid);
-    L.mask = region(&off, hid);
-    L.bnhat = region(&off, hid);
-    L.bninv = region(&off, evo_mem_mul(max_hidden, max_width));
-    L.bnacc = region(&off, evo_mem_mul(4, max_width));
-    L.logits = region(&off, out);
-    L.probs = region(&off, out);
-    L.grad0 = region(&off, grad);
-    L.grad1 = region(&off, grad);
-    L.x = region(&off, evo_mem_mul(max_batch, n_in));
-    L.y = region(&off, max_batch);
-    L.aug = region(&off, evo_mem_mul(2, n_in));
-    L.work = region(&off, evo_kernels_work_floats(max_batch, max_in, max_out));
-    L.total = off;
-    return L;
+    layout(&L, t, n, a.n_in, a.n_out, max_batch);
+    return L.total;
 }
 
 /* Bytes of the float buffer: one alignment step more than the layout needs lets buf start on a
  * 64-byte boundary inside the allocation. */
-static size_t ws_float_bytes(const struct ws_layout *L)
+static size_t ws_float_bytes(size_t floats)
 {
-    return evo_mem_mul(evo_mem_add(L->total, WS_ALIGN), sizeof(float));
+    return evo_mem_mul(evo_mem_add(floats, WS_ALIGN), sizeof(float));
 }
 
 /* Bytes of the index allocation: order and by_class [n_rows] each, six per-class arrays [n_out + 1],
@@ -102,23 +264,40 @@ static size_t ws_index_bytes(size_t n_out, size_t n_rows)
     return evo_mem_add(evo_mem_mul(n_out, sizeof(uint64_t)), evo_mem_mul(n_idx, sizeof(size_t)));
 }
 
+/* The dense bound of the older signature. */
+static struct evo_mlp_arch dense_bound(size_t n_in, size_t n_out, size_t max_hidden, size_t max_width)
+{
+    struct evo_mlp_arch a = {0};
+    a.n_in = n_in;
+    a.n_out = n_out;
+    a.n_hidden = max_hidden;
+    for (size_t h = 0; h < max_hidden && h < EVO_MLP_MAX_HIDDEN; h++)
+        a.hidden[h] = max_width;
+    return a;
+}
+
+size_t evo_mlp_workspace_bytes_for(const struct evo_mlp_arch *bound, size_t max_batch, size_t n_rows)
+{
+    return evo_mem_add(ws_float_bytes(bound_floats(bound, max_batch)), ws_index_bytes(bound->n_out, n_rows));
+}
+
 size_t evo_mlp_workspace_bytes(size_t n_in, size_t n_out, size_t max_hidden, size_t max_width,
                                size_t max_batch, size_t n_rows)
 {
-    struct ws_layout L = ws_layout(n_in, n_out, max_hidden, max_width, max_batch);
-    return evo_mem_add(ws_float_bytes(&L), ws_index_bytes(n_out, n_rows));
+    struct evo_mlp_arch a = dense_bound(n_in, n_out, max_hidden, max_width);
+    return evo_mlp_workspace_bytes_for(&a, max_batch, n_rows);
 }
 
-void evo_mlp_workspace_init(struct evo_mlp_workspace *ws, size_t n_in, size_t n_out, size_t max_hidden,
-                            size_t max_width, size_t max_batch, size_t n_rows)
+void evo_mlp_workspace_init_for(struct evo_mlp_workspace *ws, const struct evo_mlp_arch *bound,
+                                size_t max_batch, size_t n_rows)
 {
-    struct ws_layout L = ws_layout(n_in, n_out, max_hidden, max_width, max_batch);
+    size_t floats = bound_floats(bound, max_batch), n_out = bound->n_out;
     /* An overflowing size is as unsatisfiable as a huge one: the allocator aborts with it. Callers
-     * with user-controlled limits check evo_mlp_workspace_bytes first. */
-    ws->alloc = evo_mem_alloc(ws_float_bytes(&L));
+     * with user-controlled limits check evo_mlp_workspace_bytes_for first. */
+    ws->alloc = evo_mem_alloc(ws_float_bytes(floats));
     uintptr_t a = (uintptr_t)ws->alloc;
     ws->buf = (float *)(void *)((a + 63) & ~(uintptr_t)63);
-    ws->n_floats = L.total;
+    ws->n_floats = floats;
     /* The index arrays share one allocation: order and by_class, then the per-class arrays; the
      * uint64 keys go first so that they are aligned whatever size_t is. */
     size_t C1 = evo_mem_add(n_out, 1);
@@ -134,11 +313,16 @@ void evo_mlp_workspace_init(struct evo_mlp_workspace *ws, size_t n_in, size_t n_
     ws->class_quota = ws->class_list + C1;
     ws->class_counts = ws->class_quota + C1;
     ws->n_rows = n_rows;
-    ws->n_in = n_in;
+    ws->n_in = bound->n_in;
     ws->n_out = n_out;
-    ws->max_hidden = max_hidden;
-    ws->max_width = max_width;
     ws->max_batch = max_batch;
+}
+
+void evo_mlp_workspace_init(struct evo_mlp_workspace *ws, size_t n_in, size_t n_out, size_t max_hidden,
+                            size_t max_width, size_t max_batch, size_t n_rows)
+{
+    struct evo_mlp_arch a = dense_bound(n_in, n_out, max_hidden, max_width);
+    evo_mlp_workspace_init_for(ws, &a, max_batch, n_rows);
 }
 
 void evo_mlp_workspace_release(struct evo_mlp_workspace *ws)
@@ -148,34 +332,12 @@ void evo_mlp_workspace_release(struct evo_mlp_workspace *ws)
     memset(ws, 0, sizeof *ws);
 }
 
-static struct ws_layout ws_layout_of(const struct evo_mlp_workspace *ws)
+static void layout_of(struct ws_layout *L, const struct evo_mlp *net, const struct evo_mlp_workspace *ws)
 {
-    return ws_layout(ws->n_in, ws->n_out, ws->max_hidden, ws->max_width, ws->max_batch);
+    layout(L, net->table, net->n_table, net->arch.n_in, net->arch.n_out, ws->max_batch);
 }
 
-static size_t layer_in(const struct evo_mlp_arch *a, size_t l)
-{
-    return l == 0 ? a->n_in : a->hidden[l - 1];
-}
-
-static size_t layer_out(const struct evo_mlp_arch *a, size_t l)
-{
-    return l == a->n_hidden ? a->n_out : a->hidden[l];
-}
-
-/* The activations by_activation initialises like relu (He). */
-static int relu_family(int act)
-{
-    return act == EVO_ACT_RELU || act == EVO_ACT_LEAKY_RELU || act == EVO_ACT_ELU || act == EVO_ACT_GELU;
-}
-
-/* Activations the GEMM does not fuse (kernels.h): the ones with a parameter or whose backward needs
- * the pre-activation. For them the GEMM stores the pre-activation and activation_forward follows;
- * relu, tanh and sigmoid keep the fused store, so their results are what they were. */
-static int unfused(int act)
-{
-    return act == EVO_ACT_LEAKY_RELU || act == EVO_ACT_ELU || act == EVO_ACT_GELU;
-}
+/* ---- the slab ----------------------------------------------------------------------------------- */
 
 /* Arrays of n_params floats in the slab: params, grads, m, v, best. */
 #define SLAB_ARRAYS 5
@@ -190,32 +352,26 @@ static void carve(struct evo_mlp *net)
     net->best = net->slab + 4 * net->n_params;
 }
 
-/* The size table of the slab: the parameter count, SIZE_MAX when it overflows, and when net is not
- * NULL the offsets of each layer's arrays in params (net->w_off, b_off, bn_off, stat_off). arch is
- * valid. */
-static size_t slab_table(const struct evo_mlp_arch *arch, struct evo_mlp *net)
+/* Fills the dense views (w_off, b_off, bn_off, stat_off of each dense layer) from the table: a dense
+ * layer's batch norm is the entry after it. Without batch norm bn_off = stat_off = the end of the
+ * biases. */
+static void dense_views(struct evo_mlp *net)
 {
-    size_t n = 0;
-    for (size_t l = 0; l <= arch->n_hidden; l++) {
-        size_t in = layer_in(arch, l), out = layer_out(arch, l);
-        size_t bn = arch->batch_norm && l < arch->n_hidden ? evo_mem_mul(2, out) : 0;
-        size_t at[4];
-        at[0] = n;
-        n = evo_mem_add(n, evo_mem_mul(in, out)); /* weights */
-        at[1] = n;
-        n = evo_mem_add(n, out);                  /* biases */
-        at[2] = n;
-        n = evo_mem_add(n, bn);                   /* gamma, beta */
-        at[3] = n;
-        n = evo_mem_add(n, bn);                   /* running mean, variance */
-        if (net) {
-            net->w_off[l] = at[0];
-            net->b_off[l] = at[1];
-            net->bn_off[l] = at[2];
-            net->stat_off[l] = at[3];
+    size_t d = 0;
+    for (size_t i = 0; i < net->n_table; i++) {
+        const struct evo_layer *l = &net->table[i];
+        if (l->kind != EVO_LAYER_DENSE)
+            continue;
+        net->w_off[d] = l->w_off;
+        net->b_off[d] = l->b_off;
+        net->bn_off[d] = net->stat_off[d] = l->b_off + l->n_b;
+        if (i + 1 < net->n_table && net->table[i + 1].kind == EVO_LAYER_BATCH_NORM) {
+            net->bn_off[d] = net->table[i + 1].w_off;
+            net->stat_off[d] = net->table[i + 1].b_off;
         }
+        d++;
     }
-    return n;
+    net->n_layers = d;
 }
 
 int evo_mlp_size(const struct evo_mlp_arch *arch, size_t *n_params, size_t *bytes, struct evo_error *err)
@@ -243,11 +399,58 @@ int evo_mlp_size(const struct evo_mlp_arch *arch, size_t *n_params, size_t *byte
     for (size_t h = 0; h < arch->n_hidden; h++)
         if (arch->hidden[h] == 0)
             return evo_error_set(err, EVO_ERUNTIME, "hidden layer %zu has no units", h);
-    *n_params = slab_table(arch, NULL);
+    if (arch->conv_blocks > EVO_MLP_MAX_CONV)
+        return evo_error_set(err, EVO_ERUNTIME, "%zu convolutional blocks, at most %d allowed",
+                             arch->conv_blocks, EVO_MLP_MAX_CONV);
+    if (arch->conv_blocks) {
+        if (arch->image_c == 0 || arch->image_h == 0 || arch->image_w == 0 ||
+            evo_mem_mul(evo_mem_mul(arch->image_c, arch->image_h), arch->image_w) != arch->n_in)
+            return evo_error_set(err, EVO_ERUNTIME, "convolutional blocks need an image input: %zu x %zu x "
+                                 "%zu is not the %zu inputs", arch->image_c, arch->image_h, arch->image_w,
+                                 arch->n_in);
+        if (arch->kernel_size % 2 == 0)
+            return evo_error_set(err, EVO_ERUNTIME, "kernel size %zu is not odd", arch->kernel_size);
+        if (arch->pooling < 0 || arch->pooling >= EVO_POOL_COUNT)
+            return evo_error_set(err, EVO_ERUNTIME, "unknown pooling %d", arch->pooling);
+        for (size_t i = 0; i < arch->conv_blocks; i++)
+            if (arch->filters[i] == 0)
+                return evo_error_set(err, EVO_ERUNTIME, "convolutional block %zu has no filters", i + 1);
+        if (!image_survives(arch))
+            return evo_error_set(err, EVO_ERUNTIME, "%zu pooled blocks shrink a %zu x %zu image below 1 x 1",
+                                 arch->conv_blocks, arch->image_h, arch->image_w);
+    }
+    struct evo_layer t[EVO_MLP_MAX_LAYERS];
+    size_t n;
+    *n_params = build_table(arch, t, &n);
     *bytes = evo_mem_mul(evo_mem_mul(*n_params, SLAB_ARRAYS), sizeof(float));
     if (*bytes == SIZE_MAX)
         *n_params = SIZE_MAX;
     return EVO_OK;
+}
+
+/* The standard deviation of layer l's initial weights (of the normal, or of the uniform
+ * U(-sqrt(3) std, sqrt(3) std)), from its fan-in and fan-out: a filter's fan-in is c k k, its fan-out
+ * oc k k, as PyTorch counts them. */
+static double init_std(const struct evo_mlp_arch *arch, const struct evo_layer *l, int output, int *uniform)
+{
+    size_t kk = l->kind == EVO_LAYER_CONV2D ? l->k * l->k : 1;
+    double fan_in = (double)(l->kind == EVO_LAYER_CONV2D ? l->c : in_size(l)) * (double)kk;
+    double fan_out = (double)l->oc * (double)kk;
+    double he = sqrt(2.0 / fan_in), xavier = sqrt(2.0 / (fan_in + fan_out));
+    *uniform = 0;
+    switch (arch->init) {
+    case EVO_INIT_UNIFORM: *uniform = 1; return 0.05 / sqrt(3.0);
+    case EVO_INIT_NORMAL: return 0.05;
+    case EVO_INIT_XAVIER_UNIFORM: *uniform = 1; return xavier;
+    case EVO_INIT_XAVIER_NORMAL: return xavier;
+    case EVO_INIT_HE_UNIFORM: *uniform = 1; return he;
+    case EVO_INIT_HE_NORMAL: return he;
+    default:
+        /* He keeps the variance of relu-like units (which mostly zero or shrink half their inputs)
+         * constant through the depth; Xavier does so for the symmetric tanh and sigmoid and for the
+         * linear output. */
+        return !output && relu_family(arch->activation) ? he : xavier;
+    }
 }
 
 int evo_mlp_init(struct evo_mlp *net, const struct evo_mlp_arch *arch_in, struct evo_rng *rng,
@@ -262,45 +465,35 @@ int evo_mlp_init(struct evo_mlp *net, const struct evo_mlp_arch *arch_in, struct
         return rc;
     if (bytes == SIZE_MAX)
         return evo_error_set(err, EVO_ERUNTIME, "network size overflows");
-    slab_table(arch, net);
+    build_table(arch, net->table, &net->n_table);
     net->arch = *arch;
-    net->n_layers = arch->n_hidden + 1;
     net->n_params = n;
+    dense_views(net);
     net->slab = evo_mem_calloc(SLAB_ARRAYS * n, sizeof(float)); /* bytes checked above */
     carve(net);
 
-    for (size_t l = 0; l < net->n_layers; l++) {
-        size_t in = layer_in(arch, l), out = layer_out(arch, l);
-        double he = sqrt(2.0 / (double)in), xavier = sqrt(2.0 / (double)(in + out));
-        double std; /* of the normal, or of the uniform U(-sqrt(3) std, sqrt(3) std) */
-        int uniform = 0;
-        switch (arch->init) {
-        case EVO_INIT_UNIFORM: std = 0.05 / sqrt(3.0); uniform = 1; break;
-        case EVO_INIT_NORMAL: std = 0.05; break;
-        case EVO_INIT_XAVIER_UNIFORM: std = xavier; uniform = 1; break;
-        case EVO_INIT_XAVIER_NORMAL: std = xavier; break;
-        case EVO_INIT_HE_UNIFORM: std = he; uniform = 1; break;
-        case EVO_INIT_HE_NORMAL: std = he; break;
-        default:
-            /* He keeps the variance of relu-like units (which mostly zero or shrink half their
-             * inputs) constant through the depth; Xavier does so for the symmetric tanh and
-             * sigmoid and for the linear output. */
-            std = l < arch->n_hidden && relu_family(arch->activation) ? he : xavier;
-            break;
-        }
-        float *w = net->params + net->w_off[l];
-        if (net->stat_off[l] > net->bn_off[l]) { /* gamma and running variance 1 */
-            for (size_t j = 0; j < out; j++) {
-                net->params[net->bn_off[l] + j] = 1.0f;
-                net->params[net->stat_off[l] + out + j] = 1.0f;
+    /* One draw per weight, layer by layer in table order; biases 0; batch norm's gamma and running
+     * variance 1. */
+    for (size_t i = 0; i < net->n_table; i++) {
+        const struct evo_layer *l = &net->table[i];
+        if (l->kind == EVO_LAYER_BATCH_NORM) {
+            for (size_t j = 0; j < l->oc; j++) {
+                net->params[l->w_off + j] = 1.0f;
+                net->params[l->b_off + l->oc + j] = 1.0f;
             }
+            continue;
         }
+        if (l->kind != EVO_LAYER_DENSE && l->kind != EVO_LAYER_CONV2D)
+            continue;
+        int uniform;
+        double std = init_std(arch, l, i + 1 == net->n_table, &uniform);
+        float *w = net->params + l->w_off;
         if (uniform) {
             double a = sqrt(3.0) * std;
-            for (size_t k = 0; k < in * out; k++)
+            for (size_t k = 0; k < l->n_w; k++)
                 w[k] = (float)(a * (2.0 * evo_rng_uniform(rng) - 1.0));
         } else {
-            for (size_t k = 0; k < in * out; k++)
+            for (size_t k = 0; k < l->n_w; k++)
                 w[k] = (float)(std * evo_rng_normal(rng));
         }
     }
@@ -329,15 +522,21 @@ void evo_mlp_clone(struct evo_mlp *dst, const struct evo_mlp *src)
 /* Whether a batch of B rows through net fits the workspace's buffers. */
 static int fits(const struct evo_mlp *net, const struct evo_mlp_workspace *ws, size_t B)
 {
-    const struct evo_mlp_arch *a = &net->arch;
-    if (!net->slab || B > ws->max_batch || a->n_in > ws->n_in || a->n_out > ws->n_out ||
-        a->n_hidden > ws->max_hidden)
+    if (!net->slab || !ws->buf || B > ws->max_batch || net->arch.n_out > ws->n_out)
         return 0;
-    for (size_t h = 0; h < a->n_hidden; h++)
-        if (a->hidden[h] > ws->max_width)
-            return 0;
-    return 1;
+    struct ws_layout L;
+    layout_of(&L, net, ws);
+    return L.total <= ws->n_floats;
 }
+
+size_t evo_mlp_workspace_floats(const struct evo_mlp *net, size_t max_batch)
+{
+    struct ws_layout L;
+    layout(&L, net->table, net->n_table, net->arch.n_in, net->arch.n_out, max_batch);
+    return L.total;
+}
+
+/* ---- forward and backward, one pair per layer kind ---------------------------------------------- */
 
 /* Inverted dropout's mask: 0 with probability p, else 1 / (1 - p), so evaluation needs no rescaling.
  * Draws n uniforms from rng, in index order, so masks depend on the stream only. */
@@ -431,125 +630,215 @@ static void output_backward(const struct evo_mlp_arch *a, float *dz, const float
     }
 }
 
-/* Batch norm forward over z[B, out] in place (the dense product, bias included): z becomes
- * gamma zhat + beta. In training (run, the layer's running statistics, not NULL) zhat is standardised
- * with the batch's mean and biased variance, kept in hat with 1 / sqrt(var + eps) in inv for the
- * backward pass, and the running statistics move towards the batch's; in evaluation (run NULL) the
- * running statistics stand in for the batch's. Sums in double, over rows in order. */
-static void bn_forward(float *z, float *hat, float *inv, const float *gb, float *run, const float *stat,
-                       size_t B, size_t out, double *acc)
+/* Batch norm forward from x[B, C, S] to y[B, C, S] = gamma xhat + beta, per channel c over its B S
+ * values (S = 1 for a dense layer's units). In training (run, the layer's running statistics, not
+ * NULL) xhat is standardised with the batch's mean and biased variance, kept in hat with
+ * 1 / sqrt(var + eps) in inv for the backward pass, and the running statistics move towards the
+ * batch's; in evaluation (run NULL) the running statistics stand in for the batch's. Sums in double,
+ * over rows then positions in order. */
+static void bn_forward(float *y, float *hat, float *inv, const float *x, const float *gb, float *run,
+                       const float *stat, size_t B, size_t C, size_t S, double *acc)
 {
-    const float *gamma = gb, *beta = gb + out;
+    const float *gamma = gb, *beta = gb + C;
+    size_t N = B * S;
     if (!run) {
-        for (size_t j = 0; j < out; j++)
-            inv[j] = (float)(1.0 / sqrt((double)stat[out + j] + EVO_MLP_BN_EPS));
+        for (size_t c = 0; c < C; c++)
+            inv[c] = (float)(1.0 / sqrt((double)stat[C + c] + EVO_MLP_BN_EPS));
         for (size_t b = 0; b < B; b++)
-            for (size_t j = 0; j < out; j++)
-                z[b * out + j] = gamma[j] * ((z[b * out + j] - stat[j]) * inv[j]) + beta[j];
+            for (size_t c = 0; c < C; c++)
+                for (size_t s = 0; s < S; s++) {
+                    size_t i = (b * C + c) * S + s;
+                    y[i] = gamma[c] * ((x[i] - stat[c]) * inv[c]) + beta[c];
+                }
         return;
     }
-    double *mean = acc, *var = acc + out;
-    memset(acc, 0, 2 * out * sizeof *acc);
+    double *mean = acc, *var = acc + C;
+    memset(acc, 0, 2 * C * sizeof *acc);
     for (size_t b = 0; b < B; b++)
-        for (size_t j = 0; j < out; j++)
-            mean[j] += z[b * out + j];
-    for (size_t j = 0; j < out; j++)
-        mean[j] /= (double)B;
+        for (size_t c = 0; c < C; c++)
+            for (size_t s = 0; s < S; s++)
+                mean[c] += x[(b * C + c) * S + s];
+    for (size_t c = 0; c < C; c++)
+        mean[c] /= (double)N;
     for (size_t b = 0; b < B; b++)
-        for (size_t j = 0; j < out; j++) {
-            double c = z[b * out + j] - mean[j];
-            var[j] += c * c;
-        }
+        for (size_t c = 0; c < C; c++)
+            for (size_t s = 0; s < S; s++) {
+                double d = x[(b * C + c) * S + s] - mean[c];
+                var[c] += d * d;
+            }
     const double m = EVO_MLP_BN_MOMENTUM;
-    for (size_t j = 0; j < out; j++) {
-        double v = var[j] / (double)B, unbiased = B > 1 ? var[j] / (double)(B - 1) : v;
-        inv[j] = (float)(1.0 / sqrt(v + EVO_MLP_BN_EPS));
-        run[j] = (float)((1.0 - m) * run[j] + m * mean[j]);
-        run[out + j] = (float)((1.0 - m) * run[out + j] + m * unbiased);
-        var[j] = v;
+    for (size_t c = 0; c < C; c++) {
+        double v = var[c] / (double)N, unbiased = N > 1 ? var[c] / (double)(N - 1) : v;
+        inv[c] = (float)(1.0 / sqrt(v + EVO_MLP_BN_EPS));
+        run[c] = (float)((1.0 - m) * run[c] + m * mean[c]);
+        run[C + c] = (float)((1.0 - m) * run[C + c] + m * unbiased);
+        var[c] = v;
     }
     for (size_t b = 0; b < B; b++)
-        for (size_t j = 0; j < out; j++) {
-            float h = (float)(z[b * out + j] - mean[j]) * inv[j];
-            hat[b * out + j] = h;
-            z[b * out + j] = gamma[j] * h + beta[j];
+        for (size_t c = 0; c < C; c++)
+            for (size_t s = 0; s < S; s++) {
+                size_t i = (b * C + c) * S + s;
+                float h = (float)(x[i] - mean[c]) * inv[c];
+                hat[i] = h;
+                y[i] = gamma[c] * h + beta[c];
+            }
+}
+
+/* Batch norm backward: dy[B, C, S], the gradient at the layer's output, becomes the gradient at its
+ * input in place; dgb receives d gamma [C] and d beta [C] (accumulated):
+ * dx = gamma inv / N (N dy - sum dy - hat sum (dy hat)), N = B S. */
+static void bn_backward(float *dy, float *dgb, const float *hat, const float *inv, const float *gb,
+                        size_t B, size_t C, size_t S, double *acc)
+{
+    double *dgamma = acc, *dbeta = acc + C;
+    size_t N = B * S;
+    memset(acc, 0, 2 * C * sizeof *acc);
+    for (size_t b = 0; b < B; b++)
+        for (size_t c = 0; c < C; c++)
+            for (size_t s = 0; s < S; s++) {
+                size_t i = (b * C + c) * S + s;
+                dgamma[c] += (double)dy[i] * hat[i];
+                dbeta[c] += dy[i];
+            }
+    for (size_t c = 0; c < C; c++) {
+        dgb[c] += (float)dgamma[c];
+        dgb[C + c] += (float)dbeta[c];
+    }
+    for (size_t b = 0; b < B; b++)
+        for (size_t c = 0; c < C; c++) {
+            double g = (double)gb[c] * inv[c] / (double)N;
+            for (size_t s = 0; s < S; s++) {
+                size_t i = (b * C + c) * S + s;
+                dy[i] = (float)(g * ((double)N * dy[i] - dbeta[c] - (double)hat[i] * dgamma[c]));
+            }
         }
 }
 
-/* Batch norm backward: dy[B, out], the gradient at the layer's output, becomes the gradient at its
- * input z in place; dgb receives d gamma [out] and d beta [out]:
- * dz = gamma inv / B (B dy - sum_b dy - hat sum_b (dy hat)). */
-static void bn_backward(float *dy, float *dgb, const float *hat, const float *inv, const float *gb,
-                        size_t B, size_t out, double *acc)
+/* A forward pass's state: the workspace layout, and for each layer the buffer its output was left
+ * in (a dropout at rate 0 passes its input's on). */
+struct pass {
+    struct ws_layout L;
+    const float *out[EVO_MLP_MAX_LAYERS];
+    const float *x;          /* the batch's input */
+    float rate[EVO_MLP_MAX_LAYERS]; /* each dropout layer's rate in this pass */
+};
+
+/* Layer i's forward over B rows from in to its output buffer. Training mode when params_rw is the
+ * network's (writable) parameters: batch norm then uses the batch's statistics and updates the
+ * running ones, and dropout draws masks from rng; NULL: evaluation. */
+static void layer_forward(const struct evo_kernels *k, const struct evo_mlp *net, float *params_rw,
+                          float *buf, struct pass *P, size_t i, const float *in, size_t B, struct evo_rng *rng)
 {
-    double *dgamma = acc, *dbeta = acc + out;
-    memset(acc, 0, 2 * out * sizeof *acc);
-    for (size_t b = 0; b < B; b++)
-        for (size_t j = 0; j < out; j++) {
-            dgamma[j] += (double)dy[b * out + j] * hat[b * out + j];
-            dbeta[j] += dy[b * out + j];
+    const struct evo_layer *l = &net->table[i];
+    const struct ws_layout *L = &P->L;
+    float *out = buf + L->out[i], *work = buf + L->work;
+    const float *p = net->params;
+    size_t n = B * out_size(l);
+    float alpha = (float)net->arch.leaky_slope;
+    switch (l->kind) {
+    case EVO_LAYER_DENSE:
+        k->dense_forward(out, in, p + l->w_off, p + l->b_off, B, in_size(l), l->oc, l->act, work);
+        break;
+    case EVO_LAYER_CONV2D:
+        k->conv2d_forward(out, in, p + l->w_off, p + l->b_off, B, l->c, l->h, l->w, l->oc, l->k, l->act,
+                          work);
+        break;
+    case EVO_LAYER_BATCH_NORM:
+        bn_forward(out, buf + L->aux[i], buf + L->inv[i], in, p + l->w_off, params_rw ? params_rw + l->b_off : NULL,
+                   p + l->b_off, B, l->c, l->h * l->w, (double *)(void *)(buf + L->bnacc));
+        break;
+    case EVO_LAYER_ACTIVATION:
+        k->activation_forward(out, in, n, l->act, alpha);
+        break;
+    case EVO_LAYER_MAXPOOL2:
+        k->maxpool2_forward(out, in, B, l->c, l->h, l->w);
+        break;
+    case EVO_LAYER_DROPOUT:
+        if (P->rate[i] > 0.0f) {
+            float *mask = buf + L->aux[i];
+            dropout_mask(mask, n, P->rate[i], rng);
+            k->mul(out, in, mask, n);
+        } else {
+            out = (float *)in; /* rate 0: no draws, no copy */
         }
-    for (size_t j = 0; j < out; j++) {
-        dgb[j] = (float)dgamma[j];
-        dgb[out + j] = (float)dbeta[j];
+        break;
+    default:
+        break;
     }
-    for (size_t b = 0; b < B; b++)
-        for (size_t j = 0; j < out; j++) {
-            double g = (double)gb[j] * inv[j] / (double)B;
-            dy[b * out + j] = (float)(g * ((double)B * dy[b * out + j] - dbeta[j] -
-                                           (double)hat[b * out + j] * dgamma[j]));
-        }
+    P->out[i] = out;
+}
+
+/* Layer i's backward: g[B, out] (the gradient at its output; it may be overwritten) to g_next[B, in]
+ * (the gradient at its input; not computed when want_input is 0), accumulating its parameters'
+ * gradients. Returns the buffer holding the input gradient: g_next, or g itself for the layers that
+ * work in place. */
+static float *layer_backward(const struct evo_kernels *k, struct evo_mlp *net, float *buf, const struct pass *P,
+                             size_t i, float *g, float *g_next, size_t B, int want_input)
+{
+    const struct evo_layer *l = &net->table[i];
+    const struct ws_layout *L = &P->L;
+    const float *in = i ? P->out[i - 1] : P->x, *out = P->out[i], *p = net->params;
+    float *work = buf + L->work, *gr = net->grads;
+    size_t n = B * out_size(l);
+    float alpha = (float)net->arch.leaky_slope;
+    switch (l->kind) {
+    case EVO_LAYER_DENSE:
+        if (l->act != EVO_ACT_IDENTITY) /* the fused activation's derivative, from its output */
+            k->activation_backward(g, g, out, out, n, l->act, alpha);
+        k->dense_backward_weights(gr + l->w_off, gr + l->b_off, g, in, B, in_size(l), l->oc, work);
+        if (!want_input)
+            return NULL;
+        k->dense_backward_input(g_next, g, p + l->w_off, B, in_size(l), l->oc, work);
+        return g_next;
+    case EVO_LAYER_CONV2D:
+        if (l->act != EVO_ACT_IDENTITY)
+            k->activation_backward(g, g, out, out, n, l->act, alpha);
+        k->conv2d_backward_weights(gr + l->w_off, gr + l->b_off, g, in, B, l->c, l->h, l->w, l->oc, l->k,
+                                   work);
+        if (!want_input)
+            return NULL;
+        k->conv2d_backward_input(g_next, g, p + l->w_off, B, l->c, l->h, l->w, l->oc, l->k, work);
+        return g_next;
+    case EVO_LAYER_BATCH_NORM:
+        bn_backward(g, gr + l->w_off, buf + L->aux[i], buf + L->inv[i], p + l->w_off, B, l->c, l->h * l->w,
+                    (double *)(void *)(buf + L->bnacc));
+        return g;
+    case EVO_LAYER_ACTIVATION:
+        k->activation_backward(g, g, out, in, n, l->act, alpha);
+        return g;
+    case EVO_LAYER_MAXPOOL2:
+        k->maxpool2_backward(g_next, g, in, B, l->c, l->h, l->w);
+        return g_next;
+    case EVO_LAYER_DROPOUT:
+        if (P->rate[i] > 0.0f)
+            k->mul(g, g, buf + L->aux[i], n);
+        return g;
+    default:
+        return g;
+    }
 }
 
 /* Forward pass of B rows x[B, n_in] up to probs; returns the mean loss against y (classification) or
- * t (regression; NULL: no loss, 0 returned). Hidden layer h drops with dropout[h] after its activation
- * (dropout NULL: none). Training mode when params_rw is the network's (writable) parameters: batch
- * norm then uses the batch's statistics and updates the running ones; NULL: evaluation. Leaves in
- * `inputs[l]` the input of dense layer l (for the backward pass). */
+ * t (regression; NULL: no loss, 0 returned). dropout[h] is hidden layer h's rate and
+ * dropout[EVO_MLP_MAX_HIDDEN] the conv blocks' (dropout NULL: none). Training mode when params_rw is
+ * the network's (writable) parameters (see layer_forward). */
 static double forward(const struct evo_kernels *k, const struct evo_mlp *net, float *params_rw, float *buf,
-                      const struct ws_layout *L, const float *x, const int32_t *y, const float *t, size_t B,
-                      const double *dropout, struct evo_rng *rng, const float **inputs)
+                      struct pass *P, const float *x, const int32_t *y, const float *t, size_t B,
+                      const double *dropout, struct evo_rng *rng)
 {
     const struct evo_mlp_arch *a = &net->arch;
-    float *work = buf + L->work;
-    const float *inp = x;
-    for (size_t h = 0; h < a->n_hidden; h++) {
-        size_t in = layer_in(a, h), out = a->hidden[h];
-        float *act = buf + L->act + h * L->slot;
-        const float *w = net->params + net->w_off[h], *bias = net->params + net->b_off[h];
-        inputs[h] = inp;
-        if (a->batch_norm) {
-            float *pre = buf + L->pre + h * L->slot;
-            k->dense_forward(pre, inp, w, bias, B, in, out, EVO_ACT_IDENTITY, work);
-            bn_forward(pre, buf + L->bnhat + h * L->slot, buf + L->bninv + h * L->width,
-                       net->params + net->bn_off[h], params_rw ? params_rw + net->stat_off[h] : NULL,
-                       net->params + net->stat_off[h], B, out, (double *)(void *)(buf + L->bnacc));
-            k->activation_forward(act, pre, B * out, a->activation, (float)a->leaky_slope);
-        } else if (unfused(a->activation)) {
-            float *pre = buf + L->pre + h * L->slot;
-            k->dense_forward(pre, inp, w, bias, B, in, out, EVO_ACT_IDENTITY, work);
-            k->activation_forward(act, pre, B * out, a->activation, (float)a->leaky_slope);
-        } else {
-            /* bias and activation fused into the GEMM's store of each output tile */
-            k->dense_forward(act, inp, w, bias, B, in, out, a->activation, work);
-        }
-        float p = dropout ? (float)dropout[h] : 0.0f;
-        if (p > 0.0f) {
-            float *drop = buf + L->drop + h * L->slot, *mask = buf + L->mask + h * L->slot;
-            dropout_mask(mask, B * out, p, rng);
-            k->mul(drop, act, mask, B * out);
-            inp = drop;
-        } else {
-            inp = act;
-        }
+    P->x = x;
+    const float *in = x;
+    for (size_t i = 0; i < net->n_table; i++) {
+        const struct evo_layer *l = &net->table[i];
+        P->rate[i] = l->kind == EVO_LAYER_DROPOUT && dropout ? (float)dropout[l->slot] : 0.0f;
+        layer_forward(k, net, params_rw, buf, P, i, in, B, rng);
+        in = P->out[i];
     }
-    size_t l = a->n_hidden;
-    inputs[l] = inp;
-    k->dense_forward(buf + L->logits, inp, net->params + net->w_off[l], net->params + net->b_off[l], B,
-                     layer_in(a, l), a->n_out, EVO_ACT_IDENTITY, work);
+    float *probs = buf + P->L.probs;
     if (a->loss == EVO_LOSS_CROSS_ENTROPY && !a->regression)
-        return k->softmax_xent_forward(buf + L->probs, NULL, buf + L->logits, y, B, a->n_out);
-    return output_forward(k, a, buf + L->probs, buf + L->logits, y, t, B);
+        return k->softmax_xent_forward(probs, NULL, in, y, B, a->n_out);
+    return output_forward(k, a, probs, in, y, t, B);
 }
 
 static double loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x,
@@ -560,47 +849,38 @@ static double loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, const
     if (!fits(net, ws, B))
         return NAN; /* rather than write past the workspace; evo_mlp_train reports why */
     const struct evo_kernels *k = evo_kernels();
-    struct ws_layout L = ws_layout_of(ws);
-    float *buf = ws->buf, *work = buf + L.work;
-    const float *inputs[EVO_MLP_MAX_HIDDEN + 1];
-    double loss = forward(k, net, net->params, buf, &L, x, y, tgt, B, dropout, rng, inputs);
+    struct pass P;
+    layout_of(&P.L, net, ws);
+    float *buf = ws->buf;
+    double loss = forward(k, net, net->params, buf, &P, x, y, tgt, B, dropout, rng);
 
     memset(net->grads, 0, net->n_params * sizeof(float));
-    float *g = buf + L.grad0, *g_next = buf + L.grad1;
+    float *g = buf + P.L.grad0, *g_next = buf + P.L.grad1;
+    const float *logits = P.out[net->n_table - 1];
     if (a->loss == EVO_LOSS_CROSS_ENTROPY && !a->regression)
-        k->softmax_xent_backward(g, buf + L.probs, y, B, a->n_out);
+        k->softmax_xent_backward(g, buf + P.L.probs, y, B, a->n_out);
     else
-        output_backward(a, g, buf + L.probs, buf + L.logits, y, tgt, B);
-    for (size_t l = net->n_layers; l-- > 0;) {
-        size_t in = layer_in(a, l), out = layer_out(a, l);
-        k->dense_backward_weights(net->grads + net->w_off[l], net->grads + net->b_off[l], g, inputs[l],
-                                  B, in, out, work);
-        if (l == 0)
-            break; /* the first layer's input gradient is never used, so never computed */
-        k->dense_backward_input(g_next, g, net->params + net->w_off[l], B, in, out, work);
-        size_t h = l - 1;
-        if (dropout && (float)dropout[h] > 0.0f)
-            k->mul(g_next, g_next, buf + L.mask + h * L.slot, B * in);
-        k->activation_backward(g_next, g_next, buf + L.act + h * L.slot, buf + L.pre + h * L.slot,
-                               B * in, a->activation, (float)a->leaky_slope);
-        if (a->batch_norm)
-            bn_backward(g_next, net->grads + net->bn_off[h], buf + L.bnhat + h * L.slot,
-                        buf + L.bninv + h * L.width, net->params + net->bn_off[h], B, in,
-                        (double *)(void *)(buf + L.bnacc));
-        float *t = g;
-        g = g_next;
-        g_next = t;
+        output_backward(a, g, buf + P.L.probs, logits, y, tgt, B);
+    for (size_t i = net->n_table; i-- > 0;) {
+        /* the first layer's input gradient is never used, so never computed */
+        float *r = layer_backward(k, net, buf, &P, i, g, g_next, B, i > 0);
+        if (r == g_next) {
+            g_next = g;
+            g = r;
+        }
     }
 
     /* For gradient checks only: the trainer passes 0 and lets the fused optimizer add the decay. */
     if (weight_decay > 0.0) {
         float wd = (float)weight_decay;
-        for (size_t l = 0; l < net->n_layers; l++) {
-            size_t n = layer_in(a, l) * layer_out(a, l);
-            float *gw = net->grads + net->w_off[l];
-            const float *w = net->params + net->w_off[l];
-            for (size_t i = 0; i < n; i++)
-                gw[i] += wd * w[i];
+        for (size_t i = 0; i < net->n_table; i++) {
+            const struct evo_layer *l = &net->table[i];
+            if (l->kind != EVO_LAYER_DENSE && l->kind != EVO_LAYER_CONV2D)
+                continue;
+            float *gw = net->grads + l->w_off;
+            const float *w = net->params + l->w_off;
+            for (size_t j = 0; j < l->n_w; j++)
+                gw[j] += wd * w[j];
         }
     }
     return loss;
@@ -683,6 +963,24 @@ static void cap_norms(float *w, size_t in, size_t out, double max_norm)
     }
 }
 
+/* Scales each filter of w[oc, n] (row f: the filter's oc-th incoming weights) whose Euclidean norm
+ * exceeds max_norm down to norm max_norm. Norms in double. */
+static void cap_rows(float *w, size_t oc, size_t n, double max_norm)
+{
+    for (size_t f = 0; f < oc; f++) {
+        float *r = w + f * n;
+        double ss = 0.0;
+        for (size_t i = 0; i < n; i++)
+            ss += (double)r[i] * r[i];
+        double norm = sqrt(ss);
+        if (norm > max_norm) {
+            float s = (float)(max_norm / norm);
+            for (size_t i = 0; i < n; i++)
+                r[i] *= s;
+        }
+    }
+}
+
 void evo_mlp_update(struct evo_mlp *net, const struct evo_train_params *tp, double lr)
 {
     const struct evo_kernels *k = evo_kernels();
@@ -694,18 +992,44 @@ void evo_mlp_update(struct evo_mlp *net, const struct evo_train_params *tp, doub
         bc2 = (float)(1.0 - pow(tp->beta2, (double)net->step));
     }
     float wd = (float)tp->weight_decay, flr = (float)lr;
-    for (size_t l = 0; l < net->n_layers; l++) {
-        size_t n_w = net->b_off[l] - net->w_off[l];
-        size_t n_b = net->stat_off[l] - net->b_off[l]; /* biases, and batch norm's gamma and beta */
-        if (tp->l1 > 0.0)
-            add_l1(net->grads + net->w_off[l], net->params + net->w_off[l], n_w, (float)tp->l1);
-        update_segment(k, net, tp, net->w_off[l], n_w, flr, wd, bc1, bc2);
-        update_segment(k, net, tp, net->b_off[l], n_b, flr, 0.0f, bc1, bc2);
+    /* Weights decay; biases and batch norm's gamma and beta do not, and the running statistics are
+     * not trained. Neighbouring segments without decay go through one pass, as one fused pass over
+     * a layer's biases, gamma and beta was before the layer table (a vector loop's tail may round
+     * differently from its body, so the cut points are part of the result). */
+    size_t run_off = 0, run_n = 0;
+    for (size_t i = 0; i < net->n_table; i++) {
+        const struct evo_layer *l = &net->table[i];
+        if (l->kind == EVO_LAYER_DENSE || l->kind == EVO_LAYER_CONV2D) {
+            if (run_n)
+                update_segment(k, net, tp, run_off, run_n, flr, 0.0f, bc1, bc2);
+            if (tp->l1 > 0.0)
+                add_l1(net->grads + l->w_off, net->params + l->w_off, l->n_w, (float)tp->l1);
+            update_segment(k, net, tp, l->w_off, l->n_w, flr, wd, bc1, bc2);
+            run_off = l->b_off;
+            run_n = l->n_b;
+        } else if (l->kind == EVO_LAYER_BATCH_NORM) {
+            if (run_n && run_off + run_n != l->w_off) {
+                update_segment(k, net, tp, run_off, run_n, flr, 0.0f, bc1, bc2);
+                run_off = l->w_off;
+                run_n = 0;
+            } else if (!run_n) {
+                run_off = l->w_off;
+            }
+            run_n += l->n_w;
+            update_segment(k, net, tp, run_off, run_n, flr, 0.0f, bc1, bc2);
+            run_n = 0;
+        }
     }
+    if (run_n)
+        update_segment(k, net, tp, run_off, run_n, flr, 0.0f, bc1, bc2);
     if (tp->max_norm > 0.0)
-        for (size_t l = 0; l < net->arch.n_hidden; l++)
-            cap_norms(net->params + net->w_off[l], layer_in(&net->arch, l), net->arch.hidden[l],
-                      tp->max_norm);
+        for (size_t i = 0; i + 1 < net->n_table; i++) { /* not the output layer */
+            const struct evo_layer *l = &net->table[i];
+            if (l->kind == EVO_LAYER_DENSE)
+                cap_norms(net->params + l->w_off, in_size(l), l->oc, tp->max_norm);
+            else if (l->kind == EVO_LAYER_CONV2D)
+                cap_rows(net->params + l->w_off, l->oc, l->n_w / l->oc, tp->max_norm);
+        }
 }
 
 /* ---- learning-rate schedules ---- */
@@ -916,16 +1240,12 @@ static int check_train(const struct evo_mlp *net, const struct evo_mlp_workspace
     if (tp->batch_size == 0 || tp->batch_size > ws->max_batch)
         return evo_error_set(err, EVO_ERUNTIME, "batch size %zu outside [1, %zu] of the workspace",
                              tp->batch_size, ws->max_batch);
-    if (a->n_in > ws->n_in || a->n_out > ws->n_out || a->n_hidden > ws->max_hidden)
+    if (a->n_in > ws->n_in || a->n_out > ws->n_out || !fits(net, ws, 1))
         return evo_error_set(err, EVO_ERUNTIME,
-                             "network (%zu inputs, %zu outputs, %zu hidden layers) exceeds the "
-                             "workspace (%zu, %zu, %zu)",
-                             a->n_in, a->n_out, a->n_hidden, ws->n_in, ws->n_out, ws->max_hidden);
-    for (size_t h = 0; h < a->n_hidden; h++)
-        if (a->hidden[h] > ws->max_width)
-            return evo_error_set(err, EVO_ERUNTIME,
-                                 "hidden layer %zu has %zu units, the workspace at most %zu", h,
-                                 a->hidden[h], ws->max_width);
+                             "network (%zu inputs, %zu outputs, %zu floats of scratch at batches of %zu) "
+                             "exceeds the workspace (%zu, %zu, %zu)",
+                             a->n_in, a->n_out, evo_mlp_workspace_floats(net, ws->max_batch),
+                             ws->max_batch, ws->n_in, ws->n_out, ws->n_floats);
     if (train->n == 0 || train->n > ws->n_rows)
         return evo_error_set(err, EVO_ERUNTIME, "training set of %zu rows outside [1, %zu] of the workspace",
                              train->n, ws->n_rows);
@@ -984,7 +1304,8 @@ static int params_finite(const struct evo_mlp *net)
 static double train_epoch(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struct evo_train_params *tp,
                           const struct evo_dataset *train, double lr, struct evo_rng *rng)
 {
-    struct ws_layout L = ws_layout_of(ws);
+    struct ws_layout L;
+    layout_of(&L, net, ws);
     float *bx = ws->buf + L.x;
     int32_t *by = (int32_t *)(ws->buf + L.y);
     float *bt = ws->buf + L.y; /* regression: the same region holds float targets */
@@ -994,9 +1315,10 @@ static double train_epoch(struct evo_mlp *net, struct evo_mlp_workspace *ws, con
      * extra draw, so such training is what it was before augmentation existed. */
     size_t ih = train->image_h, iw = train->image_w;
     int augment = ih > 0 && iw > 0 && ih * iw == d && evo_augment_active(&tp->augment);
-    double dropout[EVO_MLP_MAX_HIDDEN];
+    double dropout[EVO_MLP_MAX_HIDDEN + 1];
     for (size_t h = 0; h < EVO_MLP_MAX_HIDDEN; h++)
         dropout[h] = tp->dropout_per_layer ? tp->layer_dropout[h] : tp->dropout;
+    dropout[EVO_MLP_MAX_HIDDEN] = tp->dropout; /* the conv blocks' */
     double sum = 0.0;
     for (size_t start = 0; start < n; start += bs) {
         size_t B = n - start < bs ? n - start : bs;
@@ -1132,8 +1454,8 @@ void evo_mlp_evaluate(const struct evo_mlp *net, struct evo_mlp_workspace *ws,
         evo_metrics_nan(m);
         return;
     }
-    struct ws_layout L = ws_layout_of(ws);
-    const float *inputs[EVO_MLP_MAX_HIDDEN + 1];
+    struct pass P;
+    layout_of(&P.L, net, ws);
     struct evo_metrics_acc acc;
     evo_metrics_acc_init(&acc, a->regression ? 0 : a->n_out, ws->class_counts);
     /* Rows of ds are contiguous, so each chunk is used in place without a copy. */
@@ -1141,12 +1463,12 @@ void evo_mlp_evaluate(const struct evo_mlp *net, struct evo_mlp_workspace *ws,
         size_t B = ds->n - start < ws->max_batch ? ds->n - start : ws->max_batch;
         const float *t = a->regression ? ds->target + start : NULL;
         const int32_t *y = a->regression ? NULL : ds->y + start;
-        double l = forward(evo_kernels(), net, NULL, ws->buf, &L, ds->x + start * ds->d, y, t, B, NULL,
-                           NULL, inputs);
+        double l = forward(evo_kernels(), net, NULL, ws->buf, &P, ds->x + start * ds->d, y, t, B, NULL,
+                           NULL);
         if (a->regression)
-            evo_metrics_add_values(&acc, ws->buf + L.probs, t, B, l);
+            evo_metrics_add_values(&acc, ws->buf + P.L.probs, t, B, l);
         else
-            evo_metrics_add_classes(&acc, ws->buf + L.probs, y, B, l);
+            evo_metrics_add_classes(&acc, ws->buf + P.L.probs, y, B, l);
     }
     /* An empty set has no scores; NaN says so rather than a perfect-looking 0. */
     evo_metrics_finish(&acc, m);
@@ -1161,16 +1483,16 @@ void evo_mlp_predict(const struct evo_mlp *net, struct evo_mlp_workspace *ws, co
             probs[k] = NAN;
         return;
     }
-    struct ws_layout L = ws_layout_of(ws);
-    const float *inputs[EVO_MLP_MAX_HIDDEN + 1];
+    struct pass P;
+    layout_of(&P.L, net, ws);
     /* The classification losses want labels; dummy labels 0 give a loss that is discarded. */
-    int32_t *y = (int32_t *)(ws->buf + L.y);
+    int32_t *y = (int32_t *)(ws->buf + P.L.y);
     memset(y, 0, ws->max_batch * sizeof *y);
     for (size_t start = 0; start < n; start += ws->max_batch) {
         size_t B = n - start < ws->max_batch ? n - start : ws->max_batch;
-        forward(evo_kernels(), net, NULL, ws->buf, &L, x + start * n_in, net->arch.regression ? NULL : y,
-                NULL, B, NULL, NULL, inputs);
-        memcpy(probs + start * n_out, ws->buf + L.probs, B * n_out * sizeof(float));
+        forward(evo_kernels(), net, NULL, ws->buf, &P, x + start * n_in, net->arch.regression ? NULL : y,
+                NULL, B, NULL, NULL);
+        memcpy(probs + start * n_out, ws->buf + P.L.probs, B * n_out * sizeof(float));
     }
 }
 
@@ -1203,6 +1525,6 @@ const char *evo_mlp_batch_selection_name(int selection)
 
 const char *evo_mlp_status_name(int status)
 {
-    static const char *const names[EVO_TRAIN_STATUS_COUNT] = {"ok", "diverged", "too_large"};
+    static const char *const names[EVO_TRAIN_STATUS_COUNT] = {"ok", "diverged", "too_large", "too_small"};
     return status >= 0 && status < EVO_TRAIN_STATUS_COUNT ? names[status] : "unknown";
 }

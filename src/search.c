@@ -60,6 +60,12 @@ int evo_search_init(struct evo_search *s, const struct evo_config *cfg, struct e
         evo_search_release(s);
         return rc;
     }
+    if (evo_genome_spec_max(&cfg->space.spec[EVO_GENE_CONV_BLOCKS]) > 0 && !s->problem.train.image_h) {
+        evo_search_release(s);
+        return evo_error_set(err, EVO_ECONFIG, "key 'search.conv_blocks': convolutional blocks need image "
+                             "data (IDX files, or CSV with data.image_shape), and '%s' is not; set "
+                             "conv_blocks = 0", cfg->train);
+    }
     s->threads = cfg->threads > 0 ? (int)cfg->threads : omp_get_num_procs();
     s->workers = (int)cfg->workers;
     evo_runlog_init(&s->log, cfg, &s->problem);
@@ -86,6 +92,19 @@ double evo_search_cost(const struct evo_search *s, const struct evo_individual *
     struct evo_train_params tp;
     evo_genome_decode(&t->genome, p->train.d, evo_problem_outputs(p), &arch, &tp);
     double macs = 0, params = 0, in = (double)arch.n_in;
+    /* conv blocks: each output pixel of each filter costs c k k multiply-adds */
+    double h = (double)p->train.image_h, w = (double)p->train.image_w, c = 1;
+    for (size_t i = 0; i < arch.conv_blocks && h > 0; i++) {
+        double f = (double)arch.filters[i], kk = (double)(arch.kernel_size * arch.kernel_size);
+        macs += h * w * f * c * kk;
+        params += f * c * kk + f;
+        c = f;
+        if (arch.pooling == EVO_POOL_MAX) {
+            h = floor(h / 2);
+            w = floor(w / 2);
+        }
+        in = c * h * w;
+    }
     for (size_t l = 0; l <= arch.n_hidden; l++) {
         double out = l < arch.n_hidden ? (double)arch.hidden[l] : (double)arch.n_out;
         macs += in * out;

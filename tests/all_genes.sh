@@ -40,7 +40,7 @@ for g in genes:
 print(f"{len(genes)} genes free, {len(ind)} individuals")
 PY
 set -- --set 'data.train="datasets/diabetes.csv"' --set 'data.label="target"' --set 'data.task="regression"' \
-       --set 'data.image_shape=[]' --set 'search.loss="mse"' --quiet
+       --set 'data.image_shape=[]' --set 'search.loss="mse"' --set 'search.conv_blocks=0' --quiet
 "$evotune" run configs/all-genes.cfg "$@" --threads 1 --out "$dir/r1.h5" >/dev/null
 "$evotune" run configs/all-genes.cfg "$@" --threads 2 --out "$dir/r2.h5" >/dev/null
 "$python" tests/check_results.py "$dir/r1.h5" "$dir/r2.h5"

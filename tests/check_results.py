@@ -20,16 +20,18 @@ GENES = ["learning_rate", "lr_schedule", "lr_step_epochs", "lr_decay", "lr_warmu
          "beta2", "rho", "epsilon", "weight_decay", "dropout", "batch_selection", "aug_translate",
          "aug_rotate", "aug_scale", "aug_flip", "aug_noise", "leaky_slope", "init", "l1", "max_norm",
          "batch_norm", "dropout_per_layer"] + [f"neurons_{l}" for l in range(2, 9)] + [
-         f"dropout_{l}" for l in range(1, 9)] + ["loss"]
+         f"dropout_{l}" for l in range(1, 9)] + ["loss", "conv_blocks"] + [
+         f"filters_{i}" for i in range(1, 5)] + ["kernel_size", "pooling"]
 ENUMS = {"activation": {"relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu"},
          "optimizer": {"sgd", "momentum", "adam", "nesterov", "rmsprop", "adamw"},
          "lr_schedule": {"constant", "step", "exponential", "cosine", "warmup", "plateau"},
-         "early_stopping": {"off", "on"}, "status": {"ok", "diverged", "too_large"},
+         "early_stopping": {"off", "on"}, "status": {"ok", "diverged", "too_large", "too_small"},
          "batch_selection": {"shuffle", "stratified", "balanced"}, "aug_flip": {"off", "on"},
          "batch_norm": {"off", "on"}, "dropout_per_layer": {"off", "on"},
          "init": {"by_activation", "uniform", "normal", "xavier_uniform", "xavier_normal",
                   "he_uniform", "he_normal"},
-         "loss": {"categorical_crossentropy", "binary_crossentropy", "mse"}}
+         "loss": {"categorical_crossentropy", "binary_crossentropy", "mse"},
+         "pooling": {"none", "max"}}
 FIELDS = ["generation", "id", "parent_a", "parent_b"] + GENES + [
     "fitness", "val_accuracy", "val_loss", "val_macro_f1", "val_log_loss", "val_rmse", "val_mae",
     "val_r2", "train_loss", "epochs_run", "train_seconds", "finished_at", "status"]
@@ -92,7 +94,10 @@ def check(path):
         # one row per (individual, epoch run), in /individuals' order
         assert len(curves) == df["epochs_run"].sum(), f"{path}: {len(curves)} curve rows"
         assert (curves["id"].values == np.repeat(df["id"].values, df["epochs_run"].values)).all()
-        assert (df["epochs_run"] <= df["epochs"]).all() and (df["epochs_run"] >= 1).all()
+        # networks refused before training (too_large, too_small: enum values 2, 3) ran no epoch
+        trained = df[df["status"] < 2]
+        assert (df["epochs_run"] <= df["epochs"]).all() and (trained["epochs_run"] >= 1).all()
+        assert (df[df["status"] >= 2]["epochs_run"] == 0).all()
         best = f["best"]
         task, fitness = f.attrs["task"], f.attrs["fitness"]
         mine, other = (REGRESSION, CLASSIFICATION) if task == "regression" else (CLASSIFICATION, REGRESSION)

@@ -1012,9 +1012,13 @@ static void test_template_loads_as_defaults(void **state)
     for (int i = 0; i < EVO_GENE_COUNT; i++) {
         /* per-layer genes appear once, as their shorthand (a written neurons_2 would override it) */
         const char *name = evo_genome_gene(i)->name;
-        int layer = evo_genome_gene_layer(i);
+        int layer = evo_genome_gene_layer(i), block = evo_genome_gene_block(i);
         if (layer == 0)
             name = i == EVO_GENE_NEURONS ? "neurons" : "layer_dropout";
+        if (block == 0)
+            name = "filters";
+        if (block > 0)
+            layer = block;
         char line[256];
         snprintf(line, sizeof line, "    %s = %s;\n", name, evo_genome_gene(i)->default_spec);
         if (layer > 0)

@@ -354,11 +354,22 @@ static void test_layer_genes(void **state)
     }
     assert_int_equal(evo_genome_gene_layer(EVO_GENE_DROPOUT), -1);
     assert_int_equal(evo_genome_gene_layer(EVO_GENE_HIDDEN_LAYERS), -1);
+    for (size_t i = 0; i < EVO_MLP_MAX_CONV; i++) {
+        snprintf(name, sizeof name, "filters_%zu", i + 1);
+        assert_int_equal(evo_genome_find(name), evo_genome_filters_gene(i));
+        assert_int_equal(evo_genome_gene_block(evo_genome_filters_gene(i)), (int)i);
+        assert_int_equal(evo_genome_gene_layer(evo_genome_filters_gene(i)), -1);
+    }
+    assert_int_equal(evo_genome_gene_block(EVO_GENE_KERNEL_SIZE), -1);
     struct evo_genome g = {{0}};
     g.g[EVO_GENE_HIDDEN_LAYERS] = 2;
-    for (int id = 0; id < EVO_GENE_COUNT; id++) {
-        int l = evo_genome_gene_layer(id);
-        assert_int_equal(evo_genome_active(&g, id), l < 2);
+    for (int conv = 0; conv <= 3; conv += 3) {
+        g.g[EVO_GENE_CONV_BLOCKS] = conv;
+        for (int id = 0; id < EVO_GENE_COUNT; id++) {
+            int l = evo_genome_gene_layer(id), b = evo_genome_gene_block(id);
+            int want = id == EVO_GENE_KERNEL_SIZE || id == EVO_GENE_POOLING ? conv > 0 : b >= 0 ? b < conv : l < 2;
+            assert_int_equal(evo_genome_active(&g, id), want);
+        }
     }
     assert_true(evo_genome_inactive_value(evo_genome_neurons_gene(5)) == 0.0);
     assert_true(isnan(evo_genome_inactive_value(evo_genome_dropout_gene(5))));

@@ -1296,13 +1296,13 @@ static void test_train_errors(void **state)
     assert_memory_equal(before, net.params, net.n_params * sizeof *before); /* nothing trained */
 
     /* a network wider than the workspace */
-    static const size_t wide[2] = {17, 16};
+    static const size_t wide[2] = {400, 300}; /* far more scratch than the workspace holds */
     struct evo_mlp_arch warch = make_arch(6, 3, 2, wide, EVO_ACT_TANH);
     struct evo_mlp wnet;
     assert_int_equal(evo_mlp_init(&wnet, &warch, &f.rng, NULL), EVO_OK);
     tp = default_params();
     assert_int_equal(evo_mlp_train(&wnet, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
-    assert_non_null(strstr(err.msg, "17 units"));
+    assert_non_null(strstr(err.msg, "exceeds the workspace"));
     /* the unchecked entry points refuse a misfit with NaN instead of overrunning the workspace */
     struct evo_metrics m;
     evo_mlp_evaluate(&wnet, &f.ws, &f.va, &m);
@@ -1315,11 +1315,19 @@ static void test_train_errors(void **state)
     assert_true(isnan(evo_mlp_loss_grad(&net, &f.ws, f.tr.x, f.tr.y, 33, NULL, 0, &f.rng)));
     assert_memory_equal(before, net.params, net.n_params * sizeof *before);
 
-    /* deeper than the workspace */
-    static const size_t deep[3] = {4, 4, 4};
-    struct evo_mlp_arch darch = make_arch(6, 3, 3, deep, EVO_ACT_TANH);
+    /* deeper than the workspace's bound, at its width: the scratch is a total, so depth counts */
+    static const size_t deep[8] = {16, 16, 16, 16, 16, 16, 16, 16};
+    struct evo_mlp_arch darch = make_arch(6, 3, 8, deep, EVO_ACT_GELU);
+    darch.batch_norm = 1;
     assert_int_equal(evo_mlp_init(&wnet, &darch, &f.rng, NULL), EVO_OK);
     assert_int_equal(evo_mlp_train(&wnet, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
+    evo_mlp_release(&wnet);
+    /* a network within the bound's shape fits, whatever its activation and batch norm */
+    static const size_t within[2] = {16, 16};
+    darch = make_arch(6, 3, 2, within, EVO_ACT_GELU);
+    darch.batch_norm = 1;
+    assert_int_equal(evo_mlp_init(&wnet, &darch, &f.rng, NULL), EVO_OK);
+    assert_int_equal(evo_mlp_train(&wnet, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_OK);
     evo_mlp_release(&wnet);
 
     free(before);

@@ -56,6 +56,12 @@ enum evo_gene_id {
     EVO_GENE_DROPOUT_1 = EVO_GENE_NEURONS_2 + EVO_MLP_MAX_HIDDEN - 1,
     /* appended after the per-layer genes, so that searches without it draw what they drew before */
     EVO_GENE_LOSS = EVO_GENE_DROPOUT_1 + EVO_MLP_MAX_HIDDEN,
+    /* the convolutional blocks (image data only), appended likewise: their count, each block's
+     * filters (use evo_genome_filters_gene), the kernel size and the pooling after each block */
+    EVO_GENE_CONV_BLOCKS,
+    EVO_GENE_FILTERS_1,
+    EVO_GENE_KERNEL_SIZE = EVO_GENE_FILTERS_1 + EVO_MLP_MAX_CONV,
+    EVO_GENE_POOLING,
     EVO_GENE_COUNT
 };
 
@@ -84,6 +90,12 @@ static inline int evo_genome_neurons_gene(size_t l)
 static inline int evo_genome_dropout_gene(size_t l)
 {
     return EVO_GENE_DROPOUT_1 + (int)l;
+}
+
+/* Gene id of conv block i's filter count ("filters_<i+1>"), i in [0, EVO_MLP_MAX_CONV). */
+static inline int evo_genome_filters_gene(size_t i)
+{
+    return EVO_GENE_FILTERS_1 + (int)i;
 }
 
 /* The gene table, indexed by enum evo_gene_id. */
@@ -144,15 +156,24 @@ void evo_genome_decode(const struct evo_genome *g, size_t n_in, size_t n_out,
 /* Largest hidden layer count, width and batch size the space can produce (workspace sizing). */
 void evo_genome_space_limits(const struct evo_space *space, size_t *max_hidden, size_t *max_width,
                              size_t *max_batch);
+/* The architecture that bounds every network of the space on n_in inputs (an image_h x image_w
+ * image when image_h > 0), n_out outputs: the most hidden layers and conv blocks, each at the widest
+ * any of its layers or blocks can be, the largest kernel (for evo_mlp_workspace_init_for); *max_batch
+ * the largest batch. */
+void evo_genome_space_bound(const struct evo_space *space, size_t n_in, size_t n_out, size_t image_h,
+                            size_t image_w, struct evo_mlp_arch *bound, size_t *max_batch);
 
 /* Largest value a spec can produce (its max, largest choice, or fixed value). */
 double evo_genome_spec_max(const struct evo_gene_spec *s);
 
 /* The hidden layer (0-based) a per-layer gene belongs to, or -1 for the genes of the whole network. */
 int evo_genome_gene_layer(int id);
+/* The conv block (0-based) a per-block gene (filters_<i>) belongs to, or -1. */
+int evo_genome_gene_block(int id);
 
 /* 1 when gene id means something for g: every gene except the per-layer genes of layers g does not
- * have (layer >= hidden_layers). Inactive genes are still sampled, bred and mutated (a later
+ * have (layer >= hidden_layers), the filters of blocks it does not have (block >= conv_blocks), and
+ * kernel_size and pooling without conv blocks. Inactive genes are still sampled, bred and mutated (a later
  * mutation of hidden_layers brings them back); /individuals records them as evo_genome_inactive_value. */
 int evo_genome_active(const struct evo_genome *g, int id);
 

@@ -10,7 +10,10 @@
 #include "evotune/runlog.h"
 
 /* Version of the file layout, stored as the root attribute format_version. */
-#define EVO_H5_FORMAT_VERSION 6
+#define EVO_H5_FORMAT_VERSION 7
+/* The oldest format read: 6 differs from 7 only by what 7 added (the conv genes' columns, the status
+ * too_small, /best/layers), so its files read as dense networks; resume continues them as 7. */
+#define EVO_H5_FORMAT_OLDEST 6
 
 /* Bytes at the start of a results file that HDF5 skips (its user block), which hold the seal: a text
  * line with the CRC-32 and the length of the rest of the file. */

@@ -17,6 +17,8 @@
 #include "evotune/rng.h"
 
 #define EVO_MLP_MAX_HIDDEN 8
+#define EVO_MLP_MAX_CONV 4    /* convolutional blocks before the dense layers */
+#define EVO_MLP_MAX_LAYERS 64 /* entries of the layer table: 5 a conv block, 4 a hidden layer, 1 output */
 
 /* Values are stable (they are stored in results files): new optimizers are appended. */
 enum evo_optimizer {
@@ -92,7 +94,49 @@ enum evo_train_status {
     EVO_TRAIN_DIVERGED, /* the training loss became NaN or infinite; training stopped there */
     EVO_TRAIN_TOO_LARGE, /* the network exceeds the parameter limit (run.max_params): not allocated,
                           * not trained */
+    EVO_TRAIN_TOO_SMALL, /* its pooling would shrink the image below 1 x 1: not built, not trained */
     EVO_TRAIN_STATUS_COUNT
+};
+
+/* What follows each convolutional block. Values are stable (stored in results files). */
+enum evo_pooling {
+    EVO_POOL_NONE,
+    EVO_POOL_MAX, /* 2 x 2 windows, stride 2; an odd height or width drops its last row or column */
+    EVO_POOL_COUNT
+};
+
+/* The kinds of the layer table. Values are stable (stored in results files as /best/layers). */
+enum evo_layer_kind {
+    EVO_LAYER_DENSE,      /* y[B, oc] = act(x[B, c h w] w[c h w, oc] + b[oc]) */
+    EVO_LAYER_CONV2D,     /* y[B, oc, h, w] = act(conv(x[B, c, h, w], w[oc, c, k, k]) + b[oc]), stride 1,
+                           * 'same' zero padding */
+    EVO_LAYER_BATCH_NORM, /* per channel over the batch and the c's h w positions (a dense layer's
+                           * units are channels of size 1): gamma, beta trained; running mean and
+                           * variance set by the training forward pass */
+    EVO_LAYER_ACTIVATION, /* y = act(x), for the activations the product does not fuse, and after
+                           * batch norm */
+    EVO_LAYER_MAXPOOL2,   /* 2 x 2 max-pooling, stride 2, per channel */
+    EVO_LAYER_DROPOUT,    /* inverted dropout at the rate of its slot (0: passes its input on) */
+    EVO_LAYER_KIND_COUNT
+};
+
+/* One entry of the layer table: what it computes, its shapes, and where its parameters live in the
+ * slab. A batch of B rows flows through the table as [B, c h w] floats, channel-major per row
+ * (NCHW); a dense layer flattens its input. */
+struct evo_layer {
+    int kind;           /* enum evo_layer_kind */
+    int act;            /* dense, conv2d: the activation fused into the product's store (identity when
+                         * batch norm or an unfused activation follows); activation: its function */
+    size_t c, h, w;     /* input: channels, height, width (dense: c h w features, h = w = 1 when the
+                         * input is not an image) */
+    size_t oc, oh, ow;  /* output shape */
+    size_t k;           /* conv2d: kernel size */
+    size_t w_off, n_w;  /* in params: weights (dense [c h w, oc], conv2d [oc, c, k, k]) or batch norm's
+                         * gamma and beta [2 oc]; n_w 0 for the others */
+    size_t b_off, n_b;  /* biases [oc] (dense, conv2d), or batch norm's running mean and variance
+                         * [2 oc], which no optimizer touches */
+    int slot;           /* dropout: the hidden layer whose rate it uses, or EVO_MLP_MAX_HIDDEN for a
+                         * conv block's */
 };
 
 struct evo_mlp_arch {
@@ -111,6 +155,14 @@ struct evo_mlp_arch {
                                         * EVO_LOSS_MSE, n_out 1); 0: n_out class scores */
     double target_mean, target_std;    /* regression: the prediction is target_mean + target_std z, the
                                         * standardisation of the training targets (std 0 counts as 1) */
+    /* Convolutional blocks before the dense layers, for image inputs (n_in = image_c h w). Block i:
+     * conv2d with filters[i] filters of kernel_size x kernel_size, then batch norm (batch_norm), the
+     * activation, 2 x 2 max-pooling (pooling), and dropout at the conv blocks' rate. */
+    size_t conv_blocks;                /* 0..EVO_MLP_MAX_CONV; 0: a plain MLP */
+    size_t filters[EVO_MLP_MAX_CONV];  /* output channels of each block */
+    size_t kernel_size;                /* odd, >= 1 (the genes: 3 or 5) */
+    int pooling;                       /* enum evo_pooling, after each block */
+    size_t image_c, image_h, image_w;  /* the input image's channels, rows and columns */
 };
 
 /* Batch normalisation's constants: the variance's offset and the running statistics' momentum
@@ -121,7 +173,11 @@ struct evo_mlp_arch {
 
 struct evo_mlp {
     struct evo_mlp_arch arch;
-    size_t n_layers;                           /* n_hidden + 1 dense layers */
+    size_t n_table;                            /* entries of the layer table */
+    struct evo_layer table[EVO_MLP_MAX_LAYERS]; /* the network in execution order; the output layer
+                                                * (dense, identity) last */
+    size_t n_layers;                           /* n_hidden + 1 dense layers; the arrays below index
+                                                * them (views into the table) */
     size_t w_off[EVO_MLP_MAX_HIDDEN + 1];      /* offset of layer l's weights [in_l, out_l] in params */
     size_t b_off[EVO_MLP_MAX_HIDDEN + 1];      /* offset of layer l's biases [out_l] */
     size_t bn_off[EVO_MLP_MAX_HIDDEN + 1];     /* batch norm: offset of hidden layer l's gamma [out_l]
@@ -232,7 +288,7 @@ struct evo_mlp_workspace {
     size_t *class_counts; /* [3 n_out] the counters of evo_mlp_evaluate's metrics */
     uint64_t *class_key; /* [n_out] sort keys of the largest-remainder choice */
     size_t n_rows;
-    size_t n_in, n_out, max_hidden, max_width, max_batch; /* the limits it was sized for */
+    size_t n_in, n_out, max_batch; /* the limits it was sized for */
 };
 
 /* Allocates a workspace for any network with at most `max_hidden` hidden layers of at most
@@ -241,6 +297,15 @@ struct evo_mlp_workspace {
  * largest layer). Aborts with the size on out of memory. */
 void evo_mlp_workspace_init(struct evo_mlp_workspace *ws, size_t n_in, size_t n_out, size_t max_hidden,
                             size_t max_width, size_t max_batch, size_t n_rows);
+/* The same for any network within `bound`: at most bound->n_hidden hidden layers of at most
+ * bound->hidden[h] units, at most bound->conv_blocks conv blocks of at most bound->filters[i] filters
+ * of kernel_size at most bound->kernel_size on bound's image shape, n_in inputs and n_out outputs;
+ * batch norm, activations and pooling are bounded internally (the most scratch any choice needs). */
+void evo_mlp_workspace_init_for(struct evo_mlp_workspace *ws, const struct evo_mlp_arch *bound,
+                                size_t max_batch, size_t n_rows);
+size_t evo_mlp_workspace_bytes_for(const struct evo_mlp_arch *bound, size_t max_batch, size_t n_rows);
+/* Floats of workspace net needs at batches of max_batch rows (SIZE_MAX on overflow). */
+size_t evo_mlp_workspace_floats(const struct evo_mlp *net, size_t max_batch);
 void evo_mlp_workspace_release(struct evo_mlp_workspace *ws);
 /* Bytes evo_mlp_workspace_init allocates for these limits, SIZE_MAX when the size overflows; lets a
  * caller refuse limits that user input made absurd before anything is allocated. */
@@ -262,14 +327,20 @@ void evo_mlp_epoch_order(struct evo_mlp_workspace *ws, int selection, const stru
  * EVO_OK, or EVO_ERUNTIME when arch is invalid (as evo_mlp_init). Thread-safe. */
 int evo_mlp_size(const struct evo_mlp_arch *arch, size_t *n_params, size_t *bytes, struct evo_error *err);
 
+/* Whether arch's pooling leaves its image at least 1 x 1 (always true without conv blocks): a genome
+ * that fails it is a trial with status EVO_TRAIN_TOO_SMALL, not an error. */
+int evo_mlp_image_fits(const struct evo_mlp_arch *arch);
+
 /* Allocates the slab for arch and initialises the weights from rng as arch->init says (enum
  * evo_weight_init; by activation: He-normal (std sqrt(2/fan_in)) for the relu family,
  * Xavier-normal (std sqrt(2/(fan_in+fan_out))) otherwise, the output layer Xavier), one draw per
- * weight in order; biases 0; gradients and moments 0; with batch norm gamma 1, beta 0, running
- * means 0 and running variances 1 (the slab holds, per layer: weights, biases, then with batch norm
- * gamma, beta, running mean, running variance). Returns EVO_OK, or EVO_ERUNTIME when arch is
- * invalid (no inputs, outputs, zero-width layer, too many layers, unknown activation or init, a
- * leaky slope outside [0, 1]) or its size overflows. */
+ * weight in layer-table order (conv blocks first); biases 0; gradients and moments 0; with batch norm
+ * gamma 1, beta 0, running means 0 and running variances 1 (the slab holds, per conv or dense layer:
+ * weights, biases, then with batch norm gamma, beta, running mean, running variance). A filter's
+ * fan-in is c k k and its fan-out oc k k. Builds net->table. Returns EVO_OK, or EVO_ERUNTIME when
+ * arch is invalid (no inputs, outputs, zero-width layer, too many layers, unknown activation or init,
+ * a leaky slope outside [0, 1], conv blocks without a matching image shape, an even kernel, pooling
+ * below 1 x 1) or its size overflows. */
 int evo_mlp_init(struct evo_mlp *net, const struct evo_mlp_arch *arch, struct evo_rng *rng,
                  struct evo_error *err);
 /* Frees the slab; safe on a zeroed or released network. */
@@ -280,7 +351,9 @@ void evo_mlp_clone(struct evo_mlp *dst, const struct evo_mlp *src);
 /* Forward and backward pass over one batch x[B, n_in], y[B] of a classification network in training
  * mode: zeroes grads, accumulates the gradient of the mean loss of net->arch.loss (plus the L2 term
  * weight_decay * w on weights when weight_decay > 0), and returns the mean loss (without the L2
- * term). dropout[h] (NULL: none) is hidden layer h's drop probability; layers with a rate > 0 draw
+ * term). dropout[h] (NULL: none) is hidden layer h's drop probability and, for a network with conv
+ * blocks, dropout[EVO_MLP_MAX_HIDDEN] the blocks' (so the array then has EVO_MLP_MAX_HIDDEN + 1
+ * entries); layers with a rate > 0 draw
  * their masks from rng, layer by layer, in index order. Batch norm normalises with the batch's
  * statistics and moves the running statistics towards them (the only parameters it writes). Exposed
  * for gradient checks. The trainer passes weight_decay 0 here, because evo_mlp_update applies the
@@ -329,7 +402,7 @@ void evo_mlp_predict(const struct evo_mlp *net, struct evo_mlp_workspace *ws, co
 
 /* Name of an optimizer ("sgd", "momentum", "adam", "nesterov", "rmsprop", "adamw"), of a schedule
  * ("constant", "step", "exponential", "cosine", "warmup", "plateau") and of a training status ("ok",
- * "diverged", "too_large"; "unknown" outside the enum). */
+ * "diverged", "too_large", "too_small"; "unknown" outside the enum). */
 const char *evo_mlp_optimizer_name(int opt);
 const char *evo_mlp_lr_schedule_name(int schedule);
 /* Name of a loss ("categorical_crossentropy", "binary_crossentropy", "mse"). */
