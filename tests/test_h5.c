@@ -455,6 +455,67 @@ static void test_failed_write_keeps_previous_file(void **state)
     H5Fclose(f);
 }
 
+/* A network with conv blocks (batch norm, an unfused activation, pooling, dropout) goes through the
+ * file and comes back as the same layer table, the same parameters bit for bit, and the same class
+ * probabilities for every test row. */
+static void test_conv_model_round_trip(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "data = { train = \"" EVOTUNE_SOURCE_DIR "/datasets/digits.csv\"; label = \"label\"; image_shape = [8, 8]; };\n"
+        "search = { conv_blocks = 2; filters_1 = 3; filters_2 = 4; kernel_size = 3; pooling = \"max\";\n"
+        "           batch_norm = \"on\"; activation = \"gelu\"; dropout = 0.1; hidden_layers = 1; neurons = 8;\n"
+        "           epochs = 2; batch_size = 16; learning_rate = 0.01; optimizer = \"adam\"; };\n"
+        "run = { max_trials = 2; threads = 1; seed = 4; };\n";
+    struct evo_config c;
+    struct evo_search s;
+    struct evo_error err = {0};
+    assert_int_equal(evo_config_load_string(&c, text, "conv.cfg", NULL, 0, &err), EVO_OK);
+    assert_int_equal(evo_search_init(&s, &c, &err), EVO_OK);
+    assert_int_equal(evo_search_run(&s, NULL, NULL, &err), EVO_OK);
+    const struct evo_mlp *net = &s.log.best_net;
+    assert_int_equal(net->arch.conv_blocks, 2);
+    const char *p = path_in_dir("conv.h5");
+    assert_int_equal(evo_h5_write(&s.log, p, &err), EVO_OK);
+
+    struct evo_mlp back;
+    struct evo_individual best;
+    assert_int_equal(evo_h5_load_model(&back, &best, p, &err), EVO_OK);
+    assert_int_equal(back.n_table, net->n_table);
+    assert_memory_equal(back.table, net->table, net->n_table * sizeof *net->table);
+    assert_int_equal(back.n_params, net->n_params);
+    assert_memory_equal(back.params, net->params, net->n_params * sizeof *net->params);
+
+    const struct evo_dataset *t = &s.problem.test;
+    struct evo_mlp_workspace ws;
+    evo_mlp_workspace_init_for(&ws, &net->arch, 64, 1);
+    size_t C = net->arch.n_out;
+    float *a = calloc(t->n * C, sizeof *a), *b = calloc(t->n * C, sizeof *b);
+    evo_mlp_predict(net, &ws, t->x, t->n, a);
+    evo_mlp_predict(&back, &ws, t->x, t->n, b);
+    assert_memory_equal(a, b, t->n * C * sizeof *a);
+    assert_true(isfinite(a[0]));
+
+    /* the file spells the table out: conv kernels [filters, channels, k, k], one row per layer */
+    hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hsize_t dims[4] = {0};
+    assert_true(H5LTget_dataset_info(f, "best/weights/conv_1_kernel", dims, NULL, NULL) >= 0);
+    assert_int_equal(dims[0], 4);
+    assert_int_equal(dims[1], 3);
+    assert_int_equal(dims[2], 3);
+    assert_int_equal(dims[3], 3);
+    assert_true(H5LTget_dataset_info(f, "best/layers", dims, NULL, NULL) >= 0);
+    assert_int_equal(dims[0], net->n_table);
+    H5Fclose(f);
+
+    free(a);
+    free(b);
+    evo_mlp_workspace_release(&ws);
+    evo_mlp_release(&back);
+    evo_search_release(&s);
+    evo_config_release(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -465,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_write_creates_parent_dirs_and_leaves_no_temp),
         cmocka_unit_test(test_seal),
         cmocka_unit_test(test_failed_write_keeps_previous_file),
+        cmocka_unit_test(test_conv_model_round_trip),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -15,7 +15,7 @@
 #include "evotune/results.h"
 #include "support.h"
 
-static char dir[64], model[128], test_csv[128];
+static char dir[64], model[128], test_csv[128], conv_model[128], conv_test_csv[128];
 
 /* A short search on digits, and its test split exported as a file. */
 static int setup(void **state)
@@ -38,6 +38,22 @@ static int setup(void **state)
     }
     free(err);
     snprintf(args, sizeof args, "export %s --split test --out %s", model, test_csv);
+    if (support_run(dir, args, NULL, NULL))
+        return -1;
+    /* a model with conv blocks: the digits as 8 x 8 images */
+    snprintf(conv_model, sizeof conv_model, "%s/conv.h5", dir);
+    snprintf(conv_test_csv, sizeof conv_test_csv, "%s/conv_test.csv", dir);
+    snprintf(args, sizeof args,
+             "run %s/configs/default.cfg --set 'data.train=\"%s/datasets/digits.csv\"' --set 'data.image_shape=[8, 8]' "
+             "--max-trials 4 --set 'search.epochs=3' --set 'search.conv_blocks={min=1;max=2;}' "
+             "--set 'search.filters={min=2;max=6;}' --set 'search.batch_norm={choice=[\"off\",\"on\"];}' "
+             "--out %s --quiet", EVOTUNE_SOURCE_DIR, EVOTUNE_SOURCE_DIR, conv_model);
+    if (support_run(dir, args, NULL, &err)) {
+        fprintf(stderr, "conv run failed: %s\n", err);
+        return -1;
+    }
+    free(err);
+    snprintf(args, sizeof args, "export %s --split test --out %s", conv_model, conv_test_csv);
     return support_run(dir, args, NULL, NULL);
 }
 
@@ -76,6 +92,35 @@ static void test_reproduces_recorded_test_accuracy(void **state)
     H5Fclose(f);
     assert_int_equal(s.n, (size_t)n_test);
     assert_memory_equal(&s.accuracy, &recorded, sizeof recorded); /* exactly, bit for bit */
+    assert_memory_equal(s.confusion, confusion, sizeof confusion);
+    assert_true(s.accuracy > 0.5);
+    evo_apply_summary_release(&s);
+}
+
+/* The same for a network with conv blocks, rebuilt from /best/layers: accuracy, log-loss (a sum over
+ * every row's probability of its label) and the confusion matrix exactly as recorded. */
+static void test_conv_model_reproduces_recorded_metrics(void **state)
+{
+    (void)state;
+    struct evo_error err = {0};
+    struct evo_apply_summary s;
+    char out[160];
+    snprintf(out, sizeof out, "%s/conv_pred.csv", dir);
+    FILE *fp = fopen(out, "w");
+    assert_int_equal(evo_apply_file(conv_model, conv_test_csv, NULL, fp, &s, &err), EVO_OK);
+    fclose(fp);
+    hid_t f = H5Fopen(conv_model, H5F_ACC_RDONLY, H5P_DEFAULT);
+    double acc, log_loss;
+    long long blocks;
+    assert_true(H5LTget_attribute_double(f, "best", "test_accuracy", &acc) >= 0);
+    assert_true(H5LTget_attribute_double(f, "best", "test_log_loss", &log_loss) >= 0);
+    assert_true(H5LTget_attribute_long_long(f, "best", "conv_blocks", &blocks) >= 0);
+    int64_t confusion[100];
+    assert_true(H5LTread_dataset_long(f, "best/confusion_matrix", (long *)confusion) >= 0);
+    H5Fclose(f);
+    assert_true(blocks >= 1);
+    assert_memory_equal(&s.accuracy, &acc, sizeof acc);
+    assert_memory_equal(&s.log_loss, &log_loss, sizeof log_loss);
     assert_memory_equal(s.confusion, confusion, sizeof confusion);
     assert_true(s.accuracy > 0.5);
     evo_apply_summary_release(&s);
@@ -262,6 +307,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reproduces_recorded_test_accuracy),
+        cmocka_unit_test(test_conv_model_reproduces_recorded_metrics),
         cmocka_unit_test(test_unlabelled_data),
         cmocka_unit_test(test_refuses_mismatched_data),
         cmocka_unit_test(test_cli_predict_and_exports),

@@ -37,11 +37,12 @@ enum { KILLS = 3 };
 enum { KILLS = 20 };
 #endif
 
-/* A small search on digits, with the genes that change what /best stores (batch norm, per-layer
- * dropout, loss) free: about 100 small networks, a few tenths of a second on one thread, so that
+/* A small search on digits (as 8 x 8 images), with the genes that change what /best stores (conv
+ * blocks, batch norm, per-layer dropout, loss) free: about 100 small networks, a few tenths of a second on one thread, so that
  * signals and kills land in the middle of runs and checkpoints are frequent (every 0.05 s). */
 #define SPACE                                                                                       \
-    "data = { train = \"" EVOTUNE_SOURCE_DIR "/datasets/digits.csv\"; label = \"label\"; };\n"       \
+    "data = { train = \"" EVOTUNE_SOURCE_DIR "/datasets/digits.csv\"; label = \"label\";\n"           \
+    "         image_shape = [8, 8]; };\n"                                                             \
     "search = { learning_rate = { min = 1e-3; max = 0.1; log = true; };\n"                           \
     "           lr_schedule = { choice = [\"constant\", \"step\", \"cosine\", \"plateau\"]; };\n"    \
     "           epochs = { min = 2; max = 6; };\n"                                                   \
@@ -55,7 +56,9 @@ enum { KILLS = 20 };
     "           weight_decay = { min = 1e-6; max = 1e-2; log = true; };\n"                           \
     "           dropout = { min = 0.0; max = 0.3; };\n"                                              \
     "           dropout_per_layer = { choice = [\"off\", \"on\"]; };\n"                              \
-    "           loss = { choice = [\"categorical_crossentropy\", \"binary_crossentropy\", \"mse\"]; }; };\n"
+    "           loss = { choice = [\"categorical_crossentropy\", \"binary_crossentropy\", \"mse\"]; };\n"     \
+    "           conv_blocks = { min = 0; max = 1; }; filters = { min = 1; max = 3; };\n"             \
+    "           kernel_size = { choice = [1, 3]; }; pooling = { choice = [\"none\", \"max\"]; }; };\n"
 
 /* One strategy's run: its configuration, its uninterrupted reference (one thread) and budget. */
 struct strategy {
