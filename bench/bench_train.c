@@ -1,11 +1,11 @@
 /* End-to-end training benchmark: samples per second of full epochs (forward, backward, optimizer)
- * of one MLP on Fashion-MNIST's 60 000 training images, one thread, through the real trainer
+ * of one network (an MLP, or conv blocks before dense layers) on Fashion-MNIST's 60 000 training images, one thread, through the real trainer
  * (evo_mlp_train) and the kernel table of the chosen ISA. Before timing, one batch's gradient of the
  * chosen ISA is checked against a scalar-table reference. Prints the median epoch after a warm-up
  * epoch, and the test accuracy after each epoch (evaluation is not timed). --init-from and --init-to
  * read or write the initial parameters, so that another framework can start from the same weights.
- * The result line also gives the training's GFLOP/s (the dense layers' multiply-adds: forward, weight
- * gradient, and input gradient of every layer but the first) and the core's FMA peak (bench_peak.h);
+ * The result line also gives the training's GFLOP/s (the conv and dense layers' multiply-adds:
+ * forward, weight gradient, and input gradient of every layer but the first) and the core's FMA peak (bench_peak.h);
  * --peak prints only the peak.
  *   bench_train --arch 784-256-128-10 --batch 64 --epochs 7 --isa avx512 */
 #include <math.h>
@@ -40,30 +40,73 @@ static int usage(void)
             "                   [--act relu|tanh|sigmoid] [--opt sgd|momentum|adam] [--lr 1e-3]\n"
             "                   [--data DIR] [--seed N] [--init-from FILE] [--init-to FILE]\n"
             "       bench_train --peak [--arch A] [--isa NAME]   (the FMA peak and the flops a sample)\n"
+            "--arch c32-p-c64-p-128-10: conv blocks of 32 and 64 filters (3x3; c32k5: 5x5), each\n"
+            "followed by 2x2 max-pooling, on the 28x28 images, then dense 128 and 10 outputs.\n"
             "FILE: the initial parameters as raw float32 in host byte order, evotune's layout: for\n"
-            "each layer its weights [in, out] row-major, then its biases [out]. --seed also seeds\n"
-            "the initialisation that --init-from replaces.\n");
+            "each conv layer its weights [filters, channels, k, k], then its biases [filters]; for\n"
+            "each dense layer its weights [in, out] row-major, then its biases [out]. --seed also\n"
+            "seeds the initialisation that --init-from replaces.\n");
     return 2;
 }
 
-/* Flops (2 a multiply-add) of one sample's training step in the dense layers: forward and weight
- * gradient of every layer, input gradient of all but the first. */
-static double flops_per_sample(const struct evo_mlp_arch *a)
+/* Flops (2 a multiply-add) of one sample's training step in the conv and dense layers: forward and
+ * weight gradient of every layer, input gradient of all but the first (pooling and the element-wise
+ * passes are not counted). */
+static double flops_per_sample(const struct evo_mlp *net)
 {
     double flops = 0;
-    for (size_t l = 0, in = a->n_in; l <= a->n_hidden; l++) {
-        size_t out = l < a->n_hidden ? a->hidden[l] : a->n_out;
-        flops += 2.0 * (double)in * (double)out * (l ? 3 : 2);
-        in = out;
+    for (size_t i = 0; i < net->n_table; i++) {
+        const struct evo_layer *l = &net->table[i];
+        double macs = 0;
+        if (l->kind == EVO_LAYER_DENSE)
+            macs = (double)(l->c * l->h * l->w) * (double)l->oc;
+        else if (l->kind == EVO_LAYER_CONV2D)
+            macs = (double)(l->oh * l->ow) * (double)l->oc * (double)(l->c * l->k * l->k);
+        flops += 2.0 * macs * (i ? 3 : 2);
     }
     return flops;
 }
 
-/* Parses "784-256-128-10" into arch (first = inputs, last = classes). */
+/* Parses an architecture: "784-256-128-10" (inputs, hidden widths, classes) or, with conv blocks
+ * before the dense layers, "c32-p-c64-p-128-10": cN a conv block of N filters (cNkK: kernel K, else 3),
+ * p 2x2 max-pooling after it (every block or none), then the dense hidden widths and the classes; the
+ * input is the data's 28 x 28 image. */
 static int parse_arch(const char *s, struct evo_mlp_arch *a)
 {
-    size_t v[EVO_MLP_MAX_HIDDEN + 2], n = 0;
+    size_t v[EVO_MLP_MAX_HIDDEN + 2], n = 0, pools = 0;
+    memset(a, 0, sizeof *a);
     char *end;
+    a->kernel_size = 3;
+    while (*s == 'c' || *s == 'p') {
+        if (*s == 'p') {
+            if (pools + 1 != a->conv_blocks)
+                return -1;
+            pools++;
+            end = (char *)(uintptr_t)(s + 1);
+        } else {
+            unsigned long long f = strtoull(s + 1, &end, 10);
+            if (end == s + 1 || f == 0 || a->conv_blocks == EVO_MLP_MAX_CONV)
+                return -1;
+            a->filters[a->conv_blocks++] = (size_t)f;
+            if (*end == 'k') {
+                const char *k = end + 1;
+                a->kernel_size = (size_t)strtoull(k, &end, 10);
+                if (end == k)
+                    return -1;
+            }
+        }
+        if (*end != '-')
+            return -1;
+        s = end + 1;
+    }
+    if (pools && pools != a->conv_blocks)
+        return -1;
+    a->pooling = pools ? EVO_POOL_MAX : EVO_POOL_NONE;
+    if (a->conv_blocks) {
+        a->image_c = 1;
+        a->image_h = a->image_w = 28;
+        v[n++] = 784;
+    }
     for (;;) {
         if (n == EVO_MLP_MAX_HIDDEN + 2)
             return -1;
@@ -79,7 +122,6 @@ static int parse_arch(const char *s, struct evo_mlp_arch *a)
     }
     if (n < 2)
         return -1;
-    memset(a, 0, sizeof *a);
     a->n_in = v[0];
     a->n_out = v[n - 1];
     a->n_hidden = n - 2;
@@ -110,40 +152,70 @@ static int params_file(struct evo_mlp *net, const char *path, int write)
     return 0;
 }
 
-/* The gradient of one batch through the scalar table directly, independent of the chosen table:
- * the reference the chosen ISA's evo_mlp_loss_grad is checked against. grads[n_params] is
- * overwritten; scratch comes from one allocation made here (before any timing). */
+/* The gradient of one batch through the scalar table directly, layer by layer from net's table,
+ * independent of the chosen table: the reference the chosen ISA's evo_mlp_loss_grad is checked
+ * against. Handles the tables bench_train builds (dense and conv layers with fused activations,
+ * max-pooling, dropout at rate 0). grads[n_params] is overwritten; scratch comes from allocations
+ * made here (before any timing). */
 static double reference_grad(const struct evo_mlp *net, const float *x, const int32_t *y, size_t B,
                              float *grads)
 {
     const struct evo_kernels *k = evo_kernels_table(EVO_ISA_SCALAR);
-    const struct evo_mlp_arch *a = &net->arch;
-    size_t L = net->n_layers, width[EVO_MLP_MAX_HIDDEN + 2], maxw = 0;
-    width[0] = a->n_in;
-    for (size_t l = 0; l < L; l++)
-        width[l + 1] = l < a->n_hidden ? a->hidden[l] : a->n_out;
-    for (size_t l = 0; l <= L; l++)
-        maxw = width[l] > maxw ? width[l] : maxw;
-    size_t wf = evo_kernels_work_floats(B, maxw, maxw);
-    float *acts = evo_mem_alloc((L + 1) * B * maxw * sizeof(float));
-    float *probs = evo_mem_alloc(B * a->n_out * sizeof(float));
-    float *g = evo_mem_alloc(B * maxw * sizeof(float)), *gn = evo_mem_alloc(B * maxw * sizeof(float));
-    float *work = evo_mem_alloc((wf ? wf : 1) * sizeof(float));
-    memcpy(acts, x, B * a->n_in * sizeof(float));
-    for (size_t l = 0; l < L; l++)
-        k->dense_forward(acts + (l + 1) * B * maxw, acts + l * B * maxw, net->params + net->w_off[l],
-                         net->params + net->b_off[l], B, width[l], width[l + 1],
-                         l < a->n_hidden ? a->activation : EVO_ACT_IDENTITY, work);
-    double loss = k->softmax_xent_forward(probs, NULL, acts + L * B * maxw, y, B, a->n_out);
+    size_t L = net->n_table, widest = net->arch.n_in, wf = 1;
+    for (size_t i = 0; i < L; i++) {
+        const struct evo_layer *l = &net->table[i];
+        size_t in = l->c * l->h * l->w, out = l->oc * l->oh * l->ow;
+        widest = in > widest ? in : widest;
+        widest = out > widest ? out : widest;
+        size_t w = l->kind == EVO_LAYER_CONV2D ? evo_kernels_conv_work_floats(l->c, l->h, l->w, l->oc, l->k)
+                   : l->kind == EVO_LAYER_DENSE ? evo_kernels_work_floats(B, in, l->oc) : 0;
+        wf = w > wf ? w : wf;
+    }
+    float *acts = evo_mem_alloc((L + 1) * B * widest * sizeof(float));
+    float *probs = evo_mem_alloc(B * net->arch.n_out * sizeof(float));
+    float *g = evo_mem_alloc(B * widest * sizeof(float)), *gn = evo_mem_alloc(B * widest * sizeof(float));
+    float *work = evo_mem_alloc(wf * sizeof(float));
+    const float *p = net->params;
+    memcpy(acts, x, B * net->arch.n_in * sizeof(float));
+    for (size_t i = 0; i < L; i++) {
+        const struct evo_layer *l = &net->table[i];
+        float *in = acts + i * B * widest, *out = acts + (i + 1) * B * widest;
+        if (l->kind == EVO_LAYER_DENSE)
+            k->dense_forward(out, in, p + l->w_off, p + l->b_off, B, l->c * l->h * l->w, l->oc, l->act, work);
+        else if (l->kind == EVO_LAYER_CONV2D)
+            k->conv2d_forward(out, in, p + l->w_off, p + l->b_off, B, l->c, l->h, l->w, l->oc, l->k, l->act, work);
+        else if (l->kind == EVO_LAYER_MAXPOOL2)
+            k->maxpool2_forward(out, in, B, l->c, l->h, l->w);
+        else
+            memcpy(out, in, B * l->oc * l->oh * l->ow * sizeof(float));
+    }
+    double loss = k->softmax_xent_forward(probs, NULL, acts + L * B * widest, y, B, net->arch.n_out);
     memset(grads, 0, net->n_params * sizeof(float));
-    k->softmax_xent_backward(g, probs, y, B, a->n_out);
-    for (size_t l = L; l-- > 0;) {
-        k->dense_backward_weights(grads + net->w_off[l], grads + net->b_off[l], g, acts + l * B * maxw, B,
-                                  width[l], width[l + 1], work);
-        if (l == 0)
-            break;
-        k->dense_backward_input(gn, g, net->params + net->w_off[l], B, width[l], width[l + 1], work);
-        k->activation_backward(gn, gn, acts + l * B * maxw, NULL, B * width[l], a->activation, 0.0f);
+    k->softmax_xent_backward(g, probs, y, B, net->arch.n_out);
+    for (size_t i = L; i-- > 0;) {
+        const struct evo_layer *l = &net->table[i];
+        float *in = acts + i * B * widest, *out = acts + (i + 1) * B * widest;
+        size_t n_out = B * l->oc * l->oh * l->ow;
+        if (l->kind == EVO_LAYER_DENSE || l->kind == EVO_LAYER_CONV2D) {
+            if (l->act != EVO_ACT_IDENTITY)
+                k->activation_backward(g, g, out, NULL, n_out, l->act, 0.0f);
+            if (l->kind == EVO_LAYER_DENSE)
+                k->dense_backward_weights(grads + l->w_off, grads + l->b_off, g, in, B, l->c * l->h * l->w, l->oc,
+                                          work);
+            else
+                k->conv2d_backward_weights(grads + l->w_off, grads + l->b_off, g, in, B, l->c, l->h, l->w, l->oc,
+                                           l->k, work);
+            if (i == 0)
+                break;
+            if (l->kind == EVO_LAYER_DENSE)
+                k->dense_backward_input(gn, g, p + l->w_off, B, l->c * l->h * l->w, l->oc, work);
+            else
+                k->conv2d_backward_input(gn, g, p + l->w_off, B, l->c, l->h, l->w, l->oc, l->k, work);
+        } else if (l->kind == EVO_LAYER_MAXPOOL2) {
+            k->maxpool2_backward(gn, g, in, B, l->c, l->h, l->w);
+        } else {
+            memcpy(gn, g, n_out * sizeof(float));
+        }
         float *t = g;
         g = gn;
         gn = t;
@@ -221,7 +293,14 @@ int main(int argc, char **argv)
         return 2;
     }
     const struct evo_kernels *k = evo_kernels();
-    double peak = bench_peak_gflops(k->name), flops = flops_per_sample(&arch);
+    struct evo_rng rng;
+    evo_rng_seed(&rng, seed, 0, 0, 1);
+    struct evo_mlp net;
+    if (evo_mlp_init(&net, &arch, &rng, &err)) {
+        fprintf(stderr, "bench_train: %s\n", err.msg);
+        return 2;
+    }
+    double peak = bench_peak_gflops(k->name), flops = flops_per_sample(&net);
     if (peak_only) {
         printf("RESULT isa=%s arch=%s flops_per_sample=%.0f peak_gflops=%.1f\n", k->name, arch_s, flops, peak);
         return 0;
@@ -248,18 +327,12 @@ int main(int argc, char **argv)
     float *mean = evo_mem_alloc(train.d * sizeof(float)), *std = evo_mem_alloc(train.d * sizeof(float));
     evo_data_standardize(&train, NULL, &test, mean, std);
 
-    size_t max_w = 1;
-    for (size_t h = 0; h < arch.n_hidden; h++)
-        max_w = arch.hidden[h] > max_w ? arch.hidden[h] : max_w;
-    struct evo_mlp_workspace ws;
-    evo_mlp_workspace_init(&ws, arch.n_in, arch.n_out, arch.n_hidden, max_w, batch, train.n);
-    struct evo_rng rng;
-    evo_rng_seed(&rng, seed, 0, 0, 1);
-    struct evo_mlp net;
-    if (evo_mlp_init(&net, &arch, &rng, &err)) {
-        fprintf(stderr, "bench_train: %s\n", err.msg);
+    if (arch.conv_blocks && (train.image_h != arch.image_h || train.image_w != arch.image_w)) {
+        fprintf(stderr, "bench_train: conv blocks need 28 x 28 images\n");
         return 2;
     }
+    struct evo_mlp_workspace ws;
+    evo_mlp_workspace_init_for(&ws, &arch, batch, train.n);
     if ((init_from && params_file(&net, init_from, 0)) || (init_to && params_file(&net, init_to, 1)))
         return 1;
 
