@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "support.h"
 
@@ -382,6 +383,54 @@ static void test_degenerate_data(void **state)
     }
 }
 
+/* A results file of format 6 (written by evotune 0.2.0 before the layer table; a dense network)
+ * still works: info, export, report and predict read it (predict reproduces its recorded test
+ * accuracy exactly), and resume continues it, as format 7. */
+static void test_format6_file(void **state)
+{
+    (void)state;
+    char copy[200], args[900], csv[200];
+    snprintf(copy, sizeof copy, "%s/old.h5", dir);
+    /* its config names the data relative to the directory it ran in */
+    snprintf(args, sizeof args, "cp %s/tests/fixtures/format6-iris.h5 %s && mkdir -p %s/datasets && cp %s/datasets/iris.csv %s/datasets/",
+             EVOTUNE_SOURCE_DIR, copy, dir, EVOTUNE_SOURCE_DIR, dir);
+    assert_int_equal(system(args), 0);
+    char here[4096];
+    assert_non_null(getcwd(here, sizeof here));
+    assert_int_equal(chdir(dir), 0);
+    char *o, *e;
+    int rc;
+    snprintf(args, sizeof args, "info %s", copy);
+    assert_int_equal(support_run(dir, args, &o, &e), 0);
+    assert_non_null(strstr(o, "format 6"));
+    free(o), free(e);
+    snprintf(args, sizeof args, "export %s --csv %s/old-csv", copy, dir);
+    assert_int_equal(support_run(dir, args, NULL, NULL), 0);
+    snprintf(args, sizeof args, "report %s -o %s/old.html", copy, dir);
+    assert_int_equal(support_run(dir, args, NULL, NULL), 0);
+    snprintf(csv, sizeof csv, "%s/old-test.csv", dir);
+    snprintf(args, sizeof args, "export %s --split test --out %s", copy, csv);
+    if ((rc = support_run(dir, args, &o, &e)) != 0)
+        fail_msg("export --split: exit %d: %s", rc, e);
+    free(o), free(e);
+    snprintf(args, sizeof args, "predict %s %s --out %s/old-pred.csv", copy, csv, dir);
+    assert_int_equal(support_run(dir, args, &o, &e), 0);
+    /* the recorded figure, as info prints it, and predict's summary agree */
+    assert_true(strstr(o, "accuracy 0.8667") || strstr(e, "accuracy 0.8667"));
+    free(o), free(e);
+    snprintf(args, sizeof args, "resume %s --max-trials 9", copy);
+    rc = support_run(dir, args, &o, &e);
+    if (rc != 0)
+        fail_msg("resume: exit %d: %s", rc, e);
+    free(o), free(e);
+    snprintf(args, sizeof args, "info %s", copy);
+    assert_int_equal(support_run(dir, args, &o, &e), 0);
+    assert_non_null(strstr(o, "format 7"));
+    assert_non_null(strstr(o, "9 finished"));
+    free(o), free(e);
+    assert_int_equal(chdir(here), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -393,6 +442,7 @@ int main(void)
         cmocka_unit_test(test_config_subcommand),
         cmocka_unit_test(test_progress_bar_on_terminal_only),
         cmocka_unit_test(test_too_large_round_trip),
+        cmocka_unit_test(test_format6_file),
         cmocka_unit_test(test_absurd_space),
         cmocka_unit_test(test_degenerate_data),
         cmocka_unit_test(test_unknown_isa),

@@ -666,6 +666,12 @@ static void test_spec_errors(void **state)
                  "key 'search.dropout': expected a number in [0, 0.95], got 0.99");
     expect_error("search = { hidden_layers = 9; };",
                  "key 'search.hidden_layers': expected an integer in [0, 8], got 9");
+    /* the convolution's 'same' padding needs odd kernels: even values and ranges are refused */
+    expect_error("search = { kernel_size = 4; };", "key 'search.kernel_size': expected an odd integer in [1, 7], got 4");
+    expect_error("search = { kernel_size = { choice = [3, 4]; }; };", "search.kernel_size.choice", "odd integer");
+    expect_error("search = { kernel_size = { min = 3; max = 5; }; };", "key 'search.kernel_size'", "{ choice = [3, 5]; }");
+    expect_error("search = { conv_blocks = 5; };", "key 'search.conv_blocks': expected an integer in [0, 4], got 5");
+    expect_error("search = { pooling = \"avg\"; };", "key 'search.pooling'", "\"none\", \"max\"");
     expect_error("search = {\n\n  activation = { min = 0; max = 2; }; };",
                  "t.cfg:3: key 'search.activation': a range needs a numeric gene");
     expect_error("search = { activation = { choice = [\"relu\",\n \"swish\"]; }; };",

@@ -29,12 +29,11 @@ static int count_hook(const struct evo_search *s, int event, void *user)
     return EVO_OK;
 }
 
-static void run_search(struct run *r, const char *set1, const char *set2)
+static void run_search_sets(struct run *r, const char *const *sets, size_t n)
 {
-    const char *sets[2] = {set1, set2};
     struct evo_error err = {0};
     memset(r, 0, sizeof *r);
-    int rc = evo_config_load_string(&r->cfg, TINY_CONFIG, "tiny.cfg", sets, (set1 != NULL) + (set2 != NULL), &err);
+    int rc = evo_config_load_string(&r->cfg, TINY_CONFIG, "tiny.cfg", sets, n, &err);
     if (rc)
         fail_msg("config: %s", err.msg);
     rc = evo_search_init(&r->s, &r->cfg, &err);
@@ -43,6 +42,12 @@ static void run_search(struct run *r, const char *set1, const char *set2)
     rc = evo_search_run(&r->s, count_hook, r, &err);
     if (rc)
         fail_msg("run: %s", err.msg);
+}
+
+static void run_search(struct run *r, const char *set1, const char *set2)
+{
+    const char *sets[2] = {set1, set2};
+    run_search_sets(r, sets, (set1 != NULL) + (set2 != NULL));
 }
 
 static void free_run(struct run *r)
@@ -404,6 +409,53 @@ static void test_memory_limit(void **state)
     assert_non_null(strstr(err.msg, "for run.workers = 65536 trials in flight (search.epochs up to 100000)"));
 }
 
+/* Conv blocks on data that are not images are refused before training, naming the key. */
+static void test_conv_needs_images(void **state)
+{
+    (void)state;
+    struct evo_error err = {0};
+    const char *conv[] = {"search.conv_blocks = { min = 0; max = 1; }"};
+    assert_int_equal(init_only(conv, 1, &err), EVO_ECONFIG);
+    assert_non_null(strstr(err.msg, "key 'search.conv_blocks'"));
+    assert_non_null(strstr(err.msg, "image data"));
+    assert_null(strchr(err.msg, '\n'));
+}
+
+/* On 8 x 8 digits, four pooled conv blocks would leave no pixel: such genomes are failed trials with
+ * status too_small (not trained, never best, no curve), three blocks train down to 1 x 1, and the
+ * results do not depend on the thread count. */
+static void test_too_small(void **state)
+{
+    (void)state;
+    struct run r, two;
+    const char *data = "data = { train = \"" EVOTUNE_SOURCE_DIR "/datasets/digits.csv\"; label = \"label\"; "
+                       "image_shape = [8, 8]; }";
+    const char *space = "search = { conv_blocks = { min = 3; max = 4; }; filters = 2; kernel_size = 3; "
+                        "pooling = \"max\"; hidden_layers = 0; epochs = 1; batch_size = 64; }";
+    const char *sets[] = {data, space, "run.threads = 2"};
+    run_search_sets(&r, sets, 2);
+    run_search_sets(&two, sets, 3);
+    assert_same_results(&r.s.log, &two.s.log);
+    free_run(&two);
+    const struct evo_runlog *lg = &r.s.log;
+    size_t small = 0, ok = 0;
+    for (size_t i = 0; i < lg->n_rows; i++) {
+        const struct evo_individual *x = &lg->rows[i];
+        int four = x->genome.g[EVO_GENE_CONV_BLOCKS] == 4;
+        assert_int_equal(x->status == EVO_TRAIN_TOO_SMALL, four);
+        if (four) {
+            small++;
+            assert_true(x->fitness == 0.0 && x->epochs_run == 0 && isnan(x->val_loss));
+            assert_true(evo_trial_better(&lg->best, x));
+        } else {
+            ok += x->status == EVO_TRAIN_OK;
+        }
+    }
+    assert_true(small > 0 && ok > 0);
+    assert_true(lg->has_best && lg->best.genome.g[EVO_GENE_CONV_BLOCKS] == 3);
+    free_run(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +471,8 @@ int main(void)
         cmocka_unit_test(test_too_large),
         cmocka_unit_test(test_diverged_never_best),
         cmocka_unit_test(test_memory_limit),
+        cmocka_unit_test(test_conv_needs_images),
+        cmocka_unit_test(test_too_small),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
