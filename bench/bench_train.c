@@ -1,6 +1,6 @@
 /* End-to-end training benchmark: samples per second of full epochs (forward, backward, optimizer)
  * of one network (an MLP, or conv blocks before dense layers) on Fashion-MNIST's 60 000 training images, one thread, through the real trainer
- * (evo_mlp_train) and the kernel table of the chosen ISA. Before timing, one batch's gradient of the
+ * (evo_train_run) and the kernel table of the chosen ISA. Before timing, one batch's gradient of the
  * chosen ISA is checked against a scalar-table reference. Prints the median epoch after a warm-up
  * epoch, and the test accuracy after each epoch (evaluation is not timed). --init-from and --init-to
  * read or write the initial parameters, so that another framework can start from the same weights.
@@ -17,6 +17,9 @@
 #include "evotune/kernels.h"
 #include "evotune/mem.h"
 #include "evotune/mlp.h"
+#include "evotune/optim.h"
+#include "evotune/train.h"
+#include "evotune/train.h"
 #include "evotune/rng.h"
 #include "bench_peak.h"
 
@@ -279,7 +282,7 @@ int main(int argc, char **argv)
             arch.activation = a;
     int opt = -1;
     for (int o = 0; o < EVO_OPT_COUNT; o++)
-        if (!strcmp(opt_s, evo_mlp_optimizer_name(o)))
+        if (!strcmp(opt_s, evo_optim_name(o)))
             opt = o;
     if (arch.activation < 0 || opt < 0) {
         fprintf(stderr, "bench_train: unknown --act '%s' or --opt '%s'\n", act_s, opt_s);
@@ -370,7 +373,7 @@ int main(int argc, char **argv)
     for (int e = 0; e < epochs; e++) {
         struct evo_train_result res;
         double t0 = now();
-        int rc = evo_mlp_train(&net, &ws, &tp, &train, NULL, &rng, &res, &err);
+        int rc = evo_train_run(&net, &ws, &tp, &train, NULL, &rng, &res, &err);
         secs[e] = now() - t0;
         if (rc) {
             fprintf(stderr, "bench_train: %s\n", err.msg);

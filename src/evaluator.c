@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include "evotune/mem.h"
+#include "evotune/train.h"
 #include "evotune/metrics.h"
 #include "evotune/rng.h"
 
@@ -327,7 +328,7 @@ int evo_evaluator_train(void *ctx, int worker, struct evo_eval_job *job, struct 
     tp.feature_mean = p->feature_mean; /* augmentation resamples in raw pixel units */
     tp.feature_std = p->feature_std;
     if (!rc)
-        rc = evo_mlp_train(&job->net, &tr->ws[worker], &tp, &p->train, &p->validation, &rng, &res, err);
+        rc = evo_train_run(&job->net, &tr->ws[worker], &tp, &p->train, &p->validation, &rng, &res, err);
     t->status = res.status;
     t->train_loss = res.train_loss;
     t->epochs_run = res.epochs_run;

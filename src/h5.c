@@ -18,6 +18,7 @@
 #include <zlib.h>
 #include "evotune/file.h"
 #include "evotune/genome.h"
+#include "evotune/train.h"
 #include "evotune/kernels.h"
 #include "evotune/mem.h"
 
@@ -162,9 +163,9 @@ static hid_t field_type(int f, int *is_new)
     if (f <= F_PARENT_B)
         return H5T_NATIVE_INT64;
     if (f == F_STATUS) {
-        const char *names[EVO_TRAIN_STATUS_COUNT]; /* the names evo_mlp_status_name gives */
+        const char *names[EVO_TRAIN_STATUS_COUNT]; /* the names evo_train_status_name gives */
         for (int k = 0; k < EVO_TRAIN_STATUS_COUNT; k++)
-            names[k] = evo_mlp_status_name(k);
+            names[k] = evo_train_status_name(k);
         *is_new = 1;
         return enum_type(names, EVO_TRAIN_STATUS_COUNT);
     }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "evotune/mem.h"
+#include "evotune/train.h"
 
 void evo_progress_duration(char *buf, size_t n, double s)
 {
@@ -95,7 +96,7 @@ static void report_trial(struct evo_progress *p, const struct evo_individual *x)
 {
     evo_progress_clear(p);
     fprintf(p->out, "  trial %lld (generation %d): fitness %.4f  %s  %.2f s ", (long long)x->id, x->generation,
-            x->fitness, evo_mlp_status_name(x->status), x->train_seconds);
+            x->fitness, evo_train_status_name(x->status), x->train_seconds);
     for (int g = 0; g < EVO_GENE_COUNT; g++) {
         char v[64];
         if (!evo_genome_active(&x->genome, g))

@@ -9,6 +9,9 @@
 #include <cmocka.h>
 #include "evotune/config.h"
 #include "evotune/genome.h"
+#include "evotune/train.h"
+#include "evotune/optim.h"
+#include "evotune/batch.h"
 
 /* A space with every spec kind: float log range, int linear range, int log range, numeric choice,
  * enum choices, fixed values. */
@@ -313,12 +316,12 @@ static void test_decode_and_limits(void **state)
     assert_true(tp.layer_dropout[0] == 0.5 && tp.layer_dropout[1] == 0.125 && tp.dropout == 0.25);
     for (int k = 0; k < EVO_BATCH_COUNT; k++)
         assert_string_equal(evo_genome_gene(EVO_GENE_BATCH_SELECTION)->enum_names[k],
-                            evo_mlp_batch_selection_name(k));
+                            evo_batch_selection_name(k));
     /* the enum genes' names are the trainer's */
     for (int k = 0; k < EVO_OPT_COUNT; k++)
-        assert_string_equal(evo_genome_gene(EVO_GENE_OPTIMIZER)->enum_names[k], evo_mlp_optimizer_name(k));
+        assert_string_equal(evo_genome_gene(EVO_GENE_OPTIMIZER)->enum_names[k], evo_optim_name(k));
     for (int k = 0; k < EVO_LR_COUNT; k++)
-        assert_string_equal(evo_genome_gene(EVO_GENE_LR_SCHEDULE)->enum_names[k], evo_mlp_lr_schedule_name(k));
+        assert_string_equal(evo_genome_gene(EVO_GENE_LR_SCHEDULE)->enum_names[k], evo_optim_schedule_name(k));
     /* every gene's default spec respects its hard bounds' kind: names, not numbers, for enums */
     for (int id = 0; id < EVO_GENE_COUNT; id++)
         assert_non_null(evo_genome_gene(id)->default_spec);

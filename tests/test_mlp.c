@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "evotune/mlp.h"
+#include "evotune/train.h"
+#include "evotune/optim.h"
+#include "evotune/batch.h"
 #include "evotune/rng.h"
 
 static void expect_close(double got, double want, double abs_tol, double rel_tol, const char *what,
@@ -354,7 +357,7 @@ static void check_optimizer(int opt, double wd)
     assert_int_equal(net.n_params, 4);
     struct evo_train_params tp = default_params();
     tp.optimizer = opt;
-    tp.learning_rate = 0.1; /* ignored: the rate is evo_mlp_update's argument */
+    tp.learning_rate = 0.1; /* ignored: the rate is evo_optim_update's argument */
     tp.momentum = 0.8;
     tp.beta1 = 0.9;
     tp.beta2 = 0.99;
@@ -373,7 +376,7 @@ static void check_optimizer(int opt, double wd)
         double lr = lrs[t - 1];
         for (size_t k = 0; k < 4; k++)
             net.grads[k] = (float)grads[t - 1][k];
-        evo_mlp_update(&net, &tp, lr);
+        evo_optim_update(&net, &tp, lr);
         assert_int_equal(net.step, (uint64_t)t);
         for (size_t k = 0; k < 4; k++) {
             double d = k < 2 ? wd : 0.0;
@@ -395,7 +398,7 @@ static void check_optimizer(int opt, double wd)
                 double mh = m[k] / (1 - pow(0.9, t)), vh = v[k] / (1 - pow(0.99, t));
                 p[k] -= lr * mh / (sqrt(vh) + 1e-3) + (opt == EVO_OPT_ADAMW ? lr * d * p[k] : 0.0);
             }
-            expect_close(net.params[k], p[k], 1e-6, 1e-6, evo_mlp_optimizer_name(opt), k);
+            expect_close(net.params[k], p[k], 1e-6, 1e-6, evo_optim_name(opt), k);
         }
     }
     evo_mlp_release(&net);
@@ -409,29 +412,29 @@ static void test_optimizers(void **state)
             check_optimizer(opt, wd ? 0.05 : 0.0);
     static const char *const names[EVO_OPT_COUNT] = {"sgd", "momentum", "adam", "nesterov", "rmsprop", "adamw"};
     for (int opt = 0; opt < EVO_OPT_COUNT; opt++)
-        assert_string_equal(evo_mlp_optimizer_name(opt), names[opt]);
-    assert_string_equal(evo_mlp_optimizer_name(EVO_OPT_COUNT), "unknown");
-    assert_string_equal(evo_mlp_status_name(EVO_TRAIN_OK), "ok");
-    assert_string_equal(evo_mlp_status_name(EVO_TRAIN_DIVERGED), "diverged");
-    assert_string_equal(evo_mlp_status_name(EVO_TRAIN_TOO_LARGE), "too_large");
-    assert_string_equal(evo_mlp_status_name(EVO_TRAIN_STATUS_COUNT), "unknown");
+        assert_string_equal(evo_optim_name(opt), names[opt]);
+    assert_string_equal(evo_optim_name(EVO_OPT_COUNT), "unknown");
+    assert_string_equal(evo_train_status_name(EVO_TRAIN_OK), "ok");
+    assert_string_equal(evo_train_status_name(EVO_TRAIN_DIVERGED), "diverged");
+    assert_string_equal(evo_train_status_name(EVO_TRAIN_TOO_LARGE), "too_large");
+    assert_string_equal(evo_train_status_name(EVO_TRAIN_STATUS_COUNT), "unknown");
     static const char *const sched[EVO_LR_COUNT] = {"constant", "step", "exponential", "cosine", "warmup",
                                                     "plateau"};
     for (int k = 0; k < EVO_LR_COUNT; k++)
-        assert_string_equal(evo_mlp_lr_schedule_name(k), sched[k]);
-    assert_string_equal(evo_mlp_lr_schedule_name(-1), "unknown");
+        assert_string_equal(evo_optim_schedule_name(k), sched[k]);
+    assert_string_equal(evo_optim_schedule_name(-1), "unknown");
 }
 
 /* Runs the schedule over `n` epochs with the given validation losses (after each epoch) and
  * compares each epoch's rate with the hand-computed `want`. */
 static void check_schedule(const struct evo_train_params *tp, const double *val, const double *want, int n)
 {
-    struct evo_mlp_lr s;
-    evo_mlp_lr_init(&s, tp);
+    struct evo_optim_lr s;
+    evo_optim_lr_init(&s, tp);
     for (int e = 0; e < n; e++) {
         assert_int_equal(s.epoch, e);
-        expect_close(s.lr, want[e], 1e-15, 1e-12, evo_mlp_lr_schedule_name(tp->lr_schedule), (size_t)e);
-        evo_mlp_lr_next(&s, tp, val ? val[e] : NAN);
+        expect_close(s.lr, want[e], 1e-15, 1e-12, evo_optim_schedule_name(tp->lr_schedule), (size_t)e);
+        evo_optim_lr_next(&s, tp, val ? val[e] : NAN);
     }
 }
 
@@ -614,7 +617,7 @@ static void test_l1(void **state)
     tp.weight_decay = 0.01;
     tp.l1 = 0.03;
     const double lr = 0.1;
-    evo_mlp_update(&net, &tp, lr);
+    evo_optim_update(&net, &tp, lr);
     for (size_t l = 0; l < net.n_layers; l++) {
         size_t end = l + 1 < net.n_layers ? net.w_off[l + 1] : n;
         for (size_t k = net.w_off[l]; k < end; k++) {
@@ -633,7 +636,7 @@ static void test_l1(void **state)
     tp.beta1 = 0.9;
     tp.beta2 = 0.999;
     tp.eps = 1e-8;
-    evo_mlp_update(&net, &tp, lr);
+    evo_optim_update(&net, &tp, lr);
     for (size_t k = net.w_off[0]; k < net.b_off[0]; k++) {
         double p = p0[k], sgn = p > 0 ? 1 : p < 0 ? -1 : 0;
         expect_close(net.m[k], 0.1 * (g0[k] + tp.l1 * sgn), 1e-7, 1e-5, "l1 adamw m", k);
@@ -667,7 +670,7 @@ static void test_max_norm(void **state)
     struct evo_train_params tp = default_params();
     tp.optimizer = EVO_OPT_SGD;
     tp.max_norm = 2.0;
-    evo_mlp_update(&net, &tp, 0.1);
+    evo_optim_update(&net, &tp, 0.1);
     size_t capped = 0;
     for (size_t l = 0; l < 2; l++) {
         size_t in = l ? hidden[0] : 4, out = hidden[l];
@@ -758,7 +761,7 @@ static void train_blobs(struct evo_mlp *net, struct evo_mlp_workspace *ws,
     evo_rng_seed(&rng, seed, 0, 0, EVO_RNG_TRAIN);
     assert_int_equal(evo_mlp_init(net, &arch, &rng, NULL), EVO_OK);
     struct evo_error err = {0};
-    assert_int_equal(evo_mlp_train(net, ws, tp, tr, va, &rng, res, &err), EVO_OK);
+    assert_int_equal(evo_train_run(net, ws, tp, tr, va, &rng, res, &err), EVO_OK);
 }
 
 /* Batch normalisation: the training pass moves the running statistics by the documented rule
@@ -845,7 +848,7 @@ static void test_batch_norm(void **state)
     /* the optimizer leaves the running statistics alone */
     struct evo_train_params tp = default_params();
     memcpy(before, net.params, sizeof before);
-    evo_mlp_update(&net, &tp, 0.1);
+    evo_optim_update(&net, &tp, 0.1);
     assert_memory_equal(before + 30, net.params + 30, 10 * sizeof *before);
     evo_mlp_release(&net);
     evo_mlp_workspace_release(&ws);
@@ -866,12 +869,12 @@ static void test_batch_norm(void **state)
     tp.layer_dropout[1] = 0.0;
     struct evo_train_result res;
     struct evo_error err = {0};
-    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_OK);
+    assert_int_equal(evo_train_run(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_OK);
     assert_int_equal(res.status, EVO_TRAIN_OK);
     assert_true(res.val.accuracy > 0.95);
     /* a per-layer rate outside [0, 1) is refused, naming the layer */
     tp.layer_dropout[1] = 1.0;
-    assert_int_equal(evo_mlp_train(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_train_run(&net, &ws, &tp, &tr, &va, &rng, &res, &err), EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "hidden layer 2"));
     evo_mlp_release(&net);
     evo_mlp_workspace_release(&ws);
@@ -1010,7 +1013,7 @@ static void test_batch_selection(void **state)
     struct evo_rng a, b;
     evo_rng_seed(&a, 5, 1, 2, EVO_RNG_TRAIN);
     b = a;
-    evo_mlp_epoch_order(&ws, EVO_BATCH_SHUFFLE, &ds, 16, &a);
+    evo_batch_order(&ws, EVO_BATCH_SHUFFLE, &ds, 16, &a);
     size_t ref[100];
     for (size_t k = 0; k < 100; k++)
         ref[k] = k;
@@ -1033,13 +1036,13 @@ static void test_batch_selection(void **state)
         uses = realloc(uses, ds.n * sizeof *uses);
         size_t bs = 1 + (size_t)evo_rng_below(&rng, 64);
 
-        evo_mlp_epoch_order(&ws, EVO_BATCH_STRATIFIED, &ds, bs, &rng);
+        evo_batch_order(&ws, EVO_BATCH_STRATIFIED, &ds, bs, &rng);
         check_batches(&ws, &ds, bs, sizes, C, uses);
         for (size_t r = 0; r < ds.n; r++)
             assert_int_equal(uses[r], 1); /* a permutation */
 
         /* balanced: n / C' rows per present class over the epoch, B / C' +-1 per batch */
-        evo_mlp_epoch_order(&ws, EVO_BATCH_BALANCED, &ds, bs, &rng);
+        evo_batch_order(&ws, EVO_BATCH_BALANCED, &ds, bs, &rng);
         size_t present = 0, want[16], lo = 0;
         for (size_t c = 0; c < C; c++)
             present += sizes[c] > 0;
@@ -1284,49 +1287,49 @@ static void test_train_errors(void **state)
     struct evo_train_params tp = default_params();
     tp.batch_size = 33; /* one more than the workspace holds */
     memset(&err, 0, sizeof err);
-    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_train_run(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     assert_int_equal(err.status, EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "batch size 33"));
 
     tp.batch_size = 0;
-    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_train_run(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "batch size 0"));
 
     tp = default_params();
     f.tr.n = 101; /* more rows than the workspace's order array */
-    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_train_run(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "101 rows"));
     f.tr.n = 100;
 
     f.va.d = 5;
-    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_train_run(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "5 features"));
     f.va.d = 6;
 
     tp.dropout = 1.0;
-    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_train_run(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     tp = default_params();
     tp.optimizer = EVO_OPT_COUNT;
-    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_train_run(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     tp = default_params();
     tp.lr_schedule = EVO_LR_COUNT;
-    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_train_run(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "learning-rate schedule"));
     tp = default_params();
     tp.batch_selection = EVO_BATCH_COUNT;
-    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_train_run(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "unknown batch selection 3"));
     tp = default_params();
     tp.augment.scale = 1.0;
-    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_train_run(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "augmentation"));
     tp = default_params();
     tp.augment.translate = -1;
-    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_train_run(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     tp = default_params();
     tp.batch_selection = EVO_BATCH_STRATIFIED;
     f.tr.y[7] = 3; /* beyond the workspace's 3 classes */
-    assert_int_equal(evo_mlp_train(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_train_run(&net, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "row 7 has label 3"));
     f.tr.y[7] = 0;
     assert_memory_equal(before, net.params, net.n_params * sizeof *before); /* nothing trained */
@@ -1337,7 +1340,7 @@ static void test_train_errors(void **state)
     struct evo_mlp wnet;
     assert_int_equal(evo_mlp_init(&wnet, &warch, &f.rng, NULL), EVO_OK);
     tp = default_params();
-    assert_int_equal(evo_mlp_train(&wnet, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_train_run(&wnet, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "exceeds the workspace"));
     /* the unchecked entry points refuse a misfit with NaN instead of overrunning the workspace */
     struct evo_metrics m;
@@ -1356,14 +1359,14 @@ static void test_train_errors(void **state)
     struct evo_mlp_arch darch = make_arch(6, 3, 8, deep, EVO_ACT_GELU);
     darch.batch_norm = 1;
     assert_int_equal(evo_mlp_init(&wnet, &darch, &f.rng, NULL), EVO_OK);
-    assert_int_equal(evo_mlp_train(&wnet, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_train_run(&wnet, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_ERUNTIME);
     evo_mlp_release(&wnet);
     /* a network within the bound's shape fits, whatever its activation and batch norm */
     static const size_t within[2] = {16, 16};
     darch = make_arch(6, 3, 2, within, EVO_ACT_GELU);
     darch.batch_norm = 1;
     assert_int_equal(evo_mlp_init(&wnet, &darch, &f.rng, NULL), EVO_OK);
-    assert_int_equal(evo_mlp_train(&wnet, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_OK);
+    assert_int_equal(evo_train_run(&wnet, &f.ws, &tp, &f.tr, &f.va, &f.rng, &res, &err), EVO_OK);
     evo_mlp_release(&wnet);
 
     free(before);
@@ -1509,7 +1512,7 @@ static void test_regression_training(void **state)
         struct evo_mlp *net = sel ? &b : &a;
         struct evo_train_result *res = sel ? &rb : &ra;
         assert_int_equal(evo_mlp_init(net, &arch, &r1, NULL), EVO_OK);
-        assert_int_equal(evo_mlp_train(net, &ws, &tp, &tr, &va, &r1, res, NULL), EVO_OK);
+        assert_int_equal(evo_train_run(net, &ws, &tp, &tr, &va, &r1, res, NULL), EVO_OK);
         if (sel) {
             assert_memory_equal(a.params, b.params, a.n_params * sizeof(float));
             evo_mlp_release(&b);
@@ -1542,7 +1545,7 @@ static void test_regression_training(void **state)
     float *t = tr.target;
     tr.target = NULL;
     tr.n_classes = 1;
-    assert_int_equal(evo_mlp_train(&a, &ws, &tp, &tr, &va, &rng, &rc, &err), EVO_ERUNTIME);
+    assert_int_equal(evo_train_run(&a, &ws, &tp, &tr, &va, &rng, &rc, &err), EVO_ERUNTIME);
     assert_non_null(strstr(err.msg, "regression network cannot train on classification data"));
     tr.target = t;
     evo_mlp_release(&a);
@@ -1627,9 +1630,9 @@ static void test_batch_larger_than_data(void **state)
     struct evo_train_params tp = default_params();
     tp.dropout = 0.2;
     tp.batch_size = 50;
-    assert_int_equal(evo_mlp_train(&a, &ws, &tp, &tr, &va, &r1, &ra, NULL), EVO_OK);
+    assert_int_equal(evo_train_run(&a, &ws, &tp, &tr, &va, &r1, &ra, NULL), EVO_OK);
     tp.batch_size = 500;
-    assert_int_equal(evo_mlp_train(&b, &ws, &tp, &tr, &va, &r2, &rb, NULL), EVO_OK);
+    assert_int_equal(evo_train_run(&b, &ws, &tp, &tr, &va, &r2, &rb, NULL), EVO_OK);
     assert_int_equal(ra.status, EVO_TRAIN_OK);
     assert_memory_equal(a.params, b.params, a.n_params * sizeof(float));
     assert_memory_equal(&ra.val.loss, &rb.val.loss, sizeof(double));

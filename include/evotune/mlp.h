@@ -45,7 +45,7 @@ enum evo_lr_schedule {
     EVO_LR_COUNT
 };
 
-/* How an epoch's rows are chosen and cut into mini-batches (evo_mlp_epoch_order). Values are stable
+/* How an epoch's rows are chosen and cut into mini-batches (evo_batch_order). Values are stable
  * (stored in results files). */
 enum evo_batch_selection {
     EVO_BATCH_SHUFFLE,    /* every training row once, in a fresh random order */
@@ -211,7 +211,7 @@ struct evo_train_params {
     int optimizer;        /* enum evo_optimizer */
     double weight_decay;  /* on weights, not biases. AdamW: decoupled, p -= lr * weight_decay * p.
                            * Others: L2, weight_decay * w added to the gradient inside the fused
-                           * optimizer pass (evo_mlp_update) */
+                           * optimizer pass (evo_optim_update) */
     double dropout;       /* drop probability after each hidden activation, in [0, 1) */
     int dropout_per_layer; /* 1: hidden layer l drops with layer_dropout[l] instead of dropout */
     double layer_dropout[EVO_MLP_MAX_HIDDEN];
@@ -231,7 +231,7 @@ struct evo_train_params {
     double min_delta;     /* improvement threshold of early stopping and EVO_LR_PLATEAU, >= 0 */
     int batch_selection;  /* enum evo_batch_selection */
     double l1;            /* L1 on weights (not biases): l1 * sign(w) added to the weight gradients by
-                           * evo_mlp_update before the optimizer pass (for every optimizer, AdamW
+                           * evo_optim_update before the optimizer pass (for every optimizer, AdamW
                            * included: L1 is not decoupled); 0: off */
     double max_norm;      /* after each update, every hidden unit's incoming weight vector (a column
                            * of its layer's w[in, out], bias excluded; not the output layer) longer
@@ -261,19 +261,6 @@ struct evo_train_result {
     int cancelled;         /* 1 when tp->cancel stopped training: the rest of the result is not valid */
 };
 
-/* Learning-rate schedule state: the rate of the current epoch and the plateau bookkeeping. */
-struct evo_mlp_lr {
-    double lr;       /* rate of the current epoch */
-    int epoch;       /* the current epoch, 0-based */
-    double best;     /* EVO_LR_PLATEAU: lowest validation loss so far (+inf before the first) */
-    int wait;        /* EVO_LR_PLATEAU: epochs since the last improvement or decay */
-};
-
-/* Sets the schedule to epoch 0's rate. */
-void evo_mlp_lr_init(struct evo_mlp_lr *s, const struct evo_train_params *tp);
-/* Moves the schedule to the next epoch; val_loss is the validation loss after the epoch that just
- * ended (used by EVO_LR_PLATEAU only; NaN counts as no improvement). */
-void evo_mlp_lr_next(struct evo_mlp_lr *s, const struct evo_train_params *tp, double val_loss);
 
 /* Per-thread scratch memory for training and evaluation, sized once for the largest network and
  * batch a search can produce. Owned by the caller, used by one thread at a time. */
@@ -284,7 +271,7 @@ struct evo_mlp_workspace {
     size_t *order;   /* [n_rows] sample order of an epoch (the one index allocation) */
     size_t *by_class; /* [n_rows] rows grouped by class (stratified and balanced selection) */
     size_t *class_start, *class_next, *class_target, *class_extra, *class_list, *class_quota;
-                     /* [n_out + 1] each: per-class bookkeeping of evo_mlp_epoch_order */
+                     /* [n_out + 1] each: per-class bookkeeping of evo_batch_order */
     size_t *class_counts; /* [3 n_out] the counters of evo_mlp_evaluate's metrics */
     uint64_t *class_key; /* [n_out] sort keys of the largest-remainder choice */
     size_t n_rows;
@@ -312,14 +299,6 @@ void evo_mlp_workspace_release(struct evo_mlp_workspace *ws);
 size_t evo_mlp_workspace_bytes(size_t n_in, size_t n_out, size_t max_hidden, size_t max_width,
                                size_t max_batch, size_t n_rows);
 
-/* Fills ws->order[0..train->n) with the rows of one epoch under `selection` (enum
- * evo_batch_selection) for batches of batch_size rows, drawing from rng (shuffle: exactly one
- * evo_rng_shuffle of 0..n-1). Stratified and balanced need labels in [0, ws->n_out). Batches are
- * consecutive runs of batch_size entries, the last one possibly shorter. Regression data (train->target
- * set) has no classes: every selection is shuffle there. Allocates nothing. Exposed
- * for tests; evo_mlp_train calls it once per epoch. */
-void evo_mlp_epoch_order(struct evo_mlp_workspace *ws, int selection, const struct evo_dataset *train,
-                         size_t batch_size, struct evo_rng *rng);
 
 /* The one size table of the slab: the parameter count of arch (every weight and bias) and the bytes
  * of its slab (params, grads, m, v, best: five floats a parameter), both SIZE_MAX when the arithmetic
@@ -356,7 +335,7 @@ void evo_mlp_clone(struct evo_mlp *dst, const struct evo_mlp *src);
  * entries); layers with a rate > 0 draw
  * their masks from rng, layer by layer, in index order. Batch norm normalises with the batch's
  * statistics and moves the running statistics towards them (the only parameters it writes). Exposed
- * for gradient checks. The trainer passes weight_decay 0 here, because evo_mlp_update applies the
+ * for gradient checks. The trainer passes weight_decay 0 here, because evo_optim_update applies the
  * decay itself: passing it to both would count it twice. */
 double evo_mlp_loss_grad(struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x,
                          const int32_t *y, size_t B, const double *dropout, double weight_decay,
@@ -366,28 +345,7 @@ double evo_mlp_loss_grad_regression(struct evo_mlp *net, struct evo_mlp_workspac
                                     const float *t, size_t B, const double *dropout, double weight_decay,
                                     struct evo_rng *rng);
 
-/* One optimizer update of params from grads at rate lr (step counter advanced first), one fused
- * kernel pass per parameter segment: weights decay (L2, or decoupled for AdamW), biases do not.
- * With tp->l1 > 0 the weight gradients are first increased by l1 * sign(w) in place (sign(0) = 0);
- * with tp->max_norm > 0 the hidden units' incoming weight vectors are then capped (see
- * evo_train_params). */
-void evo_mlp_update(struct evo_mlp *net, const struct evo_train_params *tp, double lr);
 
-/* Trains for at most tp->epochs epochs over `train` in mini-batches (a fresh order from rng each
- * epoch, chosen by tp->batch_selection; the last, partial batch is used too; training rows are
- * augmented after the gather, in the batch copy, when train is an image set), the rate set per epoch by tp->lr_schedule, then
- * evaluates on `validation`. With early stopping, stops after tp->patience epochs without
- * improvement of the validation loss and restores the best epoch's parameters. Stops early with
- * status EVO_TRAIN_DIVERGED when the loss is not finite. Without `validation` (NULL), early stopping
- * and the plateau schedule see no improvement signal and are inert, and curves hold NaN validation
- * metrics. Allocates nothing. Returns EVO_OK (even when diverged), or an error when the parameters
- * are unusable (batch 0, batch or data larger than the workspace, unknown optimizer, schedule or batch selection,
- * negative augmentation ranges, labels outside the workspace's classes under stratified or balanced
- * selection, a loss that does not fit the data's task). Regression data (train->target set) trains a
- * regression network; it has no classes, so stratified and balanced selection fall back to shuffle. */
-int evo_mlp_train(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struct evo_train_params *tp,
-                  const struct evo_dataset *train, const struct evo_dataset *validation,
-                  struct evo_rng *rng, struct evo_train_result *res, struct evo_error *err);
 
 /* Metrics of the network on ds (no dropout), in batches of the workspace's max_batch rows: the mean
  * loss and the classification metrics, or for a regression network (ds->target set) the regression
@@ -400,15 +358,14 @@ void evo_mlp_evaluate(const struct evo_mlp *net, struct evo_mlp_workspace *ws,
 void evo_mlp_predict(const struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x, size_t n,
                      float *probs);
 
-/* Name of an optimizer ("sgd", "momentum", "adam", "nesterov", "rmsprop", "adamw"), of a schedule
- * ("constant", "step", "exponential", "cosine", "warmup", "plateau") and of a training status ("ok",
- * "diverged", "too_large", "too_small"; "unknown" outside the enum). */
-const char *evo_mlp_optimizer_name(int opt);
-const char *evo_mlp_lr_schedule_name(int schedule);
+
 /* Name of a loss ("categorical_crossentropy", "binary_crossentropy", "mse"). */
 const char *evo_mlp_loss_name(int loss);
-/* Name of a batch selection ("shuffle", "stratified", "balanced"). */
-const char *evo_mlp_batch_selection_name(int selection);
-const char *evo_mlp_status_name(int status);
+
+/* The batch buffers of ws laid out for net: x[max_batch, n_in], the labels (int32) or targets
+ * (float, regression) [max_batch] in one region, and the augmentation scratch [2 n_in]; for the
+ * trainer, which gathers each batch there. net must fit ws. */
+void evo_mlp_workspace_batch(const struct evo_mlp *net, struct evo_mlp_workspace *ws, float **x, void **y,
+                             float **aug);
 
 #endif
