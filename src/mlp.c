@@ -1000,9 +1000,9 @@ static double train_epoch(struct evo_mlp *net, struct evo_mlp_workspace *ws, con
     double sum = 0.0;
     for (size_t start = 0; start < n; start += bs) {
         size_t B = n - start < bs ? n - start : bs;
+        evo_data_rows(train, ws->order + start, B, 0, bx);
         for (size_t r = 0; r < B; r++) {
             size_t row = ws->order[start + r];
-            memcpy(bx + r * d, train->x + row * d, d * sizeof(float));
             if (train->target)
                 bt[r] = train->target[row];
             else
@@ -1011,17 +1011,9 @@ static double train_epoch(struct evo_mlp *net, struct evo_mlp_workspace *ws, con
         for (size_t r = 0; augment && r < B; r++)
             evo_augment_image(bx + r * d, ih, iw, &tp->augment, tp->feature_mean, tp->feature_std,
                               ws->buf + L.aug, rng);
-        /* The next batch's rows are scattered over a data set larger than the caches: asking
-         * for them now lets their loads overlap this batch's compute instead of stalling the
-         * next gather (measured: the gather was a third of a small network's step). Only the
-         * first 256 bytes of each row: the hardware prefetcher follows the rest of a contiguous
-         * row, and issuing every line (1568 a step for 784 features) cost more than it saved. */
+        /* the next batch's rows, loading while this batch computes */
         size_t next = start + bs < n ? start + bs : n, next_end = next + bs < n ? next + bs : n;
-        for (size_t r = next; r < next_end; r++) {
-            const char *row = (const char *)(train->x + ws->order[r] * d);
-            for (size_t b = 0; b < 256 && b < d * sizeof(float); b += 64)
-                __builtin_prefetch(row + b, 0, 1);
-        }
+        evo_data_prefetch(train, ws->order + next, next_end - next);
         /* weight decay is applied by the fused optimizer pass, not added to the gradient */
         double loss = loss_grad(net, ws, bx, train->target ? NULL : by, train->target ? bt : NULL, B,
                                 dropout, 0.0, rng);
@@ -1136,13 +1128,13 @@ void evo_mlp_evaluate(const struct evo_mlp *net, struct evo_mlp_workspace *ws,
     const float *inputs[EVO_MLP_MAX_HIDDEN + 1];
     struct evo_metrics_acc acc;
     evo_metrics_acc_init(&acc, a->regression ? 0 : a->n_out, ws->class_counts);
-    /* Rows of ds are contiguous, so each chunk is used in place without a copy. */
+    /* A float set's rows are used in place; a byte set's are read into the batch buffer. */
     for (size_t start = 0; start < ds->n; start += ws->max_batch) {
         size_t B = ds->n - start < ws->max_batch ? ds->n - start : ws->max_batch;
         const float *t = a->regression ? ds->target + start : NULL;
         const int32_t *y = a->regression ? NULL : ds->y + start;
-        double l = forward(evo_kernels(), net, NULL, ws->buf, &L, ds->x + start * ds->d, y, t, B, NULL,
-                           NULL, inputs);
+        const float *x = evo_data_rows(ds, NULL, B, start, ws->buf + L.x);
+        double l = forward(evo_kernels(), net, NULL, ws->buf, &L, x, y, t, B, NULL, NULL, inputs);
         if (a->regression)
             evo_metrics_add_values(&acc, ws->buf + L.probs, t, B, l);
         else
