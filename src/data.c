@@ -1130,15 +1130,16 @@ void evo_data_prefetch(const struct evo_dataset *ds, const size_t *rows, size_t 
 {
     /* The rows of a shuffled batch are scattered over a data set larger than the caches: asking for
      * them a batch ahead lets their loads overlap the current batch's compute instead of stalling
-     * the next gather. A byte row (784 bytes for 28 x 28) is asked for whole; of a float row only
-     * the first 256 bytes: the hardware prefetcher follows the rest of a contiguous row, and issuing
-     * every line (1568 a step for 784 float features) cost more than it saved. */
+     * the next gather. Of a float row only the first 256 bytes: the hardware prefetcher follows the
+     * rest of a long contiguous row, and issuing every line (1568 a step for 784 float features)
+     * cost more than it saved. A byte row is asked for whole (13 lines for 784 bytes): with its
+     * first 256 bytes only, the byte path was 5 % slower than floats on 784-32-10 (measured). */
     size_t d = ds->d;
     for (size_t r = 0; r < n; r++) {
         const char *row = ds->bytes ? (const char *)(ds->bytes + rows[r] * d)
                                     : (const char *)(ds->x + rows[r] * d);
-        size_t len = ds->bytes ? d : d * sizeof(float);
-        for (size_t b = 0; b < 256 && b < len; b += 64)
+        size_t len = ds->bytes ? d : d * sizeof(float) < 256 ? d * sizeof(float) : 256;
+        for (size_t b = 0; b < len; b += 64)
             __builtin_prefetch(row + b, 0, 1);
     }
 }
