@@ -9,6 +9,8 @@
 #include <cmocka.h>
 
 #include "evotune/data.h"
+#include "evotune/config.h"
+#include "evotune/problem.h"
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -1175,6 +1177,55 @@ static void test_bytes_compact(void **state)
     }
 }
 
+/* The problem's decision: a CSV given data.image_shape whose values are all integers in [0, 255] is
+ * held as bytes (every split), and reads, standardised, as the same file loaded without the shape
+ * (floats); one value that is not such an integer keeps it float. The data hash is the same. */
+static void load_problem(struct evo_problem *p, const char *path, const char *shape)
+{
+    char text[512];
+    snprintf(text, sizeof text, "data = { train = \"%s\"; label = \"label\"; validation_fraction = 0.2; "
+             "test_fraction = 0.2; %s };", path, shape);
+    struct evo_config cfg;
+    struct evo_error err = {0};
+    if (evo_config_load_string(&cfg, text, "test", NULL, 0, &err) || evo_problem_load(p, &cfg, &err))
+        fail_msg("%s", err.msg);
+    evo_config_release(&cfg);
+}
+
+static void test_bytes_problem(void **state)
+{
+    (void)state;
+    char text[4096];
+    size_t len = (size_t)snprintf(text, sizeof text, "a,b,c,d,label\n");
+    for (int i = 0; i < 60; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%d,%d,%d,%d,%s\n", (i * 37) % 256, i % 7,
+                                255 - i, (i * i) % 251, i % 3 ? "shirt" : "shoe");
+    const char *path = write_bytes("shape.csv", text, len);
+    struct evo_problem by, fl;
+    load_problem(&by, path, "image_shape = [2, 2];");
+    load_problem(&fl, path, "");
+    assert_non_null(by.train.bytes);
+    assert_non_null(by.validation.bytes);
+    assert_non_null(by.test.bytes);
+    assert_non_null(fl.train.x);
+    assert_int_equal(by.train.image_h, 2);
+    assert_true(by.data_hash == fl.data_hash);
+    assert_memory_equal(by.feature_mean, fl.feature_mean, 4 * sizeof(float));
+    assert_memory_equal(by.feature_std, fl.feature_std, 4 * sizeof(float));
+    expect_same_rows(&by.train, &fl.train);
+    expect_same_rows(&by.validation, &fl.validation);
+    expect_same_rows(&by.test, &fl.test);
+    evo_problem_release(&by);
+    evo_problem_release(&fl);
+
+    memcpy(strstr(text, "\n0,0,255,0,") + 1, "0,0,2.5,", 8); /* 255 -> 2.5 in the first row */
+    path = write_bytes("shape2.csv", text, len);
+    load_problem(&by, path, "image_shape = [2, 2];");
+    assert_non_null(by.train.x);
+    assert_null(by.train.bytes);
+    evo_problem_release(&by);
+}
+
 static void test_fashion_mnist(void **state)
 {
     (void)state;
@@ -1240,6 +1291,7 @@ int main(void)
         cmocka_unit_test(test_regression),
         cmocka_unit_test(test_bytes_standardize),
         cmocka_unit_test(test_bytes_compact),
+        cmocka_unit_test(test_bytes_problem),
         cmocka_unit_test(test_fashion_mnist),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
