@@ -341,8 +341,10 @@ int main(int argc, char **argv)
 
     /* Correctness first: the chosen table's gradient of the first batch against scalar's. */
     float *ref = evo_mem_alloc(net.n_params * sizeof(float));
-    double ref_loss = reference_grad(&net, train.x, train.y, batch, ref);
-    double loss = evo_mlp_loss_grad(&net, &ws, train.x, train.y, batch, NULL, 0.0, NULL);
+    float *x0 = evo_mem_alloc(batch * train.d * sizeof(float));
+    const float *first = evo_data_rows(&train, NULL, batch, 0, x0); /* the data are held as bytes */
+    double ref_loss = reference_grad(&net, first, train.y, batch, ref);
+    double loss = evo_mlp_loss_grad(&net, &ws, first, train.y, batch, NULL, 0.0, NULL);
     double gmax = 0, dmax = 0;
     for (size_t i = 0; i < net.n_params; i++) {
         gmax = fmax(gmax, fabs(ref[i]));
@@ -355,6 +357,7 @@ int main(int argc, char **argv)
         return 1;
     }
     free(ref);
+    free(x0);
 
     struct evo_train_params tp;
     memset(&tp, 0, sizeof tp);

@@ -8,6 +8,7 @@ GFLOP/s is the largest ratio that any float32 trainer could reach on this machin
   bench/compare_pytorch.py --bench build-bench/bench/bench_train               # the issue's two cases
   bench/compare_pytorch.py --bench ... --case 784-256-128-10:64 --repeat 3 --seed 1
   bench/compare_pytorch.py --cli build/evotune --whole-tool                    # the whole-tool check
+  bench/compare_pytorch.py --bench ... --baseline old/bench/bench_train        # and an older build
 
 Run r (0-based) uses seed --seed + r on both sides, and both sides start from the same initial
 parameters: with --init pytorch (the default) nn.Linear's own draws (weights and biases
@@ -15,7 +16,9 @@ U(+-1/sqrt(fan_in))), handed to bench_train with --init-from; with --init evotun
 (He-normal hidden layers, Xavier-normal output layer, zero biases), written with --init-to and loaded
 into the PyTorch model. Only the order of the batches (each side's own random stream) and float
 rounding then differ, which is the noise the accuracies are judged against: their mean difference is
-printed beside its standard error over the seeds.
+printed beside its standard error over the seeds. --baseline runs a second bench_train (an older
+commit's build) in the same alternation, with the same seeds and initial parameters, and prints the
+speed-up of --bench over it (the median of the runs' ratios).
 
 Needs Debian's python3-torch (PyTorch on the system BLAS, OpenBLAS here), numpy and, for --whole-tool,
 h5py. PyTorch gets torch.set_num_threads(1); evotune gets one thread.
@@ -168,7 +171,7 @@ def compare(args, case, data):
     print(f"case {arch_s}, batch {batch}, Adam lr 1e-3, relu, {args.epochs} epochs (first is warm-up), "
           f"1 thread, {args.repeat} alternating runs each, seeds {args.seed}..{args.seed + args.repeat - 1}; "
           f"both sides start from the same initial parameters: {init}")
-    evs, pts, ratios, ev_accs, pt_accs = [], [], [], [], []
+    evs, pts, ratios, ev_accs, pt_accs, bases, speedups = [], [], [], [], [], [], []
     # Alternating runs, so that a load spike from elsewhere on a shared machine hits both sides.
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.repeat):
@@ -180,6 +183,12 @@ def compare(args, case, data):
                                         ["--init-from" if args.init == "pytorch" else "--init-to", path])
             if args.init == "evotune":
                 params_file(model, path, write=False)
+            if args.baseline:
+                base, base_acc, _, _, _ = run_bench(args.baseline, arch, batch, args.epochs, args.isa, seed,
+                                                    ["--init-from", path])
+                print(f"  seed {seed}: baseline {base:.0f} samples/s, this build {ev:.0f}: "
+                      f"{ev / base:.3f}x; test accuracy after {k + 1} epochs baseline {base_acc[k]:.4f}")
+                bases.append(base), speedups.append(ev / base)
             pt, pt_acc = torch_train(model, batch, args.epochs, xtr, ytr, xte, yte)
             print(f"  seed {seed}: evotune {ev:.0f}, PyTorch {pt:.0f} samples/s, ratio {ev / pt:.2f}; "
                   f"test accuracy after {k + 1} epochs evotune {ev_acc[k]:.4f}, PyTorch {pt_acc[k]:.4f}")
@@ -191,6 +200,10 @@ def compare(args, case, data):
     print(f"  PyTorch {torch.__version__}: {pt:8.0f} samples/s   mean test accuracy after {k + 1} epochs "
           f"{statistics.mean(pt_accs):.4f}")
     print(f"  ratio (median of runs): {ratio:.2f}x")
+    if bases:
+        print(f"  baseline {args.baseline}: {statistics.median(bases):10.0f} samples/s; this build over it "
+              f"(median of runs): {statistics.median(speedups):.3f}x (range {min(speedups):.3f}-"
+              f"{max(speedups):.3f}x)")
     print_ceiling(flops, ev, pt, peak)
     if len(ev_accs) > 1:
         diff = statistics.mean(ev_accs) - statistics.mean(pt_accs)
@@ -254,6 +267,8 @@ def main():
                     help="whose initialisation both sides start from (default: pytorch)")
     ap.add_argument("--case", action="append", help="ARCH:BATCH, e.g. 784-256-128-10:64 (repeatable)")
     ap.add_argument("--whole-tool", action="store_true", help="the CLI check instead of bench_train")
+    ap.add_argument("--baseline", default=None,
+                    help="a second bench_train (an older build) run alternately with --bench, same seeds")
     args = ap.parse_args()
     xtr, ytr = load_idx(f"{DATA}/train-images-idx3-ubyte.gz", f"{DATA}/train-labels-idx1-ubyte.gz")
     xte, yte = load_idx(f"{DATA}/t10k-images-idx3-ubyte.gz", f"{DATA}/t10k-labels-idx1-ubyte.gz")

@@ -99,7 +99,7 @@ int evo_apply_file(const char *model, const char *data, const char *labels, FILE
     evo_mlp_workspace_init_for(&ws, &net.arch, max_batch, 1); /* the network bounds its own scratch */
     probs = evo_mem_alloc(evo_mem_mul(evo_mem_mul(ds.n ? ds.n : 1, C), sizeof *probs));
     pred = evo_mem_alloc(evo_mem_mul(ds.n ? ds.n : 1, sizeof *pred));
-    evo_predict_classes(&net, &ws, ds.x, ds.n, probs, pred);
+    evo_predict_data(&net, &ws, &ds, probs, pred);
 
     s->n = ds.n;
     s->labelled = labelled;

@@ -925,13 +925,13 @@ void evo_mlp_evaluate(const struct evo_mlp *net, struct evo_mlp_workspace *ws,
     layout_of(&P.L, net, ws);
     struct evo_metrics_acc acc;
     evo_metrics_acc_init(&acc, a->regression ? 0 : a->n_out, ws->class_counts);
-    /* Rows of ds are contiguous, so each chunk is used in place without a copy. */
+    /* A float set's rows are used in place; a byte set's are read into the batch buffer. */
     for (size_t start = 0; start < ds->n; start += ws->max_batch) {
         size_t B = ds->n - start < ws->max_batch ? ds->n - start : ws->max_batch;
         const float *t = a->regression ? ds->target + start : NULL;
         const int32_t *y = a->regression ? NULL : ds->y + start;
-        double l = forward(evo_kernels(), net, NULL, ws->buf, &P, ds->x + start * ds->d, y, t, B, NULL,
-                           NULL);
+        const float *x = evo_data_rows(ds, NULL, B, start, ws->buf + P.L.x);
+        double l = forward(evo_kernels(), net, NULL, ws->buf, &P, x, y, t, B, NULL, NULL);
         if (a->regression)
             evo_metrics_add_values(&acc, ws->buf + P.L.probs, t, B, l);
         else

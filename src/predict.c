@@ -22,6 +22,19 @@ void evo_predict_classes(const struct evo_mlp *net, struct evo_mlp_workspace *ws
     }
 }
 
+void evo_predict_data(const struct evo_mlp *net, struct evo_mlp_workspace *ws, const struct evo_dataset *ds,
+                      float *probs, int32_t *classes)
+{
+    size_t chunk = ws->max_batch ? ws->max_batch : 1, C = net->arch.n_out;
+    float *buf = ds->bytes ? evo_mem_alloc(evo_mem_mul(evo_mem_mul(chunk, ds->d), sizeof *buf)) : NULL;
+    for (size_t start = 0; start < ds->n; start += chunk) {
+        size_t B = ds->n - start < chunk ? ds->n - start : chunk;
+        evo_predict_classes(net, ws, evo_data_rows(ds, NULL, B, start, buf), B, probs + start * C,
+                            classes + start);
+    }
+    free(buf);
+}
+
 double evo_predict_confusion(int64_t *counts, const int32_t *truth, const int32_t *predicted, size_t n,
                              int C)
 {

@@ -101,9 +101,9 @@ static double train_epoch(struct evo_mlp *net, struct evo_mlp_workspace *ws, con
     double sum = 0.0;
     for (size_t start = 0; start < n; start += bs) {
         size_t B = n - start < bs ? n - start : bs;
+        evo_data_rows(train, ws->order + start, B, 0, bx);
         for (size_t r = 0; r < B; r++) {
             size_t row = ws->order[start + r];
-            memcpy(bx + r * d, train->x + row * d, d * sizeof(float));
             if (train->target)
                 bt[r] = train->target[row];
             else
@@ -112,17 +112,9 @@ static double train_epoch(struct evo_mlp *net, struct evo_mlp_workspace *ws, con
         for (size_t r = 0; augment && r < B; r++)
             evo_augment_image(bx + r * d, ih, iw, &tp->augment, tp->feature_mean, tp->feature_std,
                               aug, rng);
-        /* The next batch's rows are scattered over a data set larger than the caches: asking
-         * for them now lets their loads overlap this batch's compute instead of stalling the
-         * next gather (measured: the gather was a third of a small network's step). Only the
-         * first 256 bytes of each row: the hardware prefetcher follows the rest of a contiguous
-         * row, and issuing every line (1568 a step for 784 features) cost more than it saved. */
+        /* the next batch's rows, loading while this batch computes */
         size_t next = start + bs < n ? start + bs : n, next_end = next + bs < n ? next + bs : n;
-        for (size_t r = next; r < next_end; r++) {
-            const char *row = (const char *)(train->x + ws->order[r] * d);
-            for (size_t b = 0; b < 256 && b < d * sizeof(float); b += 64)
-                __builtin_prefetch(row + b, 0, 1);
-        }
+        evo_data_prefetch(train, ws->order + next, next_end - next);
         /* weight decay is applied by the fused optimizer pass, not added to the gradient */
         double loss = train->target ? evo_mlp_loss_grad_regression(net, ws, bx, bt, B, dropout, 0.0, rng)
                                     : evo_mlp_loss_grad(net, ws, bx, by, B, dropout, 0.0, rng);

@@ -9,6 +9,8 @@
 #include <cmocka.h>
 
 #include "evotune/data.h"
+#include "evotune/config.h"
+#include "evotune/problem.h"
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -97,8 +99,8 @@ static unsigned char *read_all(const char *path, size_t *len)
 
 static int is_empty(const struct evo_dataset *ds)
 {
-    return !ds->n && !ds->d && !ds->x && !ds->y && !ds->n_classes && !ds->feature_names &&
-           !ds->class_names && !ds->label_name;
+    return !ds->n && !ds->d && !ds->x && !ds->bytes && !ds->scale && !ds->y && !ds->n_classes &&
+           !ds->feature_names && !ds->class_names && !ds->label_name;
 }
 
 /* Loads a CSV that must fail with EVO_EDATA and a message containing every one of the given
@@ -394,9 +396,16 @@ static void check_idx(const struct evo_dataset *ds)
 {
     assert_int_equal(ds->n, 5);
     assert_int_equal(ds->d, 6);
+    /* held as the file's bytes, read as floats */
+    assert_null(ds->x);
+    assert_non_null(ds->bytes);
+    float x[30];
+    assert_ptr_equal(evo_data_rows(ds, NULL, 5, 0, x), x);
     for (int i = 0; i < 5; i++)
-        for (int j = 0; j < 6; j++)
-            assert_true(ds->x[i * 6 + j] == (float)(50 * i + j));
+        for (int j = 0; j < 6; j++) {
+            assert_int_equal(ds->bytes[i * 6 + j], 50 * i + j);
+            assert_true(x[i * 6 + j] == (float)(50 * i + j));
+        }
     assert_int_equal(ds->n_classes, 3);
     assert_string_equal(ds->class_names[0], "1");
     assert_string_equal(ds->class_names[1], "3");
@@ -471,7 +480,8 @@ static void test_idx_by_magic(void **state)
         assert_int_equal(evo_data_load_unlabelled(&ds, images, &err), EVO_OK);
         assert_int_equal(ds.n, 5);
         assert_int_equal(ds.d, 6);
-        assert_true(ds.x[6 * 4 + 5] == 205.0f);
+        float row[6];
+        assert_true(evo_data_rows(&ds, NULL, 1, 4, row)[5] == 205.0f);
         evo_data_release(&ds);
         int has = 1;
         assert_int_equal(evo_data_csv_has_column(images, "label", &has, &err), EVO_OK);
@@ -967,6 +977,255 @@ static void test_regression(void **state)
     evo_data_release(&ds);
 }
 
+/* ---- byte storage ------------------------------------------------------------------------------ */
+
+/* dst = src held as floats: what every data set was before bytes, the reference they must match. */
+static void float_copy(struct evo_dataset *dst, const struct evo_dataset *src)
+{
+    size_t *idx = malloc((src->n ? src->n : 1) * sizeof *idx);
+    for (size_t i = 0; i < src->n; i++)
+        idx[i] = i;
+    evo_data_subset(dst, src, idx, src->n);
+    free(idx);
+    if (dst->bytes) {
+        float *x = malloc((dst->n * dst->d + 1) * sizeof *x);
+        evo_data_rows(dst, NULL, dst->n, 0, x);
+        free(dst->bytes);
+        free(dst->scale);
+        dst->bytes = NULL;
+        dst->scale = NULL;
+        dst->x = x;
+    }
+}
+
+/* Every row of a reads as b's do, bit for bit: contiguous, one at a time, and gathered in a
+ * scrambled order as the trainer gathers a batch. */
+static void expect_same_rows(const struct evo_dataset *a, const struct evo_dataset *b)
+{
+    assert_int_equal(a->n, b->n);
+    assert_int_equal(a->d, b->d);
+    size_t n = a->n, d = a->d;
+    float *ra = malloc((n * d + 1) * sizeof *ra), *rb = malloc((n * d + 1) * sizeof *rb);
+    assert_memory_equal(evo_data_rows(a, NULL, n, 0, ra), evo_data_rows(b, NULL, n, 0, rb), n * d * sizeof *ra);
+    for (size_t i = 0; i < n; i += 7)
+        assert_memory_equal(evo_data_rows(a, NULL, 1, i, ra), evo_data_rows(b, NULL, 1, i, rb), d * sizeof *ra);
+    size_t *rows = malloc((n ? n : 1) * sizeof *rows);
+    for (size_t i = 0; i < n; i++)
+        rows[i] = (i * 7919 + 13) % n; /* a permutation when n is not a multiple of 7919 */
+    evo_data_prefetch(a, rows, n);
+    assert_ptr_equal(evo_data_rows(a, rows, n, 99, ra), ra);
+    assert_ptr_equal(evo_data_rows(b, rows, n, 99, rb), rb);
+    assert_memory_equal(ra, rb, n * d * sizeof *ra);
+    free(rows);
+    free(ra);
+    free(rb);
+}
+
+/* A byte set of n rows and d features, values from a small generator (a third of them 0, as the
+ * background of an image), with every class present. */
+static void make_bytes(struct evo_dataset *ds, size_t n, size_t d, uint32_t seed)
+{
+    memset(ds, 0, sizeof *ds);
+    ds->n = n;
+    ds->d = d;
+    ds->bytes = malloc(n * d);
+    ds->y = malloc(n * sizeof *ds->y);
+    ds->n_classes = 3;
+    ds->feature_names = calloc(d, sizeof *ds->feature_names);
+    ds->class_names = calloc(3, sizeof *ds->class_names);
+    for (size_t j = 0; j < d; j++) {
+        char name[16];
+        snprintf(name, sizeof name, "p%zu", j);
+        ds->feature_names[j] = strdup(name);
+    }
+    for (int c = 0; c < 3; c++) {
+        char name[4];
+        snprintf(name, sizeof name, "%d", c);
+        ds->class_names[c] = strdup(name);
+    }
+    ds->label_name = strdup("label");
+    uint32_t s = seed;
+    for (size_t i = 0; i < n * d; i++) {
+        s = s * 1664525u + 1013904223u;
+        uint32_t v = s >> 24;
+        ds->bytes[i] = v % 3 == 0 ? 0 : (uint8_t)v;
+    }
+    for (size_t i = 0; i < n; i++)
+        ds->y[i] = (int32_t)(i % 3);
+}
+
+/* Bytes standardise while they are read to exactly the floats that standardising in place gives: by
+ * the set's own statistics, through a split, and by stored statistics, among them means and stds for
+ * which 1/std does not reproduce the division for some byte value (quotients exactly halfway
+ * between two floats, found by search), and degenerate ones a damaged results file could hold. */
+static void test_bytes_standardize(void **state)
+{
+    (void)state;
+    struct evo_dataset by, fl, tr, va, te, ftr, fva, fte;
+    struct evo_error err = {0};
+    make_bytes(&by, 301, 20, 7);
+    float_copy(&fl, &by);
+    assert_non_null(fl.x);
+    assert_null(fl.bytes);
+    expect_same_rows(&by, &fl); /* raw: the byte values as floats */
+    assert_true(evo_data_hash(&by) == evo_data_hash(&fl));
+
+    assert_int_equal(evo_data_split(&by, 0.2, 0.2, 3, &tr, &va, &te, &err), EVO_OK);
+    assert_int_equal(evo_data_split(&fl, 0.2, 0.2, 3, &ftr, &fva, &fte, &err), EVO_OK);
+    assert_non_null(tr.bytes);
+    float m1[20], s1[20], m2[20], s2[20];
+    evo_data_standardize(&tr, &va, &te, m1, s1);
+    evo_data_standardize(&ftr, &fva, &fte, m2, s2);
+    assert_memory_equal(m1, m2, sizeof m1);
+    assert_memory_equal(s1, s2, sizeof s1);
+    assert_non_null(tr.bytes); /* still bytes: standardised as they are read */
+    expect_same_rows(&tr, &ftr);
+    expect_same_rows(&va, &fva);
+    expect_same_rows(&te, &fte);
+    assert_true(evo_data_hash(&va) == evo_data_hash(&fva));
+    /* a subset keeps the standardisation */
+    struct evo_dataset sub, fsub;
+    const size_t pick[4] = {5, 0, 5, 2};
+    evo_data_subset(&sub, &va, pick, 4);
+    evo_data_subset(&fsub, &fva, pick, 4);
+    expect_same_rows(&sub, &fsub);
+    /* a second standardisation composes with the first, as on floats (the bytes become floats) */
+    evo_data_apply_standardize(&sub, m1, s1);
+    evo_data_apply_standardize(&fsub, m1, s1);
+    expect_same_rows(&sub, &fsub);
+    evo_data_release(&sub);
+    evo_data_release(&fsub);
+
+    /* stored statistics: awkward means and stds */
+    const float mean[20] = {-0x1.8ec988p-19f, 0x1.020d4ep-18f, -0x1.6804b8p-19f, 0x1.5ad8f8p-19f,
+                            0x1.1b5464p-19f, 0, 0, 72.9406f, 255, 128, -3, 1e-30f, 0x1p-149f, 0,
+                            0, 1, 100, 0.5f, 3, 7};
+    const float stdv[20] = {0x1.a93e38p+5f, 0x1.fdd392p+4f, 0x1.7ef1ecp+4f, 0x1.99597cp+4f,
+                            0x1.d1e53ep+4f, 1, 3, 90.0211f, 1e-3f, 0x1p-149f, -2, 1e30f, 3, 0,
+                            INFINITY, NAN, 1e-38f, 7, 0.1f, 1};
+    for (int k = 0; k < 5; k++) {
+        /* the searched cases: 1/std gives another float than the division for one byte value */
+        double a = (double)(k == 0 ? 78 : k == 1 ? 159 : k == 2 ? 160 : k == 3 ? 196 : 184) - mean[k];
+        float q = (float)(a / stdv[k]), p = (float)(a * (1.0 / stdv[k]));
+        assert_true(q != p);
+    }
+    struct evo_dataset raw, fraw;
+    make_bytes(&raw, 256, 20, 11);
+    for (size_t i = 0; i < 256; i++)
+        for (size_t j = 0; j < 20; j++)
+            raw.bytes[i * 20 + j] = (uint8_t)((i + j) & 255); /* every value in every feature */
+    float_copy(&fraw, &raw);
+    evo_data_apply_standardize(&raw, mean, stdv);
+    evo_data_apply_standardize(&fraw, mean, stdv);
+    expect_same_rows(&raw, &fraw);
+    float buf[20];
+    assert_true(evo_data_rows(&raw, NULL, 1, 256 - 78, buf)[0] == fraw.x[(256 - 78) * 20]);
+    evo_data_release(&raw);
+    evo_data_release(&fraw);
+
+    const struct evo_dataset *sets[] = {&by, &fl, &tr, &va, &te, &ftr, &fva, &fte};
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+        evo_data_release((struct evo_dataset *)sets[i]);
+}
+
+/* CSV image data: integers in [0, 255] become bytes, reading and hashing as they did; any other value
+ * (a fraction, one out of range, -0) keeps the set float. CSV export writes the same text. */
+static void test_bytes_compact(void **state)
+{
+    (void)state;
+    struct evo_dataset ds, fl;
+    struct evo_error err = {0};
+    const char *path = write_text("img.csv", "a,b,c,d,label\n0,255,17,3,x\n9,0,0,254,y\n1,2,3,4,x\n");
+    assert_int_equal(evo_data_load_csv(&ds, path, "label", &err), EVO_OK);
+    assert_non_null(ds.x); /* the reader holds floats; compacting is the caller's choice */
+    float_copy(&fl, &ds);
+    uint64_t h = evo_data_hash(&ds);
+    assert_int_equal(evo_data_compact(&ds), 1);
+    assert_null(ds.x);
+    assert_non_null(ds.bytes);
+    assert_int_equal(ds.bytes[1], 255);
+    assert_int_equal(ds.bytes[7], 254);
+    assert_true(evo_data_hash(&ds) == h);
+    expect_same_rows(&ds, &fl);
+    assert_int_equal(evo_data_compact(&ds), 0); /* already bytes */
+    char *t1 = NULL, *t2 = NULL;
+    size_t l1 = 0, l2 = 0;
+    FILE *f1 = open_memstream(&t1, &l1), *f2 = open_memstream(&t2, &l2);
+    float mean[4] = {1, 2, 3, 4}, stdv[4] = {3, 0.7f, 1, 9};
+    evo_data_apply_standardize(&ds, mean, stdv);
+    evo_data_apply_standardize(&fl, mean, stdv);
+    assert_int_equal(evo_data_write_csv(&ds, f1), 0);
+    assert_int_equal(evo_data_write_csv(&fl, f2), 0);
+    fclose(f1);
+    fclose(f2);
+    assert_string_equal(t1, t2);
+    free(t1);
+    free(t2);
+    evo_data_release(&fl);
+    evo_data_release(&ds);
+
+    const char *keep[] = {"0,1.5,2,3,x\n", "0,256,2,3,x\n", "0,-1,2,3,x\n", "0,-0,2,3,x\n",
+                          "0,1e-9,2,3,x\n"};
+    for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++) {
+        char text[128];
+        snprintf(text, sizeof text, "a,b,c,d,label\n9,9,9,9,y\n%s", keep[k]);
+        assert_int_equal(evo_data_load_csv(&ds, write_text("keep.csv", text), "label", &err), EVO_OK);
+        assert_int_equal(evo_data_compact(&ds), 0);
+        assert_non_null(ds.x);
+        assert_null(ds.bytes);
+        evo_data_release(&ds);
+    }
+}
+
+/* The problem's decision: a CSV given data.image_shape whose values are all integers in [0, 255] is
+ * held as bytes (every split), and reads, standardised, as the same file loaded without the shape
+ * (floats); one value that is not such an integer keeps it float. The data hash is the same. */
+static void load_problem(struct evo_problem *p, const char *path, const char *shape)
+{
+    char text[512];
+    snprintf(text, sizeof text, "data = { train = \"%s\"; label = \"label\"; validation_fraction = 0.2; "
+             "test_fraction = 0.2; %s };", path, shape);
+    struct evo_config cfg;
+    struct evo_error err = {0};
+    if (evo_config_load_string(&cfg, text, "test", NULL, 0, &err) || evo_problem_load(p, &cfg, &err))
+        fail_msg("%s", err.msg);
+    evo_config_release(&cfg);
+}
+
+static void test_bytes_problem(void **state)
+{
+    (void)state;
+    char text[4096];
+    size_t len = (size_t)snprintf(text, sizeof text, "a,b,c,d,label\n");
+    for (int i = 0; i < 60; i++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "%d,%d,%d,%d,%s\n", (i * 37) % 256, i % 7,
+                                255 - i, (i * i) % 251, i % 3 ? "shirt" : "shoe");
+    const char *path = write_bytes("shape.csv", text, len);
+    struct evo_problem by, fl;
+    load_problem(&by, path, "image_shape = [2, 2];");
+    load_problem(&fl, path, "");
+    assert_non_null(by.train.bytes);
+    assert_non_null(by.validation.bytes);
+    assert_non_null(by.test.bytes);
+    assert_non_null(fl.train.x);
+    assert_int_equal(by.train.image_h, 2);
+    assert_true(by.data_hash == fl.data_hash);
+    assert_memory_equal(by.feature_mean, fl.feature_mean, 4 * sizeof(float));
+    assert_memory_equal(by.feature_std, fl.feature_std, 4 * sizeof(float));
+    expect_same_rows(&by.train, &fl.train);
+    expect_same_rows(&by.validation, &fl.validation);
+    expect_same_rows(&by.test, &fl.test);
+    evo_problem_release(&by);
+    evo_problem_release(&fl);
+
+    memcpy(strstr(text, "\n0,0,255,0,") + 1, "0,0,2.5,", 8); /* 255 -> 2.5 in the first row */
+    path = write_bytes("shape2.csv", text, len);
+    load_problem(&by, path, "image_shape = [2, 2];");
+    assert_non_null(by.train.x);
+    assert_null(by.train.bytes);
+    evo_problem_release(&by);
+}
+
 static void test_fashion_mnist(void **state)
 {
     (void)state;
@@ -986,12 +1245,28 @@ static void test_fashion_mnist(void **state)
     assert_int_equal(ds.d, 784);
     assert_int_equal(ds.n_classes, 10);
     assert_string_equal(ds.feature_names[783], "pixel_783");
-    float lo = 255, hi = 0;
+    assert_non_null(ds.bytes); /* 47 MB of bytes, not 188 MB of floats */
+    assert_null(ds.x);
+    unsigned lo = 255, hi = 0;
     for (size_t i = 0; i < ds.n * ds.d; i++) {
-        lo = ds.x[i] < lo ? ds.x[i] : lo;
-        hi = ds.x[i] > hi ? ds.x[i] : hi;
+        lo = ds.bytes[i] < lo ? ds.bytes[i] : lo;
+        hi = ds.bytes[i] > hi ? ds.bytes[i] : hi;
     }
     assert_true(lo == 0 && hi == 255);
+    /* the content hash is the one the set had as floats (results files record it) */
+    struct evo_dataset fl;
+    float_copy(&fl, &ds);
+    assert_true(evo_data_hash(&ds) == evo_data_hash(&fl));
+    /* standardised with the same statistics, every row reads as the floats did, bit for bit */
+    float *m1 = malloc(ds.d * sizeof *m1), *s1 = malloc(ds.d * sizeof *s1);
+    float *m2 = malloc(ds.d * sizeof *m2), *s2 = malloc(ds.d * sizeof *s2);
+    evo_data_standardize(&ds, NULL, NULL, m1, s1);
+    evo_data_standardize(&fl, NULL, NULL, m2, s2);
+    assert_memory_equal(m1, m2, ds.d * sizeof *m1);
+    assert_memory_equal(s1, s2, ds.d * sizeof *s1);
+    expect_same_rows(&ds, &fl);
+    free(m1), free(s1), free(m2), free(s2);
+    evo_data_release(&fl);
     evo_data_release(&ds);
 }
 
@@ -1014,6 +1289,9 @@ int main(void)
         cmocka_unit_test(test_hash),
         cmocka_unit_test(test_shipped),
         cmocka_unit_test(test_regression),
+        cmocka_unit_test(test_bytes_standardize),
+        cmocka_unit_test(test_bytes_compact),
+        cmocka_unit_test(test_bytes_problem),
         cmocka_unit_test(test_fashion_mnist),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -14,6 +14,7 @@
 #include "evotune/search.h"
 #include "evotune/h5.h"
 #include "evotune/kernels.h"
+#include "evotune/predict.h"
 #include "support.h"
 
 static struct evo_config cfg;
@@ -491,8 +492,12 @@ static void test_conv_model_round_trip(void **state)
     evo_mlp_workspace_init_for(&ws, &net->arch, 64, 1);
     size_t C = net->arch.n_out;
     float *a = calloc(t->n * C, sizeof *a), *b = calloc(t->n * C, sizeof *b);
-    evo_mlp_predict(net, &ws, t->x, t->n, a);
-    evo_mlp_predict(&back, &ws, t->x, t->n, b);
+    int32_t *ca = calloc(t->n, sizeof *ca), *cb = calloc(t->n, sizeof *cb);
+    evo_predict_data(net, &ws, t, a, ca);
+    evo_predict_data(&back, &ws, t, b, cb);
+    assert_memory_equal(ca, cb, t->n * sizeof *ca);
+    free(ca);
+    free(cb);
     assert_memory_equal(a, b, t->n * C * sizeof *a);
     assert_true(isfinite(a[0]));
 

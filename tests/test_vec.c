@@ -486,6 +486,38 @@ static void test_mul(void **state)
     }
 }
 
+/* Bytes standardised: every table gives scalar's floats, bit for bit, on every length (the tails),
+ * and writes nothing past n. */
+static void test_bytes_standardize(void **state)
+{
+    (void)state;
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 7, 0, 0, 0);
+    const struct evo_kernels *ref = evo_kernels_table(EVO_ISA_SCALAR);
+    for (size_t n = 1; n <= 800; n += n < 40 ? 1 : 49) {
+        uint8_t *in = malloc(n);
+        double *mean = malloc(n * sizeof *mean), *recip = malloc(n * sizeof *recip);
+        for (size_t j = 0; j < n; j++) {
+            in[j] = (uint8_t)(evo_rng_next(&rng) >> 56);
+            mean[j] = (float)(255 * evo_rng_uniform(&rng));
+            recip[j] = 1.0 / (float)(0.01 + 100 * evo_rng_uniform(&rng));
+        }
+        float *want = fill_nan(n), *got = fill_nan(n);
+        ref->bytes_standardize(want, in, mean, recip, n);
+        for (size_t j = 0; j < n; j++)
+            assert_true(want[j] == (float)(((double)in[j] - mean[j]) * recip[j]));
+        for (int isa = 0; isa < EVO_ISA_COUNT; isa++) {
+            const struct evo_kernels *k = evo_kernels_table(isa);
+            if (!k)
+                continue;
+            k->bytes_standardize(got, in, mean, recip, n);
+            assert_memory_equal(got, want, n * sizeof *got);
+            assert_true(got[n] == GUARD);
+        }
+        free(in), free(mean), free(recip), free(want), free(got);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -497,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_softmax_extremes),
         cmocka_unit_test(test_optimizers),
         cmocka_unit_test(test_mul),
+        cmocka_unit_test(test_bytes_standardize),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,7 @@
 /* Data sets: loading CSV and MNIST-style IDX files (plain or gzip), a seeded stratified split into
- * train/validation/test, and standardisation with statistics of the training split only.
+ * train/validation/test, standardisation with statistics of the training split only, and reading
+ * rows as the floats a network sees (evo_data_rows). 8-bit image data are held as bytes, a quarter
+ * of the floats' memory and memory traffic, and standardised as rows are read.
  * A loaded data set is immutable afterwards and shared read-only by every training thread. */
 #ifndef EVOTUNE_DATA_H
 #define EVOTUNE_DATA_H
@@ -8,10 +10,17 @@
 #include <stdio.h>
 #include "evotune/error.h"
 
+struct evo_data_scale;
+
 struct evo_dataset {
     size_t n;              /* rows */
     size_t d;              /* features per row */
-    float *x;              /* [n, d] row-major features */
+    float *x;              /* [n, d] row-major features; NULL when the set is held as bytes */
+    uint8_t *bytes;        /* [n, d] row-major features of a set held as bytes (IDX images, or image
+                            * data whose every value is an integer in [0, 255]: evo_data_compact),
+                            * else NULL. Read them with evo_data_rows, which applies `scale`. */
+    struct evo_data_scale *scale; /* bytes only: the standardisation evo_data_rows applies (NULL:
+                                   * raw values); set by evo_data_(apply_)standardize, opaque */
     int32_t *y;            /* [n] class index in [0, n_classes); all 0 for a regression set */
     int n_classes;         /* 0 for a regression set (and an unlabelled one) */
     float *target;         /* [n] regression targets in the file's units; NULL for classification */
@@ -33,7 +42,8 @@ int evo_data_load_csv(struct evo_dataset *ds, const char *path, const char *labe
                       struct evo_error *err);
 
 /* Loads an IDX image file (idx3, unsigned bytes) and its IDX label file (idx1), plain or gzip.
- * Pixels are stored as floats in [0, 255]; classes are the distinct label values, ascending.
+ * Pixels are held as bytes (ds->bytes; they read as floats in [0, 255]); classes are the distinct
+ * label values, ascending.
  * Errors (EVO_EDATA): bad magic, sizes that disagree between the two files or with the file length,
  * truncated file or gzip stream. */
 int evo_data_load_idx(struct evo_dataset *ds, const char *images, const char *labels,
@@ -64,8 +74,8 @@ int evo_data_csv_has_column(const char *path, const char *name, int *has, struct
 /* Frees everything ds owns and zeroes it. Safe on a zeroed or already released data set. */
 void evo_data_release(struct evo_dataset *ds);
 
-/* Copies the rows idx[0..n) of src into dst (features, labels or targets, and a copy of names and
- * classes). */
+/* Copies the rows idx[0..n) of src into dst (features, as floats or bytes with their standardisation,
+ * labels or targets, and a copy of names and classes). */
 void evo_data_subset(struct evo_dataset *dst, const struct evo_dataset *src, const size_t *idx,
                      size_t n);
 
@@ -87,13 +97,35 @@ int evo_data_align(struct evo_dataset *ds, const struct evo_dataset *ref, const 
 
 /* Computes per-feature mean and standard deviation over `train` (double accumulation; a feature with
  * zero spread gets std 1), writes them to mean[d] and std[d], and standardises train, and validation
- * and test when not NULL, in place: x = (x - mean) / std. */
+ * and test when not NULL, as evo_data_apply_standardize does. */
 void evo_data_standardize(struct evo_dataset *train, struct evo_dataset *validation,
                           struct evo_dataset *test, float *mean, float *std);
 
-/* Applies a stored standardisation in place, x = (x - mean) / std computed in double and rounded to
- * float, exactly as evo_data_standardize does (ds may be NULL). */
+/* Applies a stored standardisation, x = (x - mean) / std computed in double and rounded to float,
+ * exactly as evo_data_standardize does (ds may be NULL): a float set in place; a set held as bytes
+ * keeps its bytes and records the standardisation, which evo_data_rows applies with the same result,
+ * bit for bit. A byte set that already has one becomes floats first, so that the two compose as
+ * they do on floats. */
 void evo_data_apply_standardize(struct evo_dataset *ds, const float *mean, const float *std);
+
+/* Holds a float set as bytes when every feature value is an integer in [0, 255] (and not -0, whose
+ * bits differ from 0's): ds->x is freed and ds->bytes takes its place. Returns 1 when it did, 0 when
+ * the set stays float (a value outside that range, a non-integer, or already bytes). Rows read the same before and
+ * after, bit for bit, and evo_data_hash does not change. */
+int evo_data_compact(struct evo_dataset *ds);
+
+/* The features of n rows as the floats a network sees: standardised, when a standardisation was
+ * applied, exactly as evo_data_apply_standardize computes it. With rows NULL, the n contiguous rows
+ * first..first+n; otherwise the rows rows[0..n) (first is ignored). Writes them to out[n, d] and
+ * returns out, except that contiguous rows of a float set are not copied: the return value points
+ * into ds->x. The one way to read features that works for both float and byte sets. Reads ds only:
+ * any number of threads may call it on one set, each with its own out. */
+const float *evo_data_rows(const struct evo_dataset *ds, const size_t *rows, size_t n, size_t first,
+                           float *out);
+
+/* Asks the CPU to start loading rows[0..n) of ds into the caches (a hint; no effect on results), so
+ * that a trainer can overlap the next batch's loads with this batch's compute. */
+void evo_data_prefetch(const struct evo_dataset *ds, const size_t *rows, size_t n);
 
 /* Writes ds as CSV in the shipped format: a header row of feature names then the label column (its
  * class names, or a regression set's targets), floats with 9 significant digits so that they read back exactly. Unlabelled data sets
@@ -101,7 +133,8 @@ void evo_data_apply_standardize(struct evo_dataset *ds, const float *mean, const
 int evo_data_write_csv(const struct evo_dataset *ds, FILE *f);
 
 /* 64-bit FNV-1a hash of the shape, features and labels (and targets, for a regression set): identifies
- * a data set's content. */
+ * a data set's content. Features are hashed as the bytes of their floats, so that a set held as bytes
+ * hashes as it did when it was held as floats. */
 uint64_t evo_data_hash(const struct evo_dataset *ds);
 
 #endif

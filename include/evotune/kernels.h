@@ -122,6 +122,13 @@ struct evo_kernels {
      * dropped last row or column of an odd H or W. dx is never read. */
     void (*maxpool2_backward)(float *dx, const float *dy, const float *x, size_t B, size_t C,
                               size_t H, size_t W);
+
+    /* ---- data held as bytes (src/kernels/vec_*.c) ---- */
+    /* out[n] = (float)(((double)in[j] - mean[j]) * recip[j]): a row of bytes standardised as
+     * evo_data_rows reads it (data.c chooses recip so that this equals the division). In double
+     * and with one rounding per step, so every ISA gives the same floats, bit for bit. */
+    void (*bytes_standardize)(float *out, const uint8_t *in, const double *mean, const double *recip,
+                              size_t n);
 };
 
 /* Chooses the table once: EVOTUNE_ISA when set (an unknown name, or an ISA this CPU or OS cannot run,

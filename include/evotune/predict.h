@@ -13,6 +13,12 @@
 void evo_predict_classes(const struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x,
                          size_t n, float *probs, int32_t *classes);
 
+/* evo_predict_classes over the rows of ds (floats or bytes, read through evo_data_rows) in batches of
+ * ws->max_batch rows from the first, the batches evo_mlp_predict would cut: the result is the same,
+ * bit for bit, as predicting ds->x of the set held as floats. probs[ds->n, n_out], classes[ds->n]. */
+void evo_predict_data(const struct evo_mlp *net, struct evo_mlp_workspace *ws, const struct evo_dataset *ds,
+                      float *probs, int32_t *classes);
+
 /* counts[C, C] = number of rows with true class i (row) predicted as j (column). Returns the
  * accuracy, trace / n (NaN when n is 0). */
 double evo_predict_confusion(int64_t *counts, const int32_t *truth, const int32_t *predicted, size_t n,

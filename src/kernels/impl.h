@@ -37,7 +37,9 @@
                                     float lr, float b1, float b2, float eps, float bc1, float bc2,  \
                                     float wd);                                                      \
     void evo_vec_exp_##sfx(float *out, const float *in, size_t n);                                  \
-    void evo_vec_tanh_##sfx(float *out, const float *in, size_t n);
+    void evo_vec_tanh_##sfx(float *out, const float *in, size_t n);                                 \
+    void evo_vec_bytes_standardize_##sfx(float *out, const uint8_t *in, const double *mean,        \
+                                         const double *recip, size_t n);
 
 #define EVO_DECLARE_CONV(sfx)                                                                        \
     void evo_conv_forward_##sfx(float *out, const float *x, const float *w, const float *b, size_t B,\

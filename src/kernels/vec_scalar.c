@@ -240,3 +240,11 @@ void evo_vec_tanh_scalar(float *out, const float *in, size_t n)
     for (size_t i = 0; i < n; i++)
         out[i] = tanhf(in[i]);
 }
+
+void evo_vec_bytes_standardize_scalar(float *restrict out, const uint8_t *restrict in,
+                                      const double *restrict mean, const double *restrict recip, size_t n)
+{
+    // out[n], in[n], mean[n], recip[n]
+    for (size_t j = 0; j < n; j++)
+        out[j] = (float)(((double)in[j] - mean[j]) * recip[j]);
+}
