@@ -80,7 +80,7 @@ static const struct key_row rows[] = {
      FIELD(task), task_names},
     {"data", "image_shape", KEY_SHAPE, 0, 0, 0, 1, 65536, "[]",
      "rows and columns of the grayscale image that each CSV row is, its H * W features in row-major "
-     "order: it makes the aug_* genes apply (IDX files carry their shape, which this must match if "
+     "order: it makes the aug_* and conv genes apply (IDX files carry their shape, which this must match if "
      "given), and a file whose every value is an integer in [0, 255] is held in memory as bytes, as "
      "IDX images are (a quarter of the floats' memory; the same results)", FIELD(image_shape), NULL},
     {"ga", "population", KEY_LONG, 0, 0, 0, 1, 100000, "24",

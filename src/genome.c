@@ -96,7 +96,8 @@ static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
         "adamw's decoupled p -= lr * weight_decay * p"},
     [EVO_GENE_DROPOUT] = {"dropout", EVO_GENE_FLOAT, 0.0, 0.95, NULL, 0,
         "0.1", "drop probability after each hidden activation (inverted dropout), the same in every "
-        "layer unless dropout_per_layer is on"},
+        "layer unless dropout_per_layer is on; conv blocks always drop at this rate, element-wise, "
+        "after their pooling"},
     [EVO_GENE_BATCH_SELECTION] = {"batch_selection", EVO_GENE_ENUM, 0, EVO_BATCH_COUNT - 1, selection_names,
         EVO_BATCH_COUNT, "\"shuffle\"",
         "rows of an epoch's batches: shuffle: every row once in a random order; stratified: every "
@@ -126,22 +127,24 @@ static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
         "slope of leaky_relu for negative inputs (ignored by the other activations)"},
     [EVO_GENE_INIT] = {"init", EVO_GENE_ENUM, 0, EVO_INIT_COUNT - 1, init_names, EVO_INIT_COUNT,
         "\"by_activation\"",
-        "weight initialisation (biases 0; fan_in, fan_out of each layer): by_activation: hidden "
+        "weight initialisation (biases 0; fan_in, fan_out of each layer; a conv layer's are channels x k "
+        "x k and filters x k x k, as PyTorch counts them): by_activation: hidden "
         "layers he_normal for relu, leaky_relu, elu and gelu, xavier_normal for tanh and sigmoid, "
         "the output layer xavier_normal; the others apply to every layer: uniform: U(-0.05, 0.05); "
         "normal: N(0, 0.05^2); xavier_uniform: U(-a, a), a = sqrt(6 / (fan_in + fan_out)); "
         "xavier_normal: N(0, 2 / (fan_in + fan_out)); he_uniform: U(-a, a), a = sqrt(6 / fan_in); "
         "he_normal: N(0, 2 / fan_in)"},
     [EVO_GENE_L1] = {"l1", EVO_GENE_FLOAT, 0.0, 1.0, NULL, 0,
-        "0.0", "L1 penalty on the weights (not biases): l1 * sign(w) added to their gradient before "
-        "every optimizer's step, adamw's too (0: off)"},
+        "0.0", "L1 penalty on the weights (not biases), conv filters included: l1 * sign(w) added to "
+        "their gradient before every optimizer's step, adamw's too (0: off)"},
     [EVO_GENE_MAX_NORM] = {"max_norm", EVO_GENE_FLOAT, 0.0, 1000.0, NULL, 0,
         "0.0", "max-norm constraint: after every update, each hidden unit's incoming weight vector "
-        "(bias excluded; not the output layer) longer than max_norm is scaled to length max_norm "
-        "(0: off)"},
+        "(bias excluded; not the output layer), and each conv filter's channels x k x k weights, "
+        "longer than max_norm is scaled to length max_norm (0: off)"},
     [EVO_GENE_BATCH_NORM] = {"batch_norm", EVO_GENE_ENUM, 0, 1, switch_names, 2,
-        "\"off\"", "on: batch normalisation in every hidden layer, between its dense product and its "
-        "activation: each unit standardised over the batch (variance + 1e-5), then scaled and "
+        "\"off\"", "on: batch normalisation in every hidden layer and conv block, between its product "
+        "and its activation: each unit (conv: each channel, over the batch and every pixel) "
+        "standardised over the batch (variance + 1e-5), then scaled and "
         "shifted by learned gamma and beta; evaluation and prediction use running means and "
         "variances (momentum 0.1, unbiased variance) gathered in training"},
     [EVO_GENE_DROPOUT_PER_LAYER] = {"dropout_per_layer", EVO_GENE_ENUM, 0, 1, switch_names, 2,
