@@ -1144,9 +1144,10 @@ void evo_data_prefetch(const struct evo_dataset *ds, const size_t *rows, size_t 
     }
 }
 
-/* Turns a byte set into a float set holding what its rows read as. */
-static void to_floats(struct evo_dataset *ds)
+void evo_data_to_floats(struct evo_dataset *ds)
 {
+    if (!ds->bytes)
+        return;
     float *x = evo_mem_alloc(evo_mem_mul(evo_mem_mul(ds->n, ds->d), sizeof *x));
     evo_data_rows(ds, NULL, ds->n, 0, x);
     free(ds->bytes);
@@ -1181,7 +1182,7 @@ void evo_data_apply_standardize(struct evo_dataset *ds, const float *mean, const
     if (!ds)
         return;
     if (ds->bytes && ds->scale)
-        to_floats(ds);
+        evo_data_to_floats(ds);
     if (ds->bytes) {
         ds->scale = scale_new(mean, std, ds->d);
         return;
@@ -1204,7 +1205,7 @@ void evo_data_standardize(struct evo_dataset *train, struct evo_dataset *validat
 {
     size_t n = train->n, d = train->d;
     if (train->bytes && train->scale)
-        to_floats(train); /* statistics of what the rows read as */
+        evo_data_to_floats(train); /* statistics of what the rows read as */
     for (size_t j = 0; j < d; j++) {
         double sum = 0;
         float lo = n ? stored(train, 0, j) : 0, hi = lo;

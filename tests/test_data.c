@@ -987,15 +987,7 @@ static void float_copy(struct evo_dataset *dst, const struct evo_dataset *src)
         idx[i] = i;
     evo_data_subset(dst, src, idx, src->n);
     free(idx);
-    if (dst->bytes) {
-        float *x = malloc((dst->n * dst->d + 1) * sizeof *x);
-        evo_data_rows(dst, NULL, dst->n, 0, x);
-        free(dst->bytes);
-        free(dst->scale);
-        dst->bytes = NULL;
-        dst->scale = NULL;
-        dst->x = x;
-    }
+    evo_data_to_floats(dst);
 }
 
 /* Every row of a reads as b's do, bit for bit: contiguous, one at a time, and gathered in a

@@ -137,4 +137,8 @@ int evo_data_write_csv(const struct evo_dataset *ds, FILE *f);
  * hashes as it did when it was held as floats. */
 uint64_t evo_data_hash(const struct evo_dataset *ds);
 
+/* Turns a byte set into a float set holding what its rows read as (evo_data_rows), bit for bit; a
+ * float set is left as it is. Aborts with the size on out of memory. */
+void evo_data_to_floats(struct evo_dataset *ds);
+
 #endif
