@@ -324,6 +324,43 @@ static inline float pool_keep(int keep, float v)
     return v;
 }
 
+#if CV_W > 1
+/* One output row of pooling, CV_W / 2 windows a vector: each window's pair of a row in adjacent lanes,
+ * the pair swapped by an in-lane permute, so that the even lanes hold pool_max's and pool_nan's
+ * operands in the scalar code's order (same selects, same sum), then the even lanes packed. Rows
+ * of 7 or 14 windows had gcc's vectorised loop run mostly its scalar epilogue. Returns the windows
+ * done (all). */
+static size_t pool_row_forward(float *restrict o, const float *restrict r0, const float *restrict r1,
+                               size_t Wo)
+{
+    const size_t per = CV_W / 2;
+    for (size_t q = 0; q < Wo; q += per) {
+        size_t nq = Wo - q < per ? Wo - q : per;
+        cv_vec a = cv_load_range(r0 + 2 * q, 0, (ptrdiff_t)(2 * nq));
+        cv_vec c = cv_load_range(r1 + 2 * q, 0, (ptrdiff_t)(2 * nq));
+#if defined(__AVX512F__)
+        __m512 b = _mm512_permute_ps(a, 0xB1), d = _mm512_permute_ps(c, 0xB1);
+        __m512 m0 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(b, a, _CMP_GT_OQ), a, b);
+        __m512 m1 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(d, c, _CMP_GT_OQ), c, d);
+        __m512 m = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(m1, m0, _CMP_GT_OQ), m0, m1);
+        __mmask16 nan = _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(c, d, _CMP_UNORD_Q);
+        m = _mm512_mask_blend_ps(nan, m, _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a, b), c), d));
+        cv_store_n(o + q, _mm512_maskz_compress_ps(0x5555, m), nq);
+#else
+        __m256 b = _mm256_permute_ps(a, 0xB1), d = _mm256_permute_ps(c, 0xB1);
+        __m256 m0 = _mm256_blendv_ps(a, b, _mm256_cmp_ps(b, a, _CMP_GT_OQ));
+        __m256 m1 = _mm256_blendv_ps(c, d, _mm256_cmp_ps(d, c, _CMP_GT_OQ));
+        __m256 m = _mm256_blendv_ps(m0, m1, _mm256_cmp_ps(m1, m0, _CMP_GT_OQ));
+        __m256 nan = _mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_UNORD_Q), _mm256_cmp_ps(c, d, _CMP_UNORD_Q));
+        m = _mm256_blendv_ps(m, _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a, b), c), d), nan);
+        const __m256i even = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+        cv_store_n(o + q, _mm256_permutevar8x32_ps(m, even), nq);
+#endif
+    }
+    return Wo;
+}
+#endif
+
 void CONV_PUBLIC(maxpool2_forward)(float *restrict out, const float *restrict x, size_t B, size_t C,
                                    size_t H, size_t W)
 {
@@ -335,7 +372,11 @@ void CONV_PUBLIC(maxpool2_forward)(float *restrict out, const float *restrict x,
         for (size_t y = 0; y < Ho; y++) {
             const float *restrict r0 = xp + 2 * y * W, *restrict r1 = r0 + W;
             float *restrict o = op + y * Wo;
-            for (size_t q = 0; q < Wo; q++) {
+            size_t q = 0;
+#if CV_W > 1
+            q = pool_row_forward(o, r0, r1, Wo);
+#endif
+            for (; q < Wo; q++) {
                 float a = r0[2 * q], b = r0[2 * q + 1], c = r1[2 * q], d = r1[2 * q + 1];
                 float m = pool_max(a, b, c, d);
                 o[q] = pool_nan(a, b, c, d) ? a + b + c + d : m;
