@@ -73,11 +73,16 @@ static inline cv_vec cv_add(cv_vec a, cv_vec b)
 }
 static inline cv_vec cv_load_range(const float *p, ptrdiff_t a, ptrdiff_t b)
 {
+    if (a <= 0 && b >= 16)
+        return _mm512_loadu_ps(p);
     return _mm512_maskz_loadu_ps(cv_range_mask(a, b), p);
 }
 static inline void cv_store_n(float *p, cv_vec v, size_t n)
 {
-    _mm512_mask_storeu_ps(p, cv_range_mask(0, (ptrdiff_t)(n < 16 ? n : 16)), v);
+    if (n >= 16)
+        _mm512_storeu_ps(p, v);
+    else
+        _mm512_mask_storeu_ps(p, cv_range_mask(0, (ptrdiff_t)n), v);
 }
 #elif defined(__AVX2__)
 #include <immintrin.h>
@@ -102,6 +107,8 @@ static inline cv_vec cv_add(cv_vec a, cv_vec b)
 }
 static inline cv_vec cv_load_range(const float *p, ptrdiff_t a, ptrdiff_t b)
 {
+    if (a <= 0 && b >= 8)
+        return _mm256_loadu_ps(p);
     return _mm256_maskload_ps(p, cv_range_mask(a, b));
 }
 /* Not vmaskmovps: its store form is microcoded on AMD cores (im2col of the issue's second layer took
@@ -385,7 +392,68 @@ void CONV_PUBLIC(maxpool2_forward)(float *restrict out, const float *restrict x,
     }
 }
 
-#ifndef CONV_NO_POOL_BACKWARD
+#if CV_W > 1
+/* One row pair of pooling's backward, CV_W / 2 windows a vector, laid out as pool_row_forward's. The
+ * window maximum m is copied to both lanes of its pair; each lane compares its own value and its
+ * pair partner's (the swapped vector) with m, so that "no earlier position of the window is a
+ * maximum" is lane-wise logic, with no trip through general registers. dy, copied to both lanes of
+ * each pair, is kept where a lane is its window's first maximum (and the window holds no NaN).
+ * Returns the windows done (all). */
+static size_t pool_row_backward(float *restrict g0, float *restrict g1, const float *restrict r0,
+                                const float *restrict r1, const float *restrict d, size_t Wo)
+{
+    const size_t per = CV_W / 2;
+    for (size_t q = 0; q < Wo; q += per) {
+        size_t nq = Wo - q < per ? Wo - q : per;
+        cv_vec a = cv_load_range(r0 + 2 * q, 0, (ptrdiff_t)(2 * nq));
+        cv_vec c = cv_load_range(r1 + 2 * q, 0, (ptrdiff_t)(2 * nq));
+        /* not vmaskmovps for a half-vector row of dy, nor a copy through memory (a store-forwarding
+         * stall): both ran pooling's backward slower than the scalar code on a Zen 4 */
+#if defined(__AVX512F__)
+        __m512 dq = _mm512_castps256_ps512(_mm256_maskz_loadu_ps((__mmask8)((1u << nq) - 1u), d + q));
+        const __m512i pairs = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        __m512 dv = _mm512_permutexvar_ps(pairs, dq);
+        __m512 b = _mm512_permute_ps(a, 0xB1), e = _mm512_permute_ps(c, 0xB1);
+        __m512 m0 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(b, a, _CMP_GT_OQ), a, b);
+        __m512 m1 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(e, c, _CMP_GT_OQ), c, e);
+        __m512 m = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(m1, m0, _CMP_GT_OQ), m0, m1);
+        m = _mm512_permute_ps(m, 0xA0); /* the even lane's maximum to both lanes */
+        const __mmask16 odd = 0xAAAA;
+        __mmask16 nan = _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(c, e, _CMP_UNORD_Q);
+        __mmask16 ea = _mm512_cmp_ps_mask(a, m, _CMP_EQ_OQ), eb = _mm512_cmp_ps_mask(b, m, _CMP_EQ_OQ);
+        __mmask16 ec = _mm512_cmp_ps_mask(c, m, _CMP_EQ_OQ), ee = _mm512_cmp_ps_mask(e, m, _CMP_EQ_OQ);
+        __mmask16 k0 = ea & ~(odd & eb) & ~nan;              /* odd lanes: b, after a */
+        __mmask16 k1 = ec & ~(ea | eb) & ~(odd & ee) & ~nan; /* c, e after a and b; e after c */
+        cv_store_n(g0 + 2 * q, _mm512_maskz_mov_ps(k0, dv), 2 * nq);
+        cv_store_n(g1 + 2 * q, _mm512_maskz_mov_ps(k1, dv), 2 * nq);
+#else
+        __m256 dq;
+        if (nq == 4)
+            dq = _mm256_castps128_ps256(_mm_loadu_ps(d + q));
+        else
+            dq = _mm256_setr_ps(d[q], nq > 1 ? d[q + 1] : 0.0f, nq > 2 ? d[q + 2] : 0.0f, 0.0f, 0.0f,
+                                0.0f, 0.0f, 0.0f);
+        __m256 dv = _mm256_permutevar8x32_ps(dq, _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3));
+        __m256 b = _mm256_permute_ps(a, 0xB1), e = _mm256_permute_ps(c, 0xB1);
+        __m256 m0 = _mm256_blendv_ps(a, b, _mm256_cmp_ps(b, a, _CMP_GT_OQ));
+        __m256 m1 = _mm256_blendv_ps(c, e, _mm256_cmp_ps(e, c, _CMP_GT_OQ));
+        __m256 m = _mm256_blendv_ps(m0, m1, _mm256_cmp_ps(m1, m0, _CMP_GT_OQ));
+        m = _mm256_permute_ps(m, 0xA0);
+        const __m256 odd = _mm256_castsi256_ps(_mm256_setr_epi32(0, -1, 0, -1, 0, -1, 0, -1));
+        __m256 nan = _mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_UNORD_Q), _mm256_cmp_ps(c, e, _CMP_UNORD_Q));
+        __m256 ea = _mm256_cmp_ps(a, m, _CMP_EQ_OQ), eb = _mm256_cmp_ps(b, m, _CMP_EQ_OQ);
+        __m256 ec = _mm256_cmp_ps(c, m, _CMP_EQ_OQ), ee = _mm256_cmp_ps(e, m, _CMP_EQ_OQ);
+        __m256 k0 = _mm256_andnot_ps(_mm256_or_ps(_mm256_and_ps(odd, eb), nan), ea);
+        __m256 skip1 = _mm256_or_ps(_mm256_or_ps(ea, eb), _mm256_or_ps(_mm256_and_ps(odd, ee), nan));
+        __m256 k1 = _mm256_andnot_ps(skip1, ec);
+        cv_store_n(g0 + 2 * q, _mm256_and_ps(k0, dv), 2 * nq);
+        cv_store_n(g1 + 2 * q, _mm256_and_ps(k1, dv), 2 * nq);
+#endif
+    }
+    return Wo;
+}
+#endif
+
 void CONV_PUBLIC(maxpool2_backward)(float *restrict dx, const float *restrict dy,
                                     const float *restrict x, size_t B, size_t C, size_t H, size_t W)
 {
@@ -399,7 +467,11 @@ void CONV_PUBLIC(maxpool2_backward)(float *restrict dx, const float *restrict dy
             float *restrict g0 = gp + 2 * y * W, *restrict g1 = g0 + W;
             const float *restrict d = dp + y * Wo;
             /* each window's gradient goes to its first maximum in row-major order */
-            for (size_t q = 0; q < Wo; q++) {
+            size_t q = 0;
+#if CV_W > 1
+            q = pool_row_backward(g0, g1, r0, r1, d, Wo);
+#endif
+            for (; q < Wo; q++) {
                 float a = r0[2 * q], b = r0[2 * q + 1], c = r1[2 * q], e = r1[2 * q + 1];
                 float m = pool_max(a, b, c, e);
                 int ea = a == m, eb = b == m, ec = c == m, ee = e == m;
@@ -421,4 +493,3 @@ void CONV_PUBLIC(maxpool2_backward)(float *restrict dx, const float *restrict dy
             memset(gp + (H - 1) * W, 0, W * sizeof *gp);
     }
 }
-#endif
