@@ -71,6 +71,14 @@ static inline cv_vec cv_add(cv_vec a, cv_vec b)
 {
     return _mm512_add_ps(a, b);
 }
+static inline cv_vec cv_fma(cv_vec a, cv_vec b, cv_vec c)
+{
+    return _mm512_fmadd_ps(a, b, c);
+}
+static inline float cv_hsum(cv_vec v)
+{
+    return _mm512_reduce_add_ps(v);
+}
 static inline cv_vec cv_load_range(const float *p, ptrdiff_t a, ptrdiff_t b)
 {
     if (a <= 0 && b >= 16)
@@ -104,6 +112,16 @@ static inline cv_vec cv_zero(void)
 static inline cv_vec cv_add(cv_vec a, cv_vec b)
 {
     return _mm256_add_ps(a, b);
+}
+static inline cv_vec cv_fma(cv_vec a, cv_vec b, cv_vec c)
+{
+    return _mm256_fmadd_ps(a, b, c);
+}
+static inline float cv_hsum(cv_vec v)
+{
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    return _mm_cvtss_f32(_mm_add_ss(h, _mm_movehdup_ps(h)));
 }
 static inline cv_vec cv_load_range(const float *p, ptrdiff_t a, ptrdiff_t b)
 {
@@ -243,6 +261,46 @@ void CONV_PUBLIC(forward)(float *out, const float *x, const float *w, const floa
     }
 }
 
+#if CV_W > 1
+/* Below this many taps (Cin k k) the weight gradient of an image is dot products over its pixels,
+ * not a GEMM: with K = 9 (a grey image, 3 x 3) the GEMM's output is 9 columns wide, a third of a
+ * tile, and ran at 40 GFLOP/s on a Zen 4. */
+#define CONV_SMALL_K 32
+
+/* dw[o, r] += sum over q < HW of dy[o, q] col[r, q], for o < Cout, r < K: 8 taps at a time against
+ * one pass over dy's row, in CV_W lanes summed at the end (a fixed order for this ISA). */
+static void wgrad_dots(float *restrict dw, const float *restrict dy, const float *restrict col,
+                       size_t Cout, size_t K, size_t HW)
+{
+    for (size_t o = 0; o < Cout; o++) {
+        const float *dr = dy + o * HW;
+        size_t r0 = 0;
+        for (; r0 + 8 <= K; r0 += 8) {
+            cv_vec acc[8];
+            for (int r = 0; r < 8; r++)
+                acc[r] = cv_zero();
+            for (size_t q = 0; q < HW; q += CV_W) {
+                ptrdiff_t n = (ptrdiff_t)(HW - q);
+                cv_vec dv = cv_load_range(dr + q, 0, n);
+#pragma GCC unroll 8
+                for (int r = 0; r < 8; r++)
+                    acc[r] = cv_fma(dv, cv_load_range(col + (r0 + (size_t)r) * HW + q, 0, n), acc[r]);
+            }
+            for (int r = 0; r < 8; r++)
+                dw[o * K + r0 + (size_t)r] += cv_hsum(acc[r]);
+        }
+        for (; r0 < K; r0++) {
+            cv_vec acc = cv_zero();
+            for (size_t q = 0; q < HW; q += CV_W) {
+                ptrdiff_t n = (ptrdiff_t)(HW - q);
+                acc = cv_fma(cv_load_range(dr + q, 0, n), cv_load_range(col + r0 * HW + q, 0, n), acc);
+            }
+            dw[o * K + r0] += cv_hsum(acc);
+        }
+    }
+}
+#endif
+
 /* The sum of r[n] in 16 fixed lanes (one dependent add chain would cost its latency per element),
  * summed in lane order at the end: the same order for every ISA, whatever gcc vectorises. */
 static float row_sum(const float *restrict r, size_t n)
@@ -270,15 +328,22 @@ void CONV_PUBLIC(backward_weights)(float *dw, float *db, const float *dy, const 
     float *col = work + L.col, *g = work + L.wb;
     for (size_t n = 0; n < B; n++) {
         im2col(col, x + n * Cin * HW, Cin, H, W, k);
-        /* g[Cout, K] = dy_n[Cout, HW] . col[K, HW]^T. The bias is not a row of ones here as in the
-         * forward: a K + 1'th output column costs the GEMM a whole extra tile (the issue's second
-         * layer: K = 288 = 9 tiles of 32; 289 took 12 % longer on a Zen 4). */
-        CONV_GEMM(backward_input)(g, dy + n * Cout * HW, col, Cout, K, HW, work + L.gemm);
-        for (size_t o = 0; o < Cout; o++) {
-            float *d = dw + o * K;
-            const float *s = g + o * K;
-            for (size_t q = 0; q < K; q++)
-                d[q] += s[q];
+#if CV_W > 1
+        if (K < CONV_SMALL_K) {
+            wgrad_dots(dw, dy + n * Cout * HW, col, Cout, K, HW);
+        } else
+#endif
+        {
+            /* g[Cout, K] = dy_n[Cout, HW] . col[K, HW]^T. The bias is not a row of ones here as in
+             * the forward: a K + 1'th output column costs the GEMM a whole extra tile (the issue's
+             * second layer: K = 288 = 9 tiles of 32; 289 took 12 % longer on a Zen 4). */
+            CONV_GEMM(backward_input)(g, dy + n * Cout * HW, col, Cout, K, HW, work + L.gemm);
+            for (size_t o = 0; o < Cout; o++) {
+                float *d = dw + o * K;
+                const float *s = g + o * K;
+                for (size_t q = 0; q < K; q++)
+                    d[q] += s[q];
+            }
         }
         if (db)
             for (size_t o = 0; o < Cout; o++)
