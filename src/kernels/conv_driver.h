@@ -13,12 +13,23 @@
 #define CONV_PUBLIC(name) CONV_CAT(CONV_CAT(evo_conv_, name), CONV_CAT(_, CONV_ISA))
 #define CONV_GEMM(name) CONV_CAT(CONV_CAT(evo_gemm_, name), CONV_CAT(_, CONV_ISA))
 
+/* The forward and the input gradient run one GEMM over a group of images side by side, so that its
+ * output is about CONV_COLS columns wide: the issue's second layer (14 x 14 = 196 = 12 vectors of 16
+ * and a quarter) goes in pairs. The group depends on the shape only, never on the batch. */
+#define CONV_COLS 384
+
+static inline size_t conv_group(size_t HW)
+{
+    return HW >= CONV_COLS / 2 ? (HW >= CONV_COLS ? 1 : 2) : CONV_COLS / HW;
+}
+
 /* Offsets (in floats) of the workspace's parts; every part starts on a 64-byte boundary relative to
- * work. wb: the weights with the bias as column K ([Cout, K + 1]), or the weight gradient of one
- * image. col: one image's im2col [K + 1, H W], the last row all ones (it carries the bias), or the
- * column gradient [K, H W]. gemm: the GEMM's packing buffers. */
+ * work. wb: the weights with the bias as column K ([Cout, K + 1]), their transpose [K, Cout], or the
+ * weight gradient of one image. col: a group's im2col side by side [K + 1, G H W], the last row all
+ * ones (it carries the bias), or the column gradient [K, G H W]. grp: a group's outputs or output
+ * gradients side by side [Cout, G H W]. gemm: the GEMM's packing buffers. */
 struct conv_layout {
-    size_t wb, col, gemm;
+    size_t wb, col, grp, gemm;
 };
 
 static inline size_t conv_round16(size_t n)
@@ -28,11 +39,12 @@ static inline size_t conv_round16(size_t n)
 
 static inline struct conv_layout conv_layout(size_t Cin, size_t H, size_t W, size_t Cout, size_t k)
 {
-    size_t K = Cin * k * k;
+    size_t K = Cin * k * k, GHW = conv_group(H * W) * H * W;
     struct conv_layout L;
     L.wb = 0;
     L.col = conv_round16(Cout * (K + 1));
-    L.gemm = L.col + conv_round16((K + 1) * H * W);
+    L.grp = L.col + conv_round16((K + 1) * GHW);
+    L.gemm = L.grp + conv_round16(Cout * GHW);
     return L;
 }
 
@@ -173,16 +185,17 @@ static inline void cv_store_n(float *p, cv_vec v, size_t n)
 }
 #endif
 
-/* col[(c k + i) k + j, y W + x] = xi[c, y + i - k/2, x + j - k/2], 0 outside the image. */
-static void im2col(float *restrict col, const float *restrict xi, size_t Cin, size_t H, size_t W,
-                   size_t k)
+/* col[(c k + i) k + j, y W + x] = xi[c, y + i - k/2, x + j - k/2], 0 outside the image; rows of col
+ * are ld floats apart (ld >= H W). */
+static void im2col(float *restrict col, size_t ld, const float *restrict xi, size_t Cin, size_t H,
+                   size_t W, size_t k)
 {
     size_t HW = H * W;
     ptrdiff_t p = (ptrdiff_t)(k / 2);
     for (size_t c = 0; c < Cin; c++)
         for (size_t i = 0; i < k; i++)
             for (size_t j = 0; j < k; j++) {
-                float *row = col + ((c * k + i) * k + j) * HW;
+                float *row = col + ((c * k + i) * k + j) * ld;
                 ptrdiff_t di = (ptrdiff_t)i - p, dj = (ptrdiff_t)j - p;
                 size_t lo, hi;
                 conv_valid(dj, W, &lo, &hi);
@@ -206,9 +219,9 @@ static void im2col(float *restrict col, const float *restrict xi, size_t Cin, si
 
 /* dxi[c, Y, X] = sum over (i, j), in that order from 0, of dcol[(c k + i) k + j, y W + x] with
  * y = Y - i + k/2, x = X - j + k/2 inside the image: the adjoint of im2col, computed per input row
- * (a gather: each output is written once, dxi is never read). */
-static void col2im(float *restrict dxi, const float *restrict dcol, size_t Cin, size_t H, size_t W,
-                   size_t k)
+ * (a gather: each output is written once, dxi is never read). Rows of dcol are ld floats apart. */
+static void col2im(float *restrict dxi, const float *restrict dcol, size_t ld, size_t Cin, size_t H,
+                   size_t W, size_t k)
 {
     size_t HW = H * W;
     ptrdiff_t p = (ptrdiff_t)(k / 2);
@@ -225,7 +238,7 @@ static void col2im(float *restrict dxi, const float *restrict dcol, size_t Cin, 
                     for (size_t j = 0; j < k; j++) {
                         ptrdiff_t dj = (ptrdiff_t)j - p;
                         /* output column x = X - dj must lie in [0, W) */
-                        const float *r = dcol + ((c * k + i) * k + j) * HW + (size_t)y * W;
+                        const float *r = dcol + ((c * k + i) * k + j) * ld + (size_t)y * W;
                         acc = cv_add(acc, cv_load_range(r + xs - dj, dj - xs, (ptrdiff_t)W + dj - xs));
                     }
                 }
@@ -239,9 +252,9 @@ void CONV_PUBLIC(forward)(float *out, const float *x, const float *w, const floa
                           float *work)
 {
     // out[B,Cout,H,W] = act(conv(x[B,Cin,H,W], w[Cout,Cin,k,k]) + b[Cout])
-    size_t HW = H * W, K = Cin * k * k, Ka = K;
+    size_t HW = H * W, K = Cin * k * k, Ka = K, G = conv_group(HW);
     struct conv_layout L = conv_layout(Cin, H, W, Cout, k);
-    float *col = work + L.col;
+    float *col = work + L.col, *grp = work + L.grp;
     const float *a = w;
     if (b) { /* the bias as an extra input row of ones, so the GEMM adds it and can fuse act */
         float *wb = work + L.wb;
@@ -250,14 +263,24 @@ void CONV_PUBLIC(forward)(float *out, const float *x, const float *w, const floa
             memcpy(wb + o * Ka, w + o * K, K * sizeof *wb);
             wb[o * Ka + K] = b[o];
         }
-        for (size_t q = 0; q < HW; q++)
-            col[K * HW + q] = 1.0f;
         a = wb;
     }
-    for (size_t n = 0; n < B; n++) {
-        im2col(col, x + n * Cin * HW, Cin, H, W, k);
-        /* out_n[Cout, HW] = a[Cout, Ka] . col[Ka, HW] */
-        CONV_GEMM(forward)(out + n * Cout * HW, a, col, NULL, Cout, Ka, HW, act, work + L.gemm);
+    for (size_t n0 = 0; n0 < B; n0 += G) {
+        size_t g = B - n0 < G ? B - n0 : G, ld = g * HW;
+        for (size_t t = 0; t < g; t++)
+            im2col(col + t * HW, ld, x + (n0 + t) * Cin * HW, Cin, H, W, k);
+        if (b)
+            for (size_t q = 0; q < ld; q++)
+                col[K * ld + q] = 1.0f;
+        if (g == 1) { /* out_n[Cout, HW] = a[Cout, Ka] . col[Ka, HW] */
+            CONV_GEMM(forward)(out + n0 * Cout * HW, a, col, NULL, Cout, Ka, HW, act, work + L.gemm);
+            continue;
+        }
+        /* grp[Cout, ld] = a[Cout, Ka] . col[Ka, ld], then each image's columns to its place */
+        CONV_GEMM(forward)(grp, a, col, NULL, Cout, Ka, ld, act, work + L.gemm);
+        for (size_t t = 0; t < g; t++)
+            for (size_t o = 0; o < Cout; o++)
+                memcpy(out + ((n0 + t) * Cout + o) * HW, grp + o * ld + t * HW, HW * sizeof *out);
     }
 }
 
@@ -327,7 +350,7 @@ void CONV_PUBLIC(backward_weights)(float *dw, float *db, const float *dy, const 
     struct conv_layout L = conv_layout(Cin, H, W, Cout, k);
     float *col = work + L.col, *g = work + L.wb;
     for (size_t n = 0; n < B; n++) {
-        im2col(col, x + n * Cin * HW, Cin, H, W, k);
+        im2col(col, HW, x + n * Cin * HW, Cin, H, W, k);
 #if CV_W > 1
         if (K < CONV_SMALL_K) {
             wgrad_dots(dw, dy + n * Cout * HW, col, Cout, K, HW);
@@ -355,19 +378,27 @@ void CONV_PUBLIC(backward_input)(float *dx, const float *dy, const float *w, siz
                                  size_t H, size_t W, size_t Cout, size_t k, float *work)
 {
     // dx[B,Cin,H,W] =, dy[B,Cout,H,W], w[Cout,Cin,k,k]
-    size_t HW = H * W, K = Cin * k * k;
+    size_t HW = H * W, K = Cin * k * k, G = conv_group(HW);
     struct conv_layout L = conv_layout(Cin, H, W, Cout, k);
-    float *dcol = work + L.col, *wt = work + L.wb;
+    float *dcol = work + L.col, *wt = work + L.wb, *grp = work + L.grp;
     /* wt[K, Cout] = w^T, so that the GEMM overwrites dcol (the accumulating form would need it
      * zeroed and read back) */
     for (size_t o = 0; o < Cout; o++)
         for (size_t q = 0; q < K; q++)
             wt[q * Cout + o] = w[o * K + q];
-    for (size_t n = 0; n < B; n++) {
-        /* dcol[K, HW] = wt[K, Cout] . dy_n[Cout, HW] */
-        CONV_GEMM(forward)(dcol, wt, dy + n * Cout * HW, NULL, K, Cout, HW, EVO_ACT_IDENTITY,
-                           work + L.gemm);
-        col2im(dx + n * Cin * HW, dcol, Cin, H, W, k);
+    for (size_t n0 = 0; n0 < B; n0 += G) {
+        size_t g = B - n0 < G ? B - n0 : G, ld = g * HW;
+        const float *dyg = dy + n0 * Cout * HW;
+        if (g > 1) { /* the group's output gradients side by side: grp[Cout, ld] */
+            for (size_t t = 0; t < g; t++)
+                for (size_t o = 0; o < Cout; o++)
+                    memcpy(grp + o * ld + t * HW, dy + ((n0 + t) * Cout + o) * HW, HW * sizeof *grp);
+            dyg = grp;
+        }
+        /* dcol[K, ld] = wt[K, Cout] . dyg[Cout, ld] */
+        CONV_GEMM(forward)(dcol, wt, dyg, NULL, K, Cout, ld, EVO_ACT_IDENTITY, work + L.gemm);
+        for (size_t t = 0; t < g; t++)
+            col2im(dx + (n0 + t) * Cin * HW, dcol + t * HW, ld, Cin, H, W, k);
     }
 }
 
