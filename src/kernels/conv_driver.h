@@ -1,5 +1,6 @@
 /* The convolution and pooling kernels shared by conv_scalar.c, conv_avx2.c and conv_avx512.c: im2col
- * of one image onto the GEMM of the same ISA, col2im for the input gradient, and 2 x 2 max-pooling.
+ * of a group of images onto the GEMM of the same ISA, col2im for the input gradient, and 2 x 2
+ * max-pooling.
  * Included once by each conv_<isa>.c, which first defines CONV_ISA (the suffix of the public names and
  * of the GEMM it calls), so the data movement here is compiled with that file's flags only (and uses
  * that ISA's masked vector moves when its macros say so).
