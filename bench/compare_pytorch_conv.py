@@ -176,7 +176,12 @@ def run_bench(args, seed):
         cmd += ["--max-rows", str(args.max_rows)]
     if args.isa:
         cmd += ["--isa", args.isa]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    run = subprocess.run(cmd, capture_output=True, text=True)
+    if run.returncode:
+        sys.exit(f"compare_pytorch_conv: {' '.join(cmd)} failed (exit {run.returncode}): "
+                 f"{run.stderr.strip()}\n(bench_train needs the layer table's --arch syntax and "
+                 f"--max-rows; --torch-only times PyTorch alone)")
+    out = run.stdout
     result = {}
     for line in out.splitlines():
         if line.startswith("RESULT"):
