@@ -27,10 +27,12 @@ static inline size_t conv_group(size_t HW)
 /* Offsets (in floats) of the workspace's parts; every part starts on a 64-byte boundary relative to
  * work. wb: the weights with the bias as column K ([Cout, K + 1]), their transpose [K, Cout], or the
  * weight gradient of one image. col: a group's im2col side by side [K + 1, G H W], the last row all
- * ones (it carries the bias), or the column gradient [K, G H W]. grp: a group's outputs or output
- * gradients side by side [Cout, G H W]. gemm: the GEMM's packing buffers. */
+ * ones (it carries the bias), the column gradient [K, G H W], or one image's im2row [H W, K]. grp: a
+ * group's outputs or output gradients side by side [Cout, G H W], or one image in NHWC [H W, Cin].
+ * gs: the weight gradient summed over a call's images, taps in (i, j, c) order [Cout, K]. gemm: the
+ * GEMM's packing buffers. */
 struct conv_layout {
-    size_t wb, col, grp, gemm;
+    size_t wb, col, grp, gs, gemm;
 };
 
 static inline size_t conv_round16(size_t n)
@@ -45,7 +47,8 @@ static inline struct conv_layout conv_layout(size_t Cin, size_t H, size_t W, siz
     L.wb = 0;
     L.col = conv_round16(Cout * (K + 1));
     L.grp = L.col + conv_round16((K + 1) * GHW);
-    L.gemm = L.grp + conv_round16(Cout * GHW);
+    L.gs = L.grp + conv_round16((Cout > Cin ? Cout : Cin) * GHW);
+    L.gemm = L.gs + conv_round16(Cout * K);
     return L;
 }
 
@@ -325,6 +328,44 @@ static void wgrad_dots(float *restrict dw, const float *restrict dy, const float
 }
 #endif
 
+#if CV_W > 1
+/* xt[q, c] = xi[c, q]: one image from NCHW to NHWC ([H W, Cin]). */
+static void to_nhwc(float *restrict xt, const float *restrict xi, size_t Cin, size_t HW)
+{
+    for (size_t q0 = 0; q0 < HW; q0 += 16) { /* 16 pixels' lines of xt stay in L1 across c */
+        size_t q1 = HW - q0 < 16 ? HW : q0 + 16;
+        for (size_t c = 0; c < Cin; c++)
+            for (size_t q = q0; q < q1; q++)
+                xt[q * Cin + c] = xi[c * HW + q];
+    }
+}
+
+/* row[y W + x, (i k + j) Cin + c] = xt[(y + i - k/2) W + x + j - k/2, c], 0 outside the image: the
+ * transpose of im2col, with the taps in (i, j, c) order, from the NHWC image xt, a channel vector at
+ * a time. */
+static void im2row(float *restrict row, const float *restrict xt, size_t Cin, size_t H, size_t W,
+                   size_t k)
+{
+    size_t K = Cin * k * k;
+    ptrdiff_t p = (ptrdiff_t)(k / 2);
+    for (size_t y = 0; y < H; y++)
+        for (size_t x = 0; x < W; x++) {
+            float *d = row + (y * W + x) * K;
+            for (size_t i = 0; i < k; i++) {
+                ptrdiff_t iy = (ptrdiff_t)y + (ptrdiff_t)i - p;
+                for (size_t j = 0; j < k; j++, d += Cin) {
+                    ptrdiff_t ix = (ptrdiff_t)x + (ptrdiff_t)j - p;
+                    int in = iy >= 0 && iy < (ptrdiff_t)H && ix >= 0 && ix < (ptrdiff_t)W;
+                    const float *s = in ? xt + ((size_t)iy * W + (size_t)ix) * Cin : xt;
+                    for (size_t c = 0; c < Cin; c += CV_W)
+                        cv_store_n(d + c, in ? cv_load_range(s + c, 0, (ptrdiff_t)(Cin - c)) : cv_zero(),
+                                   Cin - c);
+                }
+            }
+        }
+}
+#endif
+
 /* The sum of r[n] in 16 fixed lanes (one dependent add chain would cost its latency per element),
  * summed in lane order at the end: the same order for every ISA, whatever gcc vectorises. */
 static float row_sum(const float *restrict r, size_t n)
@@ -349,30 +390,49 @@ void CONV_PUBLIC(backward_weights)(float *dw, float *db, const float *dy, const 
     // dw[Cout,Cin,k,k] +=, db[Cout] += or NULL, dy[B,Cout,H,W], x[B,Cin,H,W]
     size_t HW = H * W, K = Cin * k * k;
     struct conv_layout L = conv_layout(Cin, H, W, Cout, k);
-    float *col = work + L.col, *g = work + L.wb;
+    float *col = work + L.col, *g = work + L.wb, *gs = work + L.gs;
+    (void)gs;
     for (size_t n = 0; n < B; n++) {
-        im2col(col, HW, x + n * Cin * HW, Cin, H, W, k);
+        const float *xn = x + n * Cin * HW, *dyn = dy + n * Cout * HW;
 #if CV_W > 1
         if (K < CONV_SMALL_K) {
-            wgrad_dots(dw, dy + n * Cout * HW, col, Cout, K, HW);
-        } else
-#endif
-        {
-            /* g[Cout, K] = dy_n[Cout, HW] . col[K, HW]^T. The bias is not a row of ones here as in
-             * the forward: a K + 1'th output column costs the GEMM a whole extra tile (the issue's
-             * second layer: K = 288 = 9 tiles of 32; 289 took 12 % longer on a Zen 4). */
-            CONV_GEMM(backward_input)(g, dy + n * Cout * HW, col, Cout, K, HW, work + L.gemm);
-            for (size_t o = 0; o < Cout; o++) {
-                float *d = dw + o * K;
-                const float *s = g + o * K;
-                for (size_t q = 0; q < K; q++)
-                    d[q] += s[q];
-            }
+            im2col(col, HW, xn, Cin, H, W, k);
+            wgrad_dots(dw, dyn, col, Cout, K, HW);
+        } else {
+            /* g[Cout, K] = dy_n[Cout, HW] . row[HW, K], the taps in (i, j, c) order: the forward
+             * GEMM reads row in place, where the transposed form below packs col transposed */
+            to_nhwc(work + L.grp, xn, Cin, HW);
+            im2row(col, work + L.grp, Cin, H, W, k);
+            CONV_GEMM(forward)(n ? g : gs, dyn, col, NULL, Cout, HW, K, EVO_ACT_IDENTITY,
+                               work + L.gemm);
+            if (n)
+                for (size_t q = 0; q < Cout * K; q++)
+                    gs[q] += g[q];
         }
+#else
+        /* g[Cout, K] = dy_n[Cout, HW] . col[K, HW]^T. The bias is not a row of ones here as in the
+         * forward: a K + 1'th output column costs the GEMM a whole extra tile (the issue's second
+         * layer: K = 288 = 9 tiles of 32; 289 took 12 % longer on a Zen 4). */
+        im2col(col, HW, xn, Cin, H, W, k);
+        CONV_GEMM(backward_input)(g, dyn, col, Cout, K, HW, work + L.gemm);
+        for (size_t o = 0; o < Cout; o++) {
+            float *d = dw + o * K;
+            const float *s = g + o * K;
+            for (size_t q = 0; q < K; q++)
+                d[q] += s[q];
+        }
+#endif
         if (db)
             for (size_t o = 0; o < Cout; o++)
-                db[o] += row_sum(dy + (n * Cout + o) * HW, HW);
+                db[o] += row_sum(dyn + o * HW, HW);
     }
+#if CV_W > 1
+    if (K >= CONV_SMALL_K && B) /* gs's taps from (i, j, c) to dw's (c, i, j) order */
+        for (size_t o = 0; o < Cout; o++)
+            for (size_t c = 0; c < Cin; c++)
+                for (size_t t = 0; t < k * k; t++)
+                    dw[(o * Cin + c) * k * k + t] += gs[o * K + t * Cin + c];
+#endif
 }
 
 void CONV_PUBLIC(backward_input)(float *dx, const float *dy, const float *w, size_t B, size_t Cin,
