@@ -290,7 +290,7 @@ int main(int argc, char **argv)
            peak_isa);
     printf("conv 32@3x3 relu on 28x28x1, pool, conv 64@3x3 relu on 14x14x32, pool; batch %zu;\n"
            "forward + backward (no input gradient for the first layer): %.2f MFLOP a sample.\n"
-           "im2col of one image onto the table's GEMM. Medians of %d runs of >= 50 ms.\n",
+           "im2col of a group of images onto the table's GEMM. Medians of %d runs of >= 50 ms.\n",
            B, flops * 1e-6, REPS);
     struct net n, ref;
     net_init(&n, B);

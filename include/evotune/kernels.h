@@ -93,9 +93,9 @@ struct evo_kernels {
 
     /* ---- 2-D convolution and max-pooling, NCHW (src/kernels/conv_*.c) ----
      * Convolution: stride 1, 'same' zero padding of k / 2 on every side, odd kernel size k >= 1
-     * (even k is not supported), cross-correlation as in PyTorch's Conv2d. Images are processed one at
-     * a time: im2col of one image into the workspace, then this table's GEMM (so each ISA's speed is
-     * its GEMM's). Any B, Cin, Cout, H, W >= 1 (1 x 1 and 1-pixel-wide images included, k may exceed
+     * (even k is not supported), cross-correlation as in PyTorch's Conv2d. Images are processed in
+     * small groups whose size depends on the shape only (H W, never B): im2col of a group into the
+     * workspace, then this table's GEMM (so each ISA's speed is mostly its GEMM's). Any B, Cin, Cout, H, W >= 1 (1 x 1 and 1-pixel-wide images included, k may exceed
      * them). Single-threaded, reentrant, allocation-free. work: at least
      * evo_kernels_conv_work_floats(Cin, H, W, Cout, k) floats, the same for the three forms. */
     /* out[B,Cout,H,W] = act(conv(x[B,Cin,H,W], w[Cout,Cin,k,k]) + b[Cout]); b may be NULL; act as
@@ -149,9 +149,9 @@ const struct evo_kernels *evo_kernels_table(int isa);
 size_t evo_kernels_work_floats(size_t M, size_t K, size_t N);
 
 /* Scratch floats the convolution kernels need for one layer (Cin, H, W, Cout, k; independent of the
- * batch size): an im2col buffer of one image, the GEMM's packing buffers and a copy of the weights
- * with the bias as an extra column; the same bound serves the three forms and every ISA. SIZE_MAX
- * when the size overflows (an allocation of it fails). */
+ * batch size): an im2col buffer of one group of images, a buffer of the group's outputs, the GEMM's
+ * packing buffers and a copy of the weights with the bias as an extra column; the same bound serves
+ * the three forms and every ISA. SIZE_MAX when the size overflows (an allocation of it fails). */
 size_t evo_kernels_conv_work_floats(size_t Cin, size_t H, size_t W, size_t Cout, size_t k);
 
 /* Name of an activation ("relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu", "identity"). */

@@ -1,7 +1,9 @@
 /* The convolution and pooling kernels shared by conv_scalar.c, conv_avx2.c and conv_avx512.c: im2col
- * of one image onto the GEMM of the same ISA, col2im for the input gradient, and 2 x 2 max-pooling.
+ * of a group of images onto the GEMM of the same ISA, col2im for the input gradient, and 2 x 2
+ * max-pooling.
  * Included once by each conv_<isa>.c, which first defines CONV_ISA (the suffix of the public names and
- * of the GEMM it calls), so the data movement here is compiled with that file's flags only.
+ * of the GEMM it calls), so the data movement here is compiled with that file's flags only (and uses
+ * that ISA's masked vector moves when its macros say so).
  * The workspace layout is conv_layout's; evo_kernels_conv_work_floats (conv_scalar.c) bounds it. */
 #include <stddef.h>
 #include <stdint.h>
@@ -12,12 +14,25 @@
 #define CONV_PUBLIC(name) CONV_CAT(CONV_CAT(evo_conv_, name), CONV_CAT(_, CONV_ISA))
 #define CONV_GEMM(name) CONV_CAT(CONV_CAT(evo_gemm_, name), CONV_CAT(_, CONV_ISA))
 
+/* The forward and the input gradient run one GEMM over a group of images side by side, so that its
+ * output is about CONV_COLS columns wide: the issue's second layer (14 x 14 = 196 = 12 vectors of 16
+ * and a quarter) goes in pairs. The group depends on the shape only, never on the batch. */
+#define CONV_COLS 384
+
+static inline size_t conv_group(size_t HW)
+{
+    return HW >= CONV_COLS / 2 ? (HW >= CONV_COLS ? 1 : 2) : CONV_COLS / HW;
+}
+
 /* Offsets (in floats) of the workspace's parts; every part starts on a 64-byte boundary relative to
- * work. wb: the weights with the bias as column K ([Cout, K + 1]), or the weight gradient of one
- * image. col: one image's im2col [K + 1, H W], the last row all ones (it carries the bias), or the
- * column gradient [K, H W]. gemm: the GEMM's packing buffers. */
+ * work. wb: the weights with the bias as column K ([Cout, K + 1]), their transpose [K, Cout], or the
+ * weight gradient of one image. col: a group's im2col side by side [K + 1, G H W], the last row all
+ * ones (it carries the bias), the column gradient [K, G H W], or one image's im2row [H W, K]. grp: a
+ * group's outputs or output gradients side by side [Cout, G H W], or one image in NHWC [H W, Cin].
+ * gs: the weight gradient summed over a call's images, taps in (i, j, c) order [Cout, K]. gemm: the
+ * GEMM's packing buffers. */
 struct conv_layout {
-    size_t wb, col, gemm;
+    size_t wb, col, grp, gs, gemm;
 };
 
 static inline size_t conv_round16(size_t n)
@@ -27,11 +42,13 @@ static inline size_t conv_round16(size_t n)
 
 static inline struct conv_layout conv_layout(size_t Cin, size_t H, size_t W, size_t Cout, size_t k)
 {
-    size_t K = Cin * k * k;
+    size_t K = Cin * k * k, GHW = conv_group(H * W) * H * W;
     struct conv_layout L;
     L.wb = 0;
     L.col = conv_round16(Cout * (K + 1));
-    L.gemm = L.col + conv_round16((K + 1) * H * W);
+    L.grp = L.col + conv_round16((K + 1) * GHW);
+    L.gs = L.grp + conv_round16((Cout > Cin ? Cout : Cin) * GHW);
+    L.gemm = L.gs + conv_round16(Cout * K);
     return L;
 }
 
@@ -46,16 +63,143 @@ static inline void conv_valid(ptrdiff_t d, size_t W, size_t *lo, size_t *hi)
     *hi = (size_t)h;
 }
 
-/* col[(c k + i) k + j, y W + x] = xi[c, y + i - k/2, x + j - k/2], 0 outside the image. */
-static void im2col(float *restrict col, const float *restrict xi, size_t Cin, size_t H, size_t W,
-                   size_t k)
+/* Rows of the image are short (14 or 28 floats in the issue's network), so im2col and its adjoint
+ * move them a vector at a time under lane masks rather than in loops gcc vectorises with prologues
+ * and epilogues: CV_W lanes, cv_load_range(p, a, b) loads lane l from p[l] for a <= l < b and zero
+ * elsewhere (the other lanes are not read: masked loads do not fault), cv_store_n stores the first n
+ * lanes. The scalar build has one lane. */
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#define CV_W 16
+typedef __m512 cv_vec;
+static inline __mmask16 cv_range_mask(ptrdiff_t a, ptrdiff_t b)
+{
+    a = a < 0 ? 0 : a > 16 ? 16 : a;
+    b = b < 0 ? 0 : b > 16 ? 16 : b;
+    uint32_t hi = (1u << b) - 1u, lo = (1u << a) - 1u;
+    return (__mmask16)(hi & ~lo);
+}
+static inline cv_vec cv_zero(void)
+{
+    return _mm512_setzero_ps();
+}
+static inline cv_vec cv_add(cv_vec a, cv_vec b)
+{
+    return _mm512_add_ps(a, b);
+}
+static inline cv_vec cv_fma(cv_vec a, cv_vec b, cv_vec c)
+{
+    return _mm512_fmadd_ps(a, b, c);
+}
+static inline float cv_hsum(cv_vec v)
+{
+    return _mm512_reduce_add_ps(v);
+}
+static inline cv_vec cv_load_range(const float *p, ptrdiff_t a, ptrdiff_t b)
+{
+    if (a <= 0 && b >= 16)
+        return _mm512_loadu_ps(p);
+    return _mm512_maskz_loadu_ps(cv_range_mask(a, b), p);
+}
+static inline void cv_store_n(float *p, cv_vec v, size_t n)
+{
+    if (n >= 16)
+        _mm512_storeu_ps(p, v);
+    else
+        _mm512_mask_storeu_ps(p, cv_range_mask(0, (ptrdiff_t)n), v);
+}
+#elif defined(__AVX2__)
+#include <immintrin.h>
+#define CV_W 8
+typedef __m256 cv_vec;
+static inline __m256i cv_range_mask(ptrdiff_t a, ptrdiff_t b)
+{
+    a = a < -1 ? -1 : a > 8 ? 8 : a;
+    b = b < 0 ? 0 : b > 8 ? 8 : b;
+    const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i ge = _mm256_cmpgt_epi32(idx, _mm256_set1_epi32((int)a - 1));
+    __m256i lt = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)b), idx);
+    return _mm256_and_si256(ge, lt);
+}
+static inline cv_vec cv_zero(void)
+{
+    return _mm256_setzero_ps();
+}
+static inline cv_vec cv_add(cv_vec a, cv_vec b)
+{
+    return _mm256_add_ps(a, b);
+}
+static inline cv_vec cv_fma(cv_vec a, cv_vec b, cv_vec c)
+{
+    return _mm256_fmadd_ps(a, b, c);
+}
+static inline float cv_hsum(cv_vec v)
+{
+    __m128 h = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+    return _mm_cvtss_f32(_mm_add_ss(h, _mm_movehdup_ps(h)));
+}
+static inline cv_vec cv_load_range(const float *p, ptrdiff_t a, ptrdiff_t b)
+{
+    if (a <= 0 && b >= 8)
+        return _mm256_loadu_ps(p);
+    return _mm256_maskload_ps(p, cv_range_mask(a, b));
+}
+/* Not vmaskmovps: its store form is microcoded on AMD cores (im2col of the issue's second layer took
+ * 38.6 us with it on a Zen 4, 4.3 us with these plain stores). */
+static inline void cv_store_n(float *p, cv_vec v, size_t n)
+{
+    if (n >= 8) {
+        _mm256_storeu_ps(p, v);
+        return;
+    }
+    __m128 h = _mm256_castps256_ps128(v);
+    if (n & 4) {
+        _mm_storeu_ps(p, h);
+        p += 4;
+        h = _mm256_extractf128_ps(v, 1);
+    }
+    if (n & 2) {
+        _mm_storel_pi((__m64 *)p, h);
+        p += 2;
+        h = _mm_movehl_ps(h, h);
+    }
+    if (n & 1)
+        _mm_store_ss(p, h);
+}
+#else
+#define CV_W 1
+typedef float cv_vec;
+static inline cv_vec cv_zero(void)
+{
+    return 0.0f;
+}
+static inline cv_vec cv_add(cv_vec a, cv_vec b)
+{
+    return a + b;
+}
+static inline cv_vec cv_load_range(const float *p, ptrdiff_t a, ptrdiff_t b)
+{
+    return a <= 0 && b > 0 ? p[0] : 0.0f;
+}
+static inline void cv_store_n(float *p, cv_vec v, size_t n)
+{
+    if (n)
+        p[0] = v;
+}
+#endif
+
+/* col[(c k + i) k + j, y W + x] = xi[c, y + i - k/2, x + j - k/2], 0 outside the image; rows of col
+ * are ld floats apart (ld >= H W). */
+static void im2col(float *restrict col, size_t ld, const float *restrict xi, size_t Cin, size_t H,
+                   size_t W, size_t k)
 {
     size_t HW = H * W;
     ptrdiff_t p = (ptrdiff_t)(k / 2);
     for (size_t c = 0; c < Cin; c++)
         for (size_t i = 0; i < k; i++)
             for (size_t j = 0; j < k; j++) {
-                float *row = col + ((c * k + i) * k + j) * HW;
+                float *row = col + ((c * k + i) * k + j) * ld;
                 ptrdiff_t di = (ptrdiff_t)i - p, dj = (ptrdiff_t)j - p;
                 size_t lo, hi;
                 conv_valid(dj, W, &lo, &hi);
@@ -66,41 +210,45 @@ static void im2col(float *restrict col, const float *restrict xi, size_t Cin, si
                         memset(r, 0, W * sizeof *r);
                         continue;
                     }
+                    /* lanes x of s: columns x + dj of the input row, only [lo, hi) read */
                     const float *s = xi + c * HW + (size_t)iy * W;
-                    for (size_t x = 0; x < lo; x++)
-                        r[x] = 0.0f;
-                    for (size_t x = lo; x < hi; x++)
-                        r[x] = s[(ptrdiff_t)x + dj];
-                    for (size_t x = hi; x < W; x++)
-                        r[x] = 0.0f;
+                    for (size_t x = 0; x < W; x += CV_W) {
+                        ptrdiff_t xs = (ptrdiff_t)x;
+                        cv_store_n(r + x, cv_load_range(s + xs + dj, (ptrdiff_t)lo - xs, (ptrdiff_t)hi - xs),
+                                   W - x);
+                    }
                 }
             }
 }
 
-/* dxi[c, y + i - k/2, x + j - k/2] += dcol[(c k + i) k + j, y W + x] inside the image; the adjoint
- * of im2col. Each input pixel sums its terms in (i, j) order. */
-static void col2im_add(float *restrict dxi, const float *restrict dcol, size_t Cin, size_t H,
-                       size_t W, size_t k)
+/* dxi[c, Y, X] = sum over (i, j), in that order from 0, of dcol[(c k + i) k + j, y W + x] with
+ * y = Y - i + k/2, x = X - j + k/2 inside the image: the adjoint of im2col, computed per input row
+ * (a gather: each output is written once, dxi is never read). Rows of dcol are ld floats apart. */
+static void col2im(float *restrict dxi, const float *restrict dcol, size_t ld, size_t Cin, size_t H,
+                   size_t W, size_t k)
 {
     size_t HW = H * W;
     ptrdiff_t p = (ptrdiff_t)(k / 2);
     for (size_t c = 0; c < Cin; c++)
-        for (size_t i = 0; i < k; i++)
-            for (size_t j = 0; j < k; j++) {
-                const float *row = dcol + ((c * k + i) * k + j) * HW;
-                ptrdiff_t di = (ptrdiff_t)i - p, dj = (ptrdiff_t)j - p;
-                size_t lo, hi;
-                conv_valid(dj, W, &lo, &hi);
-                for (size_t y = 0; y < H; y++) {
-                    ptrdiff_t iy = (ptrdiff_t)y + di;
-                    if (iy < 0 || iy >= (ptrdiff_t)H)
+        for (size_t Y = 0; Y < H; Y++) {
+            float *d = dxi + c * HW + Y * W;
+            for (size_t X = 0; X < W; X += CV_W) {
+                ptrdiff_t xs = (ptrdiff_t)X;
+                cv_vec acc = cv_zero();
+                for (size_t i = 0; i < k; i++) {
+                    ptrdiff_t y = (ptrdiff_t)Y - (ptrdiff_t)i + p;
+                    if (y < 0 || y >= (ptrdiff_t)H)
                         continue;
-                    float *d = dxi + c * HW + (size_t)iy * W;
-                    const float *r = row + y * W;
-                    for (size_t x = lo; x < hi; x++)
-                        d[(ptrdiff_t)x + dj] += r[x];
+                    for (size_t j = 0; j < k; j++) {
+                        ptrdiff_t dj = (ptrdiff_t)j - p;
+                        /* output column x = X - dj must lie in [0, W) */
+                        const float *r = dcol + ((c * k + i) * k + j) * ld + (size_t)y * W;
+                        acc = cv_add(acc, cv_load_range(r + xs - dj, dj - xs, (ptrdiff_t)W + dj - xs));
+                    }
                 }
+                cv_store_n(d + X, acc, W - X);
             }
+        }
 }
 
 void CONV_PUBLIC(forward)(float *out, const float *x, const float *w, const float *b, size_t B,
@@ -108,9 +256,9 @@ void CONV_PUBLIC(forward)(float *out, const float *x, const float *w, const floa
                           float *work)
 {
     // out[B,Cout,H,W] = act(conv(x[B,Cin,H,W], w[Cout,Cin,k,k]) + b[Cout])
-    size_t HW = H * W, K = Cin * k * k, Ka = K;
+    size_t HW = H * W, K = Cin * k * k, Ka = K, G = conv_group(HW);
     struct conv_layout L = conv_layout(Cin, H, W, Cout, k);
-    float *col = work + L.col;
+    float *col = work + L.col, *grp = work + L.grp;
     const float *a = w;
     if (b) { /* the bias as an extra input row of ones, so the GEMM adds it and can fuse act */
         float *wb = work + L.wb;
@@ -119,15 +267,120 @@ void CONV_PUBLIC(forward)(float *out, const float *x, const float *w, const floa
             memcpy(wb + o * Ka, w + o * K, K * sizeof *wb);
             wb[o * Ka + K] = b[o];
         }
-        for (size_t q = 0; q < HW; q++)
-            col[K * HW + q] = 1.0f;
         a = wb;
     }
-    for (size_t n = 0; n < B; n++) {
-        im2col(col, x + n * Cin * HW, Cin, H, W, k);
-        /* out_n[Cout, HW] = a[Cout, Ka] . col[Ka, HW] */
-        CONV_GEMM(forward)(out + n * Cout * HW, a, col, NULL, Cout, Ka, HW, act, work + L.gemm);
+    for (size_t n0 = 0; n0 < B; n0 += G) {
+        size_t g = B - n0 < G ? B - n0 : G, ld = g * HW;
+        for (size_t t = 0; t < g; t++)
+            im2col(col + t * HW, ld, x + (n0 + t) * Cin * HW, Cin, H, W, k);
+        if (b)
+            for (size_t q = 0; q < ld; q++)
+                col[K * ld + q] = 1.0f;
+        if (g == 1) { /* out_n[Cout, HW] = a[Cout, Ka] . col[Ka, HW] */
+            CONV_GEMM(forward)(out + n0 * Cout * HW, a, col, NULL, Cout, Ka, HW, act, work + L.gemm);
+            continue;
+        }
+        /* grp[Cout, ld] = a[Cout, Ka] . col[Ka, ld], then each image's columns to its place */
+        CONV_GEMM(forward)(grp, a, col, NULL, Cout, Ka, ld, act, work + L.gemm);
+        for (size_t t = 0; t < g; t++)
+            for (size_t o = 0; o < Cout; o++)
+                memcpy(out + ((n0 + t) * Cout + o) * HW, grp + o * ld + t * HW, HW * sizeof *out);
     }
+}
+
+#if CV_W > 1
+/* Below this many taps (Cin k k) the weight gradient of an image is dot products over its pixels,
+ * not a GEMM: with K = 9 (a grey image, 3 x 3) the GEMM's output is 9 columns wide, a third of a
+ * tile, and ran at 40 GFLOP/s on a Zen 4. */
+#define CONV_SMALL_K 32
+
+/* dw[o, r] += sum over q < HW of dy[o, q] col[r, q], for o < Cout, r < K: 8 taps at a time against
+ * one pass over dy's row, in CV_W lanes summed at the end (a fixed order for this ISA). */
+static void wgrad_dots(float *restrict dw, const float *restrict dy, const float *restrict col,
+                       size_t Cout, size_t K, size_t HW)
+{
+    for (size_t o = 0; o < Cout; o++) {
+        const float *dr = dy + o * HW;
+        size_t r0 = 0;
+        for (; r0 + 8 <= K; r0 += 8) {
+            cv_vec acc[8];
+            for (int r = 0; r < 8; r++)
+                acc[r] = cv_zero();
+            for (size_t q = 0; q < HW; q += CV_W) {
+                ptrdiff_t n = (ptrdiff_t)(HW - q);
+                cv_vec dv = cv_load_range(dr + q, 0, n);
+#pragma GCC unroll 8
+                for (int r = 0; r < 8; r++)
+                    acc[r] = cv_fma(dv, cv_load_range(col + (r0 + (size_t)r) * HW + q, 0, n), acc[r]);
+            }
+            for (int r = 0; r < 8; r++)
+                dw[o * K + r0 + (size_t)r] += cv_hsum(acc[r]);
+        }
+        for (; r0 < K; r0++) {
+            cv_vec acc = cv_zero();
+            for (size_t q = 0; q < HW; q += CV_W) {
+                ptrdiff_t n = (ptrdiff_t)(HW - q);
+                acc = cv_fma(cv_load_range(dr + q, 0, n), cv_load_range(col + r0 * HW + q, 0, n), acc);
+            }
+            dw[o * K + r0] += cv_hsum(acc);
+        }
+    }
+}
+#endif
+
+#if CV_W > 1
+/* xt[q, c] = xi[c, q]: one image from NCHW to NHWC ([H W, Cin]). */
+static void to_nhwc(float *restrict xt, const float *restrict xi, size_t Cin, size_t HW)
+{
+    for (size_t q0 = 0; q0 < HW; q0 += 16) { /* 16 pixels' lines of xt stay in L1 across c */
+        size_t q1 = HW - q0 < 16 ? HW : q0 + 16;
+        for (size_t c = 0; c < Cin; c++)
+            for (size_t q = q0; q < q1; q++)
+                xt[q * Cin + c] = xi[c * HW + q];
+    }
+}
+
+/* row[y W + x, (i k + j) Cin + c] = xt[(y + i - k/2) W + x + j - k/2, c], 0 outside the image: the
+ * transpose of im2col, with the taps in (i, j, c) order, from the NHWC image xt, a channel vector at
+ * a time. */
+static void im2row(float *restrict row, const float *restrict xt, size_t Cin, size_t H, size_t W,
+                   size_t k)
+{
+    size_t K = Cin * k * k;
+    ptrdiff_t p = (ptrdiff_t)(k / 2);
+    for (size_t y = 0; y < H; y++)
+        for (size_t x = 0; x < W; x++) {
+            float *d = row + (y * W + x) * K;
+            for (size_t i = 0; i < k; i++) {
+                ptrdiff_t iy = (ptrdiff_t)y + (ptrdiff_t)i - p;
+                for (size_t j = 0; j < k; j++, d += Cin) {
+                    ptrdiff_t ix = (ptrdiff_t)x + (ptrdiff_t)j - p;
+                    int in = iy >= 0 && iy < (ptrdiff_t)H && ix >= 0 && ix < (ptrdiff_t)W;
+                    const float *s = in ? xt + ((size_t)iy * W + (size_t)ix) * Cin : xt;
+                    for (size_t c = 0; c < Cin; c += CV_W)
+                        cv_store_n(d + c, in ? cv_load_range(s + c, 0, (ptrdiff_t)(Cin - c)) : cv_zero(),
+                                   Cin - c);
+                }
+            }
+        }
+}
+#endif
+
+/* The sum of r[n] in 16 fixed lanes (one dependent add chain would cost its latency per element),
+ * summed in lane order at the end: the same order for every ISA, whatever gcc vectorises. */
+static float row_sum(const float *restrict r, size_t n)
+{
+    float acc[16] = {0};
+    size_t q = 0;
+    for (; q + 16 <= n; q += 16)
+        for (size_t l = 0; l < 16; l++)
+            acc[l] += r[q + l];
+    for (size_t l = 0; q + l < n; l++)
+        acc[l] += r[q + l];
+    float s = 0.0f;
+    for (size_t l = 0; l < 16; l++)
+        s += acc[l];
+    return s;
 }
 
 void CONV_PUBLIC(backward_weights)(float *dw, float *db, const float *dy, const float *x, size_t B,
@@ -135,41 +388,78 @@ void CONV_PUBLIC(backward_weights)(float *dw, float *db, const float *dy, const 
                                    float *work)
 {
     // dw[Cout,Cin,k,k] +=, db[Cout] += or NULL, dy[B,Cout,H,W], x[B,Cin,H,W]
-    size_t HW = H * W, K = Cin * k * k, Ka = db ? K + 1 : K;
+    size_t HW = H * W, K = Cin * k * k;
     struct conv_layout L = conv_layout(Cin, H, W, Cout, k);
-    float *col = work + L.col, *g = work + L.wb;
-    if (db)
-        for (size_t q = 0; q < HW; q++)
-            col[K * HW + q] = 1.0f;
+    float *col = work + L.col, *g = work + L.wb, *gs = work + L.gs;
+    (void)gs;
     for (size_t n = 0; n < B; n++) {
-        im2col(col, x + n * Cin * HW, Cin, H, W, k);
-        /* g[Cout, Ka] = dy_n[Cout, HW] . col[Ka, HW]^T; its last column is dy_n's row sums */
-        CONV_GEMM(backward_input)(g, dy + n * Cout * HW, col, Cout, Ka, HW, work + L.gemm);
+        const float *xn = x + n * Cin * HW, *dyn = dy + n * Cout * HW;
+#if CV_W > 1
+        if (K < CONV_SMALL_K) {
+            im2col(col, HW, xn, Cin, H, W, k);
+            wgrad_dots(dw, dyn, col, Cout, K, HW);
+        } else {
+            /* g[Cout, K] = dy_n[Cout, HW] . row[HW, K], the taps in (i, j, c) order: the forward
+             * GEMM reads row in place, where the transposed form below packs col transposed */
+            to_nhwc(work + L.grp, xn, Cin, HW);
+            im2row(col, work + L.grp, Cin, H, W, k);
+            CONV_GEMM(forward)(n ? g : gs, dyn, col, NULL, Cout, HW, K, EVO_ACT_IDENTITY,
+                               work + L.gemm);
+            if (n)
+                for (size_t q = 0; q < Cout * K; q++)
+                    gs[q] += g[q];
+        }
+#else
+        /* g[Cout, K] = dy_n[Cout, HW] . col[K, HW]^T. The bias is not a row of ones here as in the
+         * forward: a K + 1'th output column costs the GEMM a whole extra tile (the issue's second
+         * layer: K = 288 = 9 tiles of 32; 289 took 12 % longer on a Zen 4). */
+        im2col(col, HW, xn, Cin, H, W, k);
+        CONV_GEMM(backward_input)(g, dyn, col, Cout, K, HW, work + L.gemm);
         for (size_t o = 0; o < Cout; o++) {
             float *d = dw + o * K;
-            const float *s = g + o * Ka;
+            const float *s = g + o * K;
             for (size_t q = 0; q < K; q++)
                 d[q] += s[q];
-            if (db)
-                db[o] += s[K];
         }
+#endif
+        if (db)
+            for (size_t o = 0; o < Cout; o++)
+                db[o] += row_sum(dyn + o * HW, HW);
     }
+#if CV_W > 1
+    if (K >= CONV_SMALL_K && B) /* gs's taps from (i, j, c) to dw's (c, i, j) order */
+        for (size_t o = 0; o < Cout; o++)
+            for (size_t c = 0; c < Cin; c++)
+                for (size_t t = 0; t < k * k; t++)
+                    dw[(o * Cin + c) * k * k + t] += gs[o * K + t * Cin + c];
+#endif
 }
 
 void CONV_PUBLIC(backward_input)(float *dx, const float *dy, const float *w, size_t B, size_t Cin,
                                  size_t H, size_t W, size_t Cout, size_t k, float *work)
 {
     // dx[B,Cin,H,W] =, dy[B,Cout,H,W], w[Cout,Cin,k,k]
-    size_t HW = H * W, K = Cin * k * k;
+    size_t HW = H * W, K = Cin * k * k, G = conv_group(HW);
     struct conv_layout L = conv_layout(Cin, H, W, Cout, k);
-    float *dcol = work + L.col;
-    for (size_t n = 0; n < B; n++) {
-        /* dcol[K, HW] = w[Cout, K]^T . dy_n[Cout, HW] (the GEMM accumulates: start from 0) */
-        memset(dcol, 0, K * HW * sizeof *dcol);
-        CONV_GEMM(backward_weights)(dcol, NULL, dy + n * Cout * HW, w, Cout, K, HW, work + L.gemm);
-        float *dxn = dx + n * Cin * HW;
-        memset(dxn, 0, Cin * HW * sizeof *dxn);
-        col2im_add(dxn, dcol, Cin, H, W, k);
+    float *dcol = work + L.col, *wt = work + L.wb, *grp = work + L.grp;
+    /* wt[K, Cout] = w^T, so that the GEMM overwrites dcol (the accumulating form would need it
+     * zeroed and read back) */
+    for (size_t o = 0; o < Cout; o++)
+        for (size_t q = 0; q < K; q++)
+            wt[q * Cout + o] = w[o * K + q];
+    for (size_t n0 = 0; n0 < B; n0 += G) {
+        size_t g = B - n0 < G ? B - n0 : G, ld = g * HW;
+        const float *dyg = dy + n0 * Cout * HW;
+        if (g > 1) { /* the group's output gradients side by side: grp[Cout, ld] */
+            for (size_t t = 0; t < g; t++)
+                for (size_t o = 0; o < Cout; o++)
+                    memcpy(grp + o * ld + t * HW, dy + ((n0 + t) * Cout + o) * HW, HW * sizeof *grp);
+            dyg = grp;
+        }
+        /* dcol[K, ld] = wt[K, Cout] . dyg[Cout, ld] */
+        CONV_GEMM(forward)(dcol, wt, dyg, NULL, K, Cout, ld, EVO_ACT_IDENTITY, work + L.gemm);
+        for (size_t t = 0; t < g; t++)
+            col2im(dx + (n0 + t) * Cin * HW, dcol + t * HW, ld, Cin, H, W, k);
     }
 }
 
@@ -198,6 +488,43 @@ static inline float pool_keep(int keep, float v)
     return v;
 }
 
+#if CV_W > 1
+/* One output row of pooling, CV_W / 2 windows a vector: each window's pair of a row in adjacent lanes,
+ * the pair swapped by an in-lane permute, so that the even lanes hold pool_max's and pool_nan's
+ * operands in the scalar code's order (same selects, same sum), then the even lanes packed. Rows
+ * of 7 or 14 windows had gcc's vectorised loop run mostly its scalar epilogue. Returns the windows
+ * done (all). */
+static size_t pool_row_forward(float *restrict o, const float *restrict r0, const float *restrict r1,
+                               size_t Wo)
+{
+    const size_t per = CV_W / 2;
+    for (size_t q = 0; q < Wo; q += per) {
+        size_t nq = Wo - q < per ? Wo - q : per;
+        cv_vec a = cv_load_range(r0 + 2 * q, 0, (ptrdiff_t)(2 * nq));
+        cv_vec c = cv_load_range(r1 + 2 * q, 0, (ptrdiff_t)(2 * nq));
+#if defined(__AVX512F__)
+        __m512 b = _mm512_permute_ps(a, 0xB1), d = _mm512_permute_ps(c, 0xB1);
+        __m512 m0 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(b, a, _CMP_GT_OQ), a, b);
+        __m512 m1 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(d, c, _CMP_GT_OQ), c, d);
+        __m512 m = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(m1, m0, _CMP_GT_OQ), m0, m1);
+        __mmask16 nan = _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(c, d, _CMP_UNORD_Q);
+        m = _mm512_mask_blend_ps(nan, m, _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a, b), c), d));
+        cv_store_n(o + q, _mm512_maskz_compress_ps(0x5555, m), nq);
+#else
+        __m256 b = _mm256_permute_ps(a, 0xB1), d = _mm256_permute_ps(c, 0xB1);
+        __m256 m0 = _mm256_blendv_ps(a, b, _mm256_cmp_ps(b, a, _CMP_GT_OQ));
+        __m256 m1 = _mm256_blendv_ps(c, d, _mm256_cmp_ps(d, c, _CMP_GT_OQ));
+        __m256 m = _mm256_blendv_ps(m0, m1, _mm256_cmp_ps(m1, m0, _CMP_GT_OQ));
+        __m256 nan = _mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_UNORD_Q), _mm256_cmp_ps(c, d, _CMP_UNORD_Q));
+        m = _mm256_blendv_ps(m, _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a, b), c), d), nan);
+        const __m256i even = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+        cv_store_n(o + q, _mm256_permutevar8x32_ps(m, even), nq);
+#endif
+    }
+    return Wo;
+}
+#endif
+
 void CONV_PUBLIC(maxpool2_forward)(float *restrict out, const float *restrict x, size_t B, size_t C,
                                    size_t H, size_t W)
 {
@@ -209,7 +536,11 @@ void CONV_PUBLIC(maxpool2_forward)(float *restrict out, const float *restrict x,
         for (size_t y = 0; y < Ho; y++) {
             const float *restrict r0 = xp + 2 * y * W, *restrict r1 = r0 + W;
             float *restrict o = op + y * Wo;
-            for (size_t q = 0; q < Wo; q++) {
+            size_t q = 0;
+#if CV_W > 1
+            q = pool_row_forward(o, r0, r1, Wo);
+#endif
+            for (; q < Wo; q++) {
                 float a = r0[2 * q], b = r0[2 * q + 1], c = r1[2 * q], d = r1[2 * q + 1];
                 float m = pool_max(a, b, c, d);
                 o[q] = pool_nan(a, b, c, d) ? a + b + c + d : m;
@@ -218,7 +549,68 @@ void CONV_PUBLIC(maxpool2_forward)(float *restrict out, const float *restrict x,
     }
 }
 
-#ifndef CONV_NO_POOL_BACKWARD
+#if CV_W > 1
+/* One row pair of pooling's backward, CV_W / 2 windows a vector, laid out as pool_row_forward's. The
+ * window maximum m is copied to both lanes of its pair; each lane compares its own value and its
+ * pair partner's (the swapped vector) with m, so that "no earlier position of the window is a
+ * maximum" is lane-wise logic, with no trip through general registers. dy, copied to both lanes of
+ * each pair, is kept where a lane is its window's first maximum (and the window holds no NaN).
+ * Returns the windows done (all). */
+static size_t pool_row_backward(float *restrict g0, float *restrict g1, const float *restrict r0,
+                                const float *restrict r1, const float *restrict d, size_t Wo)
+{
+    const size_t per = CV_W / 2;
+    for (size_t q = 0; q < Wo; q += per) {
+        size_t nq = Wo - q < per ? Wo - q : per;
+        cv_vec a = cv_load_range(r0 + 2 * q, 0, (ptrdiff_t)(2 * nq));
+        cv_vec c = cv_load_range(r1 + 2 * q, 0, (ptrdiff_t)(2 * nq));
+        /* not vmaskmovps for a half-vector row of dy, nor a copy through memory (a store-forwarding
+         * stall): both ran pooling's backward slower than the scalar code on a Zen 4 */
+#if defined(__AVX512F__)
+        __m512 dq = _mm512_castps256_ps512(_mm256_maskz_loadu_ps((__mmask8)((1u << nq) - 1u), d + q));
+        const __m512i pairs = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
+        __m512 dv = _mm512_permutexvar_ps(pairs, dq);
+        __m512 b = _mm512_permute_ps(a, 0xB1), e = _mm512_permute_ps(c, 0xB1);
+        __m512 m0 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(b, a, _CMP_GT_OQ), a, b);
+        __m512 m1 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(e, c, _CMP_GT_OQ), c, e);
+        __m512 m = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(m1, m0, _CMP_GT_OQ), m0, m1);
+        m = _mm512_permute_ps(m, 0xA0); /* the even lane's maximum to both lanes */
+        const __mmask16 odd = 0xAAAA;
+        __mmask16 nan = _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(c, e, _CMP_UNORD_Q);
+        __mmask16 ea = _mm512_cmp_ps_mask(a, m, _CMP_EQ_OQ), eb = _mm512_cmp_ps_mask(b, m, _CMP_EQ_OQ);
+        __mmask16 ec = _mm512_cmp_ps_mask(c, m, _CMP_EQ_OQ), ee = _mm512_cmp_ps_mask(e, m, _CMP_EQ_OQ);
+        __mmask16 k0 = ea & ~(odd & eb) & ~nan;              /* odd lanes: b, after a */
+        __mmask16 k1 = ec & ~(ea | eb) & ~(odd & ee) & ~nan; /* c, e after a and b; e after c */
+        cv_store_n(g0 + 2 * q, _mm512_maskz_mov_ps(k0, dv), 2 * nq);
+        cv_store_n(g1 + 2 * q, _mm512_maskz_mov_ps(k1, dv), 2 * nq);
+#else
+        __m256 dq;
+        if (nq == 4)
+            dq = _mm256_castps128_ps256(_mm_loadu_ps(d + q));
+        else
+            dq = _mm256_setr_ps(d[q], nq > 1 ? d[q + 1] : 0.0f, nq > 2 ? d[q + 2] : 0.0f, 0.0f, 0.0f,
+                                0.0f, 0.0f, 0.0f);
+        __m256 dv = _mm256_permutevar8x32_ps(dq, _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3));
+        __m256 b = _mm256_permute_ps(a, 0xB1), e = _mm256_permute_ps(c, 0xB1);
+        __m256 m0 = _mm256_blendv_ps(a, b, _mm256_cmp_ps(b, a, _CMP_GT_OQ));
+        __m256 m1 = _mm256_blendv_ps(c, e, _mm256_cmp_ps(e, c, _CMP_GT_OQ));
+        __m256 m = _mm256_blendv_ps(m0, m1, _mm256_cmp_ps(m1, m0, _CMP_GT_OQ));
+        m = _mm256_permute_ps(m, 0xA0);
+        const __m256 odd = _mm256_castsi256_ps(_mm256_setr_epi32(0, -1, 0, -1, 0, -1, 0, -1));
+        __m256 nan = _mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_UNORD_Q), _mm256_cmp_ps(c, e, _CMP_UNORD_Q));
+        __m256 ea = _mm256_cmp_ps(a, m, _CMP_EQ_OQ), eb = _mm256_cmp_ps(b, m, _CMP_EQ_OQ);
+        __m256 ec = _mm256_cmp_ps(c, m, _CMP_EQ_OQ), ee = _mm256_cmp_ps(e, m, _CMP_EQ_OQ);
+        __m256 k0 = _mm256_andnot_ps(_mm256_or_ps(_mm256_and_ps(odd, eb), nan), ea);
+        __m256 skip1 = _mm256_or_ps(_mm256_or_ps(ea, eb), _mm256_or_ps(_mm256_and_ps(odd, ee), nan));
+        __m256 k1 = _mm256_andnot_ps(skip1, ec);
+        cv_store_n(g0 + 2 * q, _mm256_and_ps(k0, dv), 2 * nq);
+        cv_store_n(g1 + 2 * q, _mm256_and_ps(k1, dv), 2 * nq);
+#endif
+    }
+    return Wo;
+}
+#endif
+
 void CONV_PUBLIC(maxpool2_backward)(float *restrict dx, const float *restrict dy,
                                     const float *restrict x, size_t B, size_t C, size_t H, size_t W)
 {
@@ -232,7 +624,11 @@ void CONV_PUBLIC(maxpool2_backward)(float *restrict dx, const float *restrict dy
             float *restrict g0 = gp + 2 * y * W, *restrict g1 = g0 + W;
             const float *restrict d = dp + y * Wo;
             /* each window's gradient goes to its first maximum in row-major order */
-            for (size_t q = 0; q < Wo; q++) {
+            size_t q = 0;
+#if CV_W > 1
+            q = pool_row_backward(g0, g1, r0, r1, d, Wo);
+#endif
+            for (; q < Wo; q++) {
                 float a = r0[2 * q], b = r0[2 * q + 1], c = r1[2 * q], e = r1[2 * q + 1];
                 float m = pool_max(a, b, c, e);
                 int ea = a == m, eb = b == m, ec = c == m, ee = e == m;
@@ -254,4 +650,3 @@ void CONV_PUBLIC(maxpool2_backward)(float *restrict dx, const float *restrict dy
             memset(gp + (H - 1) * W, 0, W * sizeof *gp);
     }
 }
-#endif

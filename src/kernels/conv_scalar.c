@@ -22,8 +22,10 @@ static size_t add_sat(size_t a, size_t b)
 size_t evo_kernels_conv_work_floats(size_t Cin, size_t H, size_t W, size_t Cout, size_t k)
 {
     /* conv_layout's parts, each rounded up to 16 floats, checked for overflow. */
-    size_t K1 = add_sat(mul_sat(mul_sat(Cin, k), k), 1), HW = mul_sat(H, W);
-    size_t wb = add_sat(mul_sat(Cout, K1), 15), col = add_sat(mul_sat(K1, HW), 15);
-    size_t gemm = evo_kernels_work_floats(Cout, K1, HW);
-    return add_sat(add_sat(wb, col), gemm);
+    size_t K1 = add_sat(mul_sat(mul_sat(Cin, k), k), 1), GHW = mul_sat(mul_sat(H, W), conv_group(H * W));
+    size_t wb = add_sat(mul_sat(Cout, K1), 15), col = add_sat(mul_sat(K1, GHW), 15);
+    size_t grp = add_sat(mul_sat(Cout > Cin ? Cout : Cin, GHW), 15);
+    size_t gs = add_sat(mul_sat(Cout, K1), 15);
+    size_t gemm = evo_kernels_work_floats(Cout, K1, GHW);
+    return add_sat(add_sat(add_sat(add_sat(wb, col), grp), gs), gemm);
 }

@@ -17,7 +17,7 @@
      evo_vec_momentum_update_##sfx, evo_vec_adam_update_##sfx, evo_vec_exp_##sfx, evo_vec_tanh_##sfx,   \
      evo_vec_nesterov_update_##sfx, evo_vec_rmsprop_update_##sfx, evo_vec_adamw_update_##sfx,       \
      evo_conv_forward_##sfx, evo_conv_backward_weights_##sfx, evo_conv_backward_input_##sfx,          \
-     evo_conv_maxpool2_forward_##sfx, evo_conv_maxpool2_backward_scalar,                             \
+     evo_conv_maxpool2_forward_##sfx, evo_conv_maxpool2_backward_##sfx,                              \
      evo_vec_bytes_standardize_##sfx}
 
 static const struct evo_kernels tables[EVO_ISA_COUNT] = {

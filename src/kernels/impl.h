@@ -58,7 +58,7 @@
 
 EVO_DECLARE_GEMM(scalar)
 EVO_DECLARE_VEC(scalar)
-EVO_DECLARE_CONV(scalar) /* its maxpool2_backward serves every table (conv_avx2.c says why) */
+EVO_DECLARE_CONV(scalar)
 #if defined(__x86_64__) || defined(_M_X64)
 #define EVO_HAVE_X86 1
 EVO_DECLARE_GEMM(avx2)
