@@ -42,6 +42,7 @@ static int usage(void)
             "usage: bench_train [--arch 784-256-128-10] [--batch 64] [--epochs 7] [--isa NAME]\n"
             "                   [--act relu|tanh|sigmoid] [--opt sgd|momentum|adam] [--lr 1e-3]\n"
             "                   [--data DIR] [--seed N] [--init-from FILE] [--init-to FILE]\n"
+            "                   [--max-rows N]   (train on the first N rows only)\n"
             "       bench_train --peak [--arch A] [--isa NAME]   (the FMA peak and the flops a sample)\n"
             "--arch c32-p-c64-p-128-10: conv blocks of 32 and 64 filters (3x3; c32k5: 5x5), each\n"
             "followed by 2x2 max-pooling, on the 28x28 images, then dense 128 and 10 outputs.\n"
@@ -231,7 +232,7 @@ int main(int argc, char **argv)
 {
     const char *arch_s = "784-256-128-10", *isa = NULL, *dir = "/usr/share/datasets/fashion-mnist";
     const char *act_s = "relu", *opt_s = "adam", *init_from = NULL, *init_to = NULL;
-    size_t batch = 64;
+    size_t batch = 64, max_rows = 0;
     int epochs = 7;
     double lr = 1e-3;
     unsigned long long seed = 1;
@@ -266,6 +267,8 @@ int main(int argc, char **argv)
             init_from = v;
         else if (!strcmp(o, "--init-to"))
             init_to = v;
+        else if (!strcmp(o, "--max-rows"))
+            max_rows = (size_t)strtoull(v, NULL, 10);
         else
             return usage();
         i++;
@@ -329,6 +332,8 @@ int main(int argc, char **argv)
     }
     float *mean = evo_mem_alloc(train.d * sizeof(float)), *std = evo_mem_alloc(train.d * sizeof(float));
     evo_data_standardize(&train, NULL, &test, mean, std);
+    if (max_rows && max_rows < train.n)
+        train.n = max_rows; /* the first rows, standardised with the whole set's statistics */
 
     if (arch.conv_blocks && (train.image_h != arch.image_h || train.image_w != arch.image_w)) {
         fprintf(stderr, "bench_train: conv blocks need 28 x 28 images\n");
