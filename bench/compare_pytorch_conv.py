@@ -40,6 +40,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import compare_pytorch  # noqa: E402  (its training loop)
+
 DATA = "/usr/share/datasets/fashion-mnist"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KSIZE = 3  # every 'cN' layer's kernel
@@ -135,29 +138,11 @@ def accuracy(model, x, y, chunk=1000):
 
 
 def torch_train(model, batch, epochs, xtr, ytr, xte, yte):
-    """Samples/s of the median epoch after the first (the first alone with one epoch) by the wall
-    clock and by this thread's CPU time (which a shared machine's other load does not inflate), and
-    the test accuracy after the last (evaluation is not timed)."""
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    lossf = torch.nn.CrossEntropyLoss()
-    X, Y = torch.from_numpy(xtr), torch.from_numpy(ytr)
-    n = X.shape[0]
-    secs, cpus = [], []
-    for _ in range(epochs):
-        t0, c0 = time.perf_counter(), time.thread_time()
-        perm = torch.randperm(n)
-        for s in range(0, n, batch):
-            idx = perm[s:s + batch]
-            xb, yb = X[idx], Y[idx]
-            opt.zero_grad(set_to_none=True)
-            loss = lossf(model(xb), yb)
-            loss.backward()
-            opt.step()
-        secs.append(time.perf_counter() - t0)
-        cpus.append(time.thread_time() - c0)
-    med = statistics.median(secs[1:]) if len(secs) > 1 else secs[0]
-    cpu = statistics.median(cpus[1:]) if len(cpus) > 1 else cpus[0]
-    return n / med, n / cpu, accuracy(model, torch.from_numpy(xte), torch.from_numpy(yte))
+    """Samples/s of the median epoch after the first by the wall clock and by this thread's CPU time,
+    and the test accuracy after the last: compare_pytorch.py's training loop, evaluated in chunks
+    (a whole test set of conv activations at once would take gigabytes)."""
+    rate, _, cpu_rate = compare_pytorch.torch_train(model, batch, epochs, xtr, ytr, xte, yte, eval_each=False)
+    return rate, cpu_rate, accuracy(model, torch.from_numpy(xte), torch.from_numpy(yte))
 
 
 def peak_gflops(bench, isa, tries=3):
