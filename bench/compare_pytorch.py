@@ -43,14 +43,15 @@ DATA = "/usr/share/datasets/fashion-mnist"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def load_idx(images, labels):
+def load_idx(images, labels, shape=False):
+    """Images as float32 rows [n, rows * cols] and labels; with shape, also (1, rows, cols)."""
     with gzip.open(images) as f:
         raw = f.read()
     n, rows, cols = (int.from_bytes(raw[4 * i + 4:4 * i + 8], "big") for i in range(3))
     x = np.frombuffer(raw, np.uint8, offset=16).reshape(n, rows * cols).astype(np.float32)
     with gzip.open(labels) as f:
         y = np.frombuffer(f.read(), np.uint8, offset=8).astype(np.int64)
-    return x, y
+    return (x, y, (1, rows, cols)) if shape else (x, y)
 
 
 def standardise(train, *others):

@@ -26,7 +26,6 @@ whole); bench_train receives the same option.
 Needs Debian's python3-torch and numpy. PyTorch gets torch.set_num_threads(1); evotune one thread.
 """
 import argparse
-import gzip
 import os
 import statistics
 import subprocess
@@ -41,31 +40,11 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import compare_pytorch  # noqa: E402  (its training loop)
+import compare_pytorch  # noqa: E402  (its data loading, standardisation and training loop)
 
 DATA = "/usr/share/datasets/fashion-mnist"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KSIZE = 3  # every 'cN' layer's kernel
-
-
-def load_idx(images, labels):
-    with gzip.open(images) as f:
-        raw = f.read()
-    n, rows, cols = (int.from_bytes(raw[4 * i + 4:4 * i + 8], "big") for i in range(3))
-    x = np.frombuffer(raw, np.uint8, offset=16).reshape(n, rows * cols).astype(np.float32)
-    with gzip.open(labels) as f:
-        y = np.frombuffer(f.read(), np.uint8, offset=8).astype(np.int64)
-    return x, y, (1, rows, cols)
-
-
-def standardise(train, *others):
-    """As evo_data_standardize: per-feature (per-pixel) mean and population std of the training rows
-    (double), std 1 for a constant feature."""
-    mean = train.astype(np.float64).mean(0)
-    std = train.astype(np.float64).std(0)
-    std[~((std > 0) & (std.astype(np.float32) > 0))] = 1
-    mean, std = mean.astype(np.float32), std.astype(np.float32)
-    return [((a - mean) / std).astype(np.float32) for a in (train,) + others]
 
 
 def parse_arch(arch):
@@ -214,9 +193,10 @@ def main():
     args = ap.parse_args()
     layers = parse_arch(args.arch)
 
-    xtr, ytr, shape = load_idx(f"{DATA}/train-images-idx3-ubyte.gz", f"{DATA}/train-labels-idx1-ubyte.gz")
-    xte, yte, _ = load_idx(f"{DATA}/t10k-images-idx3-ubyte.gz", f"{DATA}/t10k-labels-idx1-ubyte.gz")
-    xtr, xte = standardise(xtr, xte)
+    xtr, ytr, shape = compare_pytorch.load_idx(f"{DATA}/train-images-idx3-ubyte.gz",
+                                               f"{DATA}/train-labels-idx1-ubyte.gz", shape=True)
+    xte, yte = compare_pytorch.load_idx(f"{DATA}/t10k-images-idx3-ubyte.gz", f"{DATA}/t10k-labels-idx1-ubyte.gz")
+    xtr, xte = compare_pytorch.standardise(xtr, xte)
     if args.max_rows:
         xtr, ytr = xtr[:args.max_rows], ytr[:args.max_rows]
     xtr, xte = xtr.reshape((-1,) + shape), xte.reshape((-1,) + shape)  # NCHW
