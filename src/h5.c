@@ -910,21 +910,25 @@ static int rows_of(hid_t loc, const char *name, hsize_t *n)
     return rc;
 }
 
-int evo_h5_has_shape(hid_t loc, const char *name, int rank, hsize_t d0, hsize_t d1)
+int evo_h5_has_dims(hid_t loc, const char *name, int rank, const hsize_t *want)
 {
     int r;
-    hsize_t dims[2];
+    hsize_t dims[H5S_MAX_RANK];
     /* (no H5LTfind_dataset: it sees direct children only, and name may be a path) */
-    if (H5LTget_dataset_ndims(loc, name, &r) < 0 || r != rank ||
-        H5LTget_dataset_info(loc, name, dims, NULL, NULL) < 0)
-        return 0;
-    if (dims[0] != d0 || (rank == 2 && dims[1] != d1))
+    if (rank < 1 || rank > H5S_MAX_RANK || H5LTget_dataset_ndims(loc, name, &r) < 0 || r != rank ||
+        H5LTget_dataset_info(loc, name, dims, NULL, NULL) < 0 || memcmp(dims, want, (size_t)rank * sizeof *dims))
         return 0;
     hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
     int ok = d >= 0 && evo_h5_stored(d);
     if (d >= 0)
         H5Dclose(d);
     return ok;
+}
+
+int evo_h5_has_shape(hid_t loc, const char *name, int rank, hsize_t d0, hsize_t d1)
+{
+    hsize_t want[2] = {d0, d1};
+    return evo_h5_has_dims(loc, name, rank, want);
 }
 
 /* Reads the whole 1-D dataset name into out, which holds `expect` elements: a dataset of any other
@@ -1038,16 +1042,8 @@ static int read_array(const struct layer_array *a, void *ctx)
     struct evo_mlp *net = c[1];
     char name[sizeof a->name + 16];
     snprintf(name, sizeof name, "weights/%.*s", (int)sizeof a->name - 1, a->name);
-    int r;
-    hsize_t dims[4];
-    if (H5LTget_dataset_ndims(grp, name, &r) < 0 || r != a->rank ||
-        H5LTget_dataset_info(grp, name, dims, NULL, NULL) < 0 || memcmp(dims, a->dims, (size_t)r * sizeof *dims))
-        return 1;
-    hid_t d = H5Dopen2(grp, name, H5P_DEFAULT);
-    int ok = d >= 0 && evo_h5_stored(d);
-    if (d >= 0)
-        H5Dclose(d);
-    return !ok || H5LTread_dataset_float(grp, name, net->params + a->off) < 0;
+    return !evo_h5_has_dims(grp, name, a->rank, a->dims) ||
+           H5LTread_dataset_float(grp, name, net->params + a->off) < 0;
 }
 
 /* What a stored network needs besides its genome: the task and the targets' standardisation. */

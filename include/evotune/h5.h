@@ -94,6 +94,8 @@ int evo_h5_stored(hid_t d);
  * H5LTget_dataset_info writes one entry per dimension: a reader of untrusted files must not pass it
  * a fixed-size array otherwise. The dataset must also hold its data (evo_h5_stored). */
 int evo_h5_has_shape(hid_t loc, const char *name, int rank, hsize_t d0, hsize_t d1);
+/* The same for any rank in [1, H5S_MAX_RANK] (conv kernels are rank 4): dimensions dims[rank]. */
+int evo_h5_has_dims(hid_t loc, const char *name, int rank, const hsize_t *dims);
 
 /* Loads the model of a results file: /best's row into best, and its trained network into net
  * (allocated here; release with evo_mlp_release). Errors (EVO_EDATA): as evo_h5_open, no /best yet,
