@@ -76,7 +76,7 @@ static void reserve(struct builder *b, struct evo_layer *l, size_t n_w, size_t n
 
 /* A hidden block's activation, batch norm and dropout after its product layer p: the activation is
  * fused into p unless batch norm or an unfused activation needs a layer of its own. */
-static void block_tail(struct builder *b, struct evo_layer *p, const struct evo_mlp_arch *a, int slot)
+static void block_tail(struct builder *b, struct evo_layer *p, const struct evo_mlp_arch *a)
 {
     if (a->batch_norm) {
         struct evo_layer *bn = push(b, EVO_LAYER_BATCH_NORM);
@@ -86,7 +86,6 @@ static void block_tail(struct builder *b, struct evo_layer *p, const struct evo_
         push(b, EVO_LAYER_ACTIVATION)->act = a->activation;
     else
         p->act = a->activation;
-    (void)slot;
 }
 
 static void push_dropout(struct builder *b, int slot)
@@ -109,7 +108,7 @@ static size_t build_table(const struct evo_mlp_arch *a, struct evo_layer *t, siz
         cv->oc = a->filters[i];
         cv->k = a->kernel_size;
         reserve(&b, cv, evo_mem_mul(evo_mem_mul(cv->oc, cv->c), evo_mem_mul(cv->k, cv->k)), cv->oc);
-        block_tail(&b, cv, a, EVO_MLP_MAX_HIDDEN);
+        block_tail(&b, cv, a);
         if (a->pooling == EVO_POOL_MAX) {
             struct evo_layer *pl = push(&b, EVO_LAYER_MAXPOOL2);
             pl->oh = pl->h / 2;
@@ -126,7 +125,7 @@ static size_t build_table(const struct evo_mlp_arch *a, struct evo_layer *t, siz
         d->oh = d->ow = 1;
         reserve(&b, d, evo_mem_mul(in, d->oc), d->oc);
         if (l < a->n_hidden) {
-            block_tail(&b, d, a, (int)l);
+            block_tail(&b, d, a);
             push_dropout(&b, (int)l);
         }
     }

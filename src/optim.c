@@ -96,7 +96,7 @@ void evo_optim_update(struct evo_mlp *net, const struct evo_train_params *tp, do
      * not trained. Neighbouring segments without decay go through one pass, as one fused pass over
      * a layer's biases, gamma and beta was before the layer table (a vector loop's tail may round
      * differently from its body, so the cut points are part of the result). */
-    size_t run_off = 0, run_n = 0;
+    size_t run_off = 0, run_n = 0; /* the pending segment without decay */
     for (size_t i = 0; i < net->n_table; i++) {
         const struct evo_layer *l = &net->table[i];
         if (l->kind == EVO_LAYER_DENSE || l->kind == EVO_LAYER_CONV2D) {
@@ -107,17 +107,14 @@ void evo_optim_update(struct evo_mlp *net, const struct evo_train_params *tp, do
             update_segment(k, net, tp, l->w_off, l->n_w, flr, wd, bc1, bc2);
             run_off = l->b_off;
             run_n = l->n_b;
-        } else if (l->kind == EVO_LAYER_BATCH_NORM) {
+        } else if (l->kind == EVO_LAYER_BATCH_NORM) { /* gamma and beta follow the biases */
             if (run_n && run_off + run_n != l->w_off) {
                 update_segment(k, net, tp, run_off, run_n, flr, 0.0f, bc1, bc2);
-                run_off = l->w_off;
                 run_n = 0;
-            } else if (!run_n) {
-                run_off = l->w_off;
             }
+            if (!run_n)
+                run_off = l->w_off;
             run_n += l->n_w;
-            update_segment(k, net, tp, run_off, run_n, flr, 0.0f, bc1, bc2);
-            run_n = 0;
         }
     }
     if (run_n)
