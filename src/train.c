@@ -126,94 +126,150 @@ static double train_epoch(struct evo_mlp *net, struct evo_mlp_workspace *ws, con
     return sum / (double)n;
 }
 
-static int train_body(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struct evo_train_params *tp,
-                  const struct evo_dataset *train, const struct evo_dataset *validation,
-                  struct evo_rng *rng, struct evo_train_result *res, struct evo_error *err)
+void evo_train_begin(struct evo_train_state *st, const struct evo_train_params *tp, const struct evo_rng *rng)
 {
-    memset(res, 0, sizeof *res);
-    int rc = check_train(net, ws, tp, train, validation, err);
-    if (rc != EVO_OK)
-        return rc;
+    memset(st, 0, sizeof *st);
+    st->best_e = -1;
+    st->best_loss = INFINITY;
+    st->best_train = NAN;
+    evo_metrics_nan(&st->val);
+    evo_metrics_nan(&st->best_val);
+    evo_optim_lr_init(&st->sched, tp);
+    st->rng = *rng;
+}
 
-    /* The validation set is scored after every epoch only when something reads the score. */
-    int every_epoch = tp->curve || tp->early_stopping || tp->lr_schedule == EVO_LR_PLATEAU;
-    int patience = tp->patience > 0 ? tp->patience : 1, wait = 0, best_e = -1;
-    double best_loss = INFINITY, best_train = NAN;
-    struct evo_metrics val, best_val;
-    evo_metrics_nan(&val);
-    evo_metrics_nan(&best_val);
-    int evaluated = 0; /* val holds the metrics of the current parameters */
-    struct evo_optim_lr sched;
-    evo_optim_lr_init(&sched, tp);
-    res->status = EVO_TRAIN_OK;
-    for (int e = 0; e < tp->epochs; e++) {
-        if (tp->cancel && atomic_load_explicit(tp->cancel, memory_order_relaxed)) {
-            res->cancelled = 1;
-            return EVO_OK;
-        }
-        double loss = train_epoch(net, ws, tp, train, sched.lr, rng);
-        res->train_loss = loss;
-        res->epochs_run = e + 1;
-        res->best_epoch = e;
-        evaluated = 0;
-        if (!isfinite(loss)) {
-            if (tp->curve)
-                tp->curve[e] = (struct evo_epoch_metrics){loss, NAN, NAN};
-            res->status = EVO_TRAIN_DIVERGED;
-            break;
-        }
-        if (every_epoch) {
-            if (validation) {
-                evo_mlp_evaluate(net, ws, validation, &val);
-                evaluated = 1;
-            }
-            if (tp->curve)
-                tp->curve[e] = (struct evo_epoch_metrics){
-                    loss, val.loss, validation ? evo_metrics_fitness(&val, tp->fitness) : NAN};
-        }
-        if (tp->early_stopping && validation) {
-            if (val.loss < best_loss - tp->min_delta) {
-                best_loss = val.loss;
-                best_train = loss;
-                best_val = val;
-                best_e = e;
-                memcpy(net->best, net->params, net->n_params * sizeof(float));
-                wait = 0;
-            } else if (++wait >= patience) {
-                break;
-            }
-        }
-        evo_optim_lr_next(&sched, tp, val.loss);
+/* Exchanges the parameters and the best epoch's copy: a training paused under early stopping shows
+ * the best epoch's weights (its result) and keeps the current ones aside until it goes on. */
+static void swap_best(struct evo_mlp *net)
+{
+    for (size_t k = 0; k < net->n_params; k++) {
+        float t = net->params[k];
+        net->params[k] = net->best[k];
+        net->best[k] = t;
     }
-    if (res->status == EVO_TRAIN_OK && best_e >= 0) {
-        /* restore the best epoch (no-op copy when it is the last); its scores are known, so no
-         * evaluation is needed */
-        memcpy(net->params, net->best, net->n_params * sizeof(float));
-        res->best_epoch = best_e;
-        res->train_loss = best_train;
-        val = best_val;
+}
+
+/* The result of the state reached: as if training ended there. Ending for good (done) restores
+ * the best epoch under early stopping; a pause shows it by swapping (swap_best). */
+static void report(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struct evo_dataset *validation,
+                   struct evo_train_state *st, struct evo_train_result *res)
+{
+    struct evo_metrics val = st->val;
+    int evaluated = st->evaluated;
+    res->status = st->status;
+    res->train_loss = st->train_loss;
+    res->epochs_run = st->epoch;
+    res->best_epoch = st->epoch > 0 ? st->epoch - 1 : 0;
+    res->paused = !st->done;
+    if (st->status == EVO_TRAIN_OK && st->best_e >= 0) {
+        /* the best epoch's weights; its scores are known, so no evaluation is needed */
+        if (st->done)
+            memcpy(net->params, net->best, net->n_params * sizeof(float));
+        else if (st->best_e != st->epoch - 1) {
+            swap_best(net);
+            st->swapped = 1;
+        }
+        res->best_epoch = st->best_e;
+        res->train_loss = st->best_train;
+        val = st->best_val;
         evaluated = 1;
     }
     /* The last update can overflow the weights without any batch loss having seen it yet. */
-    if (res->status == EVO_TRAIN_OK && !params_finite(net))
-        res->status = EVO_TRAIN_DIVERGED;
-
+    if (res->status == EVO_TRAIN_OK && !params_finite(net)) {
+        res->status = st->status = EVO_TRAIN_DIVERGED;
+        res->paused = 0;
+        st->done = 1;
+    }
     if (validation && evaluated)
         res->val = val;
     else if (validation)
         evo_mlp_evaluate(net, ws, validation, &res->val);
     else
         evo_metrics_nan(&res->val);
+}
+
+static int train_body(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struct evo_train_params *tp,
+                      const struct evo_dataset *train, const struct evo_dataset *validation,
+                      struct evo_train_state *st, int until, struct evo_train_result *res, struct evo_error *err)
+{
+    memset(res, 0, sizeof *res);
+    int rc = check_train(net, ws, tp, train, validation, err);
+    if (rc != EVO_OK)
+        return rc;
+    if (st->swapped) {
+        swap_best(net);
+        st->swapped = 0;
+    }
+    /* The validation set is scored after every epoch only when something reads the score. */
+    int every_epoch = tp->curve || tp->early_stopping || tp->lr_schedule == EVO_LR_PLATEAU;
+    int patience = tp->patience > 0 ? tp->patience : 1;
+    int end = until < tp->epochs ? until : tp->epochs;
+    while (!st->done && st->epoch < end) {
+        int e = st->epoch;
+        if (tp->cancel && atomic_load_explicit(tp->cancel, memory_order_relaxed)) {
+            res->cancelled = 1;
+            return EVO_OK;
+        }
+        double loss = train_epoch(net, ws, tp, train, st->sched.lr, &st->rng);
+        st->train_loss = loss;
+        st->epoch = e + 1;
+        st->evaluated = 0;
+        if (!isfinite(loss)) {
+            if (tp->curve)
+                tp->curve[e] = (struct evo_epoch_metrics){loss, NAN, NAN};
+            st->status = EVO_TRAIN_DIVERGED;
+            st->done = 1;
+            break;
+        }
+        if (every_epoch) {
+            if (validation) {
+                evo_mlp_evaluate(net, ws, validation, &st->val);
+                st->evaluated = 1;
+            }
+            if (tp->curve)
+                tp->curve[e] = (struct evo_epoch_metrics){
+                    loss, st->val.loss, validation ? evo_metrics_fitness(&st->val, tp->fitness) : NAN};
+        }
+        if (tp->early_stopping && validation) {
+            if (st->val.loss < st->best_loss - tp->min_delta) {
+                st->best_loss = st->val.loss;
+                st->best_train = loss;
+                st->best_val = st->val;
+                st->best_e = e;
+                memcpy(net->best, net->params, net->n_params * sizeof(float));
+                st->wait = 0;
+            } else if (++st->wait >= patience) {
+                st->done = 1;
+                break;
+            }
+        }
+        evo_optim_lr_next(&st->sched, tp, st->val.loss);
+    }
+    if (st->epoch >= tp->epochs)
+        st->done = 1;
+    report(net, ws, validation, st, res);
     return EVO_OK;
+}
+
+int evo_train_continue(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struct evo_train_params *tp,
+                       const struct evo_dataset *train, const struct evo_dataset *validation,
+                       struct evo_train_state *st, int until, struct evo_train_result *res,
+                       struct evo_error *err)
+{
+    unsigned fp = evo_kernels_fp_enter(); /* subnormals flushed: see evo_kernels_fp_enter */
+    int rc = train_body(net, ws, tp, train, validation, st, until, res, err);
+    evo_kernels_fp_leave(fp);
+    return rc;
 }
 
 int evo_train_run(struct evo_mlp *net, struct evo_mlp_workspace *ws, const struct evo_train_params *tp,
                   const struct evo_dataset *train, const struct evo_dataset *validation,
                   struct evo_rng *rng, struct evo_train_result *res, struct evo_error *err)
 {
-    unsigned fp = evo_kernels_fp_enter(); /* subnormals flushed: see evo_kernels_fp_enter */
-    int rc = train_body(net, ws, tp, train, validation, rng, res, err);
-    evo_kernels_fp_leave(fp);
+    struct evo_train_state st;
+    evo_train_begin(&st, tp, rng);
+    int rc = evo_train_continue(net, ws, tp, train, validation, &st, tp->epochs, res, err);
+    *rng = st.rng;
     return rc;
 }
 

@@ -764,6 +764,105 @@ static void train_blobs(struct evo_mlp *net, struct evo_mlp_workspace *ws,
     assert_int_equal(evo_train_run(net, ws, tp, tr, va, &rng, res, &err), EVO_OK);
 }
 
+/* Pausing changes nothing: for every optimizer and schedule, with and without early stopping (one
+ * threshold that stops it early, one that lets it run), training paused at 1, 2 and 4 epochs and
+ * continued to 7 ends with the parameters, optimizer moments, step count, curve and result of one
+ * uninterrupted training, bit for bit; and a pause reports what a training that paused there at once
+ * reports. */
+static void test_pause_continue(void **state)
+{
+    (void)state;
+    struct blobs f;
+    blobs_open(&f, 41, 90, 40, 16);
+    static const size_t hidden[2] = {16, 16};
+    struct evo_mlp_arch arch = make_arch(6, 3, 2, hidden, EVO_ACT_RELU);
+    enum { E = 7 };
+    static const int pauses[] = {1, 2, 4, E};
+    int paused_swapped = 0, stopped_early = 0;
+    for (int opt = 0; opt < EVO_OPT_COUNT; opt++)
+        for (int sch = 0; sch < EVO_LR_COUNT; sch++)
+            for (int es = 0; es < 3; es++) {
+                struct evo_train_params tp = {0};
+                tp.learning_rate = 0.05;
+                tp.epochs = E;
+                tp.batch_size = 16;
+                tp.optimizer = opt;
+                tp.momentum = 0.9;
+                tp.beta1 = 0.9;
+                tp.beta2 = 0.999;
+                tp.rho = 0.9;
+                tp.eps = 1e-8;
+                tp.weight_decay = 1e-4;
+                tp.dropout = 0.2; /* draws from the stream every batch */
+                tp.lr_schedule = sch;
+                tp.lr_step_epochs = 2;
+                tp.lr_decay = 0.5;
+                tp.lr_warmup_epochs = 2;
+                tp.lr_plateau_patience = 1;
+                tp.lr_min = 1e-3;
+                tp.early_stopping = es > 0;
+                tp.patience = 2;
+                tp.min_delta = es == 2 ? 0.05 : 0.0;
+                struct evo_epoch_metrics curve_a[E], curve_b[E], curve_c[E];
+                struct evo_mlp a, b, c;
+                struct evo_train_result ra, rb, rc;
+                struct evo_error err = {0};
+                struct evo_rng rng;
+                /* a: at once */
+                evo_rng_seed(&rng, 7, (uint64_t)opt, (uint64_t)sch, EVO_RNG_TRAIN);
+                assert_int_equal(evo_mlp_init(&a, &arch, &rng, NULL), EVO_OK);
+                tp.curve = curve_a;
+                assert_int_equal(evo_train_run(&a, &f.ws, &tp, &f.tr, &f.va, &rng, &ra, &err), EVO_OK);
+                struct evo_rng after_a = rng;
+                /* b: paused three times; c: straight to b's third pause */
+                evo_rng_seed(&rng, 7, (uint64_t)opt, (uint64_t)sch, EVO_RNG_TRAIN);
+                assert_int_equal(evo_mlp_init(&b, &arch, &rng, NULL), EVO_OK);
+                evo_mlp_clone(&c, &b);
+                struct evo_train_state sb, sc;
+                evo_train_begin(&sb, &tp, &rng);
+                evo_train_begin(&sc, &tp, &rng);
+                tp.curve = curve_c;
+                assert_int_equal(evo_train_continue(&c, &f.ws, &tp, &f.tr, &f.va, &sc, 4, &rc, &err), EVO_OK);
+                tp.curve = curve_b;
+                for (size_t k = 0; k < sizeof pauses / sizeof pauses[0]; k++) {
+                    assert_int_equal(evo_train_continue(&b, &f.ws, &tp, &f.tr, &f.va, &sb, pauses[k], &rb, &err),
+                                     EVO_OK);
+                    assert_int_equal(rb.paused, !sb.done);
+                    assert_true(rb.epochs_run <= pauses[k]);
+                    paused_swapped += sb.swapped;
+                    if (pauses[k] == 4) { /* the same report and weights as c's */
+                        assert_int_equal(rb.epochs_run, rc.epochs_run);
+                        assert_int_equal(rb.paused, rc.paused);
+                        assert_int_equal(rb.best_epoch, rc.best_epoch);
+                        assert_memory_equal(&rb.val, &rc.val, sizeof rb.val);
+                        assert_memory_equal(b.slab, c.slab, 5 * b.n_params * sizeof(float));
+                        assert_memory_equal(curve_b, curve_c, (size_t)rb.epochs_run * sizeof curve_b[0]);
+                    }
+                }
+                stopped_early += ra.epochs_run < E;
+                assert_false(rb.paused);
+                assert_int_equal(rb.status, ra.status);
+                assert_int_equal(rb.epochs_run, ra.epochs_run);
+                assert_int_equal(rb.best_epoch, ra.best_epoch);
+                assert_memory_equal(&rb.train_loss, &ra.train_loss, sizeof ra.train_loss);
+                assert_memory_equal(&rb.val, &ra.val, sizeof ra.val);
+                assert_int_equal(b.step, a.step);
+                /* params | grads | m | v | best */
+                assert_memory_equal(b.params, a.params, b.n_params * sizeof(float));
+                assert_memory_equal(b.m, a.m, b.n_params * sizeof(float));
+                assert_memory_equal(b.v, a.v, b.n_params * sizeof(float));
+                assert_memory_equal(curve_b, curve_a, (size_t)ra.epochs_run * sizeof curve_a[0]);
+                assert_memory_equal(&sb.rng, &after_a, sizeof after_a);
+                evo_mlp_release(&a);
+                evo_mlp_release(&b);
+                evo_mlp_release(&c);
+            }
+    /* the cases the test is for occurred: pauses away from the best epoch, and early stops */
+    assert_true(paused_swapped > 0);
+    assert_true(stopped_early > 0);
+    blobs_close(&f);
+}
+
 /* Batch normalisation: the training pass moves the running statistics by the documented rule
  * (momentum 0.1, unbiased variance); evaluation normalises with them, so a row's prediction does not
  * depend on the rows batched with it; a batch-normalised network learns; per-layer dropout trains. */
@@ -1683,6 +1782,7 @@ int main(void)
         cmocka_unit_test(test_max_norm),
         cmocka_unit_test(test_training_learns),
         cmocka_unit_test(test_batch_norm),
+        cmocka_unit_test(test_pause_continue),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_batch_selection),
         cmocka_unit_test(test_batch_selection_trains),

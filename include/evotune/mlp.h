@@ -259,6 +259,8 @@ struct evo_train_result {
     int best_epoch;        /* 0-based epoch whose weights were kept */
     int status;            /* enum evo_train_status */
     int cancelled;         /* 1 when tp->cancel stopped training: the rest of the result is not valid */
+    int paused;            /* 1 when training stopped at evo_train_continue's `until` and can go on (not
+                            * at its last epoch, not stopped early, not diverged) */
 };
 
 
