@@ -149,10 +149,28 @@ static const struct key_row rows[] = {
      "largest batch_size x neurons x hidden_layers the search space allows, the buffers of the trials "
      "in flight (learning curves: run.workers x the largest epochs) and the strategy's population; a "
      "run that would need more stops before training, naming the keys to lower", FIELD(max_memory), NULL},
+    {"run", "max_epochs", KEY_INT64, 0, 0, 0, 0, 1000000000000, "0",
+     "a budget of training epochs (0: none): no trial is decided once the epochs decided so far reach "
+     "it (a trial counts its budget, a promotion the epochs it adds), whichever of it and "
+     "run.max_trials comes first; the budget that compares strategies with and without promotion "
+     "fairly", FIELD(max_epochs), NULL},
+    {"promotion", "enabled", KEY_BOOL, 0, 0, 0, 0, 0, "false",
+     "asynchronous successive halving (ASHA): every trial is first trained to the lowest rung's "
+     "budget and paused; whenever a worker frees, a paused trial in the top 1/eta of those that reached "
+     "its rung goes on to the next rung's budget (the highest rung first), else the strategy proposes "
+     "a new trial. With random this is ASHA; steady_state breeds from the rung-0 results. A trial's "
+     "epochs gene stays its full length (the schedule runs over it), so its last rung is the gene",
+     FIELD(promotion), NULL},
+    {"promotion", "eta", KEY_LONG, 0, 0, 0, 2, 1000, "3",
+     "eta: each rung's budget is eta times the one below, and the top 1/eta of a rung goes on",
+     FIELD(eta), NULL},
+    {"promotion", "min_epochs", KEY_LONG, 0, 0, 0, 1, 100000, "1",
+     "the lowest rung's budget in epochs; rung k trains to min_epochs x eta^k epochs, capped by the "
+     "trial's epochs gene", FIELD(min_epochs), NULL},
 };
 #define N_ROWS (sizeof rows / sizeof rows[0])
 
-static const char *const groups[] = {"data", "search", "ga", "run"};
+static const char *const groups[] = {"data", "search", "ga", "run", "promotion"};
 #define N_GROUPS (sizeof groups / sizeof groups[0])
 
 /* The keys of a search spec group. */
@@ -1103,6 +1121,11 @@ static const struct {
     {"ga", "mutation", FOR_GENERATIONAL | FOR_STEADY, "random search breeds nothing"},
     {"ga", "elitism", FOR_GENERATIONAL, "steady_state keeps the last ga.population trials, not elites"},
     {"run", "max_trials", FOR_RANDOM | FOR_STEADY, "use ga.generations (--generations)"},
+    {"run", "max_epochs", FOR_RANDOM | FOR_STEADY, "use ga.generations (--generations)"},
+    {"promotion", "enabled", FOR_RANDOM | FOR_STEADY,
+     "its barrier waits for whole generations, and promotion continues trials between them"},
+    {"promotion", "eta", FOR_RANDOM | FOR_STEADY, "promotion is for random and steady_state"},
+    {"promotion", "min_epochs", FOR_RANDOM | FOR_STEADY, "promotion is for random and steady_state"},
 };
 #define N_STRATEGY_KEYS (sizeof strategy_keys / sizeof strategy_keys[0])
 

@@ -122,7 +122,7 @@ int evo_evaluator_run(struct evo_evaluator *ev, int (*coordinator)(void *arg), v
 }
 
 struct evo_eval_job *evo_evaluator_submit(struct evo_evaluator *ev, const struct evo_individual *trial,
-                                          double key)
+                                          double key, struct evo_mlp *net, const struct evo_train_state *st)
 {
     pthread_mutex_lock(&ev->mu);
     struct evo_eval_job *job = NULL;
@@ -132,6 +132,13 @@ struct evo_eval_job *evo_evaluator_submit(struct evo_evaluator *ev, const struct
     if (job) {
         job->trial = *trial;
         job->key = key;
+        job->resume = net != NULL;
+        if (net) {
+            evo_mlp_release(&job->net);
+            job->net = *net;
+            job->training = *st;
+            memset(net, 0, sizeof *net);
+        }
         job->rc = 0;
         atomic_store(&job->abandoned, 0);
         job->t_start = job->t_end = 0.0;
@@ -301,11 +308,14 @@ int evo_evaluator_train(void *ctx, int worker, struct evo_eval_job *job, struct 
     arch.image_h = p->train.image_h;
     arch.image_w = p->train.image_w;
     tp.fitness = tr->cfg->fitness;
-    if (t->budget > 0)
-        tp.epochs = t->budget;
+    int until = t->budget > 0 ? t->budget : tp.epochs;
+    int resume = job->resume && job->net.slab && job->training.epoch == t->from_epoch;
+    job->resume = 0;
+    if (!resume)
+        evo_mlp_release(&job->net);
     evo_trial_clear_results(t);
     struct evo_rng rng;
-    evo_rng_seed(&rng, (uint64_t)tr->cfg->seed, (uint64_t)t->id, (uint64_t)t->purpose, EVO_RNG_TRAIN);
+    evo_rng_seed(&rng, (uint64_t)tr->cfg->seed, (uint64_t)t->origin, (uint64_t)t->purpose, EVO_RNG_TRAIN);
     struct evo_train_result res = {0};
     if (!evo_mlp_image_fits(&arch)) {
         /* its pooling leaves no image: a failed trial like the too large, not an error */
@@ -321,14 +331,16 @@ int evo_evaluator_train(void *ctx, int worker, struct evo_eval_job *job, struct 
         t->fitness = evo_trial_failed_fitness(tp.fitness);
         return EVO_OK;
     }
-    if (!rc)
-        rc = evo_mlp_init(&job->net, &arch, &rng, err);
+    if (!rc && !resume && !(rc = evo_mlp_init(&job->net, &arch, &rng, err)))
+        evo_train_begin(&job->training, &tp, &rng);
     tp.curve = job->curve;
     tp.cancel = &job->abandoned;
     tp.feature_mean = p->feature_mean; /* augmentation resamples in raw pixel units */
     tp.feature_std = p->feature_std;
     if (!rc)
-        rc = evo_train_run(&job->net, &tr->ws[worker], &tp, &p->train, &p->validation, &rng, &res, err);
+        rc = evo_train_continue(&job->net, &tr->ws[worker], &tp, &p->train, &p->validation, &job->training, until,
+                                &res, err);
+    t->paused = res.paused;
     t->status = res.status;
     t->train_loss = res.train_loss;
     t->epochs_run = res.epochs_run;

@@ -137,7 +137,8 @@ static hid_t enum_type(const char *const *names, int n)
 enum { F_GENERATION, F_ID, F_PARENT_A, F_PARENT_B, F_GENE0,
        F_FITNESS = F_GENE0 + EVO_GENE_COUNT, F_VAL_ACCURACY, F_VAL_LOSS, F_VAL_MACRO_F1,
        F_VAL_LOG_LOSS, F_VAL_RMSE, F_VAL_MAE, F_VAL_R2, F_TRAIN_LOSS, F_EPOCHS_RUN,
-       F_TRAIN_SECONDS, F_FINISHED_AT, F_STATUS, F_COUNT };
+       F_TRAIN_SECONDS, F_FINISHED_AT, F_STATUS, F_RUNG, F_BUDGET, F_FROM_EPOCH, F_ORIGIN, F_PAUSED,
+       F_COUNT };
 
 struct row_layout {
     size_t size;
@@ -150,7 +151,8 @@ static const char *field_name(int f)
     static const char *const fixed[] = {"generation", "id", "parent_a", "parent_b"};
     static const char *const tail[] = {"fitness", "val_accuracy", "val_loss", "val_macro_f1",
                                        "val_log_loss", "val_rmse", "val_mae", "val_r2", "train_loss",
-                                       "epochs_run", "train_seconds", "finished_at", "status"};
+                                       "epochs_run", "train_seconds", "finished_at", "status", "rung",
+                                       "budget", "from_epoch", "origin", "paused"};
     return f < F_GENE0 ? fixed[f] : f < F_FITNESS ? evo_genome_gene(f - F_GENE0)->name : tail[f - F_FITNESS];
 }
 
@@ -158,8 +160,12 @@ static const char *field_name(int f)
 static hid_t field_type(int f, int *is_new)
 {
     *is_new = 0;
-    if (f == F_GENERATION || f == F_EPOCHS_RUN)
+    if (f == F_GENERATION || f == F_EPOCHS_RUN || f == F_RUNG || f == F_BUDGET || f == F_FROM_EPOCH)
         return H5T_NATIVE_INT32;
+    if (f == F_ORIGIN)
+        return H5T_NATIVE_INT64;
+    if (f == F_PAUSED)
+        return H5T_NATIVE_INT8;
     if (f <= F_PARENT_B)
         return H5T_NATIVE_INT64;
     if (f == F_STATUS) {
@@ -237,6 +243,12 @@ static void pack_row(unsigned char *p, const struct row_layout *L, const struct 
     memcpy(p + L->off[F_FINISHED_AT], &r->finished_at, 8);
     i8 = (int8_t)r->status;
     memcpy(p + L->off[F_STATUS], &i8, 1);
+    memcpy(p + L->off[F_RUNG], &r->rung, 4);
+    memcpy(p + L->off[F_BUDGET], &r->budget, 4);
+    memcpy(p + L->off[F_FROM_EPOCH], &r->from_epoch, 4);
+    memcpy(p + L->off[F_ORIGIN], &r->origin, 8);
+    i8 = (int8_t)r->paused;
+    memcpy(p + L->off[F_PAUSED], &i8, 1);
 }
 
 static void unpack_row(struct evo_individual *r, const unsigned char *p, const struct row_layout *L)
@@ -273,6 +285,17 @@ static void unpack_row(struct evo_individual *r, const unsigned char *p, const s
     memcpy(&r->finished_at, p + L->off[F_FINISHED_AT], 8);
     memcpy(&i8, p + L->off[F_STATUS], 1);
     r->status = i8;
+    memcpy(&r->rung, p + L->off[F_RUNG], 4);
+    memcpy(&r->budget, p + L->off[F_BUDGET], 4);
+    memcpy(&r->from_epoch, p + L->off[F_FROM_EPOCH], 4);
+    memcpy(&r->origin, p + L->off[F_ORIGIN], 8);
+    memcpy(&i8, p + L->off[F_PAUSED], 1);
+    r->paused = i8;
+    /* files before format 8 have none of these: every row a whole training of its epochs gene */
+    if (r->budget == 0) {
+        r->budget = (int32_t)r->genome.g[EVO_GENE_EPOCHS];
+        r->origin = r->id;
+    }
 }
 
 /* ---- /generations and /curves: compound types straight from a C struct ---- */
@@ -1162,7 +1185,7 @@ out:
     return rc;
 }
 
-/* Restores /curves into log->curves: every row's curve whole (epochs 0 .. epochs_run - 1, in order),
+/* Restores /curves into log->curves: every row's curve whole (epochs from_epoch .. epochs_run - 1, in order),
  * in the order of the rows. Returns 0, or -1 when /curves is missing or does not match /individuals.
  * *ctype and *buf are for the caller to release. */
 static int load_curves(struct evo_runlog *log, size_t max_epochs, hid_t f, hid_t *ctype, struct evo_curve_row **buf)
@@ -1175,11 +1198,13 @@ static int load_curves(struct evo_runlog *log, size_t max_epochs, hid_t f, hid_t
         return -1;
     size_t k = 0;
     for (size_t r = 0; r < log->n_rows; r++) {
-        size_t len = log->rows[r].epochs_run > 0 ? (size_t)log->rows[r].epochs_run : 0;
-        if (len > max_epochs || k + len > n)
+        const struct evo_individual *row = &log->rows[r];
+        size_t first = (size_t)row->from_epoch;
+        size_t len = row->epochs_run > row->from_epoch ? (size_t)(row->epochs_run - row->from_epoch) : 0;
+        if (first + len > max_epochs || k + len > n)
             return -1;
         for (size_t e = 0; e < len; e++)
-            if (c[k + e].id != log->rows[r].id || c[k + e].epoch != (int32_t)e)
+            if (c[k + e].id != row->id || c[k + e].epoch != (int32_t)(first + e))
                 return -1;
         k += len;
     }
@@ -1237,7 +1262,8 @@ int evo_h5_load(struct evo_runlog *log, const char *path, struct evo_error *err)
         struct evo_individual r;
         unpack_row(&r, rows + i * L.size, &L);
         if (!evo_genome_within_bounds(&r.genome) || (log->n_rows && r.id <= log->rows[log->n_rows - 1].id) ||
-            r.id < 0 || r.epochs_run < 0)
+            r.id < 0 || r.epochs_run < 0 || r.rung < 0 || r.from_epoch < 0 || r.budget <= r.from_epoch ||
+            r.epochs_run > r.budget || r.origin < 0 || r.origin > r.id)
             goto damaged;
         evo_runlog_add(log, &r, NULL);
     }

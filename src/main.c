@@ -21,13 +21,15 @@
 #include "evotune/mem.h"
 #include "evotune/apply.h"
 #include "evotune/progress.h"
+#include "evotune/promote.h"
 #include "evotune/report.h"
 #include "evotune/results.h"
 
 static const char usage_text[] =
     "usage: evotune run CONFIG [--set PATH=VALUE]... [--out FILE] [--threads N] [--seed S] [--strategy NAME]\n"
-    "                   [--max-trials N] [--time-limit T] [--quiet|--verbose]\n"
-    "       evotune resume FILE [--max-trials N | --generations N] [--time-limit T] [--threads N] [--quiet|--verbose]\n"
+    "                   [--max-trials N] [--max-epochs N] [--time-limit T] [--quiet|--verbose]\n"
+    "       evotune resume FILE [--max-trials N | --generations N] [--max-epochs N] [--time-limit T] [--threads N]\n"
+    "                   [--quiet|--verbose]\n"
     "       evotune info FILE                               state of a results file\n"
     "       evotune export FILE (--csv DIR | --jsonl OUT | --split NAME --out OUT.csv)\n"
     "       evotune predict FILE DATA [--labels IDX_LABELS] [--out predictions.csv]\n"
@@ -48,6 +50,7 @@ static const char usage_text[] =
     "  --seed S          run seed (same as --set run.seed=S)\n"
     "  --strategy NAME   steady_state, generational or random (same as --set run.strategy=\"NAME\")\n"
     "  --max-trials N    networks to train, random and steady_state (same as --set run.max_trials=N)\n"
+    "  --max-epochs N    a budget of training epochs, random and steady_state (--set run.max_epochs=N)\n"
     "  --time-limit T    no new network after T of running: 8h, 90m, 45s (--set run.time_limit=\"T\")\n"
     "  --quiet           no progress on stderr (errors and the final summary remain)\n"
     "  --verbose         also a line per trained network (its genes, fitness and time)\n"
@@ -57,6 +60,7 @@ static const char usage_text[] =
     "resume continues a stopped, killed or finished run from what FILE holds (configuration,\n"
     "every finished network) and ends with the same results as an uninterrupted run:\n"
     "  --max-trials N    new budget of networks (random, steady_state), e.g. to extend a finished run\n"
+    "  --max-epochs N    new budget of training epochs (random, steady_state)\n"
     "  --generations N   new budget of generations (generational)\n"
     "  --time-limit T    new wall-clock limit, counted over every resume (8h, 90m, 45s)\n"
     "  --threads N       training threads, 0 = all cores\n"
@@ -176,11 +180,11 @@ static int parse_run_args(int argc, char **argv, int first, int allow_run_option
             if (!has_value || parse_long(argv[i + 1], &v))
                 return usage_error("option '%s' needs an integer", arg);
             add_set(a, format_set(!strcmp(arg, "--threads") ? "run.threads" : "run.seed", argv[++i]), 1);
-        } else if (allow_run_options && !strcmp(arg, "--max-trials")) {
+        } else if (allow_run_options && (!strcmp(arg, "--max-trials") || !strcmp(arg, "--max-epochs"))) {
             long v;
             if (!has_value || parse_long(argv[i + 1], &v))
                 return usage_error("option '%s' needs an integer", arg);
-            add_set(a, format_set("run.max_trials", argv[++i]), 1);
+            add_set(a, format_set(!strcmp(arg, "--max-trials") ? "run.max_trials" : "run.max_epochs", argv[++i]), 1);
         } else if (allow_run_options && (!strcmp(arg, "--strategy") || !strcmp(arg, "--time-limit"))) {
             if (!has_value)
                 return usage_error("option '%s' needs a value", arg);
@@ -369,6 +373,8 @@ static void describe_budget(char *buf, size_t n, const struct evo_search *sr)
         snprintf(buf, n, "%ld generations of %ld", cfg->generations, cfg->population);
     else
         snprintf(buf, n, "%lld networks", (long long)cfg->max_trials);
+    if (cfg->strategy != EVO_STRATEGY_GENERATIONAL && cfg->max_epochs > 0)
+        snprintf(buf + strlen(buf), n - strlen(buf), " or %lld epochs", (long long)cfg->max_epochs);
     if (cfg->time_limit > 0)
         snprintf(buf + strlen(buf), n - strlen(buf), " or %s", cfg->time_limit_text);
 }
@@ -417,19 +423,24 @@ static int cmd_run(int argc, char **argv)
     return evo_error_exit_code(rc);
 }
 
-/* evotune resume FILE [--max-trials N | --generations N] [--time-limit T] [--threads N] [--quiet] [--verbose] */
+/* evotune resume FILE [--max-trials N | --generations N] [--max-epochs N] [--time-limit T] [--threads N] [--quiet]
+ * [--verbose] */
 static int cmd_resume(int argc, char **argv)
 {
     const char *path = NULL, *time_limit = NULL;
-    long generations = -1, threads = -1, max_trials = -1;
+    long generations = -1, threads = -1, max_trials = -1, max_epochs = -1;
     int quiet = 0, verbose = 0;
     for (int i = 2; i < argc; i++) {
         const char *arg = argv[i];
-        if (!strcmp(arg, "--generations") || !strcmp(arg, "--threads") || !strcmp(arg, "--max-trials")) {
+        if (!strcmp(arg, "--generations") || !strcmp(arg, "--threads") || !strcmp(arg, "--max-trials") ||
+            !strcmp(arg, "--max-epochs")) {
             long v;
             if (i + 1 >= argc || parse_long(argv[i + 1], &v) || v < 0)
                 return usage_error("option '%s' needs a non-negative integer", arg);
-            *(!strcmp(arg, "--threads") ? &threads : !strcmp(arg, "--generations") ? &generations : &max_trials) = v;
+            *(!strcmp(arg, "--threads")       ? &threads
+              : !strcmp(arg, "--generations") ? &generations
+              : !strcmp(arg, "--max-epochs")  ? &max_epochs
+                                              : &max_trials) = v;
             i++;
         } else if (!strcmp(arg, "--time-limit")) {
             double secs;
@@ -465,9 +476,9 @@ static int cmd_resume(int argc, char **argv)
     }
     /* a budget of the other kind: said in the options' own terms, not as the keys they stand for */
     int is_generational = !strcmp(s.strategy, "generational");
-    if ((generations >= 0 && !is_generational) || (max_trials >= 0 && is_generational)) {
+    if ((generations >= 0 && !is_generational) || ((max_trials >= 0 || max_epochs >= 0) && is_generational)) {
         fprintf(stderr, "evotune: %s: '%s' is a %s run, whose budget is %s\n",
-                generations >= 0 ? "--generations" : "--max-trials", path, s.strategy,
+                generations >= 0 ? "--generations" : max_trials >= 0 ? "--max-trials" : "--max-epochs", path, s.strategy,
                 is_generational ? "--generations N" : "--max-trials N");
         evo_h5_summary_release(&s);
         return 2;
@@ -484,8 +495,8 @@ static int cmd_resume(int argc, char **argv)
         evo_h5_summary_release(&s);
         return 2;
     }
-    char set_g[64], set_t[64], set_m[64], *set_l = NULL;
-    const char *sets[4];
+    char set_g[64], set_t[64], set_m[64], set_e[64], *set_l = NULL;
+    const char *sets[5];
     size_t n_sets = 0;
     if (generations >= 0) {
         snprintf(set_g, sizeof set_g, "ga.generations=%ld", generations);
@@ -494,6 +505,10 @@ static int cmd_resume(int argc, char **argv)
     if (max_trials >= 0) {
         snprintf(set_m, sizeof set_m, "run.max_trials=%ld", max_trials);
         sets[n_sets++] = set_m;
+    }
+    if (max_epochs >= 0) {
+        snprintf(set_e, sizeof set_e, "run.max_epochs=%ld", max_epochs);
+        sets[n_sets++] = set_e;
     }
     if (threads >= 0) {
         snprintf(set_t, sizeof set_t, "run.threads=%ld", threads);
@@ -520,11 +535,13 @@ static int cmd_resume(int argc, char **argv)
     if (!rc)
         rc = evo_h5_load(&sr.log, path, &err);
     /* a finished run goes on when its new budget leaves room: more networks, or more time */
+    int64_t last_epochs;
     int room = !rc && (long)sr.log.n_rows < evo_search_budget(&sr) &&
-               (cfg.time_limit <= 0 || sr.log.elapsed < cfg.time_limit);
+               (cfg.time_limit <= 0 || sr.log.elapsed < cfg.time_limit) &&
+               (cfg.max_epochs <= 0 || evo_search_epochs(&sr, &last_epochs) < cfg.max_epochs);
     if (!rc && sr.log.finished && !room) {
-        printf("'%s' is already finished (%zu networks); extend it with --max-trials N, --generations N "
-               "or --time-limit T\n", path, sr.log.n_rows);
+        printf("'%s' is already finished (%zu networks); extend it with --max-trials N, --generations N, "
+               "--max-epochs N or --time-limit T\n", path, sr.log.n_rows);
         print_summary(&sr, path, 0.0);
     } else if (!rc) {
         if (sr.log.finished)
@@ -569,6 +586,22 @@ static int cmd_info(int argc, char **argv)
     printf("state:        %s%s\n", state, why);
     printf("strategy:     %s, %lld virtual workers: %s\n", s.strategy, (long long)s.workers, s.strategy_state);
     printf("networks:     %lld finished, %lld in flight\n", (long long)s.n_individuals, (long long)s.n_in_flight);
+    struct evo_config cfg; /* the stored configuration's promotion and epoch budget */
+    struct evo_error cerr = {0};
+    int max_epochs = 0;
+    if (evo_config_load_string(&cfg, s.config, path, NULL, 0, &cerr) == EVO_OK) {
+        if (cfg.promotion) {
+            int rungs[EVO_PROMOTE_MAX_RUNGS], n = evo_promote_rungs(&cfg, rungs);
+            printf("promotion:    eta %ld, rungs of", cfg.eta);
+            for (int k = 0; k < n; k++)
+                printf("%s%d", k ? "/" : " ", rungs[k]);
+            printf(" epochs\n");
+        }
+        if (cfg.strategy != EVO_STRATEGY_GENERATIONAL && cfg.max_epochs > 0)
+            printf("epoch budget: %lld\n", (long long)cfg.max_epochs);
+        max_epochs = cfg.strategy != EVO_STRATEGY_GENERATIONAL && cfg.max_epochs > 0;
+        evo_config_release(&cfg);
+    }
     if (s.generations_done)
         printf("generations:  %lld done\n", (long long)s.generations_done);
     char spent[32], limit[32];
@@ -587,9 +620,9 @@ static int cmd_info(int argc, char **argv)
     if (strcmp(state, "finished"))
         printf("resume with:  evotune resume %s\n", path);
     else
-        printf("extend with:  evotune resume %s %s%s\n", path,
+        printf("extend with:  evotune resume %s %s%s%s\n", path,
                !strcmp(s.strategy, "generational") ? "--generations N" : "--max-trials N",
-               s.time_limit > 0 ? " or --time-limit T" : "");
+               max_epochs ? " or --max-epochs N" : "", s.time_limit > 0 ? " or --time-limit T" : "");
     evo_h5_summary_release(&s);
     return 0;
 }

@@ -1197,17 +1197,6 @@ static void section_time(struct report *R)
     fprintf(f, "</section>\n");
 }
 
-/* The fitness sections the strategy calls for. */
-static void section_fitness(struct report *R)
-{
-    if (R->kind == KIND_GENERATIONAL) {
-        section_generations(R);
-        return;
-    }
-    section_trials(R);
-    section_time(R);
-}
-
 /* Trial i at (x, y) of a gene plot: a dot shaded by generation (lineage depth; id for random search),
  * a cross when it failed, a ring around the best; its title lists its genes. */
 static void draw_point(struct report *R, size_t i, double x, double y)
@@ -1227,6 +1216,66 @@ static void draw_point(struct report *R, size_t i, double x, double y)
     if ((long)i == R->best)
         fprintf(f, "<circle class=\"best-mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"7.5\" fill=\"none\" stroke=\""
                    ACCENT "\" stroke-width=\"2\"/>\n", x, y);
+}
+
+/* Promotion: every row at the budget its fitness was measured at (epochs, log scale), each promotion
+ * a line from the row it continued; only when the file holds promotions. */
+static void section_budget(struct report *R)
+{
+    FILE *f = R->f;
+    const struct evo_column *bud = evo_results_column(&R->r->individuals, "budget");
+    const struct evo_column *rung = evo_results_column(&R->r->individuals, "rung");
+    size_t promoted = 0;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; bud && rung && i < R->n; i++) {
+        promoted += rung->values[i] > 0;
+        lo = fmin(lo, bud->values[i]);
+        hi = fmax(hi, bud->values[i]);
+    }
+    if (!promoted || !R->pa)
+        return;
+    fprintf(f, "<section id=\"budget\"><h2>Fitness against budget</h2>\n<p class=\"note\">Promotion "
+               "(<code>promotion.enabled</code>): each row at the epochs its fitness was measured at "
+               "(<code>budget</code>, log scale), %zu promotions drawn as lines from the row each continued. "
+               "A trial is promoted when it is in the top 1/eta of its rung.</p>\n", promoted);
+    const double W = 1100, H = 340;
+    struct area A = {60, 10, W - 16, H - 42};
+    svg_open(f, "plot-budget", "", W, H, "fitness against budget");
+    struct axis xa, ya;
+    axis_domain(&xa, lo, hi, hi / lo >= 4, 1);
+    xa.p0 = A.x0 + 14;
+    xa.p1 = A.x1 - 14;
+    fitness_axis(R, &ya, A.y1 - 8, A.y0 + 8);
+    draw_frame(f, &A);
+    draw_yaxis(f, &A, &ya, 0, "fitness");
+    draw_xaxis(f, &A, &xa, 1, "budget (epochs)", NULL, 0);
+    for (size_t i = 0; i < R->n; i++) {
+        if (!(rung->values[i] > 0))
+            continue;
+        for (size_t j = 0; j < R->n; j++) /* the parent: ids are few enough for a scan per promotion */
+            if (value(R->id, j) == R->pa->values[i]) {
+                fprintf(f, "<line class=\"promo\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                           "stroke=\"#9aa5b1\" stroke-width=\"1\"/>\n", ax_pos(&xa, bud->values[j]),
+                        fit_y(&ya, R->fit->values[j]), ax_pos(&xa, bud->values[i]), fit_y(&ya, R->fit->values[i]));
+                break;
+            }
+    }
+    for (size_t i = 0; i < R->n; i++)
+        draw_point(R, i, ax_pos(&xa, bud->values[i]) + 6 * jitter(value(R->id, i), 4),
+                   fit_y(&ya, R->fit->values[i]));
+    fprintf(f, "</svg></section>\n");
+}
+
+/* The fitness sections the strategy calls for. */
+static void section_fitness(struct report *R)
+{
+    if (R->kind == KIND_GENERATIONAL) {
+        section_generations(R);
+        return;
+    }
+    section_trials(R);
+    section_time(R);
+    section_budget(R);
 }
 
 static void gene_scatter(struct report *R, const struct gene *g, const struct area *A, const struct axis *ya)

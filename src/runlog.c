@@ -66,15 +66,16 @@ int evo_runlog_add(struct evo_runlog *log, const struct evo_individual *t, const
     memmove(log->rows + at + 1, log->rows + at, (log->n_rows - at) * sizeof *log->rows);
     log->rows[at] = *t;
     log->n_rows++;
-    size_t n = curve && t->epochs_run > 0 ? (size_t)t->epochs_run : 0;
+    size_t first = t->from_epoch > 0 ? (size_t)t->from_epoch : 0;
+    size_t n = curve && t->epochs_run > t->from_epoch ? (size_t)(t->epochs_run - t->from_epoch) : 0;
     if (!n)
         return 0; /* an evaluation that trains nothing (a synthetic fitness): curves may still be NULL */
     reserve_curves(log, n);
     size_t c = curve_index(log, t->id);
     memmove(log->curves + c + n, log->curves + c, (log->n_curves - c) * sizeof *log->curves);
-    for (size_t e = 0; e < n; e++)
-        log->curves[c + e] = (struct evo_curve_row){t->id, (int32_t)e, curve[e].train_loss, curve[e].val_loss,
-                                                    curve[e].val_fitness};
+    for (size_t e = first; e < first + n; e++)
+        log->curves[c + e - first] = (struct evo_curve_row){t->id, (int32_t)e, curve[e].train_loss,
+                                                            curve[e].val_loss, curve[e].val_fitness};
     log->n_curves += n;
     return 0;
 }
@@ -114,9 +115,14 @@ void evo_runlog_set_in_flight(struct evo_runlog *log, const struct evo_individua
     log->n_in_flight = n;
 }
 
+int evo_runlog_ranks_best(const struct evo_runlog *log, const struct evo_individual *t)
+{
+    return t->status == EVO_TRAIN_OK && (!log->has_best || evo_trial_better(t, &log->best));
+}
+
 int evo_runlog_offer_best(struct evo_runlog *log, const struct evo_individual *t, struct evo_mlp *net)
 {
-    if (t->status != EVO_TRAIN_OK || (log->has_best && !evo_trial_better(t, &log->best)))
+    if (!evo_runlog_ranks_best(log, t))
         return 0;
     struct evo_mlp old = log->best_net;
     log->best_net = *net;

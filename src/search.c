@@ -8,6 +8,7 @@
 #include "evotune/kernels.h"
 #include "evotune/mem.h"
 #include "evotune/predict.h"
+#include "evotune/promote.h"
 
 /* Bytes set aside per trial in flight: its job, its curve. */
 static size_t job_bytes(size_t max_epochs)
@@ -24,7 +25,7 @@ static size_t max_epochs_of(const struct evo_config *cfg)
 /* Refuses, before anything large is allocated, a search whose workspaces and in-flight buffers would
  * exceed run.max_memory: both grow with user-given numbers, and an absurd product must end in a
  * message, not an abort. */
-static int check_memory(const struct evo_search *s, struct evo_error *err)
+static int check_memory(struct evo_search *s, struct evo_error *err)
 {
     const struct evo_config *cfg = s->cfg;
     size_t max_hidden, max_width, max_batch;
@@ -36,8 +37,11 @@ static int check_memory(const struct evo_search *s, struct evo_error *err)
     size_t pop = evo_mem_mul((size_t)cfg->population, 3 * sizeof(struct evo_individual));
     size_t total = evo_mem_add(evo_mem_add(threads, jobs), pop);
     double mib = 1024.0 * 1024.0;
-    if ((double)total <= (double)cfg->max_memory * mib && total != SIZE_MAX)
+    if ((double)total <= (double)cfg->max_memory * mib && total != SIZE_MAX) {
+        double room = (double)cfg->max_memory * mib - (double)total;
+        s->paused_room = room < (double)SIZE_MAX / 2 ? (size_t)room : SIZE_MAX / 2;
         return EVO_OK;
+    }
     return evo_error_set(err, EVO_ECONFIG,
                          "the search would set aside %.0f MiB, more than run.max_memory = %lld: %d "
                          "threads x %.0f MiB of workspace (search.batch_size up to %zu, search.neurons "
@@ -111,7 +115,7 @@ double evo_search_cost(const struct evo_search *s, const struct evo_individual *
         params += in * out + out;
         in = out;
     }
-    double epochs = t->budget > 0 ? t->budget : tp.epochs;
+    double epochs = t->budget > 0 ? t->budget - t->from_epoch : tp.epochs;
     double n = (double)p->train.n, batch = tp.batch_size ? (double)tp.batch_size : 1;
     double steps = ceil(n / batch);
     return epochs * (macs * (3.0 * n + (double)p->validation.n) + steps * (8.0 * params + 2000.0));
@@ -127,12 +131,40 @@ long evo_search_budget(const struct evo_search *s)
     return evo_strategy_budget(s->cfg);
 }
 
+int64_t evo_search_epochs(const struct evo_search *s, int64_t *last)
+{
+    const struct evo_runlog *log = &s->log;
+    int64_t epochs = 0, last_id = -1;
+    *last = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        const struct evo_individual *t = pass ? log->in_flight : log->rows;
+        size_t n = pass ? log->n_in_flight : log->n_rows;
+        for (size_t i = 0; i < n; i++) {
+            int64_t e = t[i].budget - t[i].from_epoch;
+            epochs += e;
+            if (t[i].id > last_id)
+                last_id = t[i].id, *last = e;
+        }
+    }
+    return epochs;
+}
+
 long evo_search_done(const struct evo_search *s)
 {
     return (long)s->log.n_rows;
 }
 
 /* ---- the run ---- */
+
+/* A paused training (promotion) kept so that its promotion goes on from it rather than from the
+ * start. Which are kept changes no result (a promotion without one trains from the start to the same
+ * weights), only time: they are kept while they fit s->paused_room, the best ranked first. */
+struct paused {
+    struct evo_individual row;   /* its logged row */
+    struct evo_mlp net;
+    struct evo_train_state state;
+    size_t bytes;
+};
 
 /* A trial decided and not yet told to the strategy. */
 struct pending {
@@ -163,6 +195,10 @@ struct run {
     struct evo_individual *lost; /* [W] trials decided whose training the time limit dropped or
                                   * abandoned: still in flight for the file (a resume trains them) */
     size_t n_lost;
+    int64_t epochs_decided;      /* the epochs the trials decided so far add (run.max_epochs) */
+    struct paused *paused;       /* paused trainings kept for their promotion (promote.h) */
+    size_t n_paused, cap_paused;
+    size_t paused_bytes;         /* their memory, at most s->paused_room */
 };
 
 static double now(void)
@@ -242,7 +278,59 @@ static struct pending *find_pending(struct run *r, int64_t id)
     return NULL;
 }
 
-/* Logs every job done: its row and curve, its network offered as the best. */
+static size_t net_bytes(const struct evo_mlp *net)
+{
+    return sizeof(struct paused) + 5 * net->n_params * sizeof(float);
+}
+
+/* Keeps the paused training (net, st) of row t, moving net out, when it fits s->paused_room after
+ * dropping the kept ones that rank below it; else releases it. */
+static void keep_paused(struct run *r, const struct evo_individual *t, struct evo_mlp *net,
+                        const struct evo_train_state *st)
+{
+    size_t bytes = net_bytes(net), room = r->s->paused_room;
+    while (r->paused_bytes + bytes > room && r->n_paused) {
+        size_t worst = 0;
+        for (size_t i = 1; i < r->n_paused; i++)
+            if (evo_trial_better(&r->paused[worst].row, &r->paused[i].row))
+                worst = i;
+        if (evo_trial_better(&r->paused[worst].row, t))
+            break;
+        r->paused_bytes -= r->paused[worst].bytes;
+        evo_mlp_release(&r->paused[worst].net);
+        r->paused[worst] = r->paused[--r->n_paused];
+    }
+    if (r->paused_bytes + bytes > room) {
+        evo_mlp_release(net);
+        return;
+    }
+    if (r->n_paused == r->cap_paused) {
+        r->cap_paused = r->cap_paused ? 2 * r->cap_paused : 16;
+        r->paused = evo_mem_realloc(r->paused, evo_mem_mul(r->cap_paused, sizeof *r->paused));
+    }
+    struct paused *p = &r->paused[r->n_paused++];
+    p->row = *t;
+    p->net = *net;
+    p->state = *st;
+    p->bytes = bytes;
+    r->paused_bytes += bytes;
+    memset(net, 0, sizeof *net);
+}
+
+/* The kept paused training of row id, taken out of the store; NULL when none was kept. */
+static struct paused *take_paused(struct run *r, int64_t id, struct paused *out)
+{
+    for (size_t i = 0; i < r->n_paused; i++)
+        if (r->paused[i].row.id == id) {
+            *out = r->paused[i];
+            r->paused_bytes -= out->bytes;
+            r->paused[i] = r->paused[--r->n_paused];
+            return out;
+        }
+    return NULL;
+}
+
+/* Logs every job done: its row and curve, its network offered as the best, a paused training kept. */
 static int harvest(struct run *r, double timeout)
 {
     struct evo_eval_job *job;
@@ -259,7 +347,17 @@ static int harvest(struct run *r, double timeout)
         t.train_seconds = job->t_end - job->t_start;
         t.finished_at = r->elapsed0 + (now() - r->t0);
         evo_runlog_add(&r->s->log, &t, job->curve);
-        evo_runlog_offer_best(&r->s->log, &t, &job->net);
+        if (t.paused && job->net.slab) {
+            if (evo_runlog_ranks_best(&r->s->log, &t)) { /* the best takes a copy: the training goes on */
+                struct evo_mlp copy;
+                evo_mlp_clone(&copy, &job->net);
+                evo_runlog_offer_best(&r->s->log, &t, &copy);
+                evo_mlp_release(&copy);
+            }
+            keep_paused(r, &t, &job->net, &job->training);
+        } else {
+            evo_runlog_offer_best(&r->s->log, &t, &job->net);
+        }
         struct pending *p = find_pending(r, t.id);
         if (p)
             p->done = 1;
@@ -289,7 +387,8 @@ static struct pending *first_pending(struct run *r)
 
 static int same_trial(const struct evo_individual *a, const struct evo_individual *b)
 {
-    if (a->parent_a != b->parent_a || a->parent_b != b->parent_b || a->generation != b->generation)
+    if (a->parent_a != b->parent_a || a->parent_b != b->parent_b || a->generation != b->generation ||
+        a->rung != b->rung || a->budget != b->budget || a->origin != b->origin)
         return 0;
     for (int g = 0; g < EVO_GENE_COUNT; g++)
         if (evo_genome_active(&a->genome, g) != evo_genome_active(&b->genome, g) ||
@@ -303,7 +402,7 @@ static int decide(struct run *r, size_t w, double t)
 {
     struct evo_search *s = r->s;
     const struct evo_config *cfg = s->cfg;
-    if (r->next_id >= evo_search_budget(s)) {
+    if (r->next_id >= evo_search_budget(s) || (cfg->max_epochs > 0 && r->epochs_decided >= cfg->max_epochs)) {
         r->asking = 0;
         longest_first(r);
         return EVO_OK;
@@ -311,6 +410,7 @@ static int decide(struct run *r, size_t w, double t)
     struct evo_individual trial;
     memset(&trial, 0, sizeof trial);
     trial.id = r->next_id;
+    trial.origin = trial.id;
     trial.purpose = EVO_PURPOSE_SEARCH;
     int a = evo_strategy_ask(&s->strategy, &trial);
     if (a == EVO_ASK_DONE) {
@@ -330,9 +430,13 @@ static int decide(struct run *r, size_t w, double t)
     r->next_id++;
     r->draining = 0;
     evo_trial_clear_results(&trial);
-    if (trial.budget > 0 && (size_t)trial.budget > max_epochs_of(cfg))
-        return evo_error_set(r->err, EVO_EUSAGE, "trial %lld: a budget of %d epochs exceeds search.epochs' "
-                             "maximum %zu", (long long)trial.id, trial.budget, max_epochs_of(cfg));
+    if (trial.budget == 0)
+        trial.budget = (int32_t)trial.genome.g[EVO_GENE_EPOCHS];
+    if (trial.budget <= trial.from_epoch || trial.budget > (int32_t)trial.genome.g[EVO_GENE_EPOCHS])
+        return evo_error_set(r->err, EVO_EUSAGE, "trial %lld: a budget of %d epochs outside (%d, %d], the "
+                             "epochs it had and its epochs gene", (long long)trial.id, trial.budget,
+                             trial.from_epoch, (int)trial.genome.g[EVO_GENE_EPOCHS]);
+    r->epochs_decided += trial.budget - trial.from_epoch;
     double v_end = t + evo_search_cost(s, &trial);
     r->free_at[w] = v_end;
     struct pending *p = &r->pend[r->n_pend++];
@@ -348,8 +452,13 @@ static int decide(struct run *r, size_t w, double t)
         p->done = 1;
         return EVO_OK;
     }
-    if (!evo_evaluator_submit(&r->ev, &trial, v_end))
+    struct paused kept, *from = trial.rung > 0 ? take_paused(r, trial.parent_a, &kept) : NULL;
+    s->resumed += from != NULL;
+    if (!evo_evaluator_submit(&r->ev, &trial, v_end, from ? &from->net : NULL, from ? &from->state : NULL)) {
+        if (from)
+            evo_mlp_release(&from->net);
         return evo_error_set(r->err, EVO_EUSAGE, "no evaluator slot for trial %lld", (long long)trial.id);
+    }
     return EVO_OK;
 }
 
@@ -487,6 +596,14 @@ static int check_budget_covers_log(const struct evo_search *s, struct evo_error 
 {
     const struct evo_runlog *log = &s->log;
     long budget = evo_search_budget(s);
+    if (s->cfg->max_epochs > 0) {
+        /* the trial of the highest id was decided: the epochs of those before it were below the budget */
+        int64_t last_epochs = 0, epochs = evo_search_epochs(s, &last_epochs);
+        if (epochs - last_epochs >= s->cfg->max_epochs)
+            return evo_error_set(err, EVO_ECONFIG, "run.max_epochs = %lld: the results file already holds trials "
+                                 "decided with %lld epochs before its last, so more than that is needed",
+                                 (long long)s->cfg->max_epochs, (long long)(epochs - last_epochs));
+    }
     if (!log->n_rows || log->rows[log->n_rows - 1].id < budget)
         return EVO_OK;
     const struct evo_individual *last = &log->rows[log->n_rows - 1];
@@ -531,10 +648,11 @@ int evo_search_run(struct evo_search *s, evo_search_hook hook, void *user, struc
     r.last_save = -INFINITY;
     evo_evaluator_init(&r.ev, s->threads, W, max_epochs_of(cfg), fn, ctx);
     evo_strategy_destroy(&s->strategy);
-    evo_strategy_create(&s->strategy, cfg);
+    evo_promote_create(&s->strategy, cfg);
     s->log.stopped = 0;
     s->log.time_up = 0;
     s->evaluated = 0;
+    s->resumed = 0;
 
     rc = evo_evaluator_run(&r.ev, coordinate, &r);
     s->busy_seconds = r.ev.busy_seconds;
@@ -550,6 +668,9 @@ int evo_search_run(struct evo_search *s, evo_search_hook hook, void *user, struc
     evo_evaluator_release(&r.ev);
     if (!s->eval)
         evo_trainer_release(&trainer);
+    for (size_t i = 0; i < r.n_paused; i++)
+        evo_mlp_release(&r.paused[i].net);
+    free(r.paused);
     free(r.free_at);
     free(r.pend);
     free(r.flight);

@@ -26,6 +26,7 @@ void evo_trial_clear_results(struct evo_individual *t)
     t->val_macro_f1 = t->val_log_loss = t->val_rmse = t->val_mae = t->val_r2 = NAN;
     t->train_loss = NAN;
     t->epochs_run = 0;
+    t->paused = 0;
     t->train_seconds = 0.0;
     t->status = EVO_TRAIN_OK;
 }
@@ -34,7 +35,8 @@ int evo_trials_same(const struct evo_individual *a, const struct evo_individual 
 {
     for (size_t i = 0; i < n; i++)
         if (a[i].id != b[i].id || a[i].parent_a != b[i].parent_a || a[i].parent_b != b[i].parent_b ||
-            a[i].generation != b[i].generation || memcmp(&a[i].genome, &b[i].genome, sizeof a[i].genome) ||
+            a[i].generation != b[i].generation || a[i].rung != b[i].rung || a[i].budget != b[i].budget ||
+            a[i].origin != b[i].origin || memcmp(&a[i].genome, &b[i].genome, sizeof a[i].genome) ||
             memcmp(&a[i].fitness, &b[i].fitness, sizeof a[i].fitness))
             return 0;
     return 1;

@@ -34,7 +34,8 @@ ENUMS = {"activation": {"relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu"},
          "pooling": {"none", "max"}}
 FIELDS = ["generation", "id", "parent_a", "parent_b"] + GENES + [
     "fitness", "val_accuracy", "val_loss", "val_macro_f1", "val_log_loss", "val_rmse", "val_mae",
-    "val_r2", "train_loss", "epochs_run", "train_seconds", "finished_at", "status"]
+    "val_r2", "train_loss", "epochs_run", "train_seconds", "finished_at", "status", "rung", "budget",
+    "from_epoch", "origin", "paused"]
 TIMINGS = ("train_seconds", "finished_at", "wall_seconds")
 CURVES = ["id", "epoch", "train_loss", "val_loss", "val_fitness"]
 ROOT = ["format_version", "evotune_version", "config", "seed", "threads", "n_train",
@@ -83,17 +84,35 @@ def check(path):
         # only the generational strategy has generations; random search has no parents
         assert (len(gens) > 0) == (strategy == "generational"), f"{strategy}: {len(gens)} generations"
         assert len(gens) == f.attrs["generations_done"]
-        if strategy == "random":
-            assert (df["parent_a"] == -1).all() and (df["parent_b"] == -1).all() and (df["generation"] == 0).all()
+        if strategy == "random":  # a promotion's parent_a is the row it continues
+            new = df[df["rung"] == 0]
+            assert (new["parent_a"] == -1).all() and (df["parent_b"] == -1).all() and (df["generation"] == 0).all()
         else:
             assert (df["parent_a"] >= 0).any(), f"{strategy}: no trial was bred"
             bred = df[df["parent_a"] >= 0]
             assert (bred["parent_a"] < bred["id"]).all() and (bred["parent_b"] < bred["id"]).all()
         curves = pandas.DataFrame(f["curves"][:])
         assert list(curves.columns) == CURVES, f"{path}: /curves fields {list(curves.columns)}"
-        # one row per (individual, epoch run), in /individuals' order
-        assert len(curves) == df["epochs_run"].sum(), f"{path}: {len(curves)} curve rows"
-        assert (curves["id"].values == np.repeat(df["id"].values, df["epochs_run"].values)).all()
+        # one row per (individual, epoch it ran: from_epoch .. epochs_run - 1), in /individuals' order
+        ran = (df["epochs_run"] - df["from_epoch"]).clip(lower=0).values
+        assert len(curves) == ran.sum(), f"{path}: {len(curves)} curve rows"
+        assert (curves["id"].values == np.repeat(df["id"].values, ran)).all()
+        first = np.repeat(df["from_epoch"].values, ran)
+        within = np.concatenate([np.arange(n) for n in ran]) if len(ran) else np.zeros(0, int)
+        assert (curves["epoch"].values == first + within).all()
+        # promotion: a first row trains from 0 as its own origin; a promotion goes on from its
+        # parent's budget, one rung up, from a paused parent of the same origin
+        assert (df["budget"] <= df["epochs"]).all() and (df["epochs_run"] <= df["budget"]).all()
+        assert (df["from_epoch"] < df["budget"]).all()
+        first_rows = df[df["rung"] == 0]
+        assert (first_rows["origin"] == first_rows["id"]).all() and (first_rows["from_epoch"] == 0).all()
+        by_id = df.set_index("id")
+        promotions = df[df["rung"] > 0]
+        assert promotions["parent_a"].is_unique  # a row goes on once at most
+        for _, row in promotions.iterrows():
+            parent = by_id.loc[row["parent_a"]]
+            assert parent["paused"] == 1 and parent["rung"] == row["rung"] - 1
+            assert parent["budget"] == row["from_epoch"] and parent["origin"] == row["origin"]
         # networks refused before training (too_large, too_small: enum values 2, 3) ran no epoch
         trained = df[df["status"] < 2]
         assert (df["epochs_run"] <= df["epochs"]).all() and (trained["epochs_run"] >= 1).all()

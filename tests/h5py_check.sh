@@ -17,6 +17,16 @@ set -- --set "data.train=\"$src/datasets/wine.csv\"" --set 'search.epochs={min=2
 "$evotune" run "$src/configs/default.cfg" "$@" --strategy random --threads 1 --out "$dir/u1.h5" >/dev/null
 "$evotune" run "$src/configs/default.cfg" "$@" --strategy random --threads 2 --out "$dir/u2.h5" >/dev/null
 "$python" "$src/tests/check_results.py" "$dir/u1.h5" "$dir/u2.h5"
+# random with promotion (ASHA): rows per rung, curves from each row's from_epoch; and its exports
+"$evotune" run "$src/configs/default.cfg" "$@" --strategy random --set promotion.enabled=true --set promotion.eta=2 \
+    --threads 1 --out "$dir/p1.h5" >/dev/null
+"$evotune" run "$src/configs/default.cfg" "$@" --strategy random --set promotion.enabled=true --set promotion.eta=2 \
+    --threads 2 --out "$dir/p2.h5" >/dev/null
+"$python" "$src/tests/check_results.py" "$dir/p1.h5" "$dir/p2.h5"
+"$python" -c 'import h5py, sys; assert (h5py.File(sys.argv[1])["individuals"]["rung"] > 0).any(), "no promotion"' "$dir/p1.h5"
+"$evotune" export "$dir/p1.h5" --jsonl "$dir/p1.jsonl"
+"$evotune" export "$dir/p1.h5" --csv "$dir/pcsv"
+"$python" "$src/tests/check_results.py" --exports "$dir/p1.h5" "$dir/pcsv" "$dir/p1.jsonl"
 # a generational regression search (every gene a regression search allows left free, diabetes): 1 and 2
 # threads give identical files, read as users read them
 set -- --set "data.train=\"$src/datasets/diabetes.csv\"" --strategy generational --set ga.population=6 \

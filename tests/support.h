@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 /* A small but complete search on iris: every gene kind free, a few seconds at most. */
-#define TINY_CONFIG                                                                                \
+#define TINY_SPACE                                                                                 \
     "data = { train = \"" EVOTUNE_SOURCE_DIR "/datasets/iris.csv\"; label = \"label\"; };\n"        \
     "search = { learning_rate = { min = 1e-3; max = 0.1; log = true; };\n"                          \
     "           epochs = { min = 2; max = 6; };\n"                                                  \
@@ -19,7 +19,9 @@
     "           activation = { choice = [\"relu\", \"tanh\", \"sigmoid\"]; };\n"                    \
     "           optimizer = { choice = [\"sgd\", \"momentum\", \"adam\"]; };\n"                     \
     "           weight_decay = { min = 1e-6; max = 1e-2; log = true; };\n"                          \
-    "           dropout = { min = 0.0; max = 0.3; }; };\n"                                          \
+    "           dropout = { min = 0.0; max = 0.3; }; };\n"
+#define TINY_CONFIG                                                                                \
+    TINY_SPACE                                                                                     \
     "ga = { population = 8; generations = 4; tournament = 3; crossover = 0.9; mutation = 0.3; elitism = 2; };\n" \
     "run = { strategy = \"generational\"; seed = 7; threads = 1; };\n"
 

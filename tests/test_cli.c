@@ -425,7 +425,7 @@ static void test_format6_file(void **state)
     free(o), free(e);
     snprintf(args, sizeof args, "info %s", copy);
     assert_int_equal(support_run(dir, args, &o, &e), 0);
-    assert_non_null(strstr(o, "format 7"));
+    assert_non_null(strstr(o, "format 8"));
     assert_non_null(strstr(o, "9 finished"));
     free(o), free(e);
     assert_int_equal(chdir(here), 0);

@@ -872,6 +872,15 @@ static void test_strategy_keys(void **state)
                  "random search selects nothing");
     expect_error("ga = { elitism = 2; };", "key 'ga.elitism' means nothing to run.strategy \"steady_state\"");
     expect_error("run = { strategy = \"annealing\"; };", "key 'run.strategy'", "steady_state");
+    /* promotion: not under generational, eta at least 2, rungs of at least one epoch */
+    expect_error("run = { strategy = \"generational\"; };\npromotion = { enabled = true; };",
+                 "t.cfg:2: key 'promotion.enabled' means nothing to run.strategy \"generational\"",
+                 "barrier");
+    expect_error("promotion = { enabled = true;\n eta = 1; };", "t.cfg:2: key 'promotion.eta': expected an integer "
+                 "in [2, 1000], got 1", NULL);
+    expect_error("promotion = { min_epochs = 0; };", "key 'promotion.min_epochs'", NULL);
+    expect_error("promotion = { etta = 3; };", "unknown key 'promotion.etta' (did you mean 'promotion.eta'?)", NULL);
+    expect_error("run = { max_epochs = -1; };", "key 'run.max_epochs'", NULL);
     const char *ggen[] = {"ga.generations=3"};
     expect_set_error(ggen[0], "--set 'ga.generations=3': key 'ga.generations' means nothing", NULL);
     /* a file written for steady_state runs under --strategy generational, and the other way round */

@@ -62,28 +62,39 @@ enum { KILLS = 20 };
 
 /* One strategy's run: its configuration, its uninterrupted reference (one thread) and budget. */
 struct strategy {
-    const char *name;
-    const char *groups;   /* its ga and run groups */
+    const char *name;     /* the test's name for it */
+    const char *kind;     /* run.strategy, as the file records it */
+    const char *groups;   /* its ga, run and promotion groups */
     long budget;          /* networks the whole run trains */
     char cfg[128], ref[128];
     double ref_seconds;   /* wall time of the reference run, process start to exit */
 };
 
 static struct strategy strategies[] = {
-    {"random", "run = { strategy = \"random\"; max_trials = 96; seed = 3; threads = 1; workers = 6; };\n", 96,
+    {"random", "random", "run = { strategy = \"random\"; max_trials = 96; seed = 3; threads = 1; workers = 6; };\n", 96,
      "", "", 0},
-    {"generational",
+    {"generational", "generational",
      "ga = { population = 8; generations = 16; tournament = 3; crossover = 0.9; mutation = 0.3; elitism = 2; };\n"
      "run = { strategy = \"generational\"; seed = 3; threads = 1; workers = 6; };\n",
      8 + 15 * 6, "", "", 0},
-    {"steady_state",
+    {"steady_state", "steady_state",
      "ga = { population = 8; tournament = 3; crossover = 0.9; mutation = 0.3; };\n"
      "run = { strategy = \"steady_state\"; max_trials = 96; seed = 3; threads = 1; workers = 6; };\n",
      96, "", "", 0},
+    /* promotion: paused trainings continued (or, after a resume, trained again from the start) */
+    {"asha", "random",
+     "run = { strategy = \"random\"; max_trials = 96; seed = 3; threads = 1; workers = 6; };\n"
+     "promotion = { enabled = true; eta = 2; min_epochs = 1; };\n", 96, "", "", 0},
+    {"steady_state_promoted", "steady_state",
+     "ga = { population = 8; tournament = 3; crossover = 0.9; mutation = 0.3; };\n"
+     "run = { strategy = \"steady_state\"; max_trials = 96; seed = 3; threads = 1; workers = 6; };\n"
+     "promotion = { enabled = true; eta = 3; min_epochs = 2; };\n", 96, "", "", 0},
 };
 #define RANDOM (&strategies[0])
 #define GENERATIONAL (&strategies[1])
 #define STEADY (&strategies[2])
+#define ASHA (&strategies[3])
+#define STEADY_PROMOTED (&strategies[4])
 #define N_STRATEGIES (sizeof strategies / sizeof strategies[0])
 
 static char dir[64];
@@ -280,7 +291,7 @@ static int64_t assert_file_consistent_gens(const char *orig, const struct strate
     char why[700];
     if (h5_same_readable(path, why, sizeof why))
         fail_msg("'%s' does not read whole: %s", orig, why);
-    assert_string_equal(s.strategy, st->name);
+    assert_string_equal(s.strategy, st->kind);
     assert_true(!strcmp(s.state, "running") || !strcmp(s.state, "interrupted") || !strcmp(s.state, "finished"));
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(f >= 0);
@@ -483,6 +494,8 @@ static void test_comparator_sees_differences(void **state)
     /* every strategy's reference differs from the others' */
     assert_int_equal(h5_same(RANDOM->ref, STEADY->ref, why, sizeof why), 1);
     assert_int_equal(h5_same(GENERATIONAL->ref, STEADY->ref, why, sizeof why), 1);
+    assert_int_equal(h5_same(RANDOM->ref, ASHA->ref, why, sizeof why), 1);
+    assert_int_equal(h5_same(STEADY->ref, STEADY_PROMOTED->ref, why, sizeof why), 1);
 }
 
 /* ---- invariant 1: any thread count ---- */
@@ -1005,7 +1018,8 @@ static void test_extend_finished_run(void **state)
 
 #define PER_STRATEGY(fn)                                                                            \
     {#fn "(random)", fn, NULL, NULL, RANDOM}, {#fn "(generational)", fn, NULL, NULL, GENERATIONAL}, \
-        {#fn "(steady_state)", fn, NULL, NULL, STEADY}
+        {#fn "(steady_state)", fn, NULL, NULL, STEADY}, {#fn "(asha)", fn, NULL, NULL, ASHA},       \
+        {#fn "(steady_state_promoted)", fn, NULL, NULL, STEADY_PROMOTED}
 
 int main(void)
 {

@@ -156,6 +156,88 @@ static void test_thread_count_invariance(void **state)
     free_run(&three);
 }
 
+/* Promotion (random: ASHA; steady_state), with early stopping and the plateau schedule free: which
+ * paused trainings are kept changes no result — none kept (every promotion trains from the start),
+ * one at a time, or all — nor does the thread count; promotions happened, went on from kept states
+ * when there was room, and every promotion continues a paused row one rung up. */
+static void test_promotion_memory_changes_nothing(void **state)
+{
+    (void)state;
+    static const char *const strategies[] = {"run.strategy = \"random\"", "run.strategy = \"steady_state\""};
+    for (size_t k = 0; k < 2; k++) {
+        const char *sets[] = {strategies[k], "run.max_trials = 48", "run.workers = 4", "promotion.enabled = true",
+                              "promotion.eta = 2", "search.early_stopping = { choice = [\"off\", \"on\"]; }",
+                              "search.patience = 1",
+                              "search.lr_schedule = { choice = [\"constant\", \"cosine\", \"plateau\"]; }"};
+        struct run r[3];
+        size_t room[3] = {SIZE_MAX, 0, 1}; /* all, none, one (set below) */
+        const char *threads[3] = {"run.threads = 1", "run.threads = 2", "run.threads = 3"};
+        for (int i = 0; i < 3; i++) {
+            struct evo_error err = {0};
+            const char *all[9];
+            memcpy(all, sets, sizeof sets);
+            all[8] = threads[i];
+            memset(&r[i], 0, sizeof r[i]);
+            if (evo_config_load_string(&r[i].cfg, TINY_SPACE, "promo.cfg", all, 9, &err) ||
+                evo_search_init(&r[i].s, &r[i].cfg, &err))
+                fail_msg("%s", err.msg);
+            if (room[i] != SIZE_MAX)
+                r[i].s.paused_room = i == 2 ? 2 * r[0].s.log.best_net.n_params * 5 * sizeof(float) + 4096 : 0;
+            if (evo_search_run(&r[i].s, NULL, NULL, &err))
+                fail_msg("%s", err.msg);
+        }
+        const struct evo_runlog *lg = &r[0].s.log;
+        size_t promoted = 0;
+        for (size_t i = 0; i < lg->n_rows; i++) {
+            const struct evo_individual *x = &lg->rows[i];
+            if (x->rung == 0) {
+                assert_true(x->origin == x->id && x->from_epoch == 0);
+                continue;
+            }
+            promoted++;
+            const struct evo_individual *p = evo_runlog_find(lg, x->parent_a);
+            assert_non_null(p);
+            assert_true(p->paused && p->rung == x->rung - 1 && p->budget == x->from_epoch && p->origin == x->origin);
+            assert_true(x->budget > x->from_epoch && x->budget <= (int32_t)x->genome.g[EVO_GENE_EPOCHS]);
+        }
+        assert_true(promoted >= 5);
+        assert_true(r[0].s.resumed > 0);
+        assert_int_equal(r[1].s.resumed, 0);
+        assert_same_results(&r[0].s.log, &r[1].s.log);
+        assert_same_results(&r[0].s.log, &r[2].s.log);
+        for (int i = 0; i < 3; i++)
+            free_run(&r[i]);
+    }
+}
+
+/* run.max_epochs: trials are decided while the epochs decided before them (a promotion counts the
+ * epochs it adds) stay below the budget, whichever of it and run.max_trials comes first. */
+static void test_epoch_budget(void **state)
+{
+    (void)state;
+    const char *sets[] = {"run.strategy = \"random\"", "run.max_trials = 1000", "run.max_epochs = 60",
+                          "promotion.enabled = true", "promotion.eta = 2"};
+    for (int promo = 0; promo < 2; promo++) {
+        struct run r;
+        struct evo_error err = {0};
+        memset(&r, 0, sizeof r);
+        if (evo_config_load_string(&r.cfg, TINY_SPACE, "epochs.cfg", sets, promo ? 5 : 3, &err) ||
+            evo_search_init(&r.s, &r.cfg, &err) || evo_search_run(&r.s, NULL, NULL, &err))
+            fail_msg("%s", err.msg);
+        const struct evo_runlog *lg = &r.s.log;
+        int64_t before_last = 0, total = 0;
+        for (size_t i = 0; i < lg->n_rows; i++) {
+            int64_t e = lg->rows[i].budget - lg->rows[i].from_epoch;
+            total += e;
+            if (i + 1 < lg->n_rows)
+                before_last += e;
+        }
+        assert_true(lg->n_rows > 5 && lg->n_rows < 60);
+        assert_true(before_last < 60 && total >= 60);
+        free_run(&r);
+    }
+}
+
 static void test_seed_changes_results(void **state)
 {
     (void)state;
@@ -461,6 +543,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bookkeeping),
         cmocka_unit_test(test_thread_count_invariance),
+        cmocka_unit_test(test_promotion_memory_changes_nothing),
+        cmocka_unit_test(test_epoch_budget),
         cmocka_unit_test(test_seed_changes_results),
         cmocka_unit_test(test_single_network),
         cmocka_unit_test(test_no_elitism_still_tracks_best),

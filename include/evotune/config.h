@@ -1,4 +1,4 @@
-/* Run configuration: a libconfig file in four groups (data, search, ga, run) plus command-line
+/* Run configuration: a libconfig file in five groups (data, search, ga, run, promotion) plus command-line
  * overrides (--set PATH=VALUE). One table of keys (type, range, default, help) drives parsing,
  * validation, the generated configs/default.cfg and the README's reference. Search keys come from the
  * gene table (genome.h). */
@@ -58,6 +58,11 @@ struct evo_config {
     char *output;               /* results file; default "results/<name>.h5" */
     int64_t max_params;         /* most parameters of one network (larger: status too_large) */
     int64_t max_memory;         /* MiB of workspaces and population buffers a search may set aside */
+    int64_t max_epochs;         /* budget of training epochs decided (0: none) */
+    /* promotion (promote.h) */
+    int promotion;              /* 1: asynchronous successive halving over the strategy's trials */
+    long eta;                   /* rung budgets grow, and promotion selects the top, by this factor */
+    long min_epochs;            /* the lowest rung's budget */
     /* the effective configuration (overrides applied, every key present) as libconfig text */
     char *text;
 };

@@ -14,6 +14,7 @@
 #include "evotune/error.h"
 #include "evotune/mlp.h"
 #include "evotune/problem.h"
+#include "evotune/train.h"
 #include "evotune/trial.h"
 
 enum evo_job_state { EVO_JOB_FREE = 0, EVO_JOB_QUEUED, EVO_JOB_RUNNING, EVO_JOB_DONE };
@@ -23,7 +24,12 @@ struct evo_eval_job {
     struct evo_individual trial;     /* in: id, genome, purpose, budget; out: the results */
     struct evo_epoch_metrics *curve; /* out: trial.epochs_run points (room for the space's largest epochs) */
     struct evo_mlp net;              /* out: the trained network (status ok and kept by the evaluation;
-                                      * zeroed otherwise) */
+                                      * zeroed otherwise); in, when resume: the paused training that
+                                      * trial continues */
+    struct evo_train_state training; /* out: where its training stands (trial.paused: it can go on);
+                                      * in, when resume: the paused training's state */
+    int resume;                      /* in: net and state hold the paused training of the row trial
+                                      * continues (else a promotion trains from the start) */
     int rc;                          /* out: EVO_OK, or an error in err (the search stops) */
     struct evo_error err;
     double key;                      /* order of service: the smallest key queued runs first */
@@ -65,10 +71,11 @@ void evo_evaluator_release(struct evo_evaluator *ev);
  * coordinator returns, after every worker left (a job still running is finished and discarded). */
 int evo_evaluator_run(struct evo_evaluator *ev, int (*coordinator)(void *arg), void *arg);
 
-/* Coordinator only: queues a copy of trial with the given key. Returns the job, or NULL when all cap
- * slots are taken. */
+/* Coordinator only: queues a copy of trial with the given key; when net is given, the paused training
+ * (net, st) that trial continues moves into the job (*net is zeroed). Returns the job, or NULL when all
+ * cap slots are taken (net is then left as it was). */
 struct evo_eval_job *evo_evaluator_submit(struct evo_evaluator *ev, const struct evo_individual *trial,
-                                          double key);
+                                          double key, struct evo_mlp *net, const struct evo_train_state *st);
 
 /* Coordinator only: a job done and not yet collected, waiting up to `timeout` seconds for one (when
  * the pool has no worker and timeout > 0, runs the queued job with the smallest key instead); NULL
@@ -93,8 +100,10 @@ int evo_evaluator_pending(struct evo_evaluator *ev, int64_t id);
 void evo_evaluator_abandon(struct evo_evaluator *ev);
 
 /* The evaluation that trains: ctx is a struct evo_trainer. Builds the trial's network from its genome
- * (evo_genome_decode; a budget > 0 replaces the epochs gene), trains it with the random stream
- * (seed, trial id, EVO_RNG_TRAIN) and scores it on the validation split. An abandoned job stops at
+ * (evo_genome_decode), trains it with the random stream (seed, trial origin, purpose, EVO_RNG_TRAIN)
+ * to trial.budget epochs of its epochs gene's schedule (pausing there when fewer: trial.paused) and
+ * scores it on the validation split. A promotion (from_epoch > 0) goes on from the paused training
+ * the job holds (resume), or, when that was not kept, trains from the start: the same result. An abandoned job stops at
  * the next epoch (its results are discarded). A network of more than
  * run.max_params parameters is not allocated: status EVO_TRAIN_TOO_LARGE. */
 int evo_evaluator_train(void *ctx, int worker, struct evo_eval_job *job, struct evo_error *err);

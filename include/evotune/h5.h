@@ -10,9 +10,11 @@
 #include "evotune/runlog.h"
 
 /* Version of the file layout, stored as the root attribute format_version. */
-#define EVO_H5_FORMAT_VERSION 7
+#define EVO_H5_FORMAT_VERSION 8
 /* The oldest format read: 6 differs from 7 only by what 7 added (the conv genes' columns, the status
- * too_small, /best/layers), so its files read as dense networks; resume continues them as 7. */
+ * too_small, /best/layers), so its files read as dense networks; 7 from 8 by the promotion columns of
+ * /individuals (rung, budget, from_epoch, origin, paused), so its rows read as whole trainings of
+ * their epochs gene. Resume continues them as 8. */
 #define EVO_H5_FORMAT_OLDEST 6
 
 /* Bytes at the start of a results file that HDF5 skips (its user block), which hold the seal: a text

@@ -18,7 +18,8 @@ struct evo_runlog {
     int threads;                           /* threads the evaluator runs (recorded, not a result) */
     struct evo_individual *rows;           /* finished trials, in id order */
     size_t n_rows, cap_rows;
-    struct evo_curve_row *curves;          /* their learning curves, in (id, epoch) order */
+    struct evo_curve_row *curves;          /* their learning curves, in (id, epoch) order: each row's
+                                            * epochs from_epoch .. epochs_run - 1 */
     size_t n_curves, cap_curves;
     struct evo_individual *in_flight;      /* decided and not finished, in id order (genomes whole) */
     size_t n_in_flight, cap_in_flight;
@@ -44,7 +45,8 @@ struct evo_runlog {
 /* Starts an empty log of the run cfg on problem p. */
 void evo_runlog_init(struct evo_runlog *log, const struct evo_config *cfg, const struct evo_problem *p);
 
-/* Inserts the finished trial t with its curve (t->epochs_run points; NULL: none) at its place in id order.
+/* Inserts the finished trial t with its curve (curve[e] for the epochs e it trained, from_epoch to
+ * epochs_run - 1; NULL: none) at its place in id order.
  * Returns 0, or -1 when a row with that id is already logged (nothing is changed). */
 int evo_runlog_add(struct evo_runlog *log, const struct evo_individual *t, const struct evo_epoch_metrics *curve);
 
@@ -59,6 +61,9 @@ const struct evo_curve_row *evo_runlog_curve(const struct evo_runlog *log, int64
 
 /* Replaces the in-flight list by trials[0..n). */
 void evo_runlog_set_in_flight(struct evo_runlog *log, const struct evo_individual *trials, size_t n);
+
+/* 1 when the finished trial t would be taken as the best (evo_runlog_offer_best). */
+int evo_runlog_ranks_best(const struct evo_runlog *log, const struct evo_individual *t);
 
 /* Offers a finished trial and its network as the best: takes it (swapping net into best_net, so the
  * caller's net receives the previous best's storage) when it trained successfully and ranks above the

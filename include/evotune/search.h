@@ -42,12 +42,17 @@ struct evo_search {
     evo_eval_fn eval;                  /* the evaluation: evo_evaluator_train unless swapped (tests, */
     void *eval_ctx;                    /* the scheduler benchmark) before evo_search_run */
     volatile sig_atomic_t *stop;       /* optional: non-zero asks the search to stop (a signal handler) */
+    size_t paused_room;                /* bytes for paused trainings kept for their promotion (promote.h):
+                                        * run.max_memory less what evo_search_init set aside; lowering
+                                        * it changes no result, only time */
     double save_interval_min;          /* EVO_SEARCH_PROGRESS throttle (default 0.05 s; 0: after every
                                         * result, unthrottled, as fault injection needs) */
     /* measured by the last evo_search_run */
     double busy_seconds;               /* thread-time spent in evaluations (the evaluator's timestamps) */
     double run_seconds;                /* wall time of the run, data loading excluded */
     long evaluated;                    /* trials evaluated (not replayed) */
+    long resumed;                      /* of those, promotions that went on from a kept paused training
+                                        * (the others trained from the start) */
 };
 
 /* Called from the coordinating thread with the log consistent (no thread changes it during the call).
@@ -83,6 +88,10 @@ double evo_search_grace(const struct evo_config *cfg);
  * generations train. */
 long evo_search_done(const struct evo_search *s);
 long evo_search_budget(const struct evo_search *s);
+
+/* The epochs that the trials of the log (finished and in flight) add to their trainings (budget -
+ * from_epoch each: what run.max_epochs counts); *last: those of the highest id. */
+int64_t evo_search_epochs(const struct evo_search *s, int64_t *last);
 
 /* Frees everything s owns. Safe on a zeroed s. */
 void evo_search_release(struct evo_search *s);

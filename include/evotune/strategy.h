@@ -53,7 +53,8 @@ struct evo_strategy {
     void *s;
 };
 
-/* The strategy run.strategy names, with its state for cfg (which must outlive it). */
+/* The strategy run.strategy names, with its state for cfg (which must outlive it); evo_promote_create
+ * (promote.h) wraps it in promotion when promotion.enabled. */
 void evo_strategy_create(struct evo_strategy *st, const struct evo_config *cfg);
 
 /* The ops' calls on st (see struct evo_strategy_ops): ask (t->id set by the caller; returns enum

@@ -11,8 +11,8 @@
 /* Why a trial is evaluated. Values are stable (stored). The seam is meant for the filed follow-ups
  * too: a finalist re-evaluated or a cross-validation fold is a trial with its own purpose (its training
  * stream is keyed by purpose as well as id, so it differs from the search trial it repeats); a
- * promotion rung continues a paused training as a trial whose parent_a is the trial it continues and
- * whose budget is the epochs to add; an evaluation in another process (an MPI rank) needs nothing but
+ * promotion (promote.h) continues a paused training as a row of its own, whose parent_a is the row it
+ * continues; an evaluation in another process (an MPI rank) needs nothing but
  * the trial's fields, which are plain data, and sends back the results below. */
 enum evo_trial_purpose {
     EVO_PURPOSE_SEARCH = 0,   /* a candidate of the search: trained, scored on validation */
@@ -29,7 +29,14 @@ struct evo_individual {
     int64_t parent_b;
     struct evo_genome genome;
     int32_t purpose;         /* enum evo_trial_purpose (not stored while every trial is a search one) */
-    int32_t budget;          /* epochs to train, 0: the genome's epochs gene (not stored, likewise) */
+    int32_t budget;          /* epochs its training reaches at this row: the epochs gene, or under
+                              * promotion its rung's budget (at most the gene); 0 when asked: the
+                              * search sets the epochs gene */
+    int32_t rung;            /* promotion rung (promote.h), 0 for a trial's first row */
+    int32_t from_epoch;      /* epochs its training had before this row: 0, or a promotion's parent's
+                              * budget (this row trains epochs from_epoch .. budget - 1) */
+    int64_t origin;          /* the row whose training this one continues from the start: its own id
+                              * at rung 0; the training's random stream is keyed by it */
     double fitness;          /* the validation score named by ga.fitness, larger is better; when
                               * training failed (status not ok): 0 for accuracy and macro_f1, -inf
                               * for the others */
@@ -38,7 +45,9 @@ struct evo_individual {
     double val_macro_f1, val_log_loss;
     double val_rmse, val_mae, val_r2;
     double train_loss;
-    int32_t epochs_run;      /* epochs trained (fewer than the epochs gene: early stopping, divergence) */
+    int32_t epochs_run;      /* epochs its training has run, from_epoch's included (fewer than budget:
+                              * early stopping, divergence) */
+    int32_t paused;          /* 1: its training stopped at budget and can go on (promotion only) */
     double train_seconds;    /* wall time of its training and validation (a timing field: not reproducible) */
     double finished_at;      /* seconds of the run's running time (log.elapsed) when its result arrived
                               * (a timing field) */
@@ -77,7 +86,7 @@ int evo_trial_better(const struct evo_individual *a, const struct evo_individual
 void evo_trial_clear_results(struct evo_individual *t);
 
 /* 1 when a[0..n) and b[0..n) agree in everything a search decides and scores — id, parents,
- * generation, genome, fitness — timings aside; else 0. */
+ * generation, genome, rung, budget, origin, fitness — timings aside; else 0. */
 int evo_trials_same(const struct evo_individual *a, const struct evo_individual *b, size_t n);
 
 #endif
