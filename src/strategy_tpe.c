@@ -1,0 +1,326 @@
+/* Tree-structured Parzen estimator (Bergstra et al. 2011, as in Hyperopt and Optuna; strategy.h).
+ * Random trials until tpe.startup results were told; then each trial is the best of tpe.candidates
+ * genomes drawn from l, the density of the good trials (the best tpe.gamma of the last tpe.window told),
+ * by l(x) / g(x), g the density of the rest. Genes are modelled independently, so the ratio is a product
+ * over genes: a sum of log ratios over the genes that apply to the candidate. A trial in which a gene
+ * does not apply (evo_genome_applies) is left out of that gene's densities. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "evotune/mem.h"
+#include "evotune/strategy.h"
+
+/* One gene's density from a set of observations.
+ * RANGE genes: equal-weight mixture of normals truncated to the range coordinate [lo, hi]
+ * (evo_genome_range_bounds: log for log ranges, integers widened by half a unit), one per observation
+ * and one wide prior (centre of the range, sigma its width); an observation's sigma is the larger gap
+ * to its neighbours (or the bounds), clipped to [width / min(100, n + 1), width] (Hyperopt's rule).
+ * Integer genes are scored by the mass of their rounding interval, not a density at a point.
+ * CHOICE genes: counts plus one per choice (a uniform prior worth one observation per choice). */
+struct parzen {
+    size_t n;                  /* components: observations + the prior */
+    double *mu, *sigma, *mass; /* [n] centre, width, mass within [lo, hi] */
+    double lo, hi;
+    size_t n_choices;          /* CHOICE */
+    double p[EVO_SPEC_MAX_CHOICES];
+};
+
+struct tpe {
+    const struct evo_config *cfg;
+    struct evo_individual *win;  /* [W] ring of the last W trials told; win[oldest] is the next to go */
+    size_t W, n, oldest;
+    long told;
+    int genes[EVO_GENE_COUNT];          /* the genes searched (searched()), in id order */
+    int n_genes;
+    /* scratch of one proposal, allocated once */
+    const struct evo_individual **rank; /* [W] the window, best first */
+    double *obs;                        /* [W] one gene's observations */
+    struct parzen good, bad;            /* components [W + 1] each */
+    struct evo_genome *cand;            /* [C] */
+    double *ratio;                      /* [C x EVO_GENE_COUNT] log l / g of each candidate's genes */
+};
+
+static void parzen_alloc(struct parzen *d, size_t n)
+{
+    d->mu = evo_mem_alloc(evo_mem_mul(n, sizeof *d->mu));
+    d->sigma = evo_mem_alloc(evo_mem_mul(n, sizeof *d->sigma));
+    d->mass = evo_mem_alloc(evo_mem_mul(n, sizeof *d->mass));
+}
+
+static void parzen_free(struct parzen *d)
+{
+    free(d->mu);
+    free(d->sigma);
+    free(d->mass);
+}
+
+static int searched(const struct evo_config *cfg, int id);
+
+static void *create(const struct evo_config *cfg)
+{
+    struct tpe *s = evo_mem_calloc(1, sizeof *s);
+    s->cfg = cfg;
+    s->W = (size_t)cfg->tpe_window;
+    size_t C = (size_t)cfg->tpe_candidates;
+    s->win = evo_mem_calloc(s->W, sizeof *s->win);
+    s->rank = evo_mem_calloc(s->W, sizeof *s->rank);
+    s->obs = evo_mem_calloc(s->W, sizeof *s->obs);
+    parzen_alloc(&s->good, s->W + 1);
+    parzen_alloc(&s->bad, s->W + 1);
+    s->cand = evo_mem_calloc(C, sizeof *s->cand);
+    s->ratio = evo_mem_calloc(evo_mem_mul(C, EVO_GENE_COUNT), sizeof *s->ratio);
+    for (int id = 0; id < EVO_GENE_COUNT; id++)
+        if (searched(cfg, id))
+            s->genes[s->n_genes++] = id;
+    return s;
+}
+
+static double std_normal_cdf(double z)
+{
+    return 0.5 * erfc(-z * 0.70710678118654752440); /* 1 / sqrt(2) */
+}
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int compare_better(const void *a, const void *b)
+{
+    const struct evo_individual *x = *(const struct evo_individual *const *)a;
+    const struct evo_individual *y = *(const struct evo_individual *const *)b;
+    return evo_trial_better(x, y) ? -1 : evo_trial_better(y, x) ? 1 : 0;
+}
+
+/* The density of the n observations x[0..n) (range coordinates; sorted here) on [lo, hi]. */
+static void parzen_fit_range(struct parzen *d, double *x, size_t n, double lo, double hi)
+{
+    double width = hi - lo;
+    double min_sigma = width / (double)(n + 1 < 100 ? n + 1 : 100);
+    qsort(x, n, sizeof *x, compare_double);
+    d->lo = lo;
+    d->hi = hi;
+    d->n = n + 1;
+    for (size_t k = 0; k < n; k++) {
+        double left = x[k] - (k ? x[k - 1] : lo), right = (k + 1 < n ? x[k + 1] : hi) - x[k];
+        d->mu[k] = x[k];
+        d->sigma[k] = fmin(fmax(fmax(left, right), min_sigma), width);
+    }
+    d->mu[n] = 0.5 * (lo + hi);
+    d->sigma[n] = width;
+    for (size_t k = 0; k < d->n; k++)
+        d->mass[k] = std_normal_cdf((hi - d->mu[k]) / d->sigma[k]) - std_normal_cdf((lo - d->mu[k]) / d->sigma[k]);
+}
+
+/* log of the density at x (a < b: of the mass of [a, b] instead), up to a constant common to every
+ * density of the gene's range. */
+static double parzen_log_range(const struct parzen *d, double x, double a, double b)
+{
+    double sum = 0;
+    for (size_t k = 0; k < d->n; k++) {
+        double m = d->mu[k], s = d->sigma[k];
+        if (a < b) {
+            sum += (std_normal_cdf((b - m) / s) - std_normal_cdf((a - m) / s)) / d->mass[k];
+        } else {
+            double z = (x - m) / s;
+            sum += exp(-0.5 * z * z) / (s * d->mass[k]);
+        }
+    }
+    return log(sum / (double)d->n);
+}
+
+/* A draw from the range density: a component uniformly, then its truncated normal (by rejection;
+ * a uniform point of the range after 64 misses, which only a component far outside could cause). */
+static double parzen_draw_range(const struct parzen *d, struct evo_rng *rng)
+{
+    size_t k = (size_t)evo_rng_below(rng, d->n);
+    for (int tries = 0; tries < 64; tries++) {
+        double x = d->mu[k] + d->sigma[k] * evo_rng_normal(rng);
+        if (x >= d->lo && x <= d->hi)
+            return x;
+    }
+    return d->lo + (d->hi - d->lo) * evo_rng_uniform(rng);
+}
+
+/* The index of value v among the spec's choices, or -1. */
+static int choice_index(const struct evo_gene_spec *spec, double v)
+{
+    for (size_t k = 0; k < spec->n_choices; k++)
+        if (spec->choices[k] == v)
+            return (int)k;
+    return -1;
+}
+
+static void parzen_fit_choice(struct parzen *d, const struct evo_gene_spec *spec, const double *x, size_t n)
+{
+    double count[EVO_SPEC_MAX_CHOICES];
+    size_t K = spec->n_choices, total = 0;
+    for (size_t k = 0; k < K; k++)
+        count[k] = 1.0;
+    for (size_t i = 0; i < n; i++) {
+        int k = choice_index(spec, x[i]);
+        if (k >= 0) {
+            count[k] += 1.0;
+            total++;
+        }
+    }
+    d->n_choices = K;
+    for (size_t k = 0; k < K; k++)
+        d->p[k] = count[k] / (double)(total + K);
+}
+
+static size_t parzen_draw_choice(const struct parzen *d, struct evo_rng *rng)
+{
+    double u = evo_rng_uniform(rng), acc = 0;
+    for (size_t k = 0; k + 1 < d->n_choices; k++) {
+        acc += d->p[k];
+        if (u < acc)
+            return k;
+    }
+    return d->n_choices - 1;
+}
+
+/* Gathers into s->obs the values of gene id (range coordinates for a RANGE spec, clamped into
+ * [lo, hi]) of the trials rank[from, to) in which it applies; returns their number. */
+static size_t gather(struct tpe *s, int id, size_t from, size_t to, double lo, double hi)
+{
+    const struct evo_gene_spec *spec = &s->cfg->space.spec[id];
+    size_t n = 0;
+    for (size_t r = from; r < to; r++) {
+        const struct evo_genome *g = &s->rank[r]->genome;
+        if (!evo_genome_applies(g, id))
+            continue;
+        double v = g->g[id];
+        s->obs[n++] = spec->kind == EVO_SPEC_RANGE ? fmin(fmax(evo_genome_range_point(spec, v), lo), hi) : v;
+    }
+    return n;
+}
+
+/* Draws gene id of every candidate from the good density and stores its log ratio l / g. */
+static void model_gene(struct tpe *s, int id, size_t n_good, struct evo_rng *rng)
+{
+    const struct evo_config *cfg = s->cfg;
+    const struct evo_gene_spec *spec = &cfg->space.spec[id];
+    int type = evo_genome_gene(id)->type;
+    size_t C = (size_t)cfg->tpe_candidates, n = s->n;
+    /* the good set is the top n_good; inverted (a test control), the bottom n - n_good */
+    size_t g0 = 0, g1 = n_good, b0 = n_good, b1 = n;
+    if (cfg->tpe_invert)
+        g0 = n_good, g1 = n, b0 = 0, b1 = n_good;
+    double lo = 0, hi = 0;
+    if (spec->kind == EVO_SPEC_RANGE) {
+        evo_genome_range_bounds(spec, type, &lo, &hi);
+        parzen_fit_range(&s->good, s->obs, gather(s, id, g0, g1, lo, hi), lo, hi);
+        parzen_fit_range(&s->bad, s->obs, gather(s, id, b0, b1, lo, hi), lo, hi);
+        for (size_t c = 0; c < C; c++) {
+            double x = parzen_draw_range(&s->good, rng), a = 0, b = 0;
+            double v = evo_genome_range_value(spec, type, x);
+            if (type == EVO_GENE_INT) { /* the mass of v's rounding interval */
+                a = v - 0.5 > 0 || !spec->log ? fmax(evo_genome_range_point(spec, v - 0.5), lo) : lo;
+                b = fmin(evo_genome_range_point(spec, v + 0.5), hi);
+            }
+            s->cand[c].g[id] = v;
+            s->ratio[c * EVO_GENE_COUNT + id] = parzen_log_range(&s->good, x, a, b) - parzen_log_range(&s->bad, x, a, b);
+        }
+    } else {
+        parzen_fit_choice(&s->good, spec, s->obs, gather(s, id, g0, g1, 0, 0));
+        parzen_fit_choice(&s->bad, spec, s->obs, gather(s, id, b0, b1, 0, 0));
+        for (size_t c = 0; c < C; c++) {
+            size_t k = parzen_draw_choice(&s->good, rng);
+            s->cand[c].g[id] = spec->choices[k];
+            s->ratio[c * EVO_GENE_COUNT + id] = log(s->good.p[k]) - log(s->bad.p[k]);
+        }
+    }
+}
+
+/* 1 when gene id is searched at all: a range of positive width or more than one choice. */
+static int searched(const struct evo_config *cfg, int id)
+{
+    const struct evo_gene_spec *spec = &cfg->space.spec[id];
+    if (spec->kind == EVO_SPEC_CHOICE)
+        return spec->n_choices > 1;
+    if (spec->kind != EVO_SPEC_RANGE)
+        return 0;
+    double lo, hi;
+    evo_genome_range_bounds(spec, evo_genome_gene(id)->type, &lo, &hi);
+    return hi > lo;
+}
+
+static int ask(void *p, struct evo_individual *t)
+{
+    struct tpe *s = p;
+    const struct evo_config *cfg = s->cfg;
+    /* the fixed genes, parents and generation as random search sets them; in the random phase, all */
+    evo_strategy_sample(cfg, t);
+    if (s->told < cfg->tpe_startup)
+        return EVO_ASK_TRIAL;
+    size_t C = (size_t)cfg->tpe_candidates, n = s->n;
+    for (size_t i = 0; i < n; i++)
+        s->rank[i] = &s->win[i];
+    qsort(s->rank, n, sizeof *s->rank, compare_better);
+    size_t n_good = (size_t)ceil(cfg->tpe_gamma * (double)n);
+    n_good = n_good < 1 ? 1 : n_good > n ? n : n_good;
+    struct evo_rng rng;
+    evo_rng_seed(&rng, (uint64_t)cfg->seed, (uint64_t)t->id, 0, EVO_RNG_PROPOSE);
+    for (size_t c = 0; c < C; c++)
+        s->cand[c] = t->genome;
+    for (int i = 0; i < s->n_genes; i++)
+        model_gene(s, s->genes[i], n_good, &rng);
+    size_t best = 0;
+    double best_score = -INFINITY;
+    for (size_t c = 0; c < C; c++) {
+        double score = 0;
+        for (int i = 0; i < s->n_genes; i++)
+            if (evo_genome_applies(&s->cand[c], s->genes[i]))
+                score += s->ratio[c * EVO_GENE_COUNT + s->genes[i]];
+        if (score > best_score) {
+            best_score = score;
+            best = c;
+        }
+    }
+    t->genome = s->cand[best];
+    return EVO_ASK_TRIAL;
+}
+
+static void tell(void *p, const struct evo_individual *t)
+{
+    struct tpe *s = p;
+    s->told++;
+    if (s->n < s->W) {
+        s->win[s->n++] = *t;
+        return;
+    }
+    s->win[s->oldest] = *t;
+    s->oldest = (s->oldest + 1) % s->W;
+}
+
+static void describe(const void *p, char *buf, size_t n)
+{
+    const struct tpe *s = p;
+    const struct evo_config *cfg = s->cfg;
+    int k = snprintf(buf, n, "tpe (startup %ld, gamma %g, %ld candidates, window %ld%s), ", cfg->tpe_startup,
+                     cfg->tpe_gamma, cfg->tpe_candidates, cfg->tpe_window, cfg->tpe_invert ? ", inverted" : "");
+    if (k < 0 || (size_t)k >= n)
+        return;
+    if (s->told < cfg->tpe_startup)
+        snprintf(buf + k, n - (size_t)k, "random phase (%ld of %ld told)", s->told, cfg->tpe_startup);
+    else
+        snprintf(buf + k, n - (size_t)k, "densities of the last %zu of %ld told", s->n, s->told);
+}
+
+static void destroy(void *p)
+{
+    struct tpe *s = p;
+    free(s->win);
+    free(s->rank);
+    free(s->obs);
+    parzen_free(&s->good);
+    parzen_free(&s->bad);
+    free(s->cand);
+    free(s->ratio);
+    free(s);
+}
+
+const struct evo_strategy_ops evo_strategy_tpe = {"tpe", create, ask, tell, NULL, describe, destroy, NULL};
