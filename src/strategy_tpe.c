@@ -300,14 +300,13 @@ static void describe(const void *p, char *buf, size_t n)
 {
     const struct tpe *s = p;
     const struct evo_config *cfg = s->cfg;
-    int k = snprintf(buf, n, "tpe (startup %ld, gamma %g, %ld candidates, window %ld%s), ", cfg->tpe_startup,
-                     cfg->tpe_gamma, cfg->tpe_candidates, cfg->tpe_window, cfg->tpe_invert ? ", inverted" : "");
-    if (k < 0 || (size_t)k >= n)
-        return;
+    char phase[96];
     if (s->told < cfg->tpe_startup)
-        snprintf(buf + k, n - (size_t)k, "random phase (%ld of %ld told)", s->told, cfg->tpe_startup);
+        snprintf(phase, sizeof phase, "random phase, %ld of %ld told", s->told, cfg->tpe_startup);
     else
-        snprintf(buf + k, n - (size_t)k, "densities of the last %zu of %ld told", s->n, s->told);
+        snprintf(phase, sizeof phase, "Parzen estimators of the last %zu of %ld told", s->n, s->told);
+    snprintf(buf, n, "%s (startup %ld, gamma %g, %ld candidates, window %ld%s)", phase, cfg->tpe_startup,
+             cfg->tpe_gamma, cfg->tpe_candidates, cfg->tpe_window, cfg->tpe_invert ? ", inverted" : "");
 }
 
 static void destroy(void *p)
