@@ -448,7 +448,8 @@ struct gene_applies {
 #define ABOVE(n) (~(uint64_t)0 << ((n) + 1)) /* every count above n */
 #define OPTIMIZERS(mask) {1, {{EVO_GENE_OPTIMIZER, (mask), 0}}}
 #define SCHEDULES(mask) {1, {{EVO_GENE_LR_SCHEDULE, (mask), 0}}}
-#define LAYER_NEURONS(l) [(l) == 0 ? EVO_GENE_NEURONS : EVO_GENE_NEURONS_2 + (l) - 1] = {1, {{EVO_GENE_HIDDEN_LAYERS, ABOVE(l), 1}}}
+#define LAYER_NEURONS(l)                                                                           \
+    [(l) == 0 ? EVO_GENE_NEURONS : EVO_GENE_NEURONS_2 + (l) - 1] = {1, {{EVO_GENE_HIDDEN_LAYERS, ABOVE(l), 1}}}
 #define LAYER_DROPOUT(l)                                                                           \
     [EVO_GENE_DROPOUT_1 + (l)] = {2, {{EVO_GENE_HIDDEN_LAYERS, ABOVE(l), 1},                        \
                                       {EVO_GENE_DROPOUT_PER_LAYER, VALUE(1), 0}}}
