@@ -58,7 +58,7 @@ struct evo_config {
                                  * criterion fails without the model; 0 in every loaded configuration */
     /* run */
     int strategy;               /* enum evo_strategy_kind */
-    int64_t max_trials;         /* trials of a random or steady_state search */
+    int64_t max_trials;         /* trials of a random, steady_state or tpe search */
     char *time_limit_text;      /* run.time_limit as written ("8h", "90m", "45s"); NULL: none */
     double time_limit;          /* it in seconds, 0 for none */
     long workers;               /* virtual workers of the schedule (search.h) */
