@@ -43,7 +43,7 @@ struct key_row {
     const char *const *names; /* KEY_NAME: the accepted names, NULL-terminated */
 };
 
-static const char *const strategy_names[] = {"random", "generational", "steady_state", NULL};
+static const char *const strategy_names[] = {"random", "generational", "steady_state", "tpe", NULL};
 static const char *const task_names[] = {"classification", "regression", NULL};
 static const char *const fitness_names[] = {"accuracy", "macro_f1", "neg_log_loss", "neg_rmse", "neg_mae",
                                             "r2", NULL};
@@ -107,15 +107,30 @@ static const struct key_row rows[] = {
      "best individuals copied unchanged into the next generation; more than population - 1 is "
      "clamped to population - 1, so every generation trains at least one new individual",
      FIELD(elitism), NULL},
+    {"tpe", "startup", KEY_LONG, 0, 0, 0, 1, 1000000, "10",
+     "random trials (drawn as random search draws them) told before the model proposes; with W "
+     "virtual workers up to W - 1 more start before that many results are in",
+     FIELD(tpe_startup), NULL},
+    {"tpe", "gamma", KEY_FLOAT, KEY_OPEN_LO | KEY_OPEN_HI, 0, 1, 0, 0, "0.15",
+     "share of the window, by fitness, that makes the good set (at least one trial); the rest is the "
+     "bad set", FIELD(tpe_gamma), NULL},
+    {"tpe", "candidates", KEY_LONG, 0, 0, 0, 1, 100000, "24",
+     "candidates drawn from the good density per proposal; the one with the largest l(x) / g(x) is "
+     "proposed (more: greedier)", FIELD(tpe_candidates), NULL},
+    {"tpe", "window", KEY_LONG, 0, 0, 0, 2, 100000, "1000",
+     "the last trials told that the densities are built from, which bounds the cost of a proposal "
+     "(about 0.6 KB a trial)", FIELD(tpe_window), NULL},
     {"run", "strategy", KEY_NAME, 0, 0, 0, 0, 0, "\"steady_state\"",
      "how the next trials are chosen: steady_state (asynchronous aging evolution: each child bred, "
      "as soon as a worker is free, by tournament from the last ga.population trials finished), "
      "generational (a generational GA: ga.generations generations of ga.population, elitism, a "
-     "barrier between generations) or random (independent samples of the search space, the baseline). "
+     "barrier between generations), tpe (tree-structured Parzen estimator: each trial the best of "
+     "tpe.candidates drawn from a density of the best trials so far, by its ratio to the density of the "
+     "rest) or random (independent samples of the search space, the baseline). "
      "Keys that mean nothing to the chosen strategy are refused; `--strategy NAME` sets it",
      FIELD(strategy), strategy_names},
     {"run", "max_trials", KEY_INT64, 0, 0, 0, 1, 100000000, "240",
-     "networks a random or steady_state search trains (generational: ga.generations); "
+     "networks a random, steady_state or tpe search trains (generational: ga.generations); "
      "`--max-trials N` sets it, and on `resume` extends a run", FIELD(max_trials), NULL},
     {"run", "time_limit", KEY_STRING, KEY_OPTIONAL, 0, 0, 0, 0, "\"\"",
      "wall-clock limit of the search, \"8h\", \"90m\", \"45s\" (\"\": none): no network starts after it, "
@@ -158,7 +173,7 @@ static const struct key_row rows[] = {
      "asynchronous successive halving (ASHA): every trial is first trained to the lowest rung's "
      "budget and paused; whenever a worker frees, a paused trial in the top 1/eta of those that reached "
      "its rung goes on to the next rung's budget (the highest rung first), else the strategy proposes "
-     "a new trial. With random this is ASHA; steady_state breeds from the rung-0 results. A trial's "
+     "a new trial. With random this is ASHA; steady_state breeds from, and tpe models, the rung-0 results. A trial's "
      "epochs gene stays its full length (the schedule runs over it), so its last rung is the gene",
      FIELD(promotion), NULL},
     {"promotion", "eta", KEY_LONG, 0, 0, 0, 2, 1000, "3",
@@ -170,7 +185,7 @@ static const struct key_row rows[] = {
 };
 #define N_ROWS (sizeof rows / sizeof rows[0])
 
-static const char *const groups[] = {"data", "search", "ga", "run", "promotion"};
+static const char *const groups[] = {"data", "search", "ga", "tpe", "run", "promotion"};
 #define N_GROUPS (sizeof groups / sizeof groups[0])
 
 /* The keys of a search spec group. */
@@ -1109,23 +1124,28 @@ static void write_row_value(FILE *f, const struct key_row *r, const struct evo_c
 #define FOR_RANDOM (1 << EVO_STRATEGY_RANDOM)
 #define FOR_GENERATIONAL (1 << EVO_STRATEGY_GENERATIONAL)
 #define FOR_STEADY (1 << EVO_STRATEGY_STEADY_STATE)
+#define FOR_TPE (1 << EVO_STRATEGY_TPE)
 static const struct {
     const char *group, *key;
     int strategies;      /* FOR_* mask of the strategies that use it */
     const char *instead; /* what the others use */
 } strategy_keys[] = {
-    {"ga", "population", FOR_GENERATIONAL | FOR_STEADY, "random search has no population"},
+    {"ga", "population", FOR_GENERATIONAL | FOR_STEADY, "random search and tpe keep no population"},
     {"ga", "generations", FOR_GENERATIONAL, "use run.max_trials (--max-trials)"},
-    {"ga", "tournament", FOR_GENERATIONAL | FOR_STEADY, "random search selects nothing"},
-    {"ga", "crossover", FOR_GENERATIONAL | FOR_STEADY, "random search breeds nothing"},
-    {"ga", "mutation", FOR_GENERATIONAL | FOR_STEADY, "random search breeds nothing"},
+    {"ga", "tournament", FOR_GENERATIONAL | FOR_STEADY, "random search and tpe select nothing"},
+    {"ga", "crossover", FOR_GENERATIONAL | FOR_STEADY, "random search and tpe breed nothing"},
+    {"ga", "mutation", FOR_GENERATIONAL | FOR_STEADY, "random search and tpe breed nothing"},
     {"ga", "elitism", FOR_GENERATIONAL, "steady_state keeps the last ga.population trials, not elites"},
-    {"run", "max_trials", FOR_RANDOM | FOR_STEADY, "use ga.generations (--generations)"},
-    {"run", "max_epochs", FOR_RANDOM | FOR_STEADY, "use ga.generations (--generations)"},
-    {"promotion", "enabled", FOR_RANDOM | FOR_STEADY,
+    {"tpe", "startup", FOR_TPE, "only tpe proposes from a model"},
+    {"tpe", "gamma", FOR_TPE, "only tpe proposes from a model"},
+    {"tpe", "candidates", FOR_TPE, "only tpe proposes from a model"},
+    {"tpe", "window", FOR_TPE, "only tpe proposes from a model"},
+    {"run", "max_trials", FOR_RANDOM | FOR_STEADY | FOR_TPE, "use ga.generations (--generations)"},
+    {"run", "max_epochs", FOR_RANDOM | FOR_STEADY | FOR_TPE, "use ga.generations (--generations)"},
+    {"promotion", "enabled", FOR_RANDOM | FOR_STEADY | FOR_TPE,
      "its barrier waits for whole generations, and promotion continues trials between them"},
-    {"promotion", "eta", FOR_RANDOM | FOR_STEADY, "promotion is for random and steady_state"},
-    {"promotion", "min_epochs", FOR_RANDOM | FOR_STEADY, "promotion is for random and steady_state"},
+    {"promotion", "eta", FOR_RANDOM | FOR_STEADY | FOR_TPE, "promotion is for random, steady_state and tpe"},
+    {"promotion", "min_epochs", FOR_RANDOM | FOR_STEADY | FOR_TPE, "promotion is for random, steady_state and tpe"},
 };
 #define N_STRATEGY_KEYS (sizeof strategy_keys / sizeof strategy_keys[0])
 
@@ -1141,13 +1161,20 @@ static int key_used(const char *group, const char *key, int k, const char **inst
     return 1;
 }
 
-/* The names of the strategies that use group.key, "generational" or "generational and steady_state". */
+/* The names of the strategies that use group.key: "generational", "generational and steady_state",
+ * "random, steady_state and tpe". */
 static void key_users(const char *group, const char *key, char *out, size_t n)
 {
+    int users = 0, left = 0;
+    for (int k = 0; k < EVO_STRATEGY_COUNT; k++)
+        left += key_used(group, key, k, NULL);
     out[0] = '\0';
     for (int k = 0; k < EVO_STRATEGY_COUNT; k++)
-        if (key_used(group, key, k, NULL))
-            snprintf(out + strlen(out), n - strlen(out), "%s%s", out[0] ? " and " : "", strategy_names[k]);
+        if (key_used(group, key, k, NULL)) {
+            left--;
+            snprintf(out + strlen(out), n - strlen(out), "%s%s", !users++ ? "" : left ? ", " : " and ",
+                     strategy_names[k]);
+        }
 }
 
 const char *evo_config_strategy_name(int k)
@@ -1197,6 +1224,12 @@ static char *effective_text(const struct evo_config *cfg)
     size_t n = 0;
     FILE *f = open_memstream(&text, &n);
     for (size_t g = 0; g < N_GROUPS; g++) {
+        /* a group none of whose keys the strategy uses (tpe under the others) is left out */
+        int any = !strcmp(groups[g], "search");
+        for (size_t r = 0; r < N_ROWS && !any; r++)
+            any = !strcmp(rows[r].group, groups[g]) && key_used(rows[r].group, rows[r].key, cfg->strategy, NULL);
+        if (!any)
+            continue;
         fprintf(f, "%s%s = {\n", g ? "\n" : "", groups[g]);
         if (!strcmp(groups[g], "search")) {
             for (int id = 0; id < EVO_GENE_COUNT; id++) {
@@ -1512,7 +1545,7 @@ void evo_config_write_template(FILE *f)
 
 void evo_config_write_reference(FILE *f)
 {
-    fputs("A configuration file has four groups, `data`, `search`, `ga` and `run`; a key left out takes "
+    fputs("A configuration file has five groups, `data`, `search`, `ga`, `tpe` and `run`; a key left out takes "
           "its default, and an unknown key is an error. `evotune config --template` prints the "
           "commented default file (`configs/default.cfg`). Any key can be overridden from the command "
           "line with `--set PATH=VALUE`, VALUE in libconfig syntax, applied in order: "

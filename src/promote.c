@@ -130,7 +130,7 @@ static size_t summary(const void *p, const struct evo_generation **rows)
 static void describe(const void *p, char *buf, size_t n)
 {
     const struct promotion *s = p;
-    char base[96];
+    char base[192];
     evo_strategy_describe(&s->base, base, sizeof base);
     int k = snprintf(buf, n, "%s; %ld promotions, rungs", base, s->promotions);
     for (int i = 0; i < s->n_rungs && k > 0 && (size_t)k < n; i++)

@@ -52,7 +52,8 @@ struct gene {
 enum kind {
     KIND_GENERATIONAL,  /* generations with a barrier; files from before run.strategy are all this */
     KIND_STEADY,        /* steady_state (or a later strategy that breeds): generation = lineage depth */
-    KIND_RANDOM,        /* independent samples: every trial generation 0, no parents */
+    KIND_RANDOM,        /* every trial generation 0, no parents: independent samples (random) or a
+                         * model's proposals (tpe) */
 };
 
 struct report {
@@ -61,6 +62,9 @@ struct report {
     int kind;           /* enum kind */
     const char *depth;  /* what `generation` means: "generation", "depth" (lineage), NULL (random) */
     long max_trials, generations, population;  /* from the stored configuration; 0 when unknown */
+    int tpe;  /* written by tpe: plotted as random search (no parents, generation 0), but modelled */
+    long tpe_startup, tpe_candidates, tpe_window;  /* from the stored configuration; 0 when unknown */
+    double tpe_gamma;
     size_t n;  /* rows of /individuals usable (0 without a fitness column) */
     const struct evo_column *gen, *id, *pa, *pb, *fit, *val_loss, *secs, *fin, *status;
     double ok_value;  /* status value meaning ok; NAN when there is no status column */
@@ -505,8 +509,9 @@ static void report_init(struct report *R, const struct evo_results *r, FILE *f)
     R->status = evo_results_column(t, "status");
     /* files from before the strategies (no attribute) were written by the generational GA */
     R->kind = !r->strategy || !strcmp(r->strategy, "generational") ? KIND_GENERATIONAL
-              : !strcmp(r->strategy, "random")                     ? KIND_RANDOM
-                                                                   : KIND_STEADY;
+              : !strcmp(r->strategy, "random") || !strcmp(r->strategy, "tpe") ? KIND_RANDOM
+                                                                                : KIND_STEADY;
+    R->tpe = r->strategy && !strcmp(r->strategy, "tpe");
     R->depth = R->kind == KIND_GENERATIONAL ? "generation"
                : R->kind == KIND_RANDOM     ? NULL
                : !strcmp(r->strategy, "steady_state") ? "depth" : "generation";
@@ -527,6 +532,10 @@ static void report_init(struct report *R, const struct evo_results *r, FILE *f)
         R->max_trials = (long)cfg.max_trials;
         R->generations = cfg.generations;
         R->population = cfg.population;
+        R->tpe_startup = cfg.tpe_startup;
+        R->tpe_candidates = cfg.tpe_candidates;
+        R->tpe_window = cfg.tpe_window;
+        R->tpe_gamma = cfg.tpe_gamma;
     }
     for (size_t c = 0; c < t->n_cols && R->n_genes < MAX_GENES; c++) {
         const struct evo_column *col = &t->cols[c];
@@ -868,6 +877,12 @@ static void section_header(struct report *R)
             snprintf(sub, sizeof sub, "population unknown");
         card(f, "generations done", v, sub);
     }
+    if (R->tpe && R->tpe_candidates > 0) {
+        snprintf(v, sizeof v, "%ld <small>candidates</small>", R->tpe_candidates);
+        snprintf(sub, sizeof sub, "after %ld random; gamma %g, window %ld", R->tpe_startup, R->tpe_gamma,
+                 R->tpe_window);
+        card(f, "tpe proposals", v, sub);
+    }
     fprintf(f, "</div>\n");
 
     /* details */
@@ -1152,7 +1167,9 @@ static void section_trials(struct report *R)
     fprintf(f, "); failed trials are red crosses at the bottom when their fitness is not a number. The orange "
                "step line is the running best <em>in id order</em>: the best fitness among the trials up to "
                "each id, with a ring where it rises. %s</p>\n",
-            R->kind == KIND_RANDOM ? "Random search draws every trial independently, so the line shows what "
+            R->tpe ? "tpe proposes each trial from the results told before it (the first ones at random), so "
+                     "the line shows what its model found."
+            : R->kind == KIND_RANDOM ? "Random search draws every trial independently, so the line shows what "
                                      "more samples bought."
                                    : "Trials are trained several at once, so a child may be decided before "
                                      "results of lower ids arrived.");
@@ -1632,8 +1649,10 @@ static void section_ancestry(struct report *R)
         any_parent = value(R->pa, i) >= 0 || value(R->pb, i) >= 0;
     if (!any_parent) { /* a plot of one node says nothing: say why instead */
         if (R->kind == KIND_RANDOM)
-            fprintf(f, "<p class=\"note ancestry-none\">Random search draws every trial independently: no trial "
-                       "has parents, so the best (#%.0f) has no ancestry to show.</p>\n", R->id->values[R->best]);
+            fprintf(f, "<p class=\"note ancestry-none\">%s draws every trial %s: no trial has parents, so the best "
+                       "(#%.0f) has no ancestry to show.</p>\n", R->tpe ? "tpe" : "Random search",
+                    R->tpe ? "from the results of earlier trials" : "independently",
+                    R->id->values[R->best]);
         else
             fprintf(f, "<p class=\"note ancestry-none\">No trial has parents yet: the best (#%.0f) comes from the "
                        "random start of the search.</p>\n", R->id->values[R->best]);

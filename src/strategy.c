@@ -7,6 +7,7 @@ const struct evo_strategy_ops *evo_strategy_ops(int kind)
     switch (kind) {
     case EVO_STRATEGY_RANDOM: return &evo_strategy_random;
     case EVO_STRATEGY_GENERATIONAL: return &evo_strategy_generational;
+    case EVO_STRATEGY_TPE: return &evo_strategy_tpe;
     default: return &evo_strategy_steady_state;
     }
 }

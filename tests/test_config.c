@@ -423,6 +423,22 @@ static void test_range_error(void **state)
     expect_error("run = { output = \"\"; };", "key 'run.output': expected a non-empty string");
     expect_error("ga = {\n population = 5;\n tournament = 0; };",
                  "t.cfg:3: key 'ga.tournament': expected an integer in [1, 100000], got 0");
+    /* tpe: gamma in the open interval, at least one startup trial and one candidate, a window of two */
+    expect_error("run = { strategy = \"tpe\"; };\ntpe = {\n gamma = 1.0; };",
+                 "t.cfg:3: key 'tpe.gamma': expected a number in (0, 1), got 1.0");
+    expect_error("run = { strategy = \"tpe\"; };\ntpe = { gamma = 0.0; };",
+                 "t.cfg:2: key 'tpe.gamma': expected a number in (0, 1), got 0.0");
+    expect_error("run = { strategy = \"tpe\"; };\ntpe = { gamma = -0.5; };", "key 'tpe.gamma': expected a number");
+    expect_error("run = { strategy = \"tpe\"; };\ntpe = {\n\n startup = 0; };",
+                 "t.cfg:4: key 'tpe.startup': expected an integer in [1, 1000000], got 0");
+    expect_error("run = { strategy = \"tpe\"; };\ntpe = { candidates = 0; };",
+                 "t.cfg:2: key 'tpe.candidates': expected an integer in [1, 100000], got 0");
+    expect_error("run = { strategy = \"tpe\"; };\ntpe = { window = 1; };",
+                 "t.cfg:2: key 'tpe.window': expected an integer in [2, 100000], got 1");
+    expect_error("run = { strategy = \"tpe\"; };\ntpe = { window = 100001; };",
+                 "t.cfg:2: key 'tpe.window': expected an integer in [2, 100000], got 100001");
+    expect_error("run = { strategy = \"tpe\"; };\ntpe = { window = \"big\"; };",
+                 "t.cfg:2: key 'tpe.window': expected an integer in [2, 100000], got \"big\"");
 }
 
 static void test_unknown_key(void **state)
@@ -438,6 +454,9 @@ static void test_unknown_key(void **state)
                  "t.cfg:3: unknown key 'search.epochs.mx' (did you mean 'search.epochs.max'?)");
     /* a key of another group */
     expect_error("data = { seed = 3; };", "t.cfg:1: unknown key 'data.seed' (did you mean 'run.seed'?)");
+    expect_error("run = { strategy = \"tpe\"; };\ntpe = {\n  startp = 5; };",
+                 "t.cfg:3: unknown key 'tpe.startp' (did you mean 'tpe.startup'?)");
+    expect_error("ga = { gamma = 0.2; };", "t.cfg:1: unknown key 'ga.gamma' (did you mean 'tpe.gamma'?)");
     /* nothing close: no suggestion */
     struct evo_config cfg;
     struct evo_error err;
@@ -869,7 +888,11 @@ static void test_strategy_keys(void **state)
                  "t.cfg:2: key 'run.max_trials' means nothing to run.strategy \"generational\": use "
                  "ga.generations (--generations)");
     expect_error("run = { strategy = \"random\"; };\nga = { tournament = 5; };", "t.cfg:2: key 'ga.tournament'",
-                 "random search selects nothing");
+                 "random search and tpe select nothing");
+    expect_error("run = { strategy = \"tpe\"; };\nga = { population = 5; };", "t.cfg:2: key 'ga.population'",
+                 "means nothing to run.strategy \"tpe\": random search and tpe keep no population");
+    expect_error("tpe = {\n gamma = 0.3; };", "t.cfg:2: key 'tpe.gamma' means nothing to run.strategy "
+                 "\"steady_state\": only tpe proposes from a model");
     expect_error("ga = { elitism = 2; };", "key 'ga.elitism' means nothing to run.strategy \"steady_state\"");
     expect_error("run = { strategy = \"annealing\"; };", "key 'run.strategy'", "steady_state");
     /* promotion: not under generational, eta at least 2, rungs of at least one epoch */

@@ -379,6 +379,96 @@ static void test_layer_genes(void **state)
     assert_true(evo_genome_gene(evo_genome_neurons_gene(5))->lo > 0); /* 0 is never a real width */
 }
 
+/* Which genes apply: the conditional genes follow the gene they depend on (an optimizer's
+ * coefficients, a schedule's parameters, patience, leaky_slope, per-layer dropout), a gene that does
+ * not apply may still be active (recorded), and an inactive gene never applies. */
+static void test_applies(void **state)
+{
+    (void)state;
+    struct evo_genome g = {{0}};
+    g.g[EVO_GENE_HIDDEN_LAYERS] = 2;
+    g.g[EVO_GENE_OPTIMIZER] = EVO_OPT_ADAM;
+    g.g[EVO_GENE_LR_SCHEDULE] = EVO_LR_CONSTANT;
+    g.g[EVO_GENE_EARLY_STOPPING] = 0;
+    g.g[EVO_GENE_ACTIVATION] = EVO_ACT_RELU;
+    g.g[EVO_GENE_DROPOUT_PER_LAYER] = 0;
+    assert_true(evo_genome_applies(&g, EVO_GENE_BETA1) && evo_genome_applies(&g, EVO_GENE_BETA2));
+    assert_true(evo_genome_applies(&g, EVO_GENE_EPSILON));
+    assert_false(evo_genome_applies(&g, EVO_GENE_RHO));
+    assert_true(evo_genome_active(&g, EVO_GENE_RHO)); /* recorded all the same */
+    assert_false(evo_genome_applies(&g, EVO_GENE_MOMENTUM));
+    for (int id = EVO_GENE_LR_STEP_EPOCHS; id <= EVO_GENE_LR_MIN; id++)
+        assert_false(evo_genome_applies(&g, id));
+    assert_false(evo_genome_applies(&g, EVO_GENE_PATIENCE));
+    assert_true(evo_genome_applies(&g, EVO_GENE_MIN_DELTA));
+    assert_false(evo_genome_applies(&g, EVO_GENE_LEAKY_SLOPE));
+    assert_false(evo_genome_applies(&g, evo_genome_dropout_gene(0)));
+    assert_true(evo_genome_applies(&g, EVO_GENE_DROPOUT));
+    assert_true(evo_genome_applies(&g, evo_genome_neurons_gene(1)));
+    assert_false(evo_genome_applies(&g, evo_genome_neurons_gene(2)));
+
+    g.g[EVO_GENE_OPTIMIZER] = EVO_OPT_RMSPROP;
+    assert_true(evo_genome_applies(&g, EVO_GENE_RHO) && evo_genome_applies(&g, EVO_GENE_EPSILON));
+    assert_false(evo_genome_applies(&g, EVO_GENE_BETA1));
+    g.g[EVO_GENE_OPTIMIZER] = EVO_OPT_NESTEROV;
+    assert_true(evo_genome_applies(&g, EVO_GENE_MOMENTUM));
+    assert_false(evo_genome_applies(&g, EVO_GENE_EPSILON));
+    g.g[EVO_GENE_OPTIMIZER] = EVO_OPT_SGD;
+    assert_false(evo_genome_applies(&g, EVO_GENE_MOMENTUM) || evo_genome_applies(&g, EVO_GENE_EPSILON));
+    g.g[EVO_GENE_LR_SCHEDULE] = EVO_LR_PLATEAU;
+    assert_true(evo_genome_applies(&g, EVO_GENE_LR_DECAY) && evo_genome_applies(&g, EVO_GENE_LR_PLATEAU_PATIENCE));
+    assert_true(evo_genome_applies(&g, EVO_GENE_LR_MIN));
+    assert_false(evo_genome_applies(&g, EVO_GENE_LR_STEP_EPOCHS) || evo_genome_applies(&g, EVO_GENE_LR_WARMUP_EPOCHS));
+    g.g[EVO_GENE_LR_SCHEDULE] = EVO_LR_STEP;
+    assert_true(evo_genome_applies(&g, EVO_GENE_LR_STEP_EPOCHS));
+    g.g[EVO_GENE_EARLY_STOPPING] = 1;
+    assert_true(evo_genome_applies(&g, EVO_GENE_PATIENCE));
+    g.g[EVO_GENE_ACTIVATION] = EVO_ACT_LEAKY_RELU;
+    assert_true(evo_genome_applies(&g, EVO_GENE_LEAKY_SLOPE));
+    g.g[EVO_GENE_DROPOUT_PER_LAYER] = 1;
+    assert_true(evo_genome_applies(&g, evo_genome_dropout_gene(1)));
+    assert_false(evo_genome_applies(&g, evo_genome_dropout_gene(2))); /* the layer is absent */
+
+    /* over random genomes of a wide space: applying implies active */
+    struct evo_space space = test_space();
+    space.spec[EVO_GENE_OPTIMIZER] = (struct evo_gene_spec){.kind = EVO_SPEC_CHOICE, .n_choices = 6,
+                                                            .choices = {0, 1, 2, 3, 4, 5}};
+    space.spec[EVO_GENE_HIDDEN_LAYERS] = (struct evo_gene_spec){.kind = EVO_SPEC_RANGE, .min = 0, .max = 8};
+    space.spec[EVO_GENE_DROPOUT_PER_LAYER] = (struct evo_gene_spec){.kind = EVO_SPEC_CHOICE, .n_choices = 2,
+                                                                    .choices = {0, 1}};
+    struct evo_rng rng;
+    evo_rng_seed(&rng, 11, 0, 0, EVO_RNG_INIT);
+    int rho_applied = 0;
+    for (int k = 0; k < 500; k++) {
+        evo_genome_sample(&g, &space, &rng);
+        for (int id = 0; id < EVO_GENE_COUNT; id++)
+            assert_true(!evo_genome_applies(&g, id) || evo_genome_active(&g, id));
+        rho_applied += evo_genome_applies(&g, EVO_GENE_RHO);
+        assert_int_equal(evo_genome_applies(&g, EVO_GENE_RHO), g.g[EVO_GENE_OPTIMIZER] == EVO_OPT_RMSPROP);
+    }
+    assert_true(rho_applied > 0 && rho_applied < 500);
+}
+
+/* The range coordinate: log for log ranges, integers widened by half a unit, values rounded and
+ * clamped back. */
+static void test_range_coordinate(void **state)
+{
+    (void)state;
+    struct evo_gene_spec lr = {.kind = EVO_SPEC_RANGE, .min = 1e-4, .max = 0.1, .log = 1};
+    double lo, hi;
+    evo_genome_range_bounds(&lr, EVO_GENE_FLOAT, &lo, &hi);
+    assert_true(fabs(lo - log(1e-4)) < 1e-12 && fabs(hi - log(0.1)) < 1e-12);
+    assert_true(fabs(evo_genome_range_point(&lr, 0.01) - log(0.01)) < 1e-12);
+    assert_true(fabs(evo_genome_range_value(&lr, EVO_GENE_FLOAT, log(0.01)) - 0.01) < 1e-15);
+    assert_true(evo_genome_range_value(&lr, EVO_GENE_FLOAT, hi + 1) == 0.1);
+    struct evo_gene_spec ep = {.kind = EVO_SPEC_RANGE, .min = 5, .max = 9};
+    evo_genome_range_bounds(&ep, EVO_GENE_INT, &lo, &hi);
+    assert_true(lo < 4.6 && lo > 4.5 && hi > 9.4 && hi < 9.5);
+    assert_true(evo_genome_range_value(&ep, EVO_GENE_INT, 6.4) == 6.0);
+    assert_true(evo_genome_range_value(&ep, EVO_GENE_INT, lo) == 5.0);
+    assert_true(evo_genome_range_point(&ep, 7) == 7.0);
+}
+
 /* The genes added later are off by default (existing searches unchanged), and searching them does
  * not change what the operators draw for the original genes. */
 static void test_added_genes_leave_the_rest_alone(void **state)
@@ -474,6 +564,8 @@ int main(void)
         cmocka_unit_test(test_within_bounds),
         cmocka_unit_test(test_decode_and_limits),
         cmocka_unit_test(test_layer_genes),
+        cmocka_unit_test(test_applies),
+        cmocka_unit_test(test_range_coordinate),
         cmocka_unit_test(test_added_genes_leave_the_rest_alone),
         cmocka_unit_test(test_decode_new_genes),
     };

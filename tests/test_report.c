@@ -1,5 +1,5 @@
 /* The HTML report: every plot is present with the right number of data marks for real finished runs
- * of each strategy (generational per generation; steady_state and random over trials and over time,
+ * of each strategy (generational per generation; steady_state, random and tpe over trials and over time,
  * with the running best), and for files caught early (no /best, no rows, no generations, trials in
  * flight); everything from the file escaped.
  * `test_report render IN.h5 OUT.html` writes a report (used by report_render.sh until the CLI has
@@ -470,7 +470,7 @@ static void run_default(struct evo_results *r, const char *name, const char *ext
     assert_int_equal(evo_results_open(r, path, &err), EVO_OK);
 }
 
-/* What steady_state and random reports share: no per-generation plot; fitness over trials and over
+/* What steady_state, random and tpe reports share: no per-generation plot; fitness over trials and over
  * time with a mark per trial and a ring per rise of the running best in id and in finish order; the
  * trials card against max_trials; no generations card. */
 static void check_over_trials(const struct evo_results *r, const char *html, const char *strategy)
@@ -571,6 +571,27 @@ static void test_random_run(void **state)
     evo_results_release(&r);
 }
 
+/* tpe: drawn as random search's (generation 0, no parents, shaded by id), with its settings in a card
+ * and notes that say the trials come from its model, not independent draws. */
+static void test_tpe_run(void **state)
+{
+    (void)state;
+    struct evo_results r;
+    run_default(&r, "tpe.h5", "--strategy tpe --set tpe.startup=6 --set tpe.candidates=12");
+    char *html = render(&r);
+    check_over_trials(&r, html, "tpe");
+    assert_non_null(strstr(r.strategy_state, "Parzen estimators of the last 30 of 30 told (startup 6, gamma"));
+    assert_int_equal(plot_points(html, "plot-ancestry"), -1);
+    assert_non_null(strstr(html, "<p class=\"note ancestry-none\">tpe draws every trial from the results of "
+                                 "earlier trials"));
+    assert_null(strstr(html, "Random search draws"));
+    assert_non_null(strstr(html, "tpe proposals</div><div class=\"v\">12 <small>candidates</small></div>"
+                                 "<div class=\"s\">after 6 random; gamma 0.15, window 1000</div>"));
+    assert_non_null(strstr(html, "shaded by trial id"));
+    free(html);
+    evo_results_release(&r);
+}
+
 /* A steady_state file while it runs, built in memory: trials in flight, a time limit, results that
  * arrived out of id order, a failed trial; the running best follows id order in one plot and finish
  * order in the other. */
@@ -642,6 +663,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_regression_run),
         cmocka_unit_test(test_steady_state_run),
         cmocka_unit_test(test_random_run),
+        cmocka_unit_test(test_tpe_run),
     };
     const struct CMUnitTest memory_tests[] = {
         cmocka_unit_test(test_nothing_yet),

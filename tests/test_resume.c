@@ -1,5 +1,5 @@
 /* Tests of durability and resume through the CLI, for every strategy (random, generational,
- * steady_state), as the README states the two invariants: a run writes the same file (tests/h5_same.h:
+ * steady_state, tpe), as the README states the two invariants: a run writes the same file (tests/h5_same.h:
  * every dataset and attribute, timings and the writer's identity set aside) for any thread count, also
  * when it is interrupted and resumed with another count than it started with; and a run killed with
  * SIGKILL at random moments 20 times or more (3 in a sanitizer build) and resumed each time ends
@@ -89,12 +89,17 @@ static struct strategy strategies[] = {
      "ga = { population = 8; tournament = 3; crossover = 0.9; mutation = 0.3; };\n"
      "run = { strategy = \"steady_state\"; max_trials = 96; seed = 3; threads = 1; workers = 6; };\n"
      "promotion = { enabled = true; eta = 3; min_epochs = 2; };\n", 96, "", "", 0},
+    {"tpe", "tpe", /* a window the run overflows */
+     "tpe = { startup = 8; gamma = 0.2; candidates = 12; window = 40; };\n"
+     "run = { strategy = \"tpe\"; max_trials = 96; seed = 3; threads = 1; workers = 6; };\n",
+     96, "", "", 0},
 };
 #define RANDOM (&strategies[0])
 #define GENERATIONAL (&strategies[1])
 #define STEADY (&strategies[2])
 #define ASHA (&strategies[3])
 #define STEADY_PROMOTED (&strategies[4])
+#define TPE (&strategies[5])
 #define N_STRATEGIES (sizeof strategies / sizeof strategies[0])
 
 static char dir[64];
@@ -1019,7 +1024,7 @@ static void test_extend_finished_run(void **state)
 #define PER_STRATEGY(fn)                                                                            \
     {#fn "(random)", fn, NULL, NULL, RANDOM}, {#fn "(generational)", fn, NULL, NULL, GENERATIONAL}, \
         {#fn "(steady_state)", fn, NULL, NULL, STEADY}, {#fn "(asha)", fn, NULL, NULL, ASHA},       \
-        {#fn "(steady_state_promoted)", fn, NULL, NULL, STEADY_PROMOTED}
+        {#fn "(steady_state_promoted)", fn, NULL, NULL, STEADY_PROMOTED}, {#fn "(tpe)", fn, NULL, NULL, TPE}
 
 int main(void)
 {

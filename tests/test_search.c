@@ -156,15 +156,16 @@ static void test_thread_count_invariance(void **state)
     free_run(&three);
 }
 
-/* Promotion (random: ASHA; steady_state), with early stopping and the plateau schedule free: which
+/* Promotion (random: ASHA; steady_state; tpe), with early stopping and the plateau schedule free: which
  * paused trainings are kept changes no result — none kept (every promotion trains from the start),
  * one at a time, or all — nor does the thread count; promotions happened, went on from kept states
  * when there was room, and every promotion continues a paused row one rung up. */
 static void test_promotion_memory_changes_nothing(void **state)
 {
     (void)state;
-    static const char *const strategies[] = {"run.strategy = \"random\"", "run.strategy = \"steady_state\""};
-    for (size_t k = 0; k < 2; k++) {
+    static const char *const strategies[] = {"run.strategy = \"random\"", "run.strategy = \"steady_state\"",
+                                             "run.strategy = \"tpe\""};
+    for (size_t k = 0; k < 3; k++) {
         const char *sets[] = {strategies[k], "run.max_trials = 48", "run.workers = 4", "promotion.enabled = true",
                               "promotion.eta = 2", "search.early_stopping = { choice = [\"off\", \"on\"]; }",
                               "search.patience = 1",

@@ -1,4 +1,4 @@
-/* Run configuration: a libconfig file in five groups (data, search, ga, run, promotion) plus command-line
+/* Run configuration: a libconfig file in six groups (data, search, ga, tpe, run, promotion) plus command-line
  * overrides (--set PATH=VALUE). One table of keys (type, range, default, help) drives parsing,
  * validation, the generated configs/default.cfg and the README's reference. Search keys come from the
  * gene table (genome.h). */
@@ -20,6 +20,7 @@ enum evo_strategy_kind {
     EVO_STRATEGY_RANDOM = 0,
     EVO_STRATEGY_GENERATIONAL,
     EVO_STRATEGY_STEADY_STATE,
+    EVO_STRATEGY_TPE,
     EVO_STRATEGY_COUNT
 };
 
@@ -47,9 +48,17 @@ struct evo_config {
     double mutation;
     int fitness;                /* enum evo_fitness (metrics.h); agrees with task */
     long elitism;
+    /* tpe */
+    long tpe_startup;           /* random trials told before the model proposes */
+    double tpe_gamma;           /* share of the window that makes the good set */
+    long tpe_candidates;        /* candidates drawn from the good density per proposal */
+    long tpe_window;            /* the last trials told that the densities are built from */
+    int tpe_invert;             /* a test control that no key sets: 1 swaps the good and the bad set
+                                 * (proposals where the worst trials were), so that a test can show its
+                                 * criterion fails without the model; 0 in every loaded configuration */
     /* run */
     int strategy;               /* enum evo_strategy_kind */
-    int64_t max_trials;         /* trials of a random or steady_state search */
+    int64_t max_trials;         /* trials of a random, steady_state or tpe search */
     char *time_limit_text;      /* run.time_limit as written ("8h", "90m", "45s"); NULL: none */
     double time_limit;          /* it in seconds, 0 for none */
     long workers;               /* virtual workers of the schedule (search.h) */

@@ -9,7 +9,8 @@
 
 /* Genes whose meaning depends on another gene (an optimizer's coefficients, a schedule's
  * parameters, early stopping's) are sampled and stored always, and ignored by the trainer when the
- * gene they belong to does not use them; their help says when they apply. */
+ * gene they belong to does not use them; their help says when they apply, and evo_genome_applies
+ * answers it from one table. */
 enum evo_gene_id {
     EVO_GENE_LEARNING_RATE,
     EVO_GENE_LR_SCHEDULE,
@@ -163,6 +164,16 @@ void evo_genome_space_limits(const struct evo_space *space, size_t *max_hidden, 
 void evo_genome_space_bound(const struct evo_space *space, size_t n_in, size_t n_out, size_t image_h,
                             size_t image_w, struct evo_mlp_arch *bound, size_t *max_batch);
 
+/* A RANGE spec is sampled, mutated and modelled in a transformed coordinate: the logarithm of the
+ * value for a log range, the value itself otherwise. evo_genome_range_bounds: the interval sampled,
+ * [min, max] in that coordinate, for INT genes widened by half a unit each side (so that every integer
+ * is equally likely after rounding); evo_genome_range_point: the coordinate of value v;
+ * evo_genome_range_value: the gene value at coordinate t (exp for log, rounded for INT genes, clamped
+ * to [min, max]). type: the gene's enum evo_gene_type. */
+void evo_genome_range_bounds(const struct evo_gene_spec *s, int type, double *lo, double *hi);
+double evo_genome_range_point(const struct evo_gene_spec *s, double v);
+double evo_genome_range_value(const struct evo_gene_spec *s, int type, double t);
+
 /* Largest value a spec can produce (its max, largest choice, or fixed value). */
 double evo_genome_spec_max(const struct evo_gene_spec *s);
 
@@ -171,11 +182,19 @@ int evo_genome_gene_layer(int id);
 /* The conv block (0-based) a per-block gene (filters_<i>) belongs to, or -1. */
 int evo_genome_gene_block(int id);
 
-/* 1 when gene id means something for g: every gene except the per-layer genes of layers g does not
- * have (layer >= hidden_layers), the filters of blocks it does not have (block >= conv_blocks), and
- * kernel_size and pooling without conv blocks. Inactive genes are still sampled, bred and mutated (a later
- * mutation of hidden_layers brings them back); /individuals records them as evo_genome_inactive_value. */
+/* Which genes apply to a genome is one table in genome.c (gene, the gene it depends on, the values
+ * under which it applies); these two read it.
+ * evo_genome_active: 1 unless gene id belongs to a part g's network does not have: the per-layer genes
+ * of layers g does not have (layer >= hidden_layers), the filters of blocks it does not have (block >=
+ * conv_blocks), and kernel_size and pooling without conv blocks. Inactive genes are still sampled,
+ * bred and mutated (a later mutation of hidden_layers brings them back); /individuals records them as
+ * evo_genome_inactive_value.
+ * evo_genome_applies: 1 when, moreover, the trainer reads the value: not an optimizer's coefficient
+ * under another optimizer (rho under adam), a schedule's parameter under another schedule, patience
+ * without early stopping, leaky_slope under another activation, dropout_<l> without dropout_per_layer.
+ * What model-guided strategies (tpe) learn from; records keep these values. */
 int evo_genome_active(const struct evo_genome *g, int id);
+int evo_genome_applies(const struct evo_genome *g, int id);
 
 /* 1 when every active gene of g (evo_genome_active) is finite, within its hard bounds (the gene table's
  * lo, hi) and whole for integer and enum genes, so that evo_genome_decode may be applied; else 0.

@@ -48,7 +48,7 @@ struct evo_h5_summary {
     int writer_alive;             /* 1: recorded as running by a process that still runs here */
     int64_t writer_pid;
     char strategy[32];            /* run.strategy */
-    char strategy_state[128];     /* the strategy's own line on where it stood */
+    char strategy_state[256];     /* the strategy's own line on where it stood */
     int64_t generations_done;     /* rows of /generations (generational) */
     int64_t trials_decided;       /* trials decided (finished, in flight, or abandoned) */
     int64_t n_in_flight;          /* rows of /in_flight: decided, not finished */

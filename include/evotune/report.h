@@ -1,6 +1,6 @@
 /* The HTML report of a results file: one self-contained page (inline CSS and SVG, no script, no
  * network) with the run's header (strategy and its state, trials done and in flight, running time),
- * fitness per generation (generational) or over trials and over running time (steady_state, random),
+ * fitness per generation (generational) or over trials and over running time (steady_state, random, tpe),
  * every gene against fitness, a parallel-coordinates view of the top trials, learning curves, the
  * best trial's ancestry, the top ten and the best network's test metrics. Works on running,
  * interrupted and finished files, and on files written before the strategies (read as generational). */

@@ -47,7 +47,7 @@ struct evo_results {
     char *task;                     /* "classification" or "regression" (NULL when absent) */
     char *fitness;                  /* the fitness's name, root attribute fitness (NULL when absent) */
     int regression;                 /* task is "regression" */
-    /* the search (format 6): root attributes strategy (steady_state, generational or random) and
+    /* the search (format 6): root attributes strategy (steady_state, generational, tpe or random) and
      * strategy_state (one line on the strategy's state), NULL when absent (older files, all of them
      * generational); workers (virtual workers of the schedule), trials_done (rows of /individuals),
      * trials_decided (done or in flight), generations_done (generational; 0 for the others), threads,

@@ -12,6 +12,7 @@ enum evo_rng_purpose {
     EVO_RNG_INIT,       /* initial random genome of an individual */
     EVO_RNG_BREED,      /* selection, crossover and mutation producing an individual */
     EVO_RNG_TRAIN,      /* weight initialisation, batch order and dropout of an individual */
+    EVO_RNG_PROPOSE,    /* a model-guided proposal (tpe): the candidates drawn for a trial */
 };
 
 struct evo_rng {

@@ -28,7 +28,7 @@ struct evo_runlog {
     size_t n_gens;
     size_t gens_restored;                  /* n_gens of the file this log was restored from (until the
                                             * replay rebuilds the rows themselves) */
-    char strategy_state[128];              /* the strategy's own line on where it stands */
+    char strategy_state[256];              /* the strategy's own line on where it stands */
     int has_best;                          /* 0 until a trial trains successfully (status ok) */
     struct evo_individual best;            /* best of every trial trained successfully so far */
     struct evo_mlp best_net;               /* its trained weights (owned) */

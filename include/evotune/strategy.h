@@ -7,7 +7,11 @@
  *   generational  a generational GA: tournament selection, crossover, mutation, elitism, a barrier
  *                 between generations;
  *   steady_state  aging (regularised) evolution: random trials until P were told, then each child is
- *                 bred by tournament from the last P trials told (the oldest leaves, not the worst). */
+ *                 bred by tournament from the last P trials told (the oldest leaves, not the worst);
+ *   tpe           tree-structured Parzen estimator: random trials until tpe.startup were told, then
+ *                 each trial the best of tpe.candidates drawn from a density of the good trials (the
+ *                 top tpe.gamma of the last tpe.window told), by its ratio to the density of the rest;
+ *                 every trial generation 0 with no parents, as random search's. */
 #ifndef EVOTUNE_STRATEGY_H
 #define EVOTUNE_STRATEGY_H
 #include <stddef.h>
@@ -42,7 +46,8 @@ struct evo_strategy_ops {
     long (*budget)(const struct evo_config *cfg);
 };
 
-extern const struct evo_strategy_ops evo_strategy_random, evo_strategy_generational, evo_strategy_steady_state;
+extern const struct evo_strategy_ops evo_strategy_random, evo_strategy_generational, evo_strategy_steady_state,
+    evo_strategy_tpe;
 
 /* The strategy of enum evo_strategy_kind (config.h). */
 const struct evo_strategy_ops *evo_strategy_ops(int kind);
