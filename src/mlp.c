@@ -776,6 +776,19 @@ static void layer_forward(const struct evo_kernels *k, const struct evo_mlp *net
     P->out[i] = out;
 }
 
+/* Whether layer i is a max-pool whose input is a conv layer's output with its activation fused. The
+ * activation's derivative is then applied at the pooling layer, to the pooled gradient, from the
+ * pooled output, instead of at the conv layer over its 4 times larger output: pooling routes each
+ * window's gradient to a position holding the window's maximum, whose output that is, and 0 to the
+ * others (and to a window holding a NaN), so the result is the same, bit for bit, for the fused
+ * activations (relu, tanh, sigmoid: a derivative from the output, 0 for a gradient of 0). */
+static int act_at_pool(const struct evo_mlp *net, size_t i)
+{
+    const struct evo_layer *l = &net->table[i];
+    return l->kind == EVO_LAYER_MAXPOOL2 && i > 0 && net->table[i - 1].kind == EVO_LAYER_CONV2D &&
+           net->table[i - 1].act != EVO_ACT_IDENTITY;
+}
+
 /* Layer i's backward: g[B, out] (the gradient at its output; it may be overwritten) to g_next[B, in]
  * (the gradient at its input; not computed when want_input is 0), accumulating its parameters'
  * gradients. Returns the buffer holding the input gradient: g_next, or g itself for the layers that
@@ -799,7 +812,7 @@ static float *layer_backward(const struct evo_kernels *k, struct evo_mlp *net, f
         k->dense_backward_input(g_next, g, p + l->w_off, B, in_size(l), l->oc, work);
         return g_next;
     case EVO_LAYER_CONV2D:
-        if (l->act != EVO_ACT_IDENTITY)
+        if (l->act != EVO_ACT_IDENTITY && !(i + 1 < net->n_table && act_at_pool(net, i + 1)))
             k->activation_backward(g, g, out, out, n, l->act, alpha);
         k->conv2d_backward_weights(gr + l->w_off, gr + l->b_off, g, in, B, l->c, l->h, l->w, l->oc, l->k,
                                    work);
@@ -815,6 +828,8 @@ static float *layer_backward(const struct evo_kernels *k, struct evo_mlp *net, f
         k->activation_backward(g, g, out, in, n, l->act, alpha);
         return g;
     case EVO_LAYER_MAXPOOL2:
+        if (act_at_pool(net, i))
+            k->activation_backward(g, g, out, out, n, net->table[i - 1].act, alpha);
         k->maxpool2_backward(g_next, g, in, B, l->c, l->h, l->w);
         return g_next;
     case EVO_LAYER_DROPOUT:
