@@ -189,6 +189,18 @@ static inline void cv_store_n(float *p, cv_vec v, size_t n)
 }
 #endif
 
+/* c[M, N] = act(a[M, K] . b[K, N]) on this ISA's GEMM: the SIMD ones' conv form, which reads a in
+ * place rather than repacking the same weights for every group of images (the same sums either way). */
+static inline void conv_gemm(float *c, const float *a, const float *b, size_t M, size_t K, size_t N,
+                             int act, float *work)
+{
+#if CV_W > 1
+    CONV_GEMM(conv)(c, a, b, M, K, N, act, 0, work);
+#else
+    CONV_GEMM(forward)(c, a, b, NULL, M, K, N, act, work);
+#endif
+}
+
 /* col[(c k + i) k + j, y W + x] = xi[c, y + i - k/2, x + j - k/2], 0 outside the image; rows of col
  * are ld floats apart (ld >= H W). */
 static void im2col(float *restrict col, size_t ld, const float *restrict xi, size_t Cin, size_t H,
@@ -277,11 +289,11 @@ void CONV_PUBLIC(forward)(float *out, const float *x, const float *w, const floa
             for (size_t q = 0; q < ld; q++)
                 col[K * ld + q] = 1.0f;
         if (g == 1) { /* out_n[Cout, HW] = a[Cout, Ka] . col[Ka, HW] */
-            CONV_GEMM(forward)(out + n0 * Cout * HW, a, col, NULL, Cout, Ka, HW, act, work + L.gemm);
+            conv_gemm(out + n0 * Cout * HW, a, col, Cout, Ka, HW, act, work + L.gemm);
             continue;
         }
         /* grp[Cout, ld] = a[Cout, Ka] . col[Ka, ld], then each image's columns to its place */
-        CONV_GEMM(forward)(grp, a, col, NULL, Cout, Ka, ld, act, work + L.gemm);
+        conv_gemm(grp, a, col, Cout, Ka, ld, act, work + L.gemm);
         for (size_t t = 0; t < g; t++)
             for (size_t o = 0; o < Cout; o++)
                 memcpy(out + ((n0 + t) * Cout + o) * HW, grp + o * ld + t * HW, HW * sizeof *out);
@@ -391,7 +403,7 @@ void CONV_PUBLIC(backward_weights)(float *dw, float *db, const float *dy, const 
     size_t HW = H * W, K = Cin * k * k;
     struct conv_layout L = conv_layout(Cin, H, W, Cout, k);
     float *col = work + L.col, *g = work + L.wb, *gs = work + L.gs;
-    (void)gs;
+    (void)g, (void)gs;
     for (size_t n = 0; n < B; n++) {
         const float *xn = x + n * Cin * HW, *dyn = dy + n * Cout * HW;
 #if CV_W > 1
@@ -399,15 +411,11 @@ void CONV_PUBLIC(backward_weights)(float *dw, float *db, const float *dy, const 
             im2col(col, HW, xn, Cin, H, W, k);
             wgrad_dots(dw, dyn, col, Cout, K, HW);
         } else {
-            /* g[Cout, K] = dy_n[Cout, HW] . row[HW, K], the taps in (i, j, c) order: the forward
+            /* gs[Cout, K] (+)= dy_n[Cout, HW] . row[HW, K], the taps in (i, j, c) order: the
              * GEMM reads row in place, where the transposed form below packs col transposed */
             to_nhwc(work + L.grp, xn, Cin, HW);
             im2row(col, work + L.grp, Cin, H, W, k);
-            CONV_GEMM(forward)(n ? g : gs, dyn, col, NULL, Cout, HW, K, EVO_ACT_IDENTITY,
-                               work + L.gemm);
-            if (n)
-                for (size_t q = 0; q < Cout * K; q++)
-                    gs[q] += g[q];
+            CONV_GEMM(conv)(gs, dyn, col, Cout, HW, K, EVO_ACT_IDENTITY, n > 0, work + L.gemm);
         }
 #else
         /* g[Cout, K] = dy_n[Cout, HW] . col[K, HW]^T. The bias is not a row of ones here as in the
@@ -457,7 +465,7 @@ void CONV_PUBLIC(backward_input)(float *dx, const float *dy, const float *w, siz
             dyg = grp;
         }
         /* dcol[K, ld] = wt[K, Cout] . dyg[Cout, ld] */
-        CONV_GEMM(forward)(dcol, wt, dyg, NULL, K, Cout, ld, EVO_ACT_IDENTITY, work + L.gemm);
+        conv_gemm(dcol, wt, dyg, K, Cout, ld, EVO_ACT_IDENTITY, work + L.gemm);
         for (size_t t = 0; t < g; t++)
             col2im(dx + (n0 + t) * Cin * HW, dcol + t * HW, ld, Cin, H, W, k);
     }

@@ -113,10 +113,11 @@ static void pack_a(float *restrict dst, size_t mrt, const float *restrict src, s
 
 /* C[Mc, Nc] (= or +=) A[Mc, P] . B[P, Nc] (+ bias) then act. A(i, p) = a[i * ars + p * acs] with
  * either acs == 1 or ars == 1; B(p, j) = b[p * brs + j] when b_trans is 0, b[j * brs + p] when 1
- * (then packed). accumulate: C += instead of C =. */
+ * (then packed). accumulate: C += instead of C =. a_in_place: every full A strip is read in place,
+ * never packed (the light path's kernels), whatever the tiles that use it. */
 static void gemm(size_t Mc, size_t Nc, size_t P, const float *a, size_t ars, size_t acs,
                  const float *b, size_t brs, int b_trans, float *c, size_t ldc, int accumulate,
-                 const float *bias, int act, float *work)
+                 const float *bias, int act, int a_in_place, float *work)
 {
     size_t nkb = P ? (P + KC - 1) / KC : 1;
     size_t kcb = P ? (P + nkb - 1) / nkb : 0;
@@ -147,8 +148,9 @@ static void gemm(size_t Mc, size_t Nc, size_t P, const float *a, size_t ars, siz
             }
             for (size_t i = 0; i < Mc; i += mrt) {
                 size_t mr = Mc - i < mrt ? Mc - i : mrt;
-                /* The light path: a full strip used by one tile only is read in place, unpacked. */
-                int direct = mr == mrt && nc <= NR;
+                /* The light path: a full strip used by one tile only (or all, a_in_place) is read
+                 * in place, unpacked. */
+                int direct = mr == mrt && (nc <= NR || a_in_place);
                 const float *pa = apack;
                 size_t lda = 0;
                 gemm_tile_fn k1n = kernel1n, k1w = kernel1w, k2 = kernel2;
@@ -191,7 +193,14 @@ void GEMM_PUBLIC(forward)(float *out, const float *x, const float *w, const floa
                           size_t K, size_t N, int act, float *work)
 {
     // out[M,N] = act(x[M,K] . w[K,N] + b[N])
-    gemm(M, N, K, x, K, 1, w, N, 0, out, N, 0, b, act, work);
+    gemm(M, N, K, x, K, 1, w, N, 0, out, N, 0, b, act, 0, work);
+}
+
+void GEMM_PUBLIC(conv)(float *c, const float *a, const float *b, size_t M, size_t K, size_t N, int act,
+                       int accumulate, float *work)
+{
+    // c[M,N] (+)= a[M,K] . b[K,N], then act
+    gemm(M, N, K, a, K, 1, b, N, 0, c, N, accumulate, NULL, act, 1, work);
 }
 
 void GEMM_PUBLIC(backward_weights)(float *dw, float *db, const float *dy, const float *x, size_t M,
@@ -207,12 +216,12 @@ void GEMM_PUBLIC(backward_weights)(float *dw, float *db, const float *dy, const 
             V_STOREM(db + j, m, V_ADD(V_LOADM(db + j, m), s));
         }
     }
-    gemm(K, N, M, x, 1, K, dy, N, 0, dw, N, 1, NULL, EVO_ACT_IDENTITY, work);
+    gemm(K, N, M, x, 1, K, dy, N, 0, dw, N, 1, NULL, EVO_ACT_IDENTITY, 0, work);
 }
 
 void GEMM_PUBLIC(backward_input)(float *dx, const float *dy, const float *w, size_t M, size_t K,
                                  size_t N, float *work)
 {
     // dx[M,K] = dy[M,N] . w[K,N]^T
-    gemm(M, K, N, dy, N, 1, w, N, 1, dx, K, 0, NULL, EVO_ACT_IDENTITY, work);
+    gemm(M, K, N, dy, N, 1, w, N, 1, dx, K, 0, NULL, EVO_ACT_IDENTITY, 0, work);
 }
