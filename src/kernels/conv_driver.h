@@ -67,7 +67,8 @@ static inline void conv_valid(ptrdiff_t d, size_t W, size_t *lo, size_t *hi)
  * move them a vector at a time under lane masks rather than in loops gcc vectorises with prologues
  * and epilogues: CV_W lanes, cv_load_range(p, a, b) loads lane l from p[l] for a <= l < b and zero
  * elsewhere (the other lanes are not read: masked loads do not fault), cv_store_n stores the first n
- * lanes. The scalar build has one lane. */
+ * lanes. Loops that load the same lanes many times compute the mask once: cv_range_mask(a, b), then
+ * cv_load_mask(p, m). The scalar build has one lane. */
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #define CV_W 16
@@ -100,6 +101,11 @@ static inline cv_vec cv_load_range(const float *p, ptrdiff_t a, ptrdiff_t b)
     if (a <= 0 && b >= 16)
         return _mm512_loadu_ps(p);
     return _mm512_maskz_loadu_ps(cv_range_mask(a, b), p);
+}
+typedef __mmask16 cv_mask;
+static inline cv_vec cv_load_mask(const float *p, cv_mask m)
+{
+    return _mm512_maskz_loadu_ps(m, p);
 }
 static inline void cv_store_n(float *p, cv_vec v, size_t n)
 {
@@ -145,6 +151,11 @@ static inline cv_vec cv_load_range(const float *p, ptrdiff_t a, ptrdiff_t b)
         return _mm256_loadu_ps(p);
     return _mm256_maskload_ps(p, cv_range_mask(a, b));
 }
+typedef __m256i cv_mask;
+static inline cv_vec cv_load_mask(const float *p, cv_mask m)
+{
+    return _mm256_maskload_ps(p, m);
+}
 /* Not vmaskmovps: its store form is microcoded on AMD cores (im2col of the issue's second layer took
  * 38.6 us with it on a Zen 4, 4.3 us with these plain stores). */
 static inline void cv_store_n(float *p, cv_vec v, size_t n)
@@ -182,6 +193,15 @@ static inline cv_vec cv_load_range(const float *p, ptrdiff_t a, ptrdiff_t b)
 {
     return a <= 0 && b > 0 ? p[0] : 0.0f;
 }
+typedef int cv_mask;
+static inline cv_mask cv_range_mask(ptrdiff_t a, ptrdiff_t b)
+{
+    return a <= 0 && b > 0;
+}
+static inline cv_vec cv_load_mask(const float *p, cv_mask m)
+{
+    return m ? p[0] : 0.0f;
+}
 static inline void cv_store_n(float *p, cv_vec v, size_t n)
 {
     if (n)
@@ -202,50 +222,62 @@ static inline void conv_gemm(float *c, const float *a, const float *b, size_t M,
 }
 
 /* col[(c k + i) k + j, y W + x] = xi[c, y + i - k/2, x + j - k/2], 0 outside the image; rows of col
- * are ld floats apart (ld >= H W). */
+ * are ld floats apart (ld >= H W). A vector of CV_W columns at a time, each tap's lane mask computed
+ * once for all channels and rows, and the rows that fall outside the image zeroed without a test
+ * per row. */
 static void im2col(float *restrict col, size_t ld, const float *restrict xi, size_t Cin, size_t H,
                    size_t W, size_t k)
 {
     size_t HW = H * W;
     ptrdiff_t p = (ptrdiff_t)(k / 2);
-    for (size_t c = 0; c < Cin; c++)
-        for (size_t i = 0; i < k; i++)
-            for (size_t j = 0; j < k; j++) {
-                float *row = col + ((c * k + i) * k + j) * ld;
-                ptrdiff_t di = (ptrdiff_t)i - p, dj = (ptrdiff_t)j - p;
-                size_t lo, hi;
-                conv_valid(dj, W, &lo, &hi);
-                for (size_t y = 0; y < H; y++) {
-                    float *r = row + y * W;
-                    ptrdiff_t iy = (ptrdiff_t)y + di;
-                    if (iy < 0 || iy >= (ptrdiff_t)H) {
-                        memset(r, 0, W * sizeof *r);
-                        continue;
-                    }
-                    /* lanes x of s: columns x + dj of the input row, only [lo, hi) read */
-                    const float *s = xi + c * HW + (size_t)iy * W;
-                    for (size_t x = 0; x < W; x += CV_W) {
-                        ptrdiff_t xs = (ptrdiff_t)x;
-                        cv_store_n(r + x, cv_load_range(s + xs + dj, (ptrdiff_t)lo - xs, (ptrdiff_t)hi - xs),
-                                   W - x);
-                    }
+    for (size_t j = 0; j < k; j++) {
+        ptrdiff_t dj = (ptrdiff_t)j - p;
+        size_t lo, hi;
+        conv_valid(dj, W, &lo, &hi);
+        for (size_t x = 0; x < W; x += CV_W) {
+            /* lanes l of the vector: columns x + l + dj of the input row, only [lo, hi) read */
+            ptrdiff_t xs = (ptrdiff_t)x;
+            cv_mask m = cv_range_mask((ptrdiff_t)lo - xs, (ptrdiff_t)hi - xs);
+            size_t n = W - x;
+            for (size_t c = 0; c < Cin; c++)
+                for (size_t i = 0; i < k; i++) {
+                    float *r = col + ((c * k + i) * k + j) * ld + x;
+                    ptrdiff_t di = (ptrdiff_t)i - p;
+                    /* rows y with y + di inside the image: [y0, y1) */
+                    size_t y0, y1;
+                    conv_valid(di, H, &y0, &y1);
+                    const float *s = xi + c * HW + (ptrdiff_t)x + dj;
+                    size_t y = 0;
+                    for (; y < y0; y++)
+                        cv_store_n(r + y * W, cv_zero(), n);
+                    for (; y < y1; y++)
+                        cv_store_n(r + y * W, cv_load_mask(s + ((ptrdiff_t)y + di) * (ptrdiff_t)W, m), n);
+                    for (; y < H; y++)
+                        cv_store_n(r + y * W, cv_zero(), n);
                 }
-            }
+        }
+    }
 }
 
 /* dxi[c, Y, X] = sum over (i, j), in that order from 0, of dcol[(c k + i) k + j, y W + x] with
  * y = Y - i + k/2, x = X - j + k/2 inside the image: the adjoint of im2col, computed per input row
- * (a gather: each output is written once, dxi is never read). Rows of dcol are ld floats apart. */
+ * (a gather: each output is written once, dxi is never read). Rows of dcol are ld floats apart. The
+ * lane masks of the first CONV_MASKS taps j are computed once per vector of columns. */
+#define CONV_MASKS 8
 static void col2im(float *restrict dxi, const float *restrict dcol, size_t ld, size_t Cin, size_t H,
                    size_t W, size_t k)
 {
     size_t HW = H * W;
     ptrdiff_t p = (ptrdiff_t)(k / 2);
-    for (size_t c = 0; c < Cin; c++)
-        for (size_t Y = 0; Y < H; Y++) {
-            float *d = dxi + c * HW + Y * W;
-            for (size_t X = 0; X < W; X += CV_W) {
-                ptrdiff_t xs = (ptrdiff_t)X;
+    for (size_t X = 0; X < W; X += CV_W) {
+        ptrdiff_t xs = (ptrdiff_t)X;
+        cv_mask mj[CONV_MASKS];
+        for (size_t j = 0; j < k && j < CONV_MASKS; j++) { /* output column x = X - dj in [0, W) */
+            ptrdiff_t dj = (ptrdiff_t)j - p;
+            mj[j] = cv_range_mask(dj - xs, (ptrdiff_t)W + dj - xs);
+        }
+        for (size_t c = 0; c < Cin; c++)
+            for (size_t Y = 0; Y < H; Y++) {
                 cv_vec acc = cv_zero();
                 for (size_t i = 0; i < k; i++) {
                     ptrdiff_t y = (ptrdiff_t)Y - (ptrdiff_t)i + p;
@@ -253,14 +285,15 @@ static void col2im(float *restrict dxi, const float *restrict dcol, size_t ld, s
                         continue;
                     for (size_t j = 0; j < k; j++) {
                         ptrdiff_t dj = (ptrdiff_t)j - p;
-                        /* output column x = X - dj must lie in [0, W) */
                         const float *r = dcol + ((c * k + i) * k + j) * ld + (size_t)y * W;
-                        acc = cv_add(acc, cv_load_range(r + xs - dj, dj - xs, (ptrdiff_t)W + dj - xs));
+                        cv_mask m = j < CONV_MASKS ? mj[j]
+                                                   : cv_range_mask(dj - xs, (ptrdiff_t)W + dj - xs);
+                        acc = cv_add(acc, cv_load_mask(r + xs - dj, m));
                     }
                 }
-                cv_store_n(d + X, acc, W - X);
+                cv_store_n(dxi + c * HW + Y * W + X, acc, W - X);
             }
-        }
+    }
 }
 
 void CONV_PUBLIC(forward)(float *out, const float *x, const float *w, const float *b, size_t B,
@@ -341,15 +374,13 @@ static void wgrad_dots(float *restrict dw, const float *restrict dy, const float
 #endif
 
 #if CV_W > 1
-/* xt[q, c] = xi[c, q]: one image from NCHW to NHWC ([H W, Cin]). */
+#include "transpose.h"
+
+/* xt[q, c] = xi[c, q]: one image from NCHW to NHWC ([H W, Cin]), by 8 x 8 blocks (the element loop
+ * it replaces was most of the weight gradient's time outside the GEMM). */
 static void to_nhwc(float *restrict xt, const float *restrict xi, size_t Cin, size_t HW)
 {
-    for (size_t q0 = 0; q0 < HW; q0 += 16) { /* 16 pixels' lines of xt stay in L1 across c */
-        size_t q1 = HW - q0 < 16 ? HW : q0 + 16;
-        for (size_t c = 0; c < Cin; c++)
-            for (size_t q = q0; q < q1; q++)
-                xt[q * Cin + c] = xi[c * HW + q];
-    }
+    pack_transpose(xt, Cin, Cin, xi, HW, Cin, HW);
 }
 
 /* row[y W + x, (i k + j) Cin + c] = xt[(y + i - k/2) W + x + j - k/2, c], 0 outside the image: the
