@@ -339,35 +339,97 @@ void CONV_PUBLIC(forward)(float *out, const float *x, const float *w, const floa
  * tile, and ran at 40 GFLOP/s on a Zen 4. */
 #define CONV_SMALL_K 32
 
-/* dw[o, r] += sum over q < HW of dy[o, q] col[r, q], for o < Cout, r < K: 8 taps at a time against
- * one pass over dy's row, in CV_W lanes summed at the end (a fixed order for this ISA). */
+/* Taps a pass of wgrad_dots: two channels' accumulators for this many taps, the two rows of dy and
+ * a tap's vector fit the registers (32 zmm, 16 ymm). */
+#if defined(__AVX512F__)
+#define CONV_DOT_TAPS 9
+#else
+#define CONV_DOT_TAPS 4
+#endif
+
+/* dw[c K + r] += sum over q < HW of dy[c HW + q] col[r HW + q] for c < nch (1 or 2), r < nt: one pass
+ * over the rows, each loaded once for every product it takes part in, in CV_W lanes summed at the
+ * end (a fixed order for this ISA, whatever the pass's nch and nt). */
+static inline __attribute__((always_inline)) void dots_tile(float *restrict dw, const float *restrict dy,
+                                                            const float *restrict col, size_t K, size_t HW,
+                                                            const int nch, const int nt)
+{
+    cv_vec a0[CONV_DOT_TAPS], a1[CONV_DOT_TAPS];
+#pragma GCC unroll 9
+    for (int r = 0; r < nt; r++) {
+        a0[r] = cv_zero();
+        a1[r] = cv_zero();
+    }
+    /* whole vectors, then the tail under a mask (one loop with both kept the accumulators in memory) */
+    size_t q = 0;
+    for (; q + CV_W <= HW; q += CV_W) {
+        cv_vec d0 = cv_load_range(dy + q, 0, CV_W);
+        cv_vec d1 = nch == 2 ? cv_load_range(dy + HW + q, 0, CV_W) : cv_zero();
+#pragma GCC unroll 9
+        for (int r = 0; r < nt; r++) {
+            cv_vec v = cv_load_range(col + (size_t)r * HW + q, 0, CV_W);
+            a0[r] = cv_fma(d0, v, a0[r]);
+            if (nch == 2)
+                a1[r] = cv_fma(d1, v, a1[r]);
+        }
+    }
+    if (q < HW) {
+        cv_mask m = cv_range_mask(0, (ptrdiff_t)(HW - q));
+        cv_vec d0 = cv_load_mask(dy + q, m), d1 = nch == 2 ? cv_load_mask(dy + HW + q, m) : cv_zero();
+#pragma GCC unroll 9
+        for (int r = 0; r < nt; r++) {
+            cv_vec v = cv_load_mask(col + (size_t)r * HW + q, m);
+            a0[r] = cv_fma(d0, v, a0[r]);
+            if (nch == 2)
+                a1[r] = cv_fma(d1, v, a1[r]);
+        }
+    }
+#pragma GCC unroll 9
+    for (int r = 0; r < nt; r++) {
+        dw[r] += cv_hsum(a0[r]);
+        if (nch == 2)
+            dw[K + (size_t)r] += cv_hsum(a1[r]);
+    }
+}
+
+/* dots_tile with its shape as constants, so that its accumulators live in registers. */
+#define CONV_DOTS_CASE(t)                                                                            \
+    case t:                                                                                          \
+        if (nch == 2)                                                                                \
+            dots_tile(dw, dy, col, K, HW, 2, t);                                                     \
+        else                                                                                         \
+            dots_tile(dw, dy, col, K, HW, 1, t);                                                     \
+        break;
+static void dots_pass(float *restrict dw, const float *restrict dy, const float *restrict col, size_t K,
+                      size_t HW, int nch, int nt)
+{
+    switch (nt) {
+        CONV_DOTS_CASE(1)
+        CONV_DOTS_CASE(2)
+        CONV_DOTS_CASE(3)
+        CONV_DOTS_CASE(4)
+#if CONV_DOT_TAPS > 4
+        CONV_DOTS_CASE(5)
+        CONV_DOTS_CASE(6)
+        CONV_DOTS_CASE(7)
+        CONV_DOTS_CASE(8)
+        CONV_DOTS_CASE(9)
+#endif
+    }
+}
+
+/* dw[o, r] += sum over q < HW of dy[o, q] col[r, q], for o < Cout, r < K: two channels and up to
+ * CONV_DOT_TAPS taps a pass (the first design, one channel and 8 taps, loaded 9 vectors for 8 FMAs;
+ * K = 9's ninth tap took a second pass over dy). The sums are the same, bit for bit, whatever the
+ * passes. */
 static void wgrad_dots(float *restrict dw, const float *restrict dy, const float *restrict col,
                        size_t Cout, size_t K, size_t HW)
 {
-    for (size_t o = 0; o < Cout; o++) {
-        const float *dr = dy + o * HW;
-        size_t r0 = 0;
-        for (; r0 + 8 <= K; r0 += 8) {
-            cv_vec acc[8];
-            for (int r = 0; r < 8; r++)
-                acc[r] = cv_zero();
-            for (size_t q = 0; q < HW; q += CV_W) {
-                ptrdiff_t n = (ptrdiff_t)(HW - q);
-                cv_vec dv = cv_load_range(dr + q, 0, n);
-#pragma GCC unroll 8
-                for (int r = 0; r < 8; r++)
-                    acc[r] = cv_fma(dv, cv_load_range(col + (r0 + (size_t)r) * HW + q, 0, n), acc[r]);
-            }
-            for (int r = 0; r < 8; r++)
-                dw[o * K + r0 + (size_t)r] += cv_hsum(acc[r]);
-        }
-        for (; r0 < K; r0++) {
-            cv_vec acc = cv_zero();
-            for (size_t q = 0; q < HW; q += CV_W) {
-                ptrdiff_t n = (ptrdiff_t)(HW - q);
-                acc = cv_fma(cv_load_range(dr + q, 0, n), cv_load_range(col + r0 * HW + q, 0, n), acc);
-            }
-            dw[o * K + r0] += cv_hsum(acc);
+    for (size_t o = 0; o < Cout; o += 2) {
+        int nch = Cout - o >= 2 ? 2 : 1;
+        for (size_t r0 = 0; r0 < K; r0 += CONV_DOT_TAPS) {
+            int nt = (int)(K - r0 < CONV_DOT_TAPS ? K - r0 : CONV_DOT_TAPS);
+            dots_pass(dw + o * K + r0, dy + o * HW, col + r0 * HW, K, HW, nch, nt);
         }
     }
 }
