@@ -789,10 +789,22 @@ static int act_at_pool(const struct evo_mlp *net, size_t i)
            net->table[i - 1].act != EVO_ACT_IDENTITY;
 }
 
+/* Whether the first layer is a conv layer followed by max-pooling. Its input gradient is never
+ * computed, so pooling's input gradient (the conv output's) is only its weight gradient's input: the
+ * pooling layer makes it an image at a time, into the start of g_next, and the conv layer's weight
+ * gradient takes it from there while it is in cache, instead of a whole batch's (6.4 MB in the
+ * issue's network, 32 x 28 x 28 floats an image) being written out and read back. */
+static int first_conv_pooled(const struct evo_mlp *net)
+{
+    return net->n_table > 1 && net->table[0].kind == EVO_LAYER_CONV2D &&
+           net->table[1].kind == EVO_LAYER_MAXPOOL2;
+}
+
 /* Layer i's backward: g[B, out] (the gradient at its output; it may be overwritten) to g_next[B, in]
  * (the gradient at its input; not computed when want_input is 0), accumulating its parameters'
  * gradients. Returns the buffer holding the input gradient: g_next, or g itself for the layers that
- * work in place. */
+ * work in place; NULL when it is not computed (and the pooling after a first conv layer, which does
+ * that layer's work: first_conv_pooled). */
 static float *layer_backward(const struct evo_kernels *k, struct evo_mlp *net, float *buf, const struct pass *P,
                              size_t i, float *g, float *g_next, size_t B, int want_input)
 {
@@ -812,6 +824,8 @@ static float *layer_backward(const struct evo_kernels *k, struct evo_mlp *net, f
         k->dense_backward_input(g_next, g, p + l->w_off, B, in_size(l), l->oc, work);
         return g_next;
     case EVO_LAYER_CONV2D:
+        if (i == 0 && first_conv_pooled(net))
+            return NULL; /* done by the pooling layer after it */
         if (l->act != EVO_ACT_IDENTITY && !(i + 1 < net->n_table && act_at_pool(net, i + 1)))
             k->activation_backward(g, g, out, out, n, l->act, alpha);
         k->conv2d_backward_weights(gr + l->w_off, gr + l->b_off, g, in, B, l->c, l->h, l->w, l->oc, l->k,
@@ -830,6 +844,16 @@ static float *layer_backward(const struct evo_kernels *k, struct evo_mlp *net, f
     case EVO_LAYER_MAXPOOL2:
         if (act_at_pool(net, i))
             k->activation_backward(g, g, out, out, n, net->table[i - 1].act, alpha);
+        if (i == 1 && first_conv_pooled(net)) {
+            const struct evo_layer *cv = &net->table[0];
+            size_t ni = in_size(l), no = out_size(l), nx = in_size(cv);
+            for (size_t r = 0; r < B; r++) {
+                k->maxpool2_backward(g_next, g + r * no, in + r * ni, 1, l->c, l->h, l->w);
+                k->conv2d_backward_weights(gr + cv->w_off, gr + cv->b_off, g_next, P->x + r * nx, 1, cv->c,
+                                           cv->h, cv->w, cv->oc, cv->k, work);
+            }
+            return NULL;
+        }
         k->maxpool2_backward(g_next, g, in, B, l->c, l->h, l->w);
         return g_next;
     case EVO_LAYER_DROPOUT:
