@@ -865,6 +865,35 @@ static float *layer_backward(const struct evo_kernels *k, struct evo_mlp *net, f
     }
 }
 
+/* Images a step of conv_pool_forward: a multiple of the groups the conv kernels form for the issue's
+ * second layer (pairs), few enough that a step's conv outputs stay in L2 (4 x 100 kB for its first). */
+#define CONV_POOL_STEP 4
+
+/* Layer i (a conv layer) and i + 1 when that is a max-pool: both forwards a few images at a time, so
+ * that pooling reads the conv outputs from cache, not from memory after a whole batch's were written
+ * (6.4 MB in the issue's network). The conv outputs are still all kept, for the backward pass, and
+ * the results are the same, bit for bit: no sum runs across images. Returns 0 (nothing done) for
+ * other layers. */
+static int conv_pool_forward(const struct evo_kernels *k, const struct evo_mlp *net, float *buf,
+                             struct pass *P, size_t i, const float *in, size_t B)
+{
+    const struct evo_layer *cv = &net->table[i], *pl = cv + 1;
+    if (cv->kind != EVO_LAYER_CONV2D || i + 1 >= net->n_table || pl->kind != EVO_LAYER_MAXPOOL2)
+        return 0;
+    float *out = buf + P->L.out[i], *pooled = buf + P->L.out[i + 1], *work = buf + P->L.work;
+    const float *p = net->params;
+    size_t ni = in_size(cv), no = out_size(cv), np = out_size(pl);
+    for (size_t r = 0; r < B; r += CONV_POOL_STEP) {
+        size_t n = B - r < CONV_POOL_STEP ? B - r : CONV_POOL_STEP;
+        k->conv2d_forward(out + r * no, in + r * ni, p + cv->w_off, p + cv->b_off, n, cv->c, cv->h, cv->w,
+                          cv->oc, cv->k, cv->act, work);
+        k->maxpool2_forward(pooled + r * np, out + r * no, n, pl->c, pl->h, pl->w);
+    }
+    P->out[i] = out;
+    P->out[i + 1] = pooled;
+    return 1;
+}
+
 /* Forward pass of B rows x[B, n_in] up to probs; returns the mean loss against y (classification) or
  * t (regression; NULL: no loss, 0 returned). dropout[h] is hidden layer h's rate and
  * dropout[EVO_MLP_MAX_HIDDEN] the conv blocks' (dropout NULL: none). Training mode when params_rw is
@@ -879,6 +908,11 @@ static double forward(const struct evo_kernels *k, const struct evo_mlp *net, fl
     for (size_t i = 0; i < net->n_table; i++) {
         const struct evo_layer *l = &net->table[i];
         P->rate[i] = l->kind == EVO_LAYER_DROPOUT && dropout ? (float)dropout[l->slot] : 0.0f;
+        if (conv_pool_forward(k, net, buf, P, i, in, B)) {
+            P->rate[++i] = 0.0f;
+            in = P->out[i];
+            continue;
+        }
         layer_forward(k, net, params_rw, buf, P, i, in, B, rng);
         in = P->out[i];
     }
