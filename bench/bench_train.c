@@ -180,6 +180,7 @@ static double reference_grad(const struct evo_mlp *net, const float *x, const in
     float *probs = evo_mem_alloc(B * net->arch.n_out * sizeof(float));
     float *g = evo_mem_alloc(B * widest * sizeof(float)), *gn = evo_mem_alloc(B * widest * sizeof(float));
     float *work = evo_mem_alloc(wf * sizeof(float));
+    uint8_t *args = evo_mem_alloc(L * B * widest); /* each pooling layer's maxima positions */
     const float *p = net->params;
     memcpy(acts, x, B * net->arch.n_in * sizeof(float));
     for (size_t i = 0; i < L; i++) {
@@ -190,7 +191,7 @@ static double reference_grad(const struct evo_mlp *net, const float *x, const in
         else if (l->kind == EVO_LAYER_CONV2D)
             k->conv2d_forward(out, in, p + l->w_off, p + l->b_off, B, l->c, l->h, l->w, l->oc, l->k, l->act, work);
         else if (l->kind == EVO_LAYER_MAXPOOL2)
-            k->maxpool2_forward(out, in, B, l->c, l->h, l->w);
+            k->maxpool2_forward(out, args + i * B * widest, in, B, l->c, l->h, l->w);
         else
             memcpy(out, in, B * l->oc * l->oh * l->ow * sizeof(float));
     }
@@ -217,7 +218,7 @@ static double reference_grad(const struct evo_mlp *net, const float *x, const in
             else
                 k->conv2d_backward_input(gn, g, p + l->w_off, B, l->c, l->h, l->w, l->oc, l->k, work);
         } else if (l->kind == EVO_LAYER_MAXPOOL2) {
-            k->maxpool2_backward(gn, g, in, B, l->c, l->h, l->w);
+            k->maxpool2_backward(gn, g, args + i * B * widest, B, l->c, l->h, l->w);
         } else {
             memcpy(gn, g, n_out * sizeof(float));
         }
@@ -225,7 +226,7 @@ static double reference_grad(const struct evo_mlp *net, const float *x, const in
         g = gn;
         gn = t;
     }
-    free(acts), free(probs), free(g), free(gn), free(work);
+    free(acts), free(probs), free(g), free(gn), free(work), free(args);
     return loss;
 }
 

@@ -564,9 +564,11 @@ void CONV_PUBLIC(backward_input)(float *dx, const float *dy, const float *w, siz
     }
 }
 
-/* Pooling is written so that gcc vectorises it at any ISA's width: branch-free selects over the four
- * values of a window, loaded as interleaved pairs, and no early exit. A window holding a NaN outputs
- * NaN (a + b + c + d is NaN then) and passes no gradient. */
+/* Pooling: branch-free selects over the four values of a window, loaded as interleaved pairs, and no
+ * early exit. A window holding a NaN outputs NaN (a + b + c + d is NaN then) and passes no gradient.
+ * The forward pass records each window's first maximum (its position in row-major order, 0..3, or
+ * EVO_POOL_ARG_NONE), so that the backward pass is a scatter that reads neither the forward input
+ * (a batch of a first conv layer's outputs is 6.4 MB in the issue's network) nor compares again. */
 static inline float pool_max(float a, float b, float c, float d)
 {
     float m0 = b > a ? b : a, m1 = d > c ? d : c;
@@ -593,10 +595,11 @@ static inline float pool_keep(int keep, float v)
 /* One output row of pooling, CV_W / 2 windows a vector: each window's pair of a row in adjacent lanes,
  * the pair swapped by an in-lane permute, so that the even lanes hold pool_max's and pool_nan's
  * operands in the scalar code's order (same selects, same sum), then the even lanes packed. Rows
- * of 7 or 14 windows had gcc's vectorised loop run mostly its scalar epilogue. Returns the windows
- * done (all). */
-static size_t pool_row_forward(float *restrict o, const float *restrict r0, const float *restrict r1,
-                               size_t Wo)
+ * of 7 or 14 windows had gcc's vectorised loop run mostly its scalar epilogue. The positions (arg
+ * may be NULL) are chosen as in the scalar code: the first of a, b, c equal to the maximum, else d.
+ * Returns the windows done (all). */
+static size_t pool_row_forward(float *restrict o, uint8_t *restrict arg, const float *restrict r0,
+                               const float *restrict r1, size_t Wo)
 {
     const size_t per = CV_W / 2;
     for (size_t q = 0; q < Wo; q += per) {
@@ -609,6 +612,15 @@ static size_t pool_row_forward(float *restrict o, const float *restrict r0, cons
         __m512 m1 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(d, c, _CMP_GT_OQ), c, d);
         __m512 m = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(m1, m0, _CMP_GT_OQ), m0, m1);
         __mmask16 nan = _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(c, d, _CMP_UNORD_Q);
+        if (arg) {
+            __m512i pos = _mm512_set1_epi32(3);
+            pos = _mm512_mask_mov_epi32(pos, _mm512_cmp_ps_mask(c, m, _CMP_EQ_OQ), _mm512_set1_epi32(2));
+            pos = _mm512_mask_mov_epi32(pos, _mm512_cmp_ps_mask(b, m, _CMP_EQ_OQ), _mm512_set1_epi32(1));
+            pos = _mm512_mask_mov_epi32(pos, _mm512_cmp_ps_mask(a, m, _CMP_EQ_OQ), _mm512_setzero_si512());
+            pos = _mm512_mask_mov_epi32(pos, nan, _mm512_set1_epi32(EVO_POOL_ARG_NONE));
+            __m128i bytes = _mm512_cvtepi32_epi8(_mm512_maskz_compress_epi32(0x5555, pos));
+            _mm_mask_storeu_epi8(arg + q, (__mmask16)((1u << nq) - 1u), bytes);
+        }
         m = _mm512_mask_blend_ps(nan, m, _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a, b), c), d));
         cv_store_n(o + q, _mm512_maskz_compress_ps(0x5555, m), nq);
 #else
@@ -617,8 +629,19 @@ static size_t pool_row_forward(float *restrict o, const float *restrict r0, cons
         __m256 m1 = _mm256_blendv_ps(c, d, _mm256_cmp_ps(d, c, _CMP_GT_OQ));
         __m256 m = _mm256_blendv_ps(m0, m1, _mm256_cmp_ps(m1, m0, _CMP_GT_OQ));
         __m256 nan = _mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_UNORD_Q), _mm256_cmp_ps(c, d, _CMP_UNORD_Q));
-        m = _mm256_blendv_ps(m, _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a, b), c), d), nan);
         const __m256i even = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+        if (arg) {
+            __m256 pos = _mm256_castsi256_ps(_mm256_set1_epi32(3));
+            pos = _mm256_blendv_ps(pos, _mm256_castsi256_ps(_mm256_set1_epi32(2)), _mm256_cmp_ps(c, m, _CMP_EQ_OQ));
+            pos = _mm256_blendv_ps(pos, _mm256_castsi256_ps(_mm256_set1_epi32(1)), _mm256_cmp_ps(b, m, _CMP_EQ_OQ));
+            pos = _mm256_blendv_ps(pos, _mm256_setzero_ps(), _mm256_cmp_ps(a, m, _CMP_EQ_OQ));
+            pos = _mm256_blendv_ps(pos, _mm256_castsi256_ps(_mm256_set1_epi32(EVO_POOL_ARG_NONE)), nan);
+            __m128i p4 = _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(_mm256_castps_si256(pos), even));
+            uint32_t v = (uint32_t)_mm_cvtsi128_si32(_mm_packus_epi16(_mm_packus_epi32(p4, p4), p4));
+            for (size_t t = 0; t < nq; t++)
+                arg[q + t] = (uint8_t)(v >> (8 * t));
+        }
+        m = _mm256_blendv_ps(m, _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a, b), c), d), nan);
         cv_store_n(o + q, _mm256_permutevar8x32_ps(m, even), nq);
 #endif
     }
@@ -626,84 +649,77 @@ static size_t pool_row_forward(float *restrict o, const float *restrict r0, cons
 }
 #endif
 
-void CONV_PUBLIC(maxpool2_forward)(float *restrict out, const float *restrict x, size_t B, size_t C,
-                                   size_t H, size_t W)
+void CONV_PUBLIC(maxpool2_forward)(float *restrict out, uint8_t *restrict arg, const float *restrict x,
+                                   size_t B, size_t C, size_t H, size_t W)
 {
-    // out[B,C,H/2,W/2], x[B,C,H,W]
+    // out[B,C,H/2,W/2], arg[B,C,H/2,W/2] or NULL, x[B,C,H,W]
     size_t Ho = H / 2, Wo = W / 2;
     for (size_t pl = 0; pl < B * C; pl++) {
         const float *xp = x + pl * H * W;
         float *op = out + pl * Ho * Wo;
+        uint8_t *ap = arg ? arg + pl * Ho * Wo : NULL;
         for (size_t y = 0; y < Ho; y++) {
             const float *restrict r0 = xp + 2 * y * W, *restrict r1 = r0 + W;
             float *restrict o = op + y * Wo;
+            uint8_t *restrict ar = ap ? ap + y * Wo : NULL;
             size_t q = 0;
 #if CV_W > 1
-            q = pool_row_forward(o, r0, r1, Wo);
+            q = pool_row_forward(o, ar, r0, r1, Wo);
 #endif
             for (; q < Wo; q++) {
                 float a = r0[2 * q], b = r0[2 * q + 1], c = r1[2 * q], d = r1[2 * q + 1];
                 float m = pool_max(a, b, c, d);
-                o[q] = pool_nan(a, b, c, d) ? a + b + c + d : m;
+                int nan = pool_nan(a, b, c, d);
+                o[q] = nan ? a + b + c + d : m;
+                if (ar)
+                    ar[q] = (uint8_t)(nan ? EVO_POOL_ARG_NONE : a == m ? 0 : b == m ? 1 : c == m ? 2 : 3);
             }
         }
     }
 }
 
 #if CV_W > 1
-/* One row pair of pooling's backward, CV_W / 2 windows a vector, laid out as pool_row_forward's. The
- * window maximum m is copied to both lanes of its pair; each lane compares its own value and its
- * pair partner's (the swapped vector) with m, so that "no earlier position of the window is a
- * maximum" is lane-wise logic, with no trip through general registers. dy, copied to both lanes of
- * each pair, is kept where a lane is its window's first maximum (and the window holds no NaN).
- * Returns the windows done (all). */
-static size_t pool_row_backward(float *restrict g0, float *restrict g1, const float *restrict r0,
-                                const float *restrict r1, const float *restrict d, size_t Wo)
+/* One row pair of pooling's backward, CV_W / 2 windows a vector, laid out as pool_row_forward's: each
+ * window's position and dy copied to both lanes of its pair, and dy kept in the lane (of the top
+ * row's pair, positions 0 and 1, or the bottom's, 2 and 3) whose position it is. Returns the windows
+ * done (all). */
+static size_t pool_row_backward(float *restrict g0, float *restrict g1, const uint8_t *restrict arg,
+                                const float *restrict d, size_t Wo)
 {
     const size_t per = CV_W / 2;
     for (size_t q = 0; q < Wo; q += per) {
         size_t nq = Wo - q < per ? Wo - q : per;
-        cv_vec a = cv_load_range(r0 + 2 * q, 0, (ptrdiff_t)(2 * nq));
-        cv_vec c = cv_load_range(r1 + 2 * q, 0, (ptrdiff_t)(2 * nq));
         /* not vmaskmovps for a half-vector row of dy, nor a copy through memory (a store-forwarding
          * stall): both ran pooling's backward slower than the scalar code on a Zen 4 */
 #if defined(__AVX512F__)
         __m512 dq = _mm512_castps256_ps512(_mm256_maskz_loadu_ps((__mmask8)((1u << nq) - 1u), d + q));
+        __m512i aq = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8((__mmask16)((1u << nq) - 1u), arg + q));
         const __m512i pairs = _mm512_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7);
         __m512 dv = _mm512_permutexvar_ps(pairs, dq);
-        __m512 b = _mm512_permute_ps(a, 0xB1), e = _mm512_permute_ps(c, 0xB1);
-        __m512 m0 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(b, a, _CMP_GT_OQ), a, b);
-        __m512 m1 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(e, c, _CMP_GT_OQ), c, e);
-        __m512 m = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(m1, m0, _CMP_GT_OQ), m0, m1);
-        m = _mm512_permute_ps(m, 0xA0); /* the even lane's maximum to both lanes */
-        const __mmask16 odd = 0xAAAA;
-        __mmask16 nan = _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(c, e, _CMP_UNORD_Q);
-        __mmask16 ea = _mm512_cmp_ps_mask(a, m, _CMP_EQ_OQ), eb = _mm512_cmp_ps_mask(b, m, _CMP_EQ_OQ);
-        __mmask16 ec = _mm512_cmp_ps_mask(c, m, _CMP_EQ_OQ), ee = _mm512_cmp_ps_mask(e, m, _CMP_EQ_OQ);
-        __mmask16 k0 = ea & ~(odd & eb) & ~nan;              /* odd lanes: b, after a */
-        __mmask16 k1 = ec & ~(ea | eb) & ~(odd & ee) & ~nan; /* c, e after a and b; e after c */
+        __m512i av = _mm512_permutexvar_epi32(pairs, aq);
+        const __m512i top = _mm512_setr_epi32(0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1);
+        __mmask16 k0 = _mm512_cmpeq_epi32_mask(av, top);
+        __mmask16 k1 = _mm512_cmpeq_epi32_mask(av, _mm512_add_epi32(top, _mm512_set1_epi32(2)));
         cv_store_n(g0 + 2 * q, _mm512_maskz_mov_ps(k0, dv), 2 * nq);
         cv_store_n(g1 + 2 * q, _mm512_maskz_mov_ps(k1, dv), 2 * nq);
 #else
         __m256 dq;
-        if (nq == 4)
+        uint32_t a4 = 0;
+        if (nq == 4) {
             dq = _mm256_castps128_ps256(_mm_loadu_ps(d + q));
-        else
+            memcpy(&a4, arg + q, 4);
+        } else {
             dq = _mm256_setr_ps(d[q], nq > 1 ? d[q + 1] : 0.0f, nq > 2 ? d[q + 2] : 0.0f, 0.0f, 0.0f,
                                 0.0f, 0.0f, 0.0f);
-        __m256 dv = _mm256_permutevar8x32_ps(dq, _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3));
-        __m256 b = _mm256_permute_ps(a, 0xB1), e = _mm256_permute_ps(c, 0xB1);
-        __m256 m0 = _mm256_blendv_ps(a, b, _mm256_cmp_ps(b, a, _CMP_GT_OQ));
-        __m256 m1 = _mm256_blendv_ps(c, e, _mm256_cmp_ps(e, c, _CMP_GT_OQ));
-        __m256 m = _mm256_blendv_ps(m0, m1, _mm256_cmp_ps(m1, m0, _CMP_GT_OQ));
-        m = _mm256_permute_ps(m, 0xA0);
-        const __m256 odd = _mm256_castsi256_ps(_mm256_setr_epi32(0, -1, 0, -1, 0, -1, 0, -1));
-        __m256 nan = _mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_UNORD_Q), _mm256_cmp_ps(c, e, _CMP_UNORD_Q));
-        __m256 ea = _mm256_cmp_ps(a, m, _CMP_EQ_OQ), eb = _mm256_cmp_ps(b, m, _CMP_EQ_OQ);
-        __m256 ec = _mm256_cmp_ps(c, m, _CMP_EQ_OQ), ee = _mm256_cmp_ps(e, m, _CMP_EQ_OQ);
-        __m256 k0 = _mm256_andnot_ps(_mm256_or_ps(_mm256_and_ps(odd, eb), nan), ea);
-        __m256 skip1 = _mm256_or_ps(_mm256_or_ps(ea, eb), _mm256_or_ps(_mm256_and_ps(odd, ee), nan));
-        __m256 k1 = _mm256_andnot_ps(skip1, ec);
+            for (size_t t = 0; t < nq; t++)
+                a4 |= (uint32_t)arg[q + t] << (8 * t);
+        }
+        const __m256i pairs = _mm256_setr_epi32(0, 0, 1, 1, 2, 2, 3, 3);
+        __m256 dv = _mm256_permutevar8x32_ps(dq, pairs);
+        __m256i av = _mm256_permutevar8x32_epi32(_mm256_cvtepu8_epi32(_mm_cvtsi32_si128((int)a4)), pairs);
+        const __m256i top = _mm256_setr_epi32(0, 1, 0, 1, 0, 1, 0, 1);
+        __m256 k0 = _mm256_castsi256_ps(_mm256_cmpeq_epi32(av, top));
+        __m256 k1 = _mm256_castsi256_ps(_mm256_cmpeq_epi32(av, _mm256_add_epi32(top, _mm256_set1_epi32(2))));
         cv_store_n(g0 + 2 * q, _mm256_and_ps(k0, dv), 2 * nq);
         cv_store_n(g1 + 2 * q, _mm256_and_ps(k1, dv), 2 * nq);
 #endif
@@ -713,34 +729,28 @@ static size_t pool_row_backward(float *restrict g0, float *restrict g1, const fl
 #endif
 
 void CONV_PUBLIC(maxpool2_backward)(float *restrict dx, const float *restrict dy,
-                                    const float *restrict x, size_t B, size_t C, size_t H, size_t W)
+                                    const uint8_t *restrict arg, size_t B, size_t C, size_t H, size_t W)
 {
-    // dx[B,C,H,W] =, dy[B,C,H/2,W/2], x[B,C,H,W]
+    // dx[B,C,H,W] =, dy[B,C,H/2,W/2], arg[B,C,H/2,W/2]
     size_t Ho = H / 2, Wo = W / 2;
     for (size_t pl = 0; pl < B * C; pl++) {
-        const float *xp = x + pl * H * W, *dp = dy + pl * Ho * Wo;
+        const float *dp = dy + pl * Ho * Wo;
+        const uint8_t *ap = arg + pl * Ho * Wo;
         float *gp = dx + pl * H * W;
         for (size_t y = 0; y < Ho; y++) {
-            const float *restrict r0 = xp + 2 * y * W, *restrict r1 = r0 + W;
             float *restrict g0 = gp + 2 * y * W, *restrict g1 = g0 + W;
             const float *restrict d = dp + y * Wo;
-            /* each window's gradient goes to its first maximum in row-major order */
+            const uint8_t *restrict ar = ap + y * Wo;
             size_t q = 0;
 #if CV_W > 1
-            q = pool_row_backward(g0, g1, r0, r1, d, Wo);
+            q = pool_row_backward(g0, g1, ar, d, Wo);
 #endif
             for (; q < Wo; q++) {
-                float a = r0[2 * q], b = r0[2 * q + 1], c = r1[2 * q], e = r1[2 * q + 1];
-                float m = pool_max(a, b, c, e);
-                int ea = a == m, eb = b == m, ec = c == m, ee = e == m;
-                float rest = pool_keep(!pool_nan(a, b, c, e), d[q]);
-                g0[2 * q] = pool_keep(ea, rest);
-                rest = pool_keep(!ea, rest);
-                g0[2 * q + 1] = pool_keep(eb, rest);
-                rest = pool_keep(!eb, rest);
-                g1[2 * q] = pool_keep(ec, rest);
-                rest = pool_keep(!ec, rest);
-                g1[2 * q + 1] = pool_keep(ee, rest);
+                int at = ar[q];
+                g0[2 * q] = pool_keep(at == 0, d[q]);
+                g0[2 * q + 1] = pool_keep(at == 1, d[q]);
+                g1[2 * q] = pool_keep(at == 2, d[q]);
+                g1[2 * q + 1] = pool_keep(at == 3, d[q]);
             }
             if (W & 1) { /* the last column belongs to no window */
                 g0[W - 1] = 0.0f;

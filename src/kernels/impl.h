@@ -60,9 +60,9 @@
     void evo_conv_backward_input_##sfx(float *dx, const float *dy, const float *w, size_t B,        \
                                        size_t Cin, size_t H, size_t W, size_t Cout, size_t k,       \
                                        float *work);                                                \
-    void evo_conv_maxpool2_forward_##sfx(float *out, const float *x, size_t B, size_t C, size_t H,  \
-                                         size_t W);                                                 \
-    void evo_conv_maxpool2_backward_##sfx(float *dx, const float *dy, const float *x, size_t B,     \
+    void evo_conv_maxpool2_forward_##sfx(float *out, uint8_t *arg, const float *x, size_t B,        \
+                                         size_t C, size_t H, size_t W);                             \
+    void evo_conv_maxpool2_backward_##sfx(float *dx, const float *dy, const uint8_t *arg, size_t B, \
                                           size_t C, size_t H, size_t W);
 
 EVO_DECLARE_GEMM(scalar)
