@@ -592,38 +592,50 @@ static inline float pool_keep(int keep, float v)
 }
 
 #if CV_W > 1
-/* One output row of pooling, CV_W / 2 windows a vector: each window's pair of a row in adjacent lanes,
- * the pair swapped by an in-lane permute, so that the even lanes hold pool_max's and pool_nan's
- * operands in the scalar code's order (same selects, same sum), then the even lanes packed. Rows
- * of 7 or 14 windows had gcc's vectorised loop run mostly its scalar epilogue. The positions (arg
+/* One output row of pooling. AVX2: CV_W / 2 windows a vector, each window's pair of a row in adjacent
+ * lanes, the pair swapped by an in-lane permute, so that the even lanes hold pool_max's and
+ * pool_nan's operands in the scalar code's order (same selects, same sum), then the even lanes
+ * packed. AVX-512: 16 windows a vector, deinterleaved. Rows of 7 or 14 windows had gcc's vectorised
+ * loop run mostly its scalar epilogue. The positions (arg
  * may be NULL) are chosen as in the scalar code: the first of a, b, c equal to the maximum, else d.
  * Returns the windows done (all). */
 static size_t pool_row_forward(float *restrict o, uint8_t *restrict arg, const float *restrict r0,
                                const float *restrict r1, size_t Wo)
 {
-    const size_t per = CV_W / 2;
-    for (size_t q = 0; q < Wo; q += per) {
-        size_t nq = Wo - q < per ? Wo - q : per;
-        cv_vec a = cv_load_range(r0 + 2 * q, 0, (ptrdiff_t)(2 * nq));
-        cv_vec c = cv_load_range(r1 + 2 * q, 0, (ptrdiff_t)(2 * nq));
 #if defined(__AVX512F__)
-        __m512 b = _mm512_permute_ps(a, 0xB1), d = _mm512_permute_ps(c, 0xB1);
+    /* 16 windows a step: each row's 32 values deinterleaved into its windows' left and right values
+     * (the pair layout below took twice the steps for the issue's 14-window rows) */
+    const __m512i left = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i right = _mm512_add_epi32(left, _mm512_set1_epi32(1));
+    for (size_t q = 0; q < Wo; q += 16) {
+        size_t nq = Wo - q < 16 ? Wo - q : 16;
+        ptrdiff_t n = (ptrdiff_t)(2 * nq);
+        __m512 lo0 = cv_load_range(r0 + 2 * q, 0, n), hi0 = cv_load_range(r0 + 2 * q + 16, 0, n - 16);
+        __m512 lo1 = cv_load_range(r1 + 2 * q, 0, n), hi1 = cv_load_range(r1 + 2 * q + 16, 0, n - 16);
+        __m512 a = _mm512_permutex2var_ps(lo0, left, hi0), b = _mm512_permutex2var_ps(lo0, right, hi0);
+        __m512 c = _mm512_permutex2var_ps(lo1, left, hi1), d = _mm512_permutex2var_ps(lo1, right, hi1);
         __m512 m0 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(b, a, _CMP_GT_OQ), a, b);
         __m512 m1 = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(d, c, _CMP_GT_OQ), c, d);
         __m512 m = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(m1, m0, _CMP_GT_OQ), m0, m1);
         __mmask16 nan = _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q) | _mm512_cmp_ps_mask(c, d, _CMP_UNORD_Q);
+        __mmask16 keep = (__mmask16)((1u << nq) - 1u);
         if (arg) {
             __m512i pos = _mm512_set1_epi32(3);
             pos = _mm512_mask_mov_epi32(pos, _mm512_cmp_ps_mask(c, m, _CMP_EQ_OQ), _mm512_set1_epi32(2));
             pos = _mm512_mask_mov_epi32(pos, _mm512_cmp_ps_mask(b, m, _CMP_EQ_OQ), _mm512_set1_epi32(1));
             pos = _mm512_mask_mov_epi32(pos, _mm512_cmp_ps_mask(a, m, _CMP_EQ_OQ), _mm512_setzero_si512());
             pos = _mm512_mask_mov_epi32(pos, nan, _mm512_set1_epi32(EVO_POOL_ARG_NONE));
-            __m128i bytes = _mm512_cvtepi32_epi8(_mm512_maskz_compress_epi32(0x5555, pos));
-            _mm_mask_storeu_epi8(arg + q, (__mmask16)((1u << nq) - 1u), bytes);
+            _mm_mask_storeu_epi8(arg + q, keep, _mm512_cvtepi32_epi8(pos));
         }
         m = _mm512_mask_blend_ps(nan, m, _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a, b), c), d));
-        cv_store_n(o + q, _mm512_maskz_compress_ps(0x5555, m), nq);
+        _mm512_mask_storeu_ps(o + q, keep, m);
+    }
 #else
+    const size_t per = CV_W / 2;
+    for (size_t q = 0; q < Wo; q += per) {
+        size_t nq = Wo - q < per ? Wo - q : per;
+        cv_vec a = cv_load_range(r0 + 2 * q, 0, (ptrdiff_t)(2 * nq));
+        cv_vec c = cv_load_range(r1 + 2 * q, 0, (ptrdiff_t)(2 * nq));
         __m256 b = _mm256_permute_ps(a, 0xB1), d = _mm256_permute_ps(c, 0xB1);
         __m256 m0 = _mm256_blendv_ps(a, b, _mm256_cmp_ps(b, a, _CMP_GT_OQ));
         __m256 m1 = _mm256_blendv_ps(c, d, _mm256_cmp_ps(d, c, _CMP_GT_OQ));
@@ -643,8 +655,8 @@ static size_t pool_row_forward(float *restrict o, uint8_t *restrict arg, const f
         }
         m = _mm256_blendv_ps(m, _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a, b), c), d), nan);
         cv_store_n(o + q, _mm256_permutevar8x32_ps(m, even), nq);
-#endif
     }
+#endif
     return Wo;
 }
 #endif
