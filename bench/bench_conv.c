@@ -24,6 +24,7 @@ struct net {
     size_t B;
     float *x, *w1, *b1, *a1, *p1, *w2, *b2, *a2, *p2; /* forward: inputs, parameters, activations */
     float *dp2, *da2, *dp1, *da1, *dw1, *db1, *dw2, *db2; /* backward */
+    uint8_t *m1, *m2; /* the pooling windows' maxima positions */
     float *work;
 };
 
@@ -61,16 +62,16 @@ static void run_step(const struct evo_kernels *t, struct net *n, int s)
         t->conv2d_forward(n->a1, n->x, n->w1, n->b1, B, 1, H1, H1, C1, KSZ, EVO_ACT_RELU, n->work);
         break;
     case POOL1_FWD:
-        t->maxpool2_forward(n->p1, n->a1, B, C1, H1, H1);
+        t->maxpool2_forward(n->p1, n->m1, n->a1, B, C1, H1, H1);
         break;
     case CONV2_FWD:
         t->conv2d_forward(n->a2, n->p1, n->w2, n->b2, B, C1, H2, H2, C2, KSZ, EVO_ACT_RELU, n->work);
         break;
     case POOL2_FWD:
-        t->maxpool2_forward(n->p2, n->a2, B, C2, H2, H2);
+        t->maxpool2_forward(n->p2, n->m2, n->a2, B, C2, H2, H2);
         break;
     case POOL2_BWD:
-        t->maxpool2_backward(n->da2, n->dp2, n->a2, B, C2, H2, H2);
+        t->maxpool2_backward(n->da2, n->dp2, n->m2, B, C2, H2, H2);
         break;
     case RELU2_BWD:
         t->activation_backward(n->da2, n->da2, n->a2, NULL, B * C2 * H2 * H2, EVO_ACT_RELU, 0.0f);
@@ -82,7 +83,7 @@ static void run_step(const struct evo_kernels *t, struct net *n, int s)
         t->conv2d_backward_input(n->dp1, n->da2, n->w2, B, C1, H2, H2, C2, KSZ, n->work);
         break;
     case POOL1_BWD:
-        t->maxpool2_backward(n->da1, n->dp1, n->a1, B, C1, H1, H1);
+        t->maxpool2_backward(n->da1, n->dp1, n->m1, B, C1, H1, H1);
         break;
     case RELU1_BWD:
         t->activation_backward(n->da1, n->da1, n->a1, NULL, B * C1 * H1 * H1, EVO_ACT_RELU, 0.0f);
@@ -174,6 +175,8 @@ static void net_init(struct net *n, size_t B)
     n->db1 = floats(C1);
     n->dw2 = floats(C2 * C1 * KSZ * KSZ);
     n->db2 = floats(C2);
+    n->m1 = (uint8_t *)floats(s1 / 16 + 1);
+    n->m2 = (uint8_t *)floats(s2 / 16 + 1);
     size_t w1 = evo_kernels_conv_work_floats(1, H1, H1, C1, KSZ);
     size_t w2 = evo_kernels_conv_work_floats(C1, H2, H2, C2, KSZ);
     n->work = floats(w1 > w2 ? w1 : w2);
@@ -191,7 +194,8 @@ static void net_init(struct net *n, size_t B)
 static void net_free(struct net *n)
 {
     float *all[] = {n->x,   n->w1,  n->b1,  n->a1,  n->p1,  n->w2,  n->b2,  n->a2,  n->p2,
-                    n->dp2, n->da2, n->dp1, n->da1, n->dw1, n->db1, n->dw2, n->db2, n->work};
+                    n->dp2, n->da2, n->dp1, n->da1, n->dw1, n->db1, n->dw2, n->db2, n->work,
+                    (float *)n->m1, (float *)n->m2};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         free(all[i]);
 }

@@ -42,14 +42,15 @@ static int usage(void)
             "usage: bench_train [--arch 784-256-128-10] [--batch 64] [--epochs 7] [--isa NAME]\n"
             "                   [--act relu|tanh|sigmoid] [--opt sgd|momentum|adam] [--lr 1e-3]\n"
             "                   [--data DIR] [--seed N] [--init-from FILE] [--init-to FILE]\n"
-            "                   [--max-rows N]   (train on the first N rows only)\n"
+            "                   [--save-to FILE] [--max-rows N]   (train on the first N rows only)\n"
             "       bench_train --peak [--arch A] [--isa NAME]   (the FMA peak and the flops a sample)\n"
             "--arch c32-p-c64-p-128-10: conv blocks of 32 and 64 filters (3x3; c32k5: 5x5), each\n"
             "followed by 2x2 max-pooling, on the 28x28 images, then dense 128 and 10 outputs.\n"
             "FILE: the initial parameters as raw float32 in host byte order, evotune's layout: for\n"
             "each conv layer its weights [filters, channels, k, k], then its biases [filters]; for\n"
             "each dense layer its weights [in, out] row-major, then its biases [out]. --seed also\n"
-            "seeds the initialisation that --init-from replaces.\n");
+            "seeds the initialisation that --init-from replaces. --save-to writes the parameters\n"
+            "after the last epoch in the same layout (two builds train alike when the files are equal).\n");
     return 2;
 }
 
@@ -179,6 +180,7 @@ static double reference_grad(const struct evo_mlp *net, const float *x, const in
     float *probs = evo_mem_alloc(B * net->arch.n_out * sizeof(float));
     float *g = evo_mem_alloc(B * widest * sizeof(float)), *gn = evo_mem_alloc(B * widest * sizeof(float));
     float *work = evo_mem_alloc(wf * sizeof(float));
+    uint8_t *args = evo_mem_alloc(L * B * widest); /* each pooling layer's maxima positions */
     const float *p = net->params;
     memcpy(acts, x, B * net->arch.n_in * sizeof(float));
     for (size_t i = 0; i < L; i++) {
@@ -189,7 +191,7 @@ static double reference_grad(const struct evo_mlp *net, const float *x, const in
         else if (l->kind == EVO_LAYER_CONV2D)
             k->conv2d_forward(out, in, p + l->w_off, p + l->b_off, B, l->c, l->h, l->w, l->oc, l->k, l->act, work);
         else if (l->kind == EVO_LAYER_MAXPOOL2)
-            k->maxpool2_forward(out, in, B, l->c, l->h, l->w);
+            k->maxpool2_forward(out, args + i * B * widest, in, B, l->c, l->h, l->w);
         else
             memcpy(out, in, B * l->oc * l->oh * l->ow * sizeof(float));
     }
@@ -216,7 +218,7 @@ static double reference_grad(const struct evo_mlp *net, const float *x, const in
             else
                 k->conv2d_backward_input(gn, g, p + l->w_off, B, l->c, l->h, l->w, l->oc, l->k, work);
         } else if (l->kind == EVO_LAYER_MAXPOOL2) {
-            k->maxpool2_backward(gn, g, in, B, l->c, l->h, l->w);
+            k->maxpool2_backward(gn, g, args + i * B * widest, B, l->c, l->h, l->w);
         } else {
             memcpy(gn, g, n_out * sizeof(float));
         }
@@ -224,14 +226,14 @@ static double reference_grad(const struct evo_mlp *net, const float *x, const in
         g = gn;
         gn = t;
     }
-    free(acts), free(probs), free(g), free(gn), free(work);
+    free(acts), free(probs), free(g), free(gn), free(work), free(args);
     return loss;
 }
 
 int main(int argc, char **argv)
 {
     const char *arch_s = "784-256-128-10", *isa = NULL, *dir = "/usr/share/datasets/fashion-mnist";
-    const char *act_s = "relu", *opt_s = "adam", *init_from = NULL, *init_to = NULL;
+    const char *act_s = "relu", *opt_s = "adam", *init_from = NULL, *init_to = NULL, *save_to = NULL;
     size_t batch = 64, max_rows = 0;
     int epochs = 7;
     double lr = 1e-3;
@@ -267,6 +269,8 @@ int main(int argc, char **argv)
             init_from = v;
         else if (!strcmp(o, "--init-to"))
             init_to = v;
+        else if (!strcmp(o, "--save-to"))
+            save_to = v;
         else if (!strcmp(o, "--max-rows"))
             max_rows = (size_t)strtoull(v, NULL, 10);
         else
@@ -402,6 +406,8 @@ int main(int argc, char **argv)
     }
     struct evo_metrics tm;
     evo_mlp_evaluate(&net, &ws, &test, &tm);
+    if (save_to && params_file(&net, save_to, 1))
+        return 1;
     printf("RESULT isa=%s arch=%s batch=%zu samples_per_s=%.0f median_epoch_s=%.4f test_accuracy=%.4f "
            "flops_per_sample=%.0f gflops=%.1f peak_gflops=%.1f\n",
            k->name, arch_s, batch, (double)train.n / med, med, tm.accuracy, flops,

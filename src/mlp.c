@@ -155,9 +155,10 @@ int evo_mlp_image_fits(const struct evo_mlp_arch *arch)
  * these regions. y is stored as int32 in the float buffer (both are 4 bytes, and the region is only
  * ever accessed as int32). */
 struct ws_layout {
-    size_t out[EVO_MLP_MAX_LAYERS]; /* [max_batch, out_size] each layer's output */
+    size_t out[EVO_MLP_MAX_LAYERS]; /* [max_batch, out_size] each layer's output (a conv layer run
+                                     * with its pooling: CONV_POOL_STEP rows) */
     size_t aux[EVO_MLP_MAX_LAYERS]; /* [max_batch, out_size] batch norm's standardised values, a
-                                     * dropout's mask */
+                                     * dropout's mask, max-pooling's maxima positions (bytes) */
     size_t inv[EVO_MLP_MAX_LAYERS]; /* [oc] batch norm's 1 / sqrt(variance + eps) per channel */
     size_t bnacc;   /* [2 max channels] doubles (4 floats a channel): batch norm's per-channel sums */
     size_t probs;   /* [max_batch, n_out] */
@@ -189,8 +190,25 @@ static size_t max_size(size_t a, size_t b)
     return a > b ? a : b;
 }
 
+/* Whether layer i is a max-pool whose input is a conv layer's output with its activation fused. The
+ * activation's derivative is then applied at the pooling layer, to the pooled gradient, from the
+ * pooled output, instead of at the conv layer over its 4 times larger output: pooling routes each
+ * window's gradient to a position holding the window's maximum, whose output that is, and 0 to the
+ * others (and to a window holding a NaN), so the result is the same, bit for bit, for the fused
+ * activations (relu, tanh, sigmoid: a derivative from the output, 0 for a gradient of 0). */
+static int act_at_pool(const struct evo_layer *t, size_t i)
+{
+    return t[i].kind == EVO_LAYER_MAXPOOL2 && i > 0 && t[i - 1].kind == EVO_LAYER_CONV2D &&
+           t[i - 1].act != EVO_ACT_IDENTITY;
+}
+
+/* Images a step of conv_pool_forward: a multiple of the groups the conv kernels form for the issue's
+ * second layer (pairs), few enough that a step's conv outputs stay in L2 (4 x 100 kB for its first). */
+#define CONV_POOL_STEP 4
+
 /* The regions for table t[n] (n_in inputs, n_out outputs) at batches of max_batch rows. Layers that
- * need no buffer of their own (pooling's aux, a dense layer's aux) get an empty region. */
+ * need no buffer of their own (a dense layer's aux) get an empty region; max-pooling's aux holds its
+ * windows' maximum positions, a byte each. */
 static void layout(struct ws_layout *L, const struct evo_layer *t, size_t n, size_t n_in, size_t n_out,
                    size_t max_batch)
 {
@@ -199,8 +217,13 @@ static void layout(struct ws_layout *L, const struct evo_layer *t, size_t n, siz
         const struct evo_layer *l = &t[i];
         size_t rows = evo_mem_mul(max_batch, out_size(l));
         int has_aux = l->kind == EVO_LAYER_BATCH_NORM || l->kind == EVO_LAYER_DROPOUT;
-        L->out[i] = region(&off, rows);
-        L->aux[i] = region(&off, has_aux ? rows : 0);
+        /* a conv layer whose max-pool takes its activation runs a few images at a time with it, and
+         * nothing reads its outputs afterwards (conv_pool_forward) */
+        int stepped = l->kind == EVO_LAYER_CONV2D && i + 1 < n && act_at_pool(t, i + 1);
+        L->out[i] = region(&off, stepped ? evo_mem_mul(max_batch < CONV_POOL_STEP ? max_batch : CONV_POOL_STEP,
+                                                       out_size(l))
+                                         : rows);
+        L->aux[i] = region(&off, has_aux ? rows : l->kind == EVO_LAYER_MAXPOOL2 ? rows / 4 + 1 : 0);
         L->inv[i] = region(&off, l->kind == EVO_LAYER_BATCH_NORM ? l->oc : 0);
         widest = max_size(widest, max_size(out_size(l), in_size(l)));
         channels = max_size(channels, l->oc);
@@ -758,8 +781,9 @@ static void layer_forward(const struct evo_kernels *k, const struct evo_mlp *net
     case EVO_LAYER_ACTIVATION:
         k->activation_forward(out, in, n, l->act, alpha);
         break;
-    case EVO_LAYER_MAXPOOL2:
-        k->maxpool2_forward(out, in, B, l->c, l->h, l->w);
+    case EVO_LAYER_MAXPOOL2: /* the maxima's positions for the backward pass, in training */
+        k->maxpool2_forward(out, params_rw ? (uint8_t *)(void *)(buf + L->aux[i]) : NULL, in, B, l->c, l->h,
+                            l->w);
         break;
     case EVO_LAYER_DROPOUT:
         if (P->rate[i] > 0.0f) {
@@ -776,16 +800,29 @@ static void layer_forward(const struct evo_kernels *k, const struct evo_mlp *net
     P->out[i] = out;
 }
 
+/* Whether the first layer is a conv layer followed by max-pooling. Its input gradient is never
+ * computed, so pooling's input gradient (the conv output's) is only its weight gradient's input: the
+ * pooling layer makes it an image at a time, into the start of g_next, and the conv layer's weight
+ * gradient takes it from there while it is in cache, instead of a whole batch's (6.4 MB in the
+ * issue's network, 32 x 28 x 28 floats an image) being written out and read back. */
+static int first_conv_pooled(const struct evo_mlp *net)
+{
+    return net->n_table > 1 && net->table[0].kind == EVO_LAYER_CONV2D &&
+           net->table[1].kind == EVO_LAYER_MAXPOOL2;
+}
+
 /* Layer i's backward: g[B, out] (the gradient at its output; it may be overwritten) to g_next[B, in]
  * (the gradient at its input; not computed when want_input is 0), accumulating its parameters'
  * gradients. Returns the buffer holding the input gradient: g_next, or g itself for the layers that
- * work in place. */
+ * work in place; NULL when it is not computed (and the pooling after a first conv layer, which does
+ * that layer's work: first_conv_pooled). */
 static float *layer_backward(const struct evo_kernels *k, struct evo_mlp *net, float *buf, const struct pass *P,
                              size_t i, float *g, float *g_next, size_t B, int want_input)
 {
     const struct evo_layer *l = &net->table[i];
     const struct ws_layout *L = &P->L;
     const float *in = i ? P->out[i - 1] : P->x, *out = P->out[i], *p = net->params;
+    const uint8_t *arg;
     float *work = buf + L->work, *gr = net->grads;
     size_t n = B * out_size(l);
     float alpha = (float)net->arch.leaky_slope;
@@ -799,7 +836,9 @@ static float *layer_backward(const struct evo_kernels *k, struct evo_mlp *net, f
         k->dense_backward_input(g_next, g, p + l->w_off, B, in_size(l), l->oc, work);
         return g_next;
     case EVO_LAYER_CONV2D:
-        if (l->act != EVO_ACT_IDENTITY)
+        if (i == 0 && first_conv_pooled(net))
+            return NULL; /* done by the pooling layer after it */
+        if (l->act != EVO_ACT_IDENTITY && !(i + 1 < net->n_table && act_at_pool(net->table, i + 1)))
             k->activation_backward(g, g, out, out, n, l->act, alpha);
         k->conv2d_backward_weights(gr + l->w_off, gr + l->b_off, g, in, B, l->c, l->h, l->w, l->oc, l->k,
                                    work);
@@ -815,7 +854,20 @@ static float *layer_backward(const struct evo_kernels *k, struct evo_mlp *net, f
         k->activation_backward(g, g, out, in, n, l->act, alpha);
         return g;
     case EVO_LAYER_MAXPOOL2:
-        k->maxpool2_backward(g_next, g, in, B, l->c, l->h, l->w);
+        if (act_at_pool(net->table, i))
+            k->activation_backward(g, g, out, out, n, net->table[i - 1].act, alpha);
+        arg = (const uint8_t *)(const void *)(buf + L->aux[i]);
+        if (i == 1 && first_conv_pooled(net)) {
+            const struct evo_layer *cv = &net->table[0];
+            size_t no = out_size(l), nx = in_size(cv);
+            for (size_t r = 0; r < B; r++) {
+                k->maxpool2_backward(g_next, g + r * no, arg + r * no, 1, l->c, l->h, l->w);
+                k->conv2d_backward_weights(gr + cv->w_off, gr + cv->b_off, g_next, P->x + r * nx, 1, cv->c,
+                                           cv->h, cv->w, cv->oc, cv->k, work);
+            }
+            return NULL;
+        }
+        k->maxpool2_backward(g_next, g, arg, B, l->c, l->h, l->w);
         return g_next;
     case EVO_LAYER_DROPOUT:
         if (P->rate[i] > 0.0f)
@@ -824,6 +876,34 @@ static float *layer_backward(const struct evo_kernels *k, struct evo_mlp *net, f
     default:
         return g;
     }
+}
+
+/* Layer i (a conv layer) and i + 1 when that is a max-pool: both forwards a few images at a time, so
+ * that pooling reads the conv outputs from cache. Nothing reads them afterwards (the backward pass
+ * takes the pooled outputs for the activation's derivative, act_at_pool, and the maxima's positions
+ * for pooling's), so the conv layer's output buffer holds one step (layout), instead of a whole
+ * batch's outputs (6.4 MB in the issue's network) going out to memory and back. Bit-identical
+ * to the layers one after the other: no sum runs across images. train: record the maxima's
+ * positions. Returns 0 (nothing done) for other layers. */
+static int conv_pool_forward(const struct evo_kernels *k, const struct evo_mlp *net, float *buf,
+                             struct pass *P, size_t i, const float *in, size_t B, int train)
+{
+    const struct evo_layer *cv = &net->table[i], *pl = cv + 1;
+    if (cv->kind != EVO_LAYER_CONV2D || i + 1 >= net->n_table || !act_at_pool(net->table, i + 1))
+        return 0;
+    float *out = buf + P->L.out[i], *pooled = buf + P->L.out[i + 1], *work = buf + P->L.work;
+    uint8_t *arg = train ? (uint8_t *)(void *)(buf + P->L.aux[i + 1]) : NULL;
+    const float *p = net->params;
+    size_t ni = in_size(cv), np = out_size(pl);
+    for (size_t r = 0; r < B; r += CONV_POOL_STEP) {
+        size_t n = B - r < CONV_POOL_STEP ? B - r : CONV_POOL_STEP;
+        k->conv2d_forward(out, in + r * ni, p + cv->w_off, p + cv->b_off, n, cv->c, cv->h, cv->w, cv->oc,
+                          cv->k, cv->act, work);
+        k->maxpool2_forward(pooled + r * np, arg ? arg + r * np : NULL, out, n, pl->c, pl->h, pl->w);
+    }
+    P->out[i] = out;
+    P->out[i + 1] = pooled;
+    return 1;
 }
 
 /* Forward pass of B rows x[B, n_in] up to probs; returns the mean loss against y (classification) or
@@ -840,6 +920,11 @@ static double forward(const struct evo_kernels *k, const struct evo_mlp *net, fl
     for (size_t i = 0; i < net->n_table; i++) {
         const struct evo_layer *l = &net->table[i];
         P->rate[i] = l->kind == EVO_LAYER_DROPOUT && dropout ? (float)dropout[l->slot] : 0.0f;
+        if (conv_pool_forward(k, net, buf, P, i, in, B, params_rw != NULL)) {
+            P->rate[++i] = 0.0f;
+            in = P->out[i];
+            continue;
+        }
         layer_forward(k, net, params_rw, buf, P, i, in, B, rng);
         in = P->out[i];
     }

@@ -251,13 +251,17 @@ static size_t ref_argmax(const float *plane, size_t W, size_t y, size_t x)
     return best;
 }
 
-/* Forward and backward against the reference, bit for bit (pooling moves values, it does not
- * compute them). ties: values from {-1, 0, 1}, so that most windows hold equal maxima. */
+/* Forward (with and without the maxima's positions) and backward against the reference, bit for bit
+ * (pooling moves values, it does not compute them). ties: values from {-1, 0, 1}, so that most
+ * windows hold equal maxima. */
 static void check_pool(size_t B, size_t C, size_t H, size_t W, int ties, int nans, struct evo_rng *rng)
 {
     size_t Ho = H / 2, Wo = W / 2, nx = B * C * H * W, ny = B * C * Ho * Wo;
     float *x = alloc_floats(nx), *out = alloc_floats(ny + 1), *dy = alloc_floats(ny),
-          *dx = alloc_floats(nx);
+          *dx = alloc_floats(nx), *out2 = alloc_floats(ny + 1);
+    uint8_t *arg = malloc(ny + 1);
+    assert_non_null(arg);
+    memset(arg, 0xEE, ny + 1);
     fill(x, nx, rng);
     fill(dy, ny, rng);
     if (ties)
@@ -268,12 +272,17 @@ static void check_pool(size_t B, size_t C, size_t H, size_t W, int ties, int nan
             x[i] = NAN;
     fill_nan(out, ny);
     out[ny] = CANARY_VALUE;
-    T->maxpool2_forward(out, x, B, C, H, W);
-    if (out[ny] != CANARY_VALUE)
+    T->maxpool2_forward(out, arg, x, B, C, H, W);
+    if (out[ny] != CANARY_VALUE || arg[ny] != 0xEE)
         fail_msg("%s maxpool2_forward B=%zu C=%zu H=%zu W=%zu: wrote past the output", T->name, B, C, H,
                  W);
+    fill_nan(out2, ny);
+    T->maxpool2_forward(out2, NULL, x, B, C, H, W);
+    if (ny && memcmp(out2, out, ny * sizeof *out))
+        fail_msg("%s maxpool2_forward B=%zu C=%zu H=%zu W=%zu: the output differs without positions",
+                 T->name, B, C, H, W);
     fill_nan(dx, nx);
-    T->maxpool2_backward(dx, dy, x, B, C, H, W);
+    T->maxpool2_backward(dx, dy, arg, B, C, H, W);
     for (size_t pl = 0; pl < B * C; pl++) {
         const float *xp = x + pl * H * W;
         for (size_t y = 0; y < Ho; y++)
@@ -284,6 +293,13 @@ static void check_pool(size_t B, size_t C, size_t H, size_t W, int ties, int nan
                              "%g, want %g",
                              T->name, B, C, H, W, ties, nans, o, out[o],
                              at == SIZE_MAX ? (double)NAN : xp[at]);
+                /* the position in the window: 0, 1 in its top row, 2, 3 in its bottom row */
+                unsigned want = at == SIZE_MAX ? EVO_POOL_ARG_NONE
+                                               : (unsigned)((at / W - 2 * y) * 2 + (at % W - 2 * q));
+                if (arg[o] != want)
+                    fail_msg("%s maxpool2_forward B=%zu C=%zu H=%zu W=%zu ties=%d nans=%d: arg[%zu] = %u, "
+                             "want %u",
+                             T->name, B, C, H, W, ties, nans, o, arg[o], want);
             }
         for (size_t i = 0; i < H * W; i++) {
             size_t y = i / W, q = i % W;
@@ -298,6 +314,8 @@ static void check_pool(size_t B, size_t C, size_t H, size_t W, int ties, int nan
     }
     free(x);
     free(out);
+    free(out2);
+    free(arg);
     free(dy);
     free(dx);
 }
@@ -321,17 +339,18 @@ static void test_pool_degenerate(void **state)
 {
     (void)state;
     float x[7] = {1, 2, 3, 4, 5, 6, 7}, dx[7], out[1] = {42.0f}, dy[1] = {9.0f};
+    uint8_t arg[1] = {0xEE};
     fill_nan(dx, 7);
-    T->maxpool2_forward(out, x, 1, 1, 1, 7);
-    assert_true(out[0] == 42.0f);
-    T->maxpool2_backward(dx, dy, x, 1, 1, 7, 1);
+    T->maxpool2_forward(out, arg, x, 1, 1, 1, 7);
+    assert_true(out[0] == 42.0f && arg[0] == 0xEE);
+    T->maxpool2_backward(dx, dy, arg, 1, 1, 7, 1);
     for (int i = 0; i < 7; i++)
         assert_true(dx[i] == 0.0f);
     /* 3 x 3: one window; the last row and column get no gradient */
     float x9[9] = {0, 5, 9, 1, 2, 9, 9, 9, 9}, dx9[9];
-    T->maxpool2_forward(out, x9, 1, 1, 3, 3);
-    assert_true(out[0] == 5.0f);
-    T->maxpool2_backward(dx9, dy, x9, 1, 1, 3, 3);
+    T->maxpool2_forward(out, arg, x9, 1, 1, 3, 3);
+    assert_true(out[0] == 5.0f && arg[0] == 1);
+    T->maxpool2_backward(dx9, dy, arg, 1, 1, 3, 3);
     for (int i = 0; i < 9; i++)
         assert_true(dx9[i] == (i == 1 ? 9.0f : 0.0f));
 }
@@ -427,7 +446,7 @@ static void test_conv_gradcheck(void **state)
 static double pool_loss(const float *x, const float *r, float *out, size_t B, size_t C, size_t H,
                         size_t W)
 {
-    T->maxpool2_forward(out, x, B, C, H, W);
+    T->maxpool2_forward(out, NULL, x, B, C, H, W);
     double l = 0;
     for (size_t i = 0; i < B * C * (H / 2) * (W / 2); i++)
         l += (double)out[i] * r[i];
@@ -455,7 +474,11 @@ static void test_pool_gradcheck(void **state)
             x[j] = t;
         }
         fill(r, ny, &rng);
-        T->maxpool2_backward(dx, r, x, B, C, H, W);
+        uint8_t *arg = malloc(ny + 1);
+        assert_non_null(arg);
+        T->maxpool2_forward(out, arg, x, B, C, H, W);
+        T->maxpool2_backward(dx, r, arg, B, C, H, W);
+        free(arg);
         const float h = 1e-3f;
         for (size_t i = 0; i < nx; i++) {
             float keep = x[i];

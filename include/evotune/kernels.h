@@ -31,6 +31,9 @@ enum evo_activation {
     EVO_ACT_IDENTITY = -1 /* no activation: the output layer's logits */
 };
 
+/* maxpool2_forward's position of a window holding a NaN (which passes no gradient). */
+#define EVO_POOL_ARG_NONE 4
+
 struct evo_kernels {
     int isa;             /* enum evo_isa */
     const char *name;    /* "scalar", "avx2", "avx512" */
@@ -114,13 +117,17 @@ struct evo_kernels {
                                   size_t H, size_t W, size_t Cout, size_t k, float *work);
     /* Max-pooling over 2 x 2 windows, stride 2, per plane: out[B,C,H/2,W/2] (floor): with an odd H
      * (W) the last row (column) of the input belongs to no window; an image of height or width 1
-     * pools to an empty output. A window holding a NaN outputs NaN. out is never read. */
-    void (*maxpool2_forward)(float *out, const float *x, size_t B, size_t C, size_t H, size_t W);
-    /* dx[B,C,H,W] = dy[B,C,H/2,W/2] routed to each window's first maximum in row-major order (ties
-     * go to the first), recomputed from the forward input x[B,C,H,W] (no argmax indices are
-     * stored); 0 everywhere else: the other window positions, a window holding a NaN, and the
-     * dropped last row or column of an odd H or W. dx is never read. */
-    void (*maxpool2_backward)(float *dx, const float *dy, const float *x, size_t B, size_t C,
+     * pools to an empty output. A window holding a NaN outputs NaN. arg[B,C,H/2,W/2] (NULL: not
+     * wanted, as in evaluation) receives each window's first maximum in row-major order (ties go to
+     * the first): 0, 1 (top row), 2, 3 (bottom row), or EVO_POOL_ARG_NONE for a window holding a
+     * NaN. out and arg are never read. */
+    void (*maxpool2_forward)(float *out, uint8_t *arg, const float *x, size_t B, size_t C, size_t H,
+                             size_t W);
+    /* dx[B,C,H,W] = dy[B,C,H/2,W/2] routed to the position arg[B,C,H/2,W/2] (the forward's) gives
+     * each window, 0 everywhere else: the other window positions, a window holding a NaN, and the
+     * dropped last row or column of an odd H or W. The forward input is not needed (nor kept). dx
+     * is never read. */
+    void (*maxpool2_backward)(float *dx, const float *dy, const uint8_t *arg, size_t B, size_t C,
                               size_t H, size_t W);
 
     /* ---- data held as bytes (src/kernels/vec_*.c) ---- */

@@ -10,6 +10,8 @@
  *   pack_rows(dst, mrt, src, lds, rows, kc)   the A strip of a column-major A (the weight gradient)
  * Everything here is static; the summation order of every output depends on the shape only (KC), never
  * on the tiles, the light path or pointer alignment. */
+#include "transpose.h"
+
 #define GEMM_CAT2(a, b) a##b
 #define GEMM_CAT(a, b) GEMM_CAT2(a, b)
 #define GEMM_PUBLIC(name) GEMM_CAT(GEMM_CAT(evo_gemm_, name), GEMM_CAT(_, GEMM_ISA))
@@ -39,53 +41,6 @@ GEMM_TILE(kernel2_rows, 2, MR, lda, 1, MASK_ALL, m)
 typedef void (*gemm_tile_fn)(size_t kc, const float *pa, size_t lda, const float *b, size_t ldb, MASK m,
                              float *c, size_t ldc, size_t mr, int beta, const float *bias, int relu);
 
-/* dst[c * ldd + r] = src[r * lds + c] for an 8 x 8 block (AVX data movement, both ISAs). */
-static inline __attribute__((always_inline)) void transpose8(float *restrict dst, size_t ldd,
-                                                             const float *restrict src, size_t lds)
-{
-    __m256 r0 = _mm256_loadu_ps(src + 0 * lds), r1 = _mm256_loadu_ps(src + 1 * lds);
-    __m256 r2 = _mm256_loadu_ps(src + 2 * lds), r3 = _mm256_loadu_ps(src + 3 * lds);
-    __m256 r4 = _mm256_loadu_ps(src + 4 * lds), r5 = _mm256_loadu_ps(src + 5 * lds);
-    __m256 r6 = _mm256_loadu_ps(src + 6 * lds), r7 = _mm256_loadu_ps(src + 7 * lds);
-    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-    __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xEE);
-    __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xEE);
-    __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xEE);
-    __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xEE);
-    _mm256_storeu_ps(dst + 0 * ldd, _mm256_permute2f128_ps(s0, s4, 0x20));
-    _mm256_storeu_ps(dst + 1 * ldd, _mm256_permute2f128_ps(s1, s5, 0x20));
-    _mm256_storeu_ps(dst + 2 * ldd, _mm256_permute2f128_ps(s2, s6, 0x20));
-    _mm256_storeu_ps(dst + 3 * ldd, _mm256_permute2f128_ps(s3, s7, 0x20));
-    _mm256_storeu_ps(dst + 4 * ldd, _mm256_permute2f128_ps(s0, s4, 0x31));
-    _mm256_storeu_ps(dst + 5 * ldd, _mm256_permute2f128_ps(s1, s5, 0x31));
-    _mm256_storeu_ps(dst + 6 * ldd, _mm256_permute2f128_ps(s2, s6, 0x31));
-    _mm256_storeu_ps(dst + 7 * ldd, _mm256_permute2f128_ps(s3, s7, 0x31));
-}
-
-/* dst[p * ldd + r] = src[r * lds + p] for r < rows, p < cols; rows r in [rows, width) are zeroed. */
-static void pack_transpose(float *restrict dst, size_t ldd, size_t width, const float *restrict src,
-                           size_t lds, size_t rows, size_t cols)
-{
-    size_t r = 0;
-    for (; r + 8 <= rows; r += 8) {
-        size_t p = 0;
-        for (; p + 8 <= cols; p += 8)
-            transpose8(dst + p * ldd + r, ldd, src + r * lds + p, lds);
-        for (; p < cols; p++)
-            for (size_t i = 0; i < 8; i++)
-                dst[p * ldd + r + i] = src[(r + i) * lds + p];
-    }
-    for (size_t p = 0; p < cols; p++) {
-        for (size_t i = r; i < rows; i++)
-            dst[p * ldd + i] = src[i * lds + p];
-        for (size_t i = rows; i < width; i++)
-            dst[p * ldd + i] = 0.0f;
-    }
-}
-
 /* dst[p * mrt + r] = src[r * lds + p] for r < rows <= mrt, zero for r >= rows: the A strip of a
  * row-major A. A strip narrower than 8 goes by 8 x 8 transposes whose extra lanes per row are
  * overwritten by the next row (the last spills into slack the workspace bound includes). */
@@ -113,10 +68,11 @@ static void pack_a(float *restrict dst, size_t mrt, const float *restrict src, s
 
 /* C[Mc, Nc] (= or +=) A[Mc, P] . B[P, Nc] (+ bias) then act. A(i, p) = a[i * ars + p * acs] with
  * either acs == 1 or ars == 1; B(p, j) = b[p * brs + j] when b_trans is 0, b[j * brs + p] when 1
- * (then packed). accumulate: C += instead of C =. */
+ * (then packed). accumulate: C += instead of C =. a_in_place: every full A strip is read in place,
+ * never packed (the light path's kernels), whatever the tiles that use it. */
 static void gemm(size_t Mc, size_t Nc, size_t P, const float *a, size_t ars, size_t acs,
                  const float *b, size_t brs, int b_trans, float *c, size_t ldc, int accumulate,
-                 const float *bias, int act, float *work)
+                 const float *bias, int act, int a_in_place, float *work)
 {
     size_t nkb = P ? (P + KC - 1) / KC : 1;
     size_t kcb = P ? (P + nkb - 1) / nkb : 0;
@@ -147,8 +103,9 @@ static void gemm(size_t Mc, size_t Nc, size_t P, const float *a, size_t ars, siz
             }
             for (size_t i = 0; i < Mc; i += mrt) {
                 size_t mr = Mc - i < mrt ? Mc - i : mrt;
-                /* The light path: a full strip used by one tile only is read in place, unpacked. */
-                int direct = mr == mrt && nc <= NR;
+                /* The light path: a full strip used by one tile only (or all, a_in_place) is read
+                 * in place, unpacked. */
+                int direct = mr == mrt && (nc <= NR || a_in_place);
                 const float *pa = apack;
                 size_t lda = 0;
                 gemm_tile_fn k1n = kernel1n, k1w = kernel1w, k2 = kernel2;
@@ -191,7 +148,14 @@ void GEMM_PUBLIC(forward)(float *out, const float *x, const float *w, const floa
                           size_t K, size_t N, int act, float *work)
 {
     // out[M,N] = act(x[M,K] . w[K,N] + b[N])
-    gemm(M, N, K, x, K, 1, w, N, 0, out, N, 0, b, act, work);
+    gemm(M, N, K, x, K, 1, w, N, 0, out, N, 0, b, act, 0, work);
+}
+
+void GEMM_PUBLIC(conv)(float *c, const float *a, const float *b, size_t M, size_t K, size_t N, int act,
+                       int accumulate, float *work)
+{
+    // c[M,N] (+)= a[M,K] . b[K,N], then act
+    gemm(M, N, K, a, K, 1, b, N, 0, c, N, accumulate, NULL, act, 1, work);
 }
 
 void GEMM_PUBLIC(backward_weights)(float *dw, float *db, const float *dy, const float *x, size_t M,
@@ -207,12 +171,12 @@ void GEMM_PUBLIC(backward_weights)(float *dw, float *db, const float *dy, const 
             V_STOREM(db + j, m, V_ADD(V_LOADM(db + j, m), s));
         }
     }
-    gemm(K, N, M, x, 1, K, dy, N, 0, dw, N, 1, NULL, EVO_ACT_IDENTITY, work);
+    gemm(K, N, M, x, 1, K, dy, N, 0, dw, N, 1, NULL, EVO_ACT_IDENTITY, 0, work);
 }
 
 void GEMM_PUBLIC(backward_input)(float *dx, const float *dy, const float *w, size_t M, size_t K,
                                  size_t N, float *work)
 {
     // dx[M,K] = dy[M,N] . w[K,N]^T
-    gemm(M, K, N, dy, N, 1, w, N, 1, dx, K, 0, NULL, EVO_ACT_IDENTITY, work);
+    gemm(M, K, N, dy, N, 1, w, N, 1, dx, K, 0, NULL, EVO_ACT_IDENTITY, 0, work);
 }

@@ -13,6 +13,15 @@
     void evo_gemm_backward_input_##sfx(float *dx, const float *dy, const float *w, size_t M,        \
                                        size_t K, size_t N, float *work);
 
+/* Not in the table: the convolutions' GEMM (gemm_driver.h; the SIMD ISAs only, the scalar conv
+ * kernels call the scalar forward). c[M,N] = act(a[M,K] . b[K,N]), or c += a . b when accumulate
+ * (act then identity), with the same summation order as the forward; a's strips are read in place,
+ * never packed: the conv kernels pass the same weights to every group of images, or one image's
+ * gradient used once, and repacking them cost more than it saved. */
+#define EVO_DECLARE_GEMM_CONV(sfx)                                                                   \
+    void evo_gemm_conv_##sfx(float *c, const float *a, const float *b, size_t M, size_t K, size_t N,\
+                             int act, int accumulate, float *work);
+
 #define EVO_DECLARE_VEC(sfx)                                                                         \
     void evo_vec_activation_forward_##sfx(float *out, const float *in, size_t n, int act,           \
                                           float alpha);                                             \
@@ -51,9 +60,9 @@
     void evo_conv_backward_input_##sfx(float *dx, const float *dy, const float *w, size_t B,        \
                                        size_t Cin, size_t H, size_t W, size_t Cout, size_t k,       \
                                        float *work);                                                \
-    void evo_conv_maxpool2_forward_##sfx(float *out, const float *x, size_t B, size_t C, size_t H,  \
-                                         size_t W);                                                 \
-    void evo_conv_maxpool2_backward_##sfx(float *dx, const float *dy, const float *x, size_t B,     \
+    void evo_conv_maxpool2_forward_##sfx(float *out, uint8_t *arg, const float *x, size_t B,        \
+                                         size_t C, size_t H, size_t W);                             \
+    void evo_conv_maxpool2_backward_##sfx(float *dx, const float *dy, const uint8_t *arg, size_t B, \
                                           size_t C, size_t H, size_t W);
 
 EVO_DECLARE_GEMM(scalar)
@@ -62,9 +71,11 @@ EVO_DECLARE_CONV(scalar)
 #if defined(__x86_64__) || defined(_M_X64)
 #define EVO_HAVE_X86 1
 EVO_DECLARE_GEMM(avx2)
+EVO_DECLARE_GEMM_CONV(avx2)
 EVO_DECLARE_VEC(avx2)
 EVO_DECLARE_CONV(avx2)
 EVO_DECLARE_GEMM(avx512)
+EVO_DECLARE_GEMM_CONV(avx512)
 EVO_DECLARE_VEC(avx512)
 EVO_DECLARE_CONV(avx512)
 #endif
