@@ -162,8 +162,9 @@ static const struct key_row rows[] = {
     {"run", "max_memory", KEY_INT64, 0, 0, 0, 1, 1073741824, "8192",
      "MiB the search may set aside at the start: every thread's training workspace, sized for the "
      "largest batch_size x neurons x hidden_layers the search space allows, the buffers of the trials "
-     "in flight (learning curves: run.workers x the largest epochs) and the strategy's population; a "
-     "run that would need more stops before training, naming the keys to lower", FIELD(max_memory), NULL},
+     "in flight (learning curves: run.workers x the largest epochs) and the strategy's population (tpe: "
+     "its window); a run that would need more stops before training, naming the keys to lower. What "
+     "is left keeps paused trainings for their promotion (promotion.enabled)", FIELD(max_memory), NULL},
     {"run", "max_epochs", KEY_INT64, 0, 0, 0, 0, 1000000000000, "0",
      "a budget of training epochs (0: none): no trial is decided once the epochs decided so far reach "
      "it (a trial counts its budget, a promotion the epochs it adds), whichever of it and "

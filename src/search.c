@@ -33,8 +33,11 @@ static int check_memory(struct evo_search *s, struct evo_error *err)
     size_t ws = evo_trainer_workspace_bytes(cfg, &s->problem);
     size_t threads = evo_mem_mul((size_t)s->threads, ws);
     size_t jobs = evo_mem_mul((size_t)s->workers, job_bytes(max_epochs_of(cfg)));
-    /* the strategies' own rows: a population, ranked (generational) */
-    size_t pop = evo_mem_mul((size_t)cfg->population, 3 * sizeof(struct evo_individual));
+    /* the strategy's own rows: a population, ranked (generational); tpe's window, with a pointer, an
+     * observation and two mixtures' components (5 doubles each) of scratch per row */
+    int tpe = cfg->strategy == EVO_STRATEGY_TPE;
+    size_t pop = tpe ? evo_mem_mul((size_t)cfg->tpe_window, sizeof(struct evo_individual) + 2 * 8 + 2 * 5 * 8)
+                     : evo_mem_mul((size_t)cfg->population, 3 * sizeof(struct evo_individual));
     size_t total = evo_mem_add(evo_mem_add(threads, jobs), pop);
     double mib = 1024.0 * 1024.0;
     if ((double)total <= (double)cfg->max_memory * mib && total != SIZE_MAX) {
@@ -46,10 +49,11 @@ static int check_memory(struct evo_search *s, struct evo_error *err)
                          "the search would set aside %.0f MiB, more than run.max_memory = %lld: %d "
                          "threads x %.0f MiB of workspace (search.batch_size up to %zu, search.neurons "
                          "up to %zu, search.hidden_layers up to %zu), %.0f MiB for run.workers = %ld "
-                         "trials in flight (search.epochs up to %zu) and %.0f MiB for ga.population = %ld",
+                         "trials in flight (search.epochs up to %zu) and %.0f MiB for %s = %ld",
                          (double)total / mib, (long long)cfg->max_memory, s->threads, (double)ws / mib,
                          max_batch, max_width, max_hidden, (double)jobs / mib, cfg->workers,
-                         max_epochs_of(cfg), (double)pop / mib, cfg->population);
+                         max_epochs_of(cfg), (double)pop / mib, tpe ? "tpe.window" : "ga.population",
+                         tpe ? cfg->tpe_window : cfg->population);
 }
 
 int evo_search_init(struct evo_search *s, const struct evo_config *cfg, struct evo_error *err)

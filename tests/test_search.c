@@ -490,6 +490,12 @@ static void test_memory_limit(void **state)
     workers[1] = "search.epochs = { min = 1; max = 100000; }";
     assert_int_equal(init_only(workers, 3, &err), EVO_ECONFIG);
     assert_non_null(strstr(err.msg, "for run.workers = 65536 trials in flight (search.epochs up to 100000)"));
+    /* tpe's window (rows of about 0.7 KB with its scratch) counts instead of a population */
+    const char *window[] = {"run.strategy = \"tpe\"", "tpe.window = 100000", "run.max_memory = 16"};
+    assert_int_equal(init_only(window, 3, &err), EVO_ECONFIG);
+    assert_non_null(strstr(err.msg, "MiB for tpe.window = 100000"));
+    window[1] = "tpe.window = 1000";
+    assert_int_equal(init_only(window, 3, &err), EVO_OK);
 }
 
 /* Conv blocks on data that are not images are refused before training, naming the key. */
