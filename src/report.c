@@ -1269,13 +1269,19 @@ static void section_budget(struct report *R)
     for (size_t i = 0; i < R->n; i++) {
         if (!(rung->values[i] > 0))
             continue;
-        for (size_t j = 0; j < R->n; j++) /* the parent: ids are few enough for a scan per promotion */
-            if (value(R->id, j) == R->pa->values[i]) {
-                fprintf(f, "<line class=\"promo\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                           "stroke=\"#9aa5b1\" stroke-width=\"1\"/>\n", ax_pos(&xa, bud->values[j]),
-                        fit_y(&ya, R->fit->values[j]), ax_pos(&xa, bud->values[i]), fit_y(&ya, R->fit->values[i]));
-                break;
-            }
+        /* the parent: /individuals is in id order, and a parent's id is below its promotion's */
+        size_t l = 0, h = i;
+        while (l < h) {
+            size_t mid = l + (h - l) / 2;
+            if (value(R->id, mid) < R->pa->values[i])
+                l = mid + 1;
+            else
+                h = mid;
+        }
+        if (l < i && value(R->id, l) == R->pa->values[i])
+            fprintf(f, "<line class=\"promo\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                       "stroke=\"#9aa5b1\" stroke-width=\"1\"/>\n", ax_pos(&xa, bud->values[l]),
+                    fit_y(&ya, R->fit->values[l]), ax_pos(&xa, bud->values[i]), fit_y(&ya, R->fit->values[i]));
     }
     for (size_t i = 0; i < R->n; i++)
         draw_point(R, i, ax_pos(&xa, bud->values[i]) + 6 * jitter(value(R->id, i), 4),

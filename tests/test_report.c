@@ -571,6 +571,32 @@ static void test_random_run(void **state)
     evo_results_release(&r);
 }
 
+/* Promotion: a plot of fitness against budget, a mark per row and a line per promotion, from the row
+ * it continued; none without promotion (test_random_run's file). */
+static void test_promotion_run(void **state)
+{
+    (void)state;
+    struct evo_results r;
+    run_default(&r, "promotion.h5", "--strategy random --set promotion.enabled=true --set promotion.eta=2");
+    char *html = render(&r);
+    assert_well_formed(html);
+    const struct evo_column *rung = evo_results_column(&r.individuals, "rung");
+    assert_non_null(rung);
+    long promoted = 0;
+    for (size_t i = 0; i < r.individuals.n_rows; i++)
+        promoted += rung->values[i] > 0;
+    assert_true(promoted > 0);
+    assert_int_equal(plot_points(html, "plot-budget"), (long)r.individuals.n_rows);
+    assert_int_equal(in_plot(html, "plot-budget", "class=\"promo\""), promoted);
+    free(html);
+    evo_results_release(&r);
+    run_default(&r, "random.h5", "--strategy random");
+    html = render(&r);
+    assert_int_equal(plot_points(html, "plot-budget"), -1);
+    free(html);
+    evo_results_release(&r);
+}
+
 /* tpe: drawn as random search's (generation 0, no parents, shaded by id), with its settings in a card
  * and notes that say the trials come from its model, not independent draws. */
 static void test_tpe_run(void **state)
@@ -664,6 +690,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_steady_state_run),
         cmocka_unit_test(test_random_run),
         cmocka_unit_test(test_tpe_run),
+        cmocka_unit_test(test_promotion_run),
     };
     const struct CMUnitTest memory_tests[] = {
         cmocka_unit_test(test_nothing_yet),
