@@ -183,10 +183,20 @@ static const struct key_row rows[] = {
     {"promotion", "min_epochs", KEY_LONG, 0, 0, 0, 1, 100000, "1",
      "the lowest rung's budget in epochs; rung k trains to min_epochs x eta^k epochs, capped by the "
      "trial's epochs gene", FIELD(min_epochs), NULL},
+    {"finalists", "count", KEY_LONG, 0, 0, 0, 0, 1000, "5",
+     "finalists re-evaluated at the end of the search (0: none, the winner is the best single "
+     "validation score): the top `count` distinct genomes by validation fitness are trained again "
+     "`repeats` times each with fresh random streams (initial weights, batch order, dropout), and the "
+     "winner is the genome of the best mean over those runs (its search run not counted); /best is "
+     "its run closest to that mean, the only network scored on the test split. The finalists come on "
+     "top of run.max_trials and run.max_epochs; run.time_limit includes them (the search stops early "
+     "enough for them)", FIELD(finalists), NULL},
+    {"finalists", "repeats", KEY_LONG, 0, 0, 0, 1, 1000, "3",
+     "runs of each finalist, each with its own random streams", FIELD(finalist_repeats), NULL},
 };
 #define N_ROWS (sizeof rows / sizeof rows[0])
 
-static const char *const groups[] = {"data", "search", "ga", "tpe", "run", "promotion"};
+static const char *const groups[] = {"data", "search", "ga", "tpe", "run", "promotion", "finalists"};
 #define N_GROUPS (sizeof groups / sizeof groups[0])
 
 /* The keys of a search spec group. */

@@ -138,7 +138,7 @@ enum { F_GENERATION, F_ID, F_PARENT_A, F_PARENT_B, F_GENE0,
        F_FITNESS = F_GENE0 + EVO_GENE_COUNT, F_VAL_ACCURACY, F_VAL_LOSS, F_VAL_MACRO_F1,
        F_VAL_LOG_LOSS, F_VAL_RMSE, F_VAL_MAE, F_VAL_R2, F_TRAIN_LOSS, F_EPOCHS_RUN,
        F_TRAIN_SECONDS, F_FINISHED_AT, F_STATUS, F_RUNG, F_BUDGET, F_FROM_EPOCH, F_ORIGIN, F_PAUSED,
-       F_COUNT };
+       F_PURPOSE, F_COUNT };
 
 struct row_layout {
     size_t size;
@@ -152,7 +152,7 @@ static const char *field_name(int f)
     static const char *const tail[] = {"fitness", "val_accuracy", "val_loss", "val_macro_f1",
                                        "val_log_loss", "val_rmse", "val_mae", "val_r2", "train_loss",
                                        "epochs_run", "train_seconds", "finished_at", "status", "rung",
-                                       "budget", "from_epoch", "origin", "paused"};
+                                       "budget", "from_epoch", "origin", "paused", "purpose"};
     return f < F_GENE0 ? fixed[f] : f < F_FITNESS ? evo_genome_gene(f - F_GENE0)->name : tail[f - F_FITNESS];
 }
 
@@ -168,6 +168,13 @@ static hid_t field_type(int f, int *is_new)
         return H5T_NATIVE_INT8;
     if (f <= F_PARENT_B)
         return H5T_NATIVE_INT64;
+    if (f == F_PURPOSE) {
+        const char *names[EVO_PURPOSE_COUNT];
+        for (int k = 0; k < EVO_PURPOSE_COUNT; k++)
+            names[k] = evo_trial_purpose_name(k);
+        *is_new = 1;
+        return enum_type(names, EVO_PURPOSE_COUNT);
+    }
     if (f == F_STATUS) {
         const char *names[EVO_TRAIN_STATUS_COUNT]; /* the names evo_train_status_name gives */
         for (int k = 0; k < EVO_TRAIN_STATUS_COUNT; k++)
@@ -249,6 +256,8 @@ static void pack_row(unsigned char *p, const struct row_layout *L, const struct 
     memcpy(p + L->off[F_ORIGIN], &r->origin, 8);
     i8 = (int8_t)r->paused;
     memcpy(p + L->off[F_PAUSED], &i8, 1);
+    i8 = (int8_t)r->purpose;
+    memcpy(p + L->off[F_PURPOSE], &i8, 1);
 }
 
 static void unpack_row(struct evo_individual *r, const unsigned char *p, const struct row_layout *L)
@@ -291,6 +300,8 @@ static void unpack_row(struct evo_individual *r, const unsigned char *p, const s
     memcpy(&r->origin, p + L->off[F_ORIGIN], 8);
     memcpy(&i8, p + L->off[F_PAUSED], 1);
     r->paused = i8;
+    memcpy(&i8, p + L->off[F_PURPOSE], 1); /* before format 9: 0, every row a search one */
+    r->purpose = i8;
     /* files before format 8 have none of these: every row a whole training of its epochs gene */
     if (r->budget == 0) {
         r->budget = (int32_t)r->genome.g[EVO_GENE_EPOCHS];
@@ -546,7 +557,7 @@ static int write_contents(hid_t file, const struct evo_runlog *log, const char *
     TRY(attr_i64(file, "threads", log->threads));
     TRY(attr_i64(file, "n_train", (int64_t)pb->train.n));
     TRY(attr_i64(file, "n_validation", (int64_t)pb->validation.n));
-    TRY(attr_i64(file, "n_test", (int64_t)pb->test.n));
+    TRY(attr_i64(file, "n_test", (int64_t)pb->n_test));
     TRY(attr_i64(file, "n_features", (int64_t)pb->train.d));
     TRY(attr_i64(file, "n_classes", pb->train.n_classes));
     TRY(attr_u64(file, "data_hash", pb->data_hash));
@@ -968,6 +979,27 @@ static int read_all(hid_t loc, const char *name, hid_t type, void *out, hsize_t 
     return rc;
 }
 
+/* The rows of /individuals (n of them) that are search rows: all before format 9, else those whose
+ * purpose is search (finalist rows are not). Returns 0, or -1 when the column cannot be read. */
+static int count_search_rows(hid_t f, int64_t format, hsize_t n, int64_t *out)
+{
+    *out = (int64_t)n;
+    if (format < 9 || !n)
+        return 0;
+    int is_new;
+    hid_t e = field_type(F_PURPOSE, &is_new), t = e < 0 ? -1 : H5Tcreate(H5T_COMPOUND, 1);
+    int8_t *p = evo_mem_alloc((size_t)n);
+    int rc = t < 0 || H5Tinsert(t, field_name(F_PURPOSE), 0, e) < 0 || read_all(f, "individuals", t, p, n) ? -1 : 0;
+    for (hsize_t i = 0; !rc && i < n; i++)
+        *out -= p[i] != EVO_PURPOSE_SEARCH;
+    free(p);
+    if (t >= 0)
+        H5Tclose(t);
+    if (e >= 0 && is_new)
+        H5Tclose(e);
+    return rc;
+}
+
 hid_t evo_h5_open(const char *path, struct evo_error *err)
 {
     if (access(path, R_OK))
@@ -1023,6 +1055,7 @@ int evo_h5_summary_read(struct evo_h5_summary *s, const char *path, struct evo_e
     hsize_t n = 0;
     bad = bad || rows_of(f, "individuals", &n);
     s->n_individuals = (int64_t)n;
+    bad = bad || count_search_rows(f, s->format_version, n, &s->n_search);
     bad = bad || rows_of(f, "in_flight", &n);
     s->n_in_flight = (int64_t)n;
     if (!bad && H5Lexists(f, "best", H5P_DEFAULT) > 0) {
@@ -1263,7 +1296,8 @@ int evo_h5_load(struct evo_runlog *log, const char *path, struct evo_error *err)
         unpack_row(&r, rows + i * L.size, &L);
         if (!evo_genome_within_bounds(&r.genome) || (log->n_rows && r.id <= log->rows[log->n_rows - 1].id) ||
             r.id < 0 || r.epochs_run < 0 || r.rung < 0 || r.from_epoch < 0 || r.budget <= r.from_epoch ||
-            r.epochs_run > r.budget || r.origin < 0 || r.origin > r.id)
+            r.epochs_run > r.budget || r.origin < 0 || r.origin > r.id || r.purpose < 0 ||
+            r.purpose >= EVO_PURPOSE_COUNT)
             goto damaged;
         evo_runlog_add(log, &r, NULL);
     }

@@ -406,7 +406,7 @@ static int cmd_run(int argc, char **argv)
             fprintf(stderr,
                     "evotune: %s: %zu train, %zu validation, %zu test rows, %zu features, %d classes; "
                     "%s, %s, %d virtual workers, on %d threads -> %s\n",
-                    cfg.train, sr.problem.train.n, sr.problem.validation.n, sr.problem.test.n, sr.problem.train.d,
+                    cfg.train, sr.problem.train.n, sr.problem.validation.n, sr.problem.n_test, sr.problem.train.d,
                     sr.problem.train.n_classes, evo_config_strategy_name(cfg.strategy), budget, sr.workers,
                     sr.threads, cfg.output);
         if (!a.quiet && cfg.strategy != EVO_STRATEGY_GENERATIONAL && sr.workers < 2 * sr.threads)
@@ -489,9 +489,9 @@ static int cmd_resume(int argc, char **argv)
         evo_h5_summary_release(&s);
         return 2;
     }
-    if (max_trials >= 0 && max_trials < s.n_individuals) {
+    if (max_trials >= 0 && max_trials < s.n_search) {
         fprintf(stderr, "evotune: --max-trials %ld: '%s' already holds %lld networks\n", max_trials, path,
-                (long long)s.n_individuals);
+                (long long)s.n_search);
         evo_h5_summary_release(&s);
         return 2;
     }
@@ -536,7 +536,7 @@ static int cmd_resume(int argc, char **argv)
         rc = evo_h5_load(&sr.log, path, &err);
     /* a finished run goes on when its new budget leaves room: more networks, or more time */
     int64_t last_epochs;
-    int room = !rc && (long)sr.log.n_rows < evo_search_budget(&sr) &&
+    int room = !rc && evo_search_done(&sr) < evo_search_budget(&sr) &&
                (cfg.time_limit <= 0 || sr.log.elapsed < cfg.time_limit) &&
                (cfg.max_epochs <= 0 || evo_search_epochs(&sr, &last_epochs) < cfg.max_epochs);
     if (!rc && sr.log.finished && !room) {
@@ -559,6 +559,31 @@ static int cmd_resume(int argc, char **argv)
     evo_search_release(&sr);
     evo_config_release(&cfg);
     return evo_error_exit_code(rc);
+}
+
+/* info's finalists line: the winner's validation score in the search, its mean and spread over the
+ * finalist runs, the run kept as /best (whose test score the best line gives). */
+static void print_finalists(const char *path, const char *fitness)
+{
+    struct evo_results r;
+    struct evo_error err = {0};
+    if (evo_results_open(&r, path, &err) != EVO_OK)
+        return;
+    struct evo_finalist *fs;
+    size_t n = evo_results_finalists(&r, &fs);
+    if (n) {
+        int runs = 0;
+        for (size_t i = 0; i < n; i++)
+            runs += fs[i].runs;
+        printf("finalists:    %zu genomes, %d runs; winner: network %lld, %s %.4f in the search, %.4f +- %.4f "
+               "over its %d runs", n, runs, (long long)fs[0].id, fitness, fs[0].fitness, fs[0].mean, fs[0].spread,
+               fs[0].runs);
+        if (fs[0].chosen >= 0)
+            printf("; best is its run %lld, the closest to that mean", (long long)fs[0].chosen);
+        printf("\n");
+    }
+    free(fs);
+    evo_results_release(&r);
 }
 
 /* evotune info FILE */
@@ -589,7 +614,9 @@ static int cmd_info(int argc, char **argv)
     struct evo_config cfg; /* the stored configuration's promotion and epoch budget */
     struct evo_error cerr = {0};
     int max_epochs = 0;
+    long finalists = 0;
     if (evo_config_load_string(&cfg, s.config, path, NULL, 0, &cerr) == EVO_OK) {
+        finalists = cfg.finalists;
         if (cfg.promotion) {
             int rungs[EVO_PROMOTE_MAX_RUNGS], n = evo_promote_rungs(&cfg, rungs);
             printf("promotion:    eta %ld, rungs of", cfg.eta);
@@ -617,6 +644,8 @@ static int cmd_info(int argc, char **argv)
             printf("; test accuracy %.4f", s.test.accuracy);
         printf("\n");
     }
+    if (finalists > 0)
+        print_finalists(path, s.fitness);
     if (strcmp(state, "finished"))
         printf("resume with:  evotune resume %s\n", path);
     else
@@ -701,7 +730,7 @@ static int export_split(const char *path, const char *name, const char *out)
         rc = evo_problem_load(&pb, &cfg, &err);
         if (!rc) {
             const struct evo_dataset *ds = !strcmp(name, "train") ? &pb.train
-                                           : !strcmp(name, "validation") ? &pb.validation : &pb.test;
+                                           : !strcmp(name, "validation") ? &pb.validation : evo_problem_test(&pb);
             rc = write_file(out, write_dataset, ds) ? EVO_EIO : EVO_OK;
             evo_problem_release(&pb);
         }

@@ -41,12 +41,12 @@ static int load_split(struct evo_problem *p, const struct evo_config *cfg, struc
         /* with a separate test file, the training file gives train and validation only */
         rc = evo_data_split(&all, cfg->validation_fraction, cfg->test ? 0.0 : cfg->test_fraction,
                             (uint64_t)cfg->seed, &p->train, &p->validation,
-                            cfg->test ? NULL : &p->test, err);
+                            cfg->test ? NULL : &p->test_sealed, err);
         if (rc)
             evo_error_prefix(err, "%s", cfg->train);
     }
     if (!rc && cfg->test)
-        p->test = test;
+        p->test_sealed = test;
     else
         evo_data_release(&test);
     evo_data_release(&all);
@@ -61,11 +61,12 @@ int evo_problem_load(struct evo_problem *p, const struct evo_config *cfg, struct
         evo_problem_release(p);
         return rc;
     }
+    p->n_test = p->test_sealed.n;
     size_t d = p->train.d;
     p->feature_mean = evo_mem_calloc(d, sizeof(float));
     p->feature_std = evo_mem_alloc(evo_mem_mul(d, sizeof(float)));
     if (cfg->standardize)
-        evo_data_standardize(&p->train, &p->validation, &p->test, p->feature_mean, p->feature_std);
+        evo_data_standardize(&p->train, &p->validation, &p->test_sealed, p->feature_mean, p->feature_std);
     else
         for (size_t j = 0; j < d; j++)
             p->feature_std[j] = 1.0f;
@@ -86,6 +87,12 @@ int evo_problem_load(struct evo_problem *p, const struct evo_config *cfg, struct
     return EVO_OK;
 }
 
+const struct evo_dataset *evo_problem_test(struct evo_problem *p)
+{
+    p->test_uses++;
+    return &p->test_sealed;
+}
+
 size_t evo_problem_outputs(const struct evo_problem *p)
 {
     return p->train.target ? 1 : (size_t)p->train.n_classes;
@@ -95,7 +102,7 @@ void evo_problem_release(struct evo_problem *p)
 {
     evo_data_release(&p->train);
     evo_data_release(&p->validation);
-    evo_data_release(&p->test);
+    evo_data_release(&p->test_sealed);
     free(p->feature_mean);
     free(p->feature_std);
     memset(p, 0, sizeof *p);

@@ -62,10 +62,17 @@ void evo_progress_clear(struct evo_progress *p)
     p->bar_drawn = 0;
 }
 
+/* The networks a run trains: its budget and the finalists' runs after it (finalist.h; fewer when the
+ * search found fewer distinct genomes that trained). */
+static size_t total_of(const struct evo_search *s)
+{
+    return (size_t)evo_search_budget(s) + (size_t)(s->cfg->finalists * s->cfg->finalist_repeats);
+}
+
 /* Rate and ETA from what this process trained (a resumed run's earlier work took other time). */
 static void rate_eta(const struct evo_progress *p, const struct evo_search *s, double *rate, char *eta, size_t n)
 {
-    size_t done = s->log.n_rows, here = done - p->rows_at_start, total = (size_t)evo_search_budget(s);
+    size_t done = s->log.n_rows, here = done - p->rows_at_start, total = total_of(s);
     double elapsed = omp_get_wtime() - p->t_start;
     *rate = here ? (double)here / fmax(elapsed, 1e-9) : 0;
     if (here && total > done)
@@ -76,7 +83,7 @@ static void rate_eta(const struct evo_progress *p, const struct evo_search *s, d
 
 static void draw_bar(struct evo_progress *p, const struct evo_search *s)
 {
-    size_t total = (size_t)evo_search_budget(s), done = s->log.n_rows;
+    size_t total = total_of(s), done = s->log.n_rows;
     enum { WIDTH = 24 };
     char bar[WIDTH + 1], eta[32];
     size_t fill = total ? (done < total ? done : total) * WIDTH / total : 0;
@@ -132,8 +139,8 @@ void evo_progress_event(struct evo_progress *p, const struct evo_search *s, int 
     if (log->has_best && log->best.id != p->best_reported && s->cfg->strategy != EVO_STRATEGY_GENERATIONAL) {
         p->best_reported = log->best.id;
         evo_progress_clear(p);
-        fprintf(p->out, "%zu/%ld networks  new best %.4f (trial %lld, generation %d)  %.2f evaluations/s  ETA %s\n",
-                log->n_rows, evo_search_budget(s), log->best.fitness, (long long)log->best.id,
+        fprintf(p->out, "%zu/%zu networks  new best %.4f (trial %lld, generation %d)  %.2f evaluations/s  ETA %s\n",
+                log->n_rows, total_of(s), log->best.fitness, (long long)log->best.id,
                 log->best.generation, rate, eta);
     }
     if (event == EVO_SEARCH_PROGRESS && p->live)

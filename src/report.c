@@ -65,14 +65,16 @@ struct report {
     int tpe;  /* written by tpe: plotted as random search (no parents, generation 0), but modelled */
     long tpe_startup, tpe_candidates, tpe_window;  /* from the stored configuration; 0 when unknown */
     double tpe_gamma;
-    size_t n;  /* rows of /individuals usable (0 without a fitness column) */
+    size_t n;  /* rows of /individuals the search plots draw: the search rows, which the finalist rows
+                * follow (0 without a fitness column) */
     const struct evo_column *gen, *id, *pa, *pb, *fit, *val_loss, *secs, *fin, *status;
     double ok_value;  /* status value meaning ok; NAN when there is no status column */
     struct gene genes[MAX_GENES];
     size_t n_genes;
     size_t *order;    /* [n] rows, best first */
     size_t n_ok;      /* successful rows (they come first in order) */
-    long best;        /* row of the best trial, -1 when none */
+    long best;        /* row of the best trial (/best: the winner's finalist run), -1 when none */
+    long mark;        /* the row the search plots mark as the best: best, or the search row it repeats */
     double fit_lo, fit_hi;
     double gen_lo, gen_hi;  /* generations spanned by /individuals and /generations */
     const struct evo_column *shade;  /* what colours a trial's dot: generation, or id for random */
@@ -312,6 +314,15 @@ static void svg_empty(FILE *f, const char *id, double w, double h, const char *m
     fprintf(f, "</text></svg>\n");
 }
 
+/* Places x and y axes in area A, pad pixels in from its edges (y upwards). */
+static void inset_axes(const struct area *A, struct axis *xa, struct axis *ya, double pad)
+{
+    xa->p0 = A->x0 + pad;
+    xa->p1 = A->x1 - pad;
+    ya->p0 = A->y1 - pad;
+    ya->p1 = A->y0 + pad;
+}
+
 static void draw_frame(FILE *f, const struct area *A)
 {
     fprintf(f, "<rect class=\"frame\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>\n", A->x0, A->y0,
@@ -499,6 +510,9 @@ static void report_init(struct report *R, const struct evo_results *r, FILE *f)
     const struct evo_table *t = &r->individuals;
     R->fit = evo_results_column(t, "fitness");
     R->n = R->fit ? t->n_rows : 0;
+    const struct evo_column *purpose = evo_results_column(t, "purpose");
+    while (purpose && R->n && purpose->values[R->n - 1] == 1)
+        R->n--;
     R->gen = evo_results_column(t, "generation");
     R->id = evo_results_column(t, "id");
     R->pa = evo_results_column(t, "parent_a");
@@ -611,10 +625,12 @@ static void report_init(struct report *R, const struct evo_results *r, FILE *f)
         R->order[i] = rk[i].row;
     free(rk);
     R->best = -1;
-    if (r->has_best)
-        R->best = row_of_id(R, (double)r->best_id);
+    for (size_t i = 0; r->has_best && R->fit && R->id && i < t->n_rows && R->best < 0; i++)
+        if (R->id->values[i] == (double)r->best_id)
+            R->best = (long)i;
     if (R->best < 0 && R->n)
         R->best = (long)R->order[0];
+    R->mark = R->best >= (long)R->n && R->pa ? row_of_id(R, R->pa->values[R->best]) : R->best;
 
     const struct evo_table *gt = &r->generations;
     const char *gcols[] = {"best_fitness", "mean_fitness"};
@@ -843,10 +859,13 @@ static void section_header(struct report *R)
         fprintf(f, "\xe2\x80\x93</div><div class=\"s\">not scored yet (run not finished)</div></div>\n");
     /* the trial budget is max_trials for random and steady_state; generational counts generations */
     long budget = R->kind != KIND_GENERATIONAL ? R->max_trials : 0;
+    size_t finalist_runs = R->fit ? r->individuals.n_rows - R->n : 0; /* on top of the budget */
     int k = snprintf(v, sizeof v, "%zu", R->n);
     if (budget > 0)
         snprintf(v + k, sizeof v - (size_t)k, " <small>of %ld</small>", budget);
-    snprintf(sub, sizeof sub, "%zu failed", failures);
+    k = snprintf(sub, sizeof sub, "%zu failed", failures);
+    if (finalist_runs)
+        snprintf(sub + k, sizeof sub - (size_t)k, "; and %zu finalist runs", finalist_runs);
     card(f, "trials done", v, sub);
     snprintf(v, sizeof v, "%zu", r->n_in_flight);
     if (r->workers > 0)
@@ -1230,7 +1249,7 @@ static void draw_point(struct report *R, size_t i, double x, double y)
     }
     write_title(R, i, 1);
     fprintf(f, "%s\n", row_ok(R, i) ? "</circle>" : "</path>");
-    if ((long)i == R->best)
+    if ((long)i == R->mark)
         fprintf(f, "<circle class=\"best-mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"7.5\" fill=\"none\" stroke=\""
                    ACCENT "\" stroke-width=\"2\"/>\n", x, y);
 }
@@ -1287,6 +1306,85 @@ static void section_budget(struct report *R)
         draw_point(R, i, ax_pos(&xa, bud->values[i]) + 6 * jitter(value(R->id, i), 4),
                    fit_y(&ya, R->fit->values[i]));
     fprintf(f, "</svg></section>\n");
+}
+
+/* Finalists (finalist.h): each finalist's validation score in the search against its mean over the
+ * runs that re-evaluated it, with their spread and every run, and a table of the same; the gap between
+ * the winner's search score, its mean and its test score is what the re-evaluation is for. */
+static void section_finalists(struct report *R)
+{
+    FILE *f = R->f;
+    const struct evo_results *r = R->r;
+    struct evo_finalist *fs;
+    size_t n = evo_results_finalists(r, &fs);
+    if (!n)
+        return;
+    const struct evo_column *pa = evo_results_column(&r->individuals, "parent_a");
+    const struct evo_column *purpose = evo_results_column(&r->individuals, "purpose");
+    fprintf(f, "<section id=\"finalists\"><h2>Finalists re-evaluated</h2>\n<p class=\"note\">The %zu best "
+               "distinct genomes by validation fitness (<code>finalists.count</code>) trained again with "
+               "random streams of their own (<code>finalists.repeats</code>): the winner is the best mean "
+               "over those runs, its search run not counted, and the best network is its run closest to "
+               "that mean, the only one scored on the test split. Points below the diagonal scored lower "
+               "when trained again: their search score was partly luck.</p>\n", n);
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        for (int k = -1; k <= 1; k++) {
+            double v = k < 0 ? fs[i].fitness : fs[i].mean + k * fs[i].spread;
+            if (isfinite(v))
+                lo = fmin(lo, v), hi = fmax(hi, v);
+        }
+    size_t rows = r->individuals.n_rows; /* the finalist rows follow R->n's search rows */
+    for (size_t i = R->n; i < rows && purpose && pa; i++)
+        if (purpose->values[i] == 1 && isfinite(R->fit->values[i]))
+            lo = fmin(lo, R->fit->values[i]), hi = fmax(hi, R->fit->values[i]);
+    if (!(hi > lo))
+        lo -= 0.01, hi += 0.01;
+    const double W = 520, H = 360;
+    struct area A = {60, 10, W - 16, H - 42};
+    fprintf(f, "<div class=\"two\"><div>");
+    svg_open(f, "plot-finalists", "", W, H, "validation fitness in the search against re-evaluated fitness");
+    struct axis xa, ya;
+    axis_domain(&xa, lo, hi, 0, 0);
+    axis_domain(&ya, lo, hi, 0, 0);
+    inset_axes(&A, &xa, &ya, 10);
+    draw_frame(f, &A);
+    draw_yaxis(f, &A, &ya, 0, "fitness when trained again");
+    draw_xaxis(f, &A, &xa, 0, "fitness in the search", NULL, 0);
+    fprintf(f, "<line class=\"diag\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#9aa5b1\" "
+               "stroke-dasharray=\"4 3\"/>\n", ax_pos(&xa, xa.lo), ax_pos(&ya, xa.lo), ax_pos(&xa, xa.hi),
+            ax_pos(&ya, xa.hi));
+    for (size_t i = 0; i < n; i++) {
+        double x = ax_pos(&xa, fs[i].fitness) + 5.0 * ((double)(i % 5) - 2.0); /* finalists often tie */
+        const char *color = i == 0 ? "#e6550d" : "#3182bd";
+        for (size_t j = R->n; j < rows && purpose && pa; j++) /* every run */
+            if (purpose->values[j] == 1 && pa->values[j] == (double)fs[i].id)
+                fprintf(f, "<circle class=\"run\" cx=\"%.1f\" cy=\"%.1f\" r=\"2\" fill=\"%s\" "
+                           "fill-opacity=\"0.45\"/>\n", x + 8, fit_y(&ya, R->fit->values[j]), color);
+        fprintf(f, "<line class=\"spread\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n",
+                x, fit_y(&ya, fs[i].mean - fs[i].spread), x, fit_y(&ya, fs[i].mean + fs[i].spread), color);
+        fprintf(f, "<circle class=\"finalist\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"><title>#%lld: "
+                   "%.4f in the search, %.4f \xc2\xb1 %.4f over %d runs%s</title></circle>\n", x,
+                fit_y(&ya, fs[i].mean), color, (long long)fs[i].id, fs[i].fitness, fs[i].mean, fs[i].spread,
+                fs[i].runs, i == 0 ? " (the winner)" : "");
+    }
+    fprintf(f, "</svg></div><div><table class=\"top\"><thead><tr><th>#</th><th>network</th><th>in the "
+               "search</th><th>re-evaluated</th><th>runs</th><th>search \xe2\x88\x92 mean</th></tr></thead>"
+               "<tbody>\n");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "<tr%s><td>%zu</td><td>#%lld</td><td>%.4f</td><td>%.4f \xc2\xb1 %.4f</td><td>%d</td>"
+                   "<td>%+.4f</td></tr>\n", i == 0 ? " class=\"best\"" : "", i + 1, (long long)fs[i].id,
+                fs[i].fitness, fs[i].mean, fs[i].spread, fs[i].runs, fs[i].fitness - fs[i].mean);
+    fprintf(f, "</tbody></table>\n<p class=\"note\">The winner, #%lld: %.4f in the search, %.4f \xc2\xb1 %.4f "
+               "re-evaluated", (long long)fs[0].id, fs[0].fitness, fs[0].mean, fs[0].spread);
+    if (fs[0].chosen >= 0)
+        fprintf(f, "; the best network is its run #%lld", (long long)fs[0].chosen);
+    if (!r->regression && r->has_best && isfinite(r->test_accuracy))
+        fprintf(f, ", test accuracy %.4f", r->test_accuracy);
+    else if (r->regression && r->has_best && isfinite(r->test_rmse))
+        fprintf(f, ", test RMSE %.4g", r->test_rmse);
+    fprintf(f, ".</p></div></div></section>\n");
+    free(fs);
 }
 
 /* The fitness sections the strategy calls for. */
@@ -1605,10 +1703,7 @@ static void section_curves(struct report *R)
         struct axis xa, ya;
         axis_domain(&xa, elo, ehi, 0, 1);
         axis_domain(&ya, vlo, vhi, 0, 0);
-        xa.p0 = A.x0 + 6;
-        xa.p1 = A.x1 - 6;
-        ya.p0 = A.y1 - 6;
-        ya.p1 = A.y0 + 6;
+        inset_axes(&A, &xa, &ya, 6);
         draw_frame(f, &A);
         draw_xaxis(f, &A, &xa, 1, "epoch", NULL, 0);
         draw_yaxis(f, &A, &ya, 0, NULL);
@@ -1642,7 +1737,7 @@ static void section_ancestry(struct report *R)
     FILE *f = R->f;
     fprintf(f, "<section id=\"ancestry\"><h2>Ancestry of the best</h2>\n");
     const double W = 1100;
-    if (R->best < 0 || !R->gen || !R->id || !R->pa) {
+    if (R->mark < 0 || !R->gen || !R->id || !R->pa) {
         fprintf(f, "<p class=\"note\">Parents of the best trial, %s by %s.</p>\n", R->depth ? R->depth : "generation",
                 R->depth ? R->depth : "generation");
         svg_empty(f, "plot-ancestry", W, 90, "no trial finished yet");
@@ -1650,6 +1745,7 @@ static void section_ancestry(struct report *R)
         return;
     }
     size_t n = R->n;
+    long best = R->mark; /* a finalist run's lineage is that of the search row it repeats */
     int any_parent = 0;
     for (size_t i = 0; i < n && !any_parent; i++)
         any_parent = value(R->pa, i) >= 0 || value(R->pb, i) >= 0;
@@ -1658,22 +1754,22 @@ static void section_ancestry(struct report *R)
             fprintf(f, "<p class=\"note ancestry-none\">%s draws every trial %s: no trial has parents, so the best "
                        "(#%.0f) has no ancestry to show.</p>\n", R->tpe ? "tpe" : "Random search",
                     R->tpe ? "from the results of earlier trials" : "independently",
-                    R->id->values[R->best]);
+                    R->id->values[best]);
         else
             fprintf(f, "<p class=\"note ancestry-none\">No trial has parents yet: the best (#%.0f) comes from the "
-                       "random start of the search.</p>\n", R->id->values[R->best]);
+                       "random start of the search.</p>\n", R->id->values[best]);
         fprintf(f, "</section>\n");
         return;
     }
-    double gb = R->gen->values[R->best], gfirst_allowed = gb - (ANCESTRY_GENERATIONS - 1);
+    double gb = R->gen->values[best], gfirst_allowed = gb - (ANCESTRY_GENERATIONS - 1);
     long *queue = evo_mem_alloc(evo_mem_mul(n, sizeof *queue));
     char *shown = evo_mem_calloc(n, 1);
     char *stub = evo_mem_calloc(n, 1);  /* has a parent that is not shown */
     double *y = evo_mem_calloc(n, sizeof *y);
     size_t per_col[ANCESTRY_GENERATIONS] = {0}, hidden[ANCESTRY_GENERATIONS] = {0};
     size_t head = 0, tail = 0;
-    queue[tail++] = R->best;
-    shown[R->best] = 1;
+    queue[tail++] = best;
+    shown[best] = 1;
     per_col[ANCESTRY_GENERATIONS - 1] = 1;
     double gfirst = gb;
     while (head < tail) {
@@ -1768,7 +1864,7 @@ static void section_ancestry(struct report *R)
     fprintf(f, "<p class=\"note\">Parents of the best trial (#%.0f), back to %s %.0f%s: solid edges lead to "
                "<code>parent_a</code>, dashed to <code>parent_b</code> (a child bred without crossover has one "
                "parent).%s Node colour is fitness; hover a node for its hyperparameters.</p>\n",
-            R->id->values[R->best], steady ? "lineage depth" : "generation", gfirst,
+            R->id->values[best], steady ? "lineage depth" : "generation", gfirst,
             gfirst > 0 && gfirst == gfirst_allowed ? (steady ? " (shallower not shown)" : " (older generations not shown)") : "",
             steady ? " Columns are lineage depths: a trial is one deeper than its <code>parent_a</code>; a "
                      "<code>parent_b</code> as deep as its child or deeper ends in \xe2\x80\xa6 there." : "");
@@ -1826,7 +1922,7 @@ static void section_ancestry(struct report *R)
         size_t i = (size_t)queue[t];
         double xc = colx[(int)(R->gen->values[i] - gfirst)], yc = y[i];
         ramp(color, sizeof color, ahi > alo ? 0.15 + 0.85 * (R->fit->values[i] - alo) / (ahi - alo) : 1, BLUES, 4);
-        int is_best = (long)i == R->best;
+        int is_best = (long)i == best;
         fprintf(f, "<circle class=\"pt node\" cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\" stroke=\"%s\" "
                    "stroke-width=\"%s\">", xc, yc, is_best ? "12" : "9", row_ok(R, i) ? color : "#fde8e8",
                 is_best ? ACCENT : row_ok(R, i) ? "#fff" : FAIL, is_best ? "3" : "1.5");
@@ -1871,7 +1967,7 @@ static void section_top(struct report *R)
     for (size_t s = 0; s < rows; s++) {
         size_t i = R->order[s];
         int ok = row_ok(R, i);
-        fprintf(f, "<tr class=\"top-row%s%s\"><td>%zu</td><td>%.0f</td>", (long)i == R->best ? " is-best" : "",
+        fprintf(f, "<tr class=\"top-row%s%s\"><td>%zu</td><td>%.0f</td>", (long)i == R->mark ? " is-best" : "",
                 ok ? "" : " is-fail", s + 1, value(R->id, i));
         if (R->depth)
             fprintf(f, "<td>%.0f</td>", value(R->gen, i));
@@ -2027,6 +2123,7 @@ int evo_report_write(const struct evo_results *r, FILE *f, struct evo_error *err
     fprintf(f, "</title>\n<style>\n%s</style></head>\n<body><main>\n", CSS);
     section_header(&R);
     section_fitness(&R);
+    section_finalists(&R);
     section_genes(&R);
     section_parallel(&R);
     section_curves(&R);

@@ -440,3 +440,25 @@ int evo_results_write_jsonl(const struct evo_table *t, FILE *f)
     }
     return ferror(f) ? -1 : 0;
 }
+
+size_t evo_results_finalists(const struct evo_results *r, struct evo_finalist **out)
+{
+    const struct evo_table *t = &r->individuals;
+    const struct evo_column *id = evo_results_column(t, "id"), *pa = evo_results_column(t, "parent_a"),
+                            *purpose = evo_results_column(t, "purpose"), *fit = evo_results_column(t, "fitness"),
+                            *status = evo_results_column(t, "status");
+    *out = NULL;
+    if (!id || !pa || !purpose || !fit || !status || !t->n_rows)
+        return 0;
+    struct evo_individual *rows = evo_mem_calloc(t->n_rows, sizeof *rows);
+    for (size_t i = 0; i < t->n_rows; i++) {
+        rows[i].id = (int64_t)id->values[i];
+        rows[i].parent_a = (int64_t)pa->values[i];
+        rows[i].purpose = (int32_t)purpose->values[i];
+        rows[i].fitness = fit->values[i];
+        rows[i].status = (int32_t)status->values[i];
+    }
+    size_t n = evo_finalists_summarize(rows, t->n_rows, out);
+    free(rows);
+    return n;
+}

@@ -120,16 +120,41 @@ int evo_runlog_ranks_best(const struct evo_runlog *log, const struct evo_individ
     return t->status == EVO_TRAIN_OK && (!log->has_best || evo_trial_better(t, &log->best));
 }
 
-int evo_runlog_offer_best(struct evo_runlog *log, const struct evo_individual *t, struct evo_mlp *net)
+void evo_runlog_set_best(struct evo_runlog *log, const struct evo_individual *t, struct evo_mlp *net)
 {
-    if (!evo_runlog_ranks_best(log, t))
-        return 0;
     struct evo_mlp old = log->best_net;
     log->best_net = *net;
     *net = old;
     log->best = *t;
     log->has_best = 1;
+}
+
+int evo_runlog_offer_best(struct evo_runlog *log, const struct evo_individual *t, struct evo_mlp *net)
+{
+    if (!evo_runlog_ranks_best(log, t))
+        return 0;
+    evo_runlog_set_best(log, t, net);
     return 1;
+}
+
+void evo_runlog_truncate(struct evo_runlog *log, int64_t id)
+{
+    log->n_rows = row_index(log, id);
+    log->n_curves = curve_index(log, id);
+    size_t k = 0;
+    for (size_t i = 0; i < log->n_in_flight; i++)
+        if (log->in_flight[i].id < id)
+            log->in_flight[k++] = log->in_flight[i];
+    log->n_in_flight = k;
+    if (log->trials_decided > id)
+        log->trials_decided = id;
+    if (!log->has_best || log->best.id < id)
+        return;
+    evo_mlp_release(&log->best_net);
+    log->has_best = 0;
+    for (size_t i = 0; i < log->n_rows; i++)
+        if (evo_runlog_ranks_best(log, &log->rows[i]))
+            log->best = log->rows[i], log->has_best = 1;
 }
 
 void evo_runlog_unfinish(struct evo_runlog *log)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "evotune/finalist.h"
 #include "evotune/kernels.h"
 #include "evotune/mem.h"
 #include "evotune/predict.h"
@@ -144,6 +145,8 @@ int64_t evo_search_epochs(const struct evo_search *s, int64_t *last)
         const struct evo_individual *t = pass ? log->in_flight : log->rows;
         size_t n = pass ? log->n_in_flight : log->n_rows;
         for (size_t i = 0; i < n; i++) {
+            if (t[i].purpose != EVO_PURPOSE_SEARCH)
+                continue;
             int64_t e = t[i].budget - t[i].from_epoch;
             epochs += e;
             if (t[i].id > last_id)
@@ -155,7 +158,10 @@ int64_t evo_search_epochs(const struct evo_search *s, int64_t *last)
 
 long evo_search_done(const struct evo_search *s)
 {
-    return (long)s->log.n_rows;
+    long n = 0;
+    for (size_t i = 0; i < s->log.n_rows; i++)
+        n += s->log.rows[i].purpose == EVO_PURPOSE_SEARCH;
+    return n;
 }
 
 /* ---- the run ---- */
@@ -203,6 +209,14 @@ struct run {
     struct paused *paused;       /* paused trainings kept for their promotion (promote.h) */
     size_t n_paused, cap_paused;
     size_t paused_bytes;         /* their memory, at most s->paused_room */
+    int search_done;             /* no more search trials: the budget spent, the strategy done, or the
+                                  * time limit less the finalists' reserve reached */
+    struct evo_finalists fin;    /* the finalists being chosen from the search rows told (finalist.h) */
+    int64_t final_first;         /* id of the first finalist run, -1 until the search rows are all told */
+    struct paused *final_nets;   /* the finalist runs' networks, for the winner's (row and net used) */
+    size_t n_final_nets;
+    evo_eval_fn fn;              /* the evaluation and its context, for a network trained again */
+    void *ctx;
 };
 
 static double now(void)
@@ -334,6 +348,19 @@ static struct paused *take_paused(struct run *r, int64_t id, struct paused *out)
     return NULL;
 }
 
+/* Keeps a finalist run's network (moved out of net) until the winner is chosen. */
+static void keep_final_net(struct run *r, const struct evo_individual *t, struct evo_mlp *net)
+{
+    if (!net->slab)
+        return;
+    r->final_nets = evo_mem_realloc(r->final_nets, evo_mem_mul(r->n_final_nets + 1, sizeof *r->final_nets));
+    struct paused *k = &r->final_nets[r->n_final_nets++];
+    memset(k, 0, sizeof *k);
+    k->row = *t;
+    k->net = *net;
+    memset(net, 0, sizeof *net);
+}
+
 /* Logs every job done: its row and curve, its network offered as the best, a paused training kept. */
 static int harvest(struct run *r, double timeout)
 {
@@ -351,7 +378,9 @@ static int harvest(struct run *r, double timeout)
         t.train_seconds = job->t_end - job->t_start;
         t.finished_at = r->elapsed0 + (now() - r->t0);
         evo_runlog_add(&r->s->log, &t, job->curve);
-        if (t.paused && job->net.slab) {
+        if (t.purpose == EVO_PURPOSE_FINALIST) {
+            keep_final_net(r, &t, &job->net);
+        } else if (t.paused && job->net.slab) {
             if (evo_runlog_ranks_best(&r->s->log, &t)) { /* the best takes a copy: the training goes on */
                 struct evo_mlp copy;
                 evo_mlp_clone(&copy, &job->net);
@@ -392,7 +421,7 @@ static struct pending *first_pending(struct run *r)
 static int same_trial(const struct evo_individual *a, const struct evo_individual *b)
 {
     if (a->parent_a != b->parent_a || a->parent_b != b->parent_b || a->generation != b->generation ||
-        a->rung != b->rung || a->budget != b->budget || a->origin != b->origin)
+        a->rung != b->rung || a->budget != b->budget || a->origin != b->origin || a->purpose != b->purpose)
         return 0;
     for (int g = 0; g < EVO_GENE_COUNT; g++)
         if (evo_genome_active(&a->genome, g) != evo_genome_active(&b->genome, g) ||
@@ -401,36 +430,63 @@ static int same_trial(const struct evo_individual *a, const struct evo_individua
     return 1;
 }
 
+/* The search's trials are all decided: with finalists, the worker idles until every search trial was
+ * told, then the finalists are chosen (finalist.h) and their runs follow as trials of their own. Fills
+ * *trial with the next finalist run and returns 1; 0 when there is none to decide now. */
+static int next_finalist(struct run *r, size_t w, struct evo_individual *trial)
+{
+    if (r->final_first < 0) {
+        if (!r->s->cfg->finalists) {
+            r->asking = 0;
+            longest_first(r);
+            return 0;
+        }
+        if (r->n_pend) {
+            longest_first(r);
+            r->free_at[w] = first_pending(r)->v_end; /* the worker idles until the next result */
+            return 0;
+        }
+        r->final_first = r->next_id;
+    }
+    size_t j = (size_t)(r->next_id - r->final_first);
+    if (j >= evo_finalists_runs(&r->fin)) {
+        r->asking = 0;
+        longest_first(r);
+        return 0;
+    }
+    evo_finalists_trial(&r->fin, j, trial);
+    return 1;
+}
+
 /* Decides the next trial on virtual worker w at virtual time t. Returns EVO_OK or an error. */
 static int decide(struct run *r, size_t w, double t)
 {
     struct evo_search *s = r->s;
     const struct evo_config *cfg = s->cfg;
-    if (r->next_id >= evo_search_budget(s) || (cfg->max_epochs > 0 && r->epochs_decided >= cfg->max_epochs)) {
-        r->asking = 0;
-        longest_first(r);
-        return EVO_OK;
-    }
     struct evo_individual trial;
     memset(&trial, 0, sizeof trial);
     trial.id = r->next_id;
-    trial.origin = trial.id;
-    trial.purpose = EVO_PURPOSE_SEARCH;
-    int a = evo_strategy_ask(&s->strategy, &trial);
-    if (a == EVO_ASK_DONE) {
-        r->asking = 0;
-        longest_first(r);
-        return EVO_OK;
+    if (!r->search_done && (r->next_id >= evo_search_budget(s) ||
+                            (cfg->max_epochs > 0 && r->epochs_decided >= cfg->max_epochs)))
+        r->search_done = 1;
+    if (!r->search_done) {
+        trial.origin = trial.id;
+        trial.purpose = EVO_PURPOSE_SEARCH;
+        int a = evo_strategy_ask(&s->strategy, &trial);
+        if (a == EVO_ASK_DONE)
+            r->search_done = 1;
+        if (a == EVO_ASK_WAIT) {
+            longest_first(r);
+            struct pending *p = first_pending(r);
+            if (!p)
+                return evo_error_set(r->err, EVO_EUSAGE, "strategy %s waits with no trial in flight",
+                                     s->strategy.ops->name);
+            r->free_at[w] = p->v_end; /* the worker idles until the next result */
+            return EVO_OK;
+        }
     }
-    if (a == EVO_ASK_WAIT) {
-        longest_first(r);
-        struct pending *p = first_pending(r);
-        if (!p)
-            return evo_error_set(r->err, EVO_EUSAGE, "strategy %s waits with no trial in flight",
-                                 s->strategy.ops->name);
-        r->free_at[w] = p->v_end; /* the worker idles until the next result */
+    if (r->search_done && !next_finalist(r, w, &trial))
         return EVO_OK;
-    }
     r->next_id++;
     r->draining = 0;
     evo_trial_clear_results(&trial);
@@ -440,7 +496,8 @@ static int decide(struct run *r, size_t w, double t)
         return evo_error_set(r->err, EVO_EUSAGE, "trial %lld: a budget of %d epochs outside (%d, %d], the "
                              "epochs it had and its epochs gene", (long long)trial.id, trial.budget,
                              trial.from_epoch, (int)trial.genome.g[EVO_GENE_EPOCHS]);
-    r->epochs_decided += trial.budget - trial.from_epoch;
+    if (trial.purpose == EVO_PURPOSE_SEARCH)
+        r->epochs_decided += trial.budget - trial.from_epoch;
     double v_end = t + evo_search_cost(s, &trial);
     r->free_at[w] = v_end;
     struct pending *p = &r->pend[r->n_pend++];
@@ -448,6 +505,13 @@ static int decide(struct run *r, size_t w, double t)
     p->v_end = v_end;
     p->done = 0;
     const struct evo_individual *row = evo_runlog_find(&s->log, trial.id);
+    if (row && row->purpose == EVO_PURPOSE_FINALIST && trial.purpose == EVO_PURPOSE_SEARCH) {
+        /* a resume that extends a run: the finalists its smaller budget chose leave the log, and
+         * are chosen again when this budget is spent */
+        evo_runlog_truncate(&s->log, trial.id);
+        r->replay_end = trial.id;
+        row = NULL;
+    }
     if (row) { /* replayed: its result is logged */
         if (!same_trial(row, &trial))
             return evo_error_set(r->err, EVO_EDATA, "trial %lld of the results file is not the one its "
@@ -466,12 +530,71 @@ static int decide(struct run *r, size_t w, double t)
     return EVO_OK;
 }
 
+/* Trains row t's network again (deterministic: the weights it had), on the coordinator's thread once
+ * the pool is gone, and checks that it scores as logged. */
+static int retrain(struct run *r, const struct evo_individual *t, struct evo_mlp *net)
+{
+    struct evo_eval_job job;
+    memset(&job, 0, sizeof job);
+    job.trial = *t;
+    job.curve = evo_mem_calloc(max_epochs_of(r->s->cfg) + 1, sizeof *job.curve);
+    int rc = r->fn(r->ctx, 0, &job, r->err);
+    free(job.curve);
+    if (!rc && memcmp(&job.trial.fitness, &t->fitness, sizeof t->fitness)) {
+        evo_mlp_release(&job.net);
+        return evo_error_set(r->err, EVO_EDATA, "network %lld trained again scores %.17g, not the %.17g "
+                             "logged: the results file does not come from this configuration and machine's "
+                             "kernels", (long long)t->id, job.trial.fitness, t->fitness);
+    }
+    *net = job.net;
+    return rc;
+}
+
+/* With finalists: the winner's run closest to its mean becomes the best (its network kept by harvest,
+ * or trained again after a resume); without a finalist run that trained, the best search row. */
+static int choose_winner(struct run *r)
+{
+    struct evo_runlog *log = &r->s->log;
+    if (!r->s->cfg->finalists)
+        return EVO_OK;
+    struct evo_finalist *fs;
+    size_t k = evo_finalists_summarize(log->rows, log->n_rows, &fs);
+    const struct evo_individual *win = NULL;
+    for (size_t i = 0; i < k && !win; i++)
+        if (fs[i].chosen >= 0)
+            win = evo_runlog_find(log, fs[i].chosen);
+    free(fs);
+    const struct evo_individual *best_row = NULL; /* no finalist trained: the best search row */
+    for (size_t i = 0; i < log->n_rows && !win; i++)
+        if (log->rows[i].purpose == EVO_PURPOSE_SEARCH && log->rows[i].status == EVO_TRAIN_OK &&
+            (!best_row || evo_trial_better(&log->rows[i], best_row)))
+            best_row = &log->rows[i];
+    win = win ? win : best_row;
+    if (!win || (log->has_best && log->best.id == win->id && log->best_net.n_params))
+        return EVO_OK;
+    struct evo_mlp net;
+    memset(&net, 0, sizeof net);
+    for (size_t i = 0; i < r->n_final_nets && !net.slab; i++)
+        if (r->final_nets[i].row.id == win->id) {
+            net = r->final_nets[i].net;
+            memset(&r->final_nets[i].net, 0, sizeof net);
+        }
+    if (!net.slab) {
+        int rc = retrain(r, win, &net);
+        if (rc)
+            return rc;
+    }
+    evo_runlog_set_best(log, win, &net);
+    evo_mlp_release(&net);
+    return EVO_OK;
+}
+
 static void score_test(struct evo_search *s)
 {
     struct evo_runlog *log = &s->log;
-    const struct evo_dataset *test = &s->problem.test;
     if (!log->has_best || !log->best_net.n_params)
         return; /* an evaluation that trains nothing (tests, the scheduler benchmark) */
+    const struct evo_dataset *test = evo_problem_test(&s->problem);
     struct evo_trainer tr; /* one worker's workspace, sized as the training threads' */
     evo_trainer_init(&tr, s->cfg, &s->problem, 1);
     struct evo_mlp_workspace *ws = &tr.ws[0];
@@ -510,13 +633,19 @@ static int check_time(struct run *r)
     if (cfg->time_limit <= 0)
         return EVO_OK;
     double left = cfg->time_limit - r->elapsed0; /* at t0 */
+    if (!r->search_done && r->final_first < 0 &&
+        now() - r->t0 >= left - evo_finalists_reserve(&r->fin, r->s->threads, r->n_pend))
+        r->search_done = 1; /* the finalists' time is kept back: no new search trial */
     if (!r->limit_reached && now() - r->t0 >= left) {
         r->limit_reached = 1;
         r->s->log.time_up = 1;
-        r->asking = 0;
+        r->search_done = 1;
+        r->asking = cfg->finalists > 0; /* the finalists still run (within the grace period) */
         r->grace_end = r->t0 + fmax(left, 0.0) + evo_search_grace(cfg);
-        evo_evaluator_drop_queued(&r->ev);
-        forget_lost(r);
+        if (r->final_first < 0) { /* search trials not started are dropped */
+            evo_evaluator_drop_queued(&r->ev);
+            forget_lost(r);
+        }
     }
     if (r->limit_reached && r->grace_end > 0 && now() > r->grace_end) {
         int rc = harvest(r, 0.0); /* what finished meanwhile is kept */
@@ -580,7 +709,10 @@ static int coordinate(void *arg)
              * does not use as placeholders, but breeding goes on from every value */
             struct evo_individual told = *evo_runlog_find(&s->log, p->trial.id);
             told.genome = p->trial.genome;
-            evo_strategy_tell(&s->strategy, &told);
+            if (told.purpose == EVO_PURPOSE_SEARCH) {
+                evo_strategy_tell(&s->strategy, &told);
+                evo_finalists_offer(&r->fin, &told);
+            }
             *p = r->pend[--r->n_pend];
             continue;
         }
@@ -608,9 +740,12 @@ static int check_budget_covers_log(const struct evo_search *s, struct evo_error 
                                  "decided with %lld epochs before its last, so more than that is needed",
                                  (long long)s->cfg->max_epochs, (long long)(epochs - last_epochs));
     }
-    if (!log->n_rows || log->rows[log->n_rows - 1].id < budget)
+    size_t n = log->n_rows; /* the last search row: finalists come after the budget */
+    while (n && log->rows[n - 1].purpose != EVO_PURPOSE_SEARCH)
+        n--;
+    if (!n || log->rows[n - 1].id < budget)
         return EVO_OK;
-    const struct evo_individual *last = &log->rows[log->n_rows - 1];
+    const struct evo_individual *last = &log->rows[n - 1];
     if (s->cfg->strategy == EVO_STRATEGY_GENERATIONAL)
         return evo_error_set(err, EVO_ECONFIG, "ga.generations = %ld (--generations): the results file already "
                              "holds networks of generation %d (counted from 0), so at least %d are needed",
@@ -650,6 +785,10 @@ int evo_search_run(struct evo_search *s, evo_search_hook hook, void *user, struc
     r.t0 = now();
     r.elapsed0 = s->log.elapsed;
     r.last_save = -INFINITY;
+    r.fn = fn;
+    r.ctx = ctx;
+    r.final_first = -1;
+    evo_finalists_init(&r.fin, cfg);
     evo_evaluator_init(&r.ev, s->threads, W, max_epochs_of(cfg), fn, ctx);
     evo_strategy_destroy(&s->strategy);
     evo_promote_create(&s->strategy, cfg);
@@ -661,9 +800,13 @@ int evo_search_run(struct evo_search *s, evo_search_hook hook, void *user, struc
     rc = evo_evaluator_run(&r.ev, coordinate, &r);
     s->busy_seconds = r.ev.busy_seconds;
     s->run_seconds = now() - r.t0;
+    if (!rc && !s->log.stopped)
+        rc = choose_winner(&r);
     if (!rc && !s->log.stopped) {
         /* the only use of the test split: scoring the final best once */
         score_test(s);
+        if (s->test_rescore)
+            score_test(s);
         s->log.finished = 1;
         rc = call_hook(&r, EVO_SEARCH_FINISHED);
     } else {
@@ -675,6 +818,10 @@ int evo_search_run(struct evo_search *s, evo_search_hook hook, void *user, struc
     for (size_t i = 0; i < r.n_paused; i++)
         evo_mlp_release(&r.paused[i].net);
     free(r.paused);
+    for (size_t i = 0; i < r.n_final_nets; i++)
+        evo_mlp_release(&r.final_nets[i].net);
+    free(r.final_nets);
+    evo_finalists_release(&r.fin);
     free(r.free_at);
     free(r.pend);
     free(r.flight);

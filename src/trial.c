@@ -5,6 +5,12 @@
 #include "evotune/metrics.h"
 #include "evotune/mlp.h"
 
+const char *evo_trial_purpose_name(int p)
+{
+    static const char *const names[EVO_PURPOSE_COUNT] = {"search", "finalist"};
+    return p >= 0 && p < EVO_PURPOSE_COUNT ? names[p] : "?";
+}
+
 double evo_trial_failed_fitness(int f)
 {
     return f == EVO_FITNESS_ACCURACY || f == EVO_FITNESS_MACRO_F1 ? 0.0 : -INFINITY;
@@ -36,7 +42,8 @@ int evo_trials_same(const struct evo_individual *a, const struct evo_individual 
     for (size_t i = 0; i < n; i++)
         if (a[i].id != b[i].id || a[i].parent_a != b[i].parent_a || a[i].parent_b != b[i].parent_b ||
             a[i].generation != b[i].generation || a[i].rung != b[i].rung || a[i].budget != b[i].budget ||
-            a[i].origin != b[i].origin || memcmp(&a[i].genome, &b[i].genome, sizeof a[i].genome) ||
+            a[i].origin != b[i].origin || a[i].purpose != b[i].purpose ||
+            memcmp(&a[i].genome, &b[i].genome, sizeof a[i].genome) ||
             memcmp(&a[i].fitness, &b[i].fitness, sizeof a[i].fitness))
             return 0;
     return 1;

@@ -31,11 +31,11 @@ ENUMS = {"activation": {"relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu"},
          "init": {"by_activation", "uniform", "normal", "xavier_uniform", "xavier_normal",
                   "he_uniform", "he_normal"},
          "loss": {"categorical_crossentropy", "binary_crossentropy", "mse"},
-         "pooling": {"none", "max"}}
+         "pooling": {"none", "max"}, "purpose": {"search", "finalist"}}
 FIELDS = ["generation", "id", "parent_a", "parent_b"] + GENES + [
     "fitness", "val_accuracy", "val_loss", "val_macro_f1", "val_log_loss", "val_rmse", "val_mae",
     "val_r2", "train_loss", "epochs_run", "train_seconds", "finished_at", "status", "rung", "budget",
-    "from_epoch", "origin", "paused"]
+    "from_epoch", "origin", "paused", "purpose"]
 TIMINGS = ("train_seconds", "finished_at", "wall_seconds")
 CURVES = ["id", "epoch", "train_loss", "val_loss", "val_fitness"]
 ROOT = ["format_version", "evotune_version", "config", "seed", "threads", "n_train",
@@ -84,8 +84,8 @@ def check(path):
         # only the generational strategy has generations; random search has no parents
         assert (len(gens) > 0) == (strategy == "generational"), f"{strategy}: {len(gens)} generations"
         assert len(gens) == f.attrs["generations_done"]
-        if strategy == "random":  # a promotion's parent_a is the row it continues
-            new = df[df["rung"] == 0]
+        if strategy == "random":  # a promotion's parent_a is the row it continues, a finalist's the row it repeats
+            new = df[(df["rung"] == 0) & (df["purpose"] == 0)]
             assert (new["parent_a"] == -1).all() and (df["parent_b"] == -1).all() and (df["generation"] == 0).all()
         else:
             assert (df["parent_a"] >= 0).any(), f"{strategy}: no trial was bred"
@@ -113,6 +113,7 @@ def check(path):
             parent = by_id.loc[row["parent_a"]]
             assert parent["paused"] == 1 and parent["rung"] == row["rung"] - 1
             assert parent["budget"] == row["from_epoch"] and parent["origin"] == row["origin"]
+        check_finalists(df, f["best/individual"][:]["id"][0])
         # networks refused before training (too_large, too_small: enum values 2, 3) ran no epoch
         trained = df[df["status"] < 2]
         assert (df["epochs_run"] <= df["epochs"]).all() and (trained["epochs_run"] >= 1).all()
@@ -142,6 +143,33 @@ def check(path):
         print(f"{path}: {task}, {strategy}, {len(df)} trials, {len(gens)} generations, best {fitness} "
               f"{df['fitness'].max():.4f}, test " + ", ".join(f"{m} {best.attrs['test_' + m]:.4f}" for m in mine))
         return df
+
+
+def check_finalists(df, best_id):
+    """Finalists follow the search rows, each a whole training of a search row's genome as its own
+    origin; /best is the winner's run closest to its mean (the winner: the best mean, then the better
+    search row)."""
+    fin, search = df[df["purpose"] == 1], df[df["purpose"] == 0]
+    if not len(fin):
+        return
+    assert fin["id"].min() > search["id"].max()
+    assert (fin["origin"] == fin["id"]).all() and (fin["rung"] == 0).all() and (fin["from_epoch"] == 0).all()
+    assert (fin["budget"] == fin["epochs"]).all() and (fin["parent_b"] == -1).all()
+    by_id = df.set_index("id")
+    for _, row in fin.iterrows():
+        parent = by_id.loc[row["parent_a"]]
+        assert parent["purpose"] == 0 and parent["status"] == 0
+        for g in GENES:
+            assert parent[g] == row[g] or (np.isnan(parent[g]) and np.isnan(row[g])), g
+    means = fin.groupby("parent_a")["fitness"].mean()
+    ranked = sorted(means.index, key=lambda i: (-means[i], -by_id.loc[i, "fitness"], i))
+    for winner in ranked:
+        runs = fin[(fin["parent_a"] == winner) & (fin["status"] == 0)]
+        if len(runs):
+            dist = (runs["fitness"] - means[winner]).abs().values
+            assert best_id == runs["id"].values[int(np.argmin(dist))], (best_id, winner)
+            return
+    raise AssertionError("finalists, none trained")
 
 
 def same_table(ta, tb):

@@ -8,7 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* A small but complete search on iris: every gene kind free, a few seconds at most. */
+/* A small but complete search on iris: every gene kind free, a few seconds at most; TINY_CONFIG adds a
+ * generational GA of 4 generations of 8, without finalists (tests of finalists turn them on). */
 #define TINY_SPACE                                                                                 \
     "data = { train = \"" EVOTUNE_SOURCE_DIR "/datasets/iris.csv\"; label = \"label\"; };\n"        \
     "search = { learning_rate = { min = 1e-3; max = 0.1; log = true; };\n"                          \
@@ -23,7 +24,8 @@
 #define TINY_CONFIG                                                                                \
     TINY_SPACE                                                                                     \
     "ga = { population = 8; generations = 4; tournament = 3; crossover = 0.9; mutation = 0.3; elitism = 2; };\n" \
-    "run = { strategy = \"generational\"; seed = 7; threads = 1; };\n"
+    "run = { strategy = \"generational\"; seed = 7; threads = 1; };\n"                           \
+    "finalists = { count = 0; };\n"
 
 /* Creates a fresh directory under /tmp and returns its path (static storage per call site). */
 static inline char *support_tempdir(char *buf, size_t n)

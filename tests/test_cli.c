@@ -152,7 +152,32 @@ static void test_successful_run(void **state)
 
 /* run.time_limit: no network starts after it, the run finishes (best scored, time_up recorded) with
  * fewer networks than its budget, and a resume with a larger limit goes on from there; a bad duration
- * is one line and exit 2. */
+ * is one line and exit 2. Without finalists, whose time the limit keeps back (a resume that extends a
+ * run chooses them again: test_time_limit_keeps_finalists). */
+/* A time-limited run keeps time back for its finalists: the search stops early enough that they are
+ * decided before the limit, and the best is a finalist run. */
+static void test_time_limit_keeps_finalists(void **state)
+{
+    (void)state;
+    char args[600], out[200];
+    snprintf(out, sizeof out, "%s/limit-finalists.h5", dir);
+    snprintf(args, sizeof args, "run %s/configs/default.cfg --set 'data.train=\"%s/datasets/iris.csv\"' "
+             "--set 'search.epochs={min=2;max=6;}' --max-trials 100000 --time-limit 3s --threads 2 --out %s "
+             "--quiet", EVOTUNE_SOURCE_DIR, EVOTUNE_SOURCE_DIR, out);
+    char *o, *e;
+    int rc = support_run(dir, args, &o, &e);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, e);
+    free(o);
+    free(e);
+    snprintf(args, sizeof args, "info %s", out);
+    assert_int_equal(support_run(dir, args, &o, &e), 0);
+    assert_non_null(strstr(o, "state:        finished"));
+    assert_non_null(strstr(o, "finalists:    5 genomes, "));
+    free(o);
+    free(e);
+}
+
 static void test_time_limit(void **state)
 {
     (void)state;
@@ -160,8 +185,8 @@ static void test_time_limit(void **state)
     snprintf(cfg, sizeof cfg, "%s/limit.cfg", dir);
     snprintf(out, sizeof out, "%s/limit.h5", dir);
     char text[300];
-    snprintf(text, sizeof text, "data = { train = \"%s/datasets/digits.csv\"; };\nsearch = { epochs = 40; };\n",
-             EVOTUNE_SOURCE_DIR);
+    snprintf(text, sizeof text, "data = { train = \"%s/datasets/digits.csv\"; };\nsearch = { epochs = 40; };\n"
+             "finalists = { count = 0; };\n", EVOTUNE_SOURCE_DIR);
     support_write(cfg, text);
     snprintf(args, sizeof args, "run %s --out %s --max-trials 100000 --time-limit 1s --threads 2 --quiet", cfg, out);
     char *o, *e;
@@ -425,8 +450,10 @@ static void test_format6_file(void **state)
     free(o), free(e);
     snprintf(args, sizeof args, "info %s", copy);
     assert_int_equal(support_run(dir, args, &o, &e), 0);
-    assert_non_null(strstr(o, "format 8"));
-    assert_non_null(strstr(o, "9 finished"));
+    assert_non_null(strstr(o, "format 9"));
+    /* its configuration has no finalists group: the default, 5 finalists x 3 runs, follow the 9 */
+    assert_non_null(strstr(o, "24 finished"));
+    assert_non_null(strstr(o, "finalists:    5 genomes, 15 runs; winner: network "));
     free(o), free(e);
     assert_int_equal(chdir(here), 0);
 }
@@ -448,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_unknown_isa),
         cmocka_unit_test(test_image_shape_mismatch),
         cmocka_unit_test(test_time_limit),
+        cmocka_unit_test(test_time_limit_keeps_finalists),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -903,6 +903,13 @@ static void test_strategy_keys(void **state)
                  "in [2, 1000], got 1", NULL);
     expect_error("promotion = { min_epochs = 0; };", "key 'promotion.min_epochs'", NULL);
     expect_error("promotion = { etta = 3; };", "unknown key 'promotion.etta' (did you mean 'promotion.eta'?)", NULL);
+    /* finalists: a count of 0 turns them off, at least one run each */
+    expect_error("finalists = { count = -1; };", "t.cfg:1: key 'finalists.count': expected an integer in [0, 1000]",
+                 NULL);
+    expect_error("finalists = {\n repeats = 0; };", "t.cfg:2: key 'finalists.repeats': expected an integer in [1, 1000]",
+                 NULL);
+    expect_error("finalists = { cout = 3; };", "unknown key 'finalists.cout' (did you mean 'finalists.count'?)", NULL);
+    expect_error("finalist = { count = 3; };", "(did you mean 'finalists'?)", NULL);
     expect_error("run = { max_epochs = -1; };", "key 'run.max_epochs'", NULL);
     const char *ggen[] = {"ga.generations=3"};
     expect_set_error(ggen[0], "--set 'ga.generations=3': key 'ga.generations' means nothing", NULL);

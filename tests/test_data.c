@@ -1198,7 +1198,7 @@ static void test_bytes_problem(void **state)
     load_problem(&fl, path, "");
     assert_non_null(by.train.bytes);
     assert_non_null(by.validation.bytes);
-    assert_non_null(by.test.bytes);
+    assert_non_null(evo_problem_test(&by)->bytes);
     assert_non_null(fl.train.x);
     assert_int_equal(by.train.image_h, 2);
     assert_true(by.data_hash == fl.data_hash);
@@ -1206,7 +1206,7 @@ static void test_bytes_problem(void **state)
     assert_memory_equal(by.feature_std, fl.feature_std, 4 * sizeof(float));
     expect_same_rows(&by.train, &fl.train);
     expect_same_rows(&by.validation, &fl.validation);
-    expect_same_rows(&by.test, &fl.test);
+    expect_same_rows(evo_problem_test(&by), evo_problem_test(&fl));
     evo_problem_release(&by);
     evo_problem_release(&fl);
 

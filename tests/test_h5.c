@@ -95,7 +95,7 @@ static void test_root_attributes(void **state)
     assert_int_equal(read_attr_i64(f, "threads"), 1);
     assert_int_equal(read_attr_i64(f, "n_train"), (int64_t)srch.problem.train.n);
     assert_int_equal(read_attr_i64(f, "n_validation"), (int64_t)srch.problem.validation.n);
-    assert_int_equal(read_attr_i64(f, "n_test"), (int64_t)srch.problem.test.n);
+    assert_int_equal(read_attr_i64(f, "n_test"), (int64_t)srch.problem.n_test);
     assert_int_equal(read_attr_i64(f, "n_features"), 4);
     assert_int_equal(read_attr_i64(f, "n_classes"), 3);
     assert_int_equal(read_attr_i64(f, "n_train") + read_attr_i64(f, "n_validation") + read_attr_i64(f, "n_test"), 150);
@@ -487,7 +487,7 @@ static void test_conv_model_round_trip(void **state)
     assert_int_equal(back.n_params, net->n_params);
     assert_memory_equal(back.params, net->params, net->n_params * sizeof *net->params);
 
-    const struct evo_dataset *t = &s.problem.test;
+    const struct evo_dataset *t = evo_problem_test(&s.problem);
     struct evo_mlp_workspace ws;
     evo_mlp_workspace_init_for(&ws, &net->arch, 64, 1);
     size_t C = net->arch.n_out;

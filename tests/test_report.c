@@ -429,10 +429,11 @@ static long expected_records(const struct evo_results *r, const char *key)
     const struct evo_column *id = evo_results_column(&r->individuals, "id");
     const struct evo_column *fit = evo_results_column(&r->individuals, "fitness");
     const struct evo_column *status = evo_results_column(&r->individuals, "status");
+    const struct evo_column *purpose = evo_results_column(&r->individuals, "purpose");
     assert_non_null(k);
     size_t n = r->individuals.n_rows, m = 0, *rows = malloc((n ? n : 1) * sizeof *rows);
     for (size_t i = 0; i < n; i++)
-        if (isfinite(k->values[i]))
+        if (isfinite(k->values[i]) && (!purpose || purpose->values[i] == 0)) /* the search's rows */
             rows[m++] = i;
     for (size_t a = 1; a < m; a++) /* insertion sort by (key, id) */
         for (size_t b = a; b > 0; b--) {
@@ -470,17 +471,39 @@ static void run_default(struct evo_results *r, const char *name, const char *ext
     assert_int_equal(evo_results_open(r, path, &err), EVO_OK);
 }
 
+/* The finalists' section: a point per finalist at (search score, mean) with its spread, a dot per run,
+ * a table row each, the winner first and the file's best its run. */
+static void check_finalists(const struct evo_results *r, const char *html)
+{
+    struct evo_finalist *fs;
+    size_t n = evo_results_finalists(r, &fs);
+    assert_int_equal(n, 5);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(fs[i].runs, 3);
+        assert_true(i == 0 || fs[i].mean <= fs[i - 1].mean);
+    }
+    assert_true(r->has_best && r->best_id == fs[0].chosen);
+    assert_non_null(strstr(html, "<h2>Finalists re-evaluated</h2>"));
+    assert_int_equal(in_plot(html, "plot-finalists", "class=\"finalist\""), 5);
+    assert_int_equal(in_plot(html, "plot-finalists", "class=\"run\""), 15);
+    assert_int_equal(in_plot(html, "plot-finalists", "class=\"spread\""), 5);
+    char want[96];
+    snprintf(want, sizeof want, "the best network is its run #%lld", (long long)fs[0].chosen);
+    assert_non_null(strstr(html, want));
+    free(fs);
+}
+
 /* What steady_state, random and tpe reports share: no per-generation plot; fitness over trials and over
  * time with a mark per trial and a ring per rise of the running best in id and in finish order; the
  * trials card against max_trials; no generations card. */
 static void check_over_trials(const struct evo_results *r, const char *html, const char *strategy)
 {
-    size_t n = r->individuals.n_rows;
-    assert_int_equal(n, 30);
+    size_t n = 30; /* search rows, which the search's plots draw; 5 finalists x 3 runs (the default) follow */
+    assert_int_equal(r->individuals.n_rows, 30 + 15);
     assert_string_equal(r->strategy, strategy);
     assert_non_null(r->strategy_state);
-    assert_int_equal(r->trials_done, 30);
-    assert_int_equal(r->trials_decided, 30);
+    assert_int_equal(r->trials_done, 45);
+    assert_int_equal(r->trials_decided, 45);
     assert_int_equal(r->n_in_flight, 0);
     assert_int_equal(r->generations.n_rows, 0);
     assert_int_equal(r->generations_done, 0);
@@ -504,6 +527,8 @@ static void check_over_trials(const struct evo_results *r, const char *html, con
     snprintf(want, sizeof want, "<span class=\"strategy\">%s</span>", strategy);
     assert_non_null(strstr(html, want));
     assert_non_null(strstr(html, "trials done</div><div class=\"v\">30 <small>of 30</small>"));
+    assert_non_null(strstr(html, "; and 15 finalist runs"));
+    check_finalists(r, html);
     assert_non_null(strstr(html, "in flight</div><div class=\"v\">0<"));
     assert_null(strstr(html, "generations done"));
     assert_null(strstr(html, "not recorded in this file")); /* the running time is */
@@ -532,8 +557,13 @@ static void test_steady_state_run(void **state)
     assert_non_null(strstr(html, "shaded by lineage depth"));
     /* the ancestry: the best and, when it was bred, its parent_a's line back to depth 0 (at most 10
      * columns) */
-    size_t b = 0;
+    size_t b = 0; /* the best is a finalist run: its lineage is its search row's */
     while (b < r.individuals.n_rows && id->values[b] != (double)r.best_id)
+        b++;
+    assert_true(b < r.individuals.n_rows);
+    int64_t repeats = (int64_t)pa->values[b];
+    b = 0;
+    while (b < r.individuals.n_rows && id->values[b] != (double)repeats)
         b++;
     assert_true(b < r.individuals.n_rows);
     long nodes = plot_points(html, "plot-ancestry");
@@ -560,8 +590,9 @@ static void test_random_run(void **state)
     char *html = render(&r);
     check_over_trials(&r, html, "random");
     const struct evo_column *pa = evo_results_column(&r.individuals, "parent_a");
-    for (size_t i = 0; i < r.individuals.n_rows; i++)
-        assert_true(pa->values[i] < 0);
+    const struct evo_column *purpose = evo_results_column(&r.individuals, "purpose");
+    for (size_t i = 0; i < r.individuals.n_rows; i++) /* a finalist's parent_a is the row it repeats */
+        assert_true(pa->values[i] < 0 || purpose->values[i] == 1);
     assert_int_equal(plot_points(html, "plot-ancestry"), -1);
     assert_non_null(strstr(html, "<p class=\"note ancestry-none\">Random search draws every trial independently"));
     assert_null(strstr(html, "<th>gen</th>"));
@@ -586,7 +617,11 @@ static void test_promotion_run(void **state)
     for (size_t i = 0; i < r.individuals.n_rows; i++)
         promoted += rung->values[i] > 0;
     assert_true(promoted > 0);
-    assert_int_equal(plot_points(html, "plot-budget"), (long)r.individuals.n_rows);
+    const struct evo_column *purpose = evo_results_column(&r.individuals, "purpose");
+    long search_rows = 0;
+    for (size_t i = 0; i < r.individuals.n_rows; i++)
+        search_rows += purpose->values[i] == 0;
+    assert_int_equal(plot_points(html, "plot-budget"), search_rows);
     assert_int_equal(in_plot(html, "plot-budget", "class=\"promo\""), promoted);
     free(html);
     evo_results_release(&r);

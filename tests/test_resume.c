@@ -65,34 +65,35 @@ struct strategy {
     const char *name;     /* the test's name for it */
     const char *kind;     /* run.strategy, as the file records it */
     const char *groups;   /* its ga, run and promotion groups */
-    long budget;          /* networks the whole run trains */
+    long budget;          /* networks the whole run trains: its search's and 5 finalists x 3 runs (the
+                           * default), so that kills land in the finalists' runs too */
     char cfg[128], ref[128];
     double ref_seconds;   /* wall time of the reference run, process start to exit */
 };
 
 static struct strategy strategies[] = {
-    {"random", "random", "run = { strategy = \"random\"; max_trials = 96; seed = 3; threads = 1; workers = 6; };\n", 96,
+    {"random", "random", "run = { strategy = \"random\"; max_trials = 96; seed = 3; threads = 1; workers = 6; };\n", 96 + 15,
      "", "", 0},
     {"generational", "generational",
      "ga = { population = 8; generations = 16; tournament = 3; crossover = 0.9; mutation = 0.3; elitism = 2; };\n"
      "run = { strategy = \"generational\"; seed = 3; threads = 1; workers = 6; };\n",
-     8 + 15 * 6, "", "", 0},
+     8 + 15 * 6 + 15, "", "", 0},
     {"steady_state", "steady_state",
      "ga = { population = 8; tournament = 3; crossover = 0.9; mutation = 0.3; };\n"
      "run = { strategy = \"steady_state\"; max_trials = 96; seed = 3; threads = 1; workers = 6; };\n",
-     96, "", "", 0},
+     96 + 15, "", "", 0},
     /* promotion: paused trainings continued (or, after a resume, trained again from the start) */
     {"asha", "random",
      "run = { strategy = \"random\"; max_trials = 96; seed = 3; threads = 1; workers = 6; };\n"
-     "promotion = { enabled = true; eta = 2; min_epochs = 1; };\n", 96, "", "", 0},
+     "promotion = { enabled = true; eta = 2; min_epochs = 1; };\n", 96 + 15, "", "", 0},
     {"steady_state_promoted", "steady_state",
      "ga = { population = 8; tournament = 3; crossover = 0.9; mutation = 0.3; };\n"
      "run = { strategy = \"steady_state\"; max_trials = 96; seed = 3; threads = 1; workers = 6; };\n"
-     "promotion = { enabled = true; eta = 3; min_epochs = 2; };\n", 96, "", "", 0},
+     "promotion = { enabled = true; eta = 3; min_epochs = 2; };\n", 96 + 15, "", "", 0},
     {"tpe", "tpe", /* a window the run overflows */
      "tpe = { startup = 8; gamma = 0.2; candidates = 12; window = 40; };\n"
      "run = { strategy = \"tpe\"; max_trials = 96; seed = 3; threads = 1; workers = 6; };\n",
-     96, "", "", 0},
+     96 + 15, "", "", 0},
 };
 #define RANDOM (&strategies[0])
 #define GENERATIONAL (&strategies[1])

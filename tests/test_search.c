@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <omp.h>
 #include "evotune/config.h"
+#include "evotune/finalist.h"
 #include "evotune/search.h"
 #include "support.h"
 
@@ -229,16 +230,105 @@ static void test_epoch_budget(void **state)
             fail_msg("%s", err.msg);
         const struct evo_runlog *lg = &r.s.log;
         int64_t before_last = 0, total = 0;
-        for (size_t i = 0; i < lg->n_rows; i++) {
+        size_t n = 0; /* search rows: the finalists (5 x 3 by default) come after them, outside the budget */
+        while (n < lg->n_rows && lg->rows[n].purpose == EVO_PURPOSE_SEARCH)
+            n++;
+        for (size_t i = 0; i < n; i++) {
             int64_t e = lg->rows[i].budget - lg->rows[i].from_epoch;
             total += e;
-            if (i + 1 < lg->n_rows)
+            if (i + 1 < n)
                 before_last += e;
         }
-        assert_true(lg->n_rows > 5 && lg->n_rows < 60);
+        assert_int_equal(lg->n_rows - n, 15);
+        assert_int_equal(evo_search_done(&r.s), (long)n);
+        assert_true(n > 5 && n < 60);
         assert_true(before_last < 60 && total >= 60);
         free_run(&r);
     }
+}
+
+/* Finalists (finalist.h), on iris with real training: the top 5 distinct genomes of 24 random trials
+ * trained again 3 times each after the search, as trials of their own; the winner is the best mean
+ * over those runs and the best network its run closest to that mean, whose network the log holds;
+ * the test split is read once, for it (and the count catches a second read); any thread count gives
+ * the same file. */
+static int test_read_once(const struct evo_search *s)
+{
+    return s->problem.test_uses == 1;
+}
+
+static void test_finalists(void **state)
+{
+    (void)state;
+    const char *sets[] = {"run.strategy = \"random\"", "run.max_trials = 24", "run.workers = 5", "run.threads = 1"};
+    struct run r[3];
+    for (int i = 0; i < 3; i++) {
+        struct evo_error err = {0};
+        const char *threads[] = {"run.threads = 1", "run.threads = 3", "run.threads = 2"};
+        const char *all[4] = {sets[0], sets[1], sets[2], threads[i]};
+        init_search(&r[i], TINY_SPACE, all, 4);
+        r[i].s.test_rescore = i == 2; /* the third run scores the test split twice */
+        if (evo_search_run(&r[i].s, NULL, NULL, &err))
+            fail_msg("%s", err.msg);
+    }
+    const struct evo_runlog *lg = &r[0].s.log;
+    assert_int_equal(lg->n_rows, 24 + 15);
+    assert_int_equal(evo_search_done(&r[0].s), 24);
+    size_t differs = 0;
+    for (size_t i = 24; i < lg->n_rows; i++) {
+        const struct evo_individual *x = &lg->rows[i];
+        const struct evo_individual *src = evo_runlog_find(lg, x->parent_a);
+        assert_int_equal(x->purpose, EVO_PURPOSE_FINALIST);
+        assert_true(src && src->purpose == EVO_PURPOSE_SEARCH && src->status == EVO_TRAIN_OK);
+        assert_true(x->origin == x->id && x->from_epoch == 0 && x->budget == (int32_t)x->genome.g[EVO_GENE_EPOCHS]);
+        assert_memory_equal(&x->genome, &src->genome, sizeof x->genome);
+        differs += x->fitness != src->fitness || x->val_loss != src->val_loss; /* streams of its own */
+    }
+    assert_true(differs > 0);
+    struct evo_finalist *fs;
+    size_t n = evo_finalists_summarize(lg->rows, lg->n_rows, &fs);
+    assert_int_equal(n, 5);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(fs[i].runs, 3);
+        assert_true(i == 0 || fs[i].mean <= fs[i - 1].mean);
+    }
+    /* they are the 5 best distinct genomes: a search row that ranks above the 5th repeats a finalist's
+     * network (every gene that applies equal) */
+    const struct evo_individual *last = NULL; /* the finalist whose search row ranks lowest */
+    for (size_t j = 0; j < n; j++) {
+        const struct evo_individual *f = evo_runlog_find(lg, fs[j].id);
+        if (!last || evo_trial_better(last, f))
+            last = f;
+    }
+    for (size_t k = 0; k < 24; k++) {
+        const struct evo_individual *x = &lg->rows[k];
+        int same = 0;
+        for (size_t j = 0; j < n && !same; j++) {
+            const struct evo_individual *f = evo_runlog_find(lg, fs[j].id);
+            same = 1;
+            for (int g = 0; g < EVO_GENE_COUNT; g++)
+                if (evo_genome_applies(&x->genome, g) != evo_genome_applies(&f->genome, g) ||
+                    (evo_genome_applies(&x->genome, g) && x->genome.g[g] != f->genome.g[g]))
+                    same = 0;
+        }
+        assert_true(same || !evo_trial_better(x, last));
+    }
+    assert_int_equal(lg->best.id, fs[0].chosen);
+    free(fs);
+    /* the network kept is the chosen run's: it scores on validation what the row says */
+    struct evo_metrics m;
+    struct evo_mlp_workspace ws;
+    evo_mlp_workspace_init_for(&ws, &lg->best_net.arch, 64, 1);
+    evo_mlp_evaluate(&lg->best_net, &ws, &r[0].s.problem.validation, &m);
+    assert_memory_equal(&m.accuracy, &lg->best.val_accuracy, sizeof m.accuracy);
+    evo_mlp_workspace_release(&ws);
+    assert_true(isfinite(lg->test_metrics.accuracy));
+    assert_true(test_read_once(&r[0].s) && test_read_once(&r[1].s));
+    assert_false(test_read_once(&r[2].s)); /* read twice: the count sees it */
+    assert_int_equal(r[2].s.problem.test_uses, 2);
+    assert_same_results(&r[0].s.log, &r[1].s.log);
+    for (int i = 0; i < 3; i++)
+        free_run(&r[i]);
 }
 
 static void test_seed_changes_results(void **state)
@@ -554,6 +644,7 @@ int main(void)
         cmocka_unit_test(test_thread_count_invariance),
         cmocka_unit_test(test_promotion_memory_changes_nothing),
         cmocka_unit_test(test_epoch_budget),
+        cmocka_unit_test(test_finalists),
         cmocka_unit_test(test_seed_changes_results),
         cmocka_unit_test(test_single_network),
         cmocka_unit_test(test_no_elitism_still_tracks_best),

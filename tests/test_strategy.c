@@ -377,6 +377,7 @@ static void assert_same_rows(const struct evo_runlog *a, const struct evo_runlog
         assert_memory_equal(&x->genome, &y->genome, sizeof x->genome);
         assert_memory_equal(&x->fitness, &y->fitness, sizeof x->fitness);
         assert_int_equal(x->status, y->status);
+        assert_int_equal(x->purpose, y->purpose);
     }
     assert_int_equal(a->best.id, b->best.id);
     assert_int_equal(a->n_gens, b->n_gens);
@@ -396,7 +397,8 @@ static void test_threads_identical(void **state)
     for (int st = 0; st < EVO_STRATEGY_COUNT; st++) {
         struct search_run one;
         run_small(&one, st, 1, 7);
-        assert_int_equal(one.s.log.n_rows, evo_search_budget(&one.s));
+        assert_int_equal(evo_search_done(&one.s), evo_search_budget(&one.s));
+        assert_int_equal(one.s.log.n_rows, evo_search_budget(&one.s) + 15); /* 5 finalists x 3 runs */
         for (size_t k = 0; k < sizeof threads / sizeof threads[0]; k++) {
             struct search_run many;
             run_small(&many, st, threads[k], 7);
@@ -410,7 +412,8 @@ static void test_threads_identical(void **state)
 
 /* Ids count 0, 1, 2, ... with no gap, every trial decided is finished, and a trial's parents were
  * decided before it; random trials have none. With one virtual worker each result is told before the
- * next trial is decided, so a steady_state child's parents are among the last 12 trials (aging). */
+ * next trial is decided, so a steady_state child's parents are among the last 12 trials (aging). The
+ * finalists (5 x 3 runs by default) follow the search trials, each repeating a search row's genome. */
 static void test_ids_count_from_zero(void **state)
 {
     (void)state;
@@ -420,12 +423,20 @@ static void test_ids_count_from_zero(void **state)
             struct search_run r;
             run_small(&r, st, 2, workers[w]);
             const struct evo_runlog *log = &r.s.log;
-            assert_int_equal(log->n_rows, evo_search_budget(&r.s));
+            size_t budget = (size_t)evo_search_budget(&r.s);
+            assert_int_equal(log->n_rows, budget + 15);
             assert_int_equal(log->trials_decided, (int64_t)log->n_rows);
             assert_int_equal(log->n_in_flight, 0);
             for (size_t i = 0; i < log->n_rows; i++) {
                 const struct evo_individual *t = &log->rows[i];
                 assert_int_equal(t->id, (int64_t)i);
+                assert_int_equal(t->purpose, i < budget ? EVO_PURPOSE_SEARCH : EVO_PURPOSE_FINALIST);
+                if (i >= budget) {
+                    const struct evo_individual *src = evo_runlog_find(log, t->parent_a);
+                    assert_true(src && src->purpose == EVO_PURPOSE_SEARCH && t->origin == t->id);
+                    assert_memory_equal(&src->genome, &t->genome, sizeof t->genome);
+                    continue;
+                }
                 assert_true(t->parent_a < t->id && t->parent_b < t->id);
                 assert_true(t->parent_b == -1 || t->parent_a >= 0);
                 if (st == EVO_STRATEGY_RANDOM)
@@ -462,7 +473,7 @@ static void check_generations(const struct search_run *r)
     const struct evo_runlog *log = &r->s.log;
     size_t P = (size_t)r->cfg.population, E = (size_t)r->cfg.elitism, G = (size_t)r->cfg.generations;
     assert_true(E < P);
-    assert_int_equal(log->n_rows, P + (G - 1) * (P - E));
+    assert_int_equal(evo_search_done(&r->s), P + (G - 1) * (P - E));
     assert_int_equal(log->n_gens, G);
     struct evo_individual prev[64], pop[64];
     assert_true(P <= 64);

@@ -1,7 +1,7 @@
-/* Run configuration: a libconfig file in six groups (data, search, ga, tpe, run, promotion) plus command-line
- * overrides (--set PATH=VALUE). One table of keys (type, range, default, help) drives parsing,
- * validation, the generated configs/default.cfg and the README's reference. Search keys come from the
- * gene table (genome.h). */
+/* Run configuration: a libconfig file in seven groups (data, search, ga, tpe, run, promotion,
+ * finalists) plus command-line overrides (--set PATH=VALUE). One table of keys (type, range, default,
+ * help) drives parsing, validation, the generated configs/default.cfg and the README's reference.
+ * Search keys come from the gene table (genome.h). */
 #ifndef EVOTUNE_CONFIG_H
 #define EVOTUNE_CONFIG_H
 #include <stdint.h>
@@ -72,6 +72,9 @@ struct evo_config {
     int promotion;              /* 1: asynchronous successive halving over the strategy's trials */
     long eta;                   /* rung budgets grow, and promotion selects the top, by this factor */
     long min_epochs;            /* the lowest rung's budget */
+    /* finalists (finalist.h) */
+    long finalists;             /* distinct genomes re-evaluated at the end (0: none) */
+    long finalist_repeats;      /* runs of each */
     /* the effective configuration (overrides applied, every key present) as libconfig text */
     char *text;
 };

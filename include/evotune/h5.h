@@ -10,11 +10,12 @@
 #include "evotune/runlog.h"
 
 /* Version of the file layout, stored as the root attribute format_version. */
-#define EVO_H5_FORMAT_VERSION 8
+#define EVO_H5_FORMAT_VERSION 9
 /* The oldest format read: 6 differs from 7 only by what 7 added (the conv genes' columns, the status
  * too_small, /best/layers), so its files read as dense networks; 7 from 8 by the promotion columns of
  * /individuals (rung, budget, from_epoch, origin, paused), so its rows read as whole trainings of
- * their epochs gene. Resume continues them as 8. */
+ * their epochs gene; 8 from 9 by /individuals' purpose (search or finalist), so its rows read as
+ * search rows. Resume continues them as 9. */
 #define EVO_H5_FORMAT_OLDEST 6
 
 /* Bytes at the start of a results file that HDF5 skips (its user block), which hold the seal: a text
@@ -56,6 +57,7 @@ struct evo_h5_summary {
     double elapsed;               /* seconds spent running, over every resume */
     double time_limit;            /* run.time_limit in seconds, 0: none */
     int64_t n_individuals;        /* rows of /individuals */
+    int64_t n_search;             /* of those, search rows (not finalist runs): what run.max_trials counts */
     int has_best;
     int64_t best_id, best_generation;
     double best_fitness;

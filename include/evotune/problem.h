@@ -10,7 +10,11 @@
 #include "evotune/error.h"
 
 struct evo_problem {
-    struct evo_dataset train, validation, test;
+    struct evo_dataset train, validation;
+    struct evo_dataset test_sealed;        /* the test split: read only through evo_problem_test, which
+                                            * counts its uses (a search uses it once, for its winner) */
+    int test_uses;                         /* evo_problem_test calls so far */
+    size_t n_test;                         /* its rows (a size, not a read) */
     float *feature_mean, *feature_std;     /* [d] standardisation applied to all splits (0 and 1 when off) */
     double target_mean, target_std;        /* regression: the training targets' standardisation, which
                                             * every network's output undoes (0 and 1 when off) */
@@ -22,6 +26,10 @@ struct evo_problem {
  * data.image_shape, splits and standardises as cfg says. Errors: EVO_EDATA naming the file,
  * EVO_ECONFIG for an image shape that does not fit. On error p is left released. */
 int evo_problem_load(struct evo_problem *p, const struct evo_config *cfg, struct evo_error *err);
+
+/* The test split, counting the use in p->test_uses: the one way to its rows. A search calls it once,
+ * to score its winner (search.h); `export --split test` to write it out. */
+const struct evo_dataset *evo_problem_test(struct evo_problem *p);
 
 /* Outputs of every network of the problem: one per class, or one value for regression. */
 size_t evo_problem_outputs(const struct evo_problem *p);

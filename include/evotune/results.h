@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "evotune/error.h"
+#include "evotune/finalist.h"
 
 enum evo_column_kind {
     EVO_COLUMN_INT,    /* integer field (values exact in a double up to 2^53) */
@@ -82,6 +83,11 @@ const struct evo_column *evo_results_column(const struct evo_table *t, const cha
 /* Writes the value of row i of column c as text: enum names, integers without a decimal point,
  * floats with 17 significant digits (round-trip exact). NaN is written as `nan_text`. */
 void evo_results_format(char *buf, size_t n, const struct evo_column *c, size_t i, const char *nan_text);
+
+/* The finalists of a run (finalist.h), the winner first, summarised from /individuals (purpose,
+ * parent_a, fitness, status) into *out (allocated; free it). Returns their count: 0 (and *out NULL)
+ * for a run without finalists, or a file before format 9. */
+size_t evo_results_finalists(const struct evo_results *r, struct evo_finalist **out);
 
 /* Writes the table as CSV (header row, enums as names, NaN as an empty cell) to f. */
 int evo_results_write_csv(const struct evo_table *t, FILE *f);

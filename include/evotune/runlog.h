@@ -70,6 +70,14 @@ int evo_runlog_ranks_best(const struct evo_runlog *log, const struct evo_individ
  * best so far. Returns 1 when taken. */
 int evo_runlog_offer_best(struct evo_runlog *log, const struct evo_individual *t, struct evo_mlp *net);
 
+/* Takes t and its network as the best whatever its rank (swapping net into best_net, as
+ * evo_runlog_offer_best does): a winner chosen otherwise (finalist.h). */
+void evo_runlog_set_best(struct evo_runlog *log, const struct evo_individual *t, struct evo_mlp *net);
+
+/* Forgets every row, curve row and trial in flight of id >= id; a best among them gives way to the
+ * best row left, without its network (best_net empty until a better row or a winner brings one). */
+void evo_runlog_truncate(struct evo_runlog *log, int64_t id);
+
 /* Makes a finished log unfinished again (a resumed run given a larger budget): no test metrics, no
  * confusion matrix. */
 void evo_runlog_unfinish(struct evo_runlog *log);

@@ -45,6 +45,9 @@ struct evo_search {
     size_t paused_room;                /* bytes for paused trainings kept for their promotion (promote.h):
                                         * run.max_memory less what evo_search_init set aside; lowering
                                         * it changes no result, only time */
+    int test_rescore;                  /* a test control that no key sets: 1 scores the best on the test
+                                        * split a second time, so that a test can show that
+                                        * problem.test_uses catches it; 0 in every run */
     double save_interval_min;          /* EVO_SEARCH_PROGRESS throttle (default 0.05 s; 0: after every
                                         * result, unthrottled, as fault injection needs) */
     /* measured by the last evo_search_run */

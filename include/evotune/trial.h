@@ -12,12 +12,18 @@
  * too: a finalist re-evaluated or a cross-validation fold is a trial with its own purpose (its training
  * stream is keyed by purpose as well as id, so it differs from the search trial it repeats); a
  * promotion (promote.h) continues a paused training as a row of its own, whose parent_a is the row it
- * continues; an evaluation in another process (an MPI rank) needs nothing but
+ * continues; a finalist (finalist.h) repeats a search row's genome with fresh streams; an evaluation
+ * in another process (an MPI rank) needs nothing but
  * the trial's fields, which are plain data, and sends back the results below. */
 enum evo_trial_purpose {
     EVO_PURPOSE_SEARCH = 0,   /* a candidate of the search: trained, scored on validation */
+    EVO_PURPOSE_FINALIST,     /* a finalist trained again (finalist.h): parent_a is the search row it
+                               * repeats, origin its own id */
     EVO_PURPOSE_COUNT
 };
+
+/* Stored name of enum evo_trial_purpose p ("search", "finalist"). */
+const char *evo_trial_purpose_name(int p);
 
 /* One trial and, once evaluated, its results: a row of /individuals. */
 struct evo_individual {
@@ -28,7 +34,7 @@ struct evo_individual {
     int64_t parent_a;        /* ids of its parents, -1 when none (random, or no crossover) */
     int64_t parent_b;
     struct evo_genome genome;
-    int32_t purpose;         /* enum evo_trial_purpose (not stored while every trial is a search one) */
+    int32_t purpose;         /* enum evo_trial_purpose */
     int32_t budget;          /* epochs its training reaches at this row: the epochs gene, or under
                               * promotion its rung's budget (at most the gene); 0 when asked: the
                               * search sets the epochs gene */
@@ -86,7 +92,7 @@ int evo_trial_better(const struct evo_individual *a, const struct evo_individual
 void evo_trial_clear_results(struct evo_individual *t);
 
 /* 1 when a[0..n) and b[0..n) agree in everything a search decides and scores — id, parents,
- * generation, genome, rung, budget, origin, fitness — timings aside; else 0. */
+ * generation, genome, purpose, rung, budget, origin, fitness — timings aside; else 0. */
 int evo_trials_same(const struct evo_individual *a, const struct evo_individual *b, size_t n);
 
 #endif
