@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the first N images and labels of Fashion-MNIST's training set (Debian's dataset-fashion-mnist)
-as IDX files into DIR, for searches that must run many times (bench/finalists.sh on the Fashion-MNIST
+as IDX files into DIR, for searches that must run many times (bench/paired.sh on the Fashion-MNIST
 search space): `--set data.train='"DIR/train-images-idx3-ubyte.gz"' --set
 data.train_labels='"DIR/train-labels-idx1-ubyte.gz"'`. The test split stays the full t10k set.
 Usage: bench/fashion_subset.py DIR [N]"""

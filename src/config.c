@@ -69,6 +69,15 @@ static const struct key_row rows[] = {
     {"data", "test_fraction", KEY_FLOAT, KEY_OPEN_HI, 0, 1, 0, 0, "0.2",
      "share of the training rows held out to test the best network once at the end; "
      "validation_fraction + test_fraction < 1; ignored when `test` is set", FIELD(test_fraction), NULL},
+    {"data", "folds", KEY_LONG, 0, 0, 0, 0, 100, "0",
+     "cross-validated fitness, for small data (0: off; else at least 2): the rows that are not test "
+     "rows are dealt into this many folds, stratified by class, and every trial trains one network per "
+     "fold (each fold held out once; the folds run as parallel tasks), its fitness the mean of the "
+     "folds' scores, every fold's score in /folds. validation_fraction is then unused (the test rows "
+     "stay the same as without folds). The best network is trained once more on all those rows, for "
+     "the mean over its folds of the epochs each fold's network kept (early stopping's best epoch, "
+     "else its budget), and that network is scored on the test split and used by predict. Memory: the "
+     "folds hold copies of the rows, this many times over", FIELD(folds), NULL},
     {"data", "standardize", KEY_BOOL, 0, 0, 0, 0, 0, "true",
      "scale every feature to mean 0 and standard deviation 1 (statistics of the training split)",
      FIELD(standardize), NULL},
@@ -1364,6 +1373,10 @@ static int validate(const struct ctx *c, config_t *lc, struct evo_config *cfg)
         evo_fmt_number(b, sizeof b, cfg->test_fraction);
         return fail(c, s, "key '%s': validation_fraction + test_fraction must be below 1, got %s + %s",
                     path, a, b);
+    }
+    if (cfg->folds == 1) {
+        const config_setting_t *s = config_lookup(lc, "data.folds");
+        return fail(c, s, "key 'data.folds': expected 0 (no cross-validation) or 2 to 100 folds, got 1");
     }
     cfg->text = effective_text(cfg);
     return EVO_OK;

@@ -901,7 +901,8 @@ int evo_data_split(const struct evo_dataset *all, double validation_fraction, do
                    struct evo_dataset *test, struct evo_error *err)
 {
     memset(train, 0, sizeof *train);
-    memset(validation, 0, sizeof *validation);
+    if (validation)
+        memset(validation, 0, sizeof *validation);
     if (test)
         memset(test, 0, sizeof *test);
     double vf = validation_fraction, tf = test_fraction;
@@ -942,9 +943,9 @@ int evo_data_split(const struct evo_dataset *all, double validation_fraction, do
             nv = m;
         if (nt > m - nv)
             nt = m - nv;
-        for (size_t i = 0; i < m; i++)
-            dest[rows[i]] = i < nv ? TO_VALIDATION : i < nv + nt ? TO_TEST : TO_TRAIN;
-        count[TO_VALIDATION] += nv;
+        for (size_t i = 0; i < m; i++) /* without a validation set its rows stay in train */
+            dest[rows[i]] = i < nv ? (validation ? TO_VALIDATION : TO_TRAIN) : i < nv + nt ? TO_TEST : TO_TRAIN;
+        count[validation ? TO_VALIDATION : TO_TRAIN] += nv;
         count[TO_TEST] += nt;
         count[TO_TRAIN] += m - nv - nt;
     }
@@ -952,7 +953,7 @@ int evo_data_split(const struct evo_dataset *all, double validation_fraction, do
     free(start);
 
     int rc = EVO_OK;
-    if (!count[TO_TRAIN] || !count[TO_VALIDATION] || (tf > 0 && !count[TO_TEST])) {
+    if (!count[TO_TRAIN] || (validation && !count[TO_VALIDATION]) || (tf > 0 && !count[TO_TEST])) {
         const char *which = !count[TO_TRAIN] ? "training" : !count[TO_VALIDATION] ? "validation" : "test";
         rc = evo_error_set(err, EVO_EDATA,
                            "%s split would be empty (%zu rows, %d classes, validation %g, test %g)",
@@ -976,6 +977,29 @@ int evo_data_split(const struct evo_dataset *all, double validation_fraction, do
     }
     free(order);
     free(dest);
+    return EVO_OK;
+}
+
+int evo_data_folds(const struct evo_dataset *ds, size_t k, uint64_t seed, size_t *fold_of, struct evo_error *err)
+{
+    size_t n = ds->n, classes = ds->target ? 1 : ds->n_classes > 0 ? (size_t)ds->n_classes : 1;
+    if (k < 2 || k > n)
+        return evo_error_set(err, EVO_EDATA, "%zu folds of %zu rows: every fold needs a row, and there "
+                             "must be at least 2 folds", k, n);
+    size_t *rows = evo_mem_alloc(evo_mem_mul(n ? n : 1, sizeof *rows));
+    struct evo_rng rng;
+    evo_rng_seed(&rng, seed, 1, 0, EVO_RNG_SPLIT);
+    size_t turn = 0;
+    for (size_t c = 0; c < classes; c++) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (ds->target || (size_t)ds->y[i] == c)
+                rows[m++] = i;
+        evo_rng_shuffle(&rng, rows, m);
+        for (size_t i = 0; i < m; i++, turn++)
+            fold_of[rows[i]] = turn % k;
+    }
+    free(rows);
     return EVO_OK;
 }
 

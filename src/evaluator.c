@@ -121,7 +121,7 @@ int evo_evaluator_run(struct evo_evaluator *ev, int (*coordinator)(void *arg), v
     return rc;
 }
 
-struct evo_eval_job *evo_evaluator_submit(struct evo_evaluator *ev, const struct evo_individual *trial,
+struct evo_eval_job *evo_evaluator_submit(struct evo_evaluator *ev, const struct evo_individual *trial, int fold,
                                           double key, struct evo_mlp *net, const struct evo_train_state *st)
 {
     pthread_mutex_lock(&ev->mu);
@@ -131,6 +131,8 @@ struct evo_eval_job *evo_evaluator_submit(struct evo_evaluator *ev, const struct
             job = &ev->jobs[i];
     if (job) {
         job->trial = *trial;
+        job->fold = fold;
+        job->epochs_kept = 0;
         job->key = key;
         job->resume = net != NULL;
         if (net) {
@@ -315,7 +317,18 @@ int evo_evaluator_train(void *ctx, int worker, struct evo_eval_job *job, struct 
         evo_mlp_release(&job->net);
     evo_trial_clear_results(t);
     struct evo_rng rng;
-    evo_rng_seed(&rng, (uint64_t)tr->cfg->seed, (uint64_t)t->origin, (uint64_t)t->purpose, EVO_RNG_TRAIN);
+    /* the data: the splits, a fold, or a cross-validated problem's whole pool; a stream of its own each */
+    const struct evo_dataset *train = &p->train, *val = &p->validation;
+    uint64_t stream = (uint64_t)t->purpose;
+    if (job->fold >= 0 && (size_t)job->fold < p->n_folds) {
+        train = &p->fold_train[job->fold];
+        val = &p->fold_val[job->fold];
+        stream += 256 * (uint64_t)(job->fold + 1);
+    } else if (job->fold == EVO_FOLD_ALL) {
+        val = train;
+        stream += 65536;
+    }
+    evo_rng_seed(&rng, (uint64_t)tr->cfg->seed, (uint64_t)t->origin, stream, EVO_RNG_TRAIN);
     struct evo_train_result res = {0};
     if (!evo_mlp_image_fits(&arch)) {
         /* its pooling leaves no image: a failed trial like the too large, not an error */
@@ -338,8 +351,8 @@ int evo_evaluator_train(void *ctx, int worker, struct evo_eval_job *job, struct 
     tp.feature_mean = p->feature_mean; /* augmentation resamples in raw pixel units */
     tp.feature_std = p->feature_std;
     if (!rc)
-        rc = evo_train_continue(&job->net, &tr->ws[worker], &tp, &p->train, &p->validation, &job->training, until,
-                                &res, err);
+        rc = evo_train_continue(&job->net, &tr->ws[worker], &tp, train, val, &job->training, until, &res, err);
+    job->epochs_kept = res.best_epoch + 1;
     t->paused = res.paused;
     t->status = res.status;
     t->train_loss = res.train_loss;

@@ -355,6 +355,46 @@ static hid_t curves_type(void)
     return compound_type(sizeof(struct evo_curve_row), f, sizeof f / sizeof *f);
 }
 
+/* /folds: its status an enum as /individuals' */
+static hid_t folds_type(void)
+{
+    const char *names[EVO_TRAIN_STATUS_COUNT];
+    for (int k = 0; k < EVO_TRAIN_STATUS_COUNT; k++)
+        names[k] = evo_train_status_name(k);
+    hid_t status = enum_type(names, EVO_TRAIN_STATUS_COUNT);
+    if (status < 0)
+        return -1;
+    const struct field f[] = {
+        FIELD(struct evo_fold_row, id, H5T_NATIVE_INT64),
+        FIELD(struct evo_fold_row, fold, H5T_NATIVE_INT32),
+        FIELD(struct evo_fold_row, status, status),
+        FIELD(struct evo_fold_row, fitness, H5T_NATIVE_DOUBLE),
+        FIELD(struct evo_fold_row, val_loss, H5T_NATIVE_DOUBLE),
+        FIELD(struct evo_fold_row, epochs_run, H5T_NATIVE_INT32),
+        FIELD(struct evo_fold_row, epochs_kept, H5T_NATIVE_INT32),
+    };
+    hid_t t = compound_type(sizeof(struct evo_fold_row), f, sizeof f / sizeof *f);
+    H5Tclose(status);
+    return t;
+}
+
+/* The rows of /folds in zeroed memory (the padding is written too). Heap. */
+static struct evo_fold_row *fold_rows(const struct evo_runlog *log)
+{
+    struct evo_fold_row *rows = evo_mem_calloc(log->n_fold_rows ? log->n_fold_rows : 1, sizeof *rows);
+    for (size_t k = 0; k < log->n_fold_rows; k++) {
+        const struct evo_fold_row *x = &log->fold_rows[k];
+        rows[k].id = x->id;
+        rows[k].fold = x->fold;
+        rows[k].status = x->status;
+        rows[k].fitness = x->fitness;
+        rows[k].val_loss = x->val_loss;
+        rows[k].epochs_run = x->epochs_run;
+        rows[k].epochs_kept = x->epochs_kept;
+    }
+    return rows;
+}
+
 /* The rows of /curves, copied field by field into zeroed memory: the compound type spans the
  * struct's padding, which is written to the file too and must not differ between identical runs.
  * Heap. */
@@ -542,9 +582,10 @@ static int write_contents(hid_t file, const struct evo_runlog *log, const char *
     const struct evo_config *cfg = log->cfg;
     const struct evo_problem *pb = log->problem;
     struct row_layout L = {.type = -1};
-    hid_t gtype = -1, ctype = -1, grp = -1, sub = -1;
+    hid_t gtype = -1, ctype = -1, ftype = -1, grp = -1, sub = -1;
     unsigned char *rows = NULL;
     struct evo_curve_row *curves = NULL;
+    struct evo_fold_row *folds = NULL;
     char buf[64];
     int rc = -1;
 
@@ -613,6 +654,13 @@ static int write_contents(hid_t file, const struct evo_runlog *log, const char *
     TRY(H5Dclose(grp));
     grp = -1;
 
+    /* /folds: cross-validation only */
+    if (pb->n_folds) {
+        folds = fold_rows(log);
+        TRY(ftype = folds_type());
+        TRY(write_table(file, "folds", ftype, folds, log->n_fold_rows));
+    }
+
     /* /generations */
     TRY(gtype = generations_type());
     TRY(write_table(file, "generations", gtype, log->gens, log->n_gens));
@@ -670,6 +718,10 @@ static int write_contents(hid_t file, const struct evo_runlog *log, const char *
             }
         hsize_t nl[1] = {net->n_layers + 1};
         TRY(H5LTset_attribute_long_long(grp, ".", "layer_sizes", (const long long *)sizes, nl[0]));
+        if (pb->n_folds) { /* cross-validated: trained again on every row of the folds */
+            TRY(attr_i64(grp, "final_epochs", log->final_epochs));
+            TRY(attr_i64(grp, "final_rows", (int64_t)pb->train.n));
+        }
         TRY(attr_str(grp, "output", net->arch.regression ? "linear"
                                     : net->arch.loss == EVO_LOSS_BINARY_CROSS_ENTROPY ? "sigmoid" : "softmax"));
         if (log->confusion) {
@@ -706,10 +758,13 @@ fail:
         H5Tclose(gtype);
     if (ctype >= 0)
         H5Tclose(ctype);
+    if (ftype >= 0)
+        H5Tclose(ftype);
     if (L.type >= 0)
         H5Tclose(L.type);
     free(rows);
     free(curves);
+    free(folds);
     *what_out = what;
     return rc;
 }
@@ -1218,6 +1273,34 @@ out:
     return rc;
 }
 
+/* Restores /folds (cross-validation: K rows per row of /individuals, in (id, fold) order). Returns 0,
+ * or -1 when it is missing or does not match /individuals. */
+static int load_folds(struct evo_runlog *log, size_t K, hid_t f)
+{
+    hsize_t n;
+    hid_t t = folds_type();
+    if (t < 0 || rows_of(f, "folds", &n) || n != (hsize_t)log->n_rows * K) {
+        if (t >= 0)
+            H5Tclose(t);
+        return -1;
+    }
+    struct evo_fold_row *rows = evo_mem_calloc(n ? n : 1, sizeof *rows);
+    int rc = n && read_all(f, "folds", t, rows, n) ? -1 : 0;
+    H5Tclose(t);
+    for (size_t i = 0; !rc && i < log->n_rows; i++) {
+        for (size_t k = 0; k < K; k++) {
+            const struct evo_fold_row *x = &rows[i * K + k];
+            if (x->id != log->rows[i].id || x->fold != (int32_t)k || x->status < 0 ||
+                x->status >= EVO_TRAIN_STATUS_COUNT || x->epochs_run < 0 || x->epochs_kept < 0)
+                rc = -1;
+        }
+        if (!rc)
+            evo_runlog_add_folds(log, rows + i * K, K);
+    }
+    free(rows);
+    return rc;
+}
+
 /* Restores /curves into log->curves: every row's curve whole (epochs from_epoch .. epochs_run - 1, in order),
  * in the order of the rows. Returns 0, or -1 when /curves is missing or does not match /individuals.
  * *ctype and *buf are for the caller to release. */
@@ -1303,6 +1386,8 @@ int evo_h5_load(struct evo_runlog *log, const char *path, struct evo_error *err)
     }
     if (load_curves(log, (size_t)evo_genome_spec_max(&cfg->space.spec[EVO_GENE_EPOCHS]), f, &ctype, &curves))
         goto damaged;
+    if (pb->n_folds && load_folds(log, pb->n_folds, f))
+        goto damaged;
     if (nfl && read_all(f, "in_flight", L.type, rows, nfl))
         goto damaged;
     struct evo_individual *flight = evo_mem_calloc((size_t)nfl + 1, sizeof *flight);
@@ -1332,6 +1417,11 @@ int evo_h5_load(struct evo_runlog *log, const char *path, struct evo_error *err)
         if (brc)
             goto out;
         log->finished = !strcmp(state, "finished");
+        int64_t final_epochs = 0;
+        if (pb->n_folds &&
+            (read_i64(grp, "final_epochs", &final_epochs) || final_epochs < 1 || final_epochs > INT32_MAX))
+            goto damaged;
+        log->final_epochs = (int32_t)final_epochs;
         for (size_t k = 0; log->finished && k < N_TEST_METRICS; k++)
             if (H5LTget_attribute_double(grp, ".", test_metrics[k].name,
                                          (double *)((char *)&log->test_metrics + test_metrics[k].offset)) < 0)

@@ -66,7 +66,8 @@ static const char usage_text[] =
     "  --threads N       training threads, 0 = all cores\n"
     "\n"
     "export writes the tables of a results file for tools that read neither HDF5 nor the file's enums:\n"
-    "  --csv DIR         DIR/individuals.csv and DIR/generations.csv (header row, choices as names)\n"
+    "  --csv DIR         DIR/individuals.csv and DIR/generations.csv (header row, choices as names),\n"
+    "                    and DIR/folds.csv for a cross-validated run\n"
     "  --jsonl OUT       one JSON object per individual (OUT '-' for stdout)\n"
     "  --split NAME      the train, validation or test split the run used, unstandardised, as CSV\n"
     "\n"
@@ -561,14 +562,21 @@ static int cmd_resume(int argc, char **argv)
     return evo_error_exit_code(rc);
 }
 
-/* info's finalists line: the winner's validation score in the search, its mean and spread over the
+/* info's lines on how the best was chosen: cross-validation's folds and the best network's final
+ * training; the finalists' winner: its validation score in the search, its mean and spread over the
  * finalist runs, the run kept as /best (whose test score the best line gives). */
-static void print_finalists(const char *path, const char *fitness)
+static void print_evaluation(const char *path, const char *fitness, long folds)
 {
     struct evo_results r;
     struct evo_error err = {0};
     if (evo_results_open(&r, path, &err) != EVO_OK)
         return;
+    if (folds)
+        printf("folds:        %ld, of the %lld rows that are not test rows; fitness the mean over a trial's folds%s",
+               folds, (long long)r.n_train, r.final_epochs ? "" : "\n");
+    if (folds && r.final_epochs)
+        printf("; best network trained on all %lld for %lld epochs\n", (long long)r.final_rows,
+               (long long)r.final_epochs);
     struct evo_finalist *fs;
     size_t n = evo_results_finalists(&r, &fs);
     if (n) {
@@ -614,9 +622,10 @@ static int cmd_info(int argc, char **argv)
     struct evo_config cfg; /* the stored configuration's promotion and epoch budget */
     struct evo_error cerr = {0};
     int max_epochs = 0;
-    long finalists = 0;
+    long finalists = 0, folds = 0;
     if (evo_config_load_string(&cfg, s.config, path, NULL, 0, &cerr) == EVO_OK) {
         finalists = cfg.finalists;
+        folds = cfg.folds;
         if (cfg.promotion) {
             int rungs[EVO_PROMOTE_MAX_RUNGS], n = evo_promote_rungs(&cfg, rungs);
             printf("promotion:    eta %ld, rungs of", cfg.eta);
@@ -644,8 +653,8 @@ static int cmd_info(int argc, char **argv)
             printf("; test accuracy %.4f", s.test.accuracy);
         printf("\n");
     }
-    if (finalists > 0)
-        print_finalists(path, s.fitness);
+    if (finalists > 0 || folds > 0)
+        print_evaluation(path, s.fitness, folds);
     if (strcmp(state, "finished"))
         printf("resume with:  evotune resume %s\n", path);
     else
@@ -728,7 +737,11 @@ static int export_split(const char *path, const char *name, const char *out)
     int rc = evo_config_load_string(&cfg, r.config, path, &raw, 1, &err);
     if (!rc) {
         rc = evo_problem_load(&pb, &cfg, &err);
-        if (!rc) {
+        if (!rc && pb.n_folds && !strcmp(name, "validation")) {
+            rc = evo_error_set(&err, EVO_EUSAGE, "'%s' is cross-validated (data.folds = %zu): it has no "
+                               "validation split; its folds share the rows of --split train", path, pb.n_folds);
+            evo_problem_release(&pb);
+        } else if (!rc) {
             const struct evo_dataset *ds = !strcmp(name, "train") ? &pb.train
                                            : !strcmp(name, "validation") ? &pb.validation : evo_problem_test(&pb);
             rc = write_file(out, write_dataset, ds) ? EVO_EIO : EVO_OK;
@@ -778,6 +791,10 @@ static int cmd_export(int argc, char **argv)
         rc = rc ? rc : write_file(p, write_csv_table, &r.individuals);
         snprintf(p, n, "%s/generations.csv", csv);
         rc = rc ? rc : write_file(p, write_csv_table, &r.generations);
+        if (r.folds.n_cols) { /* cross-validated runs */
+            snprintf(p, n, "%s/folds.csv", csv);
+            rc = rc ? rc : write_file(p, write_csv_table, &r.folds);
+        }
         free(p);
     }
     evo_results_release(&r);

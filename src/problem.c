@@ -40,7 +40,7 @@ static int load_split(struct evo_problem *p, const struct evo_config *cfg, struc
     if (!rc) {
         /* with a separate test file, the training file gives train and validation only */
         rc = evo_data_split(&all, cfg->validation_fraction, cfg->test ? 0.0 : cfg->test_fraction,
-                            (uint64_t)cfg->seed, &p->train, &p->validation,
+                            (uint64_t)cfg->seed, &p->train, cfg->folds ? NULL : &p->validation,
                             cfg->test ? NULL : &p->test_sealed, err);
         if (rc)
             evo_error_prefix(err, "%s", cfg->train);
@@ -50,6 +50,35 @@ static int load_split(struct evo_problem *p, const struct evo_config *cfg, struc
     else
         evo_data_release(&test);
     evo_data_release(&all);
+    return rc;
+}
+
+/* Deals the pool (p->train) into k stratified folds and copies each fold's training and validation rows. */
+static int make_folds(struct evo_problem *p, size_t k, uint64_t seed, struct evo_error *err)
+{
+    size_t n = p->train.n;
+    size_t *fold_of = evo_mem_alloc(evo_mem_mul(n ? n : 1, sizeof *fold_of));
+    int rc = evo_data_folds(&p->train, k, seed, fold_of, err);
+    if (!rc) {
+        size_t *in = evo_mem_alloc(evo_mem_mul(n, sizeof *in)), *out = evo_mem_alloc(evo_mem_mul(n, sizeof *out));
+        p->fold_train = evo_mem_calloc(k, sizeof *p->fold_train);
+        p->fold_val = evo_mem_calloc(k, sizeof *p->fold_val);
+        p->n_folds = k;
+        for (size_t f = 0; f < k; f++) {
+            size_t a = 0, b = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (fold_of[i] == f)
+                    out[b++] = i;
+                else
+                    in[a++] = i;
+            }
+            evo_data_subset(&p->fold_train[f], &p->train, in, a);
+            evo_data_subset(&p->fold_val[f], &p->train, out, b);
+        }
+        free(in);
+        free(out);
+    }
+    free(fold_of);
     return rc;
 }
 
@@ -66,7 +95,8 @@ int evo_problem_load(struct evo_problem *p, const struct evo_config *cfg, struct
     p->feature_mean = evo_mem_calloc(d, sizeof(float));
     p->feature_std = evo_mem_alloc(evo_mem_mul(d, sizeof(float)));
     if (cfg->standardize)
-        evo_data_standardize(&p->train, &p->validation, &p->test_sealed, p->feature_mean, p->feature_std);
+        evo_data_standardize(&p->train, cfg->folds ? NULL : &p->validation, &p->test_sealed, p->feature_mean,
+                             p->feature_std);
     else
         for (size_t j = 0; j < d; j++)
             p->feature_std[j] = 1.0f;
@@ -83,6 +113,11 @@ int evo_problem_load(struct evo_problem *p, const struct evo_config *cfg, struct
         for (size_t i = 0; i < n; i++)
             ss += (p->train.target[i] - p->target_mean) * (p->train.target[i] - p->target_mean);
         p->target_std = ss > 0 ? sqrt(ss / (double)n) : 1.0;
+    }
+    if (cfg->folds && (rc = make_folds(p, (size_t)cfg->folds, (uint64_t)cfg->seed, err))) {
+        evo_error_prefix(err, "%s", cfg->train);
+        evo_problem_release(p);
+        return rc;
     }
     return EVO_OK;
 }
@@ -103,6 +138,12 @@ void evo_problem_release(struct evo_problem *p)
     evo_data_release(&p->train);
     evo_data_release(&p->validation);
     evo_data_release(&p->test_sealed);
+    for (size_t f = 0; f < p->n_folds; f++) {
+        evo_data_release(&p->fold_train[f]);
+        evo_data_release(&p->fold_val[f]);
+    }
+    free(p->fold_train);
+    free(p->fold_val);
     free(p->feature_mean);
     free(p->feature_std);
     memset(p, 0, sizeof *p);

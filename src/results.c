@@ -35,6 +35,7 @@ void evo_results_release(struct evo_results *r)
     table_release(&r->generations);
     table_release(&r->best_individual);
     table_release(&r->curves);
+    table_release(&r->folds);
     free(r->written_at);
     free(r->strategy);
     free(r->strategy_state);
@@ -345,6 +346,8 @@ int evo_results_open(struct evo_results *r, const char *path, struct evo_error *
      * everything else */
     if (H5LTfind_dataset(f, "curves") > 0 && read_table(f, "curves", &r->curves))
         table_release(&r->curves);
+    if (H5LTfind_dataset(f, "folds") > 0 && read_table(f, "folds", &r->folds))
+        table_release(&r->folds);
     if (H5Lexists(f, "data", H5P_DEFAULT) > 0) {
         hid_t g = H5Gopen2(f, "data", H5P_DEFAULT);
         size_t nf = 0, nc = 0;
@@ -372,6 +375,8 @@ int evo_results_open(struct evo_results *r, const char *path, struct evo_error *
         r->test_rmse = attr_double(g, "test_rmse");
         r->test_mae = attr_double(g, "test_mae");
         r->test_r2 = attr_double(g, "test_r2");
+        r->final_epochs = attr_int(g, "final_epochs", 0);
+        r->final_rows = attr_int(g, "final_rows", 0);
         if (H5LTfind_dataset(g, "individual") > 0 && read_table(g, "individual", &r->best_individual))
             table_release(&r->best_individual);
         r->best_layer_sizes = attr_int_array(g, "layer_sizes", &r->n_best_layers);

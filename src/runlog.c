@@ -89,6 +89,38 @@ void evo_runlog_append_curves(struct evo_runlog *log, const struct evo_curve_row
     log->n_curves += n;
 }
 
+static size_t fold_index(const struct evo_runlog *log, int64_t id)
+{
+    return first_at_least(log->fold_rows, log->n_fold_rows, sizeof *log->fold_rows,
+                          offsetof(struct evo_fold_row, id), id);
+}
+
+void evo_runlog_add_folds(struct evo_runlog *log, const struct evo_fold_row *rows, size_t n)
+{
+    if (!n)
+        return;
+    if (log->n_fold_rows + n > log->cap_fold_rows) {
+        size_t cap = log->cap_fold_rows ? 2 * log->cap_fold_rows : 64;
+        while (cap < log->n_fold_rows + n)
+            cap *= 2;
+        log->fold_rows = evo_mem_realloc(log->fold_rows, evo_mem_mul(cap, sizeof *log->fold_rows));
+        log->cap_fold_rows = cap;
+    }
+    size_t at = fold_index(log, rows[0].id);
+    memmove(log->fold_rows + at + n, log->fold_rows + at, (log->n_fold_rows - at) * sizeof *log->fold_rows);
+    memcpy(log->fold_rows + at, rows, n * sizeof *rows);
+    log->n_fold_rows += n;
+}
+
+const struct evo_fold_row *evo_runlog_folds(const struct evo_runlog *log, int64_t id, size_t *n)
+{
+    size_t c = fold_index(log, id), k = c;
+    while (k < log->n_fold_rows && log->fold_rows[k].id == id)
+        k++;
+    *n = k - c;
+    return log->fold_rows + c;
+}
+
 const struct evo_individual *evo_runlog_find(const struct evo_runlog *log, int64_t id)
 {
     size_t at = row_index(log, id);
@@ -141,6 +173,7 @@ void evo_runlog_truncate(struct evo_runlog *log, int64_t id)
 {
     log->n_rows = row_index(log, id);
     log->n_curves = curve_index(log, id);
+    log->n_fold_rows = fold_index(log, id);
     size_t k = 0;
     for (size_t i = 0; i < log->n_in_flight; i++)
         if (log->in_flight[i].id < id)
@@ -169,6 +202,7 @@ void evo_runlog_release(struct evo_runlog *log)
 {
     free(log->rows);
     free(log->curves);
+    free(log->fold_rows);
     free(log->in_flight);
     free(log->confusion);
     evo_mlp_release(&log->best_net);

@@ -33,7 +33,9 @@ static int check_memory(struct evo_search *s, struct evo_error *err)
     evo_genome_space_limits(&cfg->space, &max_hidden, &max_width, &max_batch);
     size_t ws = evo_trainer_workspace_bytes(cfg, &s->problem);
     size_t threads = evo_mem_mul((size_t)s->threads, ws);
-    size_t jobs = evo_mem_mul((size_t)s->workers, job_bytes(max_epochs_of(cfg)));
+    /* cross-validation: a job per fold, and the folds collected (about as much again) */
+    size_t folds = cfg->folds ? 2 * (size_t)cfg->folds : 1;
+    size_t jobs = evo_mem_mul(evo_mem_mul((size_t)s->workers, folds), job_bytes(max_epochs_of(cfg)));
     /* the strategy's own rows: a population, ranked (generational); tpe's window, with a pointer, an
      * observation and two mixtures' components (5 doubles each) of scratch per row */
     int tpe = cfg->strategy == EVO_STRATEGY_TPE;
@@ -121,9 +123,14 @@ double evo_search_cost(const struct evo_search *s, const struct evo_individual *
         in = out;
     }
     double epochs = t->budget > 0 ? t->budget - t->from_epoch : tp.epochs;
-    double n = (double)p->train.n, batch = tp.batch_size ? (double)tp.batch_size : 1;
-    double steps = ceil(n / batch);
-    return epochs * (macs * (3.0 * n + (double)p->validation.n) + steps * (8.0 * params + 2000.0));
+    double batch = tp.batch_size ? (double)tp.batch_size : 1, trained = 0, validated = 0, steps = 0;
+    for (size_t f = 0; f < (p->n_folds ? p->n_folds : 1); f++) { /* cross-validation: every fold's */
+        double n = (double)(p->n_folds ? p->fold_train[f].n : p->train.n);
+        trained += n;
+        validated += (double)(p->n_folds ? p->fold_val[f].n : p->validation.n);
+        steps += ceil(n / batch);
+    }
+    return epochs * (macs * (3.0 * trained + validated) + steps * (8.0 * params + 2000.0));
 }
 
 double evo_search_grace(const struct evo_config *cfg)
@@ -176,6 +183,16 @@ struct paused {
     size_t bytes;
 };
 
+/* Cross-validation: the fold results of one trial in flight, until all K are in (harvest). */
+struct fold_acc {
+    int64_t id;                        /* the trial, -1 when free */
+    size_t in;                         /* folds in */
+    double seconds;                    /* their training times, summed */
+    struct evo_individual *t;          /* [K] each fold's results */
+    int *kept;                         /* [K] each fold's epochs_kept */
+    struct evo_epoch_metrics *curve;   /* [K][max epochs] each fold's curve */
+};
+
 /* A trial decided and not yet told to the strategy. */
 struct pending {
     struct evo_individual trial;
@@ -217,6 +234,8 @@ struct run {
     size_t n_final_nets;
     evo_eval_fn fn;              /* the evaluation and its context, for a network trained again */
     void *ctx;
+    struct fold_acc *acc;        /* [W] cross-validation: the folds of a trial collected so far */
+    size_t K;                    /* folds per trial (1 without cross-validation) */
 };
 
 static double now(void)
@@ -361,6 +380,84 @@ static void keep_final_net(struct run *r, const struct evo_individual *t, struct
     memset(net, 0, sizeof *net);
 }
 
+/* Collects a fold's results into its trial's accumulator; once all K folds are in, makes the trial's
+ * row (fitness and validation metrics the means over the folds, in fold order; failed when a fold
+ * failed, with the first failed fold's status; epochs_run the most a fold ran; training time summed)
+ * into *t, logs it with its mean curve (each epoch's mean over the folds that ran it) and its fold
+ * rows, and returns 1; else 0. */
+static int collect_fold(struct run *r, const struct evo_eval_job *job, struct evo_individual *t)
+{
+    size_t K = r->K, E = max_epochs_of(r->s->cfg), f = (size_t)job->fold;
+    struct fold_acc *a = NULL; /* there are W: at most W trials are in flight */
+    for (size_t i = 0; i < (size_t)r->s->workers && !a; i++)
+        if (r->acc[i].id == job->trial.id)
+            a = &r->acc[i];
+    for (size_t i = 0; i < (size_t)r->s->workers && !a; i++)
+        if (r->acc[i].id < 0) {
+            a = &r->acc[i];
+            a->id = job->trial.id;
+            a->in = 0;
+            a->seconds = 0;
+        }
+    a->t[f] = job->trial;
+    a->kept[f] = job->epochs_kept;
+    a->seconds += job->t_end - job->t_start;
+    memcpy(a->curve + f * E, job->curve, E * sizeof *job->curve);
+    if (++a->in < K)
+        return 0;
+    double finished_at = t->finished_at;
+    *t = a->t[0];
+    t->status = EVO_TRAIN_OK;
+    t->paused = 1;
+    t->epochs_run = 0;
+    double *sum[] = {&t->fitness, &t->val_accuracy, &t->val_loss, &t->val_macro_f1, &t->val_log_loss,
+                     &t->val_rmse, &t->val_mae, &t->val_r2, &t->train_loss};
+    const size_t n_sum = sizeof sum / sizeof sum[0];
+    for (size_t m = 0; m < n_sum; m++)
+        *sum[m] = 0;
+    struct evo_fold_row *rows = evo_mem_alloc(evo_mem_mul(K, sizeof *rows));
+    for (size_t k = 0; k < K; k++) {
+        const struct evo_individual *x = &a->t[k];
+        const double *v[] = {&x->fitness, &x->val_accuracy, &x->val_loss, &x->val_macro_f1, &x->val_log_loss,
+                             &x->val_rmse, &x->val_mae, &x->val_r2, &x->train_loss};
+        for (size_t m = 0; m < n_sum; m++)
+            *sum[m] += *v[m];
+        if (t->status == EVO_TRAIN_OK && x->status != EVO_TRAIN_OK)
+            t->status = x->status;
+        t->paused &= x->paused;
+        t->epochs_run = x->epochs_run > t->epochs_run ? x->epochs_run : t->epochs_run;
+        rows[k] = (struct evo_fold_row){x->id, (int32_t)k, (int8_t)x->status, x->fitness, x->val_loss,
+                                        x->epochs_run, a->kept[k]};
+    }
+    for (size_t m = 0; m < n_sum; m++)
+        *sum[m] /= (double)K;
+    if (t->status != EVO_TRAIN_OK)
+        t->fitness = evo_trial_failed_fitness(r->s->cfg->fitness);
+    t->train_seconds = a->seconds;
+    t->finished_at = finished_at;
+    struct evo_epoch_metrics *curve = evo_mem_calloc(E ? E : 1, sizeof *curve);
+    for (int e = t->from_epoch; e < t->epochs_run; e++) {
+        double n = 0;
+        for (size_t k = 0; k < K; k++)
+            if (a->t[k].epochs_run > e) {
+                const struct evo_epoch_metrics *c = &a->curve[k * E + (size_t)e];
+                curve[e].train_loss += c->train_loss;
+                curve[e].val_loss += c->val_loss;
+                curve[e].val_fitness += c->val_fitness;
+                n++;
+            }
+        curve[e].train_loss /= n;
+        curve[e].val_loss /= n;
+        curve[e].val_fitness /= n;
+    }
+    evo_runlog_add(&r->s->log, t, curve);
+    evo_runlog_add_folds(&r->s->log, rows, K);
+    free(curve);
+    free(rows);
+    a->id = -1;
+    return 1;
+}
+
 /* Logs every job done: its row and curve, its network offered as the best, a paused training kept. */
 static int harvest(struct run *r, double timeout)
 {
@@ -377,26 +474,38 @@ static int harvest(struct run *r, double timeout)
         struct evo_individual t = job->trial;
         t.train_seconds = job->t_end - job->t_start;
         t.finished_at = r->elapsed0 + (now() - r->t0);
-        evo_runlog_add(&r->s->log, &t, job->curve);
-        if (t.purpose == EVO_PURPOSE_FINALIST) {
-            keep_final_net(r, &t, &job->net);
-        } else if (t.paused && job->net.slab) {
-            if (evo_runlog_ranks_best(&r->s->log, &t)) { /* the best takes a copy: the training goes on */
-                struct evo_mlp copy;
-                evo_mlp_clone(&copy, &job->net);
-                evo_runlog_offer_best(&r->s->log, &t, &copy);
-                evo_mlp_release(&copy);
-            }
-            keep_paused(r, &t, &job->net, &job->training);
+        if (job->fold >= 0) { /* a fold: the trial's row once all its folds are in */
+            int all_in = collect_fold(r, job, &t);
+            evo_evaluator_recycle(&r->ev, job);
+            job = NULL;
+            if (!all_in)
+                continue;
+            struct evo_mlp none; /* the folds' networks are not kept: the best is trained at the end */
+            memset(&none, 0, sizeof none);
+            evo_runlog_offer_best(&r->s->log, &t, &none);
         } else {
-            evo_runlog_offer_best(&r->s->log, &t, &job->net);
+            evo_runlog_add(&r->s->log, &t, job->curve);
+            if (t.purpose == EVO_PURPOSE_FINALIST) {
+                keep_final_net(r, &t, &job->net);
+            } else if (t.paused && job->net.slab) {
+                if (evo_runlog_ranks_best(&r->s->log, &t)) { /* the best takes a copy: the training goes on */
+                    struct evo_mlp copy;
+                    evo_mlp_clone(&copy, &job->net);
+                    evo_runlog_offer_best(&r->s->log, &t, &copy);
+                    evo_mlp_release(&copy);
+                }
+                keep_paused(r, &t, &job->net, &job->training);
+            } else {
+                evo_runlog_offer_best(&r->s->log, &t, &job->net);
+            }
         }
         struct pending *p = find_pending(r, t.id);
         if (p)
             p->done = 1;
         r->new_rows++;
         r->s->evaluated++;
-        evo_evaluator_recycle(&r->ev, job);
+        if (job)
+            evo_evaluator_recycle(&r->ev, job);
     }
     return EVO_OK;
 }
@@ -522,7 +631,14 @@ static int decide(struct run *r, size_t w, double t)
     }
     struct paused kept, *from = trial.rung > 0 ? take_paused(r, trial.parent_a, &kept) : NULL;
     s->resumed += from != NULL;
-    if (!evo_evaluator_submit(&r->ev, &trial, v_end, from ? &from->net : NULL, from ? &from->state : NULL)) {
+    if (s->problem.n_folds) { /* cross-validation: a job per fold (no paused training is kept) */
+        for (size_t f = 0; f < r->K; f++)
+            if (!evo_evaluator_submit(&r->ev, &trial, (int)f, v_end, NULL, NULL))
+                return evo_error_set(r->err, EVO_EUSAGE, "no evaluator slot for trial %lld", (long long)trial.id);
+        return EVO_OK;
+    }
+    struct evo_mlp *net = from ? &from->net : NULL;
+    if (!evo_evaluator_submit(&r->ev, &trial, EVO_FOLD_NONE, v_end, net, from ? &from->state : NULL)) {
         if (from)
             evo_mlp_release(&from->net);
         return evo_error_set(r->err, EVO_EUSAGE, "no evaluator slot for trial %lld", (long long)trial.id);
@@ -550,12 +666,40 @@ static int retrain(struct run *r, const struct evo_individual *t, struct evo_mlp
     return rc;
 }
 
+/* Cross-validation: the network of row t trained once more on the whole pool, early stopping off, for
+ * the mean over t's folds of the epochs each fold's network kept (rounded; within t's budget). */
+static int final_network(struct run *r, const struct evo_individual *t, struct evo_mlp *net)
+{
+    size_t n;
+    const struct evo_fold_row *folds = evo_runlog_folds(&r->s->log, t->id, &n);
+    double kept = 0;
+    for (size_t k = 0; k < n; k++)
+        kept += folds[k].epochs_kept;
+    int epochs = n ? (int)floor(kept / (double)n + 0.5) : t->budget;
+    epochs = epochs < 1 ? 1 : epochs > t->budget ? t->budget : epochs;
+    struct evo_eval_job job;
+    memset(&job, 0, sizeof job);
+    job.trial = *t;
+    job.trial.genome.g[EVO_GENE_EARLY_STOPPING] = 0; /* off: no held-out rows to stop on */
+    job.trial.budget = epochs;
+    job.trial.from_epoch = 0;
+    job.fold = EVO_FOLD_ALL;
+    job.curve = evo_mem_calloc(max_epochs_of(r->s->cfg) + 1, sizeof *job.curve);
+    int rc = r->fn(r->ctx, 0, &job, r->err);
+    free(job.curve);
+    *net = job.net;
+    r->s->log.final_epochs = epochs;
+    return rc;
+}
+
 /* With finalists: the winner's run closest to its mean becomes the best (its network kept by harvest,
- * or trained again after a resume); without a finalist run that trained, the best search row. */
+ * or trained again after a resume); without a finalist run that trained, the best search row. With
+ * cross-validation the best's network is trained on the whole pool (final_network). */
 static int choose_winner(struct run *r)
 {
     struct evo_runlog *log = &r->s->log;
-    if (!r->s->cfg->finalists)
+    int cv = r->s->problem.n_folds > 0;
+    if (!r->s->cfg->finalists && !cv)
         return EVO_OK;
     struct evo_finalist *fs;
     size_t k = evo_finalists_summarize(log->rows, log->n_rows, &fs);
@@ -570,10 +714,17 @@ static int choose_winner(struct run *r)
             (!best_row || evo_trial_better(&log->rows[i], best_row)))
             best_row = &log->rows[i];
     win = win ? win : best_row;
-    if (!win || (log->has_best && log->best.id == win->id && log->best_net.n_params))
+    if (!win || (!cv && log->has_best && log->best.id == win->id && log->best_net.n_params))
         return EVO_OK;
     struct evo_mlp net;
     memset(&net, 0, sizeof net);
+    if (cv) {
+        int rc = final_network(r, win, &net);
+        if (!rc)
+            evo_runlog_set_best(log, win, &net);
+        evo_mlp_release(&net);
+        return rc;
+    }
     for (size_t i = 0; i < r->n_final_nets && !net.slab; i++)
         if (r->final_nets[i].row.id == win->id) {
             net = r->final_nets[i].net;
@@ -619,6 +770,9 @@ static void forget_lost(struct run *r)
 {
     for (size_t i = r->n_pend; i-- > 0;)
         if (!r->pend[i].done && !evo_evaluator_pending(&r->ev, r->pend[i].trial.id)) {
+            for (size_t k = 0; r->acc && k < (size_t)r->s->workers; k++) /* its folds in so far */
+                if (r->acc[k].id == r->pend[i].trial.id)
+                    r->acc[k].id = -1;
             r->lost[r->n_lost++] = r->pend[i].trial;
             r->pend[i] = r->pend[--r->n_pend];
         }
@@ -788,8 +942,19 @@ int evo_search_run(struct evo_search *s, evo_search_hook hook, void *user, struc
     r.fn = fn;
     r.ctx = ctx;
     r.final_first = -1;
+    r.K = s->problem.n_folds ? s->problem.n_folds : 1;
+    if (s->problem.n_folds) {
+        size_t E = max_epochs_of(cfg);
+        r.acc = evo_mem_calloc(W, sizeof *r.acc);
+        for (size_t i = 0; i < W; i++) {
+            r.acc[i].id = -1;
+            r.acc[i].t = evo_mem_calloc(r.K, sizeof *r.acc[i].t);
+            r.acc[i].kept = evo_mem_calloc(r.K, sizeof *r.acc[i].kept);
+            r.acc[i].curve = evo_mem_calloc(evo_mem_mul(r.K, E), sizeof *r.acc[i].curve);
+        }
+    }
     evo_finalists_init(&r.fin, cfg);
-    evo_evaluator_init(&r.ev, s->threads, W, max_epochs_of(cfg), fn, ctx);
+    evo_evaluator_init(&r.ev, s->threads, evo_mem_mul(W, r.K), max_epochs_of(cfg), fn, ctx);
     evo_strategy_destroy(&s->strategy);
     evo_promote_create(&s->strategy, cfg);
     s->log.stopped = 0;
@@ -822,6 +987,12 @@ int evo_search_run(struct evo_search *s, evo_search_hook hook, void *user, struc
         evo_mlp_release(&r.final_nets[i].net);
     free(r.final_nets);
     evo_finalists_release(&r.fin);
+    for (size_t i = 0; r.acc && i < W; i++) {
+        free(r.acc[i].t);
+        free(r.acc[i].kept);
+        free(r.acc[i].curve);
+    }
+    free(r.acc);
     free(r.free_at);
     free(r.pend);
     free(r.flight);

@@ -114,6 +114,7 @@ def check(path):
             assert parent["paused"] == 1 and parent["rung"] == row["rung"] - 1
             assert parent["budget"] == row["from_epoch"] and parent["origin"] == row["origin"]
         check_finalists(df, f["best/individual"][:]["id"][0])
+        check_folds(f, df)
         # networks refused before training (too_large, too_small: enum values 2, 3) ran no epoch
         trained = df[df["status"] < 2]
         assert (df["epochs_run"] <= df["epochs"]).all() and (trained["epochs_run"] >= 1).all()
@@ -172,6 +173,34 @@ def check_finalists(df, best_id):
     raise AssertionError("finalists, none trained")
 
 
+def check_folds(f, df):
+    """Cross-validation: K rows of /folds per row of /individuals, in (id, fold) order; a row's fitness is
+    the mean of its folds' (failed when one failed); /best's network was trained on every row of the
+    folds for the mean of the epochs its folds kept."""
+    if "folds" not in f:
+        assert "final_epochs" not in f["best"].attrs
+        return
+    folds = pandas.DataFrame(f["folds"][:])
+    assert list(folds.columns) == ["id", "fold", "status", "fitness", "val_loss", "epochs_run", "epochs_kept"]
+    k = len(folds) // len(df)
+    assert k >= 2 and len(folds) == k * len(df)
+    assert (folds["id"].values == np.repeat(df["id"].values, k)).all()
+    assert (folds["fold"].values == np.tile(np.arange(k), len(df))).all()
+    ok = df["status"] == 0
+    for i, row in df[ok].iterrows():
+        mine = folds[folds["id"] == row["id"]]
+        assert (mine["status"] == 0).all()
+        total = 0.0
+        for v in mine["fitness"]:  # summed in fold order, as evotune does
+            total += v
+        assert total / k == row["fitness"], (row["id"], total / k, row["fitness"])
+    assert f.attrs["n_validation"] == 0
+    best = f["best"]
+    kept = folds[folds["id"] == best.attrs["id"]]["epochs_kept"]
+    assert best.attrs["final_epochs"] == int(np.floor(kept.mean() + 0.5)), (best.attrs["final_epochs"], kept.values)
+    assert best.attrs["final_rows"] == f.attrs["n_train"]
+
+
 def same_table(ta, tb):
     """Byte equality of every field but the wall-clock ones (a multi-field view would still span them)."""
     assert ta.dtype == tb.dtype and ta.shape == tb.shape
@@ -186,6 +215,9 @@ def same(a, b):
         same_table(fa["generations"][:], fb["generations"][:])
         same_table(fa["curves"][:], fb["curves"][:])
         same_table(fa["best/individual"][:], fb["best/individual"][:])
+        assert ("folds" in fa) == ("folds" in fb)
+        if "folds" in fa:
+            same_table(fa["folds"][:], fb["folds"][:])
         for k in ("strategy", "strategy_state", "workers", "trials_done", "trials_decided", "generations_done"):
             assert fa.attrs[k] == fb.attrs[k], k
         for k in fa["best/weights"]:

@@ -27,6 +27,13 @@ set -- --set "data.train=\"$src/datasets/wine.csv\"" --set 'search.epochs={min=2
 "$evotune" export "$dir/p1.h5" --jsonl "$dir/p1.jsonl"
 "$evotune" export "$dir/p1.h5" --csv "$dir/pcsv"
 "$python" "$src/tests/check_results.py" --exports "$dir/p1.h5" "$dir/pcsv" "$dir/p1.jsonl"
+# cross-validation on wine (3 folds): fitness the mean of /folds, the best trained on every fold's rows,
+# folds.csv in the exports
+"$evotune" run "$src/configs/default.cfg" "$@" --set data.folds=3 --threads 1 --out "$dir/c1.h5" >/dev/null
+"$evotune" run "$src/configs/default.cfg" "$@" --set data.folds=3 --threads 2 --out "$dir/c2.h5" >/dev/null
+"$python" "$src/tests/check_results.py" "$dir/c1.h5" "$dir/c2.h5"
+"$evotune" export "$dir/c1.h5" --csv "$dir/ccsv"
+test -s "$dir/ccsv/folds.csv"
 # a generational regression search (every gene a regression search allows left free, diabetes): 1 and 2
 # threads give identical files, read as users read them
 set -- --set "data.train=\"$src/datasets/diabetes.csv\"" --strategy generational --set ga.population=6 \

@@ -910,6 +910,10 @@ static void test_strategy_keys(void **state)
                  NULL);
     expect_error("finalists = { cout = 3; };", "unknown key 'finalists.cout' (did you mean 'finalists.count'?)", NULL);
     expect_error("finalist = { count = 3; };", "(did you mean 'finalists'?)", NULL);
+    /* cross-validation: 0 or at least 2 folds */
+    expect_error("data = {\n folds = 1; };", "t.cfg:2: key 'data.folds': expected 0 (no cross-validation) or 2 to 100 "
+                 "folds, got 1", NULL);
+    expect_error("data = { folds = 101; };", "key 'data.folds': expected an integer in [0, 100]", NULL);
     expect_error("run = { max_epochs = -1; };", "key 'run.max_epochs'", NULL);
     const char *ggen[] = {"ga.generations=3"};
     expect_set_error(ggen[0], "--set 'ga.generations=3': key 'ga.generations' means nothing", NULL);

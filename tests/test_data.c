@@ -608,6 +608,46 @@ static void make_classes(struct evo_dataset *ds, const size_t *sizes, int k)
 
 static size_t rounded(double f, size_t m) { return (size_t)floor(f * (double)m + 0.5); }
 
+/* Cross-validation's pool and folds: without a validation set its rows stay in train, the test rows
+ * those of the same split with one; folds partition the rows, stratified, sizes within one; too many
+ * folds is an error. */
+static void test_folds(void **state)
+{
+    (void)state;
+    const size_t sizes[3] = {50, 30, 7};
+    struct evo_dataset all, tr, va, te, pool, te2;
+    struct evo_error err = {0};
+    make_classes(&all, sizes, 3);
+    assert_int_equal(evo_data_split(&all, 0.2, 0.1, 42, &tr, &va, &te, &err), EVO_OK);
+    assert_int_equal(evo_data_split(&all, 0.2, 0.1, 42, &pool, NULL, &te2, &err), EVO_OK);
+    assert_int_equal(pool.n, tr.n + va.n);
+    assert_true(evo_data_hash(&te2) == evo_data_hash(&te));
+    size_t fold_of[87], per[4][3] = {{0}}, n[4] = {0};
+    assert_int_equal(evo_data_folds(&pool, 4, 42, fold_of, &err), EVO_OK);
+    for (size_t i = 0; i < pool.n; i++) {
+        assert_true(fold_of[i] < 4);
+        per[fold_of[i]][pool.y[i]]++;
+        n[fold_of[i]]++;
+    }
+    for (size_t f = 1; f < 4; f++) {
+        assert_true(n[f] + 1 >= n[0] && n[0] + 1 >= n[f]);
+        for (int c = 0; c < 3; c++)
+            assert_true(per[f][c] + 1 >= per[0][c] && per[0][c] + 1 >= per[f][c]);
+    }
+    size_t again[87];
+    assert_int_equal(evo_data_folds(&pool, 4, 42, again, &err), EVO_OK);
+    assert_memory_equal(again, fold_of, pool.n * sizeof *again);
+    assert_int_equal(evo_data_folds(&pool, pool.n + 1, 42, again, &err), EVO_EDATA);
+    assert_non_null(strstr(err.msg, "folds of"));
+    assert_int_equal(evo_data_folds(&pool, 1, 42, again, &err), EVO_EDATA);
+    evo_data_release(&all);
+    evo_data_release(&tr);
+    evo_data_release(&va);
+    evo_data_release(&te);
+    evo_data_release(&pool);
+    evo_data_release(&te2);
+}
+
 static void test_split(void **state)
 {
     (void)state;
@@ -1275,6 +1315,7 @@ int main(void)
         cmocka_unit_test(test_idx_errors),
         cmocka_unit_test(test_idx_by_magic),
         cmocka_unit_test(test_split),
+        cmocka_unit_test(test_folds),
         cmocka_unit_test(test_split_errors),
         cmocka_unit_test(test_standardize),
         cmocka_unit_test(test_align),

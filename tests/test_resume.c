@@ -39,10 +39,11 @@ enum { KILLS = 20 };
 
 /* A small search on digits (as 8 x 8 images), with the genes that change what /best stores (conv
  * blocks, batch norm, per-layer dropout, loss) free: about 100 small networks, a few tenths of a second on one thread, so that
- * signals and kills land in the middle of runs and checkpoints are frequent (every 0.05 s). */
+ * signals and kills land in the middle of runs and checkpoints are frequent (every 0.05 s). The data
+ * group takes a strategy's own data keys (%s). */
 #define SPACE                                                                                       \
     "data = { train = \"" EVOTUNE_SOURCE_DIR "/datasets/digits.csv\"; label = \"label\";\n"           \
-    "         image_shape = [8, 8]; };\n"                                                             \
+    "         image_shape = [8, 8]; %s};\n"                                                           \
     "search = { learning_rate = { min = 1e-3; max = 0.1; log = true; };\n"                           \
     "           lr_schedule = { choice = [\"constant\", \"step\", \"cosine\", \"plateau\"]; };\n"    \
     "           epochs = { min = 2; max = 6; };\n"                                                   \
@@ -69,31 +70,37 @@ struct strategy {
                            * default), so that kills land in the finalists' runs too */
     char cfg[128], ref[128];
     double ref_seconds;   /* wall time of the reference run, process start to exit */
+    const char *data;     /* its own keys of the data group, NULL: none */
 };
 
 static struct strategy strategies[] = {
     {"random", "random", "run = { strategy = \"random\"; max_trials = 96; seed = 3; threads = 1; workers = 6; };\n", 96 + 15,
-     "", "", 0},
+     "", "", 0, NULL},
     {"generational", "generational",
      "ga = { population = 8; generations = 16; tournament = 3; crossover = 0.9; mutation = 0.3; elitism = 2; };\n"
      "run = { strategy = \"generational\"; seed = 3; threads = 1; workers = 6; };\n",
-     8 + 15 * 6 + 15, "", "", 0},
+     8 + 15 * 6 + 15, "", "", 0, NULL},
     {"steady_state", "steady_state",
      "ga = { population = 8; tournament = 3; crossover = 0.9; mutation = 0.3; };\n"
      "run = { strategy = \"steady_state\"; max_trials = 96; seed = 3; threads = 1; workers = 6; };\n",
-     96 + 15, "", "", 0},
+     96 + 15, "", "", 0, NULL},
     /* promotion: paused trainings continued (or, after a resume, trained again from the start) */
     {"asha", "random",
      "run = { strategy = \"random\"; max_trials = 96; seed = 3; threads = 1; workers = 6; };\n"
-     "promotion = { enabled = true; eta = 2; min_epochs = 1; };\n", 96 + 15, "", "", 0},
+     "promotion = { enabled = true; eta = 2; min_epochs = 1; };\n", 96 + 15, "", "", 0, NULL},
     {"steady_state_promoted", "steady_state",
      "ga = { population = 8; tournament = 3; crossover = 0.9; mutation = 0.3; };\n"
      "run = { strategy = \"steady_state\"; max_trials = 96; seed = 3; threads = 1; workers = 6; };\n"
-     "promotion = { enabled = true; eta = 3; min_epochs = 2; };\n", 96 + 15, "", "", 0},
+     "promotion = { enabled = true; eta = 3; min_epochs = 2; };\n", 96 + 15, "", "", 0, NULL},
     {"tpe", "tpe", /* a window the run overflows */
      "tpe = { startup = 8; gamma = 0.2; candidates = 12; window = 40; };\n"
      "run = { strategy = \"tpe\"; max_trials = 96; seed = 3; threads = 1; workers = 6; };\n",
-     96 + 15, "", "", 0},
+     96 + 15, "", "", 0, NULL},
+    /* cross-validation: a job per fold, a trial's row once its 3 folds are in, the final network */
+    {"cross_validated", "steady_state",
+     "ga = { population = 8; tournament = 3; crossover = 0.9; mutation = 0.3; };\n"
+     "run = { strategy = \"steady_state\"; max_trials = 40; seed = 3; threads = 1; workers = 6; };\n",
+     40 + 15, "", "", 0, "folds = 3; "},
 };
 #define RANDOM (&strategies[0])
 #define GENERATIONAL (&strategies[1])
@@ -101,6 +108,7 @@ static struct strategy strategies[] = {
 #define ASHA (&strategies[3])
 #define STEADY_PROMOTED (&strategies[4])
 #define TPE (&strategies[5])
+#define CROSS_VALIDATED (&strategies[6])
 #define N_STRATEGIES (sizeof strategies / sizeof strategies[0])
 
 static char dir[64];
@@ -360,7 +368,7 @@ static int setup(void **state)
         char text[4096];
         snprintf(st->cfg, sizeof st->cfg, "%s/%s.cfg", dir, st->name);
         snprintf(st->ref, sizeof st->ref, "%s/ref-%s.h5", dir, st->name);
-        snprintf(text, sizeof text, "%s%s", SPACE, st->groups);
+        snprintf(text, sizeof text, SPACE "%s", st->data ? st->data : "", st->groups);
         support_write(st->cfg, text);
         const char *args[] = {"run", st->cfg, "--out", st->ref, "--quiet", "--threads", "1", NULL};
         double t0 = now();
@@ -1025,7 +1033,8 @@ static void test_extend_finished_run(void **state)
 #define PER_STRATEGY(fn)                                                                            \
     {#fn "(random)", fn, NULL, NULL, RANDOM}, {#fn "(generational)", fn, NULL, NULL, GENERATIONAL}, \
         {#fn "(steady_state)", fn, NULL, NULL, STEADY}, {#fn "(asha)", fn, NULL, NULL, ASHA},       \
-        {#fn "(steady_state_promoted)", fn, NULL, NULL, STEADY_PROMOTED}, {#fn "(tpe)", fn, NULL, NULL, TPE}
+        {#fn "(steady_state_promoted)", fn, NULL, NULL, STEADY_PROMOTED}, {#fn "(tpe)", fn, NULL, NULL, TPE}, \
+        {#fn "(cross_validated)", fn, NULL, NULL, CROSS_VALIDATED}
 
 int main(void)
 {

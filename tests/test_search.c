@@ -331,6 +331,80 @@ static void test_finalists(void **state)
         free_run(&r[i]);
 }
 
+/* Cross-validation (data.folds = 3) on iris: every row's fitness and validation metrics are the means
+ * of its folds' (in fold order, bit for bit), each fold recorded; the folds are stratified and cover
+ * the pool once; 1 and 2 threads give the same log; the best network is trained on the whole pool for
+ * the mean of its folds' kept epochs, and the test split is read once. With finalists too. */
+static void test_cross_validation(void **state)
+{
+    (void)state;
+    for (int fin = 0; fin < 2; fin++) {
+        struct run r[2];
+        for (int i = 0; i < 2; i++) {
+            struct evo_error err = {0};
+            const char *sets[] = {"run.strategy = \"random\"", "run.max_trials = 12", "run.workers = 4",
+                                  "data.folds = 3", i ? "run.threads = 2" : "run.threads = 1",
+                                  fin ? "finalists.count = 2" : "finalists.count = 0"};
+            init_search(&r[i], TINY_SPACE, sets, 6);
+            if (evo_search_run(&r[i].s, NULL, NULL, &err))
+                fail_msg("%s", err.msg);
+        }
+        const struct evo_problem *p = &r[0].s.problem;
+        assert_int_equal(p->n_folds, 3);
+        assert_int_equal(p->validation.n, 0);
+        size_t counts[3][3] = {{0}}; /* [fold][class] of the held-out rows */
+        for (size_t f = 0; f < 3; f++) {
+            assert_int_equal(p->fold_train[f].n + p->fold_val[f].n, p->train.n);
+            for (size_t i = 0; i < p->fold_val[f].n; i++)
+                counts[f][p->fold_val[f].y[i]]++;
+        }
+        for (size_t c = 0; c < 3; c++) /* stratified: a class's rows spread evenly over the folds */
+            for (size_t f = 1; f < 3; f++)
+                assert_true(counts[f][c] + 1 >= counts[0][c] && counts[0][c] + 1 >= counts[f][c]);
+        const struct evo_runlog *lg = &r[0].s.log;
+        assert_int_equal(lg->n_rows, 12 + (fin ? 6 : 0));
+        assert_int_equal(lg->n_fold_rows, 3 * lg->n_rows);
+        for (size_t i = 0; i < lg->n_rows; i++) {
+            const struct evo_individual *x = &lg->rows[i];
+            size_t n;
+            const struct evo_fold_row *folds = evo_runlog_folds(lg, x->id, &n);
+            assert_int_equal(n, 3);
+            double sum = 0;
+            int ok = 1;
+            for (size_t k = 0; k < n; k++) {
+                assert_int_equal(folds[k].fold, (int32_t)k);
+                sum += folds[k].fitness;
+                ok &= folds[k].status == EVO_TRAIN_OK;
+            }
+            double mean = ok ? sum / 3.0 : evo_trial_failed_fitness(r[0].cfg.fitness);
+            assert_memory_equal(&x->fitness, &mean, sizeof mean);
+            assert_true(folds[0].fitness != folds[1].fitness || folds[1].fitness != folds[2].fitness ||
+                        folds[0].val_loss != folds[1].val_loss); /* the folds hold out different rows */
+        }
+        /* the best network: trained on the pool for the mean of the kept epochs */
+        size_t n;
+        const struct evo_fold_row *folds = evo_runlog_folds(lg, lg->best.id, &n);
+        double kept = 0;
+        for (size_t k = 0; k < n; k++)
+            kept += folds[k].epochs_kept;
+        assert_int_equal(lg->final_epochs, (int32_t)floor(kept / 3.0 + 0.5));
+        assert_true(lg->best_net.n_params > 0 && isfinite(lg->test_metrics.accuracy));
+        assert_int_equal(r[0].s.problem.test_uses, 1);
+        if (fin)
+            assert_int_equal(lg->best.purpose, EVO_PURPOSE_FINALIST);
+        assert_same_results(&r[0].s.log, &r[1].s.log);
+        assert_int_equal(r[1].s.log.n_fold_rows, lg->n_fold_rows);
+        for (size_t k = 0; k < lg->n_fold_rows; k++) { /* field by field: the padding is not data */
+            const struct evo_fold_row *a = &lg->fold_rows[k], *b = &r[1].s.log.fold_rows[k];
+            assert_true(a->id == b->id && a->fold == b->fold && a->status == b->status &&
+                        a->epochs_run == b->epochs_run && a->epochs_kept == b->epochs_kept);
+            assert_memory_equal(&a->fitness, &b->fitness, 2 * sizeof(double));
+        }
+        for (int i = 0; i < 2; i++)
+            free_run(&r[i]);
+    }
+}
+
 static void test_seed_changes_results(void **state)
 {
     (void)state;
@@ -645,6 +719,7 @@ int main(void)
         cmocka_unit_test(test_promotion_memory_changes_nothing),
         cmocka_unit_test(test_epoch_budget),
         cmocka_unit_test(test_finalists),
+        cmocka_unit_test(test_cross_validation),
         cmocka_unit_test(test_seed_changes_results),
         cmocka_unit_test(test_single_network),
         cmocka_unit_test(test_no_elitism_still_tracks_best),

@@ -35,6 +35,7 @@ struct evo_config {
     char *label;                /* CSV label column: header name or 0-based index ("-1": last) */
     double validation_fraction;
     double test_fraction;       /* ignored (treated as 0) when `test` is set */
+    long folds;                 /* cross-validation folds (0: none; problem.h) */
     int standardize;
     int task;                   /* enum evo_task */
     long image_shape[2];        /* [H, W] of the image each row is; 0, 0: not given */

@@ -83,11 +83,19 @@ void evo_data_subset(struct evo_dataset *dst, const struct evo_dataset *src, con
  * a seeded random split). Within every class the rows are
  * shuffled by the stream (seed, 0, 0, EVO_RNG_SPLIT) and cut so that each split holds round(fraction *
  * class count) rows of it (the remainder goes to train). test may be NULL when test_fraction is 0
- * (a separate test file). Rows keep their original relative order inside each split.
+ * (a separate test file); validation may be NULL, and its rows then stay in train (cross-validation's
+ * pool: the test rows are those of the same split with a validation set). Rows keep their original
+ * relative order inside each split.
  * Errors (EVO_EDATA): fractions outside [0, 1) or summing to >= 1, or a split left without rows. */
 int evo_data_split(const struct evo_dataset *all, double validation_fraction, double test_fraction,
                    uint64_t seed, struct evo_dataset *train, struct evo_dataset *validation,
                    struct evo_dataset *test, struct evo_error *err);
+
+/* Stratified, seeded assignment of ds's rows to k folds, fold_of[i] in [0, k): within every class the
+ * rows are shuffled by the stream (seed, 1, 0, EVO_RNG_SPLIT) and dealt to the folds in turn, the turn
+ * going on from one class to the next, so that fold sizes differ by at most one and every class is
+ * spread evenly (a regression set is one class). Errors (EVO_EDATA): k < 2, or more folds than rows. */
+int evo_data_folds(const struct evo_dataset *ds, size_t k, uint64_t seed, size_t *fold_of, struct evo_error *err);
 
 /* Remaps the labels of `ds` to the class indices of `ref` (matching class names), and checks that the
  * feature count agrees (for regression sets, only the feature count). Used for a separately loaded test file. Errors (EVO_EDATA) name `what` (the

@@ -19,9 +19,17 @@
 
 enum evo_job_state { EVO_JOB_FREE = 0, EVO_JOB_QUEUED, EVO_JOB_RUNNING, EVO_JOB_DONE };
 
+/* The data a job trains on (problem.h): fold k >= 0 of a cross-validated problem, or these. */
+enum { EVO_FOLD_NONE = -1,   /* the train and validation splits */
+       EVO_FOLD_ALL = -2 };  /* every row of a cross-validated problem's pool, validated on them too
+                              * (the best network's final training) */
+
 /* One trial handed to the pool and, once done, its results. */
 struct evo_eval_job {
     struct evo_individual trial;     /* in: id, genome, purpose, budget; out: the results */
+    int fold;                        /* in: what it trains on (EVO_FOLD_NONE, EVO_FOLD_ALL, a fold) */
+    int epochs_kept;                 /* out: epochs the kept weights had trained (early stopping's best
+                                      * epoch + 1, else epochs_run) */
     struct evo_epoch_metrics *curve; /* out: trial.epochs_run points (room for the space's largest epochs) */
     struct evo_mlp net;              /* out: the trained network (status ok and kept by the evaluation;
                                       * zeroed otherwise); in, when resume: the paused training that
@@ -71,10 +79,11 @@ void evo_evaluator_release(struct evo_evaluator *ev);
  * coordinator returns, after every worker left (a job still running is finished and discarded). */
 int evo_evaluator_run(struct evo_evaluator *ev, int (*coordinator)(void *arg), void *arg);
 
-/* Coordinator only: queues a copy of trial with the given key; when net is given, the paused training
- * (net, st) that trial continues moves into the job (*net is zeroed). Returns the job, or NULL when all
- * cap slots are taken (net is then left as it was). */
-struct evo_eval_job *evo_evaluator_submit(struct evo_evaluator *ev, const struct evo_individual *trial,
+/* Coordinator only: queues a copy of trial, to train on `fold` (EVO_FOLD_NONE unless cross-validated),
+ * with the given key; when net is given, the paused training (net, st) that trial continues moves into
+ * the job (*net is zeroed). Returns the job, or NULL when all cap slots are taken (net is then left as
+ * it was). */
+struct evo_eval_job *evo_evaluator_submit(struct evo_evaluator *ev, const struct evo_individual *trial, int fold,
                                           double key, struct evo_mlp *net, const struct evo_train_state *st);
 
 /* Coordinator only: a job done and not yet collected, waiting up to `timeout` seconds for one (when
@@ -102,10 +111,12 @@ void evo_evaluator_abandon(struct evo_evaluator *ev);
 /* The evaluation that trains: ctx is a struct evo_trainer. Builds the trial's network from its genome
  * (evo_genome_decode), trains it with the random stream (seed, trial origin, purpose, EVO_RNG_TRAIN)
  * to trial.budget epochs of its epochs gene's schedule (pausing there when fewer: trial.paused) and
- * scores it on the validation split. A promotion (from_epoch > 0) goes on from the paused training
- * the job holds (resume), or, when that was not kept, trains from the start: the same result. An abandoned job stops at
- * the next epoch (its results are discarded). A network of more than
- * run.max_params parameters is not allocated: status EVO_TRAIN_TOO_LARGE. */
+ * scores it on the validation split; on fold k of a cross-validated problem, trains on the pool less
+ * fold k and scores on fold k, with the stream (seed, origin, purpose + 256 (k + 1), EVO_RNG_TRAIN);
+ * EVO_FOLD_ALL trains on the whole pool (stream purpose + 65536). A promotion (from_epoch > 0) goes
+ * on from the paused training the job holds (resume), or, when that was not kept, trains from the
+ * start: the same result. An abandoned job stops at the next epoch (its results are discarded). A
+ * network of more than run.max_params parameters is not allocated: status EVO_TRAIN_TOO_LARGE. */
 int evo_evaluator_train(void *ctx, int worker, struct evo_eval_job *job, struct evo_error *err);
 
 /* Context of evo_evaluator_train: the problem and one training workspace per worker. */

@@ -20,6 +20,12 @@ struct evo_problem {
                                             * every network's output undoes (0 and 1 when off) */
     uint64_t data_hash;                    /* evo_data_hash of the unsplit, unstandardised training file */
     uint64_t test_data_hash;               /* evo_data_hash of the separate test file, 0 when none */
+    /* cross-validation (data.folds = K >= 2): train holds every row that is not a test row (the pool;
+     * the best network's final training uses it all) and validation none; fold k trains on
+     * fold_train[k] (the pool less fold k) and is scored on fold_val[k] (fold k). The
+     * standardisation's statistics are the pool's. */
+    size_t n_folds;                        /* K, 0 without cross-validation */
+    struct evo_dataset *fold_train, *fold_val; /* [n_folds] */
 };
 
 /* Loads the data named by cfg into p: reads the training file (and the separate test file), checks

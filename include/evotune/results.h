@@ -68,6 +68,11 @@ struct evo_results {
      * `id` and `epoch` and one float field per metric (train_loss, val_loss, val_fitness, ...).
      * No columns (n_cols 0) when absent or not such a table. */
     struct evo_table curves;
+    /* cross-validation (format 9, data.folds): /folds, one row per (trial, fold) with fields id, fold,
+     * status, fitness, val_loss, epochs_run, epochs_kept (no rows otherwise); and /best's final_epochs
+     * and final_rows, the epochs and rows of the best network's final training (0 otherwise) */
+    struct evo_table folds;
+    int64_t final_epochs, final_rows;
 };
 
 /* Reads the file at path. Errors (EVO_EDATA, one line naming the file): missing, not HDF5, not an

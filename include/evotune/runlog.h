@@ -21,6 +21,11 @@ struct evo_runlog {
     struct evo_curve_row *curves;          /* their learning curves, in (id, epoch) order: each row's
                                             * epochs from_epoch .. epochs_run - 1 */
     size_t n_curves, cap_curves;
+    struct evo_fold_row *fold_rows;        /* cross-validation: every finished trial's folds, in (id, fold)
+                                            * order */
+    size_t n_fold_rows, cap_fold_rows;
+    int32_t final_epochs;                  /* cross-validation: the epochs best_net was trained for on the
+                                            * whole pool (0 until then) */
     struct evo_individual *in_flight;      /* decided and not finished, in id order (genomes whole) */
     size_t n_in_flight, cap_in_flight;
     int64_t trials_decided;                /* ids below this were decided */
@@ -50,6 +55,12 @@ void evo_runlog_init(struct evo_runlog *log, const struct evo_config *cfg, const
  * Returns 0, or -1 when a row with that id is already logged (nothing is changed). */
 int evo_runlog_add(struct evo_runlog *log, const struct evo_individual *t, const struct evo_epoch_metrics *curve);
 
+/* Inserts the fold rows rows[0..n) of one trial (in fold order) at their place in id order. */
+void evo_runlog_add_folds(struct evo_runlog *log, const struct evo_fold_row *rows, size_t n);
+
+/* The fold rows of the trial id (*n of them, 0 when none). */
+const struct evo_fold_row *evo_runlog_folds(const struct evo_runlog *log, int64_t id, size_t *n);
+
 /* Appends rows of curves (already in order), for a log restored from a file. */
 void evo_runlog_append_curves(struct evo_runlog *log, const struct evo_curve_row *rows, size_t n);
 
@@ -74,7 +85,7 @@ int evo_runlog_offer_best(struct evo_runlog *log, const struct evo_individual *t
  * evo_runlog_offer_best does): a winner chosen otherwise (finalist.h). */
 void evo_runlog_set_best(struct evo_runlog *log, const struct evo_individual *t, struct evo_mlp *net);
 
-/* Forgets every row, curve row and trial in flight of id >= id; a best among them gives way to the
+/* Forgets every row, curve row, fold row and trial in flight of id >= id; a best among them gives way to the
  * best row left, without its network (best_net empty until a better row or a winner brings one). */
 void evo_runlog_truncate(struct evo_runlog *log, int64_t id);
 

@@ -68,6 +68,18 @@ struct evo_curve_row {
     double val_fitness;      /* the fitness metric's validation score after the epoch */
 };
 
+/* A row of /folds: one fold of a cross-validated trial (problem.h), whose row's fitness and validation
+ * metrics are the means over its folds. */
+struct evo_fold_row {
+    int64_t id;              /* the trial */
+    int32_t fold;            /* 0 .. data.folds - 1 */
+    int8_t status;           /* enum evo_train_status of the fold's training */
+    double fitness;          /* its score on the fold held out (the failed fitness when it failed) */
+    double val_loss;
+    int32_t epochs_run;
+    int32_t epochs_kept;     /* epochs its kept weights had trained (early stopping's best epoch + 1) */
+};
+
 /* A row of /generations (the generational strategy's summary of each generation). */
 struct evo_generation {
     int32_t generation;
