@@ -2066,6 +2066,13 @@ static void section_test(struct report *R)
     FILE *f = R->f;
     const struct evo_results *r = R->r;
     fprintf(f, "<section id=\"test\"><h2>Best network on the test split</h2>\n");
+    if (r->final_epochs > 0) /* cross-validated: the fitness shown is its folds' mean */
+        fprintf(f, "<p class=\"note cv\">Cross-validated run: every fitness is the mean over the trial's %zu folds "
+                   "(<code>/folds</code> holds each). The best network was trained once more on all %lld rows of "
+                   "the folds, for %lld epochs (the mean of the epochs its folds' kept weights had trained), and "
+                   "that network is the one scored here.</p>\n",
+                r->folds.n_rows && r->individuals.n_rows ? r->folds.n_rows / r->individuals.n_rows : (size_t)0,
+                (long long)r->final_rows, (long long)r->final_epochs);
     int scored = r->has_best && isfinite(r->regression ? r->test_rmse : r->test_accuracy);
     if (!r->has_best)
         fprintf(f, "<p class=\"note\">no best network in this file yet: not scored yet (run not finished)</p>\n");

@@ -18,10 +18,12 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fail() { echo "fault_$kind: K=$k: $*" >&2; exit 1; }
 
-# Two threads, so that allocations also fail on OpenMP workers while the main thread writes the file.
+# Two threads, so that allocations also fail on OpenMP workers while the main thread writes the file;
+# one finalist run, so that its path fails too without lengthening the loops much.
 cat >"$dir/tiny.cfg" <<EOF
 data = { train = "$src/datasets/iris.csv"; label = "label"; };
 search = { epochs = { min = 1; max = 2; }; neurons = { min = 4; max = 8; }; hidden_layers = { min = 0; max = 1; }; };
+finalists = { count = 1; repeats = 1; };
 ga = { population = 3; generations = 1; elitism = 1; };
 run = { strategy = "generational"; seed = 5; threads = 2; };
 EOF

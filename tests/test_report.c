@@ -632,6 +632,27 @@ static void test_promotion_run(void **state)
     evo_results_release(&r);
 }
 
+/* Cross-validation: the test section says the best network was trained on every row of the folds. */
+static void test_cross_validated_run(void **state)
+{
+    (void)state;
+    struct evo_results r;
+    run_default(&r, "cv.h5", "--strategy random --set data.folds=3 --set finalists.count=0");
+    char *html = render(&r);
+    assert_well_formed(html);
+    assert_true(r.final_epochs >= 1 && r.final_rows > 0);
+    assert_int_equal(r.folds.n_rows, 3 * r.individuals.n_rows);
+    char want[160];
+    snprintf(want, sizeof want, "Cross-validated run: every fitness is the mean over the trial's 3 folds");
+    assert_non_null(strstr(html, want));
+    snprintf(want, sizeof want, "trained once more on all %lld rows of the folds, for %lld epochs",
+             (long long)r.final_rows, (long long)r.final_epochs);
+    assert_non_null(strstr(html, want));
+    assert_null(strstr(html, "<h2>Finalists re-evaluated</h2>")); /* finalists.count = 0 */
+    free(html);
+    evo_results_release(&r);
+}
+
 /* tpe: drawn as random search's (generation 0, no parents, shaded by id), with its settings in a card
  * and notes that say the trials come from its model, not independent draws. */
 static void test_tpe_run(void **state)
@@ -725,6 +746,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_steady_state_run),
         cmocka_unit_test(test_random_run),
         cmocka_unit_test(test_tpe_run),
+        cmocka_unit_test(test_cross_validated_run),
         cmocka_unit_test(test_promotion_run),
     };
     const struct CMUnitTest memory_tests[] = {

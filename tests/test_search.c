@@ -41,6 +41,13 @@ static void init_search(struct run *r, const char *text, const char *const *sets
         fail_msg("init: %s", err.msg);
 }
 
+/* The test split was read exactly once (problem.h counts its uses): what every finished run of real
+ * training must show, whatever its strategy, finalists or folds. */
+static int test_read_once(const struct evo_search *s)
+{
+    return s->problem.test_uses == 1;
+}
+
 static void run_search_sets(struct run *r, const char *const *sets, size_t n)
 {
     struct evo_error err = {0};
@@ -101,6 +108,7 @@ static void test_bookkeeping(void **state)
     assert_int_equal(r.hook_calls, 1);                     /* once finished (progress is throttled) */
     assert_true(lg->finished);
     assert_true(lg->test_metrics.accuracy >= 0 && lg->test_metrics.accuracy <= 1);
+    assert_true(test_read_once(&r.s)); /* generational, no finalists */
     for (size_t i = 0; i < lg->n_rows; i++) {
         const struct evo_individual *x = &lg->rows[i];
         assert_int_equal(x->id, (int64_t)i);
@@ -210,8 +218,10 @@ static void test_promotion_memory_changes_nothing(void **state)
         assert_true(r[2].s.resumed > 0 && r[2].s.resumed < r[0].s.resumed); /* some kept, some dropped */
         assert_same_results(&r[0].s.log, &r[1].s.log);
         assert_same_results(&r[0].s.log, &r[2].s.log);
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 3; i++) { /* random, steady_state and tpe, promoted, with 5 x 3 finalists */
+            assert_true(test_read_once(&r[i].s));
             free_run(&r[i]);
+        }
     }
 }
 
@@ -252,11 +262,6 @@ static void test_epoch_budget(void **state)
  * over those runs and the best network its run closest to that mean, whose network the log holds;
  * the test split is read once, for it (and the count catches a second read); any thread count gives
  * the same file. */
-static int test_read_once(const struct evo_search *s)
-{
-    return s->problem.test_uses == 1;
-}
-
 static void test_finalists(void **state)
 {
     (void)state;
@@ -389,7 +394,7 @@ static void test_cross_validation(void **state)
             kept += folds[k].epochs_kept;
         assert_int_equal(lg->final_epochs, (int32_t)floor(kept / 3.0 + 0.5));
         assert_true(lg->best_net.n_params > 0 && isfinite(lg->test_metrics.accuracy));
-        assert_int_equal(r[0].s.problem.test_uses, 1);
+        assert_true(test_read_once(&r[0].s) && test_read_once(&r[1].s));
         if (fin)
             assert_int_equal(lg->best.purpose, EVO_PURPOSE_FINALIST);
         assert_same_results(&r[0].s.log, &r[1].s.log);
