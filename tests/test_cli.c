@@ -454,6 +454,7 @@ static void test_format6_file(void **state)
     /* its configuration has no finalists group: the default, 5 finalists x 3 runs, follow the 9 */
     assert_non_null(strstr(o, "24 finished"));
     assert_non_null(strstr(o, "finalists:    5 genomes, 15 runs; winner: network "));
+    assert_non_null(strstr(o, ", the closest to that mean; test accuracy 0."));
     free(o), free(e);
     assert_int_equal(chdir(here), 0);
 }
