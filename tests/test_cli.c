@@ -154,6 +154,17 @@ static void test_successful_run(void **state)
  * fewer networks than its budget, and a resume with a larger limit goes on from there; a bad duration
  * is one line and exit 2. Without finalists, whose time the limit keeps back (a resume that extends a
  * run chooses them again: test_time_limit_keeps_finalists). */
+/* Runs evotune with args in dir, which must exit 0; returns its stdout (free it). */
+static char *run_ok(const char *args)
+{
+    char *o, *e;
+    int rc = support_run(dir, args, &o, &e);
+    if (rc != 0)
+        fail_msg("evotune %s: exit %d: %s", args, rc, e);
+    free(e);
+    return o;
+}
+
 /* A time-limited run keeps time back for its finalists: the search stops early enough that they are
  * decided before the limit, and the best is a finalist run. */
 static void test_time_limit_keeps_finalists(void **state)
@@ -164,18 +175,12 @@ static void test_time_limit_keeps_finalists(void **state)
     snprintf(args, sizeof args, "run %s/configs/default.cfg --set 'data.train=\"%s/datasets/iris.csv\"' "
              "--set 'search.epochs={min=2;max=6;}' --max-trials 100000 --time-limit 3s --threads 2 --out %s "
              "--quiet", EVOTUNE_SOURCE_DIR, EVOTUNE_SOURCE_DIR, out);
-    char *o, *e;
-    int rc = support_run(dir, args, &o, &e);
-    if (rc != 0)
-        fail_msg("exit %d: %s", rc, e);
-    free(o);
-    free(e);
+    free(run_ok(args));
     snprintf(args, sizeof args, "info %s", out);
-    assert_int_equal(support_run(dir, args, &o, &e), 0);
+    char *o = run_ok(args);
     assert_non_null(strstr(o, "state:        finished"));
     assert_non_null(strstr(o, "finalists:    5 genomes, "));
     free(o);
-    free(e);
 }
 
 static void test_time_limit(void **state)
@@ -214,19 +219,14 @@ static void test_time_limit(void **state)
     free(e);
     /* extended by a larger limit: more networks, finished again */
     snprintf(args, sizeof args, "resume %s --time-limit 2s --quiet", out);
-    rc = support_run(dir, args, &o, &e);
-    if (rc != 0)
-        fail_msg("exit %d: %s", rc, e);
-    free(o);
-    free(e);
+    free(run_ok(args));
     snprintf(args, sizeof args, "info %s", out);
-    assert_int_equal(support_run(dir, args, &o, &e), 0);
+    o = run_ok(args);
     n = strstr(o, "networks:");
     assert_non_null(n);
     assert_true(strtol(n + strlen("networks:"), NULL, 10) > first);
     assert_non_null(strstr(o, "state:        finished"));
     free(o);
-    free(e);
     /* the same limit again: nothing left to do */
     snprintf(args, sizeof args, "resume %s", out);
     assert_int_equal(support_run(dir, args, &o, &e), 0);
