@@ -710,14 +710,14 @@ static int write_contents(hid_t file, const struct evo_runlog *log, const char *
             TRY(attr_f64(grp, test_metrics[k].name,
                          *(const double *)((const char *)&log->test_metrics + test_metrics[k].offset)));
         const struct evo_mlp *net = &log->best_net;
-        int64_t sizes[EVO_MLP_MAX_HIDDEN + 2]; /* the dense layers' inputs, then the outputs */
+        long long sizes[EVO_MLP_MAX_HIDDEN + 2]; /* the dense layers' inputs, then the outputs */
         for (size_t i = 0, d = 0; i < net->n_table; i++)
             if (net->table[i].kind == EVO_LAYER_DENSE) {
-                sizes[d++] = (int64_t)(net->table[i].c * net->table[i].h * net->table[i].w);
-                sizes[d] = (int64_t)net->table[i].oc;
+                sizes[d++] = (long long)(net->table[i].c * net->table[i].h * net->table[i].w);
+                sizes[d] = (long long)net->table[i].oc;
             }
         hsize_t nl[1] = {net->n_layers + 1};
-        TRY(H5LTset_attribute_long_long(grp, ".", "layer_sizes", (const long long *)sizes, nl[0]));
+        TRY(H5LTset_attribute_long_long(grp, ".", "layer_sizes", sizes, nl[0]));
         if (pb->n_folds) { /* cross-validated: trained again on every row of the folds */
             TRY(attr_i64(grp, "final_epochs", log->final_epochs));
             TRY(attr_i64(grp, "final_rows", (int64_t)pb->train.n));
@@ -726,7 +726,7 @@ static int write_contents(hid_t file, const struct evo_runlog *log, const char *
                                     : net->arch.loss == EVO_LOSS_BINARY_CROSS_ENTROPY ? "sigmoid" : "softmax"));
         if (log->confusion) {
             hsize_t cd[2] = {(hsize_t)pb->train.n_classes, (hsize_t)pb->train.n_classes};
-            TRY(H5LTmake_dataset_long(grp, "confusion_matrix", 2, cd, (const long *)log->confusion));
+            TRY(H5LTmake_dataset(grp, "confusion_matrix", 2, cd, H5T_NATIVE_INT64, log->confusion));
         }
         TRY(sub = H5Gcreate2(grp, "weights", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
         const void *wctx[2] = {&sub, net};
@@ -1430,7 +1430,7 @@ int evo_h5_load(struct evo_runlog *log, const char *path, struct evo_error *err)
             size_t C = (size_t)pb->train.n_classes;
             log->confusion = evo_mem_alloc(evo_mem_mul(C * C, sizeof *log->confusion));
             if (!evo_h5_has_shape(grp, "confusion_matrix", 2, C, C) ||
-                H5LTread_dataset_long(grp, "confusion_matrix", (long *)log->confusion) < 0)
+                H5LTread_dataset(grp, "confusion_matrix", H5T_NATIVE_INT64, log->confusion) < 0)
                 goto damaged;
         }
         H5Gclose(grp);
