@@ -20,16 +20,22 @@ void evo_metrics_acc_init(struct evo_metrics_acc *a, size_t n_classes, size_t *c
     }
 }
 
+size_t evo_metrics_argmax(const float *p, size_t C)
+{
+    size_t best = 0;
+    for (size_t c = 1; c < C; c++)
+        if (p[c] > p[best])
+            best = c;
+    return best;
+}
+
 void evo_metrics_add_classes(struct evo_metrics_acc *a, const float *probs, const int32_t *y, size_t B,
                              double loss)
 {
     size_t C = a->n_classes;
     for (size_t r = 0; r < B; r++) {
         const float *p = probs + r * C;
-        size_t best = 0, t = (size_t)y[r];
-        for (size_t c = 1; c < C; c++)
-            if (p[c] > p[best])
-                best = c;
+        size_t best = evo_metrics_argmax(p, C), t = (size_t)y[r];
         a->correct += best == t;
         a->tp[t] += best == t;
         a->n_true[t]++;

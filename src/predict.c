@@ -1,25 +1,20 @@
-/* Predicted classes and confusion matrices (the one definition of "the class a network predicts"),
- * and applying a stored model to a data file. */
+/* Predicted classes (the arg-max of metrics.h) and confusion matrices, and applying a stored model
+ * to a data file. */
 #include "evotune/predict.h"
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "evotune/mem.h"
+#include "evotune/metrics.h"
 
 void evo_predict_classes(const struct evo_mlp *net, struct evo_mlp_workspace *ws, const float *x,
                          size_t n, float *probs, int32_t *classes)
 {
     size_t C = net->arch.n_out;
     evo_mlp_predict(net, ws, x, n, probs);
-    for (size_t i = 0; i < n; i++) {
-        const float *p = probs + i * C;
-        size_t best = 0;
-        for (size_t c = 1; c < C; c++)
-            if (p[c] > p[best])
-                best = c;
-        classes[i] = (int32_t)best;
-    }
+    for (size_t i = 0; i < n; i++)
+        classes[i] = (int32_t)evo_metrics_argmax(probs + i * C, C);
 }
 
 void evo_predict_data(const struct evo_mlp *net, struct evo_mlp_workspace *ws, const struct evo_dataset *ds,

@@ -46,6 +46,10 @@ struct evo_metrics_acc {
  * regression (counts may be NULL). */
 void evo_metrics_acc_init(struct evo_metrics_acc *a, size_t n_classes, size_t *counts);
 
+/* The class a row of probabilities p[C] predicts: its first arg-max (the one definition, which
+ * evo_metrics_add_classes and predict.h use). */
+size_t evo_metrics_argmax(const float *p, size_t C);
+
 /* Adds B classified rows: probs[B, n_classes] class probabilities, y[B] labels in [0, n_classes),
  * loss the batch's mean training loss. The predicted class is the first arg-max of a row. */
 void evo_metrics_add_classes(struct evo_metrics_acc *a, const float *probs, const int32_t *y, size_t B,
