@@ -45,8 +45,6 @@ struct key_row {
 
 static const char *const strategy_names[] = {"random", "generational", "steady_state", "tpe", NULL};
 static const char *const task_names[] = {"classification", "regression", NULL};
-static const char *const fitness_names[] = {"accuracy", "macro_f1", "neg_log_loss", "neg_rmse", "neg_mae",
-                                            "r2", NULL};
 
 #define FIELD(f) offsetof(struct evo_config, f)
 
@@ -111,7 +109,7 @@ static const struct key_row rows[] = {
      "classes); neg_log_loss (minus the mean -log p(label)); regression: neg_rmse, neg_mae (minus the "
      "root mean squared and the mean absolute error, target units); r2. Regression uses neg_rmse when "
      "this key is not set",
-     FIELD(fitness), fitness_names},
+     FIELD(fitness), evo_metrics_fitness_names},
     {"ga", "elitism", KEY_LONG, 0, 0, 0, 0, 100000, "2",
      "best individuals copied unchanged into the next generation; more than population - 1 is "
      "clamped to population - 1, so every generation trains at least one new individual",

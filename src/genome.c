@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const activation_names[] = {"relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu"};
 static const char *const init_names[] = {"by_activation", "uniform", "normal", "xavier_uniform",
                                          "xavier_normal", "he_uniform", "he_normal"};
 static const char *const optimizer_names[] = {"sgd", "momentum", "adam", "nesterov", "rmsprop", "adamw"};
@@ -69,7 +68,7 @@ static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
     [EVO_GENE_HIDDEN_LAYERS] = {"hidden_layers", EVO_GENE_INT, 0, EVO_MLP_MAX_HIDDEN, NULL, 0,
         "{ min = 1; max = 3; }", "number of hidden dense layers (0: a linear softmax classifier)"},
     [EVO_GENE_NEURONS] = NEURONS_GENE(1),
-    [EVO_GENE_ACTIVATION] = {"activation", EVO_GENE_ENUM, 0, EVO_ACT_COUNT - 1, activation_names,
+    [EVO_GENE_ACTIVATION] = {"activation", EVO_GENE_ENUM, 0, EVO_ACT_COUNT - 1, evo_kernels_activation_names,
         EVO_ACT_COUNT, "{ choice = [\"relu\", \"tanh\", \"sigmoid\"]; }",
         "activation of the hidden layers: relu; tanh; sigmoid; leaky_relu (x < 0: leaky_slope x); "
         "elu (x < 0: exp(x) - 1, alpha 1); gelu (tanh approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + "

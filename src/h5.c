@@ -510,8 +510,7 @@ static hid_t layer_kind_type(void)
 
 static hid_t activation_type(void)
 {
-    static const char *const names[EVO_ACT_COUNT] = {"relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu"};
-    hid_t t = enum_type(names, EVO_ACT_COUNT);
+    hid_t t = enum_type(evo_kernels_activation_names, EVO_ACT_COUNT);
     int8_t identity = EVO_ACT_IDENTITY;
     if (t >= 0 && H5Tenum_insert(t, "identity", &identity) < 0) {
         H5Tclose(t);

@@ -5,8 +5,8 @@
 #include <math.h>
 #include <string.h>
 
-static const char *const fitness_names[EVO_FITNESS_COUNT] = {"accuracy", "macro_f1", "neg_log_loss",
-                                                             "neg_rmse", "neg_mae", "r2"};
+const char *const evo_metrics_fitness_names[EVO_FITNESS_COUNT + 1] = {"accuracy", "macro_f1", "neg_log_loss",
+                                                                     "neg_rmse", "neg_mae", "r2", NULL};
 
 void evo_metrics_acc_init(struct evo_metrics_acc *a, size_t n_classes, size_t *counts)
 {
@@ -118,13 +118,13 @@ int evo_metrics_is_regression(int f)
 
 const char *evo_metrics_fitness_name(int f)
 {
-    return f >= 0 && f < EVO_FITNESS_COUNT ? fitness_names[f] : "unknown";
+    return f >= 0 && f < EVO_FITNESS_COUNT ? evo_metrics_fitness_names[f] : "unknown";
 }
 
 int evo_metrics_fitness_find(const char *name)
 {
     for (int f = 0; f < EVO_FITNESS_COUNT; f++)
-        if (!strcmp(name, fitness_names[f]))
+        if (!strcmp(name, evo_metrics_fitness_names[f]))
             return f;
     return -1;
 }

@@ -161,7 +161,12 @@ size_t evo_kernels_work_floats(size_t M, size_t K, size_t N);
  * the three forms and every ISA. SIZE_MAX when the size overflows (an allocation of it fails). */
 size_t evo_kernels_conv_work_floats(size_t Cin, size_t H, size_t W, size_t Cout, size_t k);
 
-/* Name of an activation ("relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu", "identity"). */
+/* The activations' stored names by enum value ("relu", "tanh", "sigmoid", "leaky_relu", "elu",
+ * "gelu"), NULL-terminated: the one list that the activation gene, the results file's enums and the
+ * layer table use. */
+extern const char *const evo_kernels_activation_names[EVO_ACT_COUNT + 1];
+
+/* Name of an activation (evo_kernels_activation_names, and "identity"). */
 const char *evo_kernels_activation_name(int act);
 
 /* Subnormal floats (below 1.2e-38) cost a hundred cycles an operation on x86: a network whose

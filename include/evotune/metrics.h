@@ -73,8 +73,11 @@ double evo_metrics_fitness(const struct evo_metrics *m, int f);
 /* 1 when f is a regression metric. */
 int evo_metrics_is_regression(int f);
 
-/* Name of a fitness ("accuracy", "macro_f1", "neg_log_loss", "neg_rmse", "neg_mae", "r2"), or
- * "unknown"; and the id of a name, or -1. */
+/* The fitnesses' names by enum value ("accuracy", "macro_f1", "neg_log_loss", "neg_rmse", "neg_mae",
+ * "r2"), NULL-terminated: the one list that the configuration and the results file use. */
+extern const char *const evo_metrics_fitness_names[EVO_FITNESS_COUNT + 1];
+
+/* Name of a fitness (evo_metrics_fitness_names), or "unknown"; and the id of a name, or -1. */
 const char *evo_metrics_fitness_name(int f);
 int evo_metrics_fitness_find(const char *name);
 

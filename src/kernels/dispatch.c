@@ -90,10 +90,12 @@ const struct evo_kernels *evo_kernels(void)
     return chosen;
 }
 
+const char *const evo_kernels_activation_names[EVO_ACT_COUNT + 1] = {"relu", "tanh", "sigmoid", "leaky_relu",
+                                                                     "elu", "gelu", NULL};
+
 const char *evo_kernels_activation_name(int act)
 {
-    static const char *const names[] = {"relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu"};
-    return act >= 0 && act < EVO_ACT_COUNT ? names[act] : "identity";
+    return act >= 0 && act < EVO_ACT_COUNT ? evo_kernels_activation_names[act] : "identity";
 }
 
 unsigned evo_kernels_fp_enter(void)
