@@ -146,8 +146,9 @@ void evo_batch_order(struct evo_mlp_workspace *ws, int selection, const struct e
     interleave(ws, n, batch_size, C, selection == EVO_BATCH_BALANCED, rng);
 }
 
+const char *const evo_batch_selection_names[EVO_BATCH_COUNT] = {"shuffle", "stratified", "balanced"};
+
 const char *evo_batch_selection_name(int selection)
 {
-    static const char *const names[EVO_BATCH_COUNT] = {"shuffle", "stratified", "balanced"};
-    return selection >= 0 && selection < EVO_BATCH_COUNT ? names[selection] : "unknown";
+    return selection >= 0 && selection < EVO_BATCH_COUNT ? evo_batch_selection_names[selection] : "unknown";
 }

@@ -5,14 +5,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include "evotune/batch.h"
+#include "evotune/optim.h"
 
 static const char *const init_names[] = {"by_activation", "uniform", "normal", "xavier_uniform",
                                          "xavier_normal", "he_uniform", "he_normal"};
-static const char *const optimizer_names[] = {"sgd", "momentum", "adam", "nesterov", "rmsprop", "adamw"};
-static const char *const schedule_names[] = {"constant", "step", "exponential", "cosine", "warmup", "plateau"};
 static const char *const switch_names[] = {"off", "on"};
-static const char *const selection_names[] = {"shuffle", "stratified", "balanced"};
-static const char *const loss_names[] = {"categorical_crossentropy", "binary_crossentropy", "mse"};
 static const char *const pooling_names[] = {"none", "max"};
 
 /* The per-layer genes, l = 1 .. EVO_MLP_MAX_HIDDEN. */
@@ -31,7 +29,7 @@ static const char *const pooling_names[] = {"none", "max"};
 static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
     [EVO_GENE_LEARNING_RATE] = {"learning_rate", EVO_GENE_FLOAT, 1e-7, 10.0, NULL, 0,
         "{ min = 1e-4; max = 0.1; log = true; }", "base step size of the optimizer, shaped per epoch by lr_schedule"},
-    [EVO_GENE_LR_SCHEDULE] = {"lr_schedule", EVO_GENE_ENUM, 0, EVO_LR_COUNT - 1, schedule_names, EVO_LR_COUNT,
+    [EVO_GENE_LR_SCHEDULE] = {"lr_schedule", EVO_GENE_ENUM, 0, EVO_LR_COUNT - 1, evo_optim_schedule_names, EVO_LR_COUNT,
         "{ choice = [\"constant\", \"step\", \"exponential\", \"cosine\", \"warmup\", \"plateau\"]; }",
         "rate of epoch e < E = epochs: constant; step: lr * lr_decay^floor(e / lr_step_epochs); "
         "exponential: lr * lr_decay^e; cosine: from lr down to lr_min at e = E; warmup: lr * (e + 1) / "
@@ -73,7 +71,7 @@ static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
         "activation of the hidden layers: relu; tanh; sigmoid; leaky_relu (x < 0: leaky_slope x); "
         "elu (x < 0: exp(x) - 1, alpha 1); gelu (tanh approximation 0.5 x (1 + tanh(sqrt(2/pi) (x + "
         "0.044715 x^3))))"},
-    [EVO_GENE_OPTIMIZER] = {"optimizer", EVO_GENE_ENUM, 0, EVO_OPT_COUNT - 1, optimizer_names,
+    [EVO_GENE_OPTIMIZER] = {"optimizer", EVO_GENE_ENUM, 0, EVO_OPT_COUNT - 1, evo_optim_names,
         EVO_OPT_COUNT,
         "{ choice = [\"sgd\", \"momentum\", \"nesterov\", \"rmsprop\", \"adam\", \"adamw\"]; }",
         "sgd; momentum (heavy ball: v = momentum v + g, p -= lr v); nesterov (p -= lr (g + momentum v)); "
@@ -98,7 +96,7 @@ static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
         "0.1", "drop probability after each hidden activation (inverted dropout), the same in every "
         "layer unless dropout_per_layer is on; conv blocks always drop at this rate, element-wise, "
         "after their pooling"},
-    [EVO_GENE_BATCH_SELECTION] = {"batch_selection", EVO_GENE_ENUM, 0, EVO_BATCH_COUNT - 1, selection_names,
+    [EVO_GENE_BATCH_SELECTION] = {"batch_selection", EVO_GENE_ENUM, 0, EVO_BATCH_COUNT - 1, evo_batch_selection_names,
         EVO_BATCH_COUNT, "\"shuffle\"",
         "rows of an epoch's batches: shuffle: every row once in a random order; stratified: every "
         "row once, each batch with the training split's class proportions (within one row per "
@@ -165,7 +163,7 @@ static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
     [EVO_GENE_DROPOUT_1 + 5] = DROPOUT_GENE(6),
     [EVO_GENE_DROPOUT_1 + 6] = DROPOUT_GENE(7),
     [EVO_GENE_DROPOUT_1 + 7] = DROPOUT_GENE(8),
-    [EVO_GENE_LOSS] = {"loss", EVO_GENE_ENUM, 0, EVO_LOSS_COUNT - 1, loss_names, EVO_LOSS_COUNT,
+    [EVO_GENE_LOSS] = {"loss", EVO_GENE_ENUM, 0, EVO_LOSS_COUNT - 1, evo_mlp_loss_names, EVO_LOSS_COUNT,
         "\"categorical_crossentropy\"",
         "loss trained on, with its output layer: categorical_crossentropy: softmax, -log p(label); "
         "binary_crossentropy: one sigmoid unit per class (one-vs-rest; two units for two classes), "

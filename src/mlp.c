@@ -1047,9 +1047,9 @@ void evo_mlp_predict(const struct evo_mlp *net, struct evo_mlp_workspace *ws, co
     }
 }
 
+const char *const evo_mlp_loss_names[EVO_LOSS_COUNT] = {"categorical_crossentropy", "binary_crossentropy", "mse"};
+
 const char *evo_mlp_loss_name(int loss)
 {
-    static const char *const names[EVO_LOSS_COUNT] = {"categorical_crossentropy", "binary_crossentropy",
-                                                      "mse"};
-    return loss >= 0 && loss < EVO_LOSS_COUNT ? names[loss] : "unknown";
+    return loss >= 0 && loss < EVO_LOSS_COUNT ? evo_mlp_loss_names[loss] : "unknown";
 }

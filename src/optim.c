@@ -183,16 +183,16 @@ void evo_optim_lr_next(struct evo_optim_lr *s, const struct evo_train_params *tp
     }
 }
 
+const char *const evo_optim_names[EVO_OPT_COUNT] = {"sgd", "momentum", "adam", "nesterov", "rmsprop", "adamw"};
+const char *const evo_optim_schedule_names[EVO_LR_COUNT] = {"constant", "step", "exponential", "cosine", "warmup",
+                                                             "plateau"};
+
 const char *evo_optim_name(int opt)
 {
-    static const char *const names[EVO_OPT_COUNT] = {"sgd", "momentum", "adam", "nesterov", "rmsprop",
-                                                     "adamw"};
-    return opt >= 0 && opt < EVO_OPT_COUNT ? names[opt] : "unknown";
+    return opt >= 0 && opt < EVO_OPT_COUNT ? evo_optim_names[opt] : "unknown";
 }
 
 const char *evo_optim_schedule_name(int schedule)
 {
-    static const char *const names[EVO_LR_COUNT] = {"constant", "step", "exponential", "cosine", "warmup",
-                                                    "plateau"};
-    return schedule >= 0 && schedule < EVO_LR_COUNT ? names[schedule] : "unknown";
+    return schedule >= 0 && schedule < EVO_LR_COUNT ? evo_optim_schedule_names[schedule] : "unknown";
 }

@@ -13,7 +13,9 @@
 void evo_batch_order(struct evo_mlp_workspace *ws, int selection, const struct evo_dataset *train,
                          size_t batch_size, struct evo_rng *rng);
 
-/* Name of a batch selection ("shuffle", "stratified", "balanced"; "unknown" outside the enum). */
+/* The batch selections' stored names by enum value ("shuffle", "stratified", "balanced"), and the
+ * name of one ("unknown" outside the enum). */
+extern const char *const evo_batch_selection_names[EVO_BATCH_COUNT];
 const char *evo_batch_selection_name(int selection);
 
 #endif

@@ -361,7 +361,9 @@ void evo_mlp_predict(const struct evo_mlp *net, struct evo_mlp_workspace *ws, co
                      float *probs);
 
 
-/* Name of a loss ("categorical_crossentropy", "binary_crossentropy", "mse"). */
+/* The losses' stored names by enum value ("categorical_crossentropy", "binary_crossentropy", "mse"),
+ * and the name of one ("unknown" outside the enum). */
+extern const char *const evo_mlp_loss_names[EVO_LOSS_COUNT];
 const char *evo_mlp_loss_name(int loss);
 
 /* The batch buffers of ws laid out for net: x[max_batch, n_in], the labels (int32) or targets

@@ -26,8 +26,11 @@ void evo_optim_lr_init(struct evo_optim_lr *s, const struct evo_train_params *tp
  * ended (used by EVO_LR_PLATEAU only; NaN counts as no improvement). */
 void evo_optim_lr_next(struct evo_optim_lr *s, const struct evo_train_params *tp, double val_loss);
 
-/* Name of an optimizer ("sgd", "momentum", "adam", "nesterov", "rmsprop", "adamw") and of a schedule
- * ("constant", "step", "exponential", "cosine", "warmup", "plateau"); "unknown" outside the enum. */
+/* The stored names by enum value of the optimizers ("sgd", "momentum", "adam", "nesterov", "rmsprop",
+ * "adamw") and of the schedules ("constant", "step", "exponential", "cosine", "warmup", "plateau"), and
+ * the name of one; "unknown" outside the enum. */
+extern const char *const evo_optim_names[EVO_OPT_COUNT];
+extern const char *const evo_optim_schedule_names[EVO_LR_COUNT];
 const char *evo_optim_name(int opt);
 const char *evo_optim_schedule_name(int schedule);
 
