@@ -916,6 +916,15 @@ static int cmd_config(int argc, char **argv)
     return code;
 }
 
+/* The commands, git's way: `evotune NAME ...` runs fn(argc, argv) with argv[1] = NAME. */
+static const struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+} commands[] = {
+    {"run", cmd_run},         {"resume", cmd_resume},   {"info", cmd_info},     {"config", cmd_config},
+    {"export", cmd_export},   {"predict", cmd_predict}, {"report", cmd_report},
+};
+
 int main(int argc, char **argv)
 {
     evo_h5_init();
@@ -942,19 +951,8 @@ int main(int argc, char **argv)
         printf("evotune %s\n", EVOTUNE_VERSION);
         return 0;
     }
-    if (!strcmp(cmd, "run"))
-        return cmd_run(argc, argv);
-    if (!strcmp(cmd, "resume"))
-        return cmd_resume(argc, argv);
-    if (!strcmp(cmd, "info"))
-        return cmd_info(argc, argv);
-    if (!strcmp(cmd, "config"))
-        return cmd_config(argc, argv);
-    if (!strcmp(cmd, "export"))
-        return cmd_export(argc, argv);
-    if (!strcmp(cmd, "predict"))
-        return cmd_predict(argc, argv);
-    if (!strcmp(cmd, "report"))
-        return cmd_report(argc, argv);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(cmd, commands[i].name))
+            return commands[i].fn(argc, argv);
     return usage_error("unknown command '%s'", cmd);
 }
