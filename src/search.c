@@ -193,6 +193,75 @@ struct fold_acc {
     struct evo_epoch_metrics *curve;   /* [K][max epochs] each fold's curve */
 };
 
+/* Row id -> index: an open-addressing hash (linear probing, backward-shift deletion), so that finding a
+ * kept paused training costs O(1), not a scan of thousands. Keys -1: empty. */
+struct id_index {
+    int64_t *key;
+    size_t *val;
+    size_t cap, n;     /* cap: a power of two, or 0 */
+};
+
+static size_t id_home(const struct id_index *h, int64_t id)
+{
+    return (size_t)(((uint64_t)id * 0x9E3779B97F4A7C15ull) >> 20) & (h->cap - 1);
+}
+
+/* The slot holding id, or the empty slot where it would go. */
+static size_t id_slot(const struct id_index *h, int64_t id)
+{
+    size_t i = id_home(h, id);
+    while (h->key[i] != -1 && h->key[i] != id)
+        i = (i + 1) & (h->cap - 1);
+    return i;
+}
+
+static void id_put(struct id_index *h, int64_t id, size_t v)
+{
+    if (2 * (h->n + 1) > h->cap) {
+        struct id_index g = {NULL, NULL, h->cap ? 2 * h->cap : 64, 0};
+        g.key = evo_mem_alloc(evo_mem_mul(g.cap, sizeof *g.key));
+        g.val = evo_mem_alloc(evo_mem_mul(g.cap, sizeof *g.val));
+        memset(g.key, 0xff, g.cap * sizeof *g.key); /* -1: empty */
+        for (size_t i = 0; i < h->cap; i++)
+            if (h->key[i] != -1)
+                id_put(&g, h->key[i], h->val[i]);
+        free(h->key);
+        free(h->val);
+        *h = g;
+    }
+    size_t i = id_slot(h, id);
+    h->n += h->key[i] == -1;
+    h->key[i] = id;
+    h->val[i] = v;
+}
+
+/* The value of id, or SIZE_MAX. */
+static size_t id_get(const struct id_index *h, int64_t id)
+{
+    if (!h->cap)
+        return SIZE_MAX;
+    size_t i = id_slot(h, id);
+    return h->key[i] == id ? h->val[i] : SIZE_MAX;
+}
+
+static void id_erase(struct id_index *h, int64_t id)
+{
+    size_t i = id_slot(h, id), mask = h->cap - 1;
+    if (h->key[i] != id)
+        return;
+    for (size_t j = (i + 1) & mask; h->key[j] != -1; j = (j + 1) & mask) {
+        size_t home = id_home(h, h->key[j]);
+        /* the entry at j may move back to i when its home is not cyclically within (i, j] */
+        if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
+            h->key[i] = h->key[j];
+            h->val[i] = h->val[j];
+            i = j;
+        }
+    }
+    h->key[i] = -1;
+    h->n--;
+}
+
 /* A trial decided and not yet told to the strategy. */
 struct pending {
     struct evo_individual trial;
@@ -225,6 +294,7 @@ struct run {
     int64_t epochs_decided;      /* the epochs the trials decided so far add (run.max_epochs) */
     struct paused *paused;       /* paused trainings kept for their promotion (promote.h) */
     size_t n_paused, cap_paused;
+    struct id_index paused_at;   /* row id -> its index in paused */
     size_t paused_bytes;         /* their memory, at most s->paused_room */
     int search_done;             /* no more search trials: the budget spent, the strategy done, or the
                                   * time limit less the finalists' reserve reached */
@@ -237,6 +307,9 @@ struct run {
     struct fold_acc *acc;        /* [W] cross-validation: the folds of a trial collected so far */
     size_t K;                    /* folds per trial (1 without cross-validation) */
 };
+
+/* Removes paused[i] (its network already moved out or released): the last takes its place. */
+static void paused_remove(struct run *r, size_t i);
 
 static double now(void)
 {
@@ -335,7 +408,7 @@ static void keep_paused(struct run *r, const struct evo_individual *t, struct ev
             break;
         r->paused_bytes -= r->paused[worst].bytes;
         evo_mlp_release(&r->paused[worst].net);
-        r->paused[worst] = r->paused[--r->n_paused];
+        paused_remove(r, worst);
     }
     if (r->paused_bytes + bytes > room) {
         evo_mlp_release(net);
@@ -345,6 +418,7 @@ static void keep_paused(struct run *r, const struct evo_individual *t, struct ev
         r->cap_paused = r->cap_paused ? 2 * r->cap_paused : 16;
         r->paused = evo_mem_realloc(r->paused, evo_mem_mul(r->cap_paused, sizeof *r->paused));
     }
+    id_put(&r->paused_at, t->id, r->n_paused);
     struct paused *p = &r->paused[r->n_paused++];
     p->row = *t;
     p->net = *net;
@@ -357,14 +431,22 @@ static void keep_paused(struct run *r, const struct evo_individual *t, struct ev
 /* The kept paused training of row id, taken out of the store; NULL when none was kept. */
 static struct paused *take_paused(struct run *r, int64_t id, struct paused *out)
 {
-    for (size_t i = 0; i < r->n_paused; i++)
-        if (r->paused[i].row.id == id) {
-            *out = r->paused[i];
-            r->paused_bytes -= out->bytes;
-            r->paused[i] = r->paused[--r->n_paused];
-            return out;
-        }
-    return NULL;
+    size_t i = id_get(&r->paused_at, id);
+    if (i == SIZE_MAX)
+        return NULL;
+    *out = r->paused[i];
+    r->paused_bytes -= out->bytes;
+    paused_remove(r, i);
+    return out;
+}
+
+static void paused_remove(struct run *r, size_t i)
+{
+    id_erase(&r->paused_at, r->paused[i].row.id);
+    if (i != --r->n_paused) {
+        r->paused[i] = r->paused[r->n_paused];
+        id_put(&r->paused_at, r->paused[i].row.id, i);
+    }
 }
 
 /* Keeps a finalist run's network (moved out of net) until the winner is chosen. */
@@ -983,6 +1065,8 @@ int evo_search_run(struct evo_search *s, evo_search_hook hook, void *user, struc
     for (size_t i = 0; i < r.n_paused; i++)
         evo_mlp_release(&r.paused[i].net);
     free(r.paused);
+    free(r.paused_at.key);
+    free(r.paused_at.val);
     for (size_t i = 0; i < r.n_final_nets; i++)
         evo_mlp_release(&r.final_nets[i].net);
     free(r.final_nets);
