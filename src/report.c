@@ -23,11 +23,13 @@
 #define MAX_GENES 64
 #define MAX_TICKS 16
 
-/* columns of /individuals that are not genes */
+/* columns of /individuals that are not genes (the promotion and finalist bookkeeping of formats 8 and 9
+ * included: an id, a rung, a flag, not a hyperparameter to plot against fitness) */
 static const char *const NON_GENES[] = {"generation", "id", "parent_a", "parent_b", "fitness",
                                         "val_accuracy", "val_loss", "val_macro_f1", "val_log_loss",
                                         "val_rmse", "val_mae", "val_r2", "train_loss", "epochs_run",
-                                        "train_seconds", "finished_at", "status"};
+                                        "train_seconds", "finished_at", "status", "rung", "budget",
+                                        "from_epoch", "origin", "paused", "purpose"};
 
 /* The fitness's name for notes: the file's, or accuracy for files from before it was a choice. */
 static const char *r_fitness_name(const struct evo_results *r)

@@ -200,6 +200,14 @@ static void test_finished_run(void **state)
     /* finished_at is a timing field, not a gene */
     assert_null(strstr(html, "plot-gene-finished_at"));
     assert_null(strstr(html, "plot-gene-train_seconds"));
+    /* nor are the promotion and finalist columns (an id, a rung, a flag) */
+    const char *bookkeeping[] = {"rung", "budget", "from_epoch", "origin", "paused", "purpose"};
+    for (size_t k = 0; k < sizeof bookkeeping / sizeof *bookkeeping; k++) {
+        char id[64];
+        assert_non_null(evo_results_column(&r.individuals, bookkeeping[k]));
+        snprintf(id, sizeof id, "plot-gene-%s\"", bookkeeping[k]);
+        assert_null(strstr(html, id));
+    }
     free(html);
     evo_results_release(&r);
 }
