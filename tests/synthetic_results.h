@@ -61,7 +61,7 @@ static inline void synthetic_results_trial(struct evo_individual *t, const struc
         t->epochs_run = 1 + (int32_t)evo_rng_below(&rng, (uint64_t)t->budget);
         t->val_accuracy = t->val_loss = t->val_macro_f1 = t->val_log_loss = t->train_loss = NAN;
     } else {
-        double f = 0.55 + 0.4 * synthetic_fitness(&cfg->space, &t->genome) + 0.04 * evo_rng_normal(&rng);
+        double f = 0.5 + 0.42 * synthetic_fitness(&cfg->space, &t->genome) + 0.02 * evo_rng_normal(&rng);
         t->status = EVO_TRAIN_OK;
         t->fitness = f < 0 ? 0 : f > 1 ? 1 : f;
         t->epochs_run = t->budget;
