@@ -842,7 +842,8 @@ int main(int argc, char **argv)
         char *end;
         long n = strtol(argv[2], &end, 10);
         if (*end || n < 10 || synthetic_results_write(argv[3], (size_t)n, EVOTUNE_SOURCE_DIR, &err)) {
-            fprintf(stderr, "test_report: synth %s %s: %s\n", argv[2], argv[3], *end || n < 10 ? "N must be a count of at least 10" : err.msg);
+            fprintf(stderr, "test_report: synth %s %s: %s\n", argv[2], argv[3],
+                    *end || n < 10 ? "N must be a count of at least 10" : err.msg);
             return 1;
         }
         return 0;
