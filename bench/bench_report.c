@@ -2,15 +2,15 @@
  * (tests/synthetic_results.h: a generational search of configs/default.cfg, learning curves included)
  * and renders its report as cmd_report does (evo_results_open, then evo_report_save), several times;
  * printed are the results file's size, the report's size, and the median wall and CPU seconds of a
- * report (reading the file included) and of the reading alone. Before timing it checks that the file
- * holds every trial and that the report is a whole page.
+ * report (reading the file included) and of the reading alone. It checks that the file read holds
+ * every trial and that the report is a whole page.
  *   bench_report [--trials 1000,10000,100000] [--runs 3] [--dir /tmp] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
+#include "bench_clock.h"
 #include "evotune/report.h"
 #include "evotune/results.h"
 #include "synthetic_results.h"
@@ -18,37 +18,10 @@
 #define MAX_LIST 16
 #define MAX_RUNS 15
 
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* CPU time of the process: what the report costs whatever else runs on the machine */
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void die(const char *what, const char *msg)
 {
     fprintf(stderr, "bench_report: %s: %s\n", what, msg);
     exit(1);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 static double file_mb(const char *path)
@@ -107,14 +80,14 @@ int main(int argc, char **argv)
         double wall[MAX_RUNS], cpu[MAX_RUNS], read_wall[MAX_RUNS], read_cpu[MAX_RUNS];
         for (int run = 0; run < runs; run++) {
             struct evo_results r;
-            double w0 = wall_now(), c0 = cpu_now();
+            double w0 = bench_wall(), c0 = bench_cpu();
             if (evo_results_open(&r, h5, &err))
                 die(h5, err.msg);
-            read_wall[run] = wall_now() - w0;
-            read_cpu[run] = cpu_now() - c0;
+            read_wall[run] = bench_wall() - w0;
+            read_cpu[run] = bench_cpu() - c0;
             int rc = evo_report_save(&r, html, &err);
-            wall[run] = wall_now() - w0;
-            cpu[run] = cpu_now() - c0;
+            wall[run] = bench_wall() - w0;
+            cpu[run] = bench_cpu() - c0;
             if (r.individuals.n_rows != (size_t)trials[k])
                 die(h5, "the file does not hold every trial");
             evo_results_release(&r);
@@ -124,7 +97,8 @@ int main(int argc, char **argv)
                 check_page(html);
         }
         printf("%8ld %10.1f %10.2f %10.2f %10.2f %10.3f %10.3f\n", trials[k], file_mb(h5), file_mb(html),
-               median(wall, runs), median(cpu, runs), median(read_wall, runs), median(read_cpu, runs));
+               bench_median(wall, (size_t)runs), bench_median(cpu, (size_t)runs),
+               bench_median(read_wall, (size_t)runs), bench_median(read_cpu, (size_t)runs));
         fflush(stdout);
         unlink(h5);
         unlink(html);

@@ -319,19 +319,25 @@ static void in_progress(struct evo_results *r, struct evo_column *cols, size_t *
     r->individuals.cols = cols;
 }
 
+/* r's /generations: the columns gcols[4] over the given values (NULL for none), n_rows left as it is. */
+static void generations_table(struct evo_results *r, struct evo_column *gcols, double *generation, double *best,
+                              double *mean, double *sd)
+{
+    gcols[0] = (struct evo_column){"generation", EVO_COLUMN_INT, NULL, 0, generation};
+    gcols[1] = (struct evo_column){"best_fitness", EVO_COLUMN_FLOAT, NULL, 0, best};
+    gcols[2] = (struct evo_column){"mean_fitness", EVO_COLUMN_FLOAT, NULL, 0, mean};
+    gcols[3] = (struct evo_column){"std_fitness", EVO_COLUMN_FLOAT, NULL, 0, sd};
+    r->generations.n_cols = 4;
+    r->generations.cols = gcols;
+}
+
 static void test_empty_generations(void **state)
 {
     struct evo_results r;
     struct evo_column cols[16], gcols[4];
     size_t n_cols;
     in_progress(&r, cols, &n_cols);
-    /* /generations exists with its columns but no row */
-    gcols[0] = (struct evo_column){"generation", EVO_COLUMN_INT, NULL, 0, NULL};
-    gcols[1] = (struct evo_column){"best_fitness", EVO_COLUMN_FLOAT, NULL, 0, NULL};
-    gcols[2] = (struct evo_column){"mean_fitness", EVO_COLUMN_FLOAT, NULL, 0, NULL};
-    gcols[3] = (struct evo_column){"std_fitness", EVO_COLUMN_FLOAT, NULL, 0, NULL};
-    r.generations.n_cols = 4;
-    r.generations.cols = gcols;
+    generations_table(&r, gcols, NULL, NULL, NULL, NULL); /* the columns, but no row */
     char *html = render(&r);
     assert_well_formed(html);
     assert_int_equal(plot_points(html, "plot-fitness"), 0);
@@ -505,12 +511,7 @@ static void test_many_generations(void **state)
         gm[i] = gb[i] - 0.1;
         gs[i] = 0.05;
     }
-    gcols[0] = (struct evo_column){"generation", EVO_COLUMN_INT, NULL, 0, gg};
-    gcols[1] = (struct evo_column){"best_fitness", EVO_COLUMN_FLOAT, NULL, 0, gb};
-    gcols[2] = (struct evo_column){"mean_fitness", EVO_COLUMN_FLOAT, NULL, 0, gm};
-    gcols[3] = (struct evo_column){"std_fitness", EVO_COLUMN_FLOAT, NULL, 0, gs};
-    r.generations.n_cols = 4;
-    r.generations.cols = gcols;
+    generations_table(&r, gcols, gg, gb, gm, gs);
     for (size_t rows = 200; rows <= G; rows += G - 200) {
         r.generations.n_rows = rows;
         char *html = render(&r);
