@@ -48,6 +48,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench_clock.h"
 #include "evotune/config.h"
 #include "evotune/h5.h"
 #include "evotune/mem.h"
@@ -81,34 +82,6 @@ struct options {
     long trials;
     int ideal;                /* durations exactly proportional to the scheduler's cost, no noise */
 };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* CPU seconds of the whole process: the coordinator's work, the workers' bookkeeping, the writes. */
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Sorts v. */
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /* ---- the temporary directory of the results files ---- */
 
@@ -385,9 +358,9 @@ static int sleep_eval(void *ctx, int worker, struct evo_eval_job *job, struct ev
         t->fitness = evo_trial_failed_fitness(cfg->fitness);
         return EVO_OK;
     }
-    double asked = sleep_seconds(sl, t, x), t0 = now();
+    double asked = sleep_seconds(sl, t, x), t0 = bench_wall();
     sleep_for(asked);
-    double t1 = now();
+    double t1 = bench_wall();
     struct slot *slot = &sl->slots[worker];
     slot->asked += asked;
     slot->slept += t1 - t0;
@@ -509,10 +482,10 @@ struct publish {
 static int on_event(const struct evo_search *s, int event, void *user)
 {
     struct publish *p = user;
-    double t0 = now();
+    double t0 = bench_wall();
     int rc = evo_h5_write(&s->log, p->path, p->err);
-    p->seconds += now() - t0;
-    p->longest = fmax(p->longest, now() - t0);
+    p->seconds += bench_wall() - t0;
+    p->longest = fmax(p->longest, bench_wall() - t0);
     p->writes++;
     return rc;
 }
@@ -555,10 +528,10 @@ static struct outcome run_one(const struct evo_search *loaded, const char *confi
     s.eval_ctx = &sl;
     struct publish pub = {.err = &err};
     snprintf(pub.path, sizeof pub.path, "%s/results.h5", tmp_dir);
-    double t0 = now(), c0 = cpu_now();
+    double t0 = bench_wall(), c0 = bench_cpu();
     if (evo_search_run(&s, on_event, &pub, &err))
         die("%s", err.msg);
-    double cpu = cpu_now() - c0;
+    double cpu = bench_cpu() - c0;
     if (!s.log.finished || evo_search_done(&s) != budget || s.evaluated != budget)
         die("the %s search (T %ld, W %ld, seed %ld) logged %ld of %ld trials", evo_config_strategy_name(st->strategy),
             st->threads, st->workers, st->seed, evo_search_done(&s), budget);
@@ -576,7 +549,7 @@ static struct outcome run_one(const struct evo_search *loaded, const char *confi
                           steady_busy(sl.start, sl.end, (size_t)budget, st->threads, t0),
                           slept_trials ? 1e3 * (slept - asked) / (double)slept_trials : 0, s.run_seconds,
                           (double)pub.writes, 1e3 * pub.seconds / (double)pub.writes,
-                          1e3 * pub.longest, cpu / (now() - t0), budget};
+                          1e3 * pub.longest, cpu / (bench_wall() - t0), budget};
     if (rows) {
         *rows = evo_mem_alloc(evo_mem_mul((size_t)budget, sizeof **rows));
         memcpy(*rows, s.log.rows, (size_t)budget * sizeof **rows);
@@ -644,7 +617,7 @@ static struct medians table_row(const struct evo_search *loaded, const char *tex
         trials = out.trials;
     }
     size_t n = (size_t)o->repeats;
-    struct medians md = {median(busy, n), median(steady, n)};
+    struct medians md = {bench_median(busy, n), bench_median(steady, n)};
     if (!print)
         return md;
     char w[16], p[16], wr[32];
@@ -653,10 +626,11 @@ static struct medians table_row(const struct evo_search *loaded, const char *tex
         snprintf(p, sizeof p, "-");
     else
         snprintf(p, sizeof p, "%ld", r.st.population);
-    snprintf(wr, sizeof wr, "%.0f x %.0f/%.0f ms", median(writes, n), median(write_ms, n), median(write_max, n));
+    snprintf(wr, sizeof wr, "%.0f x %.0f/%.0f ms", bench_median(writes, n), bench_median(write_ms, n),
+             bench_median(write_max, n));
     printf("| %-18s | %3ld | %5s | %3s | %6ld | %6.4g | %6.1f | %7.1f | %8.1f | %6.2f ms | %17s | %5.1f | %6.2f |\n",
-           r.label, r.st.threads, w, p, trials, scale, md.busy, median(queue, n), md.before, median(over, n), wr,
-           median(cpu, n), median(wall, n));
+           r.label, r.st.threads, w, p, trials, scale, md.busy, bench_median(queue, n), md.before,
+           bench_median(over, n), wr, bench_median(cpu, n), bench_median(wall, n));
     fflush(stdout);
     return md;
 }
@@ -777,7 +751,7 @@ static void cpu_name(char *buf, size_t n)
 
 int main(int argc, char **argv)
 {
-    double t_run = now();
+    double t_run = bench_wall();
     struct options o = {.scale = 300, .repeats = 1, .trials = 5000};
     o.n_threads = parse_list("2,16,64,256", o.threads, "--threads", 1);
     o.n_check_threads = parse_list("16,64", o.check_threads, "--check-threads", 1);
@@ -857,10 +831,10 @@ int main(int argc, char **argv)
     if (evo_config_load_string(&cfg, sum.config, o.input, NULL, 0, &err))
         die("%s", err.msg);
     struct evo_search loaded;
-    double t_load = now();
+    double t_load = bench_wall();
     if (evo_search_init(&loaded, &cfg, &err))
         die("%s", err.msg);
-    t_load = now() - t_load;
+    t_load = bench_wall() - t_load;
     if (evo_h5_load(&loaded.log, o.input, &err))
         die("%s", err.msg);
     struct fit fit = fit_durations(&loaded);
@@ -910,7 +884,7 @@ int main(int argc, char **argv)
            "threads\n\n");
 
     print_header();
-    double t_sweep = now();
+    double t_sweep = bench_wall();
     static const long pops[] = {24, 256};
     for (size_t ti = 0; ti < o.n_threads; ti++) {
         long T = o.threads[ti];
@@ -934,7 +908,7 @@ int main(int argc, char **argv)
                        table_row(&loaded, sum.config, &fit, &o, row_scale(&o, &r.st), r, 1));
         }
     }
-    printf("\n(sweep: %.0f s)\n", now() - t_sweep);
+    printf("\n(sweep: %.0f s)\n", bench_wall() - t_sweep);
 
     /* the same busy %, one line per T */
     printf("\nbusy %% side by side (W* = %d, the shipped run.workers; P = %ld for steady_state)\n\n| %3s |", DEFAULT_WORKERS,
@@ -979,7 +953,7 @@ int main(int argc, char **argv)
     }
 
     if (o.n_check_w && o.n_check_threads) {
-        double t_check = now();
+        double t_check = bench_wall();
         printf("\nscale check: steady_state again at the same scale (the spread of a rerun: real timing decides\n"
                "which trials are left for the drain) and at half the scale (every sleep twice as long);\n"
                "busy %% (before %%)\n\n"
@@ -1010,11 +984,11 @@ int main(int argc, char **argv)
                 fflush(stdout);
             }
         printf("\nlargest difference at half the scale: %.1f points of busy %%; largest spread of a rerun at the "
-               "same\nscale: %.1f points (check: %.0f s)\n", worst, worst_spread, now() - t_check);
+               "same\nscale: %.1f points (check: %.0f s)\n", worst, worst_spread, bench_wall() - t_check);
     }
     char load1[64];
     load_average(load1, sizeof load1);
-    printf("\nrun: %.0f s in all; load average %s at the end\n", now() - t_run, load1);
+    printf("\nrun: %.0f s in all; load average %s at the end\n", bench_wall() - t_run, load1);
     evo_search_release(&loaded);
     evo_config_release(&cfg);
     evo_h5_summary_release(&sum);

@@ -1,10 +1,13 @@
 /* The HTML report of a results file: one self-contained page, inline CSS and SVG, no script. Owns the
  * page layout, the small SVG plotting kit (linear/log axes with nice ticks, colour ramps) and the
  * choice of what each section shows for a running, interrupted or finished run of each strategy
- * (generational: per generation; steady_state and random: over trials and over running time).
+ * (generational: per generation; steady_state and random: over trials and over running time), and of
+ * how much: past a few hundred trials a plot draws a density of them and only the best one by one,
+ * so that the page stays a few megabytes at any size of run.
  * Everything taken from the file (names, paths, config text) goes through esc(). */
 #include "evotune/report.h"
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,12 +25,24 @@
 #define ANCESTRY_WIDTH 14        /* ancestors shown per generation */
 #define MAX_GENES 64
 #define MAX_TICKS 16
+/* How many trials a plot draws one by one: beyond these counts of a run's search rows, the trials
+ * are a density (cells shaded by how many fall in each) under the best TOP_DOTS drawn as dots, so
+ * that a report of 100 000 trials is a few megabytes that a browser opens, not gigabytes. */
+#define DOTS_GENE_MAX 500   /* each gene plot (about fifty of them, 370 x 260 pixels) */
+#define DOTS_WIDE_MAX 1000  /* each wide plot: fitness per generation, over trials, over time, budget */
+#define TOP_DOTS 50         /* trials still drawn as dots over a density: the best by the run's order */
+#define DENSITY_CELL 6      /* side of a density's cells, pixels */
+#define DENSITY_LEVELS 6    /* shades of a density, from one trial per cell to the plot's fullest */
+#define GEN_MARKS_MAX 200   /* generations whose best and mean each get a hover dot */
+#define GEN_POINTS_MAX 1000 /* points of the per-generation lines: more generations are merged */
 
-/* columns of /individuals that are not genes */
+/* columns of /individuals that are not genes (the promotion and finalist bookkeeping of formats 8 and 9
+ * included: an id, a rung, a flag, not a hyperparameter to plot against fitness) */
 static const char *const NON_GENES[] = {"generation", "id", "parent_a", "parent_b", "fitness",
                                         "val_accuracy", "val_loss", "val_macro_f1", "val_log_loss",
                                         "val_rmse", "val_mae", "val_r2", "train_loss", "epochs_run",
-                                        "train_seconds", "finished_at", "status"};
+                                        "train_seconds", "finished_at", "status", "rung", "budget",
+                                        "from_epoch", "origin", "paused", "purpose"};
 
 /* The fitness's name for notes: the file's, or accuracy for files from before it was a choice. */
 static const char *r_fitness_name(const struct evo_results *r)
@@ -79,6 +94,9 @@ struct report {
     double gen_lo, gen_hi;  /* generations spanned by /individuals and /generations */
     const struct evo_column *shade;  /* what colours a trial's dot: generation, or id for random */
     double shade_lo, shade_hi;
+    int dense_genes, dense_wide;  /* more search rows than DOTS_GENE_MAX, DOTS_WIDE_MAX: densities */
+    unsigned char *top;  /* [n] 1 + rank of each of the TOP_DOTS best rows, TOP_DOTS + 1 for the marked
+                          * best when it is not among them, else 0: the dots kept over a density */
 };
 
 /* ---- text ---------------------------------------------------------------------------------------- */
@@ -176,6 +194,7 @@ static const char *const PALETTE[] = {"#e6550d", "#3182bd", "#31a354", "#756bb1"
                                       "#e377c2", "#17becf", "#bcbd22"};
 #define ACCENT "#e6550d"
 #define FAIL "#d62728"
+#define TOP_FILL "#fd8d3c"  /* the best trials drawn over a density */
 
 /* The colour of a dot whose shade column (generation, or id for random search) holds v. */
 static void shade_color(const struct report *R, char *buf, size_t n, double v)
@@ -387,8 +406,126 @@ static void draw_yaxis(FILE *f, const struct area *A, const struct axis *a, int 
     }
 }
 
-/* A legend entry at (x, y): a swatch (line, band, dot, cross or ring) and its text; returns the x
- * where the next entry goes. */
+/* ---- densities ----------------------------------------------------------------------------------- */
+
+/* Trials counted per cell of a grid laid over a plot's frame, the successful and the failed apart:
+ * what a plot of thousands of trials draws instead of a mark each. */
+struct density {
+    int x0, y0;       /* the top left corner of cell (0, 0), pixels */
+    int cols, rows;
+    unsigned *ok, *fail;  /* [rows * cols] trials per cell */
+};
+
+static const unsigned char REDS[][3] = {{252, 187, 161}, {239, 59, 44}, {103, 0, 13}};
+
+/* The colour of a density's shade level (1 .. DENSITY_LEVELS): light to dark blue, red for failed. */
+static void density_color(char *buf, size_t n, int level, int failed)
+{
+    double t = 0.2 + 0.8 * (level - 1) / (DENSITY_LEVELS - 1);
+    if (failed)
+        ramp(buf, n, t, REDS, 3);
+    else
+        ramp(buf, n, t, HEAT, 4);
+}
+
+/* Three cells of rising shade at (x, y), 18 x 10 pixels: a density in a legend. */
+static void density_swatch(FILE *f, double x, double y)
+{
+    char color[16];
+    for (int k = 0; k < 3; k++) {
+        density_color(color, sizeof color, 1 + k * (DENSITY_LEVELS - 1) / 2, 0);
+        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"6\" height=\"10\" fill=\"%s\"/>", x + 6 * k, y, color);
+    }
+}
+
+static void density_init(struct density *d, const struct area *A)
+{
+    d->x0 = (int)floor(A->x0);
+    d->y0 = (int)floor(A->y0);
+    d->cols = (int)ceil((A->x1 - d->x0) / DENSITY_CELL);
+    d->rows = (int)ceil((A->y1 - d->y0) / DENSITY_CELL);
+    size_t cells = evo_mem_mul((size_t)d->cols, (size_t)d->rows);
+    d->ok = evo_mem_calloc(cells, sizeof *d->ok);
+    d->fail = evo_mem_calloc(cells, sizeof *d->fail);
+}
+
+static void density_release(struct density *d)
+{
+    free(d->ok);
+    free(d->fail);
+}
+
+/* Counts a trial at (x, y) in the cell under it (the nearest one when it lies outside the grid). */
+static void density_add(struct density *d, double x, double y, int ok)
+{
+    if (!isfinite(x) || !isfinite(y))
+        return;
+    double c = floor((x - d->x0) / DENSITY_CELL), r = floor((y - d->y0) / DENSITY_CELL);
+    c = c < 0 ? 0 : c > d->cols - 1 ? d->cols - 1 : c;
+    r = r < 0 ? 0 : r > d->rows - 1 ? d->rows - 1 : r;
+    (ok ? d->ok : d->fail)[(size_t)r * (size_t)d->cols + (size_t)c]++;
+}
+
+/* The shade level of a cell of count c when the fullest holds max: 0 for none, else 1 ..
+ * DENSITY_LEVELS by the square root of c / max, which tells the crowded cells apart better than a log
+ * scale while a lone trial (level 1) stays visible. */
+static int density_level(unsigned c, unsigned max)
+{
+    if (!c)
+        return 0;
+    int level = (int)ceil(DENSITY_LEVELS * sqrt((double)c / (double)max) - 1e-9);
+    return level < 1 ? 1 : level > DENSITY_LEVELS ? DENSITY_LEVELS : level;
+}
+
+/* Draws the cells: one path per shade level (and per successful and failed), each row's runs of
+ * cells of that level as strokes one cell thick, titled with the counts they stand for. */
+static void density_draw(FILE *f, const struct density *d)
+{
+    size_t cells = (size_t)d->cols * (size_t)d->rows;
+    char color[16];
+    for (int failed = 0; failed < 2; failed++) {
+        const unsigned *cnt = failed ? d->fail : d->ok;
+        unsigned max = 0;
+        for (size_t k = 0; k < cells; k++)
+            max = cnt[k] > max ? cnt[k] : max;
+        for (int level = 1; level <= DENSITY_LEVELS; level++) {
+            unsigned lo = UINT_MAX, hi = 0;
+            for (int r = 0; r < d->rows; r++) {
+                const unsigned *row = cnt + (size_t)r * (size_t)d->cols;
+                for (int c = 0; c < d->cols; c++) {
+                    if (density_level(row[c], max) != level)
+                        continue;
+                    int end = c;
+                    while (end + 1 < d->cols && density_level(row[end + 1], max) == level)
+                        end++;
+                    if (hi == 0) {
+                        density_color(color, sizeof color, level, failed);
+                        fprintf(f, "<path class=\"density%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"%d\" "
+                                   "shape-rendering=\"crispEdges\" d=\"", failed ? " fail" : "", color, DENSITY_CELL);
+                    }
+                    for (int k = c; k <= end; k++) {
+                        lo = row[k] < lo ? row[k] : lo;
+                        hi = row[k] > hi ? row[k] : hi;
+                    }
+                    fprintf(f, "M%d %dh%d", d->x0 + c * DENSITY_CELL, d->y0 + r * DENSITY_CELL + DENSITY_CELL / 2,
+                            (end - c + 1) * DENSITY_CELL);
+                    c = end;
+                }
+            }
+            if (hi == 0)
+                continue;
+            fprintf(f, "\"><title>");
+            if (lo == hi)
+                fprintf(f, "%u", lo);
+            else
+                fprintf(f, "%u to %u", lo, hi);
+            fprintf(f, " %strial%s per cell</title></path>\n", failed ? "failed " : "", hi == 1 ? "" : "s");
+        }
+    }
+}
+
+/* A legend entry at (x, y): a swatch (line, band, dot, cross, ring, or cells: a density's shades,
+ * color unused) and its text; returns the x where the next entry goes. */
 static double legend_item(FILE *f, double x, double y, const char *kind, const char *color, const char *text)
 {
     if (!strcmp(kind, "line"))
@@ -404,6 +541,8 @@ static double legend_item(FILE *f, double x, double y, const char *kind, const c
         fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"/>", x + 9, y, color);
     else if (!strcmp(kind, "cross"))
         fprintf(f, "<path d=\"M%.1f %.1fl6 6m0 -6l-6 6\" stroke=\"%s\" stroke-width=\"1.8\"/>", x + 6, y - 3, color);
+    else if (!strcmp(kind, "cells"))
+        density_swatch(f, x, y - 5);
     else
         fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"/>",
                 x + 9, y, color);
@@ -631,6 +770,13 @@ static void report_init(struct report *R, const struct evo_results *r, FILE *f)
     if (R->best < 0 && R->n)
         R->best = (long)R->order[0];
     R->mark = R->best >= (long)R->n && R->pa ? row_of_id(R, R->pa->values[R->best]) : R->best;
+    R->dense_genes = R->n > DOTS_GENE_MAX;
+    R->dense_wide = R->n > DOTS_WIDE_MAX;
+    R->top = evo_mem_calloc(R->n ? R->n : 1, 1);
+    for (size_t s = 0; s < R->n && s < TOP_DOTS; s++)
+        R->top[R->order[s]] = (unsigned char)(s + 1);
+    if (R->mark >= 0 && R->mark < (long)R->n && !R->top[R->mark])
+        R->top[R->mark] = TOP_DOTS + 1;
 
     const struct evo_table *gt = &r->generations;
     const char *gcols[] = {"best_fitness", "mean_fitness"};
@@ -702,8 +848,11 @@ static void write_name(const struct report *R, size_t i)
         fprintf(R->f, ", %s %.0f", R->depth, value(R->gen, i));
 }
 
-/* "#12, generation 1: fitness 0.9" and every gene, for hover titles. */
-static void write_title(const struct report *R, size_t i, int with_genes)
+/* "#12, generation 1: fitness 0.9", then "learning_rate = 0.003" for the column extra (when not NULL)
+ * and every gene when all_genes: a hover title. Every gene is written for a trial in one plot only
+ * (the fitness over trials or per generation, the parallel coordinates, the ancestry); the gene
+ * plots name their own gene, so that the page does not repeat the genes fifty times a trial. */
+static void write_title(const struct report *R, size_t i, const struct evo_column *extra, int all_genes)
 {
     FILE *f = R->f;
     char buf[64];
@@ -718,30 +867,149 @@ static void write_title(const struct report *R, size_t i, int with_genes)
         esc(f, buf);
         fprintf(f, ")");
     }
-    for (size_t k = 0; with_genes && k < R->n_genes; k++) {
+    for (size_t k = 0; k < (all_genes ? R->n_genes : 0) + (extra != NULL); k++) {
+        const struct evo_column *c = k < (all_genes ? R->n_genes : 0) ? R->genes[k].col : extra;
         fprintf(f, "\n");
-        esc(f, R->genes[k].col->name);
-        fmt_value(buf, sizeof buf, R->genes[k].col, i);
+        esc(f, c->name);
+        fmt_value(buf, sizeof buf, c, i);
         fprintf(f, " = ");
         esc(f, buf);
     }
     fprintf(f, "</title>");
 }
 
-/* Trial i's mark at (x, y): a grey dot of radius r and opacity op with class cls, or a red cross of
- * class "base fail" (opacity op + 0.15) when it failed; its hover title without the genes. */
+/* Trial i's mark at (x, y): a grey dot (orange over a density: one of the best) of radius r and opacity
+ * op with class cls, or a red cross of class "base fail" (opacity op + 0.15) when it failed; its hover
+ * title with every gene when all_genes. */
 static void write_mark(FILE *f, const struct report *R, size_t i, double x, double y, const char *cls,
-                       const char *base, double r, double op)
+                       const char *base, double r, double op, int all_genes, int dense)
 {
     int ok = row_ok(R, i);
     if (ok)
-        fprintf(f, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%g\" fill=\"#9aa5b1\" fill-opacity=\"%g\">",
-                cls, x, y, r, op);
+        fprintf(f, "<circle class=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%g\" fill=\"%s\" fill-opacity=\"%g\"%s>",
+                cls, x, y, r, dense ? TOP_FILL : "#9aa5b1", dense ? 0.9 : op, dense ? " stroke=\"#fff\"" : "");
     else
         fprintf(f, "<path class=\"%s fail\" d=\"M%.1f %.1fl5 5m0 -5l-5 5\" stroke=\"" FAIL "\" "
                    "stroke-width=\"1.4\" stroke-opacity=\"%g\">", base, x - 2.5, y - 2.5, op + 0.15);
-    write_title(R, i, 0);
+    write_title(R, i, NULL, all_genes);
     fprintf(f, "%s\n", ok ? "</circle>" : "</path>");
+}
+
+/* Trial i at (x, y) of a gene plot: a dot shaded by generation (lineage depth; id for random search),
+ * orange over a density (one of the best), a cross when it failed, a ring around the best; its title
+ * names the column extra (the plot's gene; NULL: none). */
+static void draw_point(struct report *R, size_t i, double x, double y, const struct evo_column *extra, int dense)
+{
+    FILE *f = R->f;
+    char color[16];
+    if (row_ok(R, i)) {
+        if (dense)
+            snprintf(color, sizeof color, TOP_FILL);
+        else
+            shade_color(R, color, sizeof color, value(R->shade, i));
+        fprintf(f, "<circle class=\"pt g\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.6\" fill=\"%s\">", x, y, color);
+    } else {
+        fprintf(f, "<path class=\"pt fail\" d=\"M%.1f %.1fl6 6m0 -6l-6 6\" stroke=\"" FAIL "\" "
+                   "stroke-width=\"1.6\">", x - 3, y - 3);
+    }
+    write_title(R, i, extra, 0);
+    fprintf(f, "%s\n", row_ok(R, i) ? "</circle>" : "</path>");
+    if ((long)i == R->mark)
+        fprintf(f, "<circle class=\"best-mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"7.5\" fill=\"none\" stroke=\""
+                   ACCENT "\" stroke-width=\"2\"/>\n", x, y);
+}
+
+/* How a plot draws a trial's mark (struct scatter). */
+enum mark_kind {
+    MARK_DOT,         /* draw_point: a gene plot's dot, its hover naming the plot's column */
+    MARK_TRIAL,       /* write_mark "pt trial": fitness over trials or over time */
+    MARK_GENERATION,  /* write_mark "ind": fitness per generation, its hover with every gene */
+};
+
+/* The trials of one plot: each drawn as its mark while they are few (dense 0); else counted into a
+ * density, with the TOP_DOTS best (and the marked best) kept to be drawn as marks on top of it. */
+struct scatter {
+    struct report *R;
+    int kind;                        /* enum mark_kind */
+    const struct evo_column *extra;  /* MARK_DOT: the column its hovers name (NULL: none) */
+    int all_genes;                   /* MARK_TRIAL: hovers list every gene */
+    int dense;
+    struct density d;
+    int drawn;                       /* the density is drawn (and released) */
+    struct top_mark {
+        size_t row;
+        double x, y;
+    } top[TOP_DOTS + 1];
+    size_t n_top;
+};
+
+static void scatter_open(struct scatter *s, struct report *R, int kind, int dense, const struct area *A)
+{
+    memset(s, 0, sizeof *s);
+    s->R = R;
+    s->kind = kind;
+    s->dense = dense;
+    if (dense)
+        density_init(&s->d, A);
+}
+
+static void scatter_mark(struct scatter *s, size_t i, double x, double y)
+{
+    struct report *R = s->R;
+    if (s->kind == MARK_DOT)
+        draw_point(R, i, x, y, s->extra, s->dense);
+    else if (s->kind == MARK_TRIAL)
+        write_mark(R->f, R, i, x, y, "pt trial", "pt", 3, 0.6, s->all_genes, s->dense);
+    else
+        write_mark(R->f, R, i, x, y, "ind", "ind", 2.6, 0.55, 1, s->dense);
+}
+
+/* Trial i at (x, y): drawn now, or counted (and kept when it is one of the best). */
+static void scatter_add(struct scatter *s, size_t i, double x, double y)
+{
+    if (!s->dense) {
+        scatter_mark(s, i, x, y);
+        return;
+    }
+    density_add(&s->d, x, y, row_ok(s->R, i));
+    if (s->R->top[i] && s->n_top < TOP_DOTS + 1)
+        s->top[s->n_top++] = (struct top_mark){i, x, y};
+}
+
+/* Draws the density now, under what the plot draws next (and frees it); nothing when not dense. */
+static void scatter_density(struct scatter *s)
+{
+    if (!s->dense || s->drawn)
+        return;
+    density_draw(s->R->f, &s->d);
+    density_release(&s->d);
+    s->drawn = 1;
+}
+
+/* Draws the density unless drawn, then the marks kept, the best last (on top). */
+static void scatter_close(struct scatter *s)
+{
+    if (!s->dense)
+        return;
+    scatter_density(s);
+    const unsigned char *rank = s->R->top;
+    for (size_t a = 1; a < s->n_top; a++) /* insertion sort, worst first */
+        for (size_t b = a; b > 0 && rank[s->top[b - 1].row] < rank[s->top[b].row]; b--) {
+            struct top_mark t = s->top[b];
+            s->top[b] = s->top[b - 1];
+            s->top[b - 1] = t;
+        }
+    for (size_t k = 0; k < s->n_top; k++)
+        scatter_mark(s, s->top[k].row, s->top[k].x, s->top[k].y);
+}
+
+/* The sentences a section's note adds when its plots are densities; what says which ("the plots are
+ * densities"). */
+static void dense_note(const struct report *R, const char *what)
+{
+    fprintf(R->f, " With %zu trials, %s: each cell of a grid is shaded by how many trials fall in it "
+                  "(darker: more; red: failed trials), and only the %d best are drawn as orange marks. Hover a "
+                  "cell for its count.", R->n, what, TOP_DOTS);
 }
 
 /* ---- sections ------------------------------------------------------------------------------------ */
@@ -782,6 +1050,7 @@ static const char CSS[] =
     "svg .head{fill:#1f2933;font-size:12px;font-weight:600}svg .halo{paint-order:stroke;stroke:#fff;"
     "stroke-width:3px;stroke-linejoin:round}\n"
     "svg .edge{fill:none;stroke:#9aa5b1;stroke-width:1.4}svg .edge-b{stroke-dasharray:5 3}\n"
+    "svg circle.g{fill-opacity:.85;stroke:#fff;stroke-width:.6}\n"
     "svg circle.pt:hover,svg path.pt:hover{stroke:#000;stroke-width:1.5}\n"
     ".legendbar{display:flex;gap:18px;flex-wrap:wrap;align-items:center;color:var(--muted);font-size:12.5px;"
     "margin:0 0 10px}.legendbar svg{vertical-align:middle;margin-right:4px}\n"
@@ -984,7 +1253,16 @@ static void section_generations(struct report *R)
     esc(f, r_fitness_name(R->r));
     fprintf(f, ") over each generation's population, carried elites included; "
                "the band is the mean \xc2\xb1 one standard deviation. Grey dots are the trials trained in "
-               "each generation.</p>\n");
+               "each generation.");
+    if (G > GEN_POINTS_MAX)
+        fprintf(f, " The %zu generations are drawn as %d points of the lines, each the best, mean and spread "
+                   "of a run of consecutive generations (best: their best; mean and band: their averages).", G,
+                GEN_POINTS_MAX);
+    if (G > GEN_MARKS_MAX)
+        fprintf(f, " With more than %d generations the lines have no hover dots.", GEN_MARKS_MAX);
+    if (R->dense_wide)
+        dense_note(R, "the trials are drawn as a density");
+    fprintf(f, "</p>\n");
     const double W = 1100, H = 360;
     if (G == 0 && R->n == 0) {
         svg_empty(f, "plot-fitness", W, 120, "no generation completed yet");
@@ -1014,46 +1292,71 @@ static void section_generations(struct report *R)
     lx = legend_item(f, lx, 18, "line", ACCENT, "best");
     lx = legend_item(f, lx, 18, "line", "#3182bd", "mean");
     lx = legend_item(f, lx, 18, "band", "#3182bd", "mean \xc2\xb1 std");
-    lx = legend_item(f, lx, 18, "dot", "#9aa5b1", "trial");
+    if (R->dense_wide) {
+        lx = legend_item(f, lx, 18, "cells", NULL, "trials (density)");
+        lx = legend_item(f, lx, 18, "dot", TOP_FILL, "the best trials");
+    } else {
+        lx = legend_item(f, lx, 18, "dot", "#9aa5b1", "trial");
+    }
     if (R->n > R->n_ok)
         legend_item(f, lx, 18, "cross", FAIL, "failed");
 
     double xw = G > 1 || R->gen_hi > R->gen_lo ? (xa.p1 - xa.p0) / (R->gen_hi - R->gen_lo + 1) : 60;
+    struct scatter sc;
+    scatter_open(&sc, R, MARK_GENERATION, R->dense_wide, &A);
     for (size_t i = 0; R->gen && i < R->n; i++) {
         double x = ax_pos(&xa, R->gen->values[i]) + jitter(value(R->id, i), 1) * fmin(xw * 0.5, 40);
-        write_mark(f, R, i, x, fit_y(&ya, R->fit->values[i]), "ind", "ind", 2.6, 0.55);
+        scatter_add(&sc, i, x, fit_y(&ya, R->fit->values[i]));
     }
+    scatter_close(&sc);
     if (G == 0) {
         fprintf(f, "<text class=\"msg\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">no generation completed yet"
                    "</text>\n", (A.x0 + A.x1) / 2, (A.y0 + A.y1) / 2);
     } else {
+        /* the lines' points: a generation each, or runs of generations merged when there are too many */
+        size_t P = G > GEN_POINTS_MAX ? GEN_POINTS_MAX : G;
+        double *pt = evo_mem_alloc(evo_mem_mul(4 * P, sizeof *pt)), *pg = pt, *pm = pt + P, *pb = pt + 2 * P,
+               *ps = pt + 3 * P;
+        for (size_t p = 0; p < P; p++) {
+            size_t a = p * G / P, b = (p + 1) * G / P;
+            pg[p] = pm[p] = ps[p] = 0;
+            pb[p] = best->values[a];
+            for (size_t i = a; i < b; i++) {
+                pg[p] += gg->values[i];
+                pm[p] += mean->values[i];
+                ps[p] += sd ? sd->values[i] : 0;
+                pb[p] = fmax(pb[p], best->values[i]);
+            }
+            pg[p] /= (double)(b - a);
+            pm[p] /= (double)(b - a);
+            ps[p] /= (double)(b - a);
+        }
         if (sd) {
             fprintf(f, "<path class=\"band\" clip-path=\"url(#clip-fitness)\" fill=\"#3182bd\" fill-opacity=\"0.15\" d=\"");
-            for (size_t i = 0; i < G; i++)
-                fprintf(f, "%s%.1f %.1f", i ? "L" : "M", ax_pos(&xa, gg->values[i]),
-                        ax_pos(&ya, mean->values[i] + sd->values[i]));
-            for (size_t i = G; i-- > 0;)
-                fprintf(f, "L%.1f %.1f", ax_pos(&xa, gg->values[i]), ax_pos(&ya, mean->values[i] - sd->values[i]));
+            for (size_t p = 0; p < P; p++)
+                fprintf(f, "%s%.1f %.1f", p ? "L" : "M", ax_pos(&xa, pg[p]), ax_pos(&ya, pm[p] + ps[p]));
+            for (size_t p = P; p-- > 0;)
+                fprintf(f, "L%.1f %.1f", ax_pos(&xa, pg[p]), ax_pos(&ya, pm[p] - ps[p]));
             fprintf(f, "Z\"/>\n");
         }
-        const struct evo_column *lines[] = {mean, best};
+        const double *lines[] = {pm, pb};
         const char *colors[] = {"#3182bd", ACCENT}, *names[] = {"mean", "best"};
         for (int k = 0; k < 2; k++) {
             fprintf(f, "<path class=\"line line-%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"2.5\" "
                        "stroke-linejoin=\"round\" d=\"", names[k], colors[k]);
-            for (size_t i = 0; i < G; i++)
-                fprintf(f, "%s%.1f %.1f", i ? "L" : "M", ax_pos(&xa, gg->values[i]), ax_pos(&ya, lines[k]->values[i]));
+            for (size_t p = 0; p < P; p++)
+                fprintf(f, "%s%.1f %.1f", p ? "L" : "M", ax_pos(&xa, pg[p]), ax_pos(&ya, lines[k][p]));
             fprintf(f, "\"/>\n");
-            for (size_t i = 0; i < G; i++) {
+            for (size_t i = 0; G <= GEN_MARKS_MAX && i < G; i++) { /* P == G: the points are generations */
                 fprintf(f, "<circle class=\"pt pt-%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" stroke=\"#fff\" "
                            "stroke-width=\"1.5\"><title>generation %.0f: %s %.4f", names[k],
-                        ax_pos(&xa, gg->values[i]), ax_pos(&ya, lines[k]->values[i]), colors[k], gg->values[i],
-                        names[k], lines[k]->values[i]);
+                        ax_pos(&xa, pg[i]), ax_pos(&ya, lines[k][i]), colors[k], pg[i], names[k], lines[k][i]);
                 if (k == 0 && sd)
-                    fprintf(f, " \xc2\xb1 %.4f", sd->values[i]);
+                    fprintf(f, " \xc2\xb1 %.4f", ps[i]);
                 fprintf(f, "</title></circle>\n");
             }
         }
+        free(pt);
     }
     fprintf(f, "</svg>\n</section>\n");
 }
@@ -1097,11 +1400,12 @@ struct xplot {
     double x0;     /* the x axis starts here at the latest (scaled) */
     double x_end;  /* the running best line runs on to here (scaled) when it is past the last trial */
     double limit;  /* a dashed vertical line here (scaled; the time limit), NaN for none */
+    int all_genes; /* the marks' hovers list every gene (the one plot where they do) */
 };
 
 /* A mark per trial at (x, fitness) (a grey dot, a red cross when it failed), the running best through
  * the trials in x order as a step line, and a ring where it rises (class "rec"). Data marks carry
- * class "pt": one per row with a finite x. */
+ * class "pt": one per row with a finite x, or over a density of them (dense_wide) the best's. */
 static void running_best_plot(struct report *R, const struct xplot *P)
 {
     FILE *f = R->f;
@@ -1131,7 +1435,12 @@ static void running_best_plot(struct report *R, const struct xplot *P)
     for (size_t j = 0; j < m; j++)
         any_failed |= !row_ok(R, rows[j]);
     double lx = A.x0;
-    lx = legend_item(f, lx, 18, "dot", "#9aa5b1", "trial");
+    if (R->dense_wide) {
+        lx = legend_item(f, lx, 18, "cells", NULL, "trials (density)");
+        lx = legend_item(f, lx, 18, "dot", TOP_FILL, "the best trials");
+    } else {
+        lx = legend_item(f, lx, 18, "dot", "#9aa5b1", "trial");
+    }
     if (any_failed)
         lx = legend_item(f, lx, 18, "cross", FAIL, "failed");
     lx = legend_item(f, lx, 18, "line", ACCENT, "running best");
@@ -1143,14 +1452,18 @@ static void running_best_plot(struct report *R, const struct xplot *P)
                    "stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>\n", ax_pos(&xa, P->limit), A.y0,
                 ax_pos(&xa, P->limit), A.y1);
     size_t *rec = evo_mem_alloc(evo_mem_mul(m, sizeof *rec)), n_rec = 0;
+    struct scatter sc;
+    scatter_open(&sc, R, MARK_TRIAL, R->dense_wide, &A);
+    sc.all_genes = P->all_genes;
     for (size_t j = 0; j < m; j++) {
         size_t i = rows[j];
         double x = ax_pos(&xa, P->x->values[i] / P->scale), y = fit_y(&ya, R->fit->values[i]);
         int ok = row_ok(R, i);
-        write_mark(f, R, i, x, y, "pt trial", "pt", 3, 0.6);
+        scatter_add(&sc, i, x, y);
         if (ok && isfinite(R->fit->values[i]) && (!n_rec || R->fit->values[i] > R->fit->values[rec[n_rec - 1]]))
             rec[n_rec++] = i;
     }
+    scatter_close(&sc);
     if (n_rec) {
         fprintf(f, "<path class=\"best-line\" fill=\"none\" stroke=\"" ACCENT "\" stroke-width=\"2.5\" d=\"");
         for (size_t k = 0; k < n_rec; k++) {
@@ -1185,19 +1498,22 @@ static void section_trials(struct report *R)
     esc(f, r_fitness_name(R->r));
     fprintf(f, "); failed trials are red crosses at the bottom when their fitness is not a number. The orange "
                "step line is the running best <em>in id order</em>: the best fitness among the trials up to "
-               "each id, with a ring where it rises. %s</p>\n",
+               "each id, with a ring where it rises. %s Hover a mark for the trial's hyperparameters.",
             R->tpe ? "tpe proposes each trial from the results told before it (the first ones at random), so "
                      "the line shows what its model found."
             : R->kind == KIND_RANDOM ? "Random search draws every trial independently, so the line shows what "
                                      "more samples bought."
                                    : "Trials are trained several at once, so a child may be decided before "
                                      "results of lower ids arrived.");
+    if (R->dense_wide)
+        dense_note(R, "this plot and the next are densities");
+    fprintf(f, "</p>\n");
     if (R->n == 0 || !R->id) {
         svg_empty(f, "plot-trials", 1100, 120, "no trial finished yet");
         fprintf(f, "</section>\n");
         return;
     }
-    struct xplot P = {"plot-trials", "fitness over trials", "trial id", R->id, 1, 1, 0, 0, NAN};
+    struct xplot P = {"plot-trials", "fitness over trials", "trial id", R->id, 1, 1, 0, 0, NAN, 1};
     running_best_plot(R, &P);
     fprintf(f, "</section>\n");
 }
@@ -1228,30 +1544,32 @@ static void section_time(struct report *R)
     double scale = end >= 7200 ? 3600 : end >= 120 ? 60 : 1;
     const char *label = scale == 3600 ? "running time (h)" : scale == 60 ? "running time (min)" : "running time (s)";
     struct xplot P = {"plot-time", "fitness over running time", label, R->fin, scale, 0, 0, end / scale,
-                      r->time_limit_seconds > 0 ? r->time_limit_seconds / scale : NAN};
+                      r->time_limit_seconds > 0 ? r->time_limit_seconds / scale : NAN, 0};
     running_best_plot(R, &P);
     fprintf(f, "</section>\n");
 }
 
-/* Trial i at (x, y) of a gene plot: a dot shaded by generation (lineage depth; id for random search),
- * a cross when it failed, a ring around the best; its title lists its genes. */
-static void draw_point(struct report *R, size_t i, double x, double y)
+/* A line from each promoted row to the row it continued (over a density: those of the best rows). */
+static void promotion_lines(const struct report *R, const struct axis *xa, const struct axis *ya,
+                            const struct evo_column *bud, const struct evo_column *rung)
 {
-    FILE *f = R->f;
-    char color[16];
-    if (row_ok(R, i)) {
-        shade_color(R, color, sizeof color, value(R->shade, i));
-        fprintf(f, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.6\" fill=\"%s\" fill-opacity=\"0.85\" "
-                   "stroke=\"#fff\" stroke-width=\"0.6\">", x, y, color);
-    } else {
-        fprintf(f, "<path class=\"pt fail\" d=\"M%.1f %.1fl6 6m0 -6l-6 6\" stroke=\"" FAIL "\" "
-                   "stroke-width=\"1.6\">", x - 3, y - 3);
+    for (size_t i = 0; i < R->n; i++) {
+        if (!(rung->values[i] > 0) || (R->dense_wide && !R->top[i]))
+            continue;
+        /* the parent: /individuals is in id order, and a parent's id is below its promotion's */
+        size_t l = 0, h = i;
+        while (l < h) {
+            size_t mid = l + (h - l) / 2;
+            if (value(R->id, mid) < R->pa->values[i])
+                l = mid + 1;
+            else
+                h = mid;
+        }
+        if (l < i && value(R->id, l) == R->pa->values[i])
+            fprintf(R->f, "<line class=\"promo\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                          "stroke=\"#9aa5b1\" stroke-width=\"1\"/>\n", ax_pos(xa, bud->values[l]),
+                    fit_y(ya, R->fit->values[l]), ax_pos(xa, bud->values[i]), fit_y(ya, R->fit->values[i]));
     }
-    write_title(R, i, 1);
-    fprintf(f, "%s\n", row_ok(R, i) ? "</circle>" : "</path>");
-    if ((long)i == R->mark)
-        fprintf(f, "<circle class=\"best-mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"7.5\" fill=\"none\" stroke=\""
-                   ACCENT "\" stroke-width=\"2\"/>\n", x, y);
 }
 
 /* Promotion: every row at the budget its fitness was measured at (epochs, log scale), each promotion
@@ -1273,7 +1591,12 @@ static void section_budget(struct report *R)
     fprintf(f, "<section id=\"budget\"><h2>Fitness against budget</h2>\n<p class=\"note\">Promotion "
                "(<code>promotion.enabled</code>): each row at the epochs its fitness was measured at "
                "(<code>budget</code>, log scale), %zu promotions drawn as lines from the row each continued. "
-               "A trial is promoted when it is in the top 1/eta of its rung.</p>\n", promoted);
+               "A trial is promoted when it is in the top 1/eta of its rung.", promoted);
+    if (R->dense_wide) {
+        dense_note(R, "the rows are drawn as a density");
+        fprintf(f, " Only the promotions into those best rows are drawn as lines.");
+    }
+    fprintf(f, "</p>\n");
     const double W = 1100, H = 340;
     struct area A = {60, 10, W - 16, H - 42};
     svg_open(f, "plot-budget", "", W, H, "fitness against budget");
@@ -1285,26 +1608,18 @@ static void section_budget(struct report *R)
     draw_frame(f, &A);
     draw_yaxis(f, &A, &ya, 0, "fitness");
     draw_xaxis(f, &A, &xa, 1, "budget (epochs)", NULL, 0);
-    for (size_t i = 0; i < R->n; i++) {
-        if (!(rung->values[i] > 0))
-            continue;
-        /* the parent: /individuals is in id order, and a parent's id is below its promotion's */
-        size_t l = 0, h = i;
-        while (l < h) {
-            size_t mid = l + (h - l) / 2;
-            if (value(R->id, mid) < R->pa->values[i])
-                l = mid + 1;
-            else
-                h = mid;
-        }
-        if (l < i && value(R->id, l) == R->pa->values[i])
-            fprintf(f, "<line class=\"promo\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-                       "stroke=\"#9aa5b1\" stroke-width=\"1\"/>\n", ax_pos(&xa, bud->values[l]),
-                    fit_y(&ya, R->fit->values[l]), ax_pos(&xa, bud->values[i]), fit_y(&ya, R->fit->values[i]));
-    }
+    if (!R->dense_wide) /* under the marks */
+        promotion_lines(R, &xa, &ya, bud, rung);
+    struct scatter sc;
+    scatter_open(&sc, R, MARK_DOT, R->dense_wide, &A);
+    sc.extra = bud;
     for (size_t i = 0; i < R->n; i++)
-        draw_point(R, i, ax_pos(&xa, bud->values[i]) + 6 * jitter(value(R->id, i), 4),
-                   fit_y(&ya, R->fit->values[i]));
+        scatter_add(&sc, i, ax_pos(&xa, bud->values[i]) + 6 * jitter(value(R->id, i), 4),
+                    fit_y(&ya, R->fit->values[i]));
+    scatter_density(&sc);
+    if (R->dense_wide) /* over the density, under the marks of the best */
+        promotion_lines(R, &xa, &ya, bud, rung);
+    scatter_close(&sc);
     fprintf(f, "</svg></section>\n");
 }
 
@@ -1416,13 +1731,33 @@ static void gene_scatter(struct report *R, const struct gene *g, const struct ar
     } else if (g->fixed) {
         jit = 30;
     }
+    struct scatter sc;
+    scatter_open(&sc, R, MARK_DOT, R->dense_genes, A);
+    sc.extra = g->col;
     for (size_t i = 0; i < R->n; i++) {
         double v = g->col->values[i];
         if (g->per_layer && !present(g, v))
             continue; /* the network has no such layer */
         double x = ax_pos(&xa, isfinite(v) ? v : g->lo) + jit * jitter(value(R->id, i), 2);
         double y = fit_y(ya, R->fit->values[i]);
-        draw_point(R, i, x, y);
+        scatter_add(&sc, i, x, y);
+    }
+    scatter_close(&sc);
+}
+
+/* A bar at the mean fitness of each choice's successful trials (n_ok[k] of them, their fitness summed
+ * in sums[k]) across its strip; orange over a density, where black would not show. */
+static void strip_means(const struct report *R, const struct area *A, const struct axis *ya, int K,
+                        const size_t *n_ok, const double *sums)
+{
+    double band = (A->x1 - A->x0) / K;
+    for (int k = 0; k < K; k++) {
+        if (!n_ok[k])
+            continue;
+        double cx = A->x0 + band * (k + 0.5), mean = sums[k] / (double)n_ok[k], y = ax_pos(ya, mean);
+        fprintf(R->f, "<line class=\"cat-mean\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                      "stroke-width=\"2\"><title>mean fitness %.4f over %zu successful</title></line>\n",
+                cx - band * 0.32, y, cx + band * 0.32, y, R->dense_genes ? ACCENT : "#1f2933", mean, n_ok[k]);
     }
 }
 
@@ -1431,38 +1766,52 @@ static void gene_strips(struct report *R, const struct gene *g, const struct are
     FILE *f = R->f;
     int K = g->col->n_enum > 0 ? g->col->n_enum : 1;
     double band = (A->x1 - A->x0) / K;
+    /* per choice: trials, successful ones and their fitness summed */
+    size_t *count = evo_mem_calloc(2 * (size_t)K, sizeof *count), *n_ok = count + K;
+    double *sums = evo_mem_calloc((size_t)K, sizeof *sums);
+    for (size_t i = 0; i < R->n; i++) {
+        double v = g->col->values[i];
+        if (!(v >= 0 && v < K) || v != floor(v))
+            continue;
+        count[(int)v]++;
+        if (row_ok(R, i)) {
+            n_ok[(int)v]++;
+            sums[(int)v] += R->fit->values[i];
+        }
+    }
     for (int k = 0; k < K; k++) {
-        double cx = A->x0 + band * (k + 0.5), sum = 0;
-        size_t count = 0, ok = 0;
-        for (size_t i = 0; i < R->n; i++)
-            if (g->col->values[i] == k) {
-                count++;
-                if (row_ok(R, i)) {
-                    ok++;
-                    sum += R->fit->values[i];
-                }
-            }
+        double cx = A->x0 + band * (k + 0.5);
         if (k)
             fprintf(f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", A->x0 + band * k,
                     A->y0, A->x0 + band * k, A->y1);
         fprintf(f, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" style=\"fill:#3e4c59;"
                    "font-size:11.5px\">", cx, A->y1 + 15);
         esc(f, g->col->n_enum > 0 ? g->col->enum_names[k] : "?");
-        fprintf(f, "</text><text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">n = %zu</text>\n",
-                cx, A->y1 + 29, count);
-        if (ok) {
-            double y = ax_pos(ya, sum / (double)ok);
-            fprintf(f, "<line class=\"cat-mean\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#1f2933\" "
-                       "stroke-width=\"2\"><title>mean fitness %.4f over %zu successful</title></line>\n",
-                    cx - band * 0.32, y, cx + band * 0.32, y, sum / (double)ok, ok);
-        }
+        char n_text[32]; /* short enough for six choices side by side: 17k, not 16861 */
+        if (count[k] < 10000)
+            snprintf(n_text, sizeof n_text, "%zu", count[k]);
+        else
+            snprintf(n_text, sizeof n_text, "%.0fk", (double)count[k] / 1000);
+        fprintf(f, "</text><text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">n = %s</text>\n",
+                cx, A->y1 + 29, n_text);
     }
+    if (!R->dense_genes) /* under the dots */
+        strip_means(R, A, ya, K, n_ok, sums);
+    struct scatter sc;
+    scatter_open(&sc, R, MARK_DOT, R->dense_genes, A);
+    sc.extra = g->col;
     for (size_t i = 0; i < R->n; i++) {
         double v = g->col->values[i];
         double cx = A->x0 + band * ((v >= 0 && v < K ? v : 0) + 0.5);
         double x = cx + jitter(value(R->id, i), 3) * fmin(band * 0.5, 70), y = fit_y(ya, R->fit->values[i]);
-        draw_point(R, i, x, y);
+        scatter_add(&sc, i, x, y);
     }
+    scatter_density(&sc);
+    if (R->dense_genes) /* over the density, under the best's dots */
+        strip_means(R, A, ya, K, n_ok, sums);
+    scatter_close(&sc);
+    free(count);
+    free(sums);
 }
 
 static void section_genes(struct report *R)
@@ -1470,19 +1819,30 @@ static void section_genes(struct report *R)
     FILE *f = R->f;
     fprintf(f, "<section id=\"genes\"><h2>Hyperparameters against fitness</h2>\n<p class=\"note\">One dot per "
                "finished trial, shaded by %s; categorical genes as jittered strips with their mean fitness as a "
-               "bar. Hover a dot for its hyperparameters.</p>\n", shade_name(R));
+               "bar. Hover a dot for its trial, fitness and value; the marks of the fitness plot above list a "
+               "trial's every hyperparameter.", shade_name(R));
+    if (R->dense_genes)
+        dense_note(R, "the plots are densities");
+    fprintf(f, "</p>\n");
     if (R->n_genes == 0) {
         fprintf(f, "<p class=\"note\">no trial finished yet</p></section>\n");
         return;
     }
-    char c0[16], c1[16];
-    shade_color(R, c0, sizeof c0, R->shade_lo);
-    shade_color(R, c1, sizeof c1, R->shade_hi);
-    fprintf(f, "<div class=\"legendbar\"><span><svg width=\"90\" height=\"12\"><defs><linearGradient id=\"gen-grad\">"
-               "<stop offset=\"0\" stop-color=\"%s\"/><stop offset=\"0.5\" stop-color=\"#41b6c4\"/>"
-               "<stop offset=\"1\" stop-color=\"%s\"/></linearGradient></defs><rect width=\"90\" height=\"12\" "
-               "rx=\"3\" fill=\"url(#gen-grad)\"/></svg>%s %.0f \xe2\x86\x92 %.0f</span>", c0, c1, shade_name(R),
-            R->shade_lo, R->shade_hi);
+    if (R->dense_genes) {
+        fprintf(f, "<div class=\"legendbar\"><span><svg width=\"18\" height=\"10\">");
+        density_swatch(f, 0, 0);
+        fprintf(f, "</svg>trials per cell (each plot its own scale)</span><span><svg width=\"14\" height=\"14\">"
+                   "<circle cx=\"7\" cy=\"7\" r=\"3.6\" fill=\"" TOP_FILL "\"/></svg>the %d best</span>", TOP_DOTS);
+    } else {
+        char c0[16], c1[16];
+        shade_color(R, c0, sizeof c0, R->shade_lo);
+        shade_color(R, c1, sizeof c1, R->shade_hi);
+        fprintf(f, "<div class=\"legendbar\"><span><svg width=\"90\" height=\"12\"><defs><linearGradient "
+                   "id=\"gen-grad\"><stop offset=\"0\" stop-color=\"%s\"/><stop offset=\"0.5\" stop-color=\"#41b6c4\"/>"
+                   "<stop offset=\"1\" stop-color=\"%s\"/></linearGradient></defs><rect width=\"90\" height=\"12\" "
+                   "rx=\"3\" fill=\"url(#gen-grad)\"/></svg>%s %.0f \xe2\x86\x92 %.0f</span>", c0, c1, shade_name(R),
+                R->shade_lo, R->shade_hi);
+    }
     fprintf(f, "<span><svg width=\"14\" height=\"14\"><path d=\"M3 3l8 8m0 -8l-8 8\" stroke=\"" FAIL "\" "
                "stroke-width=\"1.8\"/></svg>failed</span>");
     fprintf(f, "<span><svg width=\"16\" height=\"16\"><circle cx=\"8\" cy=\"8\" r=\"6\" fill=\"none\" stroke=\""
@@ -1494,8 +1854,8 @@ static void section_genes(struct report *R)
         int cat = g->col->kind == EVO_COLUMN_ENUM;
         fprintf(f, "<figure><figcaption>");
         esc(f, g->col->name);
-        fprintf(f, "<span>%s%s</span></figcaption>\n", cat ? "categorical" : g->log ? "log scale" : "linear",
-                g->fixed ? ", fixed" : "");
+        fprintf(f, "<span>%s%s%s</span></figcaption>\n", cat ? "categorical" : g->log ? "log scale" : "linear",
+                g->fixed ? ", fixed" : "", R->dense_genes ? "; density" : "");
         svg_open(f, "plot-gene-", g->col->name, W, H, g->col->name);
         struct axis ya;
         fitness_axis(R, &ya, A.y1 - 8, A.y0 + 8);
@@ -1585,7 +1945,7 @@ static void section_parallel(struct report *R)
             pen_up = 0;
         }
         fprintf(f, "\">");
-        write_title(R, i, 1);
+        write_title(R, i, NULL, 1);
         fprintf(f, "</path>\n");
     }
     /* axes on top of the lines */
@@ -1643,6 +2003,43 @@ static int curve_cmp(const void *pa, const void *pb)
     return a->epoch < b->epoch ? -1 : a->epoch > b->epoch;
 }
 
+/* The rows of /curves in id order (ties in row order): NULL when they already are, as evotune writes
+ * them, else an index (heap; the caller frees it). */
+static size_t *curves_by_id(const struct evo_column *cid, size_t n)
+{
+    size_t i = 1;
+    while (i < n && cid->values[i - 1] <= cid->values[i])
+        i++;
+    if (i >= n)
+        return NULL;
+    struct keyed *k = evo_mem_alloc(evo_mem_mul(n, sizeof *k));
+    for (i = 0; i < n; i++)
+        k[i] = (struct keyed){cid->values[i], (double)i, i};
+    qsort(k, n, sizeof *k, keyed_cmp);
+    size_t *idx = evo_mem_alloc(evo_mem_mul(n, sizeof *idx));
+    for (i = 0; i < n; i++)
+        idx[i] = k[i].row;
+    free(k);
+    return idx;
+}
+
+/* The positions [*lo, *hi) in the id order of /curves (by, as curves_by_id gives it) of trial id's rows. */
+static void curve_span(const struct evo_column *cid, const size_t *by, size_t n, double id, size_t *lo, size_t *hi)
+{
+    for (int end = 0; end < 2; end++) { /* the first row of id or above, then the first above id */
+        size_t a = 0, b = n;
+        while (a < b) {
+            size_t mid = a + (b - a) / 2;
+            double v = cid->values[by ? by[mid] : mid];
+            if (v < id || (end && v == id))
+                a = mid + 1;
+            else
+                b = mid;
+        }
+        *(end ? hi : lo) = a;
+    }
+}
+
 static void section_curves(struct report *R)
 {
     FILE *f = R->f;
@@ -1661,17 +2058,18 @@ static void section_curves(struct report *R)
     for (size_t c = 0; !n_metrics && cid && cep && c < ct->n_cols && n_metrics < 3; c++)
         if (ct->cols[c].kind == EVO_COLUMN_FLOAT)
             metrics[n_metrics++] = &ct->cols[c];
-    /* the best few that have a curve */
-    size_t shown[TOP_CURVES], n_shown = 0;
+    /* the best few that have a curve, and where their rows are */
+    size_t shown[TOP_CURVES], n_shown = 0, span[TOP_CURVES][2], longest = 1;
+    size_t *by = n_metrics ? curves_by_id(cid, ct->n_rows) : NULL;
     for (size_t s = 0; n_metrics && s < R->n && n_shown < TOP_CURVES; s++) {
-        double id = value(R->id, R->order[s]);
-        for (size_t j = 0; j < ct->n_rows; j++)
-            if (cid->values[j] == id) {
-                shown[n_shown++] = R->order[s];
-                break;
-            }
+        curve_span(cid, by, ct->n_rows, value(R->id, R->order[s]), &span[n_shown][0], &span[n_shown][1]);
+        if (span[n_shown][1] > span[n_shown][0]) {
+            longest = span[n_shown][1] - span[n_shown][0] > longest ? span[n_shown][1] - span[n_shown][0] : longest;
+            shown[n_shown++] = R->order[s];
+        }
     }
     if (!n_metrics || !n_shown) {
+        free(by);
         fprintf(f, "<p class=\"note\">Per-epoch metrics of the best networks.</p>\n");
         svg_empty(f, "plot-curves", W, 90,
                   ct->n_rows && n_metrics ? "no learning curves recorded for the best networks"
@@ -1687,19 +2085,21 @@ static void section_curves(struct report *R)
         snprintf(label, sizeof label, "#%.0f (fitness %.4f)", value(R->id, shown[s]), R->fit->values[shown[s]]);
         lx = legend_item(f, lx, 16, "line", PALETTE[s % 8], label);
     }
-    struct curve_pt *pts = evo_mem_alloc(evo_mem_mul(ct->n_rows ? ct->n_rows : 1, sizeof *pts));
+    struct curve_pt *pts = evo_mem_alloc(evo_mem_mul(longest, sizeof *pts));
     double pw = (W - 40) / (double)n_metrics;
     for (size_t m = 0; m < n_metrics; m++) {
         struct area A = {20 + pw * (double)m + 50, 40, 20 + pw * (double)(m + 1) - 14, H - 46};
         double elo = INFINITY, ehi = -INFINITY, vlo = INFINITY, vhi = -INFINITY;
-        for (size_t j = 0; j < ct->n_rows; j++)
-            for (size_t s = 0; s < n_shown; s++)
-                if (cid->values[j] == value(R->id, shown[s]) && isfinite(metrics[m]->values[j])) {
+        for (size_t s = 0; s < n_shown; s++)
+            for (size_t k = span[s][0]; k < span[s][1]; k++) {
+                size_t j = by ? by[k] : k;
+                if (isfinite(metrics[m]->values[j])) {
                     elo = fmin(elo, cep->values[j]);
                     ehi = fmax(ehi, cep->values[j]);
                     vlo = fmin(vlo, metrics[m]->values[j]);
                     vhi = fmax(vhi, metrics[m]->values[j]);
                 }
+            }
         struct axis xa, ya;
         axis_domain(&xa, elo, ehi, 0, 1);
         axis_domain(&ya, vlo, vhi, 0, 0);
@@ -1713,9 +2113,11 @@ static void section_curves(struct report *R)
         for (size_t s = n_shown; s-- > 0;) {
             size_t np = 0;
             double id = value(R->id, shown[s]);
-            for (size_t j = 0; j < ct->n_rows; j++)
-                if (cid->values[j] == id && isfinite(metrics[m]->values[j]))
+            for (size_t k = span[s][0]; k < span[s][1]; k++) {
+                size_t j = by ? by[k] : k;
+                if (isfinite(metrics[m]->values[j]))
                     pts[np++] = (struct curve_pt){cep->values[j], metrics[m]->values[j]};
+            }
             qsort(pts, np, sizeof *pts, curve_cmp);
             fprintf(f, "<path class=\"pt curve\" fill=\"none\" stroke=\"%s\" stroke-width=\"%s\" "
                        "stroke-linejoin=\"round\" d=\"", PALETTE[s % 8], s == 0 ? "2.6" : "1.8");
@@ -1729,6 +2131,7 @@ static void section_curves(struct report *R)
         }
     }
     free(pts);
+    free(by);
     fprintf(f, "</svg>\n</section>\n");
 }
 
@@ -1926,7 +2329,7 @@ static void section_ancestry(struct report *R)
         fprintf(f, "<circle class=\"pt node\" cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" fill=\"%s\" stroke=\"%s\" "
                    "stroke-width=\"%s\">", xc, yc, is_best ? "12" : "9", row_ok(R, i) ? color : "#fde8e8",
                 is_best ? ACCENT : row_ok(R, i) ? "#fff" : FAIL, is_best ? "3" : "1.5");
-        write_title(R, i, 1);
+        write_title(R, i, NULL, 1);
         fmt_value(buf, sizeof buf, R->fit, i);
         fprintf(f, "</circle><text class=\"tick halo\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">"
                    "<tspan style=\"fill:#1f2933;font-weight:600\">#%.0f</tspan> ", xc, yc + (is_best ? 25 : 21),
@@ -2146,6 +2549,7 @@ int evo_report_write(const struct evo_results *r, FILE *f, struct evo_error *err
     }
     fprintf(f, "</footer>\n</main></body></html>\n");
     free(R.order);
+    free(R.top);
     if (fflush(f) || ferror(f))
         return evo_error_set(err, EVO_EIO, "cannot write the report: %s", strerror(errno ? errno : EIO));
     return EVO_OK;

@@ -199,30 +199,26 @@ static float *read_floats(hid_t loc, const char *name, size_t expect)
     return v;
 }
 
-/* One column of a compound dataset, converted to double. */
-static int read_column(hid_t d, hid_t ftype, unsigned member, size_t n, struct evo_column *col)
+/* Sets up column col from member `member` of the compound file type ftype: its name, its kind and, for
+ * an enum, its names by value; values[n] zeroed. Returns 0, or -1 for a member that is neither
+ * integer, float nor an enum of the values 0 .. n_enum - 1 (not a file we wrote). */
+static int column_init(struct evo_column *col, hid_t ftype, unsigned member, size_t n)
 {
     hid_t mt = H5Tget_member_type(ftype, member);
     H5T_class_t cls = H5Tget_class(mt);
     char *name = H5Tget_member_name(ftype, member);
-    int rc = -1;
-    col->name = evo_mem_strdup(name);
+    int rc = 0;
+    col->name = evo_mem_strdup(name ? name : "");
     H5free_memory(name);
     col->values = evo_mem_calloc(n ? n : 1, sizeof(double));
-    hid_t native = -1, one = -1;
-    size_t size = 8;
     if (cls == H5T_INTEGER) {
         col->kind = EVO_COLUMN_INT;
-        native = H5Tcopy(H5T_NATIVE_INT64);
     } else if (cls == H5T_FLOAT) {
         col->kind = EVO_COLUMN_FLOAT;
-        native = H5Tcopy(H5T_NATIVE_DOUBLE);
     } else if (cls == H5T_ENUM) {
-        /* HDF5 converts enums only to enums: read in the file's enum type (native order), then
-         * interpret the base integer */
         col->kind = EVO_COLUMN_ENUM;
-        native = H5Tget_native_type(mt, H5T_DIR_ASCEND);
-        size = H5Tget_size(native);
+        hid_t native = H5Tget_native_type(mt, H5T_DIR_ASCEND);
+        size_t size = H5Tget_size(native);
         int nm = H5Tget_nmembers(mt);
         col->n_enum = nm > 0 ? nm : 0;
         col->enum_names = evo_mem_calloc((size_t)col->n_enum + 1, sizeof(char *));
@@ -232,49 +228,116 @@ static int read_column(hid_t d, hid_t ftype, unsigned member, size_t n, struct e
             char *en = H5Tget_member_name(native, (unsigned)k);
             /* little-endian: the low bytes of v hold the value whatever the base size */
             long long value = size == 1 ? (int8_t)v : size == 2 ? (int16_t)v : size == 4 ? (int32_t)v : v;
-            if (value >= 0 && value < nm && !col->enum_names[value])
+            if (en && value >= 0 && value < nm && !col->enum_names[value])
                 col->enum_names[value] = evo_mem_strdup(en);
             H5free_memory(en);
         }
         for (int k = 0; k < nm; k++)
             if (!col->enum_names[k])
-                goto done; /* values are not 0..n-1: not a file we wrote */
+                rc = -1; /* values are not 0..n-1 */
+        H5Tclose(native);
     } else {
-        goto done;
+        rc = -1;
     }
-    one = H5Tcreate(H5T_COMPOUND, size);
-    H5Tinsert(one, col->name, 0, native);
-    unsigned char *buf = evo_mem_calloc(n ? n : 1, size);
-    if (H5Dread(d, one, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0) {
-        for (size_t i = 0; i < n; i++) {
-            unsigned char *p = buf + i * size;
-            if (col->kind == EVO_COLUMN_FLOAT) {
-                memcpy(&col->values[i], p, 8);
-            } else if (size == 8) {
-                int64_t v;
-                memcpy(&v, p, 8);
-                col->values[i] = (double)v;
-            } else if (size == 4) {
-                int32_t v;
-                memcpy(&v, p, 4);
-                col->values[i] = v;
-            } else if (size == 2) {
-                int16_t v;
-                memcpy(&v, p, 2);
-                col->values[i] = v;
-            } else {
-                col->values[i] = (int8_t)p[0];
+    H5Tclose(mt);
+    return rc;
+}
+
+/* Value of a member of class cls, size bytes, signed or not, at p (native byte order), as a double;
+ * an enum's base integer is signed, as its values 0 .. n_enum - 1 are. */
+static double member_value(const unsigned char *p, H5T_class_t cls, size_t size, int is_signed)
+{
+    if (cls == H5T_FLOAT) {
+        if (size == sizeof(float)) {
+            float v;
+            memcpy(&v, p, sizeof v);
+            return v;
+        }
+        double v;
+        memcpy(&v, p, sizeof v);
+        return v;
+    }
+    if (size == 8) {
+        int64_t v;
+        memcpy(&v, p, 8);
+        return is_signed ? (double)v : (double)(uint64_t)v;
+    }
+    if (size == 4) {
+        int32_t v;
+        memcpy(&v, p, 4);
+        return is_signed ? (double)v : (double)(uint32_t)v;
+    }
+    if (size == 2) {
+        int16_t v;
+        memcpy(&v, p, 2);
+        return is_signed ? (double)v : (double)(uint16_t)v;
+    }
+    return is_signed ? (double)(int8_t)p[0] : (double)p[0];
+}
+
+/* Rows read at once: a block of the table in its native layout, a few MiB whatever the table's size. */
+#define READ_BLOCK_BYTES ((size_t)8 << 20)
+
+/* Reads every column of the compound dataset d (file type ftype, n rows) into t->cols, whose names and
+ * kinds column_init set: the rows a block at a time in the native layout of the file's type, each
+ * block converted column by column. One pass over the file, where reading a column at a time made
+ * HDF5 read the whole table once per column (100 times for /individuals). Returns 0 or -1. */
+static int read_rows(hid_t d, hid_t ftype, struct evo_table *t)
+{
+    hid_t mtype = H5Tget_native_type(ftype, H5T_DIR_ASCEND), fspace = H5Dget_space(d), mspace = -1;
+    size_t row = mtype >= 0 ? H5Tget_size(mtype) : 0, n_cols = t->n_cols;
+    int rc = mtype >= 0 && fspace >= 0 && row > 0 ? 0 : -1;
+    size_t slots = n_cols ? n_cols : 1;
+    size_t *offset = evo_mem_calloc(slots, sizeof *offset), *size = evo_mem_calloc(slots, sizeof *size);
+    H5T_class_t *cls = evo_mem_calloc(slots, sizeof *cls);
+    int *is_signed = evo_mem_calloc(slots, sizeof *is_signed);
+    for (size_t c = 0; !rc && c < n_cols; c++) {
+        hid_t m = H5Tget_member_type(mtype, (unsigned)c);
+        if (m < 0) {
+            rc = -1;
+            break;
+        }
+        offset[c] = H5Tget_member_offset(mtype, (unsigned)c);
+        size[c] = H5Tget_size(m);
+        cls[c] = H5Tget_class(m);
+        is_signed[c] = cls[c] == H5T_ENUM || H5Tget_sign(m) != H5T_SGN_NONE;
+        H5Tclose(m);
+        int sized = cls[c] == H5T_FLOAT ? size[c] == 4 || size[c] == 8
+                                        : size[c] == 1 || size[c] == 2 || size[c] == 4 || size[c] == 8;
+        if (!sized || offset[c] + size[c] > row)
+            rc = -1;
+    }
+    size_t block = rc || READ_BLOCK_BYTES / row == 0 ? 1 : READ_BLOCK_BYTES / row;
+    if (block > t->n_rows)
+        block = t->n_rows ? t->n_rows : 1;
+    unsigned char *buf = rc ? NULL : evo_mem_alloc(evo_mem_mul(block, row));
+    for (size_t first = 0; !rc && first < t->n_rows; first += block) {
+        hsize_t start[1] = {first}, count[1] = {t->n_rows - first < block ? t->n_rows - first : block};
+        if ((mspace = H5Screate_simple(1, count, NULL)) < 0 ||
+            H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+            H5Dread(d, mtype, mspace, fspace, H5P_DEFAULT, buf) < 0) {
+            rc = -1;
+        } else {
+            for (size_t c = 0; c < n_cols; c++) {
+                double *out = t->cols[c].values + first;
+                const unsigned char *p = buf + offset[c];
+                for (size_t i = 0; i < count[0]; i++, p += row)
+                    out[i] = member_value(p, cls[c], size[c], is_signed[c]);
             }
         }
-        rc = 0;
+        if (mspace >= 0)
+            H5Sclose(mspace);
+        mspace = -1;
     }
     free(buf);
-done:
-    if (one >= 0)
-        H5Tclose(one);
-    if (native >= 0)
-        H5Tclose(native);
-    H5Tclose(mt);
+    free(offset);
+    free(size);
+    free(cls);
+    free(is_signed);
+    if (fspace >= 0)
+        H5Sclose(fspace);
+    if (mtype >= 0)
+        H5Tclose(mtype);
     return rc;
 }
 
@@ -287,14 +350,16 @@ static int read_table(hid_t file, const char *name, struct evo_table *t)
     int rc = -1;
     hssize_t n = H5Sget_simple_extent_npoints(s);
     int nm = H5Tget_class(ft) == H5T_COMPOUND ? H5Tget_nmembers(ft) : -1;
-    if (n >= 0 && nm > 0 && evo_h5_stored(d)) {
+    if (n >= 0 && nm > 0 && H5Sget_simple_extent_ndims(s) == 1 && evo_h5_stored(d)) {
         t->n_rows = (size_t)n;
         t->cols = evo_mem_calloc((size_t)nm, sizeof *t->cols);
         rc = 0;
         for (int m = 0; m < nm && !rc; m++) {
-            rc = read_column(d, ft, (unsigned)m, t->n_rows, &t->cols[t->n_cols]);
+            rc = column_init(&t->cols[t->n_cols], ft, (unsigned)m, t->n_rows);
             t->n_cols++;
         }
+        if (!rc && t->n_rows)
+            rc = read_rows(d, ft, t);
     }
     H5Tclose(ft);
     H5Sclose(s);

@@ -2,8 +2,9 @@
  * of each strategy (generational per generation; steady_state, random and tpe over trials and over time,
  * with the running best), and for files caught early (no /best, no rows, no generations, trials in
  * flight); everything from the file escaped.
+ * Runs too large to draw trial by trial (tests/synthetic_results.h) become densities.
  * `test_report render IN.h5 OUT.html` writes a report (used by report_render.sh until the CLI has
- * `evotune report`). */
+ * `evotune report`); `test_report synth N OUT.h5` a synthetic results file of N trials. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include "evotune/report.h"
 #include "evotune/results.h"
 #include "support.h"
+#include "synthetic_results.h"
 
 static char dir[64];
 static char h5path[128];
@@ -124,6 +126,14 @@ static void test_finished_run(void **state)
         snprintf(id, sizeof id, "plot-gene-%s", genes[k]);
         assert_int_equal(plot_points(html, id), (long)n);
     }
+    /* a gene plot's hovers name the trial, its fitness and that gene; the per-generation plot's list every
+     * gene, once per trial */
+    assert_int_equal(in_plot(html, "plot-gene-learning_rate", "\nlearning_rate = "), (long)n);
+    assert_int_equal(in_plot(html, "plot-gene-learning_rate", "\nepochs = "), 0);
+    assert_int_equal(in_plot(html, "plot-gene-epochs", "\nlearning_rate = "), 0);
+    assert_int_equal(in_plot(html, "plot-fitness", "\nlearning_rate = "), (long)n);
+    assert_int_equal(in_plot(html, "plot-fitness", "\nepochs = "), (long)n);
+    assert_int_equal(in_plot(html, "plot-fitness", "class=\"density"), 0);
     /* a layer's gene has a point for each network that has the layer, and no plot when none has */
     const struct evo_column *hl = evo_results_column(&r.individuals, "hidden_layers");
     long deepest = 0;
@@ -200,6 +210,14 @@ static void test_finished_run(void **state)
     /* finished_at is a timing field, not a gene */
     assert_null(strstr(html, "plot-gene-finished_at"));
     assert_null(strstr(html, "plot-gene-train_seconds"));
+    /* nor are the promotion and finalist columns (an id, a rung, a flag) */
+    const char *bookkeeping[] = {"rung", "budget", "from_epoch", "origin", "paused", "purpose"};
+    for (size_t k = 0; k < sizeof bookkeeping / sizeof *bookkeeping; k++) {
+        char id[64];
+        assert_non_null(evo_results_column(&r.individuals, bookkeeping[k]));
+        snprintf(id, sizeof id, "plot-gene-%s\"", bookkeeping[k]);
+        assert_null(strstr(html, id));
+    }
     free(html);
     evo_results_release(&r);
 }
@@ -301,19 +319,25 @@ static void in_progress(struct evo_results *r, struct evo_column *cols, size_t *
     r->individuals.cols = cols;
 }
 
+/* r's /generations: the columns gcols[4] over the given values (NULL for none), n_rows left as it is. */
+static void generations_table(struct evo_results *r, struct evo_column *gcols, double *generation, double *best,
+                              double *mean, double *sd)
+{
+    gcols[0] = (struct evo_column){"generation", EVO_COLUMN_INT, NULL, 0, generation};
+    gcols[1] = (struct evo_column){"best_fitness", EVO_COLUMN_FLOAT, NULL, 0, best};
+    gcols[2] = (struct evo_column){"mean_fitness", EVO_COLUMN_FLOAT, NULL, 0, mean};
+    gcols[3] = (struct evo_column){"std_fitness", EVO_COLUMN_FLOAT, NULL, 0, sd};
+    r->generations.n_cols = 4;
+    r->generations.cols = gcols;
+}
+
 static void test_empty_generations(void **state)
 {
     struct evo_results r;
     struct evo_column cols[16], gcols[4];
     size_t n_cols;
     in_progress(&r, cols, &n_cols);
-    /* /generations exists with its columns but no row */
-    gcols[0] = (struct evo_column){"generation", EVO_COLUMN_INT, NULL, 0, NULL};
-    gcols[1] = (struct evo_column){"best_fitness", EVO_COLUMN_FLOAT, NULL, 0, NULL};
-    gcols[2] = (struct evo_column){"mean_fitness", EVO_COLUMN_FLOAT, NULL, 0, NULL};
-    gcols[3] = (struct evo_column){"std_fitness", EVO_COLUMN_FLOAT, NULL, 0, NULL};
-    r.generations.n_cols = 4;
-    r.generations.cols = gcols;
+    generations_table(&r, gcols, NULL, NULL, NULL, NULL); /* the columns, but no row */
     char *html = render(&r);
     assert_well_formed(html);
     assert_int_equal(plot_points(html, "plot-fitness"), 0);
@@ -419,6 +443,87 @@ static void test_regression_run(void **state)
     assert_int_equal(plot_points(html, "plot-fitness"), 2 * (long)r.generations.n_rows);
     free(html);
     evo_results_release(&r);
+}
+
+/* A run of 3000 trials (tests/synthetic_results.h), too many to draw one by one: every trial plot is
+ * a density of them with the 50 best as dots over it, says so, and stays small; the tables and the
+ * plots of the best few are as in a small run. */
+static void test_dense_run(void **state)
+{
+    (void)state;
+    char path[160];
+    snprintf(path, sizeof path, "%s/dense.h5", dir);
+    struct evo_error err = {0};
+    assert_int_equal(synthetic_results_write(path, 3000, EVOTUNE_SOURCE_DIR, &err), EVO_OK);
+    struct evo_results r;
+    assert_int_equal(evo_results_open(&r, path, &err), EVO_OK);
+    assert_int_equal(r.individuals.n_rows, 3000);
+    char *html = render(&r);
+    assert_well_formed(html);
+    assert_true(strlen(html) < 2000000);
+    assert_non_null(strstr(html, "With 3000 trials, the plots are densities"));
+    assert_non_null(strstr(html, "With 3000 trials, the trials are drawn as a density"));
+    const char *genes[] = {"learning_rate", "epochs", "batch_size", "hidden_layers", "neurons_1", "activation",
+                           "optimizer", "weight_decay", "dropout_2"};
+    for (size_t k = 0; k < sizeof genes / sizeof *genes; k++) {
+        char id[64], hover[64];
+        snprintf(id, sizeof id, "plot-gene-%s", genes[k]);
+        long dots = plot_points(html, id);
+        assert_true(dots >= 1 && dots <= 51); /* the 50 best (that have the gene), the marked best */
+        assert_true(in_plot(html, id, "class=\"density\"") >= 1);
+        /* the best is ringed where it has the gene (dropout_2: only networks of two layers or more) */
+        long rings = in_plot(html, id, "class=\"best-mark\"");
+        assert_true(strcmp(genes[k], "dropout_2") ? rings == 1 : rings <= 1);
+        snprintf(hover, sizeof hover, "\n%s = ", genes[k]);
+        assert_int_equal(in_plot(html, id, hover), dots);
+        assert_int_equal(in_plot(html, id, "\nbeta1 = "), 0);
+    }
+    assert_non_null(strstr(html, "<figcaption>learning_rate<span>log scale; density</span>"));
+    assert_true(in_plot(html, "plot-gene-learning_rate", "class=\"density fail\"") >= 1); /* 2 % diverged */
+    /* per generation: the lines with a dot per generation, the trials a density, the best 50 marked with
+     * every gene */
+    assert_int_equal(plot_points(html, "plot-fitness"), 2 * 10);
+    assert_true(in_plot(html, "plot-fitness", "class=\"density\"") >= 1);
+    long marks = in_plot(html, "plot-fitness", "class=\"ind\"") + in_plot(html, "plot-fitness", "class=\"ind fail\"");
+    assert_int_equal(marks, 50);
+    assert_int_equal(in_plot(html, "plot-fitness", "\nlearning_rate = "), 50);
+    assert_int_equal(plot_points(html, "plot-parallel"), 20);
+    assert_int_equal(count(html, "<tr class=\"top-row", NULL), 10);
+    assert_true(plot_points(html, "plot-curves") > 0);
+    assert_true(plot_points(html, "plot-ancestry") > 1);
+    free(html);
+    evo_results_release(&r);
+}
+
+/* A generational file of 1500 generations of 2 (in memory): the lines merge runs of generations into
+ * 1000 points and have no hover dots, which 200 generations still get. */
+static void test_many_generations(void **state)
+{
+    struct evo_results r;
+    struct evo_column cols[16], gcols[4];
+    size_t n_cols;
+    in_progress(&r, cols, &n_cols);
+    enum { G = 1500 };
+    static double gg[G], gb[G], gm[G], gs[G];
+    for (size_t i = 0; i < G; i++) {
+        gg[i] = (double)i;
+        gb[i] = 0.5 + 0.4 * (double)i / G;
+        gm[i] = gb[i] - 0.1;
+        gs[i] = 0.05;
+    }
+    generations_table(&r, gcols, gg, gb, gm, gs);
+    for (size_t rows = 200; rows <= G; rows += G - 200) {
+        r.generations.n_rows = rows;
+        char *html = render(&r);
+        assert_well_formed(html);
+        const char *line = strstr(html, "class=\"line line-best\"");
+        assert_non_null(line);
+        const char *d = strstr(line, " d=\"") + 4;
+        assert_int_equal(count(d, "L", strchr(d, '"')), (rows < 1000 ? rows : 1000) - 1);
+        assert_int_equal(plot_points(html, "plot-fitness"), rows == 200 ? 400 : 0);
+        assert_true((strstr(html, "drawn as 1000 points of the lines") != NULL) == (rows > 1000));
+        free(html);
+    }
 }
 
 /* Rises of the running best over r's successful trials taken in ascending order of column key (ties
@@ -534,6 +639,9 @@ static void check_over_trials(const struct evo_results *r, const char *html, con
     assert_null(strstr(html, "not recorded in this file")); /* the running time is */
     assert_null(strstr(html, "plot-gene-finished_at"));
     assert_int_equal(plot_points(html, "plot-gene-learning_rate"), (long)n);
+    /* every gene in the hovers of the fitness over trials, once per trial, not over time */
+    assert_int_equal(in_plot(html, "plot-trials", "\nlearning_rate = "), (long)n);
+    assert_int_equal(in_plot(html, "plot-time", "\nlearning_rate = "), 0);
 }
 
 /* steady_state (the default) with a small population, so that most trials are bred: generation is
@@ -729,6 +837,18 @@ static void test_steady_in_flight(void **state)
 
 int main(int argc, char **argv)
 {
+    if (argc == 4 && !strcmp(argv[1], "synth")) { /* a synthetic results file of N trials */
+        struct evo_error err = {0};
+        evo_h5_init();
+        char *end;
+        long n = strtol(argv[2], &end, 10);
+        if (*end || n < 10 || synthetic_results_write(argv[3], (size_t)n, EVOTUNE_SOURCE_DIR, &err)) {
+            fprintf(stderr, "test_report: synth %s %s: %s\n", argv[2], argv[3],
+                    *end || n < 10 ? "N must be a count of at least 10" : err.msg);
+            return 1;
+        }
+        return 0;
+    }
     if (argc == 4 && !strcmp(argv[1], "render")) {
         struct evo_results r;
         struct evo_error err = {0};
@@ -748,12 +868,14 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_tpe_run),
         cmocka_unit_test(test_cross_validated_run),
         cmocka_unit_test(test_promotion_run),
+        cmocka_unit_test(test_dense_run),
     };
     const struct CMUnitTest memory_tests[] = {
         cmocka_unit_test(test_nothing_yet),
         cmocka_unit_test(test_empty_generations),
         cmocka_unit_test(test_curves_and_confusion),
         cmocka_unit_test(test_steady_in_flight),
+        cmocka_unit_test(test_many_generations),
     };
     int failed = cmocka_run_group_tests_name("report_memory", memory_tests, NULL, NULL);
     return failed + cmocka_run_group_tests_name("report_run", run_tests, setup_run, teardown_run);

@@ -13,7 +13,8 @@
 /* Writes the report of r (as evo_results_open fills it) to f as one HTML document. Any part of r may
  * be missing or empty (no /best, no rows, no generations, no curves, no confusion matrix): the
  * section then says so. Every plot is an <svg> with a stable id whose data marks carry class "pt":
- *   plot-fitness     generational only: two per generation (best, mean);
+ *   plot-fitness     generational only: two per generation (best, mean), none beyond 200 generations
+ *                    (and beyond 1000 the lines merge runs of generations into 1000 points);
  *   plot-trials      steady_state and random: one per trial (class "pt fail" when its status is not
  *                    ok) at its id; the running best in id order is a path of class "best-line"
  *                    and each rise of it a circle of class "rec";
@@ -26,6 +27,12 @@
  *                    (random search, or a search still in its random start) there is no such svg but
  *                    a note of class "ancestry-none";
  *   plot-confusion   one rect per cell.
+ * A plot of one mark per trial keeps that while the search rows are few (500 for the gene plots, 1000
+ * for plot-fitness's trials, plot-trials, plot-time and plot-budget); beyond, the trials are a density
+ * (paths of class "density", "density fail" for failed trials, one per shade, titled with the counts)
+ * and only the 50 best (and the marked best) are marks, so that the page's size does not grow with the
+ * trials. A trial's hover lists every gene in plot-fitness (its trial marks), plot-trials,
+ * plot-parallel and plot-ancestry only; a gene plot's names that gene alone.
  * The strategy is r->strategy; a file without it is generational. The top-ten table's rows carry
  * class "top-row". All text from the file is HTML-escaped. Returns EVO_OK, or EVO_EIO ("cannot write
  * the report: ...") when writing to f fails. Reads r only; thread-safe for distinct f. */
