@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include "evotune/kernels.h"
+#include "bench_clock.h"
 #include "bench_peak.h"
 
 #define REPS 7
@@ -100,39 +101,26 @@ static void run_all(const struct evo_kernels *t, struct net *n)
         run_step(t, n, s);
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Median seconds a batch of step s (every step when s < 0). */
 static double time_step(const struct evo_kernels *t, struct net *n, int s)
 {
     size_t iters = 1;
     for (;;) {
-        double t0 = now();
+        double t0 = bench_wall();
         for (size_t i = 0; i < iters; i++)
             s < 0 ? run_all(t, n) : run_step(t, n, s);
-        if (now() - t0 >= 0.05)
+        if (bench_wall() - t0 >= 0.05)
             break;
         iters *= 2;
     }
     double sec[REPS];
     for (int r = 0; r < REPS; r++) {
-        double t0 = now();
+        double t0 = bench_wall();
         for (size_t i = 0; i < iters; i++)
             s < 0 ? run_all(t, n) : run_step(t, n, s);
-        sec[r] = (now() - t0) / (double)iters;
+        sec[r] = (bench_wall() - t0) / (double)iters;
     }
-    qsort(sec, REPS, sizeof sec[0], cmp_double);
+    qsort(sec, REPS, sizeof sec[0], bench_cmp_double);
     return sec[REPS / 2];
 }
 

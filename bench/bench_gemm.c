@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include "evotune/kernels.h"
+#include "bench_clock.h"
 #include "bench_peak.h"
 
 void openblas_set_num_threads(int num_threads);
@@ -25,13 +26,6 @@ static const size_t LAYERS[][2] = {{784, 256}, {256, 128}, {128, 10}};
 struct bufs {
     float *x, *w, *dy, *c, *c2, *db, *work;
 };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void run_ours(const struct evo_kernels *t, enum form f, struct bufs *b, float *c, size_t M,
                      size_t K, size_t N)
@@ -58,12 +52,6 @@ static void run_blas(enum form f, struct bufs *b, float *c, size_t M, size_t K, 
                     0.0f, c, k);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* Median GFLOP/s of REPS runs; which < 0 times OpenBLAS. */
 static double time_one(const struct evo_kernels *t, enum form f, struct bufs *b, size_t M, size_t K,
                        size_t N)
@@ -71,21 +59,21 @@ static double time_one(const struct evo_kernels *t, enum form f, struct bufs *b,
     double flops = 2.0 * (double)M * (double)K * (double)N;
     size_t iters = 1;
     for (;;) { /* calibrate to >= 20 ms per run */
-        double t0 = now();
+        double t0 = bench_wall();
         for (size_t i = 0; i < iters; i++)
             t ? run_ours(t, f, b, b->c, M, K, N) : run_blas(f, b, b->c, M, K, N);
-        if (now() - t0 >= 0.02)
+        if (bench_wall() - t0 >= 0.02)
             break;
         iters *= 2;
     }
     double g[REPS];
     for (int r = 0; r < REPS; r++) {
-        double t0 = now();
+        double t0 = bench_wall();
         for (size_t i = 0; i < iters; i++)
             t ? run_ours(t, f, b, b->c, M, K, N) : run_blas(f, b, b->c, M, K, N);
-        g[r] = flops * (double)iters / (now() - t0) * 1e-9;
+        g[r] = flops * (double)iters / (bench_wall() - t0) * 1e-9;
     }
-    qsort(g, REPS, sizeof g[0], cmp_double);
+    qsort(g, REPS, sizeof g[0], bench_cmp_double);
     return g[REPS / 2];
 }
 

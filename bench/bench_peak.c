@@ -2,6 +2,7 @@
  * FMA latency times the FMA ports of current x86-64 cores, in a loop the compiler cannot shorten
  * (each chain feeds on itself). Compiled with generic flags: the ISA loops carry their own targets. */
 #include "bench_peak.h"
+#include "bench_clock.h"
 #include <string.h>
 #include <time.h>
 #if defined(__x86_64__)
@@ -10,13 +11,6 @@
 
 #define CHAINS 12
 #define ITERS 2000000L /* x 12 FMAs: about 40 ms on a 3.5 GHz core doing one vector FMA a cycle */
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 #if defined(__x86_64__)
 /* Returns a sum of the chains, so that none of the work is dead. */
@@ -68,9 +62,9 @@ double bench_peak_gflops(const char *isa)
     double best = 0.0;
     volatile float sink = 0;
     for (int rep = 0; rep < 5; rep++) {
-        double t = now();
+        double t = bench_wall();
         sink += run(ITERS);
-        t = now() - t;
+        t = bench_wall() - t;
         double g = (double)ITERS * CHAINS * width * 2 / t / 1e9;
         best = g > best ? g : best;
     }

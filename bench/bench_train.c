@@ -21,20 +21,8 @@
 #include "evotune/train.h"
 #include "evotune/train.h"
 #include "evotune/rng.h"
+#include "bench_clock.h"
 #include "bench_peak.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static int usage(void)
 {
@@ -384,9 +372,9 @@ int main(int argc, char **argv)
     double *secs = evo_mem_alloc((size_t)epochs * sizeof(double));
     for (int e = 0; e < epochs; e++) {
         struct evo_train_result res;
-        double t0 = now();
+        double t0 = bench_wall();
         int rc = evo_train_run(&net, &ws, &tp, &train, NULL, &rng, &res, &err);
-        secs[e] = now() - t0;
+        secs[e] = bench_wall() - t0;
         if (rc) {
             fprintf(stderr, "bench_train: %s\n", err.msg);
             return 1;
@@ -398,7 +386,7 @@ int main(int argc, char **argv)
     }
     double med;
     if (epochs > 1) {
-        qsort(secs + 1, (size_t)epochs - 1, sizeof *secs, cmp_double);
+        qsort(secs + 1, (size_t)epochs - 1, sizeof *secs, bench_cmp_double);
         size_t m = (size_t)epochs - 1;
         med = m % 2 ? secs[1 + m / 2] : 0.5 * (secs[m / 2] + secs[1 + m / 2]);
     } else {
