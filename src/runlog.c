@@ -184,10 +184,20 @@ void evo_runlog_truncate(struct evo_runlog *log, int64_t id)
     if (!log->has_best || log->best.id < id)
         return;
     evo_mlp_release(&log->best_net);
-    log->has_best = 0;
+    const struct evo_individual *best = evo_runlog_best_row(log, EVO_PURPOSE_SEARCH);
+    log->has_best = best != NULL;
+    if (best)
+        log->best = *best;
+}
+
+const struct evo_individual *evo_runlog_best_row(const struct evo_runlog *log, int purpose)
+{
+    const struct evo_individual *best = NULL;
     for (size_t i = 0; i < log->n_rows; i++)
-        if (evo_runlog_ranks_best(log, &log->rows[i]))
-            log->best = log->rows[i], log->has_best = 1;
+        if (log->rows[i].purpose == purpose && log->rows[i].status == EVO_TRAIN_OK &&
+            (!best || evo_trial_better(&log->rows[i], best)))
+            best = &log->rows[i];
+    return best;
 }
 
 void evo_runlog_unfinish(struct evo_runlog *log)

@@ -728,23 +728,35 @@ static int decide(struct run *r, size_t w, double t)
     return EVO_OK;
 }
 
-/* Trains row t's network again (deterministic: the weights it had), on the coordinator's thread once
- * the pool is gone, and checks that it scores as logged. */
-static int retrain(struct run *r, const struct evo_individual *t, struct evo_mlp *net)
+/* Trains trial t on `fold` (evaluator.h) on the coordinator's thread, once the pool is gone: its
+ * network into *net and its results into *out. */
+static int train_alone(struct run *r, const struct evo_individual *t, int fold, struct evo_mlp *net,
+                       struct evo_individual *out)
 {
     struct evo_eval_job job;
     memset(&job, 0, sizeof job);
     job.trial = *t;
+    job.fold = fold;
     job.curve = evo_mem_calloc(max_epochs_of(r->s->cfg) + 1, sizeof *job.curve);
     int rc = r->fn(r->ctx, 0, &job, r->err);
     free(job.curve);
-    if (!rc && memcmp(&job.trial.fitness, &t->fitness, sizeof t->fitness)) {
-        evo_mlp_release(&job.net);
+    *net = job.net;
+    *out = job.trial;
+    return rc;
+}
+
+/* Trains row t's network again (deterministic: the weights it had) and checks that it scores as
+ * logged. */
+static int retrain(struct run *r, const struct evo_individual *t, struct evo_mlp *net)
+{
+    struct evo_individual again;
+    int rc = train_alone(r, t, EVO_FOLD_NONE, net, &again);
+    if (!rc && memcmp(&again.fitness, &t->fitness, sizeof t->fitness)) {
+        evo_mlp_release(net);
         return evo_error_set(r->err, EVO_EDATA, "network %lld trained again scores %.17g, not the %.17g "
                              "logged: the results file does not come from this configuration and machine's "
-                             "kernels", (long long)t->id, job.trial.fitness, t->fitness);
+                             "kernels", (long long)t->id, again.fitness, t->fitness);
     }
-    *net = job.net;
     return rc;
 }
 
@@ -759,19 +771,12 @@ static int final_network(struct run *r, const struct evo_individual *t, struct e
         kept += folds[k].epochs_kept;
     int epochs = n ? (int)floor(kept / (double)n + 0.5) : t->budget;
     epochs = epochs < 1 ? 1 : epochs > t->budget ? t->budget : epochs;
-    struct evo_eval_job job;
-    memset(&job, 0, sizeof job);
-    job.trial = *t;
-    job.trial.genome.g[EVO_GENE_EARLY_STOPPING] = 0; /* off: no held-out rows to stop on */
-    job.trial.budget = epochs;
-    job.trial.from_epoch = 0;
-    job.fold = EVO_FOLD_ALL;
-    job.curve = evo_mem_calloc(max_epochs_of(r->s->cfg) + 1, sizeof *job.curve);
-    int rc = r->fn(r->ctx, 0, &job, r->err);
-    free(job.curve);
-    *net = job.net;
+    struct evo_individual final = *t, result;
+    final.genome.g[EVO_GENE_EARLY_STOPPING] = 0; /* off: no held-out rows to stop on */
+    final.budget = epochs;
+    final.from_epoch = 0;
     r->s->log.final_epochs = epochs;
-    return rc;
+    return train_alone(r, &final, EVO_FOLD_ALL, net, &result);
 }
 
 /* With finalists: the winner's run closest to its mean becomes the best (its network kept by harvest,
@@ -790,12 +795,8 @@ static int choose_winner(struct run *r)
         if (fs[i].chosen >= 0)
             win = evo_runlog_find(log, fs[i].chosen);
     free(fs);
-    const struct evo_individual *best_row = NULL; /* no finalist trained: the best search row */
-    for (size_t i = 0; i < log->n_rows && !win; i++)
-        if (log->rows[i].purpose == EVO_PURPOSE_SEARCH && log->rows[i].status == EVO_TRAIN_OK &&
-            (!best_row || evo_trial_better(&log->rows[i], best_row)))
-            best_row = &log->rows[i];
-    win = win ? win : best_row;
+    if (!win) /* no finalist trained: the best search row */
+        win = evo_runlog_best_row(log, EVO_PURPOSE_SEARCH);
     if (!win || (!cv && log->has_best && log->best.id == win->id && log->best_net.n_params))
         return EVO_OK;
     struct evo_mlp net;

@@ -90,3 +90,14 @@ size_t evo_strategy_breed(const struct evo_config *cfg, const struct evo_individ
     evo_genome_mutate(&t->genome, &cfg->space, cfg->mutation, &rng);
     return ia;
 }
+
+void evo_strategy_window_add(struct evo_individual *win, size_t cap, size_t *n, size_t *oldest,
+                             const struct evo_individual *t)
+{
+    if (*n < cap) {
+        win[(*n)++] = *t;
+        return;
+    }
+    win[*oldest] = *t;
+    *oldest = (*oldest + 1) % cap;
+}

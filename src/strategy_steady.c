@@ -40,12 +40,7 @@ static void tell(void *p, const struct evo_individual *t)
 {
     struct steady_state *s = p;
     s->told++;
-    if (s->n < s->P) {
-        s->pop[s->n++] = *t;
-        return;
-    }
-    s->pop[s->oldest] = *t;
-    s->oldest = (s->oldest + 1) % s->P;
+    evo_strategy_window_add(s->pop, s->P, &s->n, &s->oldest, t);
 }
 
 static void describe(const void *p, char *buf, size_t n)

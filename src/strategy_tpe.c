@@ -330,12 +330,7 @@ static void tell(void *p, const struct evo_individual *t)
 {
     struct tpe *s = p;
     s->told++;
-    if (s->n < s->W) {
-        s->win[s->n++] = *t;
-        return;
-    }
-    s->win[s->oldest] = *t;
-    s->oldest = (s->oldest + 1) % s->W;
+    evo_strategy_window_add(s->win, s->W, &s->n, &s->oldest, t);
 }
 
 static void describe(const void *p, char *buf, size_t n)

@@ -45,6 +45,15 @@ static void sets_add(struct sets *s, const char *fmt, ...)
     s->n++;
 }
 
+/* The sets every search of these tests starts with: its strategy, seed, threads and virtual workers. */
+static void sets_start(struct sets *s, int strategy, long seed, int threads, int workers)
+{
+    sets_add(s, "run.strategy=\"%s\"", evo_config_strategy_name(strategy));
+    sets_add(s, "run.seed=%ld", seed);
+    sets_add(s, "run.threads=%d", threads);
+    sets_add(s, "run.workers=%d", workers);
+}
+
 struct search_run {
     struct evo_config cfg;
     struct evo_search s;
@@ -101,10 +110,7 @@ static double best_found(int strategy, long seed, long tournament)
 {
     struct sets sets = {0};
     struct search_run r;
-    sets_add(&sets, "run.strategy=\"%s\"", evo_config_strategy_name(strategy));
-    sets_add(&sets, "run.seed=%ld", seed);
-    sets_add(&sets, "run.threads=1");
-    sets_add(&sets, "run.workers=%d", WORKERS);
+    sets_start(&sets, strategy, seed, 1, WORKERS);
     if (strategy == EVO_STRATEGY_GENERATIONAL) {
         sets_add(&sets, "ga.generations=%d", GENERATIONS);
         sets_add(&sets, "ga.elitism=%d", ELITISM);
@@ -214,10 +220,7 @@ static double regret_of(int strategy, long seed, int invert)
 {
     struct sets sets = {0};
     struct search_run r;
-    sets_add(&sets, "run.strategy=\"%s\"", evo_config_strategy_name(strategy));
-    sets_add(&sets, "run.seed=%ld", seed);
-    sets_add(&sets, "run.threads=1");
-    sets_add(&sets, "run.workers=%d", TPE_WORKERS);
+    sets_start(&sets, strategy, seed, 1, TPE_WORKERS);
     sets_add(&sets, "run.max_trials=%d", TPE_TRIALS);
     run_search_with(&r, &sets, invert);
     assert_int_equal(evo_search_done(&r.s), TPE_TRIALS);
@@ -349,10 +352,7 @@ static void test_tpe_ignores_genes_that_do_not_apply(void **state)
 static void run_small(struct search_run *r, int strategy, int threads, int workers)
 {
     struct sets sets = {0};
-    sets_add(&sets, "run.strategy=\"%s\"", evo_config_strategy_name(strategy));
-    sets_add(&sets, "run.seed=5");
-    sets_add(&sets, "run.threads=%d", threads);
-    sets_add(&sets, "run.workers=%d", workers);
+    sets_start(&sets, strategy, 5, threads, workers);
     if (strategy == EVO_STRATEGY_GENERATIONAL)
         sets_add(&sets, "ga.generations=6");
     else

@@ -85,6 +85,10 @@ int evo_runlog_offer_best(struct evo_runlog *log, const struct evo_individual *t
  * evo_runlog_offer_best does): a winner chosen otherwise (finalist.h). */
 void evo_runlog_set_best(struct evo_runlog *log, const struct evo_individual *t, struct evo_mlp *net);
 
+/* The best row of the given purpose (enum evo_trial_purpose) that trained successfully
+ * (evo_trial_better), or NULL. */
+const struct evo_individual *evo_runlog_best_row(const struct evo_runlog *log, int purpose);
+
 /* Forgets every row, curve row, fold row and trial in flight of id >= id; a best among them gives way to the
  * best row left, without its network (best_net empty until a better row or a winner brings one). */
 void evo_runlog_truncate(struct evo_runlog *log, int64_t id);

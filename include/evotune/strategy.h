@@ -76,7 +76,13 @@ void evo_strategy_destroy(struct evo_strategy *st);
  * ga.population + (ga.generations - 1) x (ga.population - elites)). */
 long evo_strategy_budget(const struct evo_config *cfg);
 
-/* Shared by the strategies. The index in pop[0..n) of the winner of a tournament of k draws with
+/* Shared by the strategies. Adds t to win[0..cap), the ring of the last cap trials told (steady_state's
+ * population, tpe's window): appended while *n < cap, else over win[*oldest], the oldest, and *oldest
+ * moves on. */
+void evo_strategy_window_add(struct evo_individual *win, size_t cap, size_t *n, size_t *oldest,
+                             const struct evo_individual *t);
+
+/* The index in pop[0..n) of the winner of a tournament of k draws with
  * replacement (evo_trial_better decides). */
 size_t evo_strategy_tournament(const struct evo_individual *pop, size_t n, long k, struct evo_rng *rng);
 
