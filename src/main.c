@@ -344,9 +344,10 @@ static void print_summary(const struct evo_search *sr, const char *output, doubl
         printf("  %-20s %s\n", evo_genome_gene(g)->name, v);
     }
     printf("%zu networks trained (%s) in %s on %d threads (the search itself: %.1f s, %.1f %% of the "
-           "threads' time busy); results in %s\n", log->n_rows, evo_config_strategy_name(sr->cfg->strategy), eta,
-           sr->threads, sr->run_seconds,
-           sr->run_seconds > 0 ? 100.0 * sr->busy_seconds / (sr->threads * sr->run_seconds) : 0.0, output);
+           "threads' time busy; %ld saves of the file: %.1f s, the last %.2f s); results in %s\n", log->n_rows,
+           evo_config_strategy_name(sr->cfg->strategy), eta, sr->threads, sr->run_seconds,
+           sr->run_seconds > 0 ? 100.0 * sr->busy_seconds / (sr->threads * sr->run_seconds) : 0.0,
+           sr->hook_calls, sr->hook_seconds, sr->hook_last, output);
 }
 
 /* Runs or continues the search sr, publishing `output` at every event; prints the summary. */

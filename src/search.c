@@ -363,6 +363,9 @@ static int call_hook(struct run *r, int event)
     int rc = r->hook ? r->hook(r->s, event, r->user) : EVO_OK;
     r->last_save = now();
     r->save_cost = r->last_save - t0;
+    r->s->hook_calls++;
+    r->s->hook_seconds += r->save_cost;
+    r->s->hook_last = r->save_cost;
     return rc;
 }
 
@@ -1044,6 +1047,8 @@ int evo_search_run(struct evo_search *s, evo_search_hook hook, void *user, struc
     s->log.time_up = 0;
     s->evaluated = 0;
     s->resumed = 0;
+    s->hook_calls = 0;
+    s->hook_seconds = s->hook_last = 0;
 
     rc = evo_evaluator_run(&r.ev, coordinate, &r);
     s->busy_seconds = r.ev.busy_seconds;

@@ -56,6 +56,9 @@ struct evo_search {
     long evaluated;                    /* trials evaluated (not replayed) */
     long resumed;                      /* of those, promotions that went on from a kept paused training
                                         * (the others trained from the start) */
+    long hook_calls;                   /* calls of the hook (each a save of the results file in main.c) */
+    double hook_seconds;               /* wall time in them, the log's sync included */
+    double hook_last;                  /* the last one's */
 };
 
 /* Called from the coordinating thread with the log consistent (no thread changes it during the call).
