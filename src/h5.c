@@ -192,6 +192,27 @@ static hid_t field_type(int f, int *is_new)
     return g->type == EVO_GENE_INT ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE;
 }
 
+int evo_h5_enum_names(const char *column, const char **names, int cap)
+{
+    for (int f = 0; f < F_COUNT; f++) {
+        if (strcmp(field_name(f), column))
+            continue;
+        if (f == F_STATUS || f == F_PURPOSE) {
+            int n = f == F_STATUS ? EVO_TRAIN_STATUS_COUNT : EVO_PURPOSE_COUNT;
+            for (int k = 0; k < n && k < cap; k++)
+                names[k] = f == F_STATUS ? evo_train_status_name(k) : evo_trial_purpose_name(k);
+            return n <= cap ? n : -1;
+        }
+        const struct evo_gene_info *g = f >= F_GENE0 && f < F_FITNESS ? evo_genome_gene(f - F_GENE0) : NULL;
+        if (!g || g->type != EVO_GENE_ENUM)
+            return 0;
+        for (int k = 0; k < g->n_enum && k < cap; k++)
+            names[k] = g->enum_names[k];
+        return g->n_enum <= cap ? g->n_enum : -1;
+    }
+    return 0;
+}
+
 static int layout_init(struct row_layout *L)
 {
     size_t size = 0;
@@ -1073,10 +1094,17 @@ hid_t evo_h5_open(const char *path, struct evo_error *err)
         return evo_error_set(err, EVO_EDATA, "'%s' is not an evotune results file", path), -1;
     }
     if (v < EVO_H5_FORMAT_OLDEST || v > EVO_H5_FORMAT_VERSION) {
+        /* the evotune that wrote it reads it: name it (formats up to 5 are evotune 0.1.0's) */
+        char writer[64] = "";
+        read_str(f, "evotune_version", writer, sizeof writer, NULL);
+        for (char *c = writer; *c; c++)
+            *c = isgraph((unsigned char)*c) ? *c : '?'; /* one line, whatever the file holds */
         H5Fclose(f);
         return evo_error_set(err, EVO_EDATA,
-                             "'%s' has format version %lld; this evotune reads versions %d to %d", path,
-                             (long long)v, EVO_H5_FORMAT_OLDEST, EVO_H5_FORMAT_VERSION), -1;
+                             "'%s' has format version %lld, written by evotune %s, which reads it; this "
+                             "evotune (%s) reads versions %d to %d", path, (long long)v,
+                             writer[0] ? writer : "(unknown)", EVOTUNE_VERSION, EVO_H5_FORMAT_OLDEST,
+                             EVO_H5_FORMAT_VERSION), -1;
     }
     return f;
 }

@@ -199,10 +199,30 @@ static float *read_floats(hid_t loc, const char *name, size_t expect)
     return v;
 }
 
+/* How an enum column's stored values become the reader's: the member stored as value[k] reads as
+ * index[k], its name's place in enum_names. */
+struct enum_map {
+    int n;
+    long long *value;
+    int *index;
+};
+
+/* The value a stored enum value v reads as, or -1 for a value that names no member. */
+static double enum_read(const struct enum_map *m, long long v)
+{
+    for (int k = 0; k < m->n; k++)
+        if (m->value[k] == v)
+            return m->index[k];
+    return -1;
+}
+
 /* Sets up column col from member `member` of the compound file type ftype: its name, its kind and, for
- * an enum, its names by value; values[n] zeroed. Returns 0, or -1 for a member that is neither
- * integer, float nor an enum of the values 0 .. n_enum - 1 (not a file we wrote). */
-static int column_init(struct evo_column *col, hid_t ftype, unsigned member, size_t n)
+ * an enum, its names and how the stored values map to them (*map). Enums are mapped by name: a column
+ * the writer knows (evo_h5_enum_names) reads with the writer's values whatever numbers the file gives
+ * its names; another reads as its members in the order of their values. values[n] zeroed. Returns 0,
+ * or -1 for a member that is neither integer, float nor enum, or an enum that names a value the writer
+ * does not know or twice (not a file we wrote). */
+static int column_init(struct evo_column *col, struct enum_map *map, hid_t ftype, unsigned member, size_t n)
 {
     hid_t mt = H5Tget_member_type(ftype, member);
     H5T_class_t cls = H5Tget_class(mt);
@@ -220,21 +240,45 @@ static int column_init(struct evo_column *col, hid_t ftype, unsigned member, siz
         hid_t native = H5Tget_native_type(mt, H5T_DIR_ASCEND);
         size_t size = H5Tget_size(native);
         int nm = H5Tget_nmembers(mt);
-        col->n_enum = nm > 0 ? nm : 0;
+        const char *known[64];
+        int nk = evo_h5_enum_names(col->name, known, 64);
+        map->n = nm > 0 ? nm : 0;
+        map->value = evo_mem_calloc((size_t)map->n + 1, sizeof *map->value);
+        map->index = evo_mem_calloc((size_t)map->n + 1, sizeof *map->index);
+        col->n_enum = nk > 0 ? nk : map->n;
         col->enum_names = evo_mem_calloc((size_t)col->n_enum + 1, sizeof(char *));
-        for (int k = 0; k < nm; k++) {
+        for (int k = 0; k < nk; k++)
+            col->enum_names[k] = evo_mem_strdup(known[k]);
+        for (int k = 0; k < map->n && !rc; k++) {
             long long v = 0;
-            H5Tget_member_value(native, (unsigned)k, &v);
             char *en = H5Tget_member_name(native, (unsigned)k);
+            rc = !en || H5Tget_member_value(native, (unsigned)k, &v) < 0 ? -1 : 0;
             /* little-endian: the low bytes of v hold the value whatever the base size */
-            long long value = size == 1 ? (int8_t)v : size == 2 ? (int16_t)v : size == 4 ? (int32_t)v : v;
-            if (en && value >= 0 && value < nm && !col->enum_names[value])
-                col->enum_names[value] = evo_mem_strdup(en);
+            map->value[k] = size == 1 ? (int8_t)v : size == 2 ? (int16_t)v : size == 4 ? (int32_t)v : v;
+            map->index[k] = -1;
+            for (int j = 0; !rc && j < nk; j++)
+                if (!strcmp(en, known[j]))
+                    map->index[k] = j;
+            if (!rc && nk <= 0) { /* not one of ours: members by value */
+                map->index[k] = 0;
+                for (int j = 0; j < k; j++)
+                    map->index[map->value[j] < map->value[k] ? k : j]++;
+                col->enum_names[k] = evo_mem_strdup(en);
+            }
+            if (map->index[k] < 0)
+                rc = -1;
+            for (int j = 0; !rc && j < k; j++)
+                if (map->index[j] == map->index[k] || map->value[j] == map->value[k])
+                    rc = -1;
             H5free_memory(en);
         }
-        for (int k = 0; k < nm; k++)
-            if (!col->enum_names[k])
-                rc = -1; /* values are not 0..n-1 */
+        if (!rc && nk <= 0) { /* enum_names[k] is member k's name: put it at its place by value */
+            char **by_value = evo_mem_calloc((size_t)col->n_enum + 1, sizeof *by_value);
+            for (int k = 0; k < map->n; k++)
+                by_value[map->index[k]] = col->enum_names[k];
+            free(col->enum_names);
+            col->enum_names = by_value;
+        }
         H5Tclose(native);
     } else {
         rc = -1;
@@ -282,7 +326,7 @@ static double member_value(const unsigned char *p, H5T_class_t cls, size_t size,
  * kinds column_init set: the rows a block at a time in the native layout of the file's type, each
  * block converted column by column. One pass over the file, where reading a column at a time made
  * HDF5 read the whole table once per column (100 times for /individuals). Returns 0 or -1. */
-static int read_rows(hid_t d, hid_t ftype, struct evo_table *t)
+static int read_rows(hid_t d, hid_t ftype, struct evo_table *t, const struct enum_map *maps)
 {
     hid_t mtype = H5Tget_native_type(ftype, H5T_DIR_ASCEND), fspace = H5Dget_space(d), mspace = -1;
     size_t row = mtype >= 0 ? H5Tget_size(mtype) : 0, n_cols = t->n_cols;
@@ -323,6 +367,9 @@ static int read_rows(hid_t d, hid_t ftype, struct evo_table *t)
                 const unsigned char *p = buf + offset[c];
                 for (size_t i = 0; i < count[0]; i++, p += row)
                     out[i] = member_value(p, cls[c], size[c], is_signed[c]);
+                for (size_t i = 0; cls[c] == H5T_ENUM && i < count[0]; i++)
+                    if ((out[i] = enum_read(&maps[c], (long long)out[i])) < 0)
+                        rc = -1;
             }
         }
         if (mspace >= 0)
@@ -350,17 +397,24 @@ static int read_table(hid_t file, const char *name, struct evo_table *t)
     int rc = -1;
     hssize_t n = H5Sget_simple_extent_npoints(s);
     int nm = H5Tget_class(ft) == H5T_COMPOUND ? H5Tget_nmembers(ft) : -1;
+    struct enum_map *maps = NULL;
     if (n >= 0 && nm > 0 && H5Sget_simple_extent_ndims(s) == 1 && evo_h5_stored(d)) {
         t->n_rows = (size_t)n;
         t->cols = evo_mem_calloc((size_t)nm, sizeof *t->cols);
+        maps = evo_mem_calloc((size_t)nm, sizeof *maps);
         rc = 0;
         for (int m = 0; m < nm && !rc; m++) {
-            rc = column_init(&t->cols[t->n_cols], ft, (unsigned)m, t->n_rows);
+            rc = column_init(&t->cols[t->n_cols], &maps[m], ft, (unsigned)m, t->n_rows);
             t->n_cols++;
         }
         if (!rc && t->n_rows)
-            rc = read_rows(d, ft, t);
+            rc = read_rows(d, ft, t, maps);
     }
+    for (int m = 0; maps && m < nm; m++) {
+        free(maps[m].value);
+        free(maps[m].index);
+    }
+    free(maps);
     H5Tclose(ft);
     H5Sclose(s);
     H5Dclose(d);

@@ -88,6 +88,13 @@ int evo_h5_load(struct evo_runlog *log, const char *path, struct evo_error *err)
  * one-line message naming the file. */
 hid_t evo_h5_open(const char *path, struct evo_error *err);
 
+/* The names the writer gives the values of the enum column `column` of /individuals, /in_flight,
+ * /best/individual or /folds (an enum gene, status, purpose), by value: names[0..n) (n <= cap), static
+ * strings. Returns n, 0 when the column is not an enum of those tables, -1 when cap is too small.
+ * Readers map a file's enum members to these values by name, never by the number stored, so a file
+ * whose enums number the same names otherwise reads the same. */
+int evo_h5_enum_names(const char *column, const char **names, int cap);
+
 /* 1 when the dataset d holds in the file at least the bytes its shape and type claim (evotune writes
  * its tables uncompressed): checked before anything is sized from a shape, so that a damaged or
  * crafted file claiming 2^40 rows it does not store is refused instead of allocated for. */

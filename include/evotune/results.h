@@ -13,13 +13,14 @@
 enum evo_column_kind {
     EVO_COLUMN_INT,    /* integer field (values exact in a double up to 2^53) */
     EVO_COLUMN_FLOAT,  /* floating-point field */
-    EVO_COLUMN_ENUM,   /* HDF5 enum: values index enum_names */
+    EVO_COLUMN_ENUM,   /* HDF5 enum, mapped by name (evo_h5_enum_names): values index enum_names */
 };
 
 struct evo_column {
     char *name;
     int kind;            /* enum evo_column_kind */
-    char **enum_names;   /* ENUM: [n_enum] names by value (values 0..n_enum-1) */
+    char **enum_names;   /* ENUM: [n_enum] names by value: the writer's for its columns, whatever
+                          * numbers the file stored */
     int n_enum;
     double *values;      /* [n_rows] */
 };
