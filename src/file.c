@@ -1,5 +1,6 @@
-/* Publishing files whole: temporary file, write, fsync, rename, fsync of the directory, each call
- * checked and each write, fsync and rename open to fault injection (fault.h). */
+/* Publishing files whole (temporary file, write, fsync, rename, fsync of the directory) and appending
+ * to an append-only file, each call checked and each write, fsync and rename open to fault injection
+ * (fault.h). */
 #include "evotune/file.h"
 #include <dirent.h>
 #include <errno.h>
@@ -144,4 +145,13 @@ int evo_file_remove_stale_temps(const char *path)
     free(dup_dir);
     free(dup_base);
     return removed;
+}
+
+int evo_file_append(int fd, const char *path, const void *data, size_t n, struct evo_error *err)
+{
+    if (write_all(fd, data, n))
+        return evo_error_set(err, EVO_EIO, "cannot write '%s': %s", path, strerror(errno));
+    if (checked_fsync(fd))
+        return evo_error_set(err, EVO_EIO, "cannot write '%s': fsync failed: %s", path, strerror(errno));
+    return EVO_OK;
 }

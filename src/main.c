@@ -17,6 +17,7 @@
 #include "evotune/file.h"
 #include "evotune/search.h"
 #include "evotune/h5.h"
+#include "evotune/journal.h"
 #include "evotune/kernels.h"
 #include "evotune/mem.h"
 #include "evotune/apply.h"
@@ -269,6 +270,7 @@ struct progress {
     const char *output;
     int quiet;
     struct evo_progress report;
+    struct evo_journal journal;   /* how the results reach `output`: snapshots and a journal */
     struct evo_error *err;
 };
 
@@ -285,7 +287,7 @@ static void exit_now(int code)
 static int on_event(const struct evo_search *sr, int event, void *user)
 {
     struct progress *p = user;
-    int rc = evo_h5_write(&sr->log, p->output, p->err);
+    int rc = evo_journal_save(&p->journal, &sr->log, event != EVO_SEARCH_PROGRESS, p->err);
     if (rc) {
         evo_progress_clear(&p->report);
         if (access(p->output, F_OK) == 0)
@@ -308,7 +310,9 @@ static int on_event(const struct evo_search *sr, int event, void *user)
     return EVO_OK;
 }
 
-static void print_summary(const struct evo_search *sr, const char *output, double seconds)
+/* j: the journal that saved the run (its snapshots are counted), or NULL when nothing ran. */
+static void print_summary(const struct evo_search *sr, const struct evo_journal *j, const char *output,
+                          double seconds)
 {
     const struct evo_runlog *log = &sr->log;
     char eta[32], v[64];
@@ -344,17 +348,20 @@ static void print_summary(const struct evo_search *sr, const char *output, doubl
         printf("  %-20s %s\n", evo_genome_gene(g)->name, v);
     }
     printf("%zu networks trained (%s) in %s on %d threads (the search itself: %.1f s, %.1f %% of the "
-           "threads' time busy; %ld saves of the file: %.1f s, the last %.2f s); results in %s\n", log->n_rows,
-           evo_config_strategy_name(sr->cfg->strategy), eta, sr->threads, sr->run_seconds,
-           sr->run_seconds > 0 ? 100.0 * sr->busy_seconds / (sr->threads * sr->run_seconds) : 0.0,
-           sr->hook_calls, sr->hook_seconds, sr->hook_last, output);
+           "threads' time busy", log->n_rows, evo_config_strategy_name(sr->cfg->strategy), eta, sr->threads,
+           sr->run_seconds, sr->run_seconds > 0 ? 100.0 * sr->busy_seconds / (sr->threads * sr->run_seconds) : 0.0);
+    if (j)
+        printf("; %ld snapshots of the file, the last %.2f s, and %ld journal appends", j->snapshots,
+               j->snapshot_cost, j->appends);
+    printf("); results in %s\n", output);
 }
 
 /* Runs or continues the search sr, publishing `output` at every event; prints the summary. */
 static int search(struct evo_search *sr, const char *output, int quiet, int verbose, double t0,
                   struct evo_error *err)
 {
-    struct progress p = {output, quiet, {0}, err};
+    struct progress p = {output, quiet, {0}, {0}, err};
+    evo_journal_init(&p.journal, output);
     evo_progress_init(&p.report, stderr, verbose, sr);
     sr->stop = &stop_signal;
     if (evo_fault_active())
@@ -363,7 +370,8 @@ static int search(struct evo_search *sr, const char *output, int quiet, int verb
     int rc = evo_search_run(sr, on_event, &p, err);
     evo_progress_release(&p.report);
     if (!rc)
-        print_summary(sr, output, omp_get_wtime() - t0);
+        print_summary(sr, &p.journal, output, omp_get_wtime() - t0);
+    evo_journal_release(&p.journal);
     return rc;
 }
 
@@ -534,8 +542,11 @@ static int cmd_resume(int argc, char **argv)
     double t0 = omp_get_wtime();
     install_signals(path);
     rc = evo_search_init(&sr, &cfg, &err);
+    size_t journaled = 0;
     if (!rc)
         rc = evo_h5_load(&sr.log, path, &err);
+    if (!rc) /* what finished after the file's last snapshot */
+        rc = evo_journal_recover(&sr.log, path, &journaled, &err);
     /* a finished run goes on when its new budget leaves room: more networks, or more time */
     int64_t last_epochs;
     int room = !rc && evo_search_done(&sr) < evo_search_budget(&sr) &&
@@ -544,16 +555,16 @@ static int cmd_resume(int argc, char **argv)
     if (!rc && sr.log.finished && !room) {
         printf("'%s' is already finished (%zu networks); extend it with --max-trials N, --generations N, "
                "--max-epochs N or --time-limit T\n", path, sr.log.n_rows);
-        print_summary(&sr, path, 0.0);
+        print_summary(&sr, NULL, path, 0.0);
     } else if (!rc) {
         if (sr.log.finished)
             evo_runlog_unfinish(&sr.log);
         char budget[96];
         describe_budget(budget, sizeof budget, &sr);
         if (!quiet)
-            fprintf(stderr, "evotune: resuming '%s' (%s): %zu networks saved, %zu were in flight; budget %s; "
-                    "%d threads\n", path, evo_config_strategy_name(cfg.strategy), sr.log.n_rows,
-                    sr.log.n_in_flight, budget, sr.threads);
+            fprintf(stderr, "evotune: resuming '%s' (%s): %zu networks saved (%zu of them from its journal), "
+                    "%zu were in flight; budget %s; %d threads\n", path, evo_config_strategy_name(cfg.strategy),
+                    sr.log.n_rows, journaled, sr.log.n_in_flight, budget, sr.threads);
         rc = search(&sr, path, quiet, verbose, t0, &err);
     }
     if (rc)

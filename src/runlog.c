@@ -66,6 +66,11 @@ int evo_runlog_add(struct evo_runlog *log, const struct evo_individual *t, const
     memmove(log->rows + at + 1, log->rows + at, (log->n_rows - at) * sizeof *log->rows);
     log->rows[at] = *t;
     log->n_rows++;
+    if (log->n_arrived == log->cap_arrived) {
+        log->cap_arrived = log->cap_arrived ? 2 * log->cap_arrived : 64;
+        log->arrived = evo_mem_realloc(log->arrived, evo_mem_mul(log->cap_arrived, sizeof *log->arrived));
+    }
+    log->arrived[log->n_arrived++] = t->id;
     size_t first = t->from_epoch > 0 ? (size_t)t->from_epoch : 0;
     size_t n = curve && t->epochs_run > t->from_epoch ? (size_t)(t->epochs_run - t->from_epoch) : 0;
     if (!n)
@@ -179,6 +184,11 @@ void evo_runlog_truncate(struct evo_runlog *log, int64_t id)
         if (log->in_flight[i].id < id)
             log->in_flight[k++] = log->in_flight[i];
     log->n_in_flight = k;
+    k = 0;
+    for (size_t i = 0; i < log->n_arrived; i++)
+        if (log->arrived[i] < id)
+            log->arrived[k++] = log->arrived[i];
+    log->n_arrived = k;
     if (log->trials_decided > id)
         log->trials_decided = id;
     if (!log->has_best || log->best.id < id)
@@ -211,6 +221,7 @@ void evo_runlog_unfinish(struct evo_runlog *log)
 void evo_runlog_release(struct evo_runlog *log)
 {
     free(log->rows);
+    free(log->arrived);
     free(log->curves);
     free(log->fold_rows);
     free(log->in_flight);

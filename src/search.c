@@ -285,7 +285,7 @@ struct run {
     int draining;                /* the queued trials run longest first (longest_first) */
     double grace_end;            /* wall clock after which the trials still running are abandoned */
     double t0, elapsed0;         /* wall clock at the start, log.elapsed then */
-    double last_save, save_cost;
+    double last_save;
     size_t new_rows;             /* rows logged since the last hook call */
     struct evo_individual *flight; /* [W] scratch for log.in_flight */
     struct evo_individual *lost; /* [W] trials decided whose training the time limit dropped or
@@ -351,21 +351,16 @@ static void sync_log(struct run *r)
     evo_strategy_describe(&r->s->strategy, log->strategy_state, sizeof log->strategy_state);
 }
 
-/* Syncs the log and calls the hook; the time both take sets the save throttle (maybe_save). Without a
- * hook, progress needs no sync: nobody reads the log before the end. */
+/* Syncs the log and calls the hook. Without a hook, progress needs no sync: nobody reads the log
+ * before the end. */
 static int call_hook(struct run *r, int event)
 {
     r->new_rows = 0;
     if (!r->hook && event == EVO_SEARCH_PROGRESS)
         return EVO_OK;
-    double t0 = now();
     sync_log(r);
     int rc = r->hook ? r->hook(r->s, event, r->user) : EVO_OK;
     r->last_save = now();
-    r->save_cost = r->last_save - t0;
-    r->s->hook_calls++;
-    r->s->hook_seconds += r->save_cost;
-    r->s->hook_last = r->save_cost;
     return rc;
 }
 
@@ -911,7 +906,7 @@ static int maybe_save(struct run *r)
 {
     const struct evo_search *s = r->s;
     if (r->new_rows &&
-        (s->save_interval_min <= 0 || now() - r->last_save >= fmax(s->save_interval_min, 10.0 * r->save_cost)))
+        (s->save_interval_min <= 0 || now() - r->last_save >= s->save_interval_min))
         return call_hook(r, EVO_SEARCH_PROGRESS);
     return EVO_OK;
 }
@@ -1047,8 +1042,6 @@ int evo_search_run(struct evo_search *s, evo_search_hook hook, void *user, struc
     s->log.time_up = 0;
     s->evaluated = 0;
     s->resumed = 0;
-    s->hook_calls = 0;
-    s->hook_seconds = s->hook_last = 0;
 
     rc = evo_evaluator_run(&r.ev, coordinate, &r);
     s->busy_seconds = r.ev.busy_seconds;

@@ -25,6 +25,12 @@ typedef int (*evo_file_writer)(void *ctx, FILE *f, struct evo_error *err);
  * Returns fn's status when it fails (nothing is written), else evo_file_publish's. */
 int evo_file_save(const char *path, evo_file_writer fn, void *ctx, struct evo_error *err);
 
+/* Appends the n bytes at data to the file open as fd (O_APPEND; path names it in messages) and makes
+ * them durable (fsync). Returns EVO_OK, or EVO_EIO with one line naming path; after a failure or a
+ * crash the file holds what it held plus some prefix of data, which its reader must recognise (a
+ * journal's records carry their own checksums: journal.h). */
+int evo_file_append(int fd, const char *path, const void *data, size_t n, struct evo_error *err);
+
 /* The temporary file name of path in this process, "<path>.tmp-<pid>", in buf (at most n bytes, so
  * that a signal or out-of-memory handler can remove it from a buffer filled in advance). */
 void evo_file_temp_name(char *buf, size_t n, const char *path);

@@ -18,6 +18,9 @@ struct evo_runlog {
     int threads;                           /* threads the evaluator runs (recorded, not a result) */
     struct evo_individual *rows;           /* finished trials, in id order */
     size_t n_rows, cap_rows;
+    int64_t *arrived;                      /* the ids of rows, in the order evo_runlog_add logged them
+                                            * (what a journal appends since its last record: journal.h) */
+    size_t n_arrived, cap_arrived;
     struct evo_curve_row *curves;          /* their learning curves, in (id, epoch) order: each row's
                                             * epochs from_epoch .. epochs_run - 1 */
     size_t n_curves, cap_curves;
