@@ -46,8 +46,9 @@ void evo_config_write_template(FILE *f)
           "# syntax: --set ga.population=48 --set 'search.optimizer=\"adam\"'\n", f);
     char line[1024], range[96];
     for (size_t g = 0; g < evo_config_n_groups; g++) {
+        const char *group = evo_config_groups[g];
         fputs("\n", f);
-        if (!strcmp(evo_config_groups[g], "search")) {
+        if (!strcmp(group, "search")) {
             write_comment(f, "",
                           "The search space, one key per gene: a bare value fixes the gene; "
                           "{ min = A; max = B; } searches a range (uniformly; with log = true; "
@@ -82,10 +83,10 @@ void evo_config_write_template(FILE *f)
             fputs("};\n", f);
             continue;
         }
-        fprintf(f, "%s = {\n", evo_config_groups[g]);
+        fprintf(f, "%s = {\n", group);
         for (size_t r = 0; r < evo_config_n_rows; r++) {
             const struct key_row *row = &evo_config_rows[r];
-            if (strcmp(row->group, evo_config_groups[g]))
+            if (strcmp(row->group, group))
                 continue;
             evo_config_row_range(row, range, sizeof range);
             if (row->type == KEY_BOOL)
@@ -116,8 +117,9 @@ void evo_config_write_reference(FILE *f)
           "`--set search.learning_rate.max=0.01`.\n", f);
     char range[96], bounds[256];
     for (size_t g = 0; g < evo_config_n_groups; g++) {
-        fprintf(f, "\n### `%s`\n\n", evo_config_groups[g]);
-        if (!strcmp(evo_config_groups[g], "search")) {
+        const char *group = evo_config_groups[g];
+        fprintf(f, "\n### `%s`\n\n", group);
+        if (!strcmp(group, "search")) {
             fputs("One key per gene (hyperparameter). Each takes a bare value, which fixes the gene "
                   "(`dropout = 0.1;`, `optimizer = \"adam\";`); a range `{ min = A; max = B; }`, "
                   "sampled uniformly, or uniformly in its logarithm with `log = true;` (then min > 0), "
@@ -145,7 +147,7 @@ void evo_config_write_reference(FILE *f)
               "|---|---|---|---|---|\n", f);
         for (size_t r = 0; r < evo_config_n_rows; r++) {
             const struct key_row *row = &evo_config_rows[r];
-            if (strcmp(row->group, evo_config_groups[g]))
+            if (strcmp(row->group, group))
                 continue;
             evo_config_row_range(row, range, sizeof range);
             char who[64] = "";
