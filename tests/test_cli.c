@@ -43,43 +43,86 @@ static void expect_error(const char *args, int code, const char *needle1, const 
     free(err);
 }
 
+/* Runs args, expects exit 2 and a usage error: one line containing needle (naming the option or the
+ * argument), then the pointer to --help. */
+static void expect_usage(const char *args, const char *needle)
+{
+    char *out, *err;
+    int rc = support_run(dir, args, &out, &err);
+    const char *nl = strchr(err, '\n');
+    if (rc != 2 || !nl || strcmp(nl + 1, "(see 'evotune --help')\n") || !strstr(err, needle) ||
+        strstr(err, needle) > nl)
+        fail_msg("evotune %s: exit %d (want 2), stderr:\n%s", args, rc, err);
+    free(out);
+    free(err);
+}
+
+/* Runs evotune with args in dir, which must exit 0; returns its stdout, and its stderr in *err unless
+ * err is NULL (free them). */
+static char *run_ok(const char *args, char **err)
+{
+    char *o, *e;
+    int rc = support_run(dir, args, &o, &e);
+    if (rc != 0)
+        fail_msg("evotune %s: exit %d: %s", args, rc, e);
+    if (err)
+        *err = e;
+    else
+        free(e);
+    return o;
+}
+
 static void test_help_and_version(void **state)
 {
     (void)state;
-    char *out, *err;
-    assert_int_equal(support_run(dir, "--help", &out, &err), 0);
+    char *out = run_ok("--help", NULL);
     assert_non_null(strstr(out, "usage: evotune run CONFIG"));
     assert_non_null(strstr(out, "exit codes"));
+    /* the option lines come from the commands' tables */
+    assert_non_null(strstr(out, "\n  --set PATH=VALUE  override a configuration key"));
+    assert_non_null(strstr(out, "\n  --generations N   new budget of generations (generational)\n"));
     free(out);
-    free(err);
-    assert_int_equal(support_run(dir, "--version", &out, &err), 0);
+    out = run_ok("--version", NULL);
     assert_non_null(strstr(out, "evotune " EVOTUNE_VERSION));
     free(out);
-    free(err);
 }
 
 static void test_usage_errors_exit_2(void **state)
 {
     (void)state;
-    char *out, *err;
-    assert_int_equal(support_run(dir, "", &out, &err), 2);
-    assert_non_null(strstr(err, "missing command"));
+    expect_usage("", "missing command");
+    expect_usage("frobnicate", "unknown command 'frobnicate'");
+    expect_usage("run", "missing CONFIG");
+    expect_usage("run x.cfg --bogus", "unknown option '--bogus'");
+    expect_usage("run x.cfg --threads two", "option '--threads' needs an integer, got 'two'");
+    expect_usage("run a.cfg b.cfg", "unexpected argument 'b.cfg'");
+}
+
+/* One parser serves every command: --opt VALUE and --opt=VALUE alike, an unknown option named with
+ * the nearest known one, a missing or malformed value, a value given to a flag. */
+static void test_option_parser(void **state)
+{
+    (void)state;
+    expect_usage("run x.cfg --theads 2", "unknown option '--theads' (did you mean '--threads'?)");
+    expect_usage("resume x.h5 --max-trails 9", "unknown option '--max-trails' (did you mean '--max-trials'?)");
+    expect_usage("config x.cfg --out y", "unknown option '--out'");
+    expect_usage("run x.cfg --out", "option '--out' needs a value");
+    expect_usage("run x.cfg --set", "option '--set' needs PATH=VALUE");
+    expect_usage("report x.h5 -o", "option '-o' needs a value");
+    expect_usage("predict a b --labels", "option '--labels' needs a value");
+    expect_usage("export x.h5 --csv", "option '--csv' needs a value");
+    expect_usage("resume x.h5 --threads=-1", "option '--threads' needs a non-negative integer, got '-1'");
+    expect_usage("run x.cfg --quiet=yes", "option '--quiet' takes no value");
+    expect_usage("info a.h5 b.h5", "unexpected argument 'b.h5'");
+    expect_usage("config --template x.cfg", "option '--template' takes no other argument");
+    /* --opt=VALUE is --opt VALUE: the override reaches the configuration */
+    char args[300];
+    snprintf(args, sizeof args, "config %s/configs/default.cfg --set=ga.population=48 --set ga.tournament=5",
+             EVOTUNE_SOURCE_DIR);
+    char *out = run_ok(args, NULL);
+    assert_non_null(strstr(out, "population = 48"));
+    assert_non_null(strstr(out, "tournament = 5"));
     free(out);
-    free(err);
-    assert_int_equal(support_run(dir, "frobnicate", &out, &err), 2);
-    free(out);
-    free(err);
-    assert_int_equal(support_run(dir, "run", &out, &err), 2);
-    assert_non_null(strstr(err, "missing CONFIG"));
-    free(out);
-    free(err);
-    assert_int_equal(support_run(dir, "run x.cfg --bogus", &out, &err), 2);
-    assert_non_null(strstr(err, "--bogus"));
-    free(out);
-    free(err);
-    assert_int_equal(support_run(dir, "run x.cfg --threads two", &out, &err), 2);
-    free(out);
-    free(err);
 }
 
 static void test_malformed_config(void **state)
@@ -126,10 +169,7 @@ static void test_successful_run(void **state)
     snprintf(out, sizeof out, "%s/results/tiny.h5", dir);
     support_write(cfg, TINY_CONFIG);
     snprintf(args, sizeof args, "run %s --out %s --set ga.generations=2 --threads 2", cfg, out);
-    char *o, *e;
-    int rc = support_run(dir, args, &o, &e);
-    if (rc != 0)
-        fail_msg("exit %d: %s", rc, e);
+    char *e, *o = run_ok(args, &e);
     assert_true(exists(out));
     /* progress: one line per generation on stderr; the summary on stdout */
     assert_non_null(strstr(e, "generation 1/2"));
@@ -140,29 +180,13 @@ static void test_successful_run(void **state)
     free(e);
     /* --quiet silences progress */
     snprintf(args, sizeof args, "run %s --out %s --set ga.generations=1 --quiet", cfg, out);
-    rc = support_run(dir, args, &o, &e);
-    assert_int_equal(rc, 0);
+    o = run_ok(args, &e);
     assert_string_equal(e, "");
     free(o);
     free(e);
     char cmd[300];
     snprintf(cmd, sizeof cmd, "ls '%s/results' | grep -q tmp", dir);
     assert_int_not_equal(system(cmd), 0);
-}
-
-/* run.time_limit: no network starts after it, the run finishes (best scored, time_up recorded) with
- * fewer networks than its budget, and a resume with a larger limit goes on from there; a bad duration
- * is one line and exit 2. Without finalists, whose time the limit keeps back (a resume that extends a
- * run chooses them again: test_time_limit_keeps_finalists). */
-/* Runs evotune with args in dir, which must exit 0; returns its stdout (free it). */
-static char *run_ok(const char *args)
-{
-    char *o, *e;
-    int rc = support_run(dir, args, &o, &e);
-    if (rc != 0)
-        fail_msg("evotune %s: exit %d: %s", args, rc, e);
-    free(e);
-    return o;
 }
 
 /* A time-limited run keeps time back for its finalists: the search stops early enough that they are
@@ -175,14 +199,18 @@ static void test_time_limit_keeps_finalists(void **state)
     snprintf(args, sizeof args, "run %s/configs/default.cfg --set 'data.train=\"%s/datasets/iris.csv\"' "
              "--set 'search.epochs={min=2;max=6;}' --max-trials 100000 --time-limit 3s --threads 2 --out %s "
              "--quiet", EVOTUNE_SOURCE_DIR, EVOTUNE_SOURCE_DIR, out);
-    free(run_ok(args));
+    free(run_ok(args, NULL));
     snprintf(args, sizeof args, "info %s", out);
-    char *o = run_ok(args);
+    char *o = run_ok(args, NULL);
     assert_non_null(strstr(o, "state:        finished"));
     assert_non_null(strstr(o, "finalists:    5 genomes, "));
     free(o);
 }
 
+/* run.time_limit: no network starts after it, the run finishes (best scored, time_up recorded) with
+ * fewer networks than its budget, and a resume with a larger limit goes on from there; a bad duration
+ * is one line and exit 2. Without finalists, whose time the limit keeps back (a resume that extends a
+ * run chooses them again: test_time_limit_keeps_finalists). */
 static void test_time_limit(void **state)
 {
     (void)state;
@@ -194,10 +222,7 @@ static void test_time_limit(void **state)
              "finalists = { count = 0; };\n", EVOTUNE_SOURCE_DIR);
     support_write(cfg, text);
     snprintf(args, sizeof args, "run %s --out %s --max-trials 100000 --time-limit 1s --threads 2 --quiet", cfg, out);
-    char *o, *e;
-    int rc = support_run(dir, args, &o, &e);
-    if (rc != 0)
-        fail_msg("exit %d: %s", rc, e);
+    char *e, *o = run_ok(args, &e);
     assert_non_null(strstr(o, "run.time_limit 0:01 reached: no network started after it"));
     assert_non_null(strstr(o, "test accuracy"));
     free(o);
@@ -219,9 +244,9 @@ static void test_time_limit(void **state)
     free(e);
     /* extended by a larger limit: more networks, finished again */
     snprintf(args, sizeof args, "resume %s --time-limit 2s --quiet", out);
-    free(run_ok(args));
+    free(run_ok(args, NULL));
     snprintf(args, sizeof args, "info %s", out);
-    o = run_ok(args);
+    o = run_ok(args, NULL);
     n = strstr(o, "networks:");
     assert_non_null(n);
     assert_true(strtol(n + strlen("networks:"), NULL, 10) > first);
@@ -238,10 +263,7 @@ static void test_time_limit(void **state)
     expect_error(args, 2, "--generations: ", "is a steady_state run, whose budget is --max-trials N");
     snprintf(args, sizeof args, "run %s --out %s --time-limit 8x", cfg, out);
     expect_error(args, 2, "key 'run.time_limit': expected a duration", "got \"8x\"");
-    assert_int_equal(support_run(dir, "resume x.h5 --time-limit soon", &o, &e), 2);
-    assert_non_null(strstr(e, "option '--time-limit' needs a duration"));
-    free(o);
-    free(e);
+    expect_usage("resume x.h5 --time-limit soon", "option '--time-limit' needs a duration");
 }
 
 static void test_config_subcommand(void **state)
@@ -307,10 +329,7 @@ static void test_too_large_round_trip(void **state)
     snprintf(out, sizeof out, "%s/big.h5", dir);
     support_write(cfg, TINY_CONFIG);
     snprintf(args, sizeof args, "run %s --out %s --set run.max_params=200 --set ga.generations=2", cfg, out);
-    char *o, *e;
-    int rc = support_run(dir, args, &o, &e);
-    if (rc != 0)
-        fail_msg("exit %d: %s", rc, e);
+    char *e, *o = run_ok(args, &e);
     assert_non_null(strstr(e, "generation 2/2"));
     assert_non_null(strstr(o, "test accuracy"));
     free(o);
@@ -322,17 +341,13 @@ static void test_too_large_round_trip(void **state)
     assert_non_null(strstr(text, ",too_large"));
     free(text);
     snprintf(args, sizeof args, "resume %s --generations 3", out);
-    rc = support_run(dir, args, &o, &e);
-    if (rc != 0)
-        fail_msg("resume: exit %d: %s", rc, e);
+    o = run_ok(args, &e);
     assert_non_null(strstr(e, "generation 3/3"));
     free(o);
     free(e);
 
     snprintf(args, sizeof args, "run %s --out %s --set run.max_params=1 --set ga.generations=1", cfg, out);
-    rc = support_run(dir, args, &o, &e);
-    if (rc != 0)
-        fail_msg("exit %d: %s", rc, e);
+    o = run_ok(args, &e);
     assert_non_null(strstr(o, "no network trained successfully: all 8 failed"));
     assert_non_null(strstr(e, "8 failed"));
     free(o);
@@ -424,7 +439,6 @@ static void test_format6_file(void **state)
     assert_non_null(getcwd(here, sizeof here));
     assert_int_equal(chdir(dir), 0);
     char *o, *e;
-    int rc;
     snprintf(args, sizeof args, "info %s", copy);
     assert_int_equal(support_run(dir, args, &o, &e), 0);
     assert_non_null(strstr(o, "format 6"));
@@ -435,19 +449,14 @@ static void test_format6_file(void **state)
     assert_int_equal(support_run(dir, args, NULL, NULL), 0);
     snprintf(csv, sizeof csv, "%s/old-test.csv", dir);
     snprintf(args, sizeof args, "export %s --split test --out %s", copy, csv);
-    if ((rc = support_run(dir, args, &o, &e)) != 0)
-        fail_msg("export --split: exit %d: %s", rc, e);
-    free(o), free(e);
+    free(run_ok(args, NULL));
     snprintf(args, sizeof args, "predict %s %s --out %s/old-pred.csv", copy, csv, dir);
     assert_int_equal(support_run(dir, args, &o, &e), 0);
     /* the recorded figure, as info prints it, and predict's summary agree */
     assert_true(strstr(o, "accuracy 0.8667") || strstr(e, "accuracy 0.8667"));
     free(o), free(e);
     snprintf(args, sizeof args, "resume %s --max-trials 9", copy);
-    rc = support_run(dir, args, &o, &e);
-    if (rc != 0)
-        fail_msg("resume: exit %d: %s", rc, e);
-    free(o), free(e);
+    free(run_ok(args, NULL));
     snprintf(args, sizeof args, "info %s", copy);
     assert_int_equal(support_run(dir, args, &o, &e), 0);
     assert_non_null(strstr(o, "format 9"));
@@ -464,6 +473,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help_and_version),
         cmocka_unit_test(test_usage_errors_exit_2),
+        cmocka_unit_test(test_option_parser),
         cmocka_unit_test(test_malformed_config),
         cmocka_unit_test(test_bad_data),
         cmocka_unit_test(test_successful_run),
