@@ -323,7 +323,9 @@ static int apply_best(struct evo_runlog *log, const unsigned char *p, size_t lef
     return 0;
 }
 
-int evo_journal_recover(struct evo_runlog *log, const char *path, size_t *n, struct evo_error *err)
+/* Reads the journal of the results file at path record by record while it extends the file's
+ * snapshot and its records are whole, applying each to log (NULL: only counting its rows into *n). */
+static int read_journal(struct evo_runlog *log, const char *path, size_t *n, struct evo_error *err)
 {
     *n = 0;
     size_t len = strlen(path) + sizeof ".journal";
@@ -346,8 +348,8 @@ int evo_journal_recover(struct evo_runlog *log, const char *path, size_t *n, str
                 p = evo_mem_realloc(p, r.len ? (size_t)r.len : 1);
                 if (fread(p, 1, (size_t)r.len, f) != r.len || (uint32_t)crc32_z(0L, p, (size_t)r.len) != r.crc)
                     break; /* torn at the end, or damaged: what follows is trained again */
-                if (r.kind == REC_ROW ? apply_row(log, p, (size_t)r.len)
-                                      : r.kind != REC_BEST || apply_best(log, p, (size_t)r.len, err, &rc))
+                if (log && (r.kind == REC_ROW ? apply_row(log, p, (size_t)r.len)
+                                              : r.kind != REC_BEST || apply_best(log, p, (size_t)r.len, err, &rc)))
                     break;
                 *n += r.kind == REC_ROW;
             }
@@ -355,6 +357,19 @@ int evo_journal_recover(struct evo_runlog *log, const char *path, size_t *n, str
         }
     }
     fclose(f);
+    return rc;
+}
+
+size_t evo_journal_pending(const char *path)
+{
+    size_t n;
+    read_journal(NULL, path, &n, NULL);
+    return n;
+}
+
+int evo_journal_recover(struct evo_runlog *log, const char *path, size_t *n, struct evo_error *err)
+{
+    int rc = read_journal(log, path, n, err);
     if (*n) { /* the trials the journal finished are no longer in flight */
         size_t k = 0;
         for (size_t i = 0; i < log->n_in_flight; i++)

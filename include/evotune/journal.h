@@ -50,6 +50,10 @@ int evo_journal_save(struct evo_journal *j, const struct evo_runlog *log, int wh
  * or the status of a failed allocation. */
 int evo_journal_recover(struct evo_runlog *log, const char *path, size_t *n, struct evo_error *err);
 
+/* The trials the journal of the results file at path holds beyond its snapshot (what a resume would
+ * read from it; info shows it): whole records of this build only, none when it has none. */
+size_t evo_journal_pending(const char *path);
+
 /* Closes the journal file (it stays on disk until a whole snapshot removes it) and frees j. */
 void evo_journal_release(struct evo_journal *j);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "evotune/config.h"
 #include "evotune/h5.h"
+#include "evotune/journal.h"
 #include "evotune/progress.h"
 #include "evotune/promote.h"
 #include "evotune/results.h"
@@ -76,6 +77,10 @@ static int cmd_info(int argc, char **argv)
     printf("state:        %s%s\n", state, why);
     printf("strategy:     %s, %lld virtual workers: %s\n", s.strategy, (long long)s.workers, s.strategy_state);
     printf("networks:     %lld finished, %lld in flight\n", (long long)s.n_individuals, (long long)s.n_in_flight);
+    size_t pending = evo_journal_pending(path);
+    if (pending)
+        printf("journal:      %zu more finished since this snapshot, in '%s.journal' (resume reads them)\n",
+               pending, path);
     struct evo_config cfg; /* the stored configuration's promotion and epoch budget */
     struct evo_error cerr = {0};
     int max_epochs = 0;
