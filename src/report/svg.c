@@ -217,20 +217,29 @@ size_t evo_svg_ticks(const struct axis *a, int integer, const double *given, siz
     return n;
 }
 
-void evo_svg_xaxis(FILE *f, const struct area *A, const struct axis *a, int integer, const char *label,
-                   const double *given, size_t n_given)
+/* The grid lines and tick labels of a across A: upright lines labelled under A for an x axis (x 1),
+ * level ones labelled on A's left for a y axis (x 0). */
+static void draw_ticks(FILE *f, const struct area *A, const struct axis *a, int x, int integer, const double *given,
+                       size_t n_given)
 {
     double t[MAX_TICKS];
     int expo;
     size_t n = evo_svg_ticks(a, integer, given, n_given, t, &expo);
     char buf[48];
     for (size_t i = 0; i < n; i++) {
-        double x = ax_pos(a, t[i]);
+        double p = ax_pos(a, t[i]);
         evo_svg_fmt_tick(buf, sizeof buf, t[i], expo);
         fprintf(f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
-                   "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
-                x, A->y0, x, A->y1, x, A->y1 + 15, buf);
+                   "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">%s</text>\n",
+                x ? p : A->x0, x ? A->y0 : p, x ? p : A->x1, x ? A->y1 : p, x ? p : A->x0 - 6, x ? A->y1 + 15 : p + 4,
+                x ? "middle" : "end", buf);
     }
+}
+
+void evo_svg_xaxis(FILE *f, const struct area *A, const struct axis *a, int integer, const char *label,
+                   const double *given, size_t n_given)
+{
+    draw_ticks(f, A, a, 1, integer, given, n_given);
     if (label) {
         fprintf(f, "<text class=\"label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", (A->x0 + A->x1) / 2,
                 A->y1 + 32);
@@ -241,17 +250,7 @@ void evo_svg_xaxis(FILE *f, const struct area *A, const struct axis *a, int inte
 
 void evo_svg_yaxis(FILE *f, const struct area *A, const struct axis *a, int integer, const char *label)
 {
-    double t[MAX_TICKS];
-    int expo;
-    size_t n = evo_svg_ticks(a, integer, NULL, 0, t, &expo);
-    char buf[48];
-    for (size_t i = 0; i < n; i++) {
-        double y = ax_pos(a, t[i]);
-        evo_svg_fmt_tick(buf, sizeof buf, t[i], expo);
-        fprintf(f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
-                   "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
-                A->x0, y, A->x1, y, A->x0 - 6, y + 4, buf);
-    }
+    draw_ticks(f, A, a, 0, integer, NULL, 0);
     if (label) {
         double cy = (A->y0 + A->y1) / 2;
         fprintf(f, "<text class=\"label\" x=\"12\" y=\"%.1f\" text-anchor=\"middle\" "
@@ -260,7 +259,6 @@ void evo_svg_yaxis(FILE *f, const struct area *A, const struct axis *a, int inte
         fprintf(f, "</text>\n");
     }
 }
-
 
 /* ---- densities ----------------------------------------------------------------------------------- */
 
