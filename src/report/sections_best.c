@@ -271,11 +271,11 @@ void evo_report_section_ancestry(struct report *R)
         for (size_t k = 0; k < m; k++)
             y[members[k]] = (top + bottom) / 2 + ((double)k - (double)(m - 1) / 2) * spacing;
     }
-    double alo_shown = INFINITY, ahi_shown = -INFINITY;
+    double alo = INFINITY, ahi = -INFINITY;  /* colour over the fitness range shown, which is narrow */
     for (size_t t = 0; t < tail; t++)
         if (isfinite(R->fit->values[queue[t]]) && row_ok(R, (size_t)queue[t])) {
-            alo_shown = fmin(alo_shown, R->fit->values[queue[t]]);
-            ahi_shown = fmax(ahi_shown, R->fit->values[queue[t]]);
+            alo = fmin(alo, R->fit->values[queue[t]]);
+            ahi = fmax(ahi, R->fit->values[queue[t]]);
         }
     int steady = R->kind != KIND_GENERATIONAL;
     fprintf(f, "<p class=\"note\">Parents of the best trial (#%.0f), back to %s %.0f%s: solid edges lead to "
@@ -290,7 +290,7 @@ void evo_report_section_ancestry(struct report *R)
                    "id=\"anc-grad\"><stop offset=\"0\" stop-color=\"#a3dbb9\"/><stop offset=\"0.5\" "
                    "stop-color=\"#3fa6c2\"/><stop offset=\"1\" stop-color=\"#081d58\"/></linearGradient></defs>"
                    "<rect width=\"90\" height=\"12\" rx=\"3\" fill=\"url(#anc-grad)\"/></svg>fitness %.4g "
-                   "\xe2\x86\x92 %.4g</span></div>\n", alo_shown, ahi_shown);
+                   "\xe2\x86\x92 %.4g</span></div>\n", alo, ahi);
     evo_svg_open(f, "plot-ancestry", "", W, H, "ancestry of the best trial");
     for (int c = 0; c < n_cols; c++) {
         fprintf(f, "<text class=\"head\" x=\"%.1f\" y=\"22\" text-anchor=\"middle\">%s %.0f</text>\n", colx[c],
@@ -329,12 +329,6 @@ void evo_report_section_ancestry(struct report *R)
                        "text-anchor=\"end\">\xe2\x80\xa6</text>\n", xc - 10, yc, xc - 34, yc + 4);
     }
     char color[16], buf[64];
-    double alo = INFINITY, ahi = -INFINITY;  /* colour over the fitness range shown, which is narrow */
-    for (size_t t = 0; t < tail; t++)
-        if (isfinite(R->fit->values[queue[t]]) && row_ok(R, (size_t)queue[t])) {
-            alo = fmin(alo, R->fit->values[queue[t]]);
-            ahi = fmax(ahi, R->fit->values[queue[t]]);
-        }
     for (size_t t = 0; t < tail; t++) {
         size_t i = (size_t)queue[t];
         double xc = colx[(int)(R->gen->values[i] - gfirst)], yc = y[i];

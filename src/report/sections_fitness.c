@@ -9,6 +9,22 @@
 #define GEN_MARKS_MAX 200   /* generations whose best and mean each get a hover dot */
 #define GEN_POINTS_MAX 1000 /* points of the per-generation lines: more generations are merged */
 
+/* The legend entries of a plot of trial marks, at x on the legend's line: a grey dot per trial, or the
+ * cells of a density and the best trials' orange dots; a red cross when failed. Returns the next x. */
+static double trials_legend(const struct report *R, double x, int failed)
+{
+    FILE *f = R->f;
+    if (R->dense_wide) {
+        x = evo_svg_legend_item(f, x, 18, "cells", NULL, "trials (density)");
+        x = evo_svg_legend_item(f, x, 18, "dot", TOP_FILL, "the best trials");
+    } else {
+        x = evo_svg_legend_item(f, x, 18, "dot", "#9aa5b1", "trial");
+    }
+    if (failed)
+        x = evo_svg_legend_item(f, x, 18, "cross", FAIL, "failed");
+    return x;
+}
+
 /* Generational: best, mean and spread per generation, the trials of each generation as dots. */
 static void section_generations(struct report *R)
 {
@@ -63,14 +79,7 @@ static void section_generations(struct report *R)
     lx = evo_svg_legend_item(f, lx, 18, "line", ACCENT, "best");
     lx = evo_svg_legend_item(f, lx, 18, "line", "#3182bd", "mean");
     lx = evo_svg_legend_item(f, lx, 18, "band", "#3182bd", "mean \xc2\xb1 std");
-    if (R->dense_wide) {
-        lx = evo_svg_legend_item(f, lx, 18, "cells", NULL, "trials (density)");
-        lx = evo_svg_legend_item(f, lx, 18, "dot", TOP_FILL, "the best trials");
-    } else {
-        lx = evo_svg_legend_item(f, lx, 18, "dot", "#9aa5b1", "trial");
-    }
-    if (R->n > R->n_ok)
-        evo_svg_legend_item(f, lx, 18, "cross", FAIL, "failed");
+    trials_legend(R, lx, R->n > R->n_ok);
 
     double xw = G > 1 || R->gen_hi > R->gen_lo ? (xa.p1 - xa.p0) / (R->gen_hi - R->gen_lo + 1) : 60;
     struct scatter sc;
@@ -176,14 +185,7 @@ static void running_best_plot(struct report *R, const struct xplot *P)
     for (size_t j = 0; j < m; j++)
         any_failed |= !row_ok(R, rows[j]);
     double lx = A.x0;
-    if (R->dense_wide) {
-        lx = evo_svg_legend_item(f, lx, 18, "cells", NULL, "trials (density)");
-        lx = evo_svg_legend_item(f, lx, 18, "dot", TOP_FILL, "the best trials");
-    } else {
-        lx = evo_svg_legend_item(f, lx, 18, "dot", "#9aa5b1", "trial");
-    }
-    if (any_failed)
-        lx = evo_svg_legend_item(f, lx, 18, "cross", FAIL, "failed");
+    lx = trials_legend(R, lx, any_failed);
     lx = evo_svg_legend_item(f, lx, 18, "line", ACCENT, "running best");
     lx = evo_svg_legend_item(f, lx, 18, "ring", ACCENT, "new best");
     if (limit)
