@@ -404,23 +404,39 @@ static void test_curves_and_confusion(void **state)
     free(html);
 }
 
+/* Runs `evotune run configs/<config>` on datasets/<data> with extra arguments into dir/name and opens
+ * the file. */
+static void run_config(struct evo_results *r, const char *config, const char *data, const char *name,
+                       const char *extra)
+{
+    char args[1024], path[160];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(args, sizeof args, "run %s/configs/%s --set 'data.train=\"%s/datasets/%s\"' %s --out %s --quiet",
+             EVOTUNE_SOURCE_DIR, config, EVOTUNE_SOURCE_DIR, data, extra, path);
+    assert_int_equal(support_run(dir, args, NULL, NULL), 0);
+    struct evo_error err = {0};
+    assert_int_equal(evo_results_open(r, path, &err), EVO_OK);
+}
+
+/* run_config of configs/default.cfg on iris, 30 short trials. */
+static void run_default(struct evo_results *r, const char *name, const char *extra)
+{
+    char more[768];
+    snprintf(more, sizeof more, "--set 'search.epochs={min=2;max=6;}' --max-trials 30 %s", extra);
+    run_config(r, "default.cfg", "iris.csv", name, more);
+}
+
 /* A regression run (diabetes) in which some individuals diverge (fitness -inf): the report shows the
  * test RMSE, MAE and R^2 instead of accuracy and a confusion matrix, names the fitness, and draws no
  * non-finite coordinate. */
 static void test_regression_run(void **state)
 {
     (void)state;
-    char args[1024], path[160];
-    snprintf(path, sizeof path, "%s/reg.h5", dir);
-    snprintf(args, sizeof args,
-             "run %s/configs/diabetes.cfg --set 'data.train=\"%s/datasets/diabetes.csv\"' --strategy generational "
-             "--set ga.population=8 --set ga.generations=3 --set 'search.epochs={min=5;max=15;}' --set 'search.optimizer=\"sgd\"' "
-             "--set 'search.learning_rate={min=1e-3;max=5.0;log=true;}' --set 'search.weight_decay=0.0' "
-             "--out %s --quiet", EVOTUNE_SOURCE_DIR, EVOTUNE_SOURCE_DIR, path);
-    assert_int_equal(support_run(dir, args, NULL, NULL), 0);
     struct evo_results r;
-    struct evo_error err = {0};
-    assert_int_equal(evo_results_open(&r, path, &err), EVO_OK);
+    run_config(&r, "diabetes.cfg", "diabetes.csv", "reg.h5",
+               "--strategy generational --set ga.population=8 --set ga.generations=3 "
+               "--set 'search.epochs={min=5;max=15;}' --set 'search.optimizer=\"sgd\"' "
+               "--set 'search.learning_rate={min=1e-3;max=5.0;log=true;}' --set 'search.weight_decay=0.0'");
     assert_true(r.regression);
     assert_string_equal(r.fitness, "neg_rmse");
     const struct evo_column *status = evo_results_column(&r.individuals, "status");
@@ -560,20 +576,6 @@ static long expected_records(const struct evo_results *r, const char *key)
     }
     free(rows);
     return rises;
-}
-
-/* Runs `evotune run configs/default.cfg` on iris with extra arguments into dir/name and opens the file. */
-static void run_default(struct evo_results *r, const char *name, const char *extra)
-{
-    char args[1024], path[160];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(args, sizeof args,
-             "run %s/configs/default.cfg --set 'data.train=\"%s/datasets/iris.csv\"' "
-             "--set 'search.epochs={min=2;max=6;}' --max-trials 30 %s --out %s --quiet",
-             EVOTUNE_SOURCE_DIR, EVOTUNE_SOURCE_DIR, extra, path);
-    assert_int_equal(support_run(dir, args, NULL, NULL), 0);
-    struct evo_error err = {0};
-    assert_int_equal(evo_results_open(r, path, &err), EVO_OK);
 }
 
 /* The finalists' section: a point per finalist at (search score, mean) with its spread, a dot per run,
