@@ -238,26 +238,6 @@ static int check(const struct evo_kernels *t, struct net *n, struct net *ref)
     return bad;
 }
 
-static void cpu_model(char *buf, size_t n)
-{
-    snprintf(buf, n, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, "model name", 10)) {
-            char *p = strchr(line, ':');
-            if (p) {
-                p += 2;
-                p[strcspn(p, "\n")] = '\0';
-                snprintf(buf, n, "%s", p);
-            }
-            break;
-        }
-    fclose(f);
-}
-
 /* Usage: bench_conv [batch [isa...]]: batch 64 and every supported table by default. */
 int main(int argc, char **argv)
 {
@@ -267,7 +247,7 @@ int main(int argc, char **argv)
         return 2;
     }
     char model[256];
-    cpu_model(model, sizeof model);
+    bench_cpu_model(model, sizeof model);
     double peak = 0;
     const char *peak_isa = "none";
     for (int isa = EVO_ISA_COUNT - 1; isa > EVO_ISA_SCALAR && peak == 0; isa--)

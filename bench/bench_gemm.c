@@ -103,32 +103,12 @@ static double check(const struct evo_kernels *t, const struct evo_kernels *ref, 
     return err / mag;
 }
 
-static void cpu_model(char *buf, size_t n)
-{
-    snprintf(buf, n, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, "model name", 10)) {
-            char *p = strchr(line, ':');
-            if (p) {
-                p += 2;
-                p[strcspn(p, "\n")] = '\0';
-                snprintf(buf, n, "%s", p);
-            }
-            break;
-        }
-    fclose(f);
-}
-
 /* Usage: bench_gemm [isa...]: every supported table by default, else only the named ones. */
 int main(int argc, char **argv)
 {
     openblas_set_num_threads(1);
     char model[256];
-    cpu_model(model, sizeof model);
+    bench_cpu_model(model, sizeof model);
     printf("cpu: %s\nopenblas: core %s, config %s, 1 thread\n", model, openblas_get_corename(),
            openblas_get_config());
     printf("ours: forward with b = NULL and identity activation (sgemm NN beta 0); weight gradient\n"
