@@ -13,6 +13,7 @@
 #include <string.h>
 #include "evotune/kernels.h"
 #include "evotune/rng.h"
+#include "kernels_support.h"
 
 /* The activations dense_forward fuses (relu, tanh, sigmoid; kernels.h): the others are applied by
  * the caller after an identity GEMM. */
@@ -43,12 +44,6 @@ static float *alloc_floats(size_t n)
     return a;
 }
 
-static void fill(float *a, size_t n, struct evo_rng *rng)
-{
-    for (size_t i = 0; i < n; i++)
-        a[i] = 2.0f * evo_rng_uniformf(rng) - 1.0f;
-}
-
 static size_t out_size(enum form f, size_t M, size_t K, size_t N)
 {
     return f == FORWARD ? M * N : f == WEIGHTS ? K * N : M * K;
@@ -71,19 +66,6 @@ static void run_form(const struct evo_kernels *t, enum form f, const struct prob
         if (p->work[p->work_n + i] != CANARY_VALUE)
             fail_msg("%s %s M=%zu K=%zu N=%zu: wrote past evo_kernels_work_floats", t->name,
                      FORM_NAMES[f], p->M, p->K, p->N);
-}
-
-static double act_ref(double v, int act)
-{
-    switch (act) {
-    case EVO_ACT_RELU:
-        return v > 0 ? v : 0;
-    case EVO_ACT_TANH:
-        return tanh(v);
-    case EVO_ACT_SIGMOID:
-        return 1 / (1 + exp(-v));
-    }
-    return v;
 }
 
 /* Checks c against the double reference of form f: |got - want| <= 1e-5 sum|terms| + 1e-6 (|want| + 1). */
@@ -113,7 +95,7 @@ static void check_form(const char *isa, enum form f, const struct problem *p, co
                 s += c0[i * cols + j];
                 mag += fabs(c0[i * cols + j]);
             }
-            double want = f == FORWARD ? act_ref(s, act) : s;
+            double want = f == FORWARD ? support_act_ref(s, act, 0) : s;
             double got = c[i * cols + j];
             double tol = 1e-5 * mag + 1e-6 * (fabs(want) + 1.0);
             if (!(fabs(got - want) <= tol))
@@ -150,10 +132,10 @@ static void check_shape(const struct evo_kernels *t, size_t M, size_t K, size_t 
     p.work = alloc_floats(p.work_n + CANARY);
     size_t off = variant & 1;
     /* Inputs live at +off; the reference reads them through p.x etc. after the shift. */
-    fill(p.x, M * K + 1, rng);
-    fill(p.w, K * N + 1, rng);
-    fill(p.b, N, rng);
-    fill(p.dy, M * N + 1, rng);
+    support_fill(p.x, M * K + 1, rng);
+    support_fill(p.w, K * N + 1, rng);
+    support_fill(p.b, N, rng);
+    support_fill(p.dy, M * N + 1, rng);
     struct problem ref = p;
     ref.x += off;
     ref.w += off;
@@ -165,8 +147,8 @@ static void check_shape(const struct evo_kernels *t, size_t M, size_t K, size_t 
         for (size_t i = 0; i < p.work_n; i++)
             p.work[i] = NAN; /* packing must never let stale scratch reach a result */
         if (f == WEIGHTS) {
-            fill(c0, n, rng);
-            fill(db0, N, rng);
+            support_fill(c0, n, rng);
+            support_fill(db0, N, rng);
             memcpy(c + off, c0, n * sizeof *c);
             memcpy(db, db0, N * sizeof *db);
         } else {
@@ -312,10 +294,10 @@ static void gradcheck_on(int isa)
             float *r = alloc_floats(M * N), *out = alloc_floats(M * N), *dy = alloc_floats(M * N);
             float *dw = alloc_floats(K * N), *db = alloc_floats(N), *dx = alloc_floats(M * K);
             float *work = alloc_floats(evo_kernels_work_floats(M, K, N));
-            fill(x, M * K, &rng);
-            fill(w, K * N, &rng);
-            fill(b, N, &rng);
-            fill(r, M * N, &rng);
+            support_fill(x, M * K, &rng);
+            support_fill(w, K * N, &rng);
+            support_fill(b, N, &rng);
+            support_fill(r, M * N, &rng);
             layer_loss(t, x, w, b, r, out, M, K, N, act, work);
             for (size_t i = 0; i < M * N; i++) { /* dy = r * act'(pre) from the output */
                 double o = out[i], d = 1;
@@ -388,11 +370,11 @@ static void rows_on(int isa)
         float *dy = alloc_floats(M * N), *xc = alloc_floats(M), *c0 = alloc_floats(K * N);
         float *all = alloc_floats(M * K + K * N), *one = alloc_floats(K + N);
         float *work = alloc_floats(evo_kernels_work_floats(M, K, N));
-        fill(x, M * K, &rng);
-        fill(w, K * N, &rng);
-        fill(b, N, &rng);
-        fill(dy, M * N, &rng);
-        fill(c0, K * N, &rng);
+        support_fill(x, M * K, &rng);
+        support_fill(w, K * N, &rng);
+        support_fill(b, N, &rng);
+        support_fill(dy, M * N, &rng);
+        support_fill(c0, K * N, &rng);
         t->dense_forward(all, x, w, b, M, K, N, EVO_ACT_RELU, work);
         for (size_t r = 0; r < M; r++) {
             t->dense_forward(one, x + r * K, w, b, 1, K, N, EVO_ACT_RELU, work);

@@ -16,6 +16,7 @@
 #include "evotune/optim.h"
 #include "evotune/batch.h"
 #include "evotune/rng.h"
+#include "kernels_support.h"
 
 static void expect_close(double got, double want, double abs_tol, double rel_tol, const char *what,
                          size_t idx)
@@ -1742,30 +1743,9 @@ static void test_batch_larger_than_data(void **state)
     free_blobs(&va);
 }
 
-/* The kernel table comes from EVOTUNE_ISA (ctest runs this file once per ISA): an ISA this CPU
- * cannot run is a skip (77), anything else wrong a failure. */
-static int choose_isa(void)
-{
-    const char *want = getenv("EVOTUNE_ISA");
-    for (int isa = 0; want && isa < EVO_ISA_COUNT; isa++) {
-        static const char *const names[EVO_ISA_COUNT] = {"scalar", "avx2", "avx512"};
-        if (!strcmp(want, names[isa]) && !evo_kernels_table(isa)) {
-            printf("skipped: EVOTUNE_ISA=%s is not supported by this CPU\n", want);
-            return 77;
-        }
-    }
-    struct evo_error err;
-    if (evo_kernels_init(&err) != EVO_OK) {
-        printf("%s\n", err.msg);
-        return 1;
-    }
-    printf("kernels: %s\n", evo_kernels()->name);
-    return 0;
-}
-
 int main(void)
 {
-    int rc = choose_isa();
+    int rc = support_kernels_init();
     if (rc)
         return rc;
     const struct CMUnitTest tests[] = {

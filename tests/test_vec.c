@@ -14,6 +14,7 @@
 #include <string.h>
 #include "evotune/kernels.h"
 #include "evotune/rng.h"
+#include "kernels_support.h"
 
 /* Lengths 1..67 cover every tail of 8 and 16 lanes several times over; then a few large ones. */
 #define N_SHORT 67
@@ -70,22 +71,7 @@ static const struct evo_kernels *scalar(void)
 
 static double act_ref(double x, int act)
 {
-    switch (act) {
-    case EVO_ACT_RELU:
-        return x > 0 ? x : 0;
-    case EVO_ACT_TANH:
-        return tanh(x);
-    case EVO_ACT_SIGMOID:
-        return 1 / (1 + exp(-x));
-    case EVO_ACT_LEAKY_RELU:
-        return x > 0 ? x : (double)ALPHA * x;
-    case EVO_ACT_ELU:
-        return x > 0 ? x : expm1(x);
-    case EVO_ACT_GELU:
-        return 0.5 * x * (1 + tanh(sqrt(2 / 3.14159265358979323846) * (x + 0.044715 * x * x * x)));
-    default:
-        return x;
-    }
+    return support_act_ref(x, act, ALPHA);
 }
 
 static void test_tables(void **state)
