@@ -193,6 +193,25 @@ static void check_shape(const struct evo_kernels *t, size_t M, size_t K, size_t 
     free(p.work);
 }
 
+/* The per-ISA tests run once per kernel table, registered by PER_ISA as <test>_scalar, _avx2 and
+ * _avx512, each given its ISA as state. */
+static int ISAS[EVO_ISA_COUNT] = {EVO_ISA_SCALAR, EVO_ISA_AVX2, EVO_ISA_AVX512};
+#define PER_ISA(f)                                          \
+    {#f "_scalar", f, NULL, NULL, &ISAS[EVO_ISA_SCALAR]},   \
+        {#f "_avx2", f, NULL, NULL, &ISAS[EVO_ISA_AVX2]},   \
+        {#f "_avx512", f, NULL, NULL, &ISAS[EVO_ISA_AVX512]}
+
+/* The table of a per-ISA test's ISA (put in *isa), or NULL, said on stdout, where this CPU or build
+ * cannot run it: the test then passes without checking anything, as the tests of a missing ISA do. */
+static const struct evo_kernels *table_of(void **state, int *isa)
+{
+    *isa = *(const int *)*state;
+    const struct evo_kernels *t = evo_kernels_table(*isa);
+    if (!t)
+        printf("[  SKIP    ] isa %d not supported on this CPU or build\n", *isa);
+    return t;
+}
+
 static void test_scalar_present(void **state)
 {
     (void)state;
@@ -202,13 +221,12 @@ static void test_scalar_present(void **state)
     assert_non_null(evo_kernels());
 }
 
-static void shapes_on(int isa)
+static void test_shapes(void **state)
 {
-    const struct evo_kernels *t = evo_kernels_table(isa);
-    if (!t) {
-        printf("[  SKIP    ] isa %d not supported on this CPU or build\n", isa);
+    int isa;
+    const struct evo_kernels *t = table_of(state, &isa);
+    if (!t)
         return;
-    }
     struct evo_rng rng;
     evo_rng_seed(&rng, 4, (uint64_t)isa, 0, 0);
     unsigned v = 0;
@@ -224,24 +242,6 @@ static void shapes_on(int isa)
                                     {70, 9, 1030}, {40, 784, 256}};
     for (size_t i = 0; i < sizeof BIG / sizeof BIG[0]; i++)
         check_shape(t, BIG[i][0], BIG[i][1], BIG[i][2], v++, &rng);
-}
-
-static void test_shapes_scalar(void **state)
-{
-    (void)state;
-    shapes_on(EVO_ISA_SCALAR);
-}
-
-static void test_shapes_avx2(void **state)
-{
-    (void)state;
-    shapes_on(EVO_ISA_AVX2);
-}
-
-static void test_shapes_avx512(void **state)
-{
-    (void)state;
-    shapes_on(EVO_ISA_AVX512);
 }
 
 /* loss = sum(act(x.w + b) * r) computed in double from the table's forward. */
@@ -277,13 +277,12 @@ static double fd(const struct evo_kernels *t, float *v, float *x, float *w, floa
     return (lp - lm) / (2.0 * (double)h);
 }
 
-static void gradcheck_on(int isa)
+static void test_gradcheck(void **state)
 {
-    const struct evo_kernels *t = evo_kernels_table(isa);
-    if (!t) {
-        printf("[  SKIP    ] isa %d not supported on this CPU or build\n", isa);
+    int isa;
+    const struct evo_kernels *t = table_of(state, &isa);
+    if (!t)
         return;
-    }
     static const size_t SHAPES[][3] = {{5, 7, 6}, {3, 17, 33}, {9, 2, 19}};
     struct evo_rng rng;
     evo_rng_seed(&rng, 5, (uint64_t)isa, 0, 0);
@@ -332,34 +331,15 @@ static void gradcheck_on(int isa)
         }
 }
 
-static void test_gradcheck_scalar(void **state)
-{
-    (void)state;
-    gradcheck_on(EVO_ISA_SCALAR);
-}
-
-static void test_gradcheck_avx2(void **state)
-{
-    (void)state;
-    gradcheck_on(EVO_ISA_AVX2);
-}
-
-static void test_gradcheck_avx512(void **state)
-{
-    (void)state;
-    gradcheck_on(EVO_ISA_AVX512);
-}
-
 /* Each output row bit-identical to the same row computed alone: full row tiles take the light path
  * (A read in place), edge tiles and single rows a packed A strip, and the summation order must not
  * depend on which. Weight-gradient rows are computed alone from one column of x. */
-static void rows_on(int isa)
+static void test_rows(void **state)
 {
-    const struct evo_kernels *t = evo_kernels_table(isa);
-    if (!t) {
-        printf("[  SKIP    ] isa %d not supported on this CPU or build\n", isa);
+    int isa;
+    const struct evo_kernels *t = table_of(state, &isa);
+    if (!t)
         return;
-    }
     static const size_t SHAPES[][3] = {{33, 784, 32}, {33, 784, 10}, {35, 37, 20}, {32, 32, 10},
                                        {19, 300, 16}, {40, 33, 64}};
     struct evo_rng rng;
@@ -411,24 +391,6 @@ static void rows_on(int isa)
     }
 }
 
-static void test_rows_scalar(void **state)
-{
-    (void)state;
-    rows_on(EVO_ISA_SCALAR);
-}
-
-static void test_rows_avx2(void **state)
-{
-    (void)state;
-    rows_on(EVO_ISA_AVX2);
-}
-
-static void test_rows_avx512(void **state)
-{
-    (void)state;
-    rows_on(EVO_ISA_AVX512);
-}
-
 /* The workspace bound is modest: packing panels, not whole matrices, for large shapes. */
 static void test_work_bound(void **state)
 {
@@ -442,12 +404,11 @@ static void test_work_bound(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scalar_present),  cmocka_unit_test(test_work_bound),
-        cmocka_unit_test(test_shapes_scalar),   cmocka_unit_test(test_shapes_avx2),
-        cmocka_unit_test(test_shapes_avx512),   cmocka_unit_test(test_gradcheck_scalar),
-        cmocka_unit_test(test_gradcheck_avx2),  cmocka_unit_test(test_gradcheck_avx512),
-        cmocka_unit_test(test_rows_scalar),     cmocka_unit_test(test_rows_avx2),
-        cmocka_unit_test(test_rows_avx512),
+        cmocka_unit_test(test_scalar_present),
+        cmocka_unit_test(test_work_bound),
+        PER_ISA(test_shapes),
+        PER_ISA(test_gradcheck),
+        PER_ISA(test_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
