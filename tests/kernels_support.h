@@ -1,5 +1,6 @@
 /* Shared by the kernel tests (test_gemm, test_conv, test_vec, test_mlp): the kernel table chosen from
- * EVOTUNE_ISA as ctest asks, the double-precision reference of every activation, and uniform fills.
+ * EVOTUNE_ISA as ctest asks, the double-precision reference of every activation, float buffers freed
+ * together, and uniform fills.
  * Include after <cmocka.h>. */
 #ifndef EVOTUNE_TEST_KERNELS_SUPPORT_H
 #define EVOTUNE_TEST_KERNELS_SUPPORT_H
@@ -53,6 +54,28 @@ static inline double support_act_ref(double x, int act, double alpha)
     default:
         return x;
     }
+}
+
+/* The float buffers one test case allocates as it goes, freed together. */
+struct support_floats {
+    float *p[32];
+    size_t n;
+};
+
+/* n floats (at least one, so that an empty shape still gets a pointer), uninitialised, kept in b. */
+static inline float *support_floats_new(struct support_floats *b, size_t n)
+{
+    assert_true(b->n < sizeof b->p / sizeof b->p[0]);
+    float *a = malloc((n ? n : 1) * sizeof *a);
+    assert_non_null(a);
+    return b->p[b->n++] = a;
+}
+
+static inline void support_floats_free(struct support_floats *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        free(b->p[i]);
+    b->n = 0;
 }
 
 /* a[0..n) uniform in [-1, 1). */

@@ -84,10 +84,12 @@ static void check_conv(const struct shape *s, unsigned variant, struct evo_rng *
     size_t B = s->B, Cin = s->Cin, H = s->H, W = s->W, Cout = s->Cout, k = s->k;
     ptrdiff_t p = (ptrdiff_t)(k / 2);
     size_t nx = B * Cin * H * W, ny = B * Cout * H * W, nw = Cout * Cin * k * k;
-    float *x = alloc_floats(nx), *w = alloc_floats(nw), *b = alloc_floats(Cout);
-    float *dy = alloc_floats(ny), *out = alloc_floats(ny), *dx = alloc_floats(nx);
-    float *dw = alloc_floats(nw), *dw0 = alloc_floats(nw), *db = alloc_floats(Cout),
-          *db0 = alloc_floats(Cout);
+    struct support_floats bufs = {0};
+    float *x = support_floats_new(&bufs, nx), *w = support_floats_new(&bufs, nw);
+    float *b = support_floats_new(&bufs, Cout), *dy = support_floats_new(&bufs, ny);
+    float *out = support_floats_new(&bufs, ny), *dx = support_floats_new(&bufs, nx);
+    float *dw = support_floats_new(&bufs, nw), *dw0 = support_floats_new(&bufs, nw);
+    float *db = support_floats_new(&bufs, Cout), *db0 = support_floats_new(&bufs, Cout);
     support_fill(x, nx, rng);
     support_fill(w, nw, rng);
     support_fill(b, Cout, rng);
@@ -180,16 +182,7 @@ static void check_conv(const struct shape *s, unsigned variant, struct evo_rng *
                     size_t at = ((n * Cin + c) * H + y) * W + xx;
                     expect_near("backward_input", s, "dx", at, dx[at], v, mag);
                 }
-    free(x);
-    free(w);
-    free(b);
-    free(dy);
-    free(out);
-    free(dx);
-    free(dw);
-    free(dw0);
-    free(db);
-    free(db0);
+    support_floats_free(&bufs);
     free(work);
 }
 
@@ -384,9 +377,12 @@ static void test_conv_gradcheck(void **state)
             int act = ACTS[ai];
             size_t nx = s->B * s->Cin * s->H * s->W, ny = s->B * s->Cout * s->H * s->W,
                    nw = s->Cout * s->Cin * s->k * s->k;
-            float *x = alloc_floats(nx), *w = alloc_floats(nw), *b = alloc_floats(s->Cout);
-            float *r = alloc_floats(ny), *out = alloc_floats(ny), *dy = alloc_floats(ny);
-            float *dw = alloc_floats(nw), *db = alloc_floats(s->Cout), *dx = alloc_floats(nx);
+            struct support_floats bufs = {0};
+            float *x = support_floats_new(&bufs, nx), *w = support_floats_new(&bufs, nw);
+            float *b = support_floats_new(&bufs, s->Cout), *r = support_floats_new(&bufs, ny);
+            float *out = support_floats_new(&bufs, ny), *dy = support_floats_new(&bufs, ny);
+            float *dw = support_floats_new(&bufs, nw), *db = support_floats_new(&bufs, s->Cout);
+            float *dx = support_floats_new(&bufs, nx);
             size_t wn;
             float *work = work_new(s, &wn);
             support_fill(x, nx, &rng);
@@ -412,15 +408,7 @@ static void test_conv_gradcheck(void **state)
                 expect_grad("conv", "db", i, db[i], conv_fd(s, &b[i], x, w, b, r, out, act, work));
             for (size_t i = 0; i < nx; i += 1 + i % 2)
                 expect_grad("conv", "dx", i, dx[i], conv_fd(s, &x[i], x, w, b, r, out, act, work));
-            free(x);
-            free(w);
-            free(b);
-            free(r);
-            free(out);
-            free(dy);
-            free(dw);
-            free(db);
-            free(dx);
+            support_floats_free(&bufs);
             free(work);
         }
 }

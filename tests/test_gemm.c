@@ -289,10 +289,13 @@ static void test_gradcheck(void **state)
     for (size_t s = 0; s < sizeof SHAPES / sizeof SHAPES[0]; s++)
         for (int act = -1; act < GEMM_ACTS; act++) {
             size_t M = SHAPES[s][0], K = SHAPES[s][1], N = SHAPES[s][2];
-            float *x = alloc_floats(M * K), *w = alloc_floats(K * N), *b = alloc_floats(N);
-            float *r = alloc_floats(M * N), *out = alloc_floats(M * N), *dy = alloc_floats(M * N);
-            float *dw = alloc_floats(K * N), *db = alloc_floats(N), *dx = alloc_floats(M * K);
-            float *work = alloc_floats(evo_kernels_work_floats(M, K, N));
+            struct support_floats bufs = {0};
+            float *x = support_floats_new(&bufs, M * K), *w = support_floats_new(&bufs, K * N);
+            float *b = support_floats_new(&bufs, N), *r = support_floats_new(&bufs, M * N);
+            float *out = support_floats_new(&bufs, M * N), *dy = support_floats_new(&bufs, M * N);
+            float *dw = support_floats_new(&bufs, K * N), *db = support_floats_new(&bufs, N);
+            float *dx = support_floats_new(&bufs, M * K);
+            float *work = support_floats_new(&bufs, evo_kernels_work_floats(M, K, N));
             support_fill(x, M * K, &rng);
             support_fill(w, K * N, &rng);
             support_fill(b, N, &rng);
@@ -318,16 +321,7 @@ static void test_gradcheck(void **state)
                 expect_grad(t->name, act, "db", i, db[i], fd(t, &b[i], x, w, b, r, out, M, K, N, act, work));
             for (size_t i = 0; i < M * K; i += 1 + i % 2)
                 expect_grad(t->name, act, "dx", i, dx[i], fd(t, &x[i], x, w, b, r, out, M, K, N, act, work));
-            free(x);
-            free(w);
-            free(b);
-            free(r);
-            free(out);
-            free(dy);
-            free(dw);
-            free(db);
-            free(dx);
-            free(work);
+            support_floats_free(&bufs);
         }
 }
 
@@ -346,10 +340,12 @@ static void test_rows(void **state)
     evo_rng_seed(&rng, 11, (uint64_t)isa, 0, 0);
     for (size_t s = 0; s < sizeof SHAPES / sizeof SHAPES[0]; s++) {
         size_t M = SHAPES[s][0], K = SHAPES[s][1], N = SHAPES[s][2];
-        float *x = alloc_floats(M * K), *w = alloc_floats(K * N), *b = alloc_floats(N);
-        float *dy = alloc_floats(M * N), *xc = alloc_floats(M), *c0 = alloc_floats(K * N);
-        float *all = alloc_floats(M * K + K * N), *one = alloc_floats(K + N);
-        float *work = alloc_floats(evo_kernels_work_floats(M, K, N));
+        struct support_floats bufs = {0};
+        float *x = support_floats_new(&bufs, M * K), *w = support_floats_new(&bufs, K * N);
+        float *b = support_floats_new(&bufs, N), *dy = support_floats_new(&bufs, M * N);
+        float *xc = support_floats_new(&bufs, M), *c0 = support_floats_new(&bufs, K * N);
+        float *all = support_floats_new(&bufs, M * K + K * N), *one = support_floats_new(&bufs, K + N);
+        float *work = support_floats_new(&bufs, evo_kernels_work_floats(M, K, N));
         support_fill(x, M * K, &rng);
         support_fill(w, K * N, &rng);
         support_fill(b, N, &rng);
@@ -379,15 +375,7 @@ static void test_rows(void **state)
                 fail_msg("%s backward_weights M=%zu K=%zu N=%zu: row %zu differs alone", t->name, M, K,
                          N, i);
         }
-        free(x);
-        free(w);
-        free(b);
-        free(dy);
-        free(xc);
-        free(c0);
-        free(all);
-        free(one);
-        free(work);
+        support_floats_free(&bufs);
     }
 }
 
