@@ -20,6 +20,13 @@
 #define N_SHORT 67
 static const size_t LONG_SIZES[] = {255, 1000, 4099};
 #define N_LONG (sizeof LONG_SIZES / sizeof LONG_SIZES[0])
+#define N_LENGTHS (N_SHORT + N_LONG)
+
+/* The i-th length of a sweep, i < N_LENGTHS: 1..N_SHORT, then LONG_SIZES. */
+static size_t length(size_t i)
+{
+    return i < N_SHORT ? i + 1 : LONG_SIZES[i - N_SHORT];
+}
 
 static float *fill_uniform(size_t n, float lo, float hi, struct evo_rng *rng)
 {
@@ -137,12 +144,9 @@ static void test_activations_isa(void **state)
         const struct evo_kernels *k = evo_kernels_table(isa);
         if (!k)
             continue;
-        for (int act = EVO_ACT_IDENTITY; act < EVO_ACT_COUNT; act++) {
-            for (size_t n = 1; n <= N_SHORT; n++)
-                check_activation(k, n, act, &rng);
-            for (size_t j = 0; j < N_LONG; j++)
-                check_activation(k, LONG_SIZES[j], act, &rng);
-        }
+        for (int act = EVO_ACT_IDENTITY; act < EVO_ACT_COUNT; act++)
+            for (size_t i = 0; i < N_LENGTHS; i++)
+                check_activation(k, length(i), act, &rng);
     }
 }
 
@@ -437,12 +441,9 @@ static void test_optimizers(void **state)
         if (!k)
             continue;
         for (int opt = 0; opt < N_OPT; opt++)
-            for (int wd = 0; wd < 2; wd++) {
-                for (size_t n = 1; n <= N_SHORT; n++)
-                    check_optimizer(k, opt, n, wd ? 1e-2f : 0.0f, &rng);
-                for (size_t j = 0; j < N_LONG; j++)
-                    check_optimizer(k, opt, LONG_SIZES[j], wd ? 1e-2f : 0.0f, &rng);
-            }
+            for (int wd = 0; wd < 2; wd++)
+                for (size_t i = 0; i < N_LENGTHS; i++)
+                    check_optimizer(k, opt, length(i), wd ? 1e-2f : 0.0f, &rng);
     }
 }
 
