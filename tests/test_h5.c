@@ -67,14 +67,28 @@ static void read_column(hid_t d, const char *field, hid_t type, size_t size, voi
     H5Tclose(t);
 }
 
-static void test_root_attributes(void **state)
+/* Writes the setup's search to dir/run.h5 and opens it read-only. */
+static hid_t write_and_open(void)
 {
-    (void)state;
     struct evo_error err = {0};
     const char *p = path_in_dir("run.h5");
     assert_int_equal(evo_h5_write(&srch.log, p, &err), EVO_OK);
     hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(f >= 0);
+    return f;
+}
+
+static hid_t open_table(hid_t f, const char *name)
+{
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    assert_true(d >= 0);
+    return d;
+}
+
+static void test_root_attributes(void **state)
+{
+    (void)state;
+    hid_t f = write_and_open();
     assert_int_equal(read_attr_i64(f, "format_version"), EVO_H5_FORMAT_VERSION);
     assert_int_equal(read_attr_i64(f, "seed"), 7);
     assert_int_equal(read_attr_i64(f, "threads"), 1);
@@ -103,13 +117,7 @@ static void test_root_attributes(void **state)
 static void test_individuals_table(void **state)
 {
     (void)state;
-    struct evo_error err = {0};
-    const char *p = path_in_dir("run.h5");
-    assert_int_equal(evo_h5_write(&srch.log, p, &err), EVO_OK);
-    hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
-    hid_t d = H5Dopen2(f, "individuals", H5P_DEFAULT);
-    assert_true(d >= 0);
-    hid_t t = H5Dget_type(d);
+    hid_t f = write_and_open(), d = open_table(f, "individuals"), t = H5Dget_type(d);
     const char *required[] = {"generation", "id", "parent_a", "parent_b", "fitness", "val_accuracy",
                               "val_loss", "train_loss", "epochs_run", "train_seconds", "status"};
     for (size_t k = 0; k < sizeof required / sizeof *required; k++)
@@ -178,13 +186,7 @@ static void test_individuals_table(void **state)
 static void test_curves_table(void **state)
 {
     (void)state;
-    struct evo_error err = {0};
-    const char *p = path_in_dir("run.h5");
-    assert_int_equal(evo_h5_write(&srch.log, p, &err), EVO_OK);
-    hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
-    hid_t d = H5Dopen2(f, "curves", H5P_DEFAULT);
-    assert_true(d >= 0);
-    hid_t t = H5Dget_type(d);
+    hid_t f = write_and_open(), d = open_table(f, "curves"), t = H5Dget_type(d);
     assert_int_equal(H5Tget_nmembers(t), 5);
     const char *fields[] = {"id", "epoch", "train_loss", "val_loss", "val_fitness"};
     const H5T_class_t classes[] = {H5T_INTEGER, H5T_INTEGER, H5T_FLOAT, H5T_FLOAT, H5T_FLOAT};
@@ -233,13 +235,7 @@ static void test_curves_table(void **state)
 static void test_generations_and_best(void **state)
 {
     (void)state;
-    struct evo_error err = {0};
-    const char *p = path_in_dir("run.h5");
-    assert_int_equal(evo_h5_write(&srch.log, p, &err), EVO_OK);
-    hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
-    hid_t d = H5Dopen2(f, "generations", H5P_DEFAULT);
-    assert_true(d >= 0);
-    hid_t t = H5Dget_type(d);
+    hid_t f = write_and_open(), d = open_table(f, "generations"), t = H5Dget_type(d);
     const char *fields[] = {"generation", "best_fitness", "mean_fitness", "std_fitness", "wall_seconds"};
     for (size_t k = 0; k < 5; k++)
         assert_true(H5Tget_member_index(t, fields[k]) >= 0);
