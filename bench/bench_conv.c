@@ -101,27 +101,26 @@ static void run_all(const struct evo_kernels *t, struct net *n)
         run_step(t, n, s);
 }
 
-/* Median seconds a batch of step s (every step when s < 0). */
+struct step_call {
+    const struct evo_kernels *t;
+    struct net *n;
+    int s;
+};
+
+static void step_call_run(void *arg)
+{
+    const struct step_call *c = arg;
+    if (c->s < 0)
+        run_all(c->t, c->n);
+    else
+        run_step(c->t, c->n, c->s);
+}
+
+/* Median seconds a batch of step s (every step when s < 0), runs of >= 50 ms. */
 static double time_step(const struct evo_kernels *t, struct net *n, int s)
 {
-    size_t iters = 1;
-    for (;;) {
-        double t0 = bench_wall();
-        for (size_t i = 0; i < iters; i++)
-            s < 0 ? run_all(t, n) : run_step(t, n, s);
-        if (bench_wall() - t0 >= 0.05)
-            break;
-        iters *= 2;
-    }
-    double sec[REPS];
-    for (int r = 0; r < REPS; r++) {
-        double t0 = bench_wall();
-        for (size_t i = 0; i < iters; i++)
-            s < 0 ? run_all(t, n) : run_step(t, n, s);
-        sec[r] = (bench_wall() - t0) / (double)iters;
-    }
-    qsort(sec, REPS, sizeof sec[0], bench_cmp_double);
-    return sec[REPS / 2];
+    struct step_call c = {t, n, s};
+    return bench_time(step_call_run, &c, 0.05, REPS);
 }
 
 static void fill(float *a, size_t n, float lo, float hi, unsigned *s)
