@@ -101,27 +101,26 @@ static void run_all(const struct evo_kernels *t, struct net *n)
         run_step(t, n, s);
 }
 
-/* Median seconds a batch of step s (every step when s < 0). */
+struct step_call {
+    const struct evo_kernels *t;
+    struct net *n;
+    int s;
+};
+
+static void step_call_run(void *arg)
+{
+    const struct step_call *c = arg;
+    if (c->s < 0)
+        run_all(c->t, c->n);
+    else
+        run_step(c->t, c->n, c->s);
+}
+
+/* Median seconds a batch of step s (every step when s < 0), runs of >= 50 ms. */
 static double time_step(const struct evo_kernels *t, struct net *n, int s)
 {
-    size_t iters = 1;
-    for (;;) {
-        double t0 = bench_wall();
-        for (size_t i = 0; i < iters; i++)
-            s < 0 ? run_all(t, n) : run_step(t, n, s);
-        if (bench_wall() - t0 >= 0.05)
-            break;
-        iters *= 2;
-    }
-    double sec[REPS];
-    for (int r = 0; r < REPS; r++) {
-        double t0 = bench_wall();
-        for (size_t i = 0; i < iters; i++)
-            s < 0 ? run_all(t, n) : run_step(t, n, s);
-        sec[r] = (bench_wall() - t0) / (double)iters;
-    }
-    qsort(sec, REPS, sizeof sec[0], bench_cmp_double);
-    return sec[REPS / 2];
+    struct step_call c = {t, n, s};
+    return bench_time(step_call_run, &c, 0.05, REPS);
 }
 
 static void fill(float *a, size_t n, float lo, float hi, unsigned *s)
@@ -238,26 +237,6 @@ static int check(const struct evo_kernels *t, struct net *n, struct net *ref)
     return bad;
 }
 
-static void cpu_model(char *buf, size_t n)
-{
-    snprintf(buf, n, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, "model name", 10)) {
-            char *p = strchr(line, ':');
-            if (p) {
-                p += 2;
-                p[strcspn(p, "\n")] = '\0';
-                snprintf(buf, n, "%s", p);
-            }
-            break;
-        }
-    fclose(f);
-}
-
 /* Usage: bench_conv [batch [isa...]]: batch 64 and every supported table by default. */
 int main(int argc, char **argv)
 {
@@ -267,7 +246,7 @@ int main(int argc, char **argv)
         return 2;
     }
     char model[256];
-    cpu_model(model, sizeof model);
+    bench_cpu_model(model, sizeof model);
     double peak = 0;
     const char *peak_isa = "none";
     for (int isa = EVO_ISA_COUNT - 1; isa > EVO_ISA_SCALAR && peak == 0; isa--)

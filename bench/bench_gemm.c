@@ -52,29 +52,28 @@ static void run_blas(enum form f, struct bufs *b, float *c, size_t M, size_t K, 
                     0.0f, c, k);
 }
 
-/* Median GFLOP/s of REPS runs; which < 0 times OpenBLAS. */
+struct gemm_call {
+    const struct evo_kernels *t; /* NULL: OpenBLAS */
+    enum form f;
+    struct bufs *b;
+    size_t M, K, N;
+};
+
+static void gemm_call_run(void *arg)
+{
+    const struct gemm_call *c = arg;
+    if (c->t)
+        run_ours(c->t, c->f, c->b, c->b->c, c->M, c->K, c->N);
+    else
+        run_blas(c->f, c->b, c->b->c, c->M, c->K, c->N);
+}
+
+/* GFLOP/s of the median of REPS runs of >= 20 ms; t NULL times OpenBLAS. */
 static double time_one(const struct evo_kernels *t, enum form f, struct bufs *b, size_t M, size_t K,
                        size_t N)
 {
-    double flops = 2.0 * (double)M * (double)K * (double)N;
-    size_t iters = 1;
-    for (;;) { /* calibrate to >= 20 ms per run */
-        double t0 = bench_wall();
-        for (size_t i = 0; i < iters; i++)
-            t ? run_ours(t, f, b, b->c, M, K, N) : run_blas(f, b, b->c, M, K, N);
-        if (bench_wall() - t0 >= 0.02)
-            break;
-        iters *= 2;
-    }
-    double g[REPS];
-    for (int r = 0; r < REPS; r++) {
-        double t0 = bench_wall();
-        for (size_t i = 0; i < iters; i++)
-            t ? run_ours(t, f, b, b->c, M, K, N) : run_blas(f, b, b->c, M, K, N);
-        g[r] = flops * (double)iters / (bench_wall() - t0) * 1e-9;
-    }
-    qsort(g, REPS, sizeof g[0], bench_cmp_double);
-    return g[REPS / 2];
+    struct gemm_call c = {t, f, b, M, K, N};
+    return 2.0 * (double)M * (double)K * (double)N / bench_time(gemm_call_run, &c, 0.02, REPS) * 1e-9;
 }
 
 static void fill(float *a, size_t n, unsigned *s)
@@ -103,32 +102,12 @@ static double check(const struct evo_kernels *t, const struct evo_kernels *ref, 
     return err / mag;
 }
 
-static void cpu_model(char *buf, size_t n)
-{
-    snprintf(buf, n, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, "model name", 10)) {
-            char *p = strchr(line, ':');
-            if (p) {
-                p += 2;
-                p[strcspn(p, "\n")] = '\0';
-                snprintf(buf, n, "%s", p);
-            }
-            break;
-        }
-    fclose(f);
-}
-
 /* Usage: bench_gemm [isa...]: every supported table by default, else only the named ones. */
 int main(int argc, char **argv)
 {
     openblas_set_num_threads(1);
     char model[256];
-    cpu_model(model, sizeof model);
+    bench_cpu_model(model, sizeof model);
     printf("cpu: %s\nopenblas: core %s, config %s, 1 thread\n", model, openblas_get_corename(),
            openblas_get_config());
     printf("ours: forward with b = NULL and identity activation (sgemm NN beta 0); weight gradient\n"

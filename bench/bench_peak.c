@@ -13,39 +13,36 @@
 #define ITERS 2000000L /* x 12 FMAs: about 40 ms on a 3.5 GHz core doing one vector FMA a cycle */
 
 #if defined(__x86_64__)
-/* Returns a sum of the chains, so that none of the work is dead. */
-__attribute__((target("avx512f"))) static float run_avx512(long iters)
+/* One loop for both widths, ggml's way (simd-mappings.h): VEC, SET1, FMA and SUM are the ISA's vector
+ * type, broadcast, fused multiply-add and horizontal sum. The function returns a sum of the chains, so
+ * that none of the work is dead. */
+#define FMA_CHAINS(name, isa, VEC, SET1, FMA, SUM)             \
+    __attribute__((target(isa))) static float name(long iters) \
+    {                                                          \
+        VEC acc[CHAINS], a = SET1(0.999f), b = SET1(1e-7f);    \
+        for (int i = 0; i < CHAINS; i++)                       \
+            acc[i] = SET1((float)i);                           \
+        for (long k = 0; k < iters; k++)                       \
+            _Pragma("GCC unroll 12")                           \
+            for (int i = 0; i < CHAINS; i++)                   \
+                acc[i] = FMA(acc[i], a, b);                    \
+        float s = 0;                                           \
+        for (int i = 0; i < CHAINS; i++)                       \
+            s += SUM(acc[i]);                                  \
+        return s;                                              \
+    }
+
+__attribute__((target("avx2"))) static inline float sum256(__m256 v)
 {
-    __m512 acc[CHAINS], a = _mm512_set1_ps(0.999f), b = _mm512_set1_ps(1e-7f);
-    for (int i = 0; i < CHAINS; i++)
-        acc[i] = _mm512_set1_ps((float)i);
-    for (long k = 0; k < iters; k++)
-#pragma GCC unroll 12
-        for (int i = 0; i < CHAINS; i++)
-            acc[i] = _mm512_fmadd_ps(acc[i], a, b);
-    float s = 0;
-    for (int i = 0; i < CHAINS; i++)
-        s += _mm512_reduce_add_ps(acc[i]);
+    float lanes[8], s = 0;
+    _mm256_storeu_ps(lanes, v);
+    for (int l = 0; l < 8; l++)
+        s += lanes[l];
     return s;
 }
 
-__attribute__((target("avx2,fma"))) static float run_avx2(long iters)
-{
-    __m256 acc[CHAINS], a = _mm256_set1_ps(0.999f), b = _mm256_set1_ps(1e-7f);
-    for (int i = 0; i < CHAINS; i++)
-        acc[i] = _mm256_set1_ps((float)i);
-    for (long k = 0; k < iters; k++)
-#pragma GCC unroll 12
-        for (int i = 0; i < CHAINS; i++)
-            acc[i] = _mm256_fmadd_ps(acc[i], a, b);
-    float lanes[8], s = 0;
-    for (int i = 0; i < CHAINS; i++) {
-        _mm256_storeu_ps(lanes, acc[i]);
-        for (int l = 0; l < 8; l++)
-            s += lanes[l];
-    }
-    return s;
-}
+FMA_CHAINS(run_avx512, "avx512f", __m512, _mm512_set1_ps, _mm512_fmadd_ps, _mm512_reduce_add_ps)
+FMA_CHAINS(run_avx2, "avx2,fma", __m256, _mm256_set1_ps, _mm256_fmadd_ps, sum256)
 #endif
 
 double bench_peak_gflops(const char *isa)

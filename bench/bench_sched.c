@@ -731,24 +731,6 @@ static void load_average(char *buf, size_t n)
         fclose(f);
 }
 
-static void cpu_name(char *buf, size_t n)
-{
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    char line[256];
-    snprintf(buf, n, "unknown CPU");
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "model name", 10)) {
-            const char *v = strchr(line, ':');
-            if (v) {
-                v += 1 + (v[1] == ' ');
-                snprintf(buf, n, "%.*s", (int)strcspn(v, "\n"), v);
-            }
-            break;
-        }
-    if (f)
-        fclose(f);
-}
-
 int main(int argc, char **argv)
 {
     double t_run = bench_wall();
@@ -817,7 +799,7 @@ int main(int argc, char **argv)
         o.n_check_w = 0;
 
     char cpu[128], load0[64];
-    cpu_name(cpu, sizeof cpu);
+    bench_cpu_model(cpu, sizeof cpu);
     load_average(load0, sizeof load0);
     make_tmp_dir();
 

@@ -2,6 +2,7 @@
  * directories, and running the CLI with its output captured. */
 #ifndef EVOTUNE_TEST_SUPPORT_H
 #define EVOTUNE_TEST_SUPPORT_H
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +67,8 @@ static inline char *support_read(const char *path)
 }
 
 /* Runs `EVOTUNE_BINARY args` through the shell with stdout/stderr sent to files in dir; returns the
- * exit code (or -1 when it did not exit normally). *err_out receives stderr (free it). */
+ * exit code (or -1 when it did not exit normally). *out_text and *err_text, where not NULL, receive
+ * stdout and stderr (free them). */
 static inline int support_run(const char *dir, const char *args, char **out_text, char **err_text)
 {
     char cmd[8192], out[600], err[600];
@@ -81,6 +83,23 @@ static inline int support_run(const char *dir, const char *args, char **out_text
     unlink(out);
     unlink(err);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* support_run with its arguments formatted printf-style; a formatted line longer than 4 KiB aborts. */
+static inline int support_runf(const char *dir, char **out_text, char **err_text, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static inline int support_runf(const char *dir, char **out_text, char **err_text, const char *fmt, ...)
+{
+    char args[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof args) {
+        fprintf(stderr, "support_runf: arguments longer than %zu bytes: %.80s...\n", sizeof args, args);
+        abort();
+    }
+    return support_run(dir, args, out_text, err_text);
 }
 
 static inline int support_count_lines(const char *s)

@@ -16,6 +16,7 @@
 #include "evotune/error.h"
 #include "evotune/kernels.h"
 #include "evotune/rng.h"
+#include "kernels_support.h"
 
 #define CANARY 16
 #define CANARY_VALUE 12345.0f
@@ -27,12 +28,6 @@ static float *alloc_floats(size_t n)
     float *a = malloc((n ? n : 1) * sizeof *a);
     assert_non_null(a);
     return a;
-}
-
-static void fill(float *a, size_t n, struct evo_rng *rng)
-{
-    for (size_t i = 0; i < n; i++)
-        a[i] = 2.0f * evo_rng_uniformf(rng) - 1.0f;
 }
 
 static void fill_nan(float *a, size_t n)
@@ -66,19 +61,6 @@ static void work_check(const float *w, size_t n, const struct shape *s, const ch
                      T->name, form, s->B, s->Cin, s->H, s->W, s->Cout, s->k);
 }
 
-static double act_ref(double v, int act)
-{
-    switch (act) {
-    case EVO_ACT_RELU:
-        return v > 0 ? v : 0;
-    case EVO_ACT_TANH:
-        return tanh(v);
-    case EVO_ACT_SIGMOID:
-        return 1 / (1 + exp(-v));
-    }
-    return v;
-}
-
 /* x[n, c, y, x] with zero padding outside the image. */
 static double px(const float *x, const struct shape *s, size_t n, size_t c, ptrdiff_t y, ptrdiff_t xx)
 {
@@ -102,16 +84,18 @@ static void check_conv(const struct shape *s, unsigned variant, struct evo_rng *
     size_t B = s->B, Cin = s->Cin, H = s->H, W = s->W, Cout = s->Cout, k = s->k;
     ptrdiff_t p = (ptrdiff_t)(k / 2);
     size_t nx = B * Cin * H * W, ny = B * Cout * H * W, nw = Cout * Cin * k * k;
-    float *x = alloc_floats(nx), *w = alloc_floats(nw), *b = alloc_floats(Cout);
-    float *dy = alloc_floats(ny), *out = alloc_floats(ny), *dx = alloc_floats(nx);
-    float *dw = alloc_floats(nw), *dw0 = alloc_floats(nw), *db = alloc_floats(Cout),
-          *db0 = alloc_floats(Cout);
-    fill(x, nx, rng);
-    fill(w, nw, rng);
-    fill(b, Cout, rng);
-    fill(dy, ny, rng);
-    fill(dw0, nw, rng);
-    fill(db0, Cout, rng);
+    struct support_floats bufs = {0};
+    float *x = support_floats_new(&bufs, nx), *w = support_floats_new(&bufs, nw);
+    float *b = support_floats_new(&bufs, Cout), *dy = support_floats_new(&bufs, ny);
+    float *out = support_floats_new(&bufs, ny), *dx = support_floats_new(&bufs, nx);
+    float *dw = support_floats_new(&bufs, nw), *dw0 = support_floats_new(&bufs, nw);
+    float *db = support_floats_new(&bufs, Cout), *db0 = support_floats_new(&bufs, Cout);
+    support_fill(x, nx, rng);
+    support_fill(w, nw, rng);
+    support_fill(b, Cout, rng);
+    support_fill(dy, ny, rng);
+    support_fill(dw0, nw, rng);
+    support_fill(db0, Cout, rng);
     static const int ACTS[] = {EVO_ACT_IDENTITY, EVO_ACT_RELU, EVO_ACT_TANH, EVO_ACT_SIGMOID};
     int act = ACTS[variant % 4];
     const float *bias = (variant >> 2) & 1 ? NULL : b;
@@ -137,7 +121,7 @@ static void check_conv(const struct shape *s, unsigned variant, struct evo_rng *
                             }
                     size_t at = ((n * Cout + o) * H + y) * W + xx;
                     expect_near("forward", s, evo_kernels_activation_name(act), at, out[at],
-                                act_ref(v, act), mag);
+                                support_act_ref(v, act, 0), mag);
                 }
 
     fill_nan(work, wn);
@@ -198,16 +182,7 @@ static void check_conv(const struct shape *s, unsigned variant, struct evo_rng *
                     size_t at = ((n * Cin + c) * H + y) * W + xx;
                     expect_near("backward_input", s, "dx", at, dx[at], v, mag);
                 }
-    free(x);
-    free(w);
-    free(b);
-    free(dy);
-    free(out);
-    free(dx);
-    free(dw);
-    free(dw0);
-    free(db);
-    free(db0);
+    support_floats_free(&bufs);
     free(work);
 }
 
@@ -262,8 +237,8 @@ static void check_pool(size_t B, size_t C, size_t H, size_t W, int ties, int nan
     uint8_t *arg = malloc(ny + 1);
     assert_non_null(arg);
     memset(arg, 0xEE, ny + 1);
-    fill(x, nx, rng);
-    fill(dy, ny, rng);
+    support_fill(x, nx, rng);
+    support_fill(dy, ny, rng);
     if (ties)
         for (size_t i = 0; i < nx; i++)
             x[i] = x[i] < -0.33f ? -1.0f : x[i] < 0.33f ? 0.0f : 1.0f;
@@ -402,15 +377,18 @@ static void test_conv_gradcheck(void **state)
             int act = ACTS[ai];
             size_t nx = s->B * s->Cin * s->H * s->W, ny = s->B * s->Cout * s->H * s->W,
                    nw = s->Cout * s->Cin * s->k * s->k;
-            float *x = alloc_floats(nx), *w = alloc_floats(nw), *b = alloc_floats(s->Cout);
-            float *r = alloc_floats(ny), *out = alloc_floats(ny), *dy = alloc_floats(ny);
-            float *dw = alloc_floats(nw), *db = alloc_floats(s->Cout), *dx = alloc_floats(nx);
+            struct support_floats bufs = {0};
+            float *x = support_floats_new(&bufs, nx), *w = support_floats_new(&bufs, nw);
+            float *b = support_floats_new(&bufs, s->Cout), *r = support_floats_new(&bufs, ny);
+            float *out = support_floats_new(&bufs, ny), *dy = support_floats_new(&bufs, ny);
+            float *dw = support_floats_new(&bufs, nw), *db = support_floats_new(&bufs, s->Cout);
+            float *dx = support_floats_new(&bufs, nx);
             size_t wn;
             float *work = work_new(s, &wn);
-            fill(x, nx, &rng);
-            fill(w, nw, &rng);
-            fill(b, s->Cout, &rng);
-            fill(r, ny, &rng);
+            support_fill(x, nx, &rng);
+            support_fill(w, nw, &rng);
+            support_fill(b, s->Cout, &rng);
+            support_fill(r, ny, &rng);
             conv_loss(s, x, w, b, r, out, act, work);
             for (size_t i = 0; i < ny; i++) { /* dy = r * act'(pre), from the output */
                 double o = out[i], d = 1;
@@ -430,15 +408,7 @@ static void test_conv_gradcheck(void **state)
                 expect_grad("conv", "db", i, db[i], conv_fd(s, &b[i], x, w, b, r, out, act, work));
             for (size_t i = 0; i < nx; i += 1 + i % 2)
                 expect_grad("conv", "dx", i, dx[i], conv_fd(s, &x[i], x, w, b, r, out, act, work));
-            free(x);
-            free(w);
-            free(b);
-            free(r);
-            free(out);
-            free(dy);
-            free(dw);
-            free(db);
-            free(dx);
+            support_floats_free(&bufs);
             free(work);
         }
 }
@@ -473,7 +443,7 @@ static void test_pool_gradcheck(void **state)
             x[i - 1] = x[j];
             x[j] = t;
         }
-        fill(r, ny, &rng);
+        support_fill(r, ny, &rng);
         uint8_t *arg = malloc(ny + 1);
         assert_non_null(arg);
         T->maxpool2_forward(out, arg, x, B, C, H, W);
@@ -509,33 +479,12 @@ static void test_work_bound(void **state)
     assert_true(evo_kernels_conv_work_floats(1, 1, 1, SIZE_MAX / 2, 3) == SIZE_MAX);
 }
 
-/* The kernel table comes from EVOTUNE_ISA (ctest runs this file once per ISA): an ISA this CPU
- * cannot run is a skip (77), anything else wrong a failure. */
-static int choose_isa(void)
-{
-    const char *want = getenv("EVOTUNE_ISA");
-    for (int isa = 0; want && isa < EVO_ISA_COUNT; isa++) {
-        static const char *const names[EVO_ISA_COUNT] = {"scalar", "avx2", "avx512"};
-        if (!strcmp(want, names[isa]) && !evo_kernels_table(isa)) {
-            printf("skipped: EVOTUNE_ISA=%s is not supported by this CPU\n", want);
-            return 77;
-        }
-    }
-    struct evo_error err;
-    if (evo_kernels_init(&err) != EVO_OK) {
-        printf("%s\n", err.msg);
-        return 1;
-    }
-    T = evo_kernels();
-    printf("kernels: %s\n", T->name);
-    return 0;
-}
-
 int main(void)
 {
-    int rc = choose_isa();
+    int rc = support_kernels_init();
     if (rc)
         return rc;
+    T = evo_kernels();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_work_bound),     cmocka_unit_test(test_conv_shapes),
         cmocka_unit_test(test_pool_shapes),    cmocka_unit_test(test_pool_degenerate),

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "evotune/kernels.h"
 #include "evotune/rng.h"
+#include "kernels_support.h"
 
 /* The activations dense_forward fuses (relu, tanh, sigmoid; kernels.h): the others are applied by
  * the caller after an identity GEMM. */
@@ -43,12 +44,6 @@ static float *alloc_floats(size_t n)
     return a;
 }
 
-static void fill(float *a, size_t n, struct evo_rng *rng)
-{
-    for (size_t i = 0; i < n; i++)
-        a[i] = 2.0f * evo_rng_uniformf(rng) - 1.0f;
-}
-
 static size_t out_size(enum form f, size_t M, size_t K, size_t N)
 {
     return f == FORWARD ? M * N : f == WEIGHTS ? K * N : M * K;
@@ -71,19 +66,6 @@ static void run_form(const struct evo_kernels *t, enum form f, const struct prob
         if (p->work[p->work_n + i] != CANARY_VALUE)
             fail_msg("%s %s M=%zu K=%zu N=%zu: wrote past evo_kernels_work_floats", t->name,
                      FORM_NAMES[f], p->M, p->K, p->N);
-}
-
-static double act_ref(double v, int act)
-{
-    switch (act) {
-    case EVO_ACT_RELU:
-        return v > 0 ? v : 0;
-    case EVO_ACT_TANH:
-        return tanh(v);
-    case EVO_ACT_SIGMOID:
-        return 1 / (1 + exp(-v));
-    }
-    return v;
 }
 
 /* Checks c against the double reference of form f: |got - want| <= 1e-5 sum|terms| + 1e-6 (|want| + 1). */
@@ -113,7 +95,7 @@ static void check_form(const char *isa, enum form f, const struct problem *p, co
                 s += c0[i * cols + j];
                 mag += fabs(c0[i * cols + j]);
             }
-            double want = f == FORWARD ? act_ref(s, act) : s;
+            double want = f == FORWARD ? support_act_ref(s, act, 0) : s;
             double got = c[i * cols + j];
             double tol = 1e-5 * mag + 1e-6 * (fabs(want) + 1.0);
             if (!(fabs(got - want) <= tol))
@@ -150,10 +132,10 @@ static void check_shape(const struct evo_kernels *t, size_t M, size_t K, size_t 
     p.work = alloc_floats(p.work_n + CANARY);
     size_t off = variant & 1;
     /* Inputs live at +off; the reference reads them through p.x etc. after the shift. */
-    fill(p.x, M * K + 1, rng);
-    fill(p.w, K * N + 1, rng);
-    fill(p.b, N, rng);
-    fill(p.dy, M * N + 1, rng);
+    support_fill(p.x, M * K + 1, rng);
+    support_fill(p.w, K * N + 1, rng);
+    support_fill(p.b, N, rng);
+    support_fill(p.dy, M * N + 1, rng);
     struct problem ref = p;
     ref.x += off;
     ref.w += off;
@@ -165,8 +147,8 @@ static void check_shape(const struct evo_kernels *t, size_t M, size_t K, size_t 
         for (size_t i = 0; i < p.work_n; i++)
             p.work[i] = NAN; /* packing must never let stale scratch reach a result */
         if (f == WEIGHTS) {
-            fill(c0, n, rng);
-            fill(db0, N, rng);
+            support_fill(c0, n, rng);
+            support_fill(db0, N, rng);
             memcpy(c + off, c0, n * sizeof *c);
             memcpy(db, db0, N * sizeof *db);
         } else {
@@ -211,6 +193,25 @@ static void check_shape(const struct evo_kernels *t, size_t M, size_t K, size_t 
     free(p.work);
 }
 
+/* The per-ISA tests run once per kernel table, registered by PER_ISA as <test>_scalar, _avx2 and
+ * _avx512, each given its ISA as state. */
+static int ISAS[EVO_ISA_COUNT] = {EVO_ISA_SCALAR, EVO_ISA_AVX2, EVO_ISA_AVX512};
+#define PER_ISA(f)                                          \
+    {#f "_scalar", f, NULL, NULL, &ISAS[EVO_ISA_SCALAR]},   \
+        {#f "_avx2", f, NULL, NULL, &ISAS[EVO_ISA_AVX2]},   \
+        {#f "_avx512", f, NULL, NULL, &ISAS[EVO_ISA_AVX512]}
+
+/* The table of a per-ISA test's ISA (put in *isa), or NULL, said on stdout, where this CPU or build
+ * cannot run it: the test then passes without checking anything, as the tests of a missing ISA do. */
+static const struct evo_kernels *table_of(void **state, int *isa)
+{
+    *isa = *(const int *)*state;
+    const struct evo_kernels *t = evo_kernels_table(*isa);
+    if (!t)
+        printf("[  SKIP    ] isa %d not supported on this CPU or build\n", *isa);
+    return t;
+}
+
 static void test_scalar_present(void **state)
 {
     (void)state;
@@ -220,13 +221,12 @@ static void test_scalar_present(void **state)
     assert_non_null(evo_kernels());
 }
 
-static void shapes_on(int isa)
+static void test_shapes(void **state)
 {
-    const struct evo_kernels *t = evo_kernels_table(isa);
-    if (!t) {
-        printf("[  SKIP    ] isa %d not supported on this CPU or build\n", isa);
+    int isa;
+    const struct evo_kernels *t = table_of(state, &isa);
+    if (!t)
         return;
-    }
     struct evo_rng rng;
     evo_rng_seed(&rng, 4, (uint64_t)isa, 0, 0);
     unsigned v = 0;
@@ -242,24 +242,6 @@ static void shapes_on(int isa)
                                     {70, 9, 1030}, {40, 784, 256}};
     for (size_t i = 0; i < sizeof BIG / sizeof BIG[0]; i++)
         check_shape(t, BIG[i][0], BIG[i][1], BIG[i][2], v++, &rng);
-}
-
-static void test_shapes_scalar(void **state)
-{
-    (void)state;
-    shapes_on(EVO_ISA_SCALAR);
-}
-
-static void test_shapes_avx2(void **state)
-{
-    (void)state;
-    shapes_on(EVO_ISA_AVX2);
-}
-
-static void test_shapes_avx512(void **state)
-{
-    (void)state;
-    shapes_on(EVO_ISA_AVX512);
 }
 
 /* loss = sum(act(x.w + b) * r) computed in double from the table's forward. */
@@ -295,27 +277,29 @@ static double fd(const struct evo_kernels *t, float *v, float *x, float *w, floa
     return (lp - lm) / (2.0 * (double)h);
 }
 
-static void gradcheck_on(int isa)
+static void test_gradcheck(void **state)
 {
-    const struct evo_kernels *t = evo_kernels_table(isa);
-    if (!t) {
-        printf("[  SKIP    ] isa %d not supported on this CPU or build\n", isa);
+    int isa;
+    const struct evo_kernels *t = table_of(state, &isa);
+    if (!t)
         return;
-    }
     static const size_t SHAPES[][3] = {{5, 7, 6}, {3, 17, 33}, {9, 2, 19}};
     struct evo_rng rng;
     evo_rng_seed(&rng, 5, (uint64_t)isa, 0, 0);
     for (size_t s = 0; s < sizeof SHAPES / sizeof SHAPES[0]; s++)
         for (int act = -1; act < GEMM_ACTS; act++) {
             size_t M = SHAPES[s][0], K = SHAPES[s][1], N = SHAPES[s][2];
-            float *x = alloc_floats(M * K), *w = alloc_floats(K * N), *b = alloc_floats(N);
-            float *r = alloc_floats(M * N), *out = alloc_floats(M * N), *dy = alloc_floats(M * N);
-            float *dw = alloc_floats(K * N), *db = alloc_floats(N), *dx = alloc_floats(M * K);
-            float *work = alloc_floats(evo_kernels_work_floats(M, K, N));
-            fill(x, M * K, &rng);
-            fill(w, K * N, &rng);
-            fill(b, N, &rng);
-            fill(r, M * N, &rng);
+            struct support_floats bufs = {0};
+            float *x = support_floats_new(&bufs, M * K), *w = support_floats_new(&bufs, K * N);
+            float *b = support_floats_new(&bufs, N), *r = support_floats_new(&bufs, M * N);
+            float *out = support_floats_new(&bufs, M * N), *dy = support_floats_new(&bufs, M * N);
+            float *dw = support_floats_new(&bufs, K * N), *db = support_floats_new(&bufs, N);
+            float *dx = support_floats_new(&bufs, M * K);
+            float *work = support_floats_new(&bufs, evo_kernels_work_floats(M, K, N));
+            support_fill(x, M * K, &rng);
+            support_fill(w, K * N, &rng);
+            support_fill(b, N, &rng);
+            support_fill(r, M * N, &rng);
             layer_loss(t, x, w, b, r, out, M, K, N, act, work);
             for (size_t i = 0; i < M * N; i++) { /* dy = r * act'(pre) from the output */
                 double o = out[i], d = 1;
@@ -337,62 +321,36 @@ static void gradcheck_on(int isa)
                 expect_grad(t->name, act, "db", i, db[i], fd(t, &b[i], x, w, b, r, out, M, K, N, act, work));
             for (size_t i = 0; i < M * K; i += 1 + i % 2)
                 expect_grad(t->name, act, "dx", i, dx[i], fd(t, &x[i], x, w, b, r, out, M, K, N, act, work));
-            free(x);
-            free(w);
-            free(b);
-            free(r);
-            free(out);
-            free(dy);
-            free(dw);
-            free(db);
-            free(dx);
-            free(work);
+            support_floats_free(&bufs);
         }
-}
-
-static void test_gradcheck_scalar(void **state)
-{
-    (void)state;
-    gradcheck_on(EVO_ISA_SCALAR);
-}
-
-static void test_gradcheck_avx2(void **state)
-{
-    (void)state;
-    gradcheck_on(EVO_ISA_AVX2);
-}
-
-static void test_gradcheck_avx512(void **state)
-{
-    (void)state;
-    gradcheck_on(EVO_ISA_AVX512);
 }
 
 /* Each output row bit-identical to the same row computed alone: full row tiles take the light path
  * (A read in place), edge tiles and single rows a packed A strip, and the summation order must not
  * depend on which. Weight-gradient rows are computed alone from one column of x. */
-static void rows_on(int isa)
+static void test_rows(void **state)
 {
-    const struct evo_kernels *t = evo_kernels_table(isa);
-    if (!t) {
-        printf("[  SKIP    ] isa %d not supported on this CPU or build\n", isa);
+    int isa;
+    const struct evo_kernels *t = table_of(state, &isa);
+    if (!t)
         return;
-    }
     static const size_t SHAPES[][3] = {{33, 784, 32}, {33, 784, 10}, {35, 37, 20}, {32, 32, 10},
                                        {19, 300, 16}, {40, 33, 64}};
     struct evo_rng rng;
     evo_rng_seed(&rng, 11, (uint64_t)isa, 0, 0);
     for (size_t s = 0; s < sizeof SHAPES / sizeof SHAPES[0]; s++) {
         size_t M = SHAPES[s][0], K = SHAPES[s][1], N = SHAPES[s][2];
-        float *x = alloc_floats(M * K), *w = alloc_floats(K * N), *b = alloc_floats(N);
-        float *dy = alloc_floats(M * N), *xc = alloc_floats(M), *c0 = alloc_floats(K * N);
-        float *all = alloc_floats(M * K + K * N), *one = alloc_floats(K + N);
-        float *work = alloc_floats(evo_kernels_work_floats(M, K, N));
-        fill(x, M * K, &rng);
-        fill(w, K * N, &rng);
-        fill(b, N, &rng);
-        fill(dy, M * N, &rng);
-        fill(c0, K * N, &rng);
+        struct support_floats bufs = {0};
+        float *x = support_floats_new(&bufs, M * K), *w = support_floats_new(&bufs, K * N);
+        float *b = support_floats_new(&bufs, N), *dy = support_floats_new(&bufs, M * N);
+        float *xc = support_floats_new(&bufs, M), *c0 = support_floats_new(&bufs, K * N);
+        float *all = support_floats_new(&bufs, M * K + K * N), *one = support_floats_new(&bufs, K + N);
+        float *work = support_floats_new(&bufs, evo_kernels_work_floats(M, K, N));
+        support_fill(x, M * K, &rng);
+        support_fill(w, K * N, &rng);
+        support_fill(b, N, &rng);
+        support_fill(dy, M * N, &rng);
+        support_fill(c0, K * N, &rng);
         t->dense_forward(all, x, w, b, M, K, N, EVO_ACT_RELU, work);
         for (size_t r = 0; r < M; r++) {
             t->dense_forward(one, x + r * K, w, b, 1, K, N, EVO_ACT_RELU, work);
@@ -417,34 +375,8 @@ static void rows_on(int isa)
                 fail_msg("%s backward_weights M=%zu K=%zu N=%zu: row %zu differs alone", t->name, M, K,
                          N, i);
         }
-        free(x);
-        free(w);
-        free(b);
-        free(dy);
-        free(xc);
-        free(c0);
-        free(all);
-        free(one);
-        free(work);
+        support_floats_free(&bufs);
     }
-}
-
-static void test_rows_scalar(void **state)
-{
-    (void)state;
-    rows_on(EVO_ISA_SCALAR);
-}
-
-static void test_rows_avx2(void **state)
-{
-    (void)state;
-    rows_on(EVO_ISA_AVX2);
-}
-
-static void test_rows_avx512(void **state)
-{
-    (void)state;
-    rows_on(EVO_ISA_AVX512);
 }
 
 /* The workspace bound is modest: packing panels, not whole matrices, for large shapes. */
@@ -460,12 +392,11 @@ static void test_work_bound(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scalar_present),  cmocka_unit_test(test_work_bound),
-        cmocka_unit_test(test_shapes_scalar),   cmocka_unit_test(test_shapes_avx2),
-        cmocka_unit_test(test_shapes_avx512),   cmocka_unit_test(test_gradcheck_scalar),
-        cmocka_unit_test(test_gradcheck_avx2),  cmocka_unit_test(test_gradcheck_avx512),
-        cmocka_unit_test(test_rows_scalar),     cmocka_unit_test(test_rows_avx2),
-        cmocka_unit_test(test_rows_avx512),
+        cmocka_unit_test(test_scalar_present),
+        cmocka_unit_test(test_work_bound),
+        PER_ISA(test_shapes),
+        PER_ISA(test_gradcheck),
+        PER_ISA(test_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include "evotune/h5.h"
 #include "evotune/kernels.h"
 #include "evotune/predict.h"
+#include "h5_support.h"
 #include "support.h"
 
 static struct evo_config cfg;
@@ -57,22 +58,6 @@ static int64_t read_attr_i64(hid_t obj, const char *name)
     return v;
 }
 
-static char *read_attr_str(hid_t obj, const char *name)
-{
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    assert_true(a >= 0);
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8); /* HDF5 does not convert between character sets */
-    char *v = NULL;
-    assert_true(H5Aread(a, t, &v) >= 0);
-    char *copy = strdup(v);
-    H5free_memory(v);
-    H5Tclose(t);
-    H5Aclose(a);
-    return copy;
-}
-
 /* Reads one column of a compound table as the given native type. */
 static void read_column(hid_t d, const char *field, hid_t type, size_t size, void *out)
 {
@@ -82,14 +67,28 @@ static void read_column(hid_t d, const char *field, hid_t type, size_t size, voi
     H5Tclose(t);
 }
 
-static void test_root_attributes(void **state)
+/* Writes the setup's search to dir/run.h5 and opens it read-only. */
+static hid_t write_and_open(void)
 {
-    (void)state;
     struct evo_error err = {0};
     const char *p = path_in_dir("run.h5");
     assert_int_equal(evo_h5_write(&srch.log, p, &err), EVO_OK);
     hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(f >= 0);
+    return f;
+}
+
+static hid_t open_table(hid_t f, const char *name)
+{
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    assert_true(d >= 0);
+    return d;
+}
+
+static void test_root_attributes(void **state)
+{
+    (void)state;
+    hid_t f = write_and_open();
     assert_int_equal(read_attr_i64(f, "format_version"), EVO_H5_FORMAT_VERSION);
     assert_int_equal(read_attr_i64(f, "seed"), 7);
     assert_int_equal(read_attr_i64(f, "threads"), 1);
@@ -99,17 +98,17 @@ static void test_root_attributes(void **state)
     assert_int_equal(read_attr_i64(f, "n_features"), 4);
     assert_int_equal(read_attr_i64(f, "n_classes"), 3);
     assert_int_equal(read_attr_i64(f, "n_train") + read_attr_i64(f, "n_validation") + read_attr_i64(f, "n_test"), 150);
-    char *s = read_attr_str(f, "evotune_version");
+    char *s = support_h5_attr_string(f, "evotune_version");
     assert_string_equal(s, EVOTUNE_VERSION);
     free(s);
-    s = read_attr_str(f, "isa");
+    s = support_h5_attr_string(f, "isa");
     assert_string_equal(s, evo_kernels()->name);
     free(s);
-    s = read_attr_str(f, "config");
+    s = support_h5_attr_string(f, "config");
     assert_string_equal(s, cfg.text);
     assert_non_null(strstr(s, "population"));
     free(s);
-    s = read_attr_str(f, "state");
+    s = support_h5_attr_string(f, "state");
     assert_string_equal(s, "finished");
     free(s);
     H5Fclose(f);
@@ -118,13 +117,7 @@ static void test_root_attributes(void **state)
 static void test_individuals_table(void **state)
 {
     (void)state;
-    struct evo_error err = {0};
-    const char *p = path_in_dir("run.h5");
-    assert_int_equal(evo_h5_write(&srch.log, p, &err), EVO_OK);
-    hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
-    hid_t d = H5Dopen2(f, "individuals", H5P_DEFAULT);
-    assert_true(d >= 0);
-    hid_t t = H5Dget_type(d);
+    hid_t f = write_and_open(), d = open_table(f, "individuals"), t = H5Dget_type(d);
     const char *required[] = {"generation", "id", "parent_a", "parent_b", "fitness", "val_accuracy",
                               "val_loss", "train_loss", "epochs_run", "train_seconds", "status"};
     for (size_t k = 0; k < sizeof required / sizeof *required; k++)
@@ -193,13 +186,7 @@ static void test_individuals_table(void **state)
 static void test_curves_table(void **state)
 {
     (void)state;
-    struct evo_error err = {0};
-    const char *p = path_in_dir("run.h5");
-    assert_int_equal(evo_h5_write(&srch.log, p, &err), EVO_OK);
-    hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
-    hid_t d = H5Dopen2(f, "curves", H5P_DEFAULT);
-    assert_true(d >= 0);
-    hid_t t = H5Dget_type(d);
+    hid_t f = write_and_open(), d = open_table(f, "curves"), t = H5Dget_type(d);
     assert_int_equal(H5Tget_nmembers(t), 5);
     const char *fields[] = {"id", "epoch", "train_loss", "val_loss", "val_fitness"};
     const H5T_class_t classes[] = {H5T_INTEGER, H5T_INTEGER, H5T_FLOAT, H5T_FLOAT, H5T_FLOAT};
@@ -248,13 +235,7 @@ static void test_curves_table(void **state)
 static void test_generations_and_best(void **state)
 {
     (void)state;
-    struct evo_error err = {0};
-    const char *p = path_in_dir("run.h5");
-    assert_int_equal(evo_h5_write(&srch.log, p, &err), EVO_OK);
-    hid_t f = H5Fopen(p, H5F_ACC_RDONLY, H5P_DEFAULT);
-    hid_t d = H5Dopen2(f, "generations", H5P_DEFAULT);
-    assert_true(d >= 0);
-    hid_t t = H5Dget_type(d);
+    hid_t f = write_and_open(), d = open_table(f, "generations"), t = H5Dget_type(d);
     const char *fields[] = {"generation", "best_fitness", "mean_fitness", "std_fitness", "wall_seconds"};
     for (size_t k = 0; k < 5; k++)
         assert_true(H5Tget_member_index(t, fields[k]) >= 0);
@@ -270,7 +251,7 @@ static void test_generations_and_best(void **state)
     double acc;
     assert_true(H5LTget_attribute_double(b, ".", "test_accuracy", &acc) >= 0);
     assert_memory_equal(&acc, &srch.log.test_metrics.accuracy, sizeof acc);
-    char *act = read_attr_str(b, "activation");
+    char *act = support_h5_attr_string(b, "activation");
     char expect[32];
     evo_genome_format(expect, sizeof expect, EVO_GENE_ACTIVATION, srch.log.best.genome.g[EVO_GENE_ACTIVATION]);
     assert_string_equal(act, expect);

@@ -16,6 +16,7 @@
 #include "evotune/optim.h"
 #include "evotune/batch.h"
 #include "evotune/rng.h"
+#include "kernels_support.h"
 
 static void expect_close(double got, double want, double abs_tol, double rel_tol, const char *what,
                          size_t idx)
@@ -425,16 +426,17 @@ static void test_optimizers(void **state)
     assert_string_equal(evo_optim_schedule_name(-1), "unknown");
 }
 
-/* Runs the schedule over `n` epochs with the given validation losses (after each epoch) and
- * compares each epoch's rate with the hand-computed `want`. */
-static void check_schedule(const struct evo_train_params *tp, const double *val, const double *want, int n)
+/* Runs schedule with the other parameters of tp over `n` epochs with the given validation losses
+ * (after each epoch) and compares each epoch's rate with the hand-computed `want`. */
+static void check_schedule(struct evo_train_params tp, int schedule, const double *val, const double *want, int n)
 {
+    tp.lr_schedule = schedule;
     struct evo_optim_lr s;
-    evo_optim_lr_init(&s, tp);
+    evo_optim_lr_init(&s, &tp);
     for (int e = 0; e < n; e++) {
         assert_int_equal(s.epoch, e);
-        expect_close(s.lr, want[e], 1e-15, 1e-12, evo_optim_schedule_name(tp->lr_schedule), (size_t)e);
-        evo_optim_lr_next(&s, tp, val ? val[e] : NAN);
+        expect_close(s.lr, want[e], 1e-15, 1e-12, evo_optim_schedule_name(tp.lr_schedule), (size_t)e);
+        evo_optim_lr_next(&s, &tp, val ? val[e] : NAN);
     }
 }
 
@@ -445,46 +447,37 @@ static void test_schedules(void **state)
     tp.learning_rate = 0.1;
     tp.epochs = 6;
     tp.lr_decay = 0.5;
-    tp.lr_step_epochs = 2;
-    tp.lr_warmup_epochs = 2;
-    tp.lr_plateau_patience = 2;
+    tp.lr_step_epochs = tp.lr_warmup_epochs = tp.lr_plateau_patience = 2; /* each schedule's period */
     tp.min_delta = 0.01;
     tp.lr_min = 0.0;
 
-    tp.lr_schedule = EVO_LR_CONSTANT;
-    check_schedule(&tp, NULL, (const double[]){0.1, 0.1, 0.1, 0.1, 0.1, 0.1}, 6);
-    tp.lr_schedule = EVO_LR_STEP;
-    check_schedule(&tp, NULL, (const double[]){0.1, 0.1, 0.05, 0.05, 0.025, 0.025}, 6);
-    tp.lr_schedule = EVO_LR_EXPONENTIAL;
-    check_schedule(&tp, NULL, (const double[]){0.1, 0.05, 0.025, 0.0125, 0.00625, 0.003125}, 6);
+    check_schedule(tp, EVO_LR_CONSTANT, NULL, (const double[]){0.1, 0.1, 0.1, 0.1, 0.1, 0.1}, 6);
+    check_schedule(tp, EVO_LR_STEP, NULL, (const double[]){0.1, 0.1, 0.05, 0.05, 0.025, 0.025}, 6);
+    check_schedule(tp, EVO_LR_EXPONENTIAL, NULL,
+                   (const double[]){0.1, 0.05, 0.025, 0.0125, 0.00625, 0.003125}, 6);
     /* cos(pi e / 6) = 1, sqrt(3)/2, 1/2, 0, -1/2, -sqrt(3)/2 */
     const double r3 = sqrt(3.0) / 2;
-    tp.lr_schedule = EVO_LR_COSINE;
-    check_schedule(&tp, NULL,
+    check_schedule(tp, EVO_LR_COSINE, NULL,
                    (const double[]){0.1, 0.05 * (1 + r3), 0.075, 0.05, 0.025, 0.05 * (1 - r3)}, 6);
     /* warm-up 1/3, 2/3 of lr, then cosine over the last 4 epochs: cos(pi k / 4) = 1, r2, 0, -r2 */
     const double r2 = sqrt(2.0) / 2;
-    tp.lr_schedule = EVO_LR_WARMUP;
-    check_schedule(&tp, NULL,
+    check_schedule(tp, EVO_LR_WARMUP, NULL,
                    (const double[]){0.1 / 3, 0.2 / 3, 0.1, 0.05 * (1 + r2), 0.05, 0.05 * (1 - r2)}, 6);
     /* the floor: step and exponential stop at lr_min, cosine ends there */
     tp.lr_min = 0.03;
-    tp.lr_schedule = EVO_LR_EXPONENTIAL;
-    check_schedule(&tp, NULL, (const double[]){0.1, 0.05, 0.03, 0.03, 0.03, 0.03}, 6);
-    tp.lr_schedule = EVO_LR_COSINE;
-    check_schedule(&tp, NULL,
+    check_schedule(tp, EVO_LR_EXPONENTIAL, NULL, (const double[]){0.1, 0.05, 0.03, 0.03, 0.03, 0.03}, 6);
+    check_schedule(tp, EVO_LR_COSINE, NULL,
                    (const double[]){0.1, 0.03 + 0.035 * (1 + r3), 0.03 + 0.035 * 1.5, 0.065,
                                     0.03 + 0.035 * 0.5, 0.03 + 0.035 * (1 - r3)}, 6);
     /* plateau: improvements must beat the best by more than min_delta = 0.01; after two epochs
      * without, the rate halves and the count restarts */
     tp.lr_min = 0.02;
-    tp.lr_schedule = EVO_LR_PLATEAU;
     tp.epochs = 10;
     static const double val[10] = {1.0, 0.9, 0.895, 0.899, 0.5, 0.6, 0.7, 0.8, NAN, 0.1};
     /* e=0: 1.0 improves (from +inf); e=1: 0.9 improves; e=2: 0.895 not (wait 1); e=3: wait 2 -> 0.05;
      * e=4: 0.5 improves; e=5, 6: wait 2 -> 0.025; e=7, 8 (NaN): wait 2 -> 0.0125, floored at 0.02;
      * e=9 improves */
-    check_schedule(&tp, val,
+    check_schedule(tp, EVO_LR_PLATEAU, val,
                    (const double[]){0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025, 0.025, 0.02}, 10);
 }
 
@@ -1196,43 +1189,36 @@ static void test_batch_selection_trains(void **state)
 static void test_augmentation_training(void **state)
 {
     (void)state;
-    struct evo_rng rng;
-    evo_rng_seed(&rng, 33, 0, 0, 0);
-    struct evo_dataset tr, va;
-    make_blobs(&tr, 300, 6, &rng); /* 6 features: a 2 x 3 "image" when image_h/w say so */
-    make_blobs(&va, 100, 6, &rng);
-    float *copy = malloc(tr.n * tr.d * sizeof *copy);
-    memcpy(copy, tr.x, tr.n * tr.d * sizeof *copy);
+    struct blobs f;
+    blobs_open(&f, 33, 300, 100, 32); /* 6 features: a 2 x 3 "image" when image_h/w say so */
+    float *copy = malloc(f.tr.n * f.tr.d * sizeof *copy);
+    memcpy(copy, f.tr.x, f.tr.n * f.tr.d * sizeof *copy);
     float mean[6] = {0.1f, 0.2f, 0.3f, 0.4f, 0.5f, 0.6f}, sd[6] = {1, 2, 1, 2, 1, 2};
-    struct evo_mlp_workspace ws;
-    evo_mlp_workspace_init(&ws, 6, 3, 2, 16, 32, 300);
     struct evo_train_params plain = default_params(), aug = plain;
     aug.augment = (struct evo_augment_params){.translate = 1, .flip = 1, .noise = 0.1};
     aug.feature_mean = mean;
     aug.feature_std = sd;
     struct evo_train_result r0, r1, r2, r3;
     struct evo_mlp n0, n1, n2, n3;
-    train_blobs(&n0, &ws, &plain, &tr, &va, 4, &r0);
-    train_blobs(&n3, &ws, &aug, &tr, &va, 4, &r3); /* not an image set: ignored */
+    train_blobs(&n0, &f.ws, &plain, &f.tr, &f.va, 4, &r0);
+    train_blobs(&n3, &f.ws, &aug, &f.tr, &f.va, 4, &r3); /* not an image set: ignored */
     assert_memory_equal(n0.params, n3.params, n0.n_params * sizeof(float));
-    tr.image_h = 2;
-    tr.image_w = 3;
-    train_blobs(&n1, &ws, &aug, &tr, &va, 4, &r1);
-    train_blobs(&n2, &ws, &aug, &tr, &va, 4, &r2);
+    f.tr.image_h = 2;
+    f.tr.image_w = 3;
+    train_blobs(&n1, &f.ws, &aug, &f.tr, &f.va, 4, &r1);
+    train_blobs(&n2, &f.ws, &aug, &f.tr, &f.va, 4, &r2);
     assert_memory_equal(n1.params, n2.params, n1.n_params * sizeof(float));
     assert_memory_not_equal(n0.params, n1.params, n0.n_params * sizeof(float));
-    assert_memory_equal(tr.x, copy, tr.n * tr.d * sizeof *copy);
+    assert_memory_equal(f.tr.x, copy, f.tr.n * f.tr.d * sizeof *copy);
     evo_mlp_release(&n3);
-    train_blobs(&n3, &ws, &plain, &tr, &va, 4, &r3); /* an image set, augmentation off */
+    train_blobs(&n3, &f.ws, &plain, &f.tr, &f.va, 4, &r3); /* an image set, augmentation off */
     assert_memory_equal(n0.params, n3.params, n0.n_params * sizeof(float));
     evo_mlp_release(&n0);
     evo_mlp_release(&n1);
     evo_mlp_release(&n2);
     evo_mlp_release(&n3);
-    evo_mlp_workspace_release(&ws);
     free(copy);
-    free_blobs(&tr);
-    free_blobs(&va);
+    blobs_close(&f);
 }
 
 static void test_determinism(void **state)
@@ -1742,30 +1728,9 @@ static void test_batch_larger_than_data(void **state)
     free_blobs(&va);
 }
 
-/* The kernel table comes from EVOTUNE_ISA (ctest runs this file once per ISA): an ISA this CPU
- * cannot run is a skip (77), anything else wrong a failure. */
-static int choose_isa(void)
-{
-    const char *want = getenv("EVOTUNE_ISA");
-    for (int isa = 0; want && isa < EVO_ISA_COUNT; isa++) {
-        static const char *const names[EVO_ISA_COUNT] = {"scalar", "avx2", "avx512"};
-        if (!strcmp(want, names[isa]) && !evo_kernels_table(isa)) {
-            printf("skipped: EVOTUNE_ISA=%s is not supported by this CPU\n", want);
-            return 77;
-        }
-    }
-    struct evo_error err;
-    if (evo_kernels_init(&err) != EVO_OK) {
-        printf("%s\n", err.msg);
-        return 1;
-    }
-    printf("kernels: %s\n", evo_kernels()->name);
-    return 0;
-}
-
 int main(void)
 {
-    int rc = choose_isa();
+    int rc = support_kernels_init();
     if (rc)
         return rc;
     const struct CMUnitTest tests[] = {

@@ -17,7 +17,21 @@
 
 static char dir[64], model[128], test_csv[128], conv_model[128], conv_test_csv[128];
 
-/* A short search on digits, and its test split exported as a file. */
+/* A short search on the shipped digits set, with the options sets, written to out; prints the CLI's
+ * errors when it fails. */
+static int search_digits(const char *out, const char *sets)
+{
+    char *err;
+    int rc = support_runf(dir, NULL, &err,
+                          "run %s/configs/default.cfg --set 'data.train=\"%s/datasets/digits.csv\"' %s --out %s --quiet",
+                          EVOTUNE_SOURCE_DIR, EVOTUNE_SOURCE_DIR, sets, out);
+    if (rc)
+        fprintf(stderr, "run of %s failed: %s\n", out, err);
+    free(err);
+    return rc;
+}
+
+/* Short searches on digits, one of them with conv blocks, and their test splits exported as files. */
 static int setup(void **state)
 {
     (void)state;
@@ -26,35 +40,18 @@ static int setup(void **state)
         return -1;
     snprintf(model, sizeof model, "%s/digits.h5", dir);
     snprintf(test_csv, sizeof test_csv, "%s/test.csv", dir);
-    char args[1024];
-    snprintf(args, sizeof args,
-             "run %s/configs/default.cfg --set 'data.train=\"%s/datasets/digits.csv\"' --set ga.population=4 "
-             "--max-trials 8 --set 'search.epochs={min=2;max=4;}' --set 'search.neurons={min=16;max=48;}' "
-             "--out %s --quiet", EVOTUNE_SOURCE_DIR, EVOTUNE_SOURCE_DIR, model);
-    char *err;
-    if (support_run(dir, args, NULL, &err)) {
-        fprintf(stderr, "run failed: %s\n", err);
-        return -1;
-    }
-    free(err);
-    snprintf(args, sizeof args, "export %s --split test --out %s", model, test_csv);
-    if (support_run(dir, args, NULL, NULL))
+    if (search_digits(model, "--set ga.population=4 --max-trials 8 --set 'search.epochs={min=2;max=4;}' "
+                             "--set 'search.neurons={min=16;max=48;}'") ||
+        support_runf(dir, NULL, NULL, "export %s --split test --out %s", model, test_csv))
         return -1;
     /* a model with conv blocks: the digits as 8 x 8 images */
     snprintf(conv_model, sizeof conv_model, "%s/conv.h5", dir);
     snprintf(conv_test_csv, sizeof conv_test_csv, "%s/conv_test.csv", dir);
-    snprintf(args, sizeof args,
-             "run %s/configs/default.cfg --set 'data.train=\"%s/datasets/digits.csv\"' --set 'data.image_shape=[8, 8]' "
-             "--max-trials 4 --set 'search.epochs=3' --set 'search.conv_blocks={min=1;max=2;}' "
-             "--set 'search.filters={min=2;max=6;}' --set 'search.batch_norm={choice=[\"off\",\"on\"];}' "
-             "--out %s --quiet", EVOTUNE_SOURCE_DIR, EVOTUNE_SOURCE_DIR, conv_model);
-    if (support_run(dir, args, NULL, &err)) {
-        fprintf(stderr, "conv run failed: %s\n", err);
+    if (search_digits(conv_model, "--set 'data.image_shape=[8, 8]' --max-trials 4 --set 'search.epochs=3' "
+                                  "--set 'search.conv_blocks={min=1;max=2;}' --set 'search.filters={min=2;max=6;}' "
+                                  "--set 'search.batch_norm={choice=[\"off\",\"on\"];}'"))
         return -1;
-    }
-    free(err);
-    snprintf(args, sizeof args, "export %s --split test --out %s", conv_model, conv_test_csv);
-    return support_run(dir, args, NULL, NULL);
+    return support_runf(dir, NULL, NULL, "export %s --split test --out %s", conv_model, conv_test_csv);
 }
 
 static int teardown(void **state)
@@ -64,14 +61,24 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Applies the model in model_path to data, the predictions written to path; returns evo_apply_file's
+ * status. */
+static int apply(const char *model_path, const char *data, const char *path, struct evo_apply_summary *s,
+                 struct evo_error *err)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    int rc = evo_apply_file(model_path, data, NULL, f, s, err);
+    fclose(f);
+    return rc;
+}
+
+/* Applies the digits model to data, the predictions written to dir/pred.csv. */
 static int predict(const char *data, struct evo_apply_summary *s, struct evo_error *err)
 {
     char out[160];
     snprintf(out, sizeof out, "%s/pred.csv", dir);
-    FILE *f = fopen(out, "w");
-    int rc = evo_apply_file(model, data, NULL, f, s, err);
-    fclose(f);
-    return rc;
+    return apply(model, data, out, s, err);
 }
 
 static void test_reproduces_recorded_test_accuracy(void **state)
@@ -106,9 +113,7 @@ static void test_conv_model_reproduces_recorded_metrics(void **state)
     struct evo_apply_summary s;
     char out[160];
     snprintf(out, sizeof out, "%s/conv_pred.csv", dir);
-    FILE *fp = fopen(out, "w");
-    assert_int_equal(evo_apply_file(conv_model, conv_test_csv, NULL, fp, &s, &err), EVO_OK);
-    fclose(fp);
+    assert_int_equal(apply(conv_model, conv_test_csv, out, &s, &err), EVO_OK);
     hid_t f = H5Fopen(conv_model, H5F_ACC_RDONLY, H5P_DEFAULT);
     double acc, log_loss;
     long long blocks;
@@ -196,21 +201,18 @@ static void test_refuses_mismatched_data(void **state)
 static void test_cli_predict_and_exports(void **state)
 {
     (void)state;
-    char args[600], *out, *err;
-    snprintf(args, sizeof args, "predict %s %s --out %s/p.csv", model, test_csv, dir);
-    assert_int_equal(support_run(dir, args, &out, &err), 0);
+    char *out, *err;
+    assert_int_equal(support_runf(dir, &out, &err, "predict %s %s --out %s/p.csv", model, test_csv, dir), 0);
     assert_non_null(strstr(out, "accuracy"));
     assert_non_null(strstr(out, "confusion matrix"));
     free(out);
     free(err);
-    snprintf(args, sizeof args, "predict %s %s/none.csv", model, dir);
-    assert_int_equal(support_run(dir, args, &out, &err), 2);
+    assert_int_equal(support_runf(dir, &out, &err, "predict %s %s/none.csv", model, dir), 2);
     assert_int_equal(support_count_lines(err), 1);
     free(out);
     free(err);
 
-    snprintf(args, sizeof args, "export %s --csv %s/csv", model, dir);
-    assert_int_equal(support_run(dir, args, NULL, NULL), 0);
+    assert_int_equal(support_runf(dir, NULL, NULL, "export %s --csv %s/csv", model, dir), 0);
     char p[200];
     snprintf(p, sizeof p, "%s/csv/individuals.csv", dir);
     char *csv = support_read(p);
@@ -221,8 +223,7 @@ static void test_cli_predict_and_exports(void **state)
     assert_int_equal(support_count_lines(csv), (int)r.individuals.n_rows + 1);
     assert_true(strstr(csv, ",relu,") || strstr(csv, ",tanh,") || strstr(csv, ",sigmoid,"));
     free(csv);
-    snprintf(args, sizeof args, "export %s --jsonl %s/i.jsonl", model, dir);
-    assert_int_equal(support_run(dir, args, NULL, NULL), 0);
+    assert_int_equal(support_runf(dir, NULL, NULL, "export %s --jsonl %s/i.jsonl", model, dir), 0);
     snprintf(p, sizeof p, "%s/i.jsonl", dir);
     char *jl = support_read(p);
     assert_int_equal(support_count_lines(jl), (int)r.individuals.n_rows);
@@ -231,10 +232,8 @@ static void test_cli_predict_and_exports(void **state)
     free(jl);
     evo_results_release(&r);
     /* usage errors */
-    snprintf(args, sizeof args, "export %s", model);
-    assert_int_equal(support_run(dir, args, NULL, NULL), 2);
-    snprintf(args, sizeof args, "export %s --split holdout --out x.csv", model);
-    assert_int_equal(support_run(dir, args, NULL, NULL), 2);
+    assert_int_equal(support_runf(dir, NULL, NULL, "export %s", model), 2);
+    assert_int_equal(support_runf(dir, NULL, NULL, "export %s --split holdout --out x.csv", model), 2);
 }
 
 /* A regression model (a short search on diabetes): predict on its exported test split reproduces the
@@ -243,25 +242,24 @@ static void test_cli_predict_and_exports(void **state)
 static void test_regression_model(void **state)
 {
     (void)state;
-    char rmodel[160], rtest[160], unl[160], args[1024], *out, *err;
+    char rmodel[160], rtest[160], unl[160], cmd[600], *out, *err;
     snprintf(rmodel, sizeof rmodel, "%s/diabetes.h5", dir);
     snprintf(rtest, sizeof rtest, "%s/diabetes-test.csv", dir);
     snprintf(unl, sizeof unl, "%s/diabetes-unlabelled.csv", dir);
-    snprintf(args, sizeof args,
-             "run %s/configs/diabetes.cfg --set 'data.train=\"%s/datasets/diabetes.csv\"' --set ga.population=4 "
-             "--max-trials 8 --set 'search.epochs={min=5;max=20;}' --out %s --quiet",
-             EVOTUNE_SOURCE_DIR, EVOTUNE_SOURCE_DIR, rmodel);
-    assert_int_equal(support_run(dir, args, NULL, NULL), 0);
-    snprintf(args, sizeof args, "export %s --split test --out %s", rmodel, rtest);
-    assert_int_equal(support_run(dir, args, NULL, NULL), 0);
+    assert_int_equal(support_runf(dir, NULL, NULL,
+                                  "run %s/configs/diabetes.cfg --set 'data.train=\"%s/datasets/diabetes.csv\"' "
+                                  "--set ga.population=4 --max-trials 8 --set 'search.epochs={min=5;max=20;}' "
+                                  "--out %s --quiet",
+                                  EVOTUNE_SOURCE_DIR, EVOTUNE_SOURCE_DIR, rmodel),
+                     0);
+    assert_int_equal(support_runf(dir, NULL, NULL, "export %s --split test --out %s", rmodel, rtest), 0);
 
     struct evo_results r;
     struct evo_error e = {0};
     assert_int_equal(evo_results_open(&r, rmodel, &e), EVO_OK);
     assert_true(r.regression && r.n_classes == 0 && isfinite(r.test_rmse) && isnan(r.test_accuracy));
     /* info names the fitness and gives the test metrics of the task */
-    snprintf(args, sizeof args, "info %s", rmodel);
-    assert_int_equal(support_run(dir, args, &out, &err), 0);
+    assert_int_equal(support_runf(dir, &out, &err, "info %s", rmodel), 0);
     assert_non_null(strstr(out, "fitness (neg_rmse) -"));
     assert_non_null(strstr(out, "; test RMSE "));
     assert_null(strstr(out, "test accuracy"));
@@ -270,9 +268,7 @@ static void test_regression_model(void **state)
     struct evo_apply_summary s;
     char pred[200];
     snprintf(pred, sizeof pred, "%s/rpred.csv", dir);
-    FILE *f = fopen(pred, "w");
-    assert_int_equal(evo_apply_file(rmodel, rtest, NULL, f, &s, &e), EVO_OK);
-    fclose(f);
+    assert_int_equal(apply(rmodel, rtest, pred, &s, &e), EVO_OK);
     assert_true(s.regression && s.labelled);
     assert_int_equal(s.n, (size_t)r.n_test);
     assert_true(s.rmse == r.test_rmse && s.mae == r.test_mae && s.r2 == r.test_r2);
@@ -283,18 +279,15 @@ static void test_regression_model(void **state)
     free(text);
 
     /* the CLI prints the metrics; without the target column only the predictions */
-    snprintf(args, sizeof args, "predict %s %s --out %s", rmodel, rtest, pred);
-    assert_int_equal(support_run(dir, args, &out, &err), 0);
+    assert_int_equal(support_runf(dir, &out, &err, "predict %s %s --out %s", rmodel, rtest, pred), 0);
     assert_non_null(strstr(out, "RMSE"));
     assert_non_null(strstr(out, "R2"));
     assert_null(strstr(out, "confusion"));
     free(out);
     free(err);
-    snprintf(args, sizeof args, "cut -d, -f1-10 %s > %s", rtest, unl);
-    assert_int_equal(system(args), 0);
-    f = fopen(pred, "w");
-    assert_int_equal(evo_apply_file(rmodel, unl, NULL, f, &s, &e), EVO_OK);
-    fclose(f);
+    snprintf(cmd, sizeof cmd, "cut -d, -f1-10 %s > %s", rtest, unl);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(apply(rmodel, unl, pred, &s, &e), EVO_OK);
     assert_true(s.regression && !s.labelled);
     evo_apply_summary_release(&s);
     text = support_read(pred);

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 #include "evotune/h5.h"
 #include "h5_same.h"
+#include "h5_support.h"
 #include "support.h"
 
 /* Sanitizer builds run the CLI several times slower: fewer kills there (EVOTUNE_KILLS overrides). */
@@ -430,18 +431,6 @@ static void set_root_string(hid_t f, const char *name, const char *value)
     H5Aclose(a);
 }
 
-static char *root_string(hid_t f, const char *name)
-{
-    hid_t a = H5Aopen(f, name, H5P_DEFAULT), t = H5Aget_type(a);
-    char *v = NULL;
-    assert_true(H5Aread(a, t, &v) >= 0);
-    char *copy = strdup(v);
-    H5free_memory(v);
-    H5Tclose(t);
-    H5Aclose(a);
-    return copy;
-}
-
 /* Copies the reference of st, applies edit k to the copy and says whether the comparator finds it the
  * same. Edits 0 to 8 touch only what is set aside, 9 and up a result. */
 enum { EDITS_ASIDE = 9, EDITS = 22 };
@@ -452,7 +441,7 @@ static int same_after(const struct strategy *st, int k, char *why, size_t n)
     copy_file(st->ref, path);
     hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
     assert_true(f >= 0);
-    char *config = root_string(f, "config"), *edited = malloc(strlen(config) + 64), *p;
+    char *config = support_h5_attr_string(f, "config"), *edited = malloc(strlen(config) + 64), *p;
     double x = 12345.0;
     long long i = 64;
     switch (k) {

@@ -468,18 +468,28 @@ static void test_hook_failure_stops_search(void **state)
     evo_config_release(&cfg);
 }
 
+/* Loads TINY_CONFIG with the overrides and runs evo_search_init only; returns its status. */
+static int init_only(const char *const *sets, size_t n, struct evo_error *err)
+{
+    struct evo_config cfg;
+    struct evo_search s;
+    if (evo_config_load_string(&cfg, TINY_CONFIG, "tiny.cfg", sets, n, err))
+        fail_msg("config: %s", err->msg);
+    int rc = evo_search_init(&s, &cfg, err);
+    if (!rc)
+        assert_int_equal(s.threads, cfg.threads);
+    evo_search_release(&s);
+    evo_config_release(&cfg);
+    return rc;
+}
+
 static void test_missing_data_file(void **state)
 {
     (void)state;
-    struct evo_config cfg;
-    struct evo_search s;
     struct evo_error err = {0};
     const char *set = "data.train = \"/nonexistent/x.csv\"";
-    assert_int_equal(evo_config_load_string(&cfg, TINY_CONFIG, "tiny.cfg", &set, 1, &err), EVO_OK);
-    assert_int_equal(evo_search_init(&s, &cfg, &err), EVO_EDATA);
+    assert_int_equal(init_only(&set, 1, &err), EVO_EDATA);
     assert_non_null(strstr(err.msg, "/nonexistent/x.csv"));
-    evo_search_release(&s);
-    evo_config_release(&cfg);
 }
 
 /* Elitism above the population is clamped to population - 1: one new individual per generation;
@@ -606,21 +616,6 @@ static void test_diverged_never_best(void **state)
     if (lg->has_best)
         assert_int_equal(lg->best.status, EVO_TRAIN_OK);
     free_run(&r);
-}
-
-/* Loads TINY_CONFIG with the overrides and runs evo_search_init only; returns its status. */
-static int init_only(const char *const *sets, size_t n, struct evo_error *err)
-{
-    struct evo_config cfg;
-    struct evo_search s;
-    if (evo_config_load_string(&cfg, TINY_CONFIG, "tiny.cfg", sets, n, err))
-        fail_msg("config: %s", err->msg);
-    int rc = evo_search_init(&s, &cfg, err);
-    if (!rc)
-        assert_int_equal(s.threads, cfg.threads);
-    evo_search_release(&s);
-    evo_config_release(&cfg);
-    return rc;
 }
 
 /* run.max_memory: workspaces (threads x the space's largest batch x width x depth), the buffers of the

@@ -14,11 +14,19 @@
 #include <string.h>
 #include "evotune/kernels.h"
 #include "evotune/rng.h"
+#include "kernels_support.h"
 
 /* Lengths 1..67 cover every tail of 8 and 16 lanes several times over; then a few large ones. */
 #define N_SHORT 67
 static const size_t LONG_SIZES[] = {255, 1000, 4099};
 #define N_LONG (sizeof LONG_SIZES / sizeof LONG_SIZES[0])
+#define N_LENGTHS (N_SHORT + N_LONG)
+
+/* The i-th length of a sweep, i < N_LENGTHS: 1..N_SHORT, then LONG_SIZES. */
+static size_t length(size_t i)
+{
+    return i < N_SHORT ? i + 1 : LONG_SIZES[i - N_SHORT];
+}
 
 static float *fill_uniform(size_t n, float lo, float hi, struct evo_rng *rng)
 {
@@ -60,6 +68,16 @@ static uint64_t ulp_diff(float a, float b)
     return (uint64_t)(la > lb ? la - lb : lb - la);
 }
 
+/* The tables this CPU runs in ISA order, scalar first: next_table(NULL) is the first, NULL after the
+ * last. */
+static const struct evo_kernels *next_table(const struct evo_kernels *k)
+{
+    for (int isa = k ? k->isa + 1 : 0; isa < EVO_ISA_COUNT; isa++)
+        if (evo_kernels_table(isa))
+            return evo_kernels_table(isa);
+    return NULL;
+}
+
 static const struct evo_kernels *scalar(void)
 {
     return evo_kernels_table(EVO_ISA_SCALAR);
@@ -70,22 +88,7 @@ static const struct evo_kernels *scalar(void)
 
 static double act_ref(double x, int act)
 {
-    switch (act) {
-    case EVO_ACT_RELU:
-        return x > 0 ? x : 0;
-    case EVO_ACT_TANH:
-        return tanh(x);
-    case EVO_ACT_SIGMOID:
-        return 1 / (1 + exp(-x));
-    case EVO_ACT_LEAKY_RELU:
-        return x > 0 ? x : (double)ALPHA * x;
-    case EVO_ACT_ELU:
-        return x > 0 ? x : expm1(x);
-    case EVO_ACT_GELU:
-        return 0.5 * x * (1 + tanh(sqrt(2 / 3.14159265358979323846) * (x + 0.044715 * x * x * x)));
-    default:
-        return x;
-    }
+    return support_act_ref(x, act, ALPHA);
 }
 
 static void test_tables(void **state)
@@ -147,16 +150,10 @@ static void test_activations_isa(void **state)
     (void)state;
     struct evo_rng rng;
     evo_rng_seed(&rng, 11, 0, 0, 0);
-    for (int isa = 0; isa < EVO_ISA_COUNT; isa++) {
-        const struct evo_kernels *k = evo_kernels_table(isa);
-        if (!k)
-            continue;
-        for (int act = EVO_ACT_IDENTITY; act < EVO_ACT_COUNT; act++) {
-            for (size_t n = 1; n <= N_SHORT; n++)
-                check_activation(k, n, act, &rng);
-            for (size_t j = 0; j < N_LONG; j++)
-                check_activation(k, LONG_SIZES[j], act, &rng);
-        }
+    for (const struct evo_kernels *k = next_table(NULL); k; k = next_table(k)) {
+        for (int act = EVO_ACT_IDENTITY; act < EVO_ACT_COUNT; act++)
+            for (size_t i = 0; i < N_LENGTHS; i++)
+                check_activation(k, length(i), act, &rng);
     }
 }
 
@@ -167,10 +164,7 @@ static void test_activations_fd(void **state)
     const size_t n = 37;
     struct evo_rng rng;
     evo_rng_seed(&rng, 3, 0, 0, 0);
-    for (int isa = 0; isa < EVO_ISA_COUNT; isa++) {
-        const struct evo_kernels *k = evo_kernels_table(isa);
-        if (!k)
-            continue;
+    for (const struct evo_kernels *k = next_table(NULL); k; k = next_table(k)) {
         for (int act = EVO_ACT_IDENTITY; act < EVO_ACT_COUNT; act++) {
             float *x = fill_uniform(n, -4, 4, &rng);
             for (size_t i = 0; i < n; i++)
@@ -235,10 +229,7 @@ static void test_exp_tanh_ulp(void **state)
     float *rl = malloc(n_rand * sizeof *rl);
     for (size_t i = 0; i < n_rand; i++)
         rl[i] = (i & 1 ? -1.0f : 1.0f) * powf(10.0f, -40.0f + 42.0f * evo_rng_uniformf(&rng));
-    for (int isa = 0; isa < EVO_ISA_COUNT; isa++) {
-        const struct evo_kernels *k = evo_kernels_table(isa);
-        if (!k)
-            continue;
+    for (const struct evo_kernels *k = next_table(NULL); k; k = next_table(k)) {
         uint64_t e1 = ulp_check(k, k->vexp, exp, edges_exp, sizeof edges_exp / sizeof *edges_exp, 4, "exp");
         uint64_t e2 = ulp_check(k, k->vexp, exp, rx, n_rand, 4, "exp");
         uint64_t e3 = ulp_check(k, k->vexp, exp, rl, n_rand, 4, "exp");
@@ -291,10 +282,7 @@ static void test_softmax_xent(void **state)
     static const size_t shapes[][2] = {{1, 2}, {3, 3}, {7, 10}, {16, 17}, {5, 1}, {4, 16}, {2, 37}, {64, 10}};
     struct evo_rng rng;
     evo_rng_seed(&rng, 4, 0, 0, 0);
-    for (int isa = 0; isa < EVO_ISA_COUNT; isa++) {
-        const struct evo_kernels *k = evo_kernels_table(isa);
-        if (!k)
-            continue;
+    for (const struct evo_kernels *k = next_table(NULL); k; k = next_table(k)) {
         for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
             size_t B = shapes[s][0], C = shapes[s][1];
             for (int big = 0; big < 2; big++) {
@@ -344,10 +332,7 @@ static void test_softmax_xent(void **state)
 static void test_softmax_extremes(void **state)
 {
     (void)state;
-    for (int isa = 0; isa < EVO_ISA_COUNT; isa++) {
-        const struct evo_kernels *k = evo_kernels_table(isa);
-        if (!k)
-            continue;
+    for (const struct evo_kernels *k = next_table(NULL); k; k = next_table(k)) {
         /* A confident wrong answer: p[y] underflows to 0 in float, the loss must stay finite (2e4). */
         float logits[6] = {1e4f, -1e4f, 0, 5, 5, 1};
         int32_t y[2] = {1, 2};
@@ -446,17 +431,11 @@ static void test_optimizers(void **state)
     (void)state;
     struct evo_rng rng;
     evo_rng_seed(&rng, 5, 0, 0, 0);
-    for (int isa = 0; isa < EVO_ISA_COUNT; isa++) {
-        const struct evo_kernels *k = evo_kernels_table(isa);
-        if (!k)
-            continue;
+    for (const struct evo_kernels *k = next_table(NULL); k; k = next_table(k)) {
         for (int opt = 0; opt < N_OPT; opt++)
-            for (int wd = 0; wd < 2; wd++) {
-                for (size_t n = 1; n <= N_SHORT; n++)
-                    check_optimizer(k, opt, n, wd ? 1e-2f : 0.0f, &rng);
-                for (size_t j = 0; j < N_LONG; j++)
-                    check_optimizer(k, opt, LONG_SIZES[j], wd ? 1e-2f : 0.0f, &rng);
-            }
+            for (int wd = 0; wd < 2; wd++)
+                for (size_t i = 0; i < N_LENGTHS; i++)
+                    check_optimizer(k, opt, length(i), wd ? 1e-2f : 0.0f, &rng);
     }
 }
 
@@ -466,10 +445,7 @@ static void test_mul(void **state)
     (void)state;
     struct evo_rng rng;
     evo_rng_seed(&rng, 6, 0, 0, 0);
-    for (int isa = 0; isa < EVO_ISA_COUNT; isa++) {
-        const struct evo_kernels *k = evo_kernels_table(isa);
-        if (!k)
-            continue;
+    for (const struct evo_kernels *k = next_table(NULL); k; k = next_table(k)) {
         for (size_t n = 1; n <= N_SHORT + 1000; n += n < N_SHORT ? 1 : 1000) {
             float *a = fill_uniform(n, -1, 1, &rng), *mask = malloc(n * sizeof *mask);
             for (size_t i = 0; i < n; i++) /* inverted dropout with p = 0.3 */
@@ -506,10 +482,7 @@ static void test_bytes_standardize(void **state)
         ref->bytes_standardize(want, in, mean, recip, n);
         for (size_t j = 0; j < n; j++)
             assert_true(want[j] == (float)(((double)in[j] - mean[j]) * recip[j]));
-        for (int isa = 0; isa < EVO_ISA_COUNT; isa++) {
-            const struct evo_kernels *k = evo_kernels_table(isa);
-            if (!k)
-                continue;
+        for (const struct evo_kernels *k = next_table(NULL); k; k = next_table(k)) {
             k->bytes_standardize(got, in, mean, recip, n);
             assert_memory_equal(got, want, n * sizeof *got);
             assert_true(got[n] == GUARD);
