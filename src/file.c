@@ -110,7 +110,7 @@ int evo_file_save(const char *path, evo_file_writer fn, void *ctx, struct evo_er
     size_t n = 0;
     FILE *f = open_memstream(&buf, &n);
     if (!f)
-        return evo_error_set(err, EVO_EIO, "cannot write '%s': %s", path, strerror(errno));
+        return evo_error_set(err, EVO_EIO, "cannot write '%s': write failed: %s", path, strerror(errno));
     int rc = fn(ctx, f, err);
     if (fclose(f) && !rc)
         rc = evo_error_set(err, EVO_EIO, "cannot write '%s': %s", path, strerror(errno));
@@ -150,7 +150,7 @@ int evo_file_remove_stale_temps(const char *path)
 int evo_file_append(int fd, const char *path, const void *data, size_t n, struct evo_error *err)
 {
     if (write_all(fd, data, n))
-        return evo_error_set(err, EVO_EIO, "cannot write '%s': %s", path, strerror(errno));
+        return evo_error_set(err, EVO_EIO, "cannot write '%s': write failed: %s", path, strerror(errno));
     if (checked_fsync(fd))
         return evo_error_set(err, EVO_EIO, "cannot write '%s': fsync failed: %s", path, strerror(errno));
     return EVO_OK;

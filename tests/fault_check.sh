@@ -2,9 +2,9 @@
 # Fault injection, SQLite's loop (fault.h): from a previous results file, `evotune resume` runs with the
 # K-th write, fsync, rename or allocation failing (EVOTUNE_FAULT=KIND:K, that call and every later one
 # of its kind), for K = 1, 2, ... until a run succeeds. Every failing K must exit 1 with exactly one
-# line on stderr naming the call (or the allocation) and the file, no sanitizer report (exit 66 in the
-# sanitizer builds), no temporary file left, and a results file that `evotune info` opens and
-# `evotune resume` completes (checked once per distinct file left: most allocation failures come
+# line on stderr naming the call (or the allocation) and the file (the results file or its journal),
+# no sanitizer report (exit 66 in the sanitizer builds), no temporary file left, and a results file
+# that `evotune info` opens and `evotune resume` completes (checked once per distinct file left: most allocation failures come
 # before the first save and leave the previous file as it was). For the file calls, report, export
 # and predict --out, which publish through the same layer, must fail as cleanly at K = 1.
 # Usage: fault_check.sh KIND EVOTUNE SOURCE_DIR
@@ -43,7 +43,7 @@ while :; do
     [ "$(wc -l <"$dir/err.txt")" -eq 1 ] || fail "stderr is not one line: $(cat "$dir/err.txt")"
     case $kind in
     alloc) grep -q '^evotune: out of memory allocating [0-9]* bytes$' "$dir/err.txt" ;;
-    *) grep -q "^evotune: cannot write '$dir/work.h5': $kind failed: " "$dir/err.txt" ;;
+    *) grep -q "^evotune: cannot write '$dir/work.h5\(.journal\)\?': $kind failed: " "$dir/err.txt" ;;
     esac || fail "unexpected message: $(cat "$dir/err.txt")"
     ! ls "$dir"/work.h5.tmp-* >/dev/null 2>&1 || fail "temporary file left: $(ls "$dir")"
     # a file byte for byte the one checked last behaves as it did: only a new state needs checking
