@@ -12,11 +12,22 @@ void evo_fmt_number(char *out, size_t n, double v)
         snprintf(out, n, "%.0f", v);
         return;
     }
-    for (int prec = 1; prec <= 17; prec++) {
-        snprintf(out, n, "%.*g", prec, v);
-        if (!isfinite(v) || strtod(out, NULL) == v)
-            return;
+    if (!isfinite(v)) {
+        snprintf(out, n, "%g", v);
+        return;
     }
+    /* The fewest digits that read back as v, by bisection: if p digits do, so do p + 1 (the decimal of
+     * p digits is one of p + 1, so the nearest of p + 1 is at least as near v), and 17 always do. */
+    int lo = 1, hi = 17;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        snprintf(out, n, "%.*g", mid, v);
+        if (strtod(out, NULL) == v)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    snprintf(out, n, "%.*g", lo, v);
 }
 
 void evo_fmt_float(char *out, size_t n, double v)
