@@ -1,4 +1,4 @@
-/* libFuzzer harness for the CSV reader (src/data.c): the input is a CSV file (plain or gzip, zlib
+/* libFuzzer harness for the CSV reader (src/data/csv.c): the input is a CSV file (plain or gzip, zlib
  * reads both), loaded with the label column by name, by index or from the end, and without labels.
  * A loaded set is split and written back, and everything is released (LSan counts leaks). */
 #include "fuzz_common.h"

@@ -1,4 +1,4 @@
-/* libFuzzer harness for the IDX reader (src/data.c), plain and gzip. Input layout: one flag byte, a
+/* libFuzzer harness for the IDX reader (src/data/idx.c), plain and gzip. Input layout: one flag byte, a
  * 4-byte big-endian length L, then L bytes of the image file and the rest as the label file (a short
  * input is all images). Flag bit 0 names the files "*.gz" (the gzip path; zlib reads plain files too),
  * bit 1 also loads through evo_data_load's name-based dispatch. */

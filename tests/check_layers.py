@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""The module graph of src/ (a module is src/NAME.c with include/evotune/NAME.h; an edge is an
-#include "evotune/OTHER.h" in either file) has no cycle, and storage (h5, results, apply, report,
-fmt) reads no strategy's state: none of it includes strategy.h or search.h."""
+"""The module graph of src/ (a module is src/NAME.c, or the files of a folder src/NAME/, with
+include/evotune/NAME.h; an edge is an #include "evotune/OTHER.h" in any of them) has no cycle, and
+storage (h5, results, apply, report, fmt) reads no strategy's state: none of it includes strategy.h
+or search.h."""
 import glob, os, re, sys
 
 root = sys.argv[1]
 graph = {}
-for path in glob.glob(os.path.join(root, "src", "*.c")) + glob.glob(os.path.join(root, "include", "evotune", "*.h")):
-    module = os.path.basename(path).rsplit(".", 1)[0]
+for path in (glob.glob(os.path.join(root, "src", "*.c")) + glob.glob(os.path.join(root, "src", "*", "*.c")) +
+             glob.glob(os.path.join(root, "include", "evotune", "*.h"))):
+    # a file in a folder of src/ (src/data/csv.c) belongs to the module the folder names
+    parent = os.path.basename(os.path.dirname(path))
+    module = parent if parent not in ("src", "evotune") else os.path.basename(path).rsplit(".", 1)[0]
     if module == "main":
         continue  # the CLI sits on top of everything
     with open(path) as f:

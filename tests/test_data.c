@@ -103,24 +103,38 @@ static int is_empty(const struct evo_dataset *ds)
            !ds->feature_names && !ds->class_names && !ds->label_name;
 }
 
-/* Loads a CSV that must fail with EVO_EDATA and a message containing every one of the given
- * substrings (NULL-terminated list). */
-static void expect_csv_error(const char *name, const char *text, const char *label, ...)
+/* Writes text to the temporary file `name` and loads it as CSV with the given label column; the
+ * load must succeed. Returns the file's path. */
+static const char *load_text(struct evo_dataset *ds, const char *name, const char *text,
+                             const char *label)
 {
     const char *path = write_text(name, text);
+    struct evo_error err = {0};
+    if (evo_data_load_csv(ds, path, label, &err) != EVO_OK)
+        fail_msg("%s: %s", name, err.msg);
+    return path;
+}
+
+/* A CSV file that must fail to load with EVO_EDATA and a message that holds every one of `want`
+ * (up to the first NULL); text NULL: no such file. */
+struct csv_error_case {
+    const char *name, *text, *label;
+    const char *want[3];
+};
+
+static void expect_csv_error(const struct csv_error_case *c)
+{
+    const char *path = c->text ? write_text(c->name, c->text) : tmp_path(c->name);
     struct evo_dataset ds;
     struct evo_error err = {0};
-    int rc = evo_data_load_csv(&ds, path, label, &err);
+    int rc = evo_data_load_csv(&ds, path, c->label, &err);
     if (rc != EVO_EDATA)
-        fail_msg("%s: expected EVO_EDATA, got %d (%s)", name, rc, err.msg);
+        fail_msg("%s: expected EVO_EDATA, got %d (%s)", c->name, rc, err.msg);
     assert_int_equal(err.status, EVO_EDATA);
     assert_true(is_empty(&ds));
-    va_list ap;
-    va_start(ap, label);
-    for (const char *want; (want = va_arg(ap, const char *));)
-        if (!strstr(err.msg, want))
-            fail_msg("%s: message '%s' lacks '%s'", name, err.msg, want);
-    va_end(ap);
+    for (int i = 0; i < 3 && c->want[i]; i++)
+        if (!strstr(err.msg, c->want[i]))
+            fail_msg("%s: message '%s' lacks '%s'", c->name, err.msg, c->want[i]);
     evo_data_release(&ds);
 }
 
@@ -159,15 +173,14 @@ static void test_csv_good(void **state)
     (void)state;
     struct evo_dataset ds;
     struct evo_error err = {0};
-    const char *path = write_text("good.csv", good_csv);
-    assert_int_equal(evo_data_load_csv(&ds, path, "species", &err), EVO_OK);
+    load_text(&ds, "good.csv", good_csv, "species");
     check_good(&ds);
     evo_data_release(&ds);
     assert_true(is_empty(&ds));
     evo_data_release(&ds); /* twice is safe */
 
     /* the same file through gzip, and through the name-based dispatch */
-    path = write_gz("good.csv.gz", good_csv, strlen(good_csv));
+    const char *path = write_gz("good.csv.gz", good_csv, strlen(good_csv));
     assert_int_equal(evo_data_load(&ds, path, NULL, "-1", &err), EVO_OK);
     check_good(&ds);
     evo_data_release(&ds);
@@ -177,10 +190,8 @@ static void test_csv_numeric_labels(void **state)
 {
     (void)state;
     /* by value the order is -1, 2, 10; by text it would be -1, 10, 2 */
-    const char *path = write_text("num.csv", "f,label\n1,10\n2,2\n3,-1\n4,2\n");
     struct evo_dataset ds;
-    struct evo_error err = {0};
-    assert_int_equal(evo_data_load_csv(&ds, path, "label", &err), EVO_OK);
+    load_text(&ds, "num.csv", "f,label\n1,10\n2,2\n3,-1\n4,2\n", "label");
     assert_int_equal(ds.n_classes, 3);
     assert_string_equal(ds.class_names[0], "-1");
     assert_string_equal(ds.class_names[1], "2");
@@ -191,8 +202,7 @@ static void test_csv_numeric_labels(void **state)
     evo_data_release(&ds);
 
     /* one non-integer label turns the whole column into text, ordered by bytes */
-    path = write_text("mixed.csv", "f,label\n1,10\n2,2\n3,2.5\n");
-    assert_int_equal(evo_data_load_csv(&ds, path, "label", &err), EVO_OK);
+    load_text(&ds, "mixed.csv", "f,label\n1,10\n2,2\n3,2.5\n", "label");
     assert_string_equal(ds.class_names[0], "10");
     assert_string_equal(ds.class_names[1], "2");
     assert_string_equal(ds.class_names[2], "2.5");
@@ -223,8 +233,7 @@ static void test_csv_label_column(void **state)
         evo_data_release(&ds);
     }
     /* a header name wins over the same text read as an index */
-    path = write_text("numhdr.csv", "0,1,2\n1,2,3\n4,5,6\n");
-    assert_int_equal(evo_data_load_csv(&ds, path, "0", &err), EVO_OK);
+    load_text(&ds, "numhdr.csv", "0,1,2\n1,2,3\n4,5,6\n", "0");
     assert_string_equal(ds.label_name, "0");
     assert_string_equal(ds.feature_names[0], "1");
     evo_data_release(&ds);
@@ -270,50 +279,44 @@ static void test_csv_long_lines(void **state)
 static void test_csv_errors(void **state)
 {
     (void)state;
-    expect_csv_error("nonnum.csv", "a,b,label\n1,2,x\n3,abc,y\n", "label",
-                     "nonnum.csv:3: column 'b': expected a number, got 'abc'", NULL);
-    expect_csv_error("partial.csv", "a,b,label\n1,2,x\n3,4,y\n5,1.5x,x\n", "label",
-                     "partial.csv:4: column 'b': expected a number, got '1.5x'", NULL);
-    expect_csv_error("nan.csv", "a,b,label\n1,2,x\nnan,4,y\n", "label",
-                     "nan.csv:3: column 'a': expected a number, got 'nan'", NULL);
-    expect_csv_error("inf.csv", "a,b,label\n1,2,x\n2,-inf,y\n", "label",
-                     "inf.csv:3: column 'b': expected a number, got '-inf'", NULL);
-    expect_csv_error("huge.csv", "a,b,label\n1,2,x\n2,1e39,y\n", "label", "huge.csv:3:",
-                     "column 'b'", "out of float range", NULL);
-    expect_csv_error("ragged.csv", "a,b,c,d,label\n1,2,3,4,x\n1,2,3,4,y\n1,2,3,4,x\n1,2,3,y\n",
-                     "label", "ragged.csv:5: expected 5 columns, got 4", NULL);
-    expect_csv_error("long_row.csv", "a,label\n1,x\r\n2,y,3\r\n", "label",
-                     "long_row.csv:3: expected 2 columns, got 3", NULL);
-    expect_csv_error("emptycell.csv", "a,b,label\n1,,x\n", "label",
-                     "emptycell.csv:2: column 'b': empty cell", NULL);
-    expect_csv_error("emptylabel.csv", "a,b,label\n1,2,x\n1,2, \n", "label",
-                     "emptylabel.csv:3: column 'label': empty cell", NULL);
-    expect_csv_error("typo.csv", "a,b,label\n1,2,x\n3,4,y\n", "lable",
-                     "typo.csv: no column named 'lable' (did you mean 'label'?)", NULL);
-    expect_csv_error("unknown.csv", "a,b,label\n1,2,x\n3,4,y\n", "species",
-                     "unknown.csv: no column named 'species' (columns: a, b, label)", NULL);
-    expect_csv_error("range.csv", "a,b,label\n1,2,x\n3,4,y\n", "3", "range.csv:",
-                     "index 3 out of range (3 columns)", NULL);
-    expect_csv_error("range2.csv", "a,b,label\n1,2,x\n3,4,y\n", "-4", "range2.csv:",
-                     "out of range", NULL);
-    expect_csv_error("empty.csv", "", "label", "empty.csv: empty file", NULL);
-    expect_csv_error("blank.csv", "\n\r\n", "label", "blank.csv: empty file", NULL);
-    expect_csv_error("header.csv", "a,b,label\n", "label", "header.csv: only a header", NULL);
-    expect_csv_error("header2.csv", "a,b,label\r\n\r\n", "label", "header2.csv: only a header",
-                     NULL);
-    expect_csv_error("oneclass.csv", "a,label\n1,x\n2,x\n3,x\n", "label", "oneclass.csv:",
-                     "single class ('x')", "at least 2", NULL);
-    expect_csv_error("gap.csv", "a,label\n1,x\n\n2,y\n", "label", "gap.csv:3: empty line", NULL);
-    expect_csv_error("quote.csv", "\"a,label\n1,x\n", "label", "quote.csv:1:", "quoted", NULL);
-    expect_csv_error("onecol.csv", "label\nx\ny\n", "label", "onecol.csv:1:", "at least one feature",
-                     NULL);
-
-    struct evo_dataset ds;
-    struct evo_error err = {0};
-    assert_int_equal(evo_data_load_csv(&ds, tmp_path("missing.csv"), "label", &err), EVO_EDATA);
-    assert_non_null(strstr(err.msg, "cannot open '"));
-    assert_non_null(strstr(err.msg, "missing.csv': No such file or directory"));
-    assert_true(is_empty(&ds));
+    static const struct csv_error_case cases[] = {
+        {"nonnum.csv", "a,b,label\n1,2,x\n3,abc,y\n", "label",
+         {"nonnum.csv:3: column 'b': expected a number, got 'abc'"}},
+        {"partial.csv", "a,b,label\n1,2,x\n3,4,y\n5,1.5x,x\n", "label",
+         {"partial.csv:4: column 'b': expected a number, got '1.5x'"}},
+        {"nan.csv", "a,b,label\n1,2,x\nnan,4,y\n", "label",
+         {"nan.csv:3: column 'a': expected a number, got 'nan'"}},
+        {"inf.csv", "a,b,label\n1,2,x\n2,-inf,y\n", "label",
+         {"inf.csv:3: column 'b': expected a number, got '-inf'"}},
+        {"huge.csv", "a,b,label\n1,2,x\n2,1e39,y\n", "label",
+         {"huge.csv:3:", "column 'b'", "out of float range"}},
+        {"ragged.csv", "a,b,c,d,label\n1,2,3,4,x\n1,2,3,4,y\n1,2,3,4,x\n1,2,3,y\n", "label",
+         {"ragged.csv:5: expected 5 columns, got 4"}},
+        {"long_row.csv", "a,label\n1,x\r\n2,y,3\r\n", "label",
+         {"long_row.csv:3: expected 2 columns, got 3"}},
+        {"emptycell.csv", "a,b,label\n1,,x\n", "label", {"emptycell.csv:2: column 'b': empty cell"}},
+        {"emptylabel.csv", "a,b,label\n1,2,x\n1,2, \n", "label",
+         {"emptylabel.csv:3: column 'label': empty cell"}},
+        {"typo.csv", "a,b,label\n1,2,x\n3,4,y\n", "lable",
+         {"typo.csv: no column named 'lable' (did you mean 'label'?)"}},
+        {"unknown.csv", "a,b,label\n1,2,x\n3,4,y\n", "species",
+         {"unknown.csv: no column named 'species' (columns: a, b, label)"}},
+        {"range.csv", "a,b,label\n1,2,x\n3,4,y\n", "3",
+         {"range.csv:", "index 3 out of range (3 columns)"}},
+        {"range2.csv", "a,b,label\n1,2,x\n3,4,y\n", "-4", {"range2.csv:", "out of range"}},
+        {"empty.csv", "", "label", {"empty.csv: empty file"}},
+        {"blank.csv", "\n\r\n", "label", {"blank.csv: empty file"}},
+        {"header.csv", "a,b,label\n", "label", {"header.csv: only a header"}},
+        {"header2.csv", "a,b,label\r\n\r\n", "label", {"header2.csv: only a header"}},
+        {"oneclass.csv", "a,label\n1,x\n2,x\n3,x\n", "label",
+         {"oneclass.csv:", "single class ('x')", "at least 2"}},
+        {"gap.csv", "a,label\n1,x\n\n2,y\n", "label", {"gap.csv:3: empty line"}},
+        {"quote.csv", "\"a,label\n1,x\n", "label", {"quote.csv:1:", "quoted"}},
+        {"onecol.csv", "label\nx\ny\n", "label", {"onecol.csv:1:", "at least one feature"}},
+        {"missing.csv", NULL, "label", {"cannot open '", "missing.csv': No such file or directory"}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
+        expect_csv_error(&cases[c]);
 }
 
 /* A gzip stream cut short must not read as a shorter, clean file. */
@@ -418,6 +421,17 @@ static void check_idx(const struct evo_dataset *ds)
     assert_string_equal(ds->label_name, "label");
 }
 
+/* The pair loads through the loader choice (evo_data_load) as the IDX set check_idx expects. */
+static void expect_idx_good(const char *images, const char *labels, const char *label)
+{
+    struct evo_dataset ds;
+    struct evo_error err = {0};
+    if (evo_data_load(&ds, images, labels, label, &err) != EVO_OK)
+        fail_msg("%s: %s", images, err.msg);
+    check_idx(&ds);
+    evo_data_release(&ds);
+}
+
 static void test_idx_good(void **state)
 {
     (void)state;
@@ -431,15 +445,11 @@ static void test_idx_good(void **state)
     assert_int_equal(evo_data_load_idx(&ds, images, labels, &err), EVO_OK);
     check_idx(&ds);
     evo_data_release(&ds);
-    assert_int_equal(evo_data_load(&ds, images, labels, NULL, &err), EVO_OK);
-    check_idx(&ds);
-    evo_data_release(&ds);
+    expect_idx_good(images, labels, NULL);
 
     images = write_gz("g-images-idx3-ubyte.gz", img, ni);
     labels = write_gz("g-labels-idx1-ubyte.gz", lab, nl);
-    assert_int_equal(evo_data_load(&ds, images, labels, "ignored", &err), EVO_OK);
-    check_idx(&ds);
-    evo_data_release(&ds);
+    expect_idx_good(images, labels, "ignored");
 
     /* the ".idx" spelling also selects the IDX reader, and it needs a label file */
     images = write_bytes("set.idx3", img, ni);
@@ -465,10 +475,7 @@ static void test_idx_by_magic(void **state)
                  gz ? write_gz(names[gz][0], img, ni) : write_bytes(names[gz][0], img, ni));
         snprintf(labels, sizeof labels, "%s",
                  gz ? write_gz(names[gz][1], lab, nl) : write_bytes(names[gz][1], lab, nl));
-        if (evo_data_load(&ds, images, labels, "label", &err) != EVO_OK)
-            fail_msg("%s: %s", images, err.msg);
-        check_idx(&ds);
-        evo_data_release(&ds);
+        expect_idx_good(images, labels, "label");
         /* without its label file: the IDX error, not a CSV one */
         assert_int_equal(evo_data_load(&ds, images, NULL, "label", &err), EVO_EDATA);
         assert_non_null(strstr(err.msg, "label file"));
@@ -571,28 +578,44 @@ static void test_idx_errors(void **state)
 
 /* ---- split, standardise, align, hash ---------------------------------------------------------- */
 
+/* A data set of n rows and d features, floats or (bytes) bytes, for the caller to fill: features
+ * named features[j] (NULL: "p<j>"), k classes named class_prefix followed by the class index, the
+ * label column "label", and every y 0. */
+static void make_set(struct evo_dataset *ds, size_t n, size_t d, int bytes,
+                     const char *const *features, int k, const char *class_prefix)
+{
+    memset(ds, 0, sizeof *ds);
+    ds->n = n;
+    ds->d = d;
+    if (bytes)
+        ds->bytes = malloc(n * d + 1);
+    else
+        ds->x = malloc((n * d + 1) * sizeof *ds->x);
+    ds->y = calloc(n + 1, sizeof *ds->y);
+    ds->feature_names = calloc(d, sizeof *ds->feature_names);
+    for (size_t j = 0; j < d; j++) {
+        char name[32];
+        snprintf(name, sizeof name, "p%zu", j);
+        ds->feature_names[j] = strdup(features ? features[j] : name);
+    }
+    ds->n_classes = k;
+    ds->class_names = k ? calloc((size_t)k, sizeof *ds->class_names) : NULL;
+    for (int c = 0; c < k; c++) {
+        char name[32];
+        snprintf(name, sizeof name, "%s%d", class_prefix, c);
+        ds->class_names[c] = strdup(name);
+    }
+    ds->label_name = strdup("label");
+}
+
 /* n rows in classes of the given sizes; x[i][0] = i identifies the row, x[i][1] = its class. */
 static void make_classes(struct evo_dataset *ds, const size_t *sizes, int k)
 {
-    memset(ds, 0, sizeof *ds);
     size_t n = 0;
     for (int c = 0; c < k; c++)
         n += sizes[c];
-    ds->n = n;
-    ds->d = 2;
-    ds->x = malloc(n * 2 * sizeof *ds->x);
-    ds->y = malloc(n * sizeof *ds->y);
-    ds->feature_names = calloc(2, sizeof *ds->feature_names);
-    ds->feature_names[0] = strdup("row");
-    ds->feature_names[1] = strdup("class");
-    ds->class_names = calloc((size_t)k, sizeof *ds->class_names);
-    for (int c = 0; c < k; c++) {
-        char name[16];
-        snprintf(name, sizeof name, "k%d", c);
-        ds->class_names[c] = strdup(name);
-    }
-    ds->n_classes = k;
-    ds->label_name = strdup("label");
+    const char *const features[2] = {"row", "class"};
+    make_set(ds, n, 2, 0, features, k, "k");
     /* interleave the classes so that "original order" is a real constraint */
     size_t left[8], i = 0;
     memcpy(left, sizes, (size_t)k * sizeof *left);
@@ -827,11 +850,9 @@ static void test_align(void **state)
     (void)state;
     struct evo_dataset ref, ds;
     struct evo_error err = {0};
-    const char *path = write_text("ref.csv", "a,b,label\n1,2,cat\n3,4,dog\n5,6,emu\n");
-    assert_int_equal(evo_data_load_csv(&ref, path, "label", &err), EVO_OK);
+    load_text(&ref, "ref.csv", "a,b,label\n1,2,cat\n3,4,dog\n5,6,emu\n", "label");
 
-    path = write_text("test.csv", "a,b,label\n7,8,emu\n9,9,dog\n0,0,emu\n");
-    assert_int_equal(evo_data_load_csv(&ds, path, "label", &err), EVO_OK);
+    load_text(&ds, "test.csv", "a,b,label\n7,8,emu\n9,9,dog\n0,0,emu\n", "label");
     assert_int_equal(ds.n_classes, 2); /* dog, emu on its own */
     assert_int_equal(evo_data_align(&ds, &ref, "test.csv", &err), EVO_OK);
     assert_int_equal(ds.n_classes, 3);
@@ -842,16 +863,14 @@ static void test_align(void **state)
     assert_int_equal(ds.y[2], 2);
     evo_data_release(&ds);
 
-    path = write_text("test2.csv", "a,b,label\n7,8,emu\n9,9,yak\n");
-    assert_int_equal(evo_data_load_csv(&ds, path, "label", &err), EVO_OK);
+    load_text(&ds, "test2.csv", "a,b,label\n7,8,emu\n9,9,yak\n", "label");
     assert_int_equal(evo_data_align(&ds, &ref, "test2.csv", &err), EVO_EDATA);
     assert_non_null(strstr(err.msg, "test2.csv"));
     assert_non_null(strstr(err.msg, "'yak'"));
     assert_int_equal(ds.n_classes, 2); /* left as it was */
     evo_data_release(&ds);
 
-    path = write_text("test3.csv", "a,b,c,label\n7,8,1,emu\n9,9,1,dog\n");
-    assert_int_equal(evo_data_load_csv(&ds, path, "label", &err), EVO_OK);
+    load_text(&ds, "test3.csv", "a,b,c,label\n7,8,1,emu\n9,9,1,dog\n", "label");
     assert_int_equal(evo_data_align(&ds, &ref, "test3.csv", &err), EVO_EDATA);
     assert_non_null(strstr(err.msg, "test3.csv"));
     assert_non_null(strstr(err.msg, "3 features"));
@@ -864,10 +883,8 @@ static void test_hash(void **state)
 {
     (void)state;
     struct evo_dataset a, b;
-    struct evo_error err = {0};
-    const char *path = write_text("h.csv", good_csv);
-    assert_int_equal(evo_data_load_csv(&a, path, "species", &err), EVO_OK);
-    assert_int_equal(evo_data_load_csv(&b, path, "species", &err), EVO_OK);
+    load_text(&a, "h.csv", good_csv, "species");
+    load_text(&b, "h.csv", good_csv, "species");
     uint64_t h = evo_data_hash(&a);
     assert_true(h == evo_data_hash(&b));
     b.x[5] += 1;
@@ -933,8 +950,7 @@ static void test_regression(void **state)
     (void)state;
     struct evo_dataset ds, tr, va, te, tr2, va2, te2;
     struct evo_error err = {0};
-    const char *p = write_text("reg.csv", "a,b,target\n1,2,1.5\n3,4,-2e1\n5,6,1.5\n7,8,300\n");
-    assert_int_equal(evo_data_load_csv(&ds, p, "target", &err), EVO_OK);
+    const char *p = load_text(&ds, "reg.csv", "a,b,target\n1,2,1.5\n3,4,-2e1\n5,6,1.5\n7,8,300\n", "target");
     assert_int_equal(evo_data_to_regression(&ds, p, &err), EVO_OK);
     assert_int_equal(ds.n_classes, 0);
     assert_null(ds.class_names);
@@ -955,8 +971,7 @@ static void test_regression(void **state)
     free(text);
     evo_data_release(&ds);
 
-    p = write_text("reg-bad.csv", "a,target\n1,2\n3,high\n");
-    assert_int_equal(evo_data_load_csv(&ds, p, "target", &err), EVO_OK);
+    p = load_text(&ds, "reg-bad.csv", "a,target\n1,2\n3,high\n", "target");
     assert_int_equal(evo_data_to_regression(&ds, p, &err), EVO_EDATA);
     assert_non_null(strstr(err.msg, "reg-bad.csv: label column 'target': expected a number, got 'high'"));
     assert_int_equal(ds.n_classes, 2); /* unchanged */
@@ -964,15 +979,9 @@ static void test_regression(void **state)
     evo_data_release(&ds);
 
     /* the split: 100 rows, 20 % and 10 %, the same for the same seed, another for another seed */
-    memset(&ds, 0, sizeof ds);
-    ds.n = 100;
-    ds.d = 1;
-    ds.x = malloc(100 * sizeof(float));
-    ds.y = calloc(100, sizeof(int32_t));
+    const char *const x_name[1] = {"x"};
+    make_set(&ds, 100, 1, 0, x_name, 0, "");
     ds.target = malloc(100 * sizeof(float));
-    ds.feature_names = calloc(1, sizeof(char *));
-    ds.feature_names[0] = strdup("x");
-    ds.label_name = strdup("t");
     for (size_t i = 0; i < 100; i++)
         ds.x[i] = ds.target[i] = (float)i;
     assert_int_equal(evo_data_split(&ds, 0.2, 0.1, 5, &tr, &va, &te, &err), EVO_OK);
@@ -1057,25 +1066,7 @@ static void expect_same_rows(const struct evo_dataset *a, const struct evo_datas
  * background of an image), with every class present. */
 static void make_bytes(struct evo_dataset *ds, size_t n, size_t d, uint32_t seed)
 {
-    memset(ds, 0, sizeof *ds);
-    ds->n = n;
-    ds->d = d;
-    ds->bytes = malloc(n * d);
-    ds->y = malloc(n * sizeof *ds->y);
-    ds->n_classes = 3;
-    ds->feature_names = calloc(d, sizeof *ds->feature_names);
-    ds->class_names = calloc(3, sizeof *ds->class_names);
-    for (size_t j = 0; j < d; j++) {
-        char name[16];
-        snprintf(name, sizeof name, "p%zu", j);
-        ds->feature_names[j] = strdup(name);
-    }
-    for (int c = 0; c < 3; c++) {
-        char name[4];
-        snprintf(name, sizeof name, "%d", c);
-        ds->class_names[c] = strdup(name);
-    }
-    ds->label_name = strdup("label");
+    make_set(ds, n, d, 1, NULL, 3, "");
     uint32_t s = seed;
     for (size_t i = 0; i < n * d; i++) {
         s = s * 1664525u + 1013904223u;
@@ -1166,9 +1157,7 @@ static void test_bytes_compact(void **state)
 {
     (void)state;
     struct evo_dataset ds, fl;
-    struct evo_error err = {0};
-    const char *path = write_text("img.csv", "a,b,c,d,label\n0,255,17,3,x\n9,0,0,254,y\n1,2,3,4,x\n");
-    assert_int_equal(evo_data_load_csv(&ds, path, "label", &err), EVO_OK);
+    load_text(&ds, "img.csv", "a,b,c,d,label\n0,255,17,3,x\n9,0,0,254,y\n1,2,3,4,x\n", "label");
     assert_non_null(ds.x); /* the reader holds floats; compacting is the caller's choice */
     float_copy(&fl, &ds);
     uint64_t h = evo_data_hash(&ds);
@@ -1201,7 +1190,7 @@ static void test_bytes_compact(void **state)
     for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++) {
         char text[128];
         snprintf(text, sizeof text, "a,b,c,d,label\n9,9,9,9,y\n%s", keep[k]);
-        assert_int_equal(evo_data_load_csv(&ds, write_text("keep.csv", text), "label", &err), EVO_OK);
+        load_text(&ds, "keep.csv", text, "label");
         assert_int_equal(evo_data_compact(&ds), 0);
         assert_non_null(ds.x);
         assert_null(ds.bytes);

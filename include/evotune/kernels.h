@@ -132,8 +132,8 @@ struct evo_kernels {
 
     /* ---- data held as bytes (src/kernels/vec_*.c) ---- */
     /* out[n] = (float)(((double)in[j] - mean[j]) * recip[j]): a row of bytes standardised as
-     * evo_data_rows reads it (data.c chooses recip so that this equals the division). In double
-     * and with one rounding per step, so every ISA gives the same floats, bit for bit. */
+     * evo_data_rows reads it (src/data/scale.c chooses recip so that this equals the division). In
+     * double and with one rounding per step, so every ISA gives the same floats, bit for bit. */
     void (*bytes_standardize)(float *out, const uint8_t *in, const double *mean, const double *recip,
                               size_t n);
 };
