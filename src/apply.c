@@ -156,7 +156,7 @@ int evo_apply_file(const char *model, const char *data, const char *labels, FILE
     for (size_t c = 0; c < C; c++)
         s->class_names[c] = evo_mem_strdup(r.class_names[c]);
     if (labelled) {
-        s->confusion = evo_mem_alloc(evo_mem_mul(C * C, sizeof *s->confusion));
+        s->confusion = evo_mem_alloc(evo_mem_mul(evo_mem_mul(C, C), sizeof *s->confusion));
         s->accuracy = evo_predict_confusion(s->confusion, ds.y, pred, ds.n, (int)C);
         double loss = 0;
         for (size_t i = 0; i < ds.n; i++)

@@ -837,7 +837,7 @@ static void score_test(struct evo_search *s)
         int32_t *classes = evo_mem_alloc(evo_mem_mul(n ? n : 1, sizeof(int32_t)));
         evo_predict_data(&log->best_net, ws, test, probs, classes);
         free(log->confusion);
-        log->confusion = evo_mem_alloc(evo_mem_mul(C * C, sizeof *log->confusion));
+        log->confusion = evo_mem_alloc(evo_mem_mul(evo_mem_mul(C, C), sizeof *log->confusion));
         log->test_metrics.accuracy = evo_predict_confusion(log->confusion, test->y, classes, n, (int)C);
         free(probs);
         free(classes);

@@ -58,7 +58,7 @@ static int compare_rank(const void *pa, const void *pb)
 /* Summary row of the generation just completed. */
 static void close_generation(struct generational *s)
 {
-    s->rows = evo_mem_realloc(s->rows, (s->n_rows + 1) * sizeof *s->rows);
+    s->rows = evo_mem_realloc(s->rows, evo_mem_mul(s->n_rows + 1, sizeof *s->rows));
     struct evo_generation *st = &s->rows[s->n_rows++];
     memset(st, 0, sizeof *st);
     st->generation = s->gen;
