@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
-"""The module graph of src/ (a module is src/NAME.c with include/evotune/NAME.h; an edge is an
-#include "evotune/OTHER.h" in either file) has no cycle, and storage (h5, results, apply, report,
-fmt) reads no strategy's state: none of it includes strategy.h or search.h."""
+"""The module graph of src/ (a module is src/NAME.c or src/FOLDER/NAME.c, with its private header
+src/FOLDER/NAME.h if any and its public include/evotune/NAME.h; an edge is an #include
+"evotune/OTHER.h" in any of them) has no cycle, and storage (everything under
+src/store/, and apply, report, fmt, runlog) reads no strategy's state: none of it includes strategy.h,
+search.h or evaluator.h."""
 import glob, os, re, sys
 
 root = sys.argv[1]
-graph = {}
-for path in glob.glob(os.path.join(root, "src", "*.c")) + glob.glob(os.path.join(root, "include", "evotune", "*.h")):
+graph, storage = {}, {"h5", "results", "apply", "report", "fmt", "runlog"}
+for path in (glob.glob(os.path.join(root, "src", "**", "*.[ch]"), recursive=True) +
+             glob.glob(os.path.join(root, "include", "evotune", "*.h"))):
     module = os.path.basename(path).rsplit(".", 1)[0]
+    if os.path.basename(os.path.dirname(path)) == "store":
+        storage.add(module)
     if module == "main":
         continue  # the CLI sits on top of everything
     with open(path) as f:
@@ -35,7 +40,7 @@ bad = 0
 for c in cycles:
     print("cycle: " + " -> ".join(c))
     bad = 1
-for m in ("h5", "results", "apply", "report", "fmt", "runlog"):
+for m in sorted(storage):
     for forbidden in ("strategy", "search", "evaluator"):
         if forbidden in graph.get(m, ()):
             print(f"storage module {m} includes {forbidden}.h")
