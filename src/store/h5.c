@@ -21,116 +21,7 @@
 #include "evotune/train.h"
 #include "evotune/kernels.h"
 #include "evotune/mem.h"
-
-void evo_h5_init(void)
-{
-    H5dont_atexit();
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-/* Fails the enclosing write when an HDF5 call returns a negative id or status. */
-#define TRY(call)                                                                              \
-    do {                                                                                           \
-        if ((call) < 0) {                                                                          \
-            what = #call;                                                                          \
-            goto fail;                                                                             \
-        }                                                                                          \
-    } while (0)
-
-/* ---- typed attribute and dataset helpers; each returns < 0 on failure ---- */
-
-static hid_t string_type(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    if (t >= 0 && (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0)) {
-        H5Tclose(t);
-        return -1;
-    }
-    return t;
-}
-
-static herr_t attr_write(hid_t obj, const char *name, hid_t type, const void *value)
-{
-    hid_t space = H5Screate(H5S_SCALAR);
-    hid_t a = space < 0 ? -1 : H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = a < 0 ? -1 : H5Awrite(a, type, value);
-    if (a >= 0)
-        H5Aclose(a);
-    if (space >= 0)
-        H5Sclose(space);
-    return rc;
-}
-
-static herr_t attr_i64(hid_t obj, const char *name, int64_t v) { return attr_write(obj, name, H5T_NATIVE_INT64, &v); }
-static herr_t attr_u64(hid_t obj, const char *name, uint64_t v) { return attr_write(obj, name, H5T_NATIVE_UINT64, &v); }
-static herr_t attr_f64(hid_t obj, const char *name, double v) { return attr_write(obj, name, H5T_NATIVE_DOUBLE, &v); }
-
-static herr_t attr_str(hid_t obj, const char *name, const char *v)
-{
-    hid_t t = string_type();
-    herr_t rc = t < 0 ? -1 : attr_write(obj, name, t, &v);
-    if (t >= 0)
-        H5Tclose(t);
-    return rc;
-}
-
-static herr_t write_strings(hid_t loc, const char *name, char *const *v, size_t n)
-{
-    hsize_t dims[1] = {n};
-    hid_t t = string_type();
-    hid_t space = H5Screate_simple(1, dims, NULL);
-    hid_t d = (t < 0 || space < 0) ? -1 : H5Dcreate2(loc, name, t, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = d < 0 ? -1 : (n ? H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) : 0);
-    if (d >= 0)
-        H5Dclose(d);
-    if (space >= 0)
-        H5Sclose(space);
-    if (t >= 0)
-        H5Tclose(t);
-    return rc;
-}
-
-static herr_t write_floats(hid_t loc, const char *name, const float *v, int rank, const hsize_t *dims)
-{
-    hid_t space = H5Screate_simple(rank, dims, NULL);
-    hid_t d = space < 0 ? -1 : H5Dcreate2(loc, name, H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = d < 0 ? -1 : H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
-    if (d >= 0)
-        H5Dclose(d);
-    if (space >= 0)
-        H5Sclose(space);
-    return rc;
-}
-
-/* A chunked table with an unlimited first dimension, so that readers and later writers (resume) can
- * grow it with H5Dset_extent. */
-static herr_t write_table(hid_t loc, const char *name, hid_t type, const void *rows, size_t n)
-{
-    hsize_t dims[1] = {n}, maxdims[1] = {H5S_UNLIMITED}, chunk[1] = {256};
-    hid_t space = H5Screate_simple(1, dims, maxdims);
-    hid_t plist = H5Pcreate(H5P_DATASET_CREATE);
-    herr_t rc = (space < 0 || plist < 0) ? -1 : H5Pset_chunk(plist, 1, chunk);
-    hid_t d = rc < 0 ? -1 : H5Dcreate2(loc, name, type, space, H5P_DEFAULT, plist, H5P_DEFAULT);
-    rc = d < 0 ? -1 : (n ? H5Dwrite(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) : 0);
-    if (d >= 0)
-        H5Dclose(d);
-    if (plist >= 0)
-        H5Pclose(plist);
-    if (space >= 0)
-        H5Sclose(space);
-    return rc;
-}
-
-static hid_t enum_type(const char *const *names, int n)
-{
-    hid_t t = H5Tenum_create(H5T_NATIVE_INT8);
-    for (int8_t k = 0; t >= 0 && k < n; k++)
-        if (H5Tenum_insert(t, names[k], &k) < 0) {
-            H5Tclose(t);
-            return -1;
-        }
-    return t;
-}
+#include "h5io.h"
 
 /* ---- /individuals: one packed row layout serves the file type, the memory type and the packing ---- */
 
@@ -173,21 +64,21 @@ static hid_t field_type(int f, int *is_new)
         for (int k = 0; k < EVO_PURPOSE_COUNT; k++)
             names[k] = evo_trial_purpose_name(k);
         *is_new = 1;
-        return enum_type(names, EVO_PURPOSE_COUNT);
+        return evo_h5io_enum_type(names, EVO_PURPOSE_COUNT);
     }
     if (f == F_STATUS) {
         const char *names[EVO_TRAIN_STATUS_COUNT]; /* the names evo_train_status_name gives */
         for (int k = 0; k < EVO_TRAIN_STATUS_COUNT; k++)
             names[k] = evo_train_status_name(k);
         *is_new = 1;
-        return enum_type(names, EVO_TRAIN_STATUS_COUNT);
+        return evo_h5io_enum_type(names, EVO_TRAIN_STATUS_COUNT);
     }
     if (f >= F_FITNESS)
         return H5T_NATIVE_DOUBLE;
     const struct evo_gene_info *g = evo_genome_gene(f - F_GENE0);
     if (g->type == EVO_GENE_ENUM) {
         *is_new = 1;
-        return enum_type(g->enum_names, g->n_enum);
+        return evo_h5io_enum_type(g->enum_names, g->n_enum);
     }
     return g->type == EVO_GENE_INT ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE;
 }
@@ -332,27 +223,9 @@ static void unpack_row(struct evo_individual *r, const unsigned char *p, const s
 
 /* ---- /generations and /curves: compound types straight from a C struct ---- */
 
-struct field {
-    const char *name;
-    size_t offset;
-    hid_t type;
-};
-#define FIELD(s, name, type) {#name, offsetof(s, name), type}
-
-static hid_t compound_type(size_t size, const struct field *f, size_t n)
-{
-    hid_t t = H5Tcreate(H5T_COMPOUND, size);
-    for (size_t k = 0; t >= 0 && k < n; k++)
-        if (H5Tinsert(t, f[k].name, f[k].offset, f[k].type) < 0) {
-            H5Tclose(t);
-            return -1;
-        }
-    return t;
-}
-
 static hid_t generations_type(void)
 {
-    const struct field f[] = {
+    const struct evo_h5io_field f[] = {
         FIELD(struct evo_generation, generation, H5T_NATIVE_INT32),
         FIELD(struct evo_generation, evaluations, H5T_NATIVE_INT32),
         FIELD(struct evo_generation, failures, H5T_NATIVE_INT32),
@@ -361,19 +234,19 @@ static hid_t generations_type(void)
         FIELD(struct evo_generation, std_fitness, H5T_NATIVE_DOUBLE),
         FIELD(struct evo_generation, wall_seconds, H5T_NATIVE_DOUBLE),
     };
-    return compound_type(sizeof(struct evo_generation), f, sizeof f / sizeof *f);
+    return evo_h5io_compound_type(sizeof(struct evo_generation), f, sizeof f / sizeof *f);
 }
 
 static hid_t curves_type(void)
 {
-    const struct field f[] = {
+    const struct evo_h5io_field f[] = {
         FIELD(struct evo_curve_row, id, H5T_NATIVE_INT64),
         FIELD(struct evo_curve_row, epoch, H5T_NATIVE_INT32),
         FIELD(struct evo_curve_row, train_loss, H5T_NATIVE_DOUBLE),
         FIELD(struct evo_curve_row, val_loss, H5T_NATIVE_DOUBLE),
         FIELD(struct evo_curve_row, val_fitness, H5T_NATIVE_DOUBLE),
     };
-    return compound_type(sizeof(struct evo_curve_row), f, sizeof f / sizeof *f);
+    return evo_h5io_compound_type(sizeof(struct evo_curve_row), f, sizeof f / sizeof *f);
 }
 
 /* /folds: its status an enum as /individuals' */
@@ -382,10 +255,10 @@ static hid_t folds_type(void)
     const char *names[EVO_TRAIN_STATUS_COUNT];
     for (int k = 0; k < EVO_TRAIN_STATUS_COUNT; k++)
         names[k] = evo_train_status_name(k);
-    hid_t status = enum_type(names, EVO_TRAIN_STATUS_COUNT);
+    hid_t status = evo_h5io_enum_type(names, EVO_TRAIN_STATUS_COUNT);
     if (status < 0)
         return -1;
-    const struct field f[] = {
+    const struct evo_h5io_field f[] = {
         FIELD(struct evo_fold_row, id, H5T_NATIVE_INT64),
         FIELD(struct evo_fold_row, fold, H5T_NATIVE_INT32),
         FIELD(struct evo_fold_row, status, status),
@@ -394,7 +267,7 @@ static hid_t folds_type(void)
         FIELD(struct evo_fold_row, epochs_run, H5T_NATIVE_INT32),
         FIELD(struct evo_fold_row, epochs_kept, H5T_NATIVE_INT32),
     };
-    hid_t t = compound_type(sizeof(struct evo_fold_row), f, sizeof f / sizeof *f);
+    hid_t t = evo_h5io_compound_type(sizeof(struct evo_fold_row), f, sizeof f / sizeof *f);
     H5Tclose(status);
     return t;
 }
@@ -526,12 +399,12 @@ static hid_t layer_kind_type(void)
 {
     static const char *const names[EVO_LAYER_KIND_COUNT] = {"dense", "conv2d", "batch_norm", "activation",
                                                             "maxpool2", "dropout"};
-    return enum_type(names, EVO_LAYER_KIND_COUNT);
+    return evo_h5io_enum_type(names, EVO_LAYER_KIND_COUNT);
 }
 
 static hid_t activation_type(void)
 {
-    hid_t t = enum_type(evo_kernels_activation_names, EVO_ACT_COUNT);
+    hid_t t = evo_h5io_enum_type(evo_kernels_activation_names, EVO_ACT_COUNT);
     int8_t identity = EVO_ACT_IDENTITY;
     if (t >= 0 && H5Tenum_insert(t, "identity", &identity) < 0) {
         H5Tclose(t);
@@ -547,7 +420,7 @@ static hid_t layers_type(hid_t *kt, hid_t *at)
     *at = activation_type();
     if (*kt < 0 || *at < 0)
         return -1;
-    const struct field f[] = {
+    const struct evo_h5io_field f[] = {
         FIELD(struct layer_row, kind, *kt),
         FIELD(struct layer_row, activation, *at),
         FIELD(struct layer_row, dropout_slot, H5T_NATIVE_INT32),
@@ -564,7 +437,7 @@ static hid_t layers_type(hid_t *kt, hid_t *at)
         FIELD(struct layer_row, second_count, H5T_NATIVE_INT64),
         FIELD(struct layer_row, alpha, H5T_NATIVE_DOUBLE),
     };
-    return compound_type(sizeof(struct layer_row), f, sizeof f / sizeof *f);
+    return evo_h5io_compound_type(sizeof(struct layer_row), f, sizeof f / sizeof *f);
 }
 
 static struct layer_row layer_row_of(const struct evo_mlp *net, const struct evo_layer *l)
@@ -593,7 +466,7 @@ static int write_array(const struct layer_array *a, void *ctx)
 {
     const void *const *c = ctx; /* {hid_t *loc, const struct evo_mlp *net} */
     const struct evo_mlp *net = c[1];
-    return write_floats(*(const hid_t *)c[0], a->name, net->params + a->off, a->rank, a->dims) < 0;
+    return evo_h5io_write_floats(*(const hid_t *)c[0], a->name, net->params + a->off, a->rank, a->dims) < 0;
 }
 
 static int write_contents(hid_t file, const struct evo_runlog *log, const char **what_out)
@@ -610,39 +483,39 @@ static int write_contents(hid_t file, const struct evo_runlog *log, const char *
     int rc = -1;
 
     /* root attributes: provenance, data set shape, run state */
-    TRY(attr_i64(file, "format_version", EVO_H5_FORMAT_VERSION));
-    TRY(attr_str(file, "evotune_version", EVOTUNE_VERSION));
-    TRY(attr_str(file, "isa", evo_kernels()->name)); /* the kernel table that did the arithmetic */
-    TRY(attr_str(file, "config", cfg->text ? cfg->text : ""));
-    TRY(attr_i64(file, "seed", cfg->seed));
-    TRY(attr_i64(file, "threads", log->threads));
-    TRY(attr_i64(file, "n_train", (int64_t)pb->train.n));
-    TRY(attr_i64(file, "n_validation", (int64_t)pb->validation.n));
-    TRY(attr_i64(file, "n_test", (int64_t)pb->n_test));
-    TRY(attr_i64(file, "n_features", (int64_t)pb->train.d));
-    TRY(attr_i64(file, "n_classes", pb->train.n_classes));
-    TRY(attr_u64(file, "data_hash", pb->data_hash));
-    TRY(attr_u64(file, "test_data_hash", pb->test_data_hash));
-    TRY(attr_str(file, "task", cfg->task == EVO_TASK_REGRESSION ? "regression" : "classification"));
-    TRY(attr_str(file, "fitness", evo_metrics_fitness_name(cfg->fitness)));
-    TRY(attr_str(file, "state", log->finished ? "finished" : log->stopped ? "interrupted" : "running"));
-    TRY(attr_str(file, "strategy", evo_config_strategy_name(cfg->strategy)));
-    TRY(attr_str(file, "strategy_state", log->strategy_state));
-    TRY(attr_i64(file, "workers", cfg->workers));
-    TRY(attr_i64(file, "trials_done", (int64_t)log->n_rows));
-    TRY(attr_i64(file, "trials_decided", log->trials_decided));
-    TRY(attr_i64(file, "generations_done", (int64_t)log->n_gens));
-    TRY(attr_f64(file, "elapsed_seconds", log->elapsed));
-    TRY(attr_f64(file, "time_limit_seconds", cfg->time_limit));
-    TRY(attr_i64(file, "time_up", log->time_up));
-    TRY(attr_i64(file, "writer_pid", (int64_t)getpid()));
+    TRY(evo_h5io_put_i64(file, "format_version", EVO_H5_FORMAT_VERSION));
+    TRY(evo_h5io_put_str(file, "evotune_version", EVOTUNE_VERSION));
+    TRY(evo_h5io_put_str(file, "isa", evo_kernels()->name)); /* the kernel table that did the arithmetic */
+    TRY(evo_h5io_put_str(file, "config", cfg->text ? cfg->text : ""));
+    TRY(evo_h5io_put_i64(file, "seed", cfg->seed));
+    TRY(evo_h5io_put_i64(file, "threads", log->threads));
+    TRY(evo_h5io_put_i64(file, "n_train", (int64_t)pb->train.n));
+    TRY(evo_h5io_put_i64(file, "n_validation", (int64_t)pb->validation.n));
+    TRY(evo_h5io_put_i64(file, "n_test", (int64_t)pb->n_test));
+    TRY(evo_h5io_put_i64(file, "n_features", (int64_t)pb->train.d));
+    TRY(evo_h5io_put_i64(file, "n_classes", pb->train.n_classes));
+    TRY(evo_h5io_put_u64(file, "data_hash", pb->data_hash));
+    TRY(evo_h5io_put_u64(file, "test_data_hash", pb->test_data_hash));
+    TRY(evo_h5io_put_str(file, "task", cfg->task == EVO_TASK_REGRESSION ? "regression" : "classification"));
+    TRY(evo_h5io_put_str(file, "fitness", evo_metrics_fitness_name(cfg->fitness)));
+    TRY(evo_h5io_put_str(file, "state", log->finished ? "finished" : log->stopped ? "interrupted" : "running"));
+    TRY(evo_h5io_put_str(file, "strategy", evo_config_strategy_name(cfg->strategy)));
+    TRY(evo_h5io_put_str(file, "strategy_state", log->strategy_state));
+    TRY(evo_h5io_put_i64(file, "workers", cfg->workers));
+    TRY(evo_h5io_put_i64(file, "trials_done", (int64_t)log->n_rows));
+    TRY(evo_h5io_put_i64(file, "trials_decided", log->trials_decided));
+    TRY(evo_h5io_put_i64(file, "generations_done", (int64_t)log->n_gens));
+    TRY(evo_h5io_put_f64(file, "elapsed_seconds", log->elapsed));
+    TRY(evo_h5io_put_f64(file, "time_limit_seconds", cfg->time_limit));
+    TRY(evo_h5io_put_i64(file, "time_up", log->time_up));
+    TRY(evo_h5io_put_i64(file, "writer_pid", (int64_t)getpid()));
     if (gethostname(buf, sizeof buf))
         buf[0] = '\0';
     buf[sizeof buf - 1] = '\0';
-    TRY(attr_str(file, "writer_host", buf));
+    TRY(evo_h5io_put_str(file, "writer_host", buf));
     time_t now = time(NULL);
     strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    TRY(attr_str(file, "written_at", buf));
+    TRY(evo_h5io_put_str(file, "written_at", buf));
 
     /* /individuals */
     TRY(layout_init(&L));
@@ -651,9 +524,9 @@ static int write_contents(hid_t file, const struct evo_runlog *log, const char *
     rows = evo_mem_calloc(evo_mem_add(room, 1), L.size);
     for (size_t i = 0; i < log->n_rows; i++)
         pack_row(rows + i * L.size, &L, &log->rows[i], 1);
-    TRY(write_table(file, "individuals", L.type, rows, n_ind));
+    TRY(evo_h5io_write_table(file, "individuals", L.type, rows, n_ind));
     TRY(grp = H5Dopen2(file, "individuals", H5P_DEFAULT));
-    TRY(attr_str(grp, "units", "train_seconds: s (wall time); finished_at: s of the run's running time "
+    TRY(evo_h5io_put_str(grp, "units", "train_seconds: s (wall time); finished_at: s of the run's running time "
                                "(over every resume) when the result arrived; fitness: the root attribute fitness's "
                                "score, larger is better; val_accuracy, val_macro_f1: fraction; "
                                "val_log_loss: nats; val_rmse, val_mae: target units; val_loss, "
@@ -666,9 +539,9 @@ static int write_contents(hid_t file, const struct evo_runlog *log, const char *
     curves = curve_rows(log);
     n_curves = log->n_curves;
     TRY(ctype = curves_type());
-    TRY(write_table(file, "curves", ctype, curves, n_curves));
+    TRY(evo_h5io_write_table(file, "curves", ctype, curves, n_curves));
     TRY(grp = H5Dopen2(file, "curves", H5P_DEFAULT));
-    TRY(attr_str(grp, "units", "epoch: 0-based; losses: mean of the loss gene's loss (train_loss with "
+    TRY(evo_h5io_put_str(grp, "units", "epoch: 0-based; losses: mean of the loss gene's loss (train_loss with "
                                "dropout active); val_fitness: the validation score of the root "
                                "attribute fitness"));
     TRY(H5Dclose(grp));
@@ -678,31 +551,31 @@ static int write_contents(hid_t file, const struct evo_runlog *log, const char *
     if (pb->n_folds) {
         folds = fold_rows(log);
         TRY(ftype = folds_type());
-        TRY(write_table(file, "folds", ftype, folds, log->n_fold_rows));
+        TRY(evo_h5io_write_table(file, "folds", ftype, folds, log->n_fold_rows));
     }
 
     /* /generations */
     TRY(gtype = generations_type());
-    TRY(write_table(file, "generations", gtype, log->gens, log->n_gens));
+    TRY(evo_h5io_write_table(file, "generations", gtype, log->gens, log->n_gens));
 
     /* /in_flight: trials decided and not finished (what a resume trains first), every gene kept */
     memset(rows, 0, evo_mem_add(room, 1) * L.size);
     for (size_t i = 0; i < log->n_in_flight; i++)
         pack_row(rows + i * L.size, &L, &log->in_flight[i], 0);
-    TRY(write_table(file, "in_flight", L.type, rows, log->n_in_flight));
+    TRY(evo_h5io_write_table(file, "in_flight", L.type, rows, log->n_in_flight));
 
     /* /data: what a model needs to be applied to new data */
     TRY(grp = H5Gcreate2(file, "data", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-    TRY(write_strings(grp, "feature_names", pb->train.feature_names, pb->train.d));
-    TRY(write_strings(grp, "class_names", pb->train.class_names, (size_t)pb->train.n_classes));
+    TRY(evo_h5io_write_strings(grp, "feature_names", pb->train.feature_names, pb->train.d));
+    TRY(evo_h5io_write_strings(grp, "class_names", pb->train.class_names, (size_t)pb->train.n_classes));
     hsize_t dd[1] = {pb->train.d};
-    TRY(write_floats(grp, "feature_mean", pb->feature_mean, 1, dd));
-    TRY(write_floats(grp, "feature_std", pb->feature_std, 1, dd));
-    TRY(attr_str(grp, "label", pb->train.label_name ? pb->train.label_name : ""));
-    TRY(attr_f64(grp, "target_mean", pb->target_mean));
-    TRY(attr_f64(grp, "target_std", pb->target_std));
-    TRY(attr_str(grp, "train_file", cfg->train));
-    TRY(attr_str(grp, "test_file", cfg->test ? cfg->test : ""));
+    TRY(evo_h5io_write_floats(grp, "feature_mean", pb->feature_mean, 1, dd));
+    TRY(evo_h5io_write_floats(grp, "feature_std", pb->feature_std, 1, dd));
+    TRY(evo_h5io_put_str(grp, "label", pb->train.label_name ? pb->train.label_name : ""));
+    TRY(evo_h5io_put_f64(grp, "target_mean", pb->target_mean));
+    TRY(evo_h5io_put_f64(grp, "target_std", pb->target_std));
+    TRY(evo_h5io_put_str(grp, "train_file", cfg->train));
+    TRY(evo_h5io_put_str(grp, "test_file", cfg->test ? cfg->test : ""));
     TRY(H5Gclose(grp));
     grp = -1;
 
@@ -710,24 +583,24 @@ static int write_contents(hid_t file, const struct evo_runlog *log, const char *
     if (log->has_best && log->best_net.n_params) {
         TRY(grp = H5Gcreate2(file, "best", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
         pack_row(rows, &L, &log->best, 1);
-        TRY(write_table(grp, "individual", L.type, rows, 1));
+        TRY(evo_h5io_write_table(grp, "individual", L.type, rows, 1));
         for (int g = 0; g < EVO_GENE_COUNT; g++) {
             const struct evo_gene_info *gi = evo_genome_gene(g);
             double v = evo_genome_active(&log->best.genome, g) ? log->best.genome.g[g] : evo_genome_inactive_value(g);
             if (gi->type == EVO_GENE_ENUM) {
                 evo_genome_format(buf, sizeof buf, g, v);
-                TRY(attr_str(grp, gi->name, buf));
+                TRY(evo_h5io_put_str(grp, gi->name, buf));
             } else if (gi->type == EVO_GENE_INT) {
-                TRY(attr_i64(grp, gi->name, (int64_t)v));
+                TRY(evo_h5io_put_i64(grp, gi->name, (int64_t)v));
             } else {
-                TRY(attr_f64(grp, gi->name, v));
+                TRY(evo_h5io_put_f64(grp, gi->name, v));
             }
         }
-        TRY(attr_i64(grp, "id", log->best.id));
-        TRY(attr_f64(grp, "fitness", log->best.fitness));
-        TRY(attr_f64(grp, "val_accuracy", log->best.val_accuracy));
+        TRY(evo_h5io_put_i64(grp, "id", log->best.id));
+        TRY(evo_h5io_put_f64(grp, "fitness", log->best.fitness));
+        TRY(evo_h5io_put_f64(grp, "val_accuracy", log->best.val_accuracy));
         for (size_t k = 0; k < N_TEST_METRICS; k++)
-            TRY(attr_f64(grp, test_metrics[k].name,
+            TRY(evo_h5io_put_f64(grp, test_metrics[k].name,
                          *(const double *)((const char *)&log->test_metrics + test_metrics[k].offset)));
         const struct evo_mlp *net = &log->best_net;
         long long sizes[EVO_MLP_MAX_HIDDEN + 2]; /* the dense layers' inputs, then the outputs */
@@ -739,10 +612,10 @@ static int write_contents(hid_t file, const struct evo_runlog *log, const char *
         hsize_t nl[1] = {net->n_layers + 1};
         TRY(H5LTset_attribute_long_long(grp, ".", "layer_sizes", sizes, nl[0]));
         if (pb->n_folds) { /* cross-validated: trained again on every row of the folds */
-            TRY(attr_i64(grp, "final_epochs", log->final_epochs));
-            TRY(attr_i64(grp, "final_rows", (int64_t)pb->train.n));
+            TRY(evo_h5io_put_i64(grp, "final_epochs", log->final_epochs));
+            TRY(evo_h5io_put_i64(grp, "final_rows", (int64_t)pb->train.n));
         }
-        TRY(attr_str(grp, "output", net->arch.regression ? "linear"
+        TRY(evo_h5io_put_str(grp, "output", net->arch.regression ? "linear"
                                     : net->arch.loss == EVO_LOSS_BINARY_CROSS_ENTROPY ? "sigmoid" : "softmax"));
         if (log->confusion) {
             hsize_t cd[2] = {(hsize_t)pb->train.n_classes, (hsize_t)pb->train.n_classes};
@@ -757,7 +630,7 @@ static int write_contents(hid_t file, const struct evo_runlog *log, const char *
         for (size_t i = 0; i < net->n_table; i++)
             lr[i] = layer_row_of(net, &net->table[i]);
         hid_t kt = -1, at = -1, lt = layers_type(&kt, &at);
-        herr_t lrc = lt < 0 ? -1 : write_table(grp, "layers", lt, lr, net->n_table);
+        herr_t lrc = lt < 0 ? -1 : evo_h5io_write_table(grp, "layers", lt, lr, net->n_table);
         if (lt >= 0)
             H5Tclose(lt);
         if (kt >= 0)
@@ -953,107 +826,6 @@ int evo_h5_write(const struct evo_runlog *log, const char *path, struct evo_erro
 
 /* ---- reading ---- */
 
-static int read_i64(hid_t obj, const char *name, int64_t *v)
-{
-    long long x;
-    if (!H5Aexists(obj, name) || H5LTget_attribute_long_long(obj, ".", name, &x) < 0)
-        return -1;
-    *v = x;
-    return 0;
-}
-
-/* A string attribute into buf[n] (truncated), or a heap copy when buf is NULL (*heap). */
-static int read_str(hid_t obj, const char *name, char *buf, size_t n, char **heap)
-{
-    if (H5Aexists(obj, name) <= 0)
-        return -1;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = string_type();
-    char *v = NULL;
-    int rc = (a < 0 || t < 0 || H5Aread(a, t, &v) < 0 || !v) ? -1 : 0;
-    if (!rc && buf)
-        snprintf(buf, n, "%s", v);
-    if (!rc && heap)
-        *heap = evo_mem_strdup(v);
-    if (v)
-        H5free_memory(v);
-    if (t >= 0)
-        H5Tclose(t);
-    if (a >= 0)
-        H5Aclose(a);
-    return rc;
-}
-
-static int read_u64(hid_t obj, const char *name, uint64_t *v)
-{
-    hid_t a = H5Aexists(obj, name) > 0 ? H5Aopen(obj, name, H5P_DEFAULT) : -1;
-    int rc = (a < 0 || H5Aread(a, H5T_NATIVE_UINT64, v) < 0) ? -1 : 0;
-    if (a >= 0)
-        H5Aclose(a);
-    return rc;
-}
-
-int evo_h5_stored(hid_t d)
-{
-    hid_t sp = H5Dget_space(d), t = H5Dget_type(d);
-    hssize_t n = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
-    size_t size = t < 0 ? 0 : H5Tget_size(t);
-    int ok = n >= 0 && size > 0 &&
-             (hsize_t)H5Dget_storage_size(d) >= (hsize_t)evo_mem_mul((size_t)n, size);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (t >= 0)
-        H5Tclose(t);
-    return ok;
-}
-
-static int rows_of(hid_t loc, const char *name, hsize_t *n)
-{
-    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-    hid_t sp = d < 0 ? -1 : H5Dget_space(d);
-    int rc = (sp < 0 || H5Sget_simple_extent_ndims(sp) != 1 || H5Sget_simple_extent_dims(sp, n, NULL) < 0 ||
-              !evo_h5_stored(d)) ? -1 : 0;
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (d >= 0)
-        H5Dclose(d);
-    return rc;
-}
-
-int evo_h5_has_dims(hid_t loc, const char *name, int rank, const hsize_t *want)
-{
-    int r;
-    hsize_t dims[H5S_MAX_RANK];
-    /* (no H5LTfind_dataset: it sees direct children only, and name may be a path) */
-    if (rank < 1 || rank > H5S_MAX_RANK || H5LTget_dataset_ndims(loc, name, &r) < 0 || r != rank ||
-        H5LTget_dataset_info(loc, name, dims, NULL, NULL) < 0 || memcmp(dims, want, (size_t)rank * sizeof *dims))
-        return 0;
-    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-    int ok = d >= 0 && evo_h5_stored(d);
-    if (d >= 0)
-        H5Dclose(d);
-    return ok;
-}
-
-int evo_h5_has_shape(hid_t loc, const char *name, int rank, hsize_t d0, hsize_t d1)
-{
-    hsize_t want[2] = {d0, d1};
-    return evo_h5_has_dims(loc, name, rank, want);
-}
-
-/* Reads the whole 1-D dataset name into out, which holds `expect` elements: a dataset of any other
- * shape (a damaged or crafted file) is refused before anything is written to out. */
-static int read_all(hid_t loc, const char *name, hid_t type, void *out, hsize_t expect)
-{
-    hsize_t n;
-    if (rows_of(loc, name, &n) || n != expect)
-        return -1;
-    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-    int rc = (d < 0 || H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) ? -1 : 0;
-    if (d >= 0)
-        H5Dclose(d);
-    return rc;
-}
-
 /* The rows of /individuals (n of them) that are search rows: all before format 9, else those whose
  * purpose is search (finalist rows are not). Returns 0, or -1 when the column cannot be read. */
 static int count_search_rows(hid_t f, int64_t format, hsize_t n, int64_t *out)
@@ -1064,7 +836,7 @@ static int count_search_rows(hid_t f, int64_t format, hsize_t n, int64_t *out)
     int is_new;
     hid_t e = field_type(F_PURPOSE, &is_new), t = e < 0 ? -1 : H5Tcreate(H5T_COMPOUND, 1);
     int8_t *p = evo_mem_alloc((size_t)n);
-    int rc = t < 0 || H5Tinsert(t, field_name(F_PURPOSE), 0, e) < 0 || read_all(f, "individuals", t, p, n) ? -1 : 0;
+    int rc = t < 0 || H5Tinsert(t, field_name(F_PURPOSE), 0, e) < 0 || evo_h5io_read_all(f, "individuals", t, p, n) ? -1 : 0;
     for (hsize_t i = 0; !rc && i < n; i++)
         *out -= p[i] != EVO_PURPOSE_SEARCH;
     free(p);
@@ -1089,14 +861,14 @@ hid_t evo_h5_open(const char *path, struct evo_error *err)
     if (f < 0)
         return evo_error_set(err, EVO_EDATA, "cannot open '%s': damaged HDF5 file", path), -1;
     int64_t v;
-    if (read_i64(f, "format_version", &v) || H5Aexists(f, "evotune_version") <= 0) {
+    if (evo_h5io_get_i64(f, "format_version", &v) || H5Aexists(f, "evotune_version") <= 0) {
         H5Fclose(f);
         return evo_error_set(err, EVO_EDATA, "'%s' is not an evotune results file", path), -1;
     }
     if (v < EVO_H5_FORMAT_OLDEST || v > EVO_H5_FORMAT_VERSION) {
         /* the evotune that wrote it reads it: name it (formats up to 5 are evotune 0.1.0's) */
         char writer[64] = "";
-        read_str(f, "evotune_version", writer, sizeof writer, NULL);
+        evo_h5io_get_str(f, "evotune_version", writer, sizeof writer);
         for (char *c = writer; *c; c++)
             *c = isgraph((unsigned char)*c) ? *c : '?'; /* one line, whatever the file holds */
         H5Fclose(f);
@@ -1122,28 +894,28 @@ int evo_h5_summary_read(struct evo_h5_summary *s, const char *path, struct evo_e
     if (f < 0)
         return EVO_EDATA;
     char host[256] = "", here[256] = "";
-    int bad = read_i64(f, "format_version", &s->format_version) || read_str(f, "config", NULL, 0, &s->config) ||
-              read_str(f, "state", s->state, sizeof s->state, NULL) ||
-              read_i64(f, "generations_done", &s->generations_done) ||
-              read_str(f, "strategy", s->strategy, sizeof s->strategy, NULL) ||
-              read_str(f, "strategy_state", s->strategy_state, sizeof s->strategy_state, NULL) ||
-              read_i64(f, "trials_decided", &s->trials_decided) || read_i64(f, "workers", &s->workers) ||
+    int bad = evo_h5io_get_i64(f, "format_version", &s->format_version) || !(s->config = evo_h5io_dup_str(f, "config")) ||
+              evo_h5io_get_str(f, "state", s->state, sizeof s->state) ||
+              evo_h5io_get_i64(f, "generations_done", &s->generations_done) ||
+              evo_h5io_get_str(f, "strategy", s->strategy, sizeof s->strategy) ||
+              evo_h5io_get_str(f, "strategy_state", s->strategy_state, sizeof s->strategy_state) ||
+              evo_h5io_get_i64(f, "trials_decided", &s->trials_decided) || evo_h5io_get_i64(f, "workers", &s->workers) ||
               H5LTget_attribute_double(f, ".", "elapsed_seconds", &s->elapsed) < 0 ||
               H5LTget_attribute_double(f, ".", "time_limit_seconds", &s->time_limit) < 0 ||
-              read_i64(f, "writer_pid", &s->writer_pid) || read_str(f, "writer_host", host, sizeof host, NULL) ||
-              read_str(f, "written_at", s->written_at, sizeof s->written_at, NULL) ||
-              read_str(f, "fitness", s->fitness, sizeof s->fitness, NULL) ||
-              read_str(f, "task", s->task, sizeof s->task, NULL);
+              evo_h5io_get_i64(f, "writer_pid", &s->writer_pid) || evo_h5io_get_str(f, "writer_host", host, sizeof host) ||
+              evo_h5io_get_str(f, "written_at", s->written_at, sizeof s->written_at) ||
+              evo_h5io_get_str(f, "fitness", s->fitness, sizeof s->fitness) ||
+              evo_h5io_get_str(f, "task", s->task, sizeof s->task);
     hsize_t n = 0;
-    bad = bad || rows_of(f, "individuals", &n);
+    bad = bad || evo_h5io_rows_of(f, "individuals", &n);
     s->n_individuals = (int64_t)n;
     bad = bad || count_search_rows(f, s->format_version, n, &s->n_search);
-    bad = bad || rows_of(f, "in_flight", &n);
+    bad = bad || evo_h5io_rows_of(f, "in_flight", &n);
     s->n_in_flight = (int64_t)n;
     if (!bad && H5Lexists(f, "best", H5P_DEFAULT) > 0) {
         hid_t b = H5Gopen2(f, "best", H5P_DEFAULT);
         s->has_best = 1;
-        bad = b < 0 || read_i64(b, "id", &s->best_id) ||
+        bad = b < 0 || evo_h5io_get_i64(b, "id", &s->best_id) ||
               H5LTget_attribute_double(b, ".", "fitness", &s->best_fitness) < 0;
         for (size_t k = 0; k < N_TEST_METRICS && !bad; k++)
             bad = H5LTget_attribute_double(b, ".", test_metrics[k].name,
@@ -1152,7 +924,7 @@ int evo_h5_summary_read(struct evo_h5_summary *s, const char *path, struct evo_e
         if (!bad && !layout_init(&L)) {
             unsigned char *row = evo_mem_calloc(1, L.size);
             struct evo_individual r;
-            bad = read_all(b, "individual", L.type, row, 1);
+            bad = evo_h5io_read_all(b, "individual", L.type, row, 1);
             unpack_row(&r, row, &L);
             s->best_generation = r.generation;
             free(row);
@@ -1197,7 +969,7 @@ static int read_best_net(hid_t grp, const struct row_layout *L, unsigned char *r
                          size_t n_out, const struct model_info *mi, struct evo_individual *best,
                          struct evo_mlp *net, struct evo_error *err)
 {
-    if (read_all(grp, "individual", L->type, row, 1))
+    if (evo_h5io_read_all(grp, "individual", L->type, row, 1))
         return EVO_EDATA;
     unpack_row(best, row, L);
     if (!evo_genome_within_bounds(&best->genome))
@@ -1217,8 +989,8 @@ static int read_best_net(hid_t grp, const struct row_layout *L, unsigned char *r
     int has_layers = H5Lexists(grp, "layers", H5P_DEFAULT) > 0;
     if (has_layers) {
         hid_t kt = -1, at = -1, lt = layers_type(&kt, &at);
-        int bad = lt < 0 || rows_of(grp, "layers", &n_rows) || n_rows < 1 || n_rows > EVO_MLP_MAX_LAYERS ||
-                  read_all(grp, "layers", lt, lr, n_rows);
+        int bad = lt < 0 || evo_h5io_rows_of(grp, "layers", &n_rows) || n_rows < 1 || n_rows > EVO_MLP_MAX_LAYERS ||
+                  evo_h5io_read_all(grp, "layers", lt, lr, n_rows);
         if (lt >= 0)
             H5Tclose(lt);
         if (kt >= 0)
@@ -1272,8 +1044,8 @@ int evo_h5_load_model(struct evo_mlp *net, struct evo_individual *best, const ch
     }
     char task[32] = "";
     struct model_info mi = {0, 0.0, 1.0};
-    if (read_i64(f, "n_features", &nf) || read_i64(f, "n_classes", &nc) ||
-        read_str(f, "task", task, sizeof task, NULL))
+    if (evo_h5io_get_i64(f, "n_features", &nf) || evo_h5io_get_i64(f, "n_classes", &nc) ||
+        evo_h5io_get_str(f, "task", task, sizeof task))
         goto damaged;
     mi.regression = !strcmp(task, "regression");
     if (mi.regression && (H5LTget_attribute_double(f, "data", "target_mean", &mi.target_mean) < 0 ||
@@ -1306,13 +1078,13 @@ static int load_folds(struct evo_runlog *log, size_t K, hid_t f)
 {
     hsize_t n;
     hid_t t = folds_type();
-    if (t < 0 || rows_of(f, "folds", &n) || n != (hsize_t)log->n_rows * K) {
+    if (t < 0 || evo_h5io_rows_of(f, "folds", &n) || n != (hsize_t)log->n_rows * K) {
         if (t >= 0)
             H5Tclose(t);
         return -1;
     }
     struct evo_fold_row *rows = evo_mem_calloc(n ? n : 1, sizeof *rows);
-    int rc = n && read_all(f, "folds", t, rows, n) ? -1 : 0;
+    int rc = n && evo_h5io_read_all(f, "folds", t, rows, n) ? -1 : 0;
     H5Tclose(t);
     for (size_t i = 0; !rc && i < log->n_rows; i++) {
         for (size_t k = 0; k < K; k++) {
@@ -1334,10 +1106,10 @@ static int load_folds(struct evo_runlog *log, size_t K, hid_t f)
 static int load_curves(struct evo_runlog *log, size_t max_epochs, hid_t f, hid_t *ctype, struct evo_curve_row **buf)
 {
     hsize_t n = 0;
-    if ((*ctype = curves_type()) < 0 || rows_of(f, "curves", &n))
+    if ((*ctype = curves_type()) < 0 || evo_h5io_rows_of(f, "curves", &n))
         return -1;
     struct evo_curve_row *c = *buf = evo_mem_alloc(evo_mem_mul((size_t)n + 1, sizeof *c));
-    if (n && read_all(f, "curves", *ctype, c, n))
+    if (n && evo_h5io_read_all(f, "curves", *ctype, c, n))
         return -1;
     size_t k = 0;
     for (size_t r = 0; r < log->n_rows; r++) {
@@ -1372,12 +1144,12 @@ int evo_h5_load(struct evo_runlog *log, const char *path, struct evo_error *err)
     int rc = EVO_EDATA;
     char state[16] = "", strategy[32] = "";
     double elapsed = 0;
-    if (read_i64(f, "n_features", &nf) || read_i64(f, "n_classes", &nc) ||
-        read_str(f, "state", state, sizeof state, NULL) || read_str(f, "strategy", strategy, sizeof strategy, NULL) ||
-        H5LTget_attribute_double(f, ".", "elapsed_seconds", &elapsed) < 0 || read_i64(f, "time_up", &time_up) ||
-        read_i64(f, "trials_decided", &decided) || read_i64(f, "generations_done", &gens_done) ||
-        read_str(f, "strategy_state", log->strategy_state, sizeof log->strategy_state, NULL) ||
-        read_u64(f, "data_hash", &h) || read_u64(f, "test_data_hash", &th)) {
+    if (evo_h5io_get_i64(f, "n_features", &nf) || evo_h5io_get_i64(f, "n_classes", &nc) ||
+        evo_h5io_get_str(f, "state", state, sizeof state) || evo_h5io_get_str(f, "strategy", strategy, sizeof strategy) ||
+        H5LTget_attribute_double(f, ".", "elapsed_seconds", &elapsed) < 0 || evo_h5io_get_i64(f, "time_up", &time_up) ||
+        evo_h5io_get_i64(f, "trials_decided", &decided) || evo_h5io_get_i64(f, "generations_done", &gens_done) ||
+        evo_h5io_get_str(f, "strategy_state", log->strategy_state, sizeof log->strategy_state) ||
+        evo_h5io_get_u64(f, "data_hash", &h) || evo_h5io_get_u64(f, "test_data_hash", &th)) {
         evo_error_set(err, EVO_EDATA, "'%s': incomplete evotune results file", path);
         goto out;
     }
@@ -1396,10 +1168,10 @@ int evo_h5_load(struct evo_runlog *log, const char *path, struct evo_error *err)
         goto out;
     }
     hsize_t n = 0, nfl = 0;
-    if (layout_init(&L) || rows_of(f, "individuals", &n) || rows_of(f, "in_flight", &nfl))
+    if (layout_init(&L) || evo_h5io_rows_of(f, "individuals", &n) || evo_h5io_rows_of(f, "in_flight", &nfl))
         goto damaged;
     rows = evo_mem_calloc(evo_mem_add((size_t)(n > nfl ? n : nfl), 1), L.size);
-    if (n && read_all(f, "individuals", L.type, rows, n))
+    if (n && evo_h5io_read_all(f, "individuals", L.type, rows, n))
         goto damaged;
     for (size_t i = 0; i < n; i++) {
         struct evo_individual r;
@@ -1415,7 +1187,7 @@ int evo_h5_load(struct evo_runlog *log, const char *path, struct evo_error *err)
         goto damaged;
     if (pb->n_folds && load_folds(log, pb->n_folds, f))
         goto damaged;
-    if (nfl && read_all(f, "in_flight", L.type, rows, nfl))
+    if (nfl && evo_h5io_read_all(f, "in_flight", L.type, rows, nfl))
         goto damaged;
     struct evo_individual *flight = evo_mem_calloc((size_t)nfl + 1, sizeof *flight);
     int bad = 0;
@@ -1446,7 +1218,7 @@ int evo_h5_load(struct evo_runlog *log, const char *path, struct evo_error *err)
         log->finished = !strcmp(state, "finished");
         int64_t final_epochs = 0;
         if (pb->n_folds &&
-            (read_i64(grp, "final_epochs", &final_epochs) || final_epochs < 1 || final_epochs > INT32_MAX))
+            (evo_h5io_get_i64(grp, "final_epochs", &final_epochs) || final_epochs < 1 || final_epochs > INT32_MAX))
             goto damaged;
         log->final_epochs = (int32_t)final_epochs;
         for (size_t k = 0; log->finished && k < N_TEST_METRICS; k++)

@@ -10,6 +10,7 @@
 #include "evotune/fmt.h"
 #include "evotune/h5.h"
 #include "evotune/mem.h"
+#include "h5io.h"
 
 static void free_strings(char **v, size_t n)
 {
@@ -53,52 +54,6 @@ void evo_results_release(struct evo_results *r)
     free(r->feature_mean);
     free(r->feature_std);
     memset(r, 0, sizeof *r);
-}
-
-/* A variable-length UTF-8 string type, as the writer uses. */
-static hid_t vlen_string(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    return t;
-}
-
-static char *attr_string(hid_t obj, const char *name)
-{
-    if (H5Aexists(obj, name) <= 0)
-        return NULL;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = vlen_string();
-    char *v = NULL, *copy = NULL;
-    if (a >= 0 && H5Aread(a, t, &v) >= 0 && v) {
-        copy = evo_mem_strdup(v);
-        H5free_memory(v);
-    }
-    H5Tclose(t);
-    if (a >= 0)
-        H5Aclose(a);
-    return copy;
-}
-
-static int64_t attr_int(hid_t obj, const char *name, int64_t fallback)
-{
-    long long v;
-    if (H5Aexists(obj, name) <= 0 || H5LTget_attribute_long_long(obj, ".", name, &v) < 0)
-        return fallback;
-    return v;
-}
-
-static double attr_double_or(hid_t obj, const char *name, double fallback)
-{
-    double v;
-    if (H5Aexists(obj, name) <= 0 || H5LTget_attribute_double(obj, ".", name, &v) < 0)
-        return fallback;
-    return v;
-}
-
-static double attr_double(hid_t obj, const char *name)
-{
-    return attr_double_or(obj, name, NAN);
 }
 
 /* Rows of the 1-D dataset name (its current extent); 0 when absent or not 1-D. */
@@ -170,7 +125,7 @@ static char **read_strings(hid_t loc, const char *name, size_t *n)
     if (H5LTfind_dataset(loc, name) <= 0)
         return NULL;
     hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-    hid_t s = H5Dget_space(d), t = vlen_string();
+    hid_t s = H5Dget_space(d), t = evo_h5io_string_type();
     hssize_t count = H5Sget_simple_extent_npoints(s);
     char **raw = evo_mem_calloc(count > 0 ? (size_t)count : 1, sizeof *raw), **out = NULL;
     if (count >= 0 && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0) {
@@ -431,36 +386,36 @@ int evo_results_open(struct evo_results *r, const char *path, struct evo_error *
         return EVO_EDATA;
     }
     int rc = EVO_OK;
-    r->format_version = attr_int(f, "format_version", -1);
-    r->config = attr_string(f, "config");
+    r->format_version = evo_h5io_i64_or(f, "format_version", -1);
+    r->config = evo_h5io_dup_str(f, "config");
     if (r->format_version < 1 || !r->config || read_table(f, "individuals", &r->individuals) ||
         read_table(f, "generations", &r->generations)) {
         rc = evo_error_set(err, EVO_EDATA, "'%s' is not an evotune results file", path);
         goto out;
     }
-    r->state = attr_string(f, "state");
-    r->evotune_version = attr_string(f, "evotune_version");
-    r->task = attr_string(f, "task");
-    r->fitness = attr_string(f, "fitness");
+    r->state = evo_h5io_dup_str(f, "state");
+    r->evotune_version = evo_h5io_dup_str(f, "evotune_version");
+    r->task = evo_h5io_dup_str(f, "task");
+    r->fitness = evo_h5io_dup_str(f, "fitness");
     r->regression = r->task && !strcmp(r->task, "regression");
-    r->seed = attr_int(f, "seed", 0);
-    r->n_train = attr_int(f, "n_train", 0);
-    r->n_validation = attr_int(f, "n_validation", 0);
-    r->n_test = attr_int(f, "n_test", 0);
-    r->n_features = attr_int(f, "n_features", 0);
-    r->n_classes = attr_int(f, "n_classes", 0);
-    r->strategy = attr_string(f, "strategy");
-    r->strategy_state = attr_string(f, "strategy_state");
-    r->workers = attr_int(f, "workers", 0);
-    r->trials_done = attr_int(f, "trials_done", 0);
-    r->trials_decided = attr_int(f, "trials_decided", 0);
-    r->generations_done = attr_int(f, "generations_done", 0);
-    r->threads = attr_int(f, "threads", 0);
-    r->time_up = attr_int(f, "time_up", 0);
-    r->elapsed_seconds = attr_double_or(f, "elapsed_seconds", 0);
-    r->time_limit_seconds = attr_double_or(f, "time_limit_seconds", 0);
+    r->seed = evo_h5io_i64_or(f, "seed", 0);
+    r->n_train = evo_h5io_i64_or(f, "n_train", 0);
+    r->n_validation = evo_h5io_i64_or(f, "n_validation", 0);
+    r->n_test = evo_h5io_i64_or(f, "n_test", 0);
+    r->n_features = evo_h5io_i64_or(f, "n_features", 0);
+    r->n_classes = evo_h5io_i64_or(f, "n_classes", 0);
+    r->strategy = evo_h5io_dup_str(f, "strategy");
+    r->strategy_state = evo_h5io_dup_str(f, "strategy_state");
+    r->workers = evo_h5io_i64_or(f, "workers", 0);
+    r->trials_done = evo_h5io_i64_or(f, "trials_done", 0);
+    r->trials_decided = evo_h5io_i64_or(f, "trials_decided", 0);
+    r->generations_done = evo_h5io_i64_or(f, "generations_done", 0);
+    r->threads = evo_h5io_i64_or(f, "threads", 0);
+    r->time_up = evo_h5io_i64_or(f, "time_up", 0);
+    r->elapsed_seconds = evo_h5io_f64_or(f, "elapsed_seconds", 0);
+    r->time_limit_seconds = evo_h5io_f64_or(f, "time_limit_seconds", 0);
     r->n_in_flight = dataset_rows(f, "in_flight");
-    r->written_at = attr_string(f, "written_at");
+    r->written_at = evo_h5io_dup_str(f, "written_at");
     /* optional: a table of another shape is left out rather than refused, so a report still shows
      * everything else */
     if (H5LTfind_dataset(f, "curves") > 0 && read_table(f, "curves", &r->curves))
@@ -472,7 +427,7 @@ int evo_results_open(struct evo_results *r, const char *path, struct evo_error *
         size_t nf = 0, nc = 0;
         r->feature_names = read_strings(g, "feature_names", &nf);
         r->class_names = read_strings(g, "class_names", &nc);
-        r->label = attr_string(g, "label");
+        r->label = evo_h5io_dup_str(g, "label");
         if ((int64_t)nf != r->n_features || (int64_t)nc != r->n_classes) {
             H5Gclose(g);
             rc = evo_error_set(err, EVO_EDATA, "'%s': /data does not match n_features and n_classes", path);
@@ -485,17 +440,17 @@ int evo_results_open(struct evo_results *r, const char *path, struct evo_error *
     if (H5Lexists(f, "best", H5P_DEFAULT) > 0) {
         hid_t g = H5Gopen2(f, "best", H5P_DEFAULT);
         r->has_best = 1;
-        r->best_id = attr_int(g, "id", -1);
-        r->best_fitness = attr_double(g, "fitness");
-        r->test_accuracy = attr_double(g, "test_accuracy");
-        r->test_loss = attr_double(g, "test_loss");
-        r->test_macro_f1 = attr_double(g, "test_macro_f1");
-        r->test_log_loss = attr_double(g, "test_log_loss");
-        r->test_rmse = attr_double(g, "test_rmse");
-        r->test_mae = attr_double(g, "test_mae");
-        r->test_r2 = attr_double(g, "test_r2");
-        r->final_epochs = attr_int(g, "final_epochs", 0);
-        r->final_rows = attr_int(g, "final_rows", 0);
+        r->best_id = evo_h5io_i64_or(g, "id", -1);
+        r->best_fitness = evo_h5io_f64_or(g, "fitness", NAN);
+        r->test_accuracy = evo_h5io_f64_or(g, "test_accuracy", NAN);
+        r->test_loss = evo_h5io_f64_or(g, "test_loss", NAN);
+        r->test_macro_f1 = evo_h5io_f64_or(g, "test_macro_f1", NAN);
+        r->test_log_loss = evo_h5io_f64_or(g, "test_log_loss", NAN);
+        r->test_rmse = evo_h5io_f64_or(g, "test_rmse", NAN);
+        r->test_mae = evo_h5io_f64_or(g, "test_mae", NAN);
+        r->test_r2 = evo_h5io_f64_or(g, "test_r2", NAN);
+        r->final_epochs = evo_h5io_i64_or(g, "final_epochs", 0);
+        r->final_rows = evo_h5io_i64_or(g, "final_rows", 0);
         if (H5LTfind_dataset(g, "individual") > 0 && read_table(g, "individual", &r->best_individual))
             table_release(&r->best_individual);
         r->best_layer_sizes = attr_int_array(g, "layer_sizes", &r->n_best_layers);
