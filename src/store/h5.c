@@ -21,289 +21,8 @@
 #include "evotune/kernels.h"
 #include "evotune/mem.h"
 #include "h5io.h"
+#include "rows.h"
 #include "seal.h"
-
-/* ---- /individuals: one packed row layout serves the file type, the memory type and the packing ---- */
-
-enum { F_GENERATION, F_ID, F_PARENT_A, F_PARENT_B, F_GENE0,
-       F_FITNESS = F_GENE0 + EVO_GENE_COUNT, F_VAL_ACCURACY, F_VAL_LOSS, F_VAL_MACRO_F1,
-       F_VAL_LOG_LOSS, F_VAL_RMSE, F_VAL_MAE, F_VAL_R2, F_TRAIN_LOSS, F_EPOCHS_RUN,
-       F_TRAIN_SECONDS, F_FINISHED_AT, F_STATUS, F_RUNG, F_BUDGET, F_FROM_EPOCH, F_ORIGIN, F_PAUSED,
-       F_PURPOSE, F_COUNT };
-
-struct row_layout {
-    size_t size;
-    size_t off[F_COUNT];
-    hid_t type;
-};
-
-static const char *field_name(int f)
-{
-    static const char *const fixed[] = {"generation", "id", "parent_a", "parent_b"};
-    static const char *const tail[] = {"fitness", "val_accuracy", "val_loss", "val_macro_f1",
-                                       "val_log_loss", "val_rmse", "val_mae", "val_r2", "train_loss",
-                                       "epochs_run", "train_seconds", "finished_at", "status", "rung",
-                                       "budget", "from_epoch", "origin", "paused", "purpose"};
-    return f < F_GENE0 ? fixed[f] : f < F_FITNESS ? evo_genome_gene(f - F_GENE0)->name : tail[f - F_FITNESS];
-}
-
-/* The HDF5 type of field f; enum types are created and must be closed by the caller (is_new). */
-static hid_t field_type(int f, int *is_new)
-{
-    *is_new = 0;
-    if (f == F_GENERATION || f == F_EPOCHS_RUN || f == F_RUNG || f == F_BUDGET || f == F_FROM_EPOCH)
-        return H5T_NATIVE_INT32;
-    if (f == F_ORIGIN)
-        return H5T_NATIVE_INT64;
-    if (f == F_PAUSED)
-        return H5T_NATIVE_INT8;
-    if (f <= F_PARENT_B)
-        return H5T_NATIVE_INT64;
-    if (f == F_PURPOSE) {
-        const char *names[EVO_PURPOSE_COUNT];
-        for (int k = 0; k < EVO_PURPOSE_COUNT; k++)
-            names[k] = evo_trial_purpose_name(k);
-        *is_new = 1;
-        return evo_h5io_enum_type(names, EVO_PURPOSE_COUNT);
-    }
-    if (f == F_STATUS) {
-        const char *names[EVO_TRAIN_STATUS_COUNT]; /* the names evo_train_status_name gives */
-        for (int k = 0; k < EVO_TRAIN_STATUS_COUNT; k++)
-            names[k] = evo_train_status_name(k);
-        *is_new = 1;
-        return evo_h5io_enum_type(names, EVO_TRAIN_STATUS_COUNT);
-    }
-    if (f >= F_FITNESS)
-        return H5T_NATIVE_DOUBLE;
-    const struct evo_gene_info *g = evo_genome_gene(f - F_GENE0);
-    if (g->type == EVO_GENE_ENUM) {
-        *is_new = 1;
-        return evo_h5io_enum_type(g->enum_names, g->n_enum);
-    }
-    return g->type == EVO_GENE_INT ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE;
-}
-
-int evo_h5_enum_names(const char *column, const char **names, int cap)
-{
-    for (int f = 0; f < F_COUNT; f++) {
-        if (strcmp(field_name(f), column))
-            continue;
-        if (f == F_STATUS || f == F_PURPOSE) {
-            int n = f == F_STATUS ? EVO_TRAIN_STATUS_COUNT : EVO_PURPOSE_COUNT;
-            for (int k = 0; k < n && k < cap; k++)
-                names[k] = f == F_STATUS ? evo_train_status_name(k) : evo_trial_purpose_name(k);
-            return n <= cap ? n : -1;
-        }
-        const struct evo_gene_info *g = f >= F_GENE0 && f < F_FITNESS ? evo_genome_gene(f - F_GENE0) : NULL;
-        if (!g || g->type != EVO_GENE_ENUM)
-            return 0;
-        for (int k = 0; k < g->n_enum && k < cap; k++)
-            names[k] = g->enum_names[k];
-        return g->n_enum <= cap ? g->n_enum : -1;
-    }
-    return 0;
-}
-
-static int layout_init(struct row_layout *L)
-{
-    size_t size = 0;
-    for (int f = 0; f < F_COUNT; f++) {
-        int is_new;
-        hid_t t = field_type(f, &is_new);
-        if (t < 0)
-            return -1;
-        L->off[f] = size;
-        size += H5Tget_size(t);
-        if (is_new)
-            H5Tclose(t);
-    }
-    L->size = size;
-    L->type = H5Tcreate(H5T_COMPOUND, size);
-    for (int f = 0; L->type >= 0 && f < F_COUNT; f++) {
-        int is_new;
-        hid_t t = field_type(f, &is_new);
-        herr_t rc = t < 0 ? -1 : H5Tinsert(L->type, field_name(f), L->off[f], t);
-        if (is_new && t >= 0)
-            H5Tclose(t);
-        if (rc < 0) {
-            H5Tclose(L->type);
-            L->type = -1;
-        }
-    }
-    return L->type < 0 ? -1 : 0;
-}
-
-/* Packs r into p. A record (/individuals, /best) shows the genes r's network does not use as
- * evo_genome_inactive_value; /population keeps every value, which breeding goes on from. */
-static void pack_row(unsigned char *p, const struct row_layout *L, const struct evo_individual *r,
-                     int record)
-{
-    int64_t i64;
-    int8_t i8;
-    memcpy(p + L->off[F_GENERATION], &r->generation, 4);
-    memcpy(p + L->off[F_ID], &r->id, 8);
-    memcpy(p + L->off[F_PARENT_A], &r->parent_a, 8);
-    memcpy(p + L->off[F_PARENT_B], &r->parent_b, 8);
-    for (int g = 0; g < EVO_GENE_COUNT; g++) {
-        unsigned char *q = p + L->off[F_GENE0 + g];
-        double v = record && !evo_genome_active(&r->genome, g) ? evo_genome_inactive_value(g) : r->genome.g[g];
-        switch (evo_genome_gene(g)->type) {
-        case EVO_GENE_ENUM: i8 = (int8_t)v; memcpy(q, &i8, 1); break;
-        case EVO_GENE_INT: i64 = (int64_t)v; memcpy(q, &i64, 8); break;
-        default: memcpy(q, &v, 8);
-        }
-    }
-    const double tail[] = {r->fitness, r->val_accuracy, r->val_loss, r->val_macro_f1, r->val_log_loss,
-                           r->val_rmse, r->val_mae, r->val_r2, r->train_loss};
-    for (int k = 0; k <= F_TRAIN_LOSS - F_FITNESS; k++)
-        memcpy(p + L->off[F_FITNESS + k], &tail[k], 8);
-    memcpy(p + L->off[F_EPOCHS_RUN], &r->epochs_run, 4);
-    memcpy(p + L->off[F_TRAIN_SECONDS], &r->train_seconds, 8);
-    memcpy(p + L->off[F_FINISHED_AT], &r->finished_at, 8);
-    i8 = (int8_t)r->status;
-    memcpy(p + L->off[F_STATUS], &i8, 1);
-    memcpy(p + L->off[F_RUNG], &r->rung, 4);
-    memcpy(p + L->off[F_BUDGET], &r->budget, 4);
-    memcpy(p + L->off[F_FROM_EPOCH], &r->from_epoch, 4);
-    memcpy(p + L->off[F_ORIGIN], &r->origin, 8);
-    i8 = (int8_t)r->paused;
-    memcpy(p + L->off[F_PAUSED], &i8, 1);
-    i8 = (int8_t)r->purpose;
-    memcpy(p + L->off[F_PURPOSE], &i8, 1);
-}
-
-static void unpack_row(struct evo_individual *r, const unsigned char *p, const struct row_layout *L)
-{
-    int64_t i64;
-    int8_t i8;
-    memset(r, 0, sizeof *r);
-    memcpy(&r->generation, p + L->off[F_GENERATION], 4);
-    memcpy(&r->id, p + L->off[F_ID], 8);
-    memcpy(&r->parent_a, p + L->off[F_PARENT_A], 8);
-    memcpy(&r->parent_b, p + L->off[F_PARENT_B], 8);
-    for (int g = 0; g < EVO_GENE_COUNT; g++) {
-        const unsigned char *q = p + L->off[F_GENE0 + g];
-        switch (evo_genome_gene(g)->type) {
-        case EVO_GENE_ENUM: memcpy(&i8, q, 1); r->genome.g[g] = i8; break;
-        case EVO_GENE_INT: memcpy(&i64, q, 8); r->genome.g[g] = (double)i64; break;
-        default: memcpy(&r->genome.g[g], q, 8);
-        }
-    }
-    double tail[F_TRAIN_LOSS - F_FITNESS + 1];
-    for (int k = 0; k <= F_TRAIN_LOSS - F_FITNESS; k++)
-        memcpy(&tail[k], p + L->off[F_FITNESS + k], 8);
-    r->fitness = tail[0];
-    r->val_accuracy = tail[1];
-    r->val_loss = tail[2];
-    r->val_macro_f1 = tail[3];
-    r->val_log_loss = tail[4];
-    r->val_rmse = tail[5];
-    r->val_mae = tail[6];
-    r->val_r2 = tail[7];
-    r->train_loss = tail[8];
-    memcpy(&r->epochs_run, p + L->off[F_EPOCHS_RUN], 4);
-    memcpy(&r->train_seconds, p + L->off[F_TRAIN_SECONDS], 8);
-    memcpy(&r->finished_at, p + L->off[F_FINISHED_AT], 8);
-    memcpy(&i8, p + L->off[F_STATUS], 1);
-    r->status = i8;
-    memcpy(&r->rung, p + L->off[F_RUNG], 4);
-    memcpy(&r->budget, p + L->off[F_BUDGET], 4);
-    memcpy(&r->from_epoch, p + L->off[F_FROM_EPOCH], 4);
-    memcpy(&r->origin, p + L->off[F_ORIGIN], 8);
-    memcpy(&i8, p + L->off[F_PAUSED], 1);
-    r->paused = i8;
-    memcpy(&i8, p + L->off[F_PURPOSE], 1); /* before format 9: 0, every row a search one */
-    r->purpose = i8;
-    /* files before format 8 have none of these: every row a whole training of its epochs gene */
-    if (r->budget == 0) {
-        r->budget = (int32_t)r->genome.g[EVO_GENE_EPOCHS];
-        r->origin = r->id;
-    }
-}
-
-/* ---- /generations and /curves: compound types straight from a C struct ---- */
-
-static hid_t generations_type(void)
-{
-    const struct evo_h5io_field f[] = {
-        FIELD(struct evo_generation, generation, H5T_NATIVE_INT32),
-        FIELD(struct evo_generation, evaluations, H5T_NATIVE_INT32),
-        FIELD(struct evo_generation, failures, H5T_NATIVE_INT32),
-        FIELD(struct evo_generation, best_fitness, H5T_NATIVE_DOUBLE),
-        FIELD(struct evo_generation, mean_fitness, H5T_NATIVE_DOUBLE),
-        FIELD(struct evo_generation, std_fitness, H5T_NATIVE_DOUBLE),
-        FIELD(struct evo_generation, wall_seconds, H5T_NATIVE_DOUBLE),
-    };
-    return evo_h5io_compound_type(sizeof(struct evo_generation), f, sizeof f / sizeof *f);
-}
-
-static hid_t curves_type(void)
-{
-    const struct evo_h5io_field f[] = {
-        FIELD(struct evo_curve_row, id, H5T_NATIVE_INT64),
-        FIELD(struct evo_curve_row, epoch, H5T_NATIVE_INT32),
-        FIELD(struct evo_curve_row, train_loss, H5T_NATIVE_DOUBLE),
-        FIELD(struct evo_curve_row, val_loss, H5T_NATIVE_DOUBLE),
-        FIELD(struct evo_curve_row, val_fitness, H5T_NATIVE_DOUBLE),
-    };
-    return evo_h5io_compound_type(sizeof(struct evo_curve_row), f, sizeof f / sizeof *f);
-}
-
-/* /folds: its status an enum as /individuals' */
-static hid_t folds_type(void)
-{
-    const char *names[EVO_TRAIN_STATUS_COUNT];
-    for (int k = 0; k < EVO_TRAIN_STATUS_COUNT; k++)
-        names[k] = evo_train_status_name(k);
-    hid_t status = evo_h5io_enum_type(names, EVO_TRAIN_STATUS_COUNT);
-    if (status < 0)
-        return -1;
-    const struct evo_h5io_field f[] = {
-        FIELD(struct evo_fold_row, id, H5T_NATIVE_INT64),
-        FIELD(struct evo_fold_row, fold, H5T_NATIVE_INT32),
-        FIELD(struct evo_fold_row, status, status),
-        FIELD(struct evo_fold_row, fitness, H5T_NATIVE_DOUBLE),
-        FIELD(struct evo_fold_row, val_loss, H5T_NATIVE_DOUBLE),
-        FIELD(struct evo_fold_row, epochs_run, H5T_NATIVE_INT32),
-        FIELD(struct evo_fold_row, epochs_kept, H5T_NATIVE_INT32),
-    };
-    hid_t t = evo_h5io_compound_type(sizeof(struct evo_fold_row), f, sizeof f / sizeof *f);
-    H5Tclose(status);
-    return t;
-}
-
-/* The rows of /folds in zeroed memory (the padding is written too). Heap. */
-static struct evo_fold_row *fold_rows(const struct evo_runlog *log)
-{
-    struct evo_fold_row *rows = evo_mem_calloc(log->n_fold_rows ? log->n_fold_rows : 1, sizeof *rows);
-    for (size_t k = 0; k < log->n_fold_rows; k++) {
-        const struct evo_fold_row *x = &log->fold_rows[k];
-        rows[k].id = x->id;
-        rows[k].fold = x->fold;
-        rows[k].status = x->status;
-        rows[k].fitness = x->fitness;
-        rows[k].val_loss = x->val_loss;
-        rows[k].epochs_run = x->epochs_run;
-        rows[k].epochs_kept = x->epochs_kept;
-    }
-    return rows;
-}
-
-/* The rows of /curves, copied field by field into zeroed memory: the compound type spans the
- * struct's padding, which is written to the file too and must not differ between identical runs.
- * Heap. */
-static struct evo_curve_row *curve_rows(const struct evo_runlog *log)
-{
-    struct evo_curve_row *rows = evo_mem_calloc(log->n_curves ? log->n_curves : 1, sizeof *rows);
-    for (size_t k = 0; k < log->n_curves; k++) {
-        rows[k].id = log->curves[k].id;
-        rows[k].epoch = log->curves[k].epoch;
-        rows[k].train_loss = log->curves[k].train_loss;
-        rows[k].val_loss = log->curves[k].val_loss;
-        rows[k].val_fitness = log->curves[k].val_fitness;
-    }
-    return rows;
-}
 
 /* ---- the file ---- */
 
@@ -474,7 +193,7 @@ static int write_contents(hid_t file, const struct evo_runlog *log, const char *
     const char *what = NULL;
     const struct evo_config *cfg = log->cfg;
     const struct evo_problem *pb = log->problem;
-    struct row_layout L = {.type = -1};
+    struct evo_h5_row_layout L = {.type = -1};
     hid_t gtype = -1, ctype = -1, ftype = -1, grp = -1, sub = -1;
     unsigned char *rows = NULL;
     struct evo_curve_row *curves = NULL;
@@ -518,12 +237,12 @@ static int write_contents(hid_t file, const struct evo_runlog *log, const char *
     TRY(evo_h5io_put_str(file, "written_at", buf));
 
     /* /individuals */
-    TRY(layout_init(&L));
+    TRY(evo_h5_layout_init(&L));
     size_t n_ind = log->n_rows;
     size_t room = log->n_rows > log->n_in_flight ? log->n_rows : log->n_in_flight;
     rows = evo_mem_calloc(evo_mem_add(room, 1), L.size);
     for (size_t i = 0; i < log->n_rows; i++)
-        pack_row(rows + i * L.size, &L, &log->rows[i], 1);
+        evo_h5_pack_row(rows + i * L.size, &L, &log->rows[i], 1);
     TRY(evo_h5io_write_table(file, "individuals", L.type, rows, n_ind));
     TRY(grp = H5Dopen2(file, "individuals", H5P_DEFAULT));
     TRY(evo_h5io_put_str(grp, "units", "train_seconds: s (wall time); finished_at: s of the run's running time "
@@ -536,9 +255,9 @@ static int write_contents(hid_t file, const struct evo_runlog *log, const char *
 
     /* /curves */
     size_t n_curves;
-    curves = curve_rows(log);
+    curves = evo_h5_curve_rows(log);
     n_curves = log->n_curves;
-    TRY(ctype = curves_type());
+    TRY(ctype = evo_h5_curves_type());
     TRY(evo_h5io_write_table(file, "curves", ctype, curves, n_curves));
     TRY(grp = H5Dopen2(file, "curves", H5P_DEFAULT));
     TRY(evo_h5io_put_str(grp, "units", "epoch: 0-based; losses: mean of the loss gene's loss (train_loss with "
@@ -549,19 +268,19 @@ static int write_contents(hid_t file, const struct evo_runlog *log, const char *
 
     /* /folds: cross-validation only */
     if (pb->n_folds) {
-        folds = fold_rows(log);
-        TRY(ftype = folds_type());
+        folds = evo_h5_fold_rows(log);
+        TRY(ftype = evo_h5_folds_type());
         TRY(evo_h5io_write_table(file, "folds", ftype, folds, log->n_fold_rows));
     }
 
     /* /generations */
-    TRY(gtype = generations_type());
+    TRY(gtype = evo_h5_generations_type());
     TRY(evo_h5io_write_table(file, "generations", gtype, log->gens, log->n_gens));
 
     /* /in_flight: trials decided and not finished (what a resume trains first), every gene kept */
     memset(rows, 0, evo_mem_add(room, 1) * L.size);
     for (size_t i = 0; i < log->n_in_flight; i++)
-        pack_row(rows + i * L.size, &L, &log->in_flight[i], 0);
+        evo_h5_pack_row(rows + i * L.size, &L, &log->in_flight[i], 0);
     TRY(evo_h5io_write_table(file, "in_flight", L.type, rows, log->n_in_flight));
 
     /* /data: what a model needs to be applied to new data */
@@ -582,7 +301,7 @@ static int write_contents(hid_t file, const struct evo_runlog *log, const char *
     /* /best */
     if (log->has_best && log->best_net.n_params) {
         TRY(grp = H5Gcreate2(file, "best", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-        pack_row(rows, &L, &log->best, 1);
+        evo_h5_pack_row(rows, &L, &log->best, 1);
         TRY(evo_h5io_write_table(grp, "individual", L.type, rows, 1));
         for (int g = 0; g < EVO_GENE_COUNT; g++) {
             const struct evo_gene_info *gi = evo_genome_gene(g);
@@ -731,27 +450,6 @@ int evo_h5_write(const struct evo_runlog *log, const char *path, struct evo_erro
 
 /* ---- reading ---- */
 
-/* The rows of /individuals (n of them) that are search rows: all before format 9, else those whose
- * purpose is search (finalist rows are not). Returns 0, or -1 when the column cannot be read. */
-static int count_search_rows(hid_t f, int64_t format, hsize_t n, int64_t *out)
-{
-    *out = (int64_t)n;
-    if (format < 9 || !n)
-        return 0;
-    int is_new;
-    hid_t e = field_type(F_PURPOSE, &is_new), t = e < 0 ? -1 : H5Tcreate(H5T_COMPOUND, 1);
-    int8_t *p = evo_mem_alloc((size_t)n);
-    int rc = t < 0 || H5Tinsert(t, field_name(F_PURPOSE), 0, e) < 0 || evo_h5io_read_all(f, "individuals", t, p, n) ? -1 : 0;
-    for (hsize_t i = 0; !rc && i < n; i++)
-        *out -= p[i] != EVO_PURPOSE_SEARCH;
-    free(p);
-    if (t >= 0)
-        H5Tclose(t);
-    if (e >= 0 && is_new)
-        H5Tclose(e);
-    return rc;
-}
-
 hid_t evo_h5_open(const char *path, struct evo_error *err)
 {
     if (access(path, R_OK))
@@ -814,7 +512,7 @@ int evo_h5_summary_read(struct evo_h5_summary *s, const char *path, struct evo_e
     hsize_t n = 0;
     bad = bad || evo_h5io_rows_of(f, "individuals", &n);
     s->n_individuals = (int64_t)n;
-    bad = bad || count_search_rows(f, s->format_version, n, &s->n_search);
+    bad = bad || evo_h5_count_search_rows(f, s->format_version, n, &s->n_search);
     bad = bad || evo_h5io_rows_of(f, "in_flight", &n);
     s->n_in_flight = (int64_t)n;
     if (!bad && H5Lexists(f, "best", H5P_DEFAULT) > 0) {
@@ -825,12 +523,12 @@ int evo_h5_summary_read(struct evo_h5_summary *s, const char *path, struct evo_e
         for (size_t k = 0; k < N_TEST_METRICS && !bad; k++)
             bad = H5LTget_attribute_double(b, ".", test_metrics[k].name,
                                            (double *)(void *)((char *)&s->test + test_metrics[k].offset)) < 0;
-        struct row_layout L = {.type = -1};
-        if (!bad && !layout_init(&L)) {
+        struct evo_h5_row_layout L = {.type = -1};
+        if (!bad && !evo_h5_layout_init(&L)) {
             unsigned char *row = evo_mem_calloc(1, L.size);
             struct evo_individual r;
             bad = evo_h5io_read_all(b, "individual", L.type, row, 1);
-            unpack_row(&r, row, &L);
+            evo_h5_unpack_row(&r, row, &L);
             s->best_generation = r.generation;
             free(row);
             H5Tclose(L.type);
@@ -870,13 +568,13 @@ struct model_info {
 /* Reads /best's row into best and its weights into net, allocated here for the architecture the
  * row's genome decodes to (n_in inputs, n_out classes, or one output for regression). Returns EVO_OK, EVO_EDATA when the group is
  * damaged (err not set: the caller names the file), or the status of a failed allocation. */
-static int read_best_net(hid_t grp, const struct row_layout *L, unsigned char *row, size_t n_in,
+static int read_best_net(hid_t grp, const struct evo_h5_row_layout *L, unsigned char *row, size_t n_in,
                          size_t n_out, const struct model_info *mi, struct evo_individual *best,
                          struct evo_mlp *net, struct evo_error *err)
 {
     if (evo_h5io_read_all(grp, "individual", L->type, row, 1))
         return EVO_EDATA;
-    unpack_row(best, row, L);
+    evo_h5_unpack_row(best, row, L);
     if (!evo_genome_within_bounds(&best->genome))
         return EVO_EDATA;
     struct evo_mlp_arch arch;
@@ -938,7 +636,7 @@ int evo_h5_load_model(struct evo_mlp *net, struct evo_individual *best, const ch
     hid_t f = evo_h5_open(path, err), grp = -1;
     if (f < 0)
         return EVO_EDATA;
-    struct row_layout L = {.type = -1};
+    struct evo_h5_row_layout L = {.type = -1};
     unsigned char *row = NULL;
     int64_t nf = 0, nc = 0;
     int rc = EVO_EDATA;
@@ -956,7 +654,7 @@ int evo_h5_load_model(struct evo_mlp *net, struct evo_individual *best, const ch
     if (mi.regression && (H5LTget_attribute_double(f, "data", "target_mean", &mi.target_mean) < 0 ||
                           H5LTget_attribute_double(f, "data", "target_std", &mi.target_std) < 0))
         goto damaged;
-    if (nf <= 0 || (mi.regression ? nc != 0 : nc <= 0) || layout_init(&L) ||
+    if (nf <= 0 || (mi.regression ? nc != 0 : nc <= 0) || evo_h5_layout_init(&L) ||
         (grp = H5Gopen2(f, "best", H5P_DEFAULT)) < 0)
         goto damaged;
     row = evo_mem_calloc(1, L.size);
@@ -982,7 +680,7 @@ out:
 static int load_folds(struct evo_runlog *log, size_t K, hid_t f)
 {
     hsize_t n;
-    hid_t t = folds_type();
+    hid_t t = evo_h5_folds_type();
     if (t < 0 || evo_h5io_rows_of(f, "folds", &n) || n != (hsize_t)log->n_rows * K) {
         if (t >= 0)
             H5Tclose(t);
@@ -1011,7 +709,7 @@ static int load_folds(struct evo_runlog *log, size_t K, hid_t f)
 static int load_curves(struct evo_runlog *log, size_t max_epochs, hid_t f, hid_t *ctype, struct evo_curve_row **buf)
 {
     hsize_t n = 0;
-    if ((*ctype = curves_type()) < 0 || evo_h5io_rows_of(f, "curves", &n))
+    if ((*ctype = evo_h5_curves_type()) < 0 || evo_h5io_rows_of(f, "curves", &n))
         return -1;
     struct evo_curve_row *c = *buf = evo_mem_alloc(evo_mem_mul((size_t)n + 1, sizeof *c));
     if (n && evo_h5io_read_all(f, "curves", *ctype, c, n))
@@ -1038,7 +736,7 @@ int evo_h5_load(struct evo_runlog *log, const char *path, struct evo_error *err)
 {
     const struct evo_config *cfg = log->cfg;
     const struct evo_problem *pb = log->problem;
-    struct row_layout L = {.type = -1};
+    struct evo_h5_row_layout L = {.type = -1};
     hid_t f = evo_h5_open(path, err), ctype = -1, grp = -1;
     unsigned char *rows = NULL;
     struct evo_curve_row *curves = NULL;
@@ -1073,14 +771,14 @@ int evo_h5_load(struct evo_runlog *log, const char *path, struct evo_error *err)
         goto out;
     }
     hsize_t n = 0, nfl = 0;
-    if (layout_init(&L) || evo_h5io_rows_of(f, "individuals", &n) || evo_h5io_rows_of(f, "in_flight", &nfl))
+    if (evo_h5_layout_init(&L) || evo_h5io_rows_of(f, "individuals", &n) || evo_h5io_rows_of(f, "in_flight", &nfl))
         goto damaged;
     rows = evo_mem_calloc(evo_mem_add((size_t)(n > nfl ? n : nfl), 1), L.size);
     if (n && evo_h5io_read_all(f, "individuals", L.type, rows, n))
         goto damaged;
     for (size_t i = 0; i < n; i++) {
         struct evo_individual r;
-        unpack_row(&r, rows + i * L.size, &L);
+        evo_h5_unpack_row(&r, rows + i * L.size, &L);
         if (!evo_genome_within_bounds(&r.genome) || (log->n_rows && r.id <= log->rows[log->n_rows - 1].id) ||
             r.id < 0 || r.epochs_run < 0 || r.rung < 0 || r.from_epoch < 0 || r.budget <= r.from_epoch ||
             r.epochs_run > r.budget || r.origin < 0 || r.origin > r.id || r.purpose < 0 ||
@@ -1097,7 +795,7 @@ int evo_h5_load(struct evo_runlog *log, const char *path, struct evo_error *err)
     struct evo_individual *flight = evo_mem_calloc((size_t)nfl + 1, sizeof *flight);
     int bad = 0;
     for (size_t i = 0; i < nfl; i++) {
-        unpack_row(&flight[i], rows + i * L.size, &L);
+        evo_h5_unpack_row(&flight[i], rows + i * L.size, &L);
         bad = bad || flight[i].id < 0 || flight[i].id >= decided || !evo_genome_within_bounds(&flight[i].genome);
     }
     evo_runlog_set_in_flight(log, flight, (size_t)nfl);
