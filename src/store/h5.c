@@ -1,7 +1,7 @@
-/* Writing the results file: root attributes, /individuals, /curves and /generations as compound
- * tables (categorical genes as HDF5 enums), /data (feature and class names, standardisation) and /best
- * (genome, test metrics, weights). The file is built in memory and published by the file layer
- * (file.h), which keeps the published file whole. */
+/* Writing and reading the run log file: root attributes, /individuals, /in_flight, /curves, /folds and
+ * /generations (their layouts in rows.c), /data and /best (its network in model.c). The file is built
+ * in memory, sealed (seal.c) and published by the file layer (file.h), which keeps it whole; it is
+ * opened, summarised for `info`, and loaded back for `resume`. */
 #include "evotune/h5.h"
 #include <ctype.h>
 #include <errno.h>
@@ -9,7 +9,6 @@
 #include <hdf5_hl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <math.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,15 +16,12 @@
 #include <unistd.h>
 #include "evotune/file.h"
 #include "evotune/genome.h"
-#include "evotune/train.h"
 #include "evotune/kernels.h"
 #include "evotune/mem.h"
 #include "h5io.h"
 #include "model.h"
 #include "rows.h"
 #include "seal.h"
-
-/* ---- the file ---- */
 
 /* The test metrics of /best, attributes test_<metric>. */
 static const struct {
