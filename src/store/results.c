@@ -5,6 +5,7 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "evotune/fmt.h"
@@ -376,6 +377,46 @@ static int read_table(hid_t file, const char *name, struct evo_table *t)
     return rc;
 }
 
+/* The numeric attributes of the root and of /best: where each goes in struct evo_results, and what
+ * it reads as when absent. */
+struct number_attr {
+    const char *name;
+    size_t offset;
+    int is_int; /* int64_t field, else double */
+    double fallback;
+};
+#define INT_ATTR(name, field, fallback) {name, offsetof(struct evo_results, field), 1, fallback}
+#define F64_ATTR(name, field, fallback) {name, offsetof(struct evo_results, field), 0, fallback}
+
+static const struct number_attr root_numbers[] = {
+    INT_ATTR("seed", seed, 0), INT_ATTR("n_train", n_train, 0), INT_ATTR("n_validation", n_validation, 0),
+    INT_ATTR("n_test", n_test, 0), INT_ATTR("n_features", n_features, 0), INT_ATTR("n_classes", n_classes, 0),
+    INT_ATTR("workers", workers, 0), INT_ATTR("trials_done", trials_done, 0),
+    INT_ATTR("trials_decided", trials_decided, 0), INT_ATTR("generations_done", generations_done, 0),
+    INT_ATTR("threads", threads, 0), INT_ATTR("time_up", time_up, 0),
+    F64_ATTR("elapsed_seconds", elapsed_seconds, 0), F64_ATTR("time_limit_seconds", time_limit_seconds, 0),
+};
+
+static const struct number_attr best_numbers[] = {
+    INT_ATTR("id", best_id, -1), F64_ATTR("fitness", best_fitness, NAN),
+    F64_ATTR("test_accuracy", test_accuracy, NAN), F64_ATTR("test_loss", test_loss, NAN),
+    F64_ATTR("test_macro_f1", test_macro_f1, NAN), F64_ATTR("test_log_loss", test_log_loss, NAN),
+    F64_ATTR("test_rmse", test_rmse, NAN), F64_ATTR("test_mae", test_mae, NAN),
+    F64_ATTR("test_r2", test_r2, NAN), INT_ATTR("final_epochs", final_epochs, 0),
+    INT_ATTR("final_rows", final_rows, 0),
+};
+
+static void read_numbers(struct evo_results *r, hid_t obj, const struct number_attr *a, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        void *field = (char *)r + a[k].offset;
+        if (a[k].is_int)
+            *(int64_t *)field = evo_h5io_i64_or(obj, a[k].name, (int64_t)a[k].fallback);
+        else
+            *(double *)field = evo_h5io_f64_or(obj, a[k].name, a[k].fallback);
+    }
+}
+
 int evo_results_open(struct evo_results *r, const char *path, struct evo_error *err)
 {
     memset(r, 0, sizeof *r);
@@ -398,22 +439,9 @@ int evo_results_open(struct evo_results *r, const char *path, struct evo_error *
     r->task = evo_h5io_dup_str(f, "task");
     r->fitness = evo_h5io_dup_str(f, "fitness");
     r->regression = r->task && !strcmp(r->task, "regression");
-    r->seed = evo_h5io_i64_or(f, "seed", 0);
-    r->n_train = evo_h5io_i64_or(f, "n_train", 0);
-    r->n_validation = evo_h5io_i64_or(f, "n_validation", 0);
-    r->n_test = evo_h5io_i64_or(f, "n_test", 0);
-    r->n_features = evo_h5io_i64_or(f, "n_features", 0);
-    r->n_classes = evo_h5io_i64_or(f, "n_classes", 0);
     r->strategy = evo_h5io_dup_str(f, "strategy");
     r->strategy_state = evo_h5io_dup_str(f, "strategy_state");
-    r->workers = evo_h5io_i64_or(f, "workers", 0);
-    r->trials_done = evo_h5io_i64_or(f, "trials_done", 0);
-    r->trials_decided = evo_h5io_i64_or(f, "trials_decided", 0);
-    r->generations_done = evo_h5io_i64_or(f, "generations_done", 0);
-    r->threads = evo_h5io_i64_or(f, "threads", 0);
-    r->time_up = evo_h5io_i64_or(f, "time_up", 0);
-    r->elapsed_seconds = evo_h5io_f64_or(f, "elapsed_seconds", 0);
-    r->time_limit_seconds = evo_h5io_f64_or(f, "time_limit_seconds", 0);
+    read_numbers(r, f, root_numbers, sizeof root_numbers / sizeof *root_numbers);
     r->n_in_flight = dataset_rows(f, "in_flight");
     r->written_at = evo_h5io_dup_str(f, "written_at");
     /* optional: a table of another shape is left out rather than refused, so a report still shows
@@ -440,17 +468,7 @@ int evo_results_open(struct evo_results *r, const char *path, struct evo_error *
     if (H5Lexists(f, "best", H5P_DEFAULT) > 0) {
         hid_t g = H5Gopen2(f, "best", H5P_DEFAULT);
         r->has_best = 1;
-        r->best_id = evo_h5io_i64_or(g, "id", -1);
-        r->best_fitness = evo_h5io_f64_or(g, "fitness", NAN);
-        r->test_accuracy = evo_h5io_f64_or(g, "test_accuracy", NAN);
-        r->test_loss = evo_h5io_f64_or(g, "test_loss", NAN);
-        r->test_macro_f1 = evo_h5io_f64_or(g, "test_macro_f1", NAN);
-        r->test_log_loss = evo_h5io_f64_or(g, "test_log_loss", NAN);
-        r->test_rmse = evo_h5io_f64_or(g, "test_rmse", NAN);
-        r->test_mae = evo_h5io_f64_or(g, "test_mae", NAN);
-        r->test_r2 = evo_h5io_f64_or(g, "test_r2", NAN);
-        r->final_epochs = evo_h5io_i64_or(g, "final_epochs", 0);
-        r->final_rows = evo_h5io_i64_or(g, "final_rows", 0);
+        read_numbers(r, g, best_numbers, sizeof best_numbers / sizeof *best_numbers);
         if (H5LTfind_dataset(g, "individual") > 0 && read_table(g, "individual", &r->best_individual))
             table_release(&r->best_individual);
         r->best_layer_sizes = attr_int_array(g, "layer_sizes", &r->n_best_layers);
