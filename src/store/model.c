@@ -104,16 +104,13 @@ static hid_t activation_type(void)
     return t;
 }
 
-/* The compound type of struct layer_row; *kt and *at receive its enum types (closed by the caller). */
-static hid_t layers_type(hid_t *kt, hid_t *at)
+/* The compound type of struct layer_row (it holds copies of its enum types, closed here). */
+static hid_t layers_type(void)
 {
-    *kt = layer_kind_type();
-    *at = activation_type();
-    if (*kt < 0 || *at < 0)
-        return -1;
+    hid_t kt = layer_kind_type(), at = activation_type(), t = -1;
     const struct evo_h5io_field f[] = {
-        FIELD(struct layer_row, kind, *kt),
-        FIELD(struct layer_row, activation, *at),
+        FIELD(struct layer_row, kind, kt),
+        FIELD(struct layer_row, activation, at),
         FIELD(struct layer_row, dropout_slot, H5T_NATIVE_INT32),
         FIELD(struct layer_row, in_channels, H5T_NATIVE_INT64),
         FIELD(struct layer_row, in_height, H5T_NATIVE_INT64),
@@ -128,7 +125,13 @@ static hid_t layers_type(hid_t *kt, hid_t *at)
         FIELD(struct layer_row, second_count, H5T_NATIVE_INT64),
         FIELD(struct layer_row, alpha, H5T_NATIVE_DOUBLE),
     };
-    return evo_h5io_compound_type(sizeof(struct layer_row), f, sizeof f / sizeof *f);
+    if (kt >= 0 && at >= 0)
+        t = evo_h5io_compound_type(sizeof(struct layer_row), f, sizeof f / sizeof *f);
+    if (kt >= 0)
+        H5Tclose(kt);
+    if (at >= 0)
+        H5Tclose(at);
+    return t;
 }
 
 /* Fills *r, its padding zeroed: rows are written and compared whole, and a struct returned by value
@@ -173,14 +176,10 @@ int evo_h5_write_model(hid_t grp, const struct evo_mlp *net, const char **what_o
     struct layer_row lr[EVO_MLP_MAX_LAYERS];
     for (size_t i = 0; i < net->n_table; i++)
         layer_row_of(&lr[i], net, &net->table[i]);
-    hid_t kt = -1, at = -1, lt = layers_type(&kt, &at);
+    hid_t lt = layers_type();
     herr_t lrc = lt < 0 ? -1 : evo_h5io_write_table(grp, "layers", lt, lr, net->n_table);
     if (lt >= 0)
         H5Tclose(lt);
-    if (kt >= 0)
-        H5Tclose(kt);
-    if (at >= 0)
-        H5Tclose(at);
     TRY(lrc);
     rc = 0;
 fail:
@@ -225,15 +224,11 @@ int evo_h5_read_best_net(hid_t grp, const struct evo_h5_row_layout *L, unsigned 
     hsize_t n_rows = 0;
     int has_layers = H5Lexists(grp, "layers", H5P_DEFAULT) > 0;
     if (has_layers) {
-        hid_t kt = -1, at = -1, lt = layers_type(&kt, &at);
+        hid_t lt = layers_type();
         int bad = lt < 0 || evo_h5io_rows_of(grp, "layers", &n_rows) || n_rows < 1 || n_rows > EVO_MLP_MAX_LAYERS ||
                   evo_h5io_read_all(grp, "layers", lt, lr, n_rows);
         if (lt >= 0)
             H5Tclose(lt);
-        if (kt >= 0)
-            H5Tclose(kt);
-        if (at >= 0)
-            H5Tclose(at);
         if (bad)
             return EVO_EDATA;
         if (lr[0].kind == EVO_LAYER_CONV2D) {
