@@ -1,4 +1,4 @@
-/* libFuzzer harness for the readers of results files (src/results.c, src/h5.c): the input is a
+/* libFuzzer harness for the readers of results files (src/store/results.c, src/store/h5.c): the input is a
  * results file (seeded with real, truncated and bit-flipped ones), opened for analysis, for its
  * summary and for its model. HDF5 does the parsing; what is tested is our checks on what it returns.
  * Whatever loads is written out and applied, and every HDF5 object must be closed afterwards. */

@@ -1,17 +1,22 @@
 #!/usr/bin/env python3
-"""The module graph of src/ (a module is src/NAME.c, or the files of a folder src/NAME/, with
-include/evotune/NAME.h; an edge is an #include "evotune/OTHER.h" in any of them) has no cycle, and
-storage (h5, results, apply, report, fmt) reads no strategy's state: none of it includes strategy.h
-or search.h."""
+"""The module graph of src/ has no cycle, and storage reads no strategy's state. A module is src/NAME.c,
+or the files of a folder src/NAME/ (data, config, report, cli, kernels: one module cut into files),
+with include/evotune/NAME.h; src/store/ holds several storage modules, each its file's name (h5,
+results, rows, model, seal, h5io). An edge is an #include "evotune/OTHER.h" in any of a module's
+files. Storage (src/store/, and apply, report, fmt, runlog, journal) includes none of strategy.h,
+search.h or evaluator.h."""
 import glob, os, re, sys
 
 root = sys.argv[1]
-graph = {}
-for path in (glob.glob(os.path.join(root, "src", "*.c")) + glob.glob(os.path.join(root, "src", "*", "*.c")) +
+graph, storage = {}, {"h5", "results", "apply", "report", "fmt", "runlog", "journal"}
+for path in (glob.glob(os.path.join(root, "src", "**", "*.[ch]"), recursive=True) +
              glob.glob(os.path.join(root, "include", "evotune", "*.h"))):
-    # a file in a folder of src/ (src/data/csv.c) belongs to the module the folder names
     parent = os.path.basename(os.path.dirname(path))
-    module = parent if parent not in ("src", "evotune") else os.path.basename(path).rsplit(".", 1)[0]
+    module = os.path.basename(path).rsplit(".", 1)[0]
+    if parent == "store":
+        storage.add(module)
+    elif parent not in ("src", "evotune"):
+        module = parent  # src/data/csv.c belongs to the module data
     if module == "main":
         continue  # the CLI sits on top of everything
     with open(path) as f:
@@ -39,7 +44,7 @@ bad = 0
 for c in cycles:
     print("cycle: " + " -> ".join(c))
     bad = 1
-for m in ("h5", "results", "apply", "report", "fmt", "runlog"):
+for m in sorted(storage):
     for forbidden in ("strategy", "search", "evaluator"):
         if forbidden in graph.get(m, ()):
             print(f"storage module {m} includes {forbidden}.h")

@@ -5,11 +5,13 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "evotune/fmt.h"
 #include "evotune/h5.h"
 #include "evotune/mem.h"
+#include "h5io.h"
 
 static void free_strings(char **v, size_t n)
 {
@@ -53,52 +55,6 @@ void evo_results_release(struct evo_results *r)
     free(r->feature_mean);
     free(r->feature_std);
     memset(r, 0, sizeof *r);
-}
-
-/* A variable-length UTF-8 string type, as the writer uses. */
-static hid_t vlen_string(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    return t;
-}
-
-static char *attr_string(hid_t obj, const char *name)
-{
-    if (H5Aexists(obj, name) <= 0)
-        return NULL;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT), t = vlen_string();
-    char *v = NULL, *copy = NULL;
-    if (a >= 0 && H5Aread(a, t, &v) >= 0 && v) {
-        copy = evo_mem_strdup(v);
-        H5free_memory(v);
-    }
-    H5Tclose(t);
-    if (a >= 0)
-        H5Aclose(a);
-    return copy;
-}
-
-static int64_t attr_int(hid_t obj, const char *name, int64_t fallback)
-{
-    long long v;
-    if (H5Aexists(obj, name) <= 0 || H5LTget_attribute_long_long(obj, ".", name, &v) < 0)
-        return fallback;
-    return v;
-}
-
-static double attr_double_or(hid_t obj, const char *name, double fallback)
-{
-    double v;
-    if (H5Aexists(obj, name) <= 0 || H5LTget_attribute_double(obj, ".", name, &v) < 0)
-        return fallback;
-    return v;
-}
-
-static double attr_double(hid_t obj, const char *name)
-{
-    return attr_double_or(obj, name, NAN);
 }
 
 /* Rows of the 1-D dataset name (its current extent); 0 when absent or not 1-D. */
@@ -170,7 +126,7 @@ static char **read_strings(hid_t loc, const char *name, size_t *n)
     if (H5LTfind_dataset(loc, name) <= 0)
         return NULL;
     hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-    hid_t s = H5Dget_space(d), t = vlen_string();
+    hid_t s = H5Dget_space(d), t = evo_h5io_string_type();
     hssize_t count = H5Sget_simple_extent_npoints(s);
     char **raw = evo_mem_calloc(count > 0 ? (size_t)count : 1, sizeof *raw), **out = NULL;
     if (count >= 0 && H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) >= 0) {
@@ -421,6 +377,46 @@ static int read_table(hid_t file, const char *name, struct evo_table *t)
     return rc;
 }
 
+/* The numeric attributes of the root and of /best: where each goes in struct evo_results, and what
+ * it reads as when absent. */
+struct number_attr {
+    const char *name;
+    size_t offset;
+    int is_int; /* int64_t field, else double */
+    double fallback;
+};
+#define INT_ATTR(name, field, fallback) {name, offsetof(struct evo_results, field), 1, fallback}
+#define F64_ATTR(name, field, fallback) {name, offsetof(struct evo_results, field), 0, fallback}
+
+static const struct number_attr root_numbers[] = {
+    INT_ATTR("seed", seed, 0), INT_ATTR("n_train", n_train, 0), INT_ATTR("n_validation", n_validation, 0),
+    INT_ATTR("n_test", n_test, 0), INT_ATTR("n_features", n_features, 0), INT_ATTR("n_classes", n_classes, 0),
+    INT_ATTR("workers", workers, 0), INT_ATTR("trials_done", trials_done, 0),
+    INT_ATTR("trials_decided", trials_decided, 0), INT_ATTR("generations_done", generations_done, 0),
+    INT_ATTR("threads", threads, 0), INT_ATTR("time_up", time_up, 0),
+    F64_ATTR("elapsed_seconds", elapsed_seconds, 0), F64_ATTR("time_limit_seconds", time_limit_seconds, 0),
+};
+
+static const struct number_attr best_numbers[] = {
+    INT_ATTR("id", best_id, -1), F64_ATTR("fitness", best_fitness, NAN),
+    F64_ATTR("test_accuracy", test_accuracy, NAN), F64_ATTR("test_loss", test_loss, NAN),
+    F64_ATTR("test_macro_f1", test_macro_f1, NAN), F64_ATTR("test_log_loss", test_log_loss, NAN),
+    F64_ATTR("test_rmse", test_rmse, NAN), F64_ATTR("test_mae", test_mae, NAN),
+    F64_ATTR("test_r2", test_r2, NAN), INT_ATTR("final_epochs", final_epochs, 0),
+    INT_ATTR("final_rows", final_rows, 0),
+};
+
+static void read_numbers(struct evo_results *r, hid_t obj, const struct number_attr *a, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        void *field = (char *)r + a[k].offset;
+        if (a[k].is_int)
+            *(int64_t *)field = evo_h5io_i64_or(obj, a[k].name, (int64_t)a[k].fallback);
+        else
+            *(double *)field = evo_h5io_f64_or(obj, a[k].name, a[k].fallback);
+    }
+}
+
 int evo_results_open(struct evo_results *r, const char *path, struct evo_error *err)
 {
     memset(r, 0, sizeof *r);
@@ -431,36 +427,23 @@ int evo_results_open(struct evo_results *r, const char *path, struct evo_error *
         return EVO_EDATA;
     }
     int rc = EVO_OK;
-    r->format_version = attr_int(f, "format_version", -1);
-    r->config = attr_string(f, "config");
+    r->format_version = evo_h5io_i64_or(f, "format_version", -1);
+    r->config = evo_h5io_dup_str(f, "config");
     if (r->format_version < 1 || !r->config || read_table(f, "individuals", &r->individuals) ||
         read_table(f, "generations", &r->generations)) {
         rc = evo_error_set(err, EVO_EDATA, "'%s' is not an evotune results file", path);
         goto out;
     }
-    r->state = attr_string(f, "state");
-    r->evotune_version = attr_string(f, "evotune_version");
-    r->task = attr_string(f, "task");
-    r->fitness = attr_string(f, "fitness");
+    r->state = evo_h5io_dup_str(f, "state");
+    r->evotune_version = evo_h5io_dup_str(f, "evotune_version");
+    r->task = evo_h5io_dup_str(f, "task");
+    r->fitness = evo_h5io_dup_str(f, "fitness");
     r->regression = r->task && !strcmp(r->task, "regression");
-    r->seed = attr_int(f, "seed", 0);
-    r->n_train = attr_int(f, "n_train", 0);
-    r->n_validation = attr_int(f, "n_validation", 0);
-    r->n_test = attr_int(f, "n_test", 0);
-    r->n_features = attr_int(f, "n_features", 0);
-    r->n_classes = attr_int(f, "n_classes", 0);
-    r->strategy = attr_string(f, "strategy");
-    r->strategy_state = attr_string(f, "strategy_state");
-    r->workers = attr_int(f, "workers", 0);
-    r->trials_done = attr_int(f, "trials_done", 0);
-    r->trials_decided = attr_int(f, "trials_decided", 0);
-    r->generations_done = attr_int(f, "generations_done", 0);
-    r->threads = attr_int(f, "threads", 0);
-    r->time_up = attr_int(f, "time_up", 0);
-    r->elapsed_seconds = attr_double_or(f, "elapsed_seconds", 0);
-    r->time_limit_seconds = attr_double_or(f, "time_limit_seconds", 0);
+    r->strategy = evo_h5io_dup_str(f, "strategy");
+    r->strategy_state = evo_h5io_dup_str(f, "strategy_state");
+    read_numbers(r, f, root_numbers, sizeof root_numbers / sizeof *root_numbers);
     r->n_in_flight = dataset_rows(f, "in_flight");
-    r->written_at = attr_string(f, "written_at");
+    r->written_at = evo_h5io_dup_str(f, "written_at");
     /* optional: a table of another shape is left out rather than refused, so a report still shows
      * everything else */
     if (H5LTfind_dataset(f, "curves") > 0 && read_table(f, "curves", &r->curves))
@@ -472,7 +455,7 @@ int evo_results_open(struct evo_results *r, const char *path, struct evo_error *
         size_t nf = 0, nc = 0;
         r->feature_names = read_strings(g, "feature_names", &nf);
         r->class_names = read_strings(g, "class_names", &nc);
-        r->label = attr_string(g, "label");
+        r->label = evo_h5io_dup_str(g, "label");
         if ((int64_t)nf != r->n_features || (int64_t)nc != r->n_classes) {
             H5Gclose(g);
             rc = evo_error_set(err, EVO_EDATA, "'%s': /data does not match n_features and n_classes", path);
@@ -485,17 +468,7 @@ int evo_results_open(struct evo_results *r, const char *path, struct evo_error *
     if (H5Lexists(f, "best", H5P_DEFAULT) > 0) {
         hid_t g = H5Gopen2(f, "best", H5P_DEFAULT);
         r->has_best = 1;
-        r->best_id = attr_int(g, "id", -1);
-        r->best_fitness = attr_double(g, "fitness");
-        r->test_accuracy = attr_double(g, "test_accuracy");
-        r->test_loss = attr_double(g, "test_loss");
-        r->test_macro_f1 = attr_double(g, "test_macro_f1");
-        r->test_log_loss = attr_double(g, "test_log_loss");
-        r->test_rmse = attr_double(g, "test_rmse");
-        r->test_mae = attr_double(g, "test_mae");
-        r->test_r2 = attr_double(g, "test_r2");
-        r->final_epochs = attr_int(g, "final_epochs", 0);
-        r->final_rows = attr_int(g, "final_rows", 0);
+        read_numbers(r, g, best_numbers, sizeof best_numbers / sizeof *best_numbers);
         if (H5LTfind_dataset(g, "individual") > 0 && read_table(g, "individual", &r->best_individual))
             table_release(&r->best_individual);
         r->best_layer_sizes = attr_int_array(g, "layer_sizes", &r->n_best_layers);
