@@ -1,12 +1,12 @@
 #!/bin/sh
 # What grows with the number of trials: for each count N, a real run of N tiny networks (iris, one
 # hidden layer of 2-4 neurons, one epoch, random search, no finalists), then every reader of its file
-# and a resume. Printed per N, one row: the run's wall time and peak memory, its saves of the results
-# file (how many, their total and the last one's time: a kill -9 loses at most the trials of one save
-# interval, 10 times the last save's time, plus that save), the file's size, and the wall time and
-# peak memory of info, export --csv, report and resume (extending the finished run by 10 trials:
-# reading, replaying every trial, training 10, writing). Runs already made are kept, so a sweep
-# interrupted goes on.
+# and a resume. Printed per N, one row: the run's wall time and peak memory; how it saved (whole
+# snapshots of the results file, the last one's duration, and journal appends between them:
+# journal.h; a kill -9 loses what finished since the last save, at most 0.05 s of results plus one
+# append, and readers of the file see the last snapshot, at most ten of its durations old); the file's
+# size; and the wall time and peak memory of info, export --csv, report and resume (extending the
+# finished run by 10 trials: reading, replaying every trial, training 10, writing).
 # Usage: bench/growth.sh EVOTUNE DIR [COUNTS...]   (default counts: 1000 10000 100000 1000000)
 #   e.g. bench/growth.sh build/evotune /tmp/growth
 set -eu
@@ -27,14 +27,14 @@ timed() {
     awk '{printf "%.2f s %.0f MB", $1, $2 / 1024}' "$dir/time.txt"
 }
 mb() { stat -c %s "$1" | awk '{printf "%.1f MB", $1 / 1e6}'; }
-printf '| trials | run | saves: count, total, last | file | info | export --csv | report | resume +10 |\n'
+printf '| trials | run | snapshots, the last, journal appends | file | info | export --csv | report | resume +10 |\n'
 printf '|---|---|---|---|---|---|---|---|\n'
 for n in "$@"; do
     out=$dir/t$n.h5
     rm -f "$out"
     # shellcheck disable=SC2086 # $tiny is several words on purpose
     run=$(timed "$evotune" run "$root/configs/default.cfg" $tiny --max-trials "$n" --out "$out")
-    saves=$(sed -n 's/.*; \([0-9]*\) saves of the file: \([0-9.]*\) s, the last \([0-9.]*\) s).*/\1, \2 s, \3 s/p' \
+    saves=$(sed -n 's/.*; \([0-9]*\) snapshots of the file, the last \([0-9.]*\) s, and \([0-9]*\) journal.*/\1, \2 s, \3/p' \
         "$dir/last.out")
     info=$(timed "$evotune" info "$out")
     rm -rf "$dir/csv"
