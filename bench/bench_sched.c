@@ -370,13 +370,7 @@ static int sleep_eval(void *ctx, int worker, struct evo_eval_job *job, struct ev
     sl->end[t->id] = t1;
     const struct evo_individual *near = nearest(sl->logged, &cfg->space, &t->genome);
     t->fitness = near->fitness;
-    t->val_accuracy = near->val_accuracy;
-    t->val_loss = near->val_loss;
-    t->val_macro_f1 = near->val_macro_f1;
-    t->val_log_loss = near->val_log_loss;
-    t->val_rmse = near->val_rmse;
-    t->val_mae = near->val_mae;
-    t->val_r2 = near->val_r2;
+    t->val = near->val;
     t->train_loss = near->train_loss;
     t->status = near->status;
     /* and its learning curve, so that the results file grows as a real run's does */

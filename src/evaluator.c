@@ -357,13 +357,7 @@ int evo_evaluator_train(void *ctx, int worker, struct evo_eval_job *job, struct 
     t->status = res.status;
     t->train_loss = res.train_loss;
     t->epochs_run = res.epochs_run;
-    t->val_loss = res.val.loss;
-    t->val_accuracy = res.val.accuracy;
-    t->val_macro_f1 = res.val.macro_f1;
-    t->val_log_loss = res.val.log_loss;
-    t->val_rmse = res.val.rmse;
-    t->val_mae = res.val.mae;
-    t->val_r2 = res.val.r2;
+    t->val = res.val;
     t->fitness = res.status == EVO_TRAIN_OK ? evo_metrics_fitness(&res.val, tp.fitness)
                                             : evo_trial_failed_fitness(tp.fitness);
     if (res.status != EVO_TRAIN_OK || rc)

@@ -3,7 +3,13 @@
  * scores) and `evotune predict`. */
 #include "evotune/metrics.h"
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
+
+#define METRIC_FIELD(m) {#m, "val_" #m, "test_" #m, offsetof(struct evo_metrics, m)},
+const struct evo_metric_field evo_metrics_fields[EVO_METRIC_COUNT] = {EVO_METRICS_LIST(METRIC_FIELD)};
+_Static_assert(sizeof(struct evo_metrics) == EVO_METRIC_COUNT * sizeof(double),
+               "every field of struct evo_metrics is in EVO_METRICS_LIST");
 
 const char *const evo_metrics_fitness_names[EVO_FITNESS_COUNT + 1] = {"accuracy", "macro_f1", "neg_log_loss",
                                                                      "neg_rmse", "neg_mae", "r2", NULL};

@@ -1047,6 +1047,9 @@ void evo_mlp_predict(const struct evo_mlp *net, struct evo_mlp_workspace *ws, co
     }
 }
 
+const char *const evo_mlp_layer_kind_names[EVO_LAYER_KIND_COUNT] = {"dense", "conv2d", "batch_norm",
+                                                                   "activation", "maxpool2", "dropout"};
+
 const char *const evo_mlp_loss_names[EVO_LOSS_COUNT] = {"categorical_crossentropy", "binary_crossentropy", "mse"};
 
 const char *evo_mlp_loss_name(int loss)

@@ -490,27 +490,26 @@ static int collect_fold(struct run *r, const struct evo_eval_job *job, struct ev
     t->status = EVO_TRAIN_OK;
     t->paused = 1;
     t->epochs_run = 0;
-    double *sum[] = {&t->fitness, &t->val_accuracy, &t->val_loss, &t->val_macro_f1, &t->val_log_loss,
-                     &t->val_rmse, &t->val_mae, &t->val_r2, &t->train_loss};
-    const size_t n_sum = sizeof sum / sizeof sum[0];
-    for (size_t m = 0; m < n_sum; m++)
-        *sum[m] = 0;
+    double sum[EVO_METRIC_COUNT] = {0};
+    t->fitness = t->train_loss = 0;
     struct evo_fold_row *rows = evo_mem_alloc(evo_mem_mul(K, sizeof *rows));
     for (size_t k = 0; k < K; k++) {
         const struct evo_individual *x = &a->t[k];
-        const double *v[] = {&x->fitness, &x->val_accuracy, &x->val_loss, &x->val_macro_f1, &x->val_log_loss,
-                             &x->val_rmse, &x->val_mae, &x->val_r2, &x->train_loss};
-        for (size_t m = 0; m < n_sum; m++)
-            *sum[m] += *v[m];
+        t->fitness += x->fitness;
+        t->train_loss += x->train_loss;
+        for (size_t m = 0; m < EVO_METRIC_COUNT; m++)
+            sum[m] += evo_metrics_get(&x->val, m);
         if (t->status == EVO_TRAIN_OK && x->status != EVO_TRAIN_OK)
             t->status = x->status;
         t->paused &= x->paused;
         t->epochs_run = x->epochs_run > t->epochs_run ? x->epochs_run : t->epochs_run;
-        rows[k] = (struct evo_fold_row){x->id, (int32_t)k, (int8_t)x->status, x->fitness, x->val_loss,
+        rows[k] = (struct evo_fold_row){x->id, (int32_t)k, (int8_t)x->status, x->fitness, x->val.loss,
                                         x->epochs_run, a->kept[k]};
     }
-    for (size_t m = 0; m < n_sum; m++)
-        *sum[m] /= (double)K;
+    t->fitness /= (double)K;
+    t->train_loss /= (double)K;
+    for (size_t m = 0; m < EVO_METRIC_COUNT; m++)
+        evo_metrics_set(&t->val, m, sum[m] / (double)K);
     if (t->status != EVO_TRAIN_OK)
         t->fitness = evo_trial_failed_fitness(r->s->cfg->fitness);
     t->train_seconds = a->seconds;

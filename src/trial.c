@@ -28,8 +28,8 @@ int evo_trial_better(const struct evo_individual *a, const struct evo_individual
 
 void evo_trial_clear_results(struct evo_individual *t)
 {
-    t->fitness = t->val_accuracy = t->val_loss = NAN;
-    t->val_macro_f1 = t->val_log_loss = t->val_rmse = t->val_mae = t->val_r2 = NAN;
+    t->fitness = NAN;
+    evo_metrics_nan(&t->val);
     t->train_loss = NAN;
     t->epochs_run = 0;
     t->paused = 0;

@@ -81,7 +81,7 @@ static inline int synthetic_eval(void *ctx, int worker, struct evo_eval_job *job
     const struct evo_config *cfg = ctx;
     struct evo_individual *t = &job->trial;
     t->fitness = synthetic_fitness(&cfg->space, &t->genome);
-    t->val_accuracy = t->fitness;
+    t->val.accuracy = t->fitness;
     t->status = EVO_TRAIN_OK;
     t->epochs_run = 0;
     return EVO_OK;

@@ -59,18 +59,18 @@ static inline void synthetic_results_trial(struct evo_individual *t, const struc
         t->status = EVO_TRAIN_DIVERGED;
         t->fitness = evo_trial_failed_fitness(cfg->fitness);
         t->epochs_run = 1 + (int32_t)evo_rng_below(&rng, (uint64_t)t->budget);
-        t->val_accuracy = t->val_loss = t->val_macro_f1 = t->val_log_loss = t->train_loss = NAN;
+        t->val.accuracy = t->val.loss = t->val.macro_f1 = t->val.log_loss = t->train_loss = NAN;
     } else {
         double f = 0.5 + 0.42 * synthetic_fitness(&cfg->space, &t->genome) + 0.02 * evo_rng_normal(&rng);
         t->status = EVO_TRAIN_OK;
         t->fitness = f < 0 ? 0 : f > 1 ? 1 : f;
         t->epochs_run = t->budget;
-        t->val_accuracy = t->fitness;
-        t->val_macro_f1 = t->fitness * 0.99;
-        t->val_log_loss = t->val_loss = 2.3 * (1 - t->fitness) + 0.05;
-        t->train_loss = 0.8 * t->val_loss;
+        t->val.accuracy = t->fitness;
+        t->val.macro_f1 = t->fitness * 0.99;
+        t->val.log_loss = t->val.loss = 2.3 * (1 - t->fitness) + 0.05;
+        t->train_loss = 0.8 * t->val.loss;
     }
-    t->val_rmse = t->val_mae = t->val_r2 = NAN;
+    t->val.rmse = t->val.mae = t->val.r2 = NAN;
 }
 
 /* Writes a synthetic results file of n trials (n >= 10) to path: configs/default.cfg of source_dir
@@ -110,7 +110,7 @@ static inline int synthetic_results_write(const char *path, size_t n, const char
         synthetic_results_trial(&t, &cfg, log.rows, pop, i);
         for (int32_t e = 0; e < t.epochs_run && e < 128; e++) {
             double u = 1 - exp(-(e + 1) / 3.0);
-            curve[e] = (struct evo_epoch_metrics){t.train_loss / u, t.val_loss / u, t.fitness * u};
+            curve[e] = (struct evo_epoch_metrics){t.train_loss / u, t.val.loss / u, t.fitness * u};
         }
         clock += t.train_seconds / log.threads;
         t.finished_at = clock;
@@ -160,7 +160,7 @@ static inline int synthetic_results_write(const char *path, size_t n, const char
             log.confusion[k * C + (k + 1) % C] = k % 3;
         }
         log.test_metrics.accuracy = log.best.fitness - 0.01;
-        log.test_metrics.loss = log.test_metrics.log_loss = log.best.val_loss + 0.02;
+        log.test_metrics.loss = log.test_metrics.log_loss = log.best.val.loss + 0.02;
         log.test_metrics.macro_f1 = log.test_metrics.accuracy - 0.005;
         rc = evo_h5_write(&log, path, err);
     }

@@ -257,7 +257,7 @@ static void test_regression_model(void **state)
     struct evo_results r;
     struct evo_error e = {0};
     assert_int_equal(evo_results_open(&r, rmodel, &e), EVO_OK);
-    assert_true(r.regression && r.n_classes == 0 && isfinite(r.test_rmse) && isnan(r.test_accuracy));
+    assert_true(r.regression && r.n_classes == 0 && isfinite(r.test.rmse) && isnan(r.test.accuracy));
     /* info names the fitness and gives the test metrics of the task */
     assert_int_equal(support_runf(dir, &out, &err, "info %s", rmodel), 0);
     assert_non_null(strstr(out, "fitness (neg_rmse) -"));
@@ -271,7 +271,7 @@ static void test_regression_model(void **state)
     assert_int_equal(apply(rmodel, rtest, pred, &s, &e), EVO_OK);
     assert_true(s.regression && s.labelled);
     assert_int_equal(s.n, (size_t)r.n_test);
-    assert_true(s.rmse == r.test_rmse && s.mae == r.test_mae && s.r2 == r.test_r2);
+    assert_true(s.rmse == r.test.rmse && s.mae == r.test.mae && s.r2 == r.test.r2);
     evo_apply_summary_release(&s);
     char *text = support_read(pred);
     assert_true(!strncmp(text, "target,predicted\n", 17));

@@ -260,8 +260,8 @@ static void test_nothing_yet(void **state)
     r.n_classes = 2;
     char *classes[] = {"<b>cat</b>", "dog & co"};
     r.class_names = classes;
-    r.test_accuracy = NAN;
-    r.test_loss = NAN;
+    r.test.accuracy = NAN;
+    r.test.loss = NAN;
     char *html = render(&r);
     assert_well_formed(html);
     for (size_t k = 0; k < sizeof PLOTS / sizeof *PLOTS; k++)
@@ -298,8 +298,8 @@ static void in_progress(struct evo_results *r, struct evo_column *cols, size_t *
     r->path = "results/x.h5";
     r->state = "interrupted";
     r->config = "search = { learning_rate = { min = 1e-4; max = 10.0; log = true; }; dropout = 0.1; };";
-    r->test_accuracy = NAN;
-    r->test_loss = NAN;
+    r->test.accuracy = NAN;
+    r->test.loss = NAN;
     struct evo_column c[] = {
         {"generation", EVO_COLUMN_INT, NULL, 0, gen_v},
         {"id", EVO_COLUMN_INT, NULL, 0, id_v},
@@ -372,8 +372,8 @@ static void test_curves_and_confusion(void **state)
     r.state = "finished";
     r.has_best = 1;
     r.best_id = 4; /* the writer's choice wins over the table order */
-    r.test_accuracy = 0.8;
-    r.test_loss = 0.45;
+    r.test.accuracy = 0.8;
+    r.test.loss = 0.45;
     r.n_classes = 3;
     char *classes[] = {"a", "b", "c"};
     r.class_names = classes;

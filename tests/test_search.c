@@ -120,7 +120,7 @@ static void test_bookkeeping(void **state)
             assert_true(x->parent_a >= 0);
         assert_true(x->train_seconds >= 0);
         if (x->status == EVO_TRAIN_OK)
-            assert_true(x->fitness == x->val_accuracy);
+            assert_true(x->fitness == x->val.accuracy);
     }
     /* one curve point per epoch run, in (id, epoch) order; the last point of a curve without early
      * stopping is the individual's score */
@@ -135,7 +135,7 @@ static void test_bookkeeping(void **state)
         }
         const struct evo_curve_row *last = &lg->curves[k - 1];
         if (x->status == EVO_TRAIN_OK && x->genome.g[EVO_GENE_EARLY_STOPPING] == 0)
-            assert_true(last->val_fitness == x->fitness && last->val_loss == x->val_loss);
+            assert_true(last->val_fitness == x->fitness && last->val_loss == x->val.loss);
     }
     assert_int_equal(k, lg->n_curves);
     /* elitism: the best fitness of a generation never falls */
@@ -287,7 +287,7 @@ static void test_finalists(void **state)
         assert_true(src && src->purpose == EVO_PURPOSE_SEARCH && src->status == EVO_TRAIN_OK);
         assert_true(x->origin == x->id && x->from_epoch == 0 && x->budget == (int32_t)x->genome.g[EVO_GENE_EPOCHS]);
         assert_memory_equal(&x->genome, &src->genome, sizeof x->genome);
-        differs += x->fitness != src->fitness || x->val_loss != src->val_loss; /* streams of its own */
+        differs += x->fitness != src->fitness || x->val.loss != src->val.loss; /* streams of its own */
     }
     assert_true(differs > 0);
     struct evo_finalist *fs;
@@ -325,7 +325,7 @@ static void test_finalists(void **state)
     struct evo_mlp_workspace ws;
     evo_mlp_workspace_init_for(&ws, &lg->best_net.arch, 64, 1);
     evo_mlp_evaluate(&lg->best_net, &ws, &r[0].s.problem.validation, &m);
-    assert_memory_equal(&m.accuracy, &lg->best.val_accuracy, sizeof m.accuracy);
+    assert_memory_equal(&m.accuracy, &lg->best.val.accuracy, sizeof m.accuracy);
     evo_mlp_workspace_release(&ws);
     assert_true(isfinite(lg->test_metrics.accuracy));
     assert_true(test_read_once(&r[0].s) && test_read_once(&r[1].s));
@@ -556,7 +556,7 @@ static void test_too_large(void **state)
         if (big) {
             too_large++;
             assert_true(x->fitness == 0.0 && x->epochs_run == 0);
-            assert_true(isnan(x->val_loss) && isnan(x->val_accuracy) && isnan(x->train_loss));
+            assert_true(isnan(x->val.loss) && isnan(x->val.accuracy) && isnan(x->train_loss));
             assert_true(evo_trial_better(&lg->best, x));
         }
         ok += x->status == EVO_TRAIN_OK;
@@ -700,7 +700,7 @@ static void test_too_small(void **state)
         assert_int_equal(x->status == EVO_TRAIN_TOO_SMALL, four);
         if (four) {
             small++;
-            assert_true(x->fitness == 0.0 && x->epochs_run == 0 && isnan(x->val_loss));
+            assert_true(x->fitness == 0.0 && x->epochs_run == 0 && isnan(x->val.loss));
             assert_true(evo_trial_better(&lg->best, x));
         } else {
             ok += x->status == EVO_TRAIN_OK;

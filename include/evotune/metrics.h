@@ -31,6 +31,31 @@ struct evo_metrics {
     double r2;         /* 1 - SSE / SST, SST about the set's own mean (NaN when SST is 0) */
 };
 
+/* The metrics of struct evo_metrics as results files store them, in the order of /individuals'
+ * columns: the one list the writer, the readers, the report and the exports take their names from. A
+ * metric m is the column val_<m> of /individuals and the attribute test_<m> of /best. */
+#define EVO_METRICS_LIST(X) X(accuracy) X(loss) X(macro_f1) X(log_loss) X(rmse) X(mae) X(r2)
+#define EVO_METRIC_COUNT 7
+struct evo_metric_field {
+    const char *name;      /* "accuracy" */
+    const char *val_name;  /* "val_accuracy" */
+    const char *test_name; /* "test_accuracy" */
+    size_t offset;         /* in struct evo_metrics */
+};
+extern const struct evo_metric_field evo_metrics_fields[EVO_METRIC_COUNT];
+
+/* The value of metric field k of m. */
+static inline double evo_metrics_get(const struct evo_metrics *m, size_t k)
+{
+    return *(const double *)(const void *)((const char *)m + evo_metrics_fields[k].offset);
+}
+
+/* Sets metric field k of m. */
+static inline void evo_metrics_set(struct evo_metrics *m, size_t k, double v)
+{
+    *(double *)(void *)((char *)m + evo_metrics_fields[k].offset) = v;
+}
+
 /* Running sums behind struct evo_metrics. counts is caller storage of 3 * n_classes entries (NULL for
  * regression). */
 struct evo_metrics_acc {

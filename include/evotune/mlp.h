@@ -366,6 +366,10 @@ void evo_mlp_predict(const struct evo_mlp *net, struct evo_mlp_workspace *ws, co
 extern const char *const evo_mlp_loss_names[EVO_LOSS_COUNT];
 const char *evo_mlp_loss_name(int loss);
 
+/* The layer kinds' stored names by enum value ("dense", "conv2d", "batch_norm", "activation",
+ * "maxpool2", "dropout"): the enum of /best/layers' kind column. */
+extern const char *const evo_mlp_layer_kind_names[EVO_LAYER_KIND_COUNT];
+
 /* The batch buffers of ws laid out for net: x[max_batch, n_in], the labels (int32) or targets
  * (float, regression) [max_batch] in one region, and the augmentation scratch [2 n_in]; for the
  * trainer, which gathers each batch there. net must fit ws. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include "evotune/error.h"
 #include "evotune/finalist.h"
+#include "evotune/metrics.h"
 
 enum evo_column_kind {
     EVO_COLUMN_INT,    /* integer field (values exact in a double up to 2^53) */
@@ -44,8 +45,8 @@ struct evo_results {
     float *feature_mean, *feature_std; /* [n_features] */
     int has_best;
     int64_t best_id;
-    double best_fitness, test_accuracy, test_loss;
-    double test_macro_f1, test_log_loss, test_rmse, test_mae, test_r2; /* NaN: not the task's, or absent */
+    double best_fitness;
+    struct evo_metrics test;        /* /best's test_<metric> (NaN: not the task's, or absent) */
     char *task;                     /* "classification" or "regression" (NULL when absent) */
     char *fitness;                  /* the fitness's name, root attribute fitness (NULL when absent) */
     int regression;                 /* task is "regression" */

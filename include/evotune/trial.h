@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "evotune/genome.h"
+#include "evotune/metrics.h"
 
 /* Why a trial is evaluated. Values are stable (stored). The seam is meant for the filed follow-ups
  * too: a finalist re-evaluated or a cross-validation fold is a trial with its own purpose (its training
@@ -46,10 +47,8 @@ struct evo_individual {
     double fitness;          /* the validation score named by ga.fitness, larger is better; when
                               * training failed (status not ok): 0 for accuracy and macro_f1, -inf
                               * for the others */
-    double val_accuracy;     /* validation metrics of the task (metrics.h), NaN for the other task's */
-    double val_loss;         /* mean of the loss gene's loss */
-    double val_macro_f1, val_log_loss;
-    double val_rmse, val_mae, val_r2;
+    struct evo_metrics val;  /* validation metrics of the task (metrics.h; loss: the mean of the loss
+                              * gene's loss), NaN for the other task's */
     double train_loss;
     int32_t epochs_run;      /* epochs its training has run, from_epoch's included (fewer than budget:
                               * early stopping, divergence) */

@@ -40,10 +40,10 @@ static void print_evaluation(const char *path, const char *fitness, long folds)
                fs[0].runs);
         if (fs[0].chosen >= 0)
             printf("; best is its run %lld, the closest to that mean", (long long)fs[0].chosen);
-        if (r.has_best && !r.regression && isfinite(r.test_accuracy)) /* the three side by side */
-            printf("; test accuracy %.4f", r.test_accuracy);
-        else if (r.has_best && r.regression && isfinite(r.test_rmse))
-            printf("; test RMSE %.4g", r.test_rmse);
+        if (r.has_best && !r.regression && isfinite(r.test.accuracy)) /* the three side by side */
+            printf("; test accuracy %.4f", r.test.accuracy);
+        else if (r.has_best && r.regression && isfinite(r.test.rmse))
+            printf("; test RMSE %.4g", r.test.rmse);
         printf("\n");
     }
     free(fs);

@@ -140,11 +140,11 @@ void cli_print_summary(const struct evo_search *sr, const struct evo_journal *j,
     const struct evo_metrics *t = &log->test_metrics;
     if (sr->problem.train.target)
         printf("best network %lld (generation %d): validation RMSE %.4g, R2 %.4f; test RMSE %.4g, "
-               "MAE %.4g, R2 %.4f\n", (long long)log->best.id, log->best.generation, log->best.val_rmse,
-               log->best.val_r2, t->rmse, t->mae, t->r2);
+               "MAE %.4g, R2 %.4f\n", (long long)log->best.id, log->best.generation, log->best.val.rmse,
+               log->best.val.r2, t->rmse, t->mae, t->r2);
     else
         printf("best network %lld (generation %d): validation accuracy %.4f, test accuracy %.4f\n",
-               (long long)log->best.id, log->best.generation, log->best.val_accuracy, t->accuracy);
+               (long long)log->best.id, log->best.generation, log->best.val.accuracy, t->accuracy);
     for (int g = 0; g < EVO_GENE_COUNT; g++) {
         if (!evo_genome_active(&log->best.genome, g))
             continue; /* a layer the network does not have */

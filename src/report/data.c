@@ -8,13 +8,6 @@
 #include "evotune/mem.h"
 #include "internal.h"
 
-/* columns of /individuals that are not genes (the promotion and finalist bookkeeping of formats 8 and 9
- * included: an id, a rung, a flag, not a hyperparameter to plot against fitness) */
-static const char *const NON_GENES[] = {"generation", "id", "parent_a", "parent_b", "fitness",
-                                        "val_accuracy", "val_loss", "val_macro_f1", "val_log_loss",
-                                        "val_rmse", "val_mae", "val_r2", "train_loss", "epochs_run",
-                                        "train_seconds", "finished_at", "status", "rung", "budget",
-                                        "from_epoch", "origin", "paused", "purpose"};
 
 void evo_report_fmt_value(char *buf, size_t n, const struct evo_column *c, size_t i)
 {
@@ -67,12 +60,11 @@ long evo_report_row_of_id(const struct report *R, double id)
     return -1;
 }
 
+/* A column of /individuals is a gene when the gene table names it (genome.h); the others are the
+ * trial's bookkeeping and results. */
 static int is_gene(const char *name)
 {
-    for (size_t k = 0; k < sizeof NON_GENES / sizeof *NON_GENES; k++)
-        if (!strcmp(name, NON_GENES[k]))
-            return 0;
-    return 1;
+    return evo_genome_find(name) >= 0;
 }
 
 /* Whether the search space asks for a log scale for a gene: a log range, or a choice of positive

@@ -437,10 +437,10 @@ void evo_report_section_finalists(struct report *R)
                "re-evaluated", (long long)fs[0].id, fs[0].fitness, fs[0].mean, fs[0].spread);
     if (fs[0].chosen >= 0)
         fprintf(f, "; the best network is its run #%lld", (long long)fs[0].chosen);
-    if (!r->regression && r->has_best && isfinite(r->test_accuracy))
-        fprintf(f, ", test accuracy %.4f", r->test_accuracy);
-    else if (r->regression && r->has_best && isfinite(r->test_rmse))
-        fprintf(f, ", test RMSE %.4g", r->test_rmse);
+    if (!r->regression && r->has_best && isfinite(r->test.accuracy))
+        fprintf(f, ", test accuracy %.4f", r->test.accuracy);
+    else if (r->regression && r->has_best && isfinite(r->test.rmse))
+        fprintf(f, ", test RMSE %.4g", r->test.rmse);
     fprintf(f, ".</p></div></div></section>\n");
     free(fs);
 }

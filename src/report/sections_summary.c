@@ -57,12 +57,12 @@ void evo_report_section_header(struct report *R)
     }
     fprintf(f, "<div class=\"card\"><div class=\"k\">test %s</div><div class=\"v\">",
             r->regression ? "RMSE" : "accuracy");
-    if (r->regression && r->has_best && isfinite(r->test_rmse))
-        fprintf(f, "%.4g</div><div class=\"s\">R\xc2\xb2 %.4f, MAE %.4g</div></div>\n", r->test_rmse, r->test_r2,
-                r->test_mae);
-    else if (!r->regression && r->has_best && isfinite(r->test_accuracy))
-        fprintf(f, "%.2f%%</div><div class=\"s\">test loss %.4g</div></div>\n", 100 * r->test_accuracy,
-                r->test_loss);
+    if (r->regression && r->has_best && isfinite(r->test.rmse))
+        fprintf(f, "%.4g</div><div class=\"s\">R\xc2\xb2 %.4f, MAE %.4g</div></div>\n", r->test.rmse, r->test.r2,
+                r->test.mae);
+    else if (!r->regression && r->has_best && isfinite(r->test.accuracy))
+        fprintf(f, "%.2f%%</div><div class=\"s\">test loss %.4g</div></div>\n", 100 * r->test.accuracy,
+                r->test.loss);
     else
         fprintf(f, "\xe2\x80\x93</div><div class=\"s\">not scored yet (run not finished)</div></div>\n");
     /* the trial budget is max_trials for random and steady_state; generational counts generations */
@@ -307,7 +307,7 @@ void evo_report_section_test(struct report *R)
                    "that network is the one scored here.</p>\n",
                 r->folds.n_rows && r->individuals.n_rows ? r->folds.n_rows / r->individuals.n_rows : (size_t)0,
                 (long long)r->final_rows, (long long)r->final_epochs);
-    int scored = r->has_best && isfinite(r->regression ? r->test_rmse : r->test_accuracy);
+    int scored = r->has_best && isfinite(r->regression ? r->test.rmse : r->test.accuracy);
     if (!r->has_best)
         fprintf(f, "<p class=\"note\">no best network in this file yet: not scored yet (run not finished)</p>\n");
     else if (!scored)
@@ -318,11 +318,11 @@ void evo_report_section_test(struct report *R)
         fprintf(f, "<div class=\"cards\" style=\"margin-top:0\"><div class=\"card\"><div class=\"k\">test RMSE"
                    "</div><div class=\"v\">%.4g</div></div><div class=\"card\"><div class=\"k\">test MAE</div>"
                    "<div class=\"v\">%.4g</div></div><div class=\"card\"><div class=\"k\">test R\xc2\xb2</div>"
-                   "<div class=\"v\">%.4f</div></div></div>\n", r->test_rmse, r->test_mae, r->test_r2);
+                   "<div class=\"v\">%.4f</div></div></div>\n", r->test.rmse, r->test.mae, r->test.r2);
     else if (scored)
         fprintf(f, "<div class=\"cards\" style=\"margin-top:0\"><div class=\"card\"><div class=\"k\">test accuracy"
                    "</div><div class=\"v\">%.2f%%</div></div><div class=\"card\"><div class=\"k\">test loss</div>"
-                   "<div class=\"v\">%.4f</div></div></div>\n", 100 * r->test_accuracy, r->test_loss);
+                   "<div class=\"v\">%.4f</div></div></div>\n", 100 * r->test.accuracy, r->test.loss);
     if (R->best >= 0) {
         size_t b = (size_t)R->best;
         char buf[64];

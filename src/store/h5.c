@@ -23,21 +23,6 @@
 #include "rows.h"
 #include "seal.h"
 
-/* The test metrics of /best, attributes test_<metric>. */
-static const struct {
-    const char *name;
-    size_t offset;
-} test_metrics[] = {
-    {"test_loss", offsetof(struct evo_metrics, loss)},
-    {"test_accuracy", offsetof(struct evo_metrics, accuracy)},
-    {"test_macro_f1", offsetof(struct evo_metrics, macro_f1)},
-    {"test_log_loss", offsetof(struct evo_metrics, log_loss)},
-    {"test_rmse", offsetof(struct evo_metrics, rmse)},
-    {"test_mae", offsetof(struct evo_metrics, mae)},
-    {"test_r2", offsetof(struct evo_metrics, r2)},
-};
-#define N_TEST_METRICS (sizeof test_metrics / sizeof test_metrics[0])
-
 static int write_contents(hid_t file, const struct evo_runlog *log, const char **what_out)
 {
     const char *what = NULL;
@@ -167,10 +152,9 @@ static int write_contents(hid_t file, const struct evo_runlog *log, const char *
         }
         TRY(evo_h5io_put_i64(grp, "id", log->best.id));
         TRY(evo_h5io_put_f64(grp, "fitness", log->best.fitness));
-        TRY(evo_h5io_put_f64(grp, "val_accuracy", log->best.val_accuracy));
-        for (size_t k = 0; k < N_TEST_METRICS; k++)
-            TRY(evo_h5io_put_f64(grp, test_metrics[k].name,
-                         *(const double *)((const char *)&log->test_metrics + test_metrics[k].offset)));
+        TRY(evo_h5io_put_f64(grp, "val_accuracy", log->best.val.accuracy));
+        for (size_t k = 0; k < EVO_METRIC_COUNT; k++) /* test_<metric> */
+            TRY(evo_h5io_put_f64(grp, evo_metrics_fields[k].test_name, evo_metrics_get(&log->test_metrics, k)));
         const struct evo_mlp *net = &log->best_net;
         long long sizes[EVO_MLP_MAX_HIDDEN + 2]; /* the dense layers' inputs, then the outputs */
         for (size_t i = 0, d = 0; i < net->n_table; i++)
@@ -353,9 +337,11 @@ int evo_h5_summary_read(struct evo_h5_summary *s, const char *path, struct evo_e
         s->has_best = 1;
         bad = b < 0 || evo_h5io_get_i64(b, "id", &s->best_id) ||
               H5LTget_attribute_double(b, ".", "fitness", &s->best_fitness) < 0;
-        for (size_t k = 0; k < N_TEST_METRICS && !bad; k++)
-            bad = H5LTget_attribute_double(b, ".", test_metrics[k].name,
-                                           (double *)(void *)((char *)&s->test + test_metrics[k].offset)) < 0;
+        for (size_t k = 0; k < EVO_METRIC_COUNT && !bad; k++) {
+            double v;
+            bad = H5LTget_attribute_double(b, ".", evo_metrics_fields[k].test_name, &v) < 0;
+            evo_metrics_set(&s->test, k, v);
+        }
         struct evo_h5_row_layout L = {.type = -1};
         if (!bad && !evo_h5_layout_init(&L)) {
             unsigned char *row = evo_mem_calloc(1, L.size);
@@ -529,13 +515,15 @@ int evo_h5_load(struct evo_runlog *log, const char *path, struct evo_error *err)
             (evo_h5io_get_i64(grp, "final_epochs", &final_epochs) || final_epochs < 1 || final_epochs > INT32_MAX))
             goto damaged;
         log->final_epochs = (int32_t)final_epochs;
-        for (size_t k = 0; log->finished && k < N_TEST_METRICS; k++)
-            if (H5LTget_attribute_double(grp, ".", test_metrics[k].name,
-                                         (double *)((char *)&log->test_metrics + test_metrics[k].offset)) < 0)
+        for (size_t k = 0; log->finished && k < EVO_METRIC_COUNT; k++) {
+            double v;
+            if (H5LTget_attribute_double(grp, ".", evo_metrics_fields[k].test_name, &v) < 0)
                 goto damaged;
+            evo_metrics_set(&log->test_metrics, k, v);
+        }
         if (log->finished && H5LTfind_dataset(grp, "confusion_matrix") > 0) {
             size_t C = (size_t)pb->train.n_classes;
-            log->confusion = evo_mem_alloc(evo_mem_mul(C * C, sizeof *log->confusion));
+            log->confusion = evo_mem_alloc(evo_mem_mul(evo_mem_mul(C, C), sizeof *log->confusion));
             if (!evo_h5_has_shape(grp, "confusion_matrix", 2, C, C) ||
                 H5LTread_dataset(grp, "confusion_matrix", H5T_NATIVE_INT64, log->confusion) < 0)
                 goto damaged;

@@ -88,9 +88,7 @@ struct layer_row {
 
 static hid_t layer_kind_type(void)
 {
-    static const char *const names[EVO_LAYER_KIND_COUNT] = {"dense", "conv2d", "batch_norm", "activation",
-                                                            "maxpool2", "dropout"};
-    return evo_h5io_enum_type(names, EVO_LAYER_KIND_COUNT);
+    return evo_h5io_enum_type(evo_mlp_layer_kind_names, EVO_LAYER_KIND_COUNT);
 }
 
 static hid_t activation_type(void)

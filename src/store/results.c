@@ -398,11 +398,7 @@ static const struct number_attr root_numbers[] = {
 };
 
 static const struct number_attr best_numbers[] = {
-    INT_ATTR("id", best_id, -1), F64_ATTR("fitness", best_fitness, NAN),
-    F64_ATTR("test_accuracy", test_accuracy, NAN), F64_ATTR("test_loss", test_loss, NAN),
-    F64_ATTR("test_macro_f1", test_macro_f1, NAN), F64_ATTR("test_log_loss", test_log_loss, NAN),
-    F64_ATTR("test_rmse", test_rmse, NAN), F64_ATTR("test_mae", test_mae, NAN),
-    F64_ATTR("test_r2", test_r2, NAN), INT_ATTR("final_epochs", final_epochs, 0),
+    INT_ATTR("id", best_id, -1), F64_ATTR("fitness", best_fitness, NAN), INT_ATTR("final_epochs", final_epochs, 0),
     INT_ATTR("final_rows", final_rows, 0),
 };
 
@@ -469,6 +465,8 @@ int evo_results_open(struct evo_results *r, const char *path, struct evo_error *
         hid_t g = H5Gopen2(f, "best", H5P_DEFAULT);
         r->has_best = 1;
         read_numbers(r, g, best_numbers, sizeof best_numbers / sizeof *best_numbers);
+        for (size_t k = 0; k < EVO_METRIC_COUNT; k++) /* test_<metric> */
+            evo_metrics_set(&r->test, k, evo_h5io_f64_or(g, evo_metrics_fields[k].test_name, NAN));
         if (H5LTfind_dataset(g, "individual") > 0 && read_table(g, "individual", &r->best_individual))
             table_release(&r->best_individual);
         r->best_layer_sizes = attr_int_array(g, "layer_sizes", &r->n_best_layers);

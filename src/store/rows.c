@@ -11,8 +11,8 @@
 #include "h5io.h"
 
 enum { F_GENERATION, F_ID, F_PARENT_A, F_PARENT_B, F_GENE0,
-       F_FITNESS = F_GENE0 + EVO_GENE_COUNT, F_VAL_ACCURACY, F_VAL_LOSS, F_VAL_MACRO_F1,
-       F_VAL_LOG_LOSS, F_VAL_RMSE, F_VAL_MAE, F_VAL_R2, F_TRAIN_LOSS, F_EPOCHS_RUN,
+       F_FITNESS = F_GENE0 + EVO_GENE_COUNT, F_VAL0, /* val_<m> of evo_metrics_fields */
+       F_TRAIN_LOSS = F_VAL0 + EVO_METRIC_COUNT, F_EPOCHS_RUN,
        F_TRAIN_SECONDS, F_FINISHED_AT, F_STATUS, F_RUNG, F_BUDGET, F_FROM_EPOCH, F_ORIGIN, F_PAUSED,
        F_PURPOSE, F_COUNT };
 
@@ -21,11 +21,15 @@ _Static_assert(F_COUNT == EVO_H5_ROW_FIELDS, "rows.h counts the fields of /indiv
 static const char *field_name(int f)
 {
     static const char *const fixed[] = {"generation", "id", "parent_a", "parent_b"};
-    static const char *const tail[] = {"fitness", "val_accuracy", "val_loss", "val_macro_f1",
-                                       "val_log_loss", "val_rmse", "val_mae", "val_r2", "train_loss",
-                                       "epochs_run", "train_seconds", "finished_at", "status", "rung",
-                                       "budget", "from_epoch", "origin", "paused", "purpose"};
-    return f < F_GENE0 ? fixed[f] : f < F_FITNESS ? evo_genome_gene(f - F_GENE0)->name : tail[f - F_FITNESS];
+    static const char *const tail[] = {"train_loss", "epochs_run", "train_seconds", "finished_at", "status",
+                                       "rung", "budget", "from_epoch", "origin", "paused", "purpose"};
+    if (f < F_GENE0)
+        return fixed[f];
+    if (f < F_FITNESS)
+        return evo_genome_gene(f - F_GENE0)->name;
+    if (f == F_FITNESS)
+        return "fitness";
+    return f < F_TRAIN_LOSS ? evo_metrics_fields[f - F_VAL0].val_name : tail[f - F_TRAIN_LOSS];
 }
 
 /* The HDF5 type of field f; enum types are created and must be closed by the caller (is_new). */
@@ -132,10 +136,12 @@ void evo_h5_pack_row(unsigned char *p, const struct evo_h5_row_layout *L, const 
         default: memcpy(q, &v, 8);
         }
     }
-    const double tail[] = {r->fitness, r->val_accuracy, r->val_loss, r->val_macro_f1, r->val_log_loss,
-                           r->val_rmse, r->val_mae, r->val_r2, r->train_loss};
-    for (int k = 0; k <= F_TRAIN_LOSS - F_FITNESS; k++)
-        memcpy(p + L->off[F_FITNESS + k], &tail[k], 8);
+    memcpy(p + L->off[F_FITNESS], &r->fitness, 8);
+    for (size_t m = 0; m < EVO_METRIC_COUNT; m++) {
+        double v = evo_metrics_get(&r->val, m);
+        memcpy(p + L->off[F_VAL0 + (int)m], &v, 8);
+    }
+    memcpy(p + L->off[F_TRAIN_LOSS], &r->train_loss, 8);
     memcpy(p + L->off[F_EPOCHS_RUN], &r->epochs_run, 4);
     memcpy(p + L->off[F_TRAIN_SECONDS], &r->train_seconds, 8);
     memcpy(p + L->off[F_FINISHED_AT], &r->finished_at, 8);
@@ -168,18 +174,13 @@ void evo_h5_unpack_row(struct evo_individual *r, const unsigned char *p, const s
         default: memcpy(&r->genome.g[g], q, 8);
         }
     }
-    double tail[F_TRAIN_LOSS - F_FITNESS + 1];
-    for (int k = 0; k <= F_TRAIN_LOSS - F_FITNESS; k++)
-        memcpy(&tail[k], p + L->off[F_FITNESS + k], 8);
-    r->fitness = tail[0];
-    r->val_accuracy = tail[1];
-    r->val_loss = tail[2];
-    r->val_macro_f1 = tail[3];
-    r->val_log_loss = tail[4];
-    r->val_rmse = tail[5];
-    r->val_mae = tail[6];
-    r->val_r2 = tail[7];
-    r->train_loss = tail[8];
+    memcpy(&r->fitness, p + L->off[F_FITNESS], 8);
+    for (size_t m = 0; m < EVO_METRIC_COUNT; m++) {
+        double v;
+        memcpy(&v, p + L->off[F_VAL0 + (int)m], 8);
+        evo_metrics_set(&r->val, m, v);
+    }
+    memcpy(&r->train_loss, p + L->off[F_TRAIN_LOSS], 8);
     memcpy(&r->epochs_run, p + L->off[F_EPOCHS_RUN], 4);
     memcpy(&r->train_seconds, p + L->off[F_TRAIN_SECONDS], 8);
     memcpy(&r->finished_at, p + L->off[F_FINISHED_AT], 8);
