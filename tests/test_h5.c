@@ -332,9 +332,9 @@ static int open_fails(const char *path, const char *want)
     return 1;
 }
 
-/* Every file is sealed: a change to any byte after the user block, a cut, or a garbled seal line is
- * refused before HDF5 reads the file; a file without the seal's prefix (earlier versions, or damage
- * to the prefix itself) opens unchecked. */
+/* Every file is sealed: a change to any byte after the user block, a cut, a garbled seal line, or no
+ * seal line at all (damage to its prefix, or a zeroed user block) is refused before HDF5 reads the
+ * file's contents. */
 static void test_seal(void **state)
 {
     (void)state;
@@ -392,13 +392,13 @@ static void test_seal(void **state)
     write_bytes(q, b, n);
     assert_true(open_fails(q, "seal line is unreadable"));
     memcpy(b, saved, sizeof saved);
-    /* no seal line (damaged prefix, or a zeroed user block): opened unchecked, as HDF5 finds it */
+    /* no seal line (damaged prefix, or a zeroed user block): refused, naming what reads older files */
     b[0] = 'E';
     write_bytes(q, b, n);
-    assert_int_equal(open_fails(q, ""), 0);
+    assert_true(open_fails(q, "no seal line"));
     memset(b, 0, EVO_H5_USERBLOCK);
     write_bytes(q, b, n);
-    assert_int_equal(open_fails(q, ""), 0);
+    assert_true(open_fails(q, "an older file is read by evotune 0.1.0"));
     /* sealing the zeroed user block again gives the original file; a tiny image is left alone */
     evo_h5_seal(b, n);
     unsigned char *orig = read_bytes(p, &n);

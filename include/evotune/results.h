@@ -47,20 +47,21 @@ struct evo_results {
     int64_t best_id;
     double best_fitness;
     struct evo_metrics test;        /* /best's test_<metric> (NaN: not the task's, or absent) */
-    char *task;                     /* "classification" or "regression" (NULL when absent) */
-    char *fitness;                  /* the fitness's name, root attribute fitness (NULL when absent) */
+    char *task;                     /* "classification" or "regression" */
+    char *fitness;                  /* the fitness's name, root attribute fitness */
     int regression;                 /* task is "regression" */
-    /* the search (format 6): root attributes strategy (steady_state, generational, tpe or random) and
-     * strategy_state (one line on the strategy's state), NULL when absent (older files, all of them
-     * generational); workers (virtual workers of the schedule), trials_done (rows of /individuals),
-     * trials_decided (done or in flight), generations_done (generational; 0 for the others), threads,
-     * time_up (1 when the wall-clock limit ended the search), 0 when absent */
+    /* the search: root attributes strategy (steady_state, generational, tpe or random) and
+     * strategy_state (one line on the strategy's state); workers (virtual workers of the schedule),
+     * trials_done (rows of /individuals), trials_decided (done or in flight), generations_done
+     * (generational; 0 for the others), threads, time_up (1 when the wall-clock limit ended the search).
+     * The root's attributes are all there in every format read (else evo_results_open refuses the
+     * file as incomplete), /best's too but final_epochs and final_rows (0 unless cross-validated) */
     char *strategy, *strategy_state;
     int64_t workers, trials_done, trials_decided, generations_done, threads, time_up;
-    /* running time of the run over every resume, and its limit (0: none), seconds; 0 when absent */
+    /* running time of the run over every resume, and its limit (0: none), seconds */
     double elapsed_seconds, time_limit_seconds;
     size_t n_in_flight;             /* rows of /in_flight: decided, not finished; 0 when absent */
-    char *written_at;               /* UTC time of the write, NULL when absent */
+    char *written_at;               /* UTC time of the write */
     struct evo_table best_individual; /* /best/individual: its row (0 rows without /best) */
     int64_t *best_layer_sizes;        /* /best attribute layer_sizes [n_best_layers], NULL when absent */
     size_t n_best_layers;

@@ -113,11 +113,10 @@ void evo_report_init(struct report *R, const struct evo_results *r, FILE *f)
     R->secs = evo_results_column(t, "train_seconds");
     R->fin = evo_results_column(t, "finished_at");
     R->status = evo_results_column(t, "status");
-    /* files from before the strategies (no attribute) were written by the generational GA */
-    R->kind = !r->strategy || !strcmp(r->strategy, "generational") ? KIND_GENERATIONAL
+    R->kind = !strcmp(r->strategy, "generational") ? KIND_GENERATIONAL
               : !strcmp(r->strategy, "random") || !strcmp(r->strategy, "tpe") ? KIND_RANDOM
                                                                                 : KIND_STEADY;
-    R->tpe = r->strategy && !strcmp(r->strategy, "tpe");
+    R->tpe = !strcmp(r->strategy, "tpe");
     R->depth = R->kind == KIND_GENERATIONAL ? "generation"
                : R->kind == KIND_RANDOM     ? NULL
                : !strcmp(r->strategy, "steady_state") ? "depth" : "generation";

@@ -75,10 +75,10 @@ struct report {
 void evo_report_init(struct report *R, const struct evo_results *r, FILE *f);
 void evo_report_release(struct report *R);
 
-/* The fitness's name for notes: the file's, or accuracy for files from before it was a choice. */
+/* The fitness's name for notes (the root attribute fitness). */
 static inline const char *r_fitness_name(const struct evo_results *r)
 {
-    return r->fitness ? r->fitness : "accuracy";
+    return r->fitness;
 }
 
 static inline const char *base_name(const char *path)

@@ -31,10 +31,8 @@ int evo_report_write(const struct evo_results *r, FILE *f, struct evo_error *err
     fprintf(f, "<footer>evotune report of <code>");
     evo_svg_esc(f, r->path);
     fprintf(f, "</code>");
-    if (r->written_at) {
-        fprintf(f, " as written at ");
-        evo_svg_esc(f, r->written_at);
-    }
+    fprintf(f, " as written at ");
+    evo_svg_esc(f, r->written_at);
     fprintf(f, "</footer>\n</main></body></html>\n");
     evo_report_release(&R);
     if (fflush(f) || ferror(f))

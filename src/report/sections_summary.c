@@ -30,17 +30,16 @@ void evo_report_section_header(struct report *R)
 {
     FILE *f = R->f;
     const struct evo_results *r = R->r;
-    const char *state = r->state ? r->state : "unknown";
+    const char *state = r->state;
     const char *cls = !strcmp(state, "finished") || !strcmp(state, "running") || !strcmp(state, "interrupted")
                           ? state : "unknown";
-    const char *strategy = r->strategy ? r->strategy : "generational";
     char buf[64], v[160], sub[160];
     fprintf(f, "<header><h1>evotune report <small>");
     evo_svg_esc(f, base_name(r->path));
     fprintf(f, "</small> <span class=\"state state-%s\">", cls);
     evo_svg_esc(f, state);
     fprintf(f, "</span> <span class=\"strategy\">");
-    evo_svg_esc(f, strategy);
+    evo_svg_esc(f, r->strategy);
     fprintf(f, "</span></h1>\n");
 
     /* cards: the best, its test score, and how far the search got */
@@ -82,17 +81,12 @@ void evo_report_section_header(struct report *R)
     else
         snprintf(sub, sizeof sub, "decided, not finished");
     card(f, "in flight", v, sub);
-    if (r->strategy) { /* format 6 and later: the running time is recorded */
-        fmt_duration(v, sizeof v, r->elapsed_seconds);
-        fmt_duration(buf, sizeof buf, r->time_limit_seconds);
-        if (r->time_limit_seconds > 0)
-            snprintf(sub, sizeof sub, "of the limit %s%s", buf, r->time_up ? "; time up" : "");
-        else
-            snprintf(sub, sizeof sub, "no time limit; over every resume");
-    } else {
-        snprintf(v, sizeof v, "\xe2\x80\x93");
-        snprintf(sub, sizeof sub, "not recorded in this file");
-    }
+    fmt_duration(v, sizeof v, r->elapsed_seconds);
+    fmt_duration(buf, sizeof buf, r->time_limit_seconds);
+    if (r->time_limit_seconds > 0)
+        snprintf(sub, sizeof sub, "of the limit %s%s", buf, r->time_up ? "; time up" : "");
+    else
+        snprintf(sub, sizeof sub, "no time limit; over every resume");
     card(f, "running time", v, sub);
     if (R->kind == KIND_GENERATIONAL) {
         k = snprintf(v, sizeof v, "%lld", (long long)r->generations_done);
@@ -117,10 +111,8 @@ void evo_report_section_header(struct report *R)
     evo_svg_esc(f, r->path);
     fprintf(f, "</code></td></tr>\n<tr><td class=\"k\">state</td><td>");
     evo_svg_esc(f, state);
-    if (r->written_at) {
-        fprintf(f, ", written at ");
-        evo_svg_esc(f, r->written_at);
-    }
+    fprintf(f, ", written at ");
+    evo_svg_esc(f, r->written_at);
     if (!strcmp(state, "running"))
         fprintf(f, " \xe2\x80\x94 a snapshot; render the report again for newer results");
     else if (!strcmp(state, "interrupted")) {
@@ -129,19 +121,15 @@ void evo_report_section_header(struct report *R)
         fprintf(f, "</code>");
     }
     fprintf(f, "</td></tr>\n<tr><td class=\"k\">strategy</td><td>");
-    evo_svg_esc(f, strategy);
-    if (r->strategy_state) {
-        fprintf(f, ": ");
-        evo_svg_esc(f, r->strategy_state);
-    } else if (!r->strategy) {
-        fprintf(f, " (written before <code>run.strategy</code> existed)");
-    }
+    evo_svg_esc(f, r->strategy);
+    fprintf(f, ": ");
+    evo_svg_esc(f, r->strategy_state);
     if (r->workers > 0)
         fprintf(f, "; %lld virtual workers", (long long)r->workers);
     if (r->time_up)
         fprintf(f, "; stopped by its time limit");
     fprintf(f, "</td></tr>\n<tr><td class=\"k\">evotune</td><td>");
-    evo_svg_esc(f, r->evotune_version ? r->evotune_version : "unknown");
+    evo_svg_esc(f, r->evotune_version);
     fprintf(f, " (format %lld), seed %lld, %lld thread%s</td></tr>\n", (long long)r->format_version,
             (long long)r->seed, (long long)r->threads, r->threads == 1 ? "" : "s");
     fprintf(f, "<tr><td class=\"k\">data</td><td>%lld training, %lld validation, %lld test rows; "
@@ -157,7 +145,7 @@ void evo_report_section_header(struct report *R)
     }
     fprintf(f, "</td></tr>\n");
     if (R->kind == KIND_GENERATIONAL && R->n && R->gen && R->gen_hi >= (double)r->generations_done &&
-        r->generations_done >= 0 && r->state && strcmp(r->state, "finished")) {
+        r->generations_done >= 0 && strcmp(r->state, "finished")) {
         size_t in_progress = 0;
         for (size_t i = 0; i < R->n; i++)
             in_progress += R->gen->values[i] == R->gen_hi;
@@ -167,7 +155,7 @@ void evo_report_section_header(struct report *R)
     if (r->n_in_flight > 0)
         fprintf(f, "<tr><td class=\"k\">in flight</td><td>%zu trial%s decided and not finished%s</td></tr>\n",
                 r->n_in_flight, r->n_in_flight == 1 ? "" : "s",
-                r->state && !strcmp(r->state, "running") ? "" : " (<code>evotune resume</code> trains them first)");
+                !strcmp(r->state, "running") ? "" : " (<code>evotune resume</code> trains them first)");
     if (r->n_best_layers > 0) {
         fprintf(f, "<tr><td class=\"k\">best network</td><td>layers ");
         for (size_t l = 0; l < r->n_best_layers; l++)

@@ -273,10 +273,15 @@ hid_t evo_h5_open(const char *path, struct evo_error *err)
         return evo_error_set(err, EVO_EDATA, "cannot open '%s': %s", path, strerror(errno)), -1;
     /* HDF5 trusts what it reads, and some damage makes it crash: damage is caught before it reads.
      * HDF5 opens the path again: a writer's rename in between swaps in another whole, sealed file. */
-    if (evo_h5_check_seal(path, err) < 0)
+    int sealed = evo_h5_check_seal(path, err);
+    if (sealed < 0)
         return -1;
-    if (H5Fis_hdf5(path) <= 0)
+    if (H5Fis_hdf5(path) <= 0) /* reads the signature alone */
         return evo_error_set(err, EVO_EDATA, "'%s' is not an HDF5 file", path), -1;
+    if (!sealed) /* every file of the formats read is sealed: another program's, or damaged in its first bytes */
+        return evo_error_set(err, EVO_EDATA,
+                             "'%s' is not an evotune results file: it has no seal line (every file of format 6 "
+                             "and later has one; an older file is read by evotune 0.1.0)", path), -1;
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0)
         return evo_error_set(err, EVO_EDATA, "cannot open '%s': damaged HDF5 file", path), -1;

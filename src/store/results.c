@@ -377,41 +377,58 @@ static int read_table(hid_t file, const char *name, struct evo_table *t)
     return rc;
 }
 
-/* The numeric attributes of the root and of /best: where each goes in struct evo_results, and what
- * it reads as when absent. */
+/* The numeric attributes of the root and of /best, and where each goes in struct evo_results. Every
+ * format read (6 and later) has them all, but for the two that only cross-validated runs write. */
 struct number_attr {
     const char *name;
     size_t offset;
-    int is_int; /* int64_t field, else double */
-    double fallback;
+    int is_int;   /* int64_t field, else double */
+    int optional; /* absent reads as 0 */
 };
-#define INT_ATTR(name, field, fallback) {name, offsetof(struct evo_results, field), 1, fallback}
-#define F64_ATTR(name, field, fallback) {name, offsetof(struct evo_results, field), 0, fallback}
+#define INT_ATTR(name, field) {name, offsetof(struct evo_results, field), 1, 0}
+#define F64_ATTR(name, field) {name, offsetof(struct evo_results, field), 0, 0}
+#define CV_ATTR(name, field) {name, offsetof(struct evo_results, field), 1, 1}
 
 static const struct number_attr root_numbers[] = {
-    INT_ATTR("seed", seed, 0), INT_ATTR("n_train", n_train, 0), INT_ATTR("n_validation", n_validation, 0),
-    INT_ATTR("n_test", n_test, 0), INT_ATTR("n_features", n_features, 0), INT_ATTR("n_classes", n_classes, 0),
-    INT_ATTR("workers", workers, 0), INT_ATTR("trials_done", trials_done, 0),
-    INT_ATTR("trials_decided", trials_decided, 0), INT_ATTR("generations_done", generations_done, 0),
-    INT_ATTR("threads", threads, 0), INT_ATTR("time_up", time_up, 0),
-    F64_ATTR("elapsed_seconds", elapsed_seconds, 0), F64_ATTR("time_limit_seconds", time_limit_seconds, 0),
+    INT_ATTR("seed", seed), INT_ATTR("n_train", n_train), INT_ATTR("n_validation", n_validation),
+    INT_ATTR("n_test", n_test), INT_ATTR("n_features", n_features), INT_ATTR("n_classes", n_classes),
+    INT_ATTR("workers", workers), INT_ATTR("trials_done", trials_done), INT_ATTR("trials_decided", trials_decided),
+    INT_ATTR("generations_done", generations_done), INT_ATTR("threads", threads), INT_ATTR("time_up", time_up),
+    F64_ATTR("elapsed_seconds", elapsed_seconds), F64_ATTR("time_limit_seconds", time_limit_seconds),
 };
 
 static const struct number_attr best_numbers[] = {
-    INT_ATTR("id", best_id, -1), F64_ATTR("fitness", best_fitness, NAN), INT_ATTR("final_epochs", final_epochs, 0),
-    INT_ATTR("final_rows", final_rows, 0),
+    INT_ATTR("id", best_id), F64_ATTR("fitness", best_fitness), CV_ATTR("final_epochs", final_epochs),
+    CV_ATTR("final_rows", final_rows),
 };
 
-static void read_numbers(struct evo_results *r, hid_t obj, const struct number_attr *a, size_t n)
+/* Reads the attributes a[0..n) of obj into r; returns the name of the first that is required and
+ * absent, or NULL. */
+static const char *read_numbers(struct evo_results *r, hid_t obj, const struct number_attr *a, size_t n)
 {
     for (size_t k = 0; k < n; k++) {
+        if (!a[k].optional && H5Aexists(obj, a[k].name) <= 0)
+            return a[k].name;
         void *field = (char *)r + a[k].offset;
         if (a[k].is_int)
-            *(int64_t *)field = evo_h5io_i64_or(obj, a[k].name, (int64_t)a[k].fallback);
+            *(int64_t *)field = evo_h5io_i64_or(obj, a[k].name, 0);
         else
-            *(double *)field = evo_h5io_f64_or(obj, a[k].name, a[k].fallback);
+            *(double *)field = evo_h5io_f64_or(obj, a[k].name, 0);
     }
+    return NULL;
 }
+
+/* The string attributes of the root, every one required. */
+static const struct {
+    const char *name;
+    size_t offset;
+} root_strings[] = {
+    {"state", offsetof(struct evo_results, state)}, {"evotune_version", offsetof(struct evo_results, evotune_version)},
+    {"task", offsetof(struct evo_results, task)}, {"fitness", offsetof(struct evo_results, fitness)},
+    {"strategy", offsetof(struct evo_results, strategy)},
+    {"strategy_state", offsetof(struct evo_results, strategy_state)},
+    {"written_at", offsetof(struct evo_results, written_at)},
+};
 
 int evo_results_open(struct evo_results *r, const char *path, struct evo_error *err)
 {
@@ -423,23 +440,23 @@ int evo_results_open(struct evo_results *r, const char *path, struct evo_error *
         return EVO_EDATA;
     }
     int rc = EVO_OK;
-    r->format_version = evo_h5io_i64_or(f, "format_version", -1);
+    r->format_version = evo_h5io_i64_or(f, "format_version", -1); /* evo_h5_open checked it */
     r->config = evo_h5io_dup_str(f, "config");
-    if (r->format_version < 1 || !r->config || read_table(f, "individuals", &r->individuals) ||
-        read_table(f, "generations", &r->generations)) {
+    if (!r->config || read_table(f, "individuals", &r->individuals) || read_table(f, "generations", &r->generations)) {
         rc = evo_error_set(err, EVO_EDATA, "'%s' is not an evotune results file", path);
         goto out;
     }
-    r->state = evo_h5io_dup_str(f, "state");
-    r->evotune_version = evo_h5io_dup_str(f, "evotune_version");
-    r->task = evo_h5io_dup_str(f, "task");
-    r->fitness = evo_h5io_dup_str(f, "fitness");
-    r->regression = r->task && !strcmp(r->task, "regression");
-    r->strategy = evo_h5io_dup_str(f, "strategy");
-    r->strategy_state = evo_h5io_dup_str(f, "strategy_state");
-    read_numbers(r, f, root_numbers, sizeof root_numbers / sizeof *root_numbers);
+    const char *missing = read_numbers(r, f, root_numbers, sizeof root_numbers / sizeof *root_numbers);
+    for (size_t k = 0; !missing && k < sizeof root_strings / sizeof *root_strings; k++)
+        if (!(*(char **)(void *)((char *)r + root_strings[k].offset) = evo_h5io_dup_str(f, root_strings[k].name)))
+            missing = root_strings[k].name;
+    if (missing) {
+        rc = evo_error_set(err, EVO_EDATA, "'%s': incomplete evotune results file: no attribute '%s'", path,
+                           missing);
+        goto out;
+    }
+    r->regression = !strcmp(r->task, "regression");
     r->n_in_flight = dataset_rows(f, "in_flight");
-    r->written_at = evo_h5io_dup_str(f, "written_at");
     /* optional: a table of another shape is left out rather than refused, so a report still shows
      * everything else */
     if (H5LTfind_dataset(f, "curves") > 0 && read_table(f, "curves", &r->curves))
@@ -464,9 +481,18 @@ int evo_results_open(struct evo_results *r, const char *path, struct evo_error *
     if (H5Lexists(f, "best", H5P_DEFAULT) > 0) {
         hid_t g = H5Gopen2(f, "best", H5P_DEFAULT);
         r->has_best = 1;
-        read_numbers(r, g, best_numbers, sizeof best_numbers / sizeof *best_numbers);
-        for (size_t k = 0; k < EVO_METRIC_COUNT; k++) /* test_<metric> */
+        const char *missing_best = read_numbers(r, g, best_numbers, sizeof best_numbers / sizeof *best_numbers);
+        for (size_t k = 0; !missing_best && k < EVO_METRIC_COUNT; k++) { /* test_<metric> */
+            if (H5Aexists(g, evo_metrics_fields[k].test_name) <= 0)
+                missing_best = evo_metrics_fields[k].test_name;
             evo_metrics_set(&r->test, k, evo_h5io_f64_or(g, evo_metrics_fields[k].test_name, NAN));
+        }
+        if (missing_best) {
+            H5Gclose(g);
+            rc = evo_error_set(err, EVO_EDATA, "'%s': incomplete evotune results file: no attribute '/best/%s'",
+                               path, missing_best);
+            goto out;
+        }
         if (H5LTfind_dataset(g, "individual") > 0 && read_table(g, "individual", &r->best_individual))
             table_release(&r->best_individual);
         r->best_layer_sizes = attr_int_array(g, "layer_sizes", &r->n_best_layers);
