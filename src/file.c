@@ -1,6 +1,6 @@
-/* Publishing files whole (temporary file, write, fsync, rename, fsync of the directory) and appending
- * to an append-only file, each call checked and each write, fsync and rename open to fault injection
- * (fault.h). */
+/* The one layer through which evotune writes files: a file published whole (temporary file, write,
+ * fsync, rename, fsync of the directory) or appended to (a journal), each call checked and each write,
+ * fsync and rename open to fault injection (fault.h). */
 #include "evotune/file.h"
 #include <dirent.h>
 #include <errno.h>

@@ -1,5 +1,5 @@
-/* Predicted classes (the arg-max of metrics.h) and confusion matrices, and applying a stored model
- * to a data file. */
+/* What a network predicts: the classes of a batch of rows or of a whole data set (the arg-max of
+ * metrics.h), and the confusion matrix of predictions against labels. */
 #include "evotune/predict.h"
 #include <errno.h>
 #include <math.h>

@@ -17,22 +17,6 @@ void evo_progress_duration(char *buf, size_t n, double s)
         snprintf(buf, n, "%ld:%02ld", t / 60, t % 60);
 }
 
-/* Marks trial id as reported, growing the bitmap as needed; returns 1 when it was not yet. */
-static int mark_reported(struct evo_progress *p, int64_t id)
-{
-    if ((size_t)id >= p->cap) {
-        size_t cap = p->cap ? p->cap : 256;
-        while (cap <= (size_t)id)
-            cap *= 2;
-        p->reported = evo_mem_realloc(p->reported, cap);
-        memset(p->reported + p->cap, 0, cap - p->cap);
-        p->cap = cap;
-    }
-    int fresh = !p->reported[id];
-    p->reported[id] = 1;
-    return fresh;
-}
-
 void evo_progress_init(struct evo_progress *p, FILE *out, int verbose, const struct evo_search *s)
 {
     memset(p, 0, sizeof *p);
@@ -44,15 +28,12 @@ void evo_progress_init(struct evo_progress *p, FILE *out, int verbose, const str
     p->rows_at_start = s->log.n_rows;
     p->gens_reported = s->log.n_gens > s->log.gens_restored ? s->log.n_gens : s->log.gens_restored;
     p->best_reported = s->log.has_best ? s->log.best.id : -1;
-    for (size_t i = 0; i < s->log.n_rows; i++) /* a resumed run's earlier trials were reported */
-        mark_reported(p, s->log.rows[i].id);
+    p->arrived_reported = s->log.n_arrived; /* a resumed run's earlier trials were reported */
 }
 
 void evo_progress_release(struct evo_progress *p)
 {
-    free(p->reported);
-    p->reported = NULL;
-    p->cap = 0;
+    (void)p; /* owns nothing */
 }
 
 void evo_progress_clear(struct evo_progress *p)
@@ -114,11 +95,17 @@ static void report_trial(struct evo_progress *p, const struct evo_individual *x)
     fputc('\n', p->out);
 }
 
+/* The trials logged since the last report, in the order they arrived: no walk over the whole log. */
 static void report_trials(struct evo_progress *p, const struct evo_search *s)
 {
-    for (size_t i = 0; i < s->log.n_rows; i++)
-        if (mark_reported(p, s->log.rows[i].id))
-            report_trial(p, &s->log.rows[i]);
+    const struct evo_runlog *log = &s->log;
+    if (p->arrived_reported > log->n_arrived) /* rows were forgotten (an extended run's finalists) */
+        p->arrived_reported = log->n_arrived;
+    for (; p->arrived_reported < log->n_arrived; p->arrived_reported++) {
+        const struct evo_individual *x = evo_runlog_find(log, log->arrived[p->arrived_reported]);
+        if (x)
+            report_trial(p, x);
+    }
 }
 
 void evo_progress_event(struct evo_progress *p, const struct evo_search *s, int event)

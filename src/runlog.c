@@ -1,4 +1,5 @@
-/* The run log: finished trials and their curves in id order, the trials in flight, the best (runlog.h). */
+/* The run log: finished trials (in id order, and the order they arrived) with their curves and folds,
+ * the trials in flight, the best (runlog.h). */
 #include "evotune/runlog.h"
 #include <stddef.h>
 #include <stdlib.h>

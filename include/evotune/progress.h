@@ -19,8 +19,7 @@ struct evo_progress {
     int bar_drawn;         /* a bar is on the current line */
     size_t gens_reported;  /* generation lines printed */
     int64_t best_reported; /* id of the last best reported, -1: none */
-    unsigned char *reported; /* [cap] trial ids already reported in verbose mode */
-    size_t cap;
+    size_t arrived_reported; /* log.arrived[0 .. arrived_reported) were reported (verbose mode) */
 };
 
 /* Prepares reporting to out for s (live when out is a terminal and TERM is not "dumb"). */
