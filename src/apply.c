@@ -158,10 +158,14 @@ int evo_apply_file(const char *model, const char *data, const char *labels, FILE
     if (labelled) {
         s->confusion = evo_mem_alloc(evo_mem_mul(evo_mem_mul(C, C), sizeof *s->confusion));
         s->accuracy = evo_predict_confusion(s->confusion, ds.y, pred, ds.n, (int)C);
-        double loss = 0;
-        for (size_t i = 0; i < ds.n; i++)
-            loss -= log(fmax((double)probs[i * C + (size_t)ds.y[i]], 1e-30));
-        s->log_loss = ds.n ? loss / (double)ds.n : NAN;
+        struct evo_metrics_acc acc; /* the log-loss as validation scores it (metrics.h) */
+        struct evo_metrics m;
+        size_t *counts = evo_mem_calloc(evo_mem_mul(3, C), sizeof *counts);
+        evo_metrics_acc_init(&acc, C, counts);
+        evo_metrics_add_classes(&acc, probs, ds.y, ds.n, 0.0);
+        evo_metrics_finish(&acc, &m);
+        s->log_loss = m.log_loss;
+        free(counts);
     }
     rc = EVO_OK;
 out:
