@@ -72,12 +72,13 @@ int evo_search_init(struct evo_search *s, const struct evo_config *cfg, struct e
  * ga.generations (generational), or run.time_limit of running time (after which nothing new starts
  * and the trials in flight finish, or are abandoned evo_search_grace after the limit: an abandoned
  * training stops at its next epoch); then scores the best network once on the test split and sets
- * finished. A log restored by evo_h5_load is replayed first: every decision must give back the
- * logged trial (else EVO_EDATA, the file does not belong to this configuration); a budget below a
- * logged trial's id (or generation) is EVO_ECONFIG. The hook is called with EVO_SEARCH_PROGRESS at
- * most once per save_interval_min when trials finished (after every harvest that brought results when
- * it is 0): a hook whose work grows with the log spaces that work itself, as journal.h does;
- * EVO_SEARCH_STOPPED once on *stop (trials in training are abandoned); EVO_SEARCH_FINISHED at the end. Returns EVO_OK (also when stopped), the hook's status, or an error. */
+ * finished. A log restored by evo_h5_load (and evo_journal_recover) is replayed first: every decision must
+ * give back the logged trial (else EVO_EDATA, the file does not belong to this configuration); a budget below
+ * a logged trial's id (or generation) is EVO_ECONFIG. The hook is called with EVO_SEARCH_PROGRESS at most
+ * once per save_interval_min when trials finished (after every harvest that brought results when it is 0): a
+ * hook whose work grows with the log spaces that work itself, as journal.h does; EVO_SEARCH_STOPPED once on
+ * *stop (trials in training are abandoned); EVO_SEARCH_FINISHED at the end. Returns EVO_OK (also when
+ * stopped), the hook's status, or an error. */
 int evo_search_run(struct evo_search *s, evo_search_hook hook, void *user, struct evo_error *err);
 
 /* The virtual duration of trial t on this problem: its network's multiply-adds x (3 x training rows +
