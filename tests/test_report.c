@@ -248,14 +248,27 @@ static void test_save(void **state)
     free(p);
 }
 
+/* An empty results struct with the attributes every file read has (evo_results_open refuses a file
+ * without them): a generational run of a classification, as the hand-made tables below are. */
+static void results_init(struct evo_results *r, const char *path, const char *state)
+{
+    memset(r, 0, sizeof *r);
+    r->path = (char *)path;
+    r->state = (char *)state;
+    r->evotune_version = "0.2.0";
+    r->format_version = 9;
+    r->task = "classification";
+    r->fitness = "accuracy";
+    r->strategy = "generational";
+    r->strategy_state = "generation 0";
+    r->written_at = "2026-12-07T00:00:00Z";
+}
+
 /* A file as it looks right after a run started: nothing trained, no /best, nothing to plot. */
 static void test_nothing_yet(void **state)
 {
     struct evo_results r;
-    memset(&r, 0, sizeof r);
-    r.path = "runs/<script>alert(1)</script>.h5";
-    r.state = "running";
-    r.evotune_version = "0.1.0";
+    results_init(&r, "runs/<script>alert(1)</script>.h5", "running");
     r.config = "search = { learning_rate = { min = 1e-3; max = 0.1; log = true; }; };";
     r.n_classes = 2;
     char *classes[] = {"<b>cat</b>", "dog & co"};
@@ -294,9 +307,7 @@ static char *status_names[] = {"ok", "diverged"};
 
 static void in_progress(struct evo_results *r, struct evo_column *cols, size_t *n_cols)
 {
-    memset(r, 0, sizeof *r);
-    r->path = "results/x.h5";
-    r->state = "interrupted";
+    results_init(r, "results/x.h5", "interrupted");
     r->config = "search = { learning_rate = { min = 1e-4; max = 10.0; log = true; }; dropout = 0.1; };";
     r->test.accuracy = NAN;
     r->test.loss = NAN;

@@ -118,6 +118,8 @@ struct buf {
 
 static void put(struct buf *b, const void *data, size_t n)
 {
+    if (!n)
+        return; /* data may be NULL: no curve, no folds, no network */
     if (b->n + n > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
         while (cap < b->n + n)
