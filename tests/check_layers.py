@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The module graph of src/ has no cycle, and storage reads no strategy's state. A module is src/NAME.c,
-or the files of a folder src/NAME/ (data, config, report, cli, kernels: one module cut into files),
-with include/evotune/NAME.h; src/store/ holds several storage modules, each its file's name (h5,
-results, rows, model, seal, h5io). An edge is an #include "evotune/OTHER.h" in any of a module's
+or the files of a folder src/NAME/ (data, config, genome, evaluator, report, cli, kernels: one module
+cut into files), with include/evotune/NAME.h; src/store/ holds several storage modules, each its
+file's name (h5, results, rows, model, seal, h5io). An edge is an #include "evotune/OTHER.h" in any of a module's
 files. Storage (src/store/, and apply, report, fmt, runlog, journal) includes none of strategy.h,
 search.h or evaluator.h."""
 import glob, os, re, sys

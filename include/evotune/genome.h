@@ -182,8 +182,8 @@ int evo_genome_gene_layer(int id);
 /* The conv block (0-based) a per-block gene (filters_<i>) belongs to, or -1. */
 int evo_genome_gene_block(int id);
 
-/* Which genes apply to a genome is one table in genome.c (gene, the gene it depends on, the values
- * under which it applies); these two read it.
+/* Which genes apply to a genome is one table in src/genome/activity.c (gene, the gene it depends on,
+ * the values under which it applies); these two read it.
  * evo_genome_active: 1 unless gene id belongs to a part g's network does not have: the per-layer genes
  * of layers g does not have (layer >= hidden_layers), the filters of blocks it does not have (block >=
  * conv_blocks), and kernel_size and pooling without conv blocks. Inactive genes are still sampled,

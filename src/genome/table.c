@@ -1,8 +1,7 @@
-/* The gene table and the genetic operators over genomes: sampling, uniform crossover, mutation by
- * gene kind, and decoding a genome into a network architecture and training parameters. */
-#include "evotune/genome.h"
-#include <math.h>
-#include <stdint.h>
+/* The gene table: every gene's row (name, type, hard bounds, enum names, default search range, help
+ * text), the one place a hyperparameter is defined; and what an id names: its row, the id of a name,
+ * the hidden layer or conv block a per-layer gene belongs to, and a gene's value as text. */
+#include "internal.h"
 #include <stdio.h>
 #include <string.h>
 #include "evotune/batch.h"
@@ -26,7 +25,7 @@ static const char *const pooling_names[] = {"none", "max"};
      "drop probability after hidden layer " #l "'s activation when dropout_per_layer is on "       \
      "(recorded as NaN when the network has fewer layers)"}
 
-static const struct evo_gene_info genes[EVO_GENE_COUNT] = {
+const struct evo_gene_info evo_genome_genes[EVO_GENE_COUNT] = {
     [EVO_GENE_LEARNING_RATE] = {"learning_rate", EVO_GENE_FLOAT, 1e-7, 10.0, NULL, 0,
         "{ min = 1e-4; max = 0.1; log = true; }", "base step size of the optimizer, shaped per epoch by lr_schedule"},
     [EVO_GENE_LR_SCHEDULE] = {"lr_schedule", EVO_GENE_ENUM, 0, EVO_LR_COUNT - 1, evo_optim_schedule_names, EVO_LR_COUNT,
@@ -199,213 +198,15 @@ _Static_assert(EVO_MLP_MAX_CONV == 4, "the per-block genes above are written out
 
 const struct evo_gene_info *evo_genome_gene(int id)
 {
-    return id >= 0 && id < EVO_GENE_COUNT ? &genes[id] : NULL;
+    return id >= 0 && id < EVO_GENE_COUNT ? &evo_genome_genes[id] : NULL;
 }
 
 int evo_genome_find(const char *name)
 {
     for (int i = 0; i < EVO_GENE_COUNT; i++)
-        if (!strcmp(genes[i].name, name))
+        if (!strcmp(evo_genome_genes[i].name, name))
             return i;
     return -1;
-}
-
-void evo_genome_range_bounds(const struct evo_gene_spec *s, int type, double *lo, double *hi)
-{
-    double a = s->min, b = s->max;
-    if (type == EVO_GENE_INT) {
-        a -= 0.4999;
-        b += 0.4999;
-        if (s->log && a <= 0)
-            a = s->min * 0.5;
-    }
-    *lo = s->log ? log(a) : a;
-    *hi = s->log ? log(b) : b;
-}
-
-double evo_genome_range_point(const struct evo_gene_spec *s, double v)
-{
-    return s->log ? log(v) : v;
-}
-
-double evo_genome_range_value(const struct evo_gene_spec *s, int type, double t)
-{
-    double v = s->log ? exp(t) : t;
-    if (type == EVO_GENE_INT)
-        v = nearbyint(v) + 0.0; /* + 0.0: no -0 from rounding -0.3 (it printed as "-0") */
-    return fmin(fmax(v, s->min), s->max);
-}
-
-static double sample_gene(const struct evo_gene_spec *s, int type, struct evo_rng *rng)
-{
-    switch (s->kind) {
-    case EVO_SPEC_RANGE: {
-        double lo, hi;
-        evo_genome_range_bounds(s, type, &lo, &hi);
-        return evo_genome_range_value(s, type, lo + (hi - lo) * evo_rng_uniform(rng));
-    }
-    case EVO_SPEC_CHOICE:
-        return s->choices[evo_rng_below(rng, s->n_choices)];
-    default:
-        return s->value;
-    }
-}
-
-/* The stream the operators draw from for gene i: the caller's for the original genes; for those
- * added later, one derived from the caller's state (*added, seeded at the first of them) without
- * advancing the caller's stream, which the next operator then continues as before. */
-static struct evo_rng *gene_rng(int i, struct evo_rng *rng, struct evo_rng *added)
-{
-    if (i < EVO_GENE_FIRST_ADDED)
-        return rng;
-    if (i == EVO_GENE_FIRST_ADDED) {
-        struct evo_rng peek = *rng;
-        evo_rng_seed(added, evo_rng_next(&peek), 0, 0, EVO_GENE_FIRST_ADDED);
-    }
-    return added;
-}
-
-void evo_genome_sample(struct evo_genome *out, const struct evo_space *space, struct evo_rng *rng)
-{
-    struct evo_rng added;
-    for (int i = 0; i < EVO_GENE_COUNT; i++)
-        out->g[i] = sample_gene(&space->spec[i], genes[i].type, gene_rng(i, rng, &added));
-}
-
-void evo_genome_crossover(struct evo_genome *child, const struct evo_genome *a,
-                          const struct evo_genome *b, struct evo_rng *rng)
-{
-    struct evo_rng added;
-    for (int i = 0; i < EVO_GENE_COUNT; i++)
-        child->g[i] = (evo_rng_next(gene_rng(i, rng, &added)) >> 63) ? b->g[i] : a->g[i];
-}
-
-static double mutate_range(const struct evo_gene_spec *s, int type, double v, struct evo_rng *rng)
-{
-    double lo, hi;
-    evo_genome_range_bounds(s, type, &lo, &hi);
-    double w = hi - lo;
-    if (w <= 0)
-        return v;
-    double t = evo_genome_range_point(s, v) + 0.1 * w * evo_rng_normal(rng);
-    /* Reflect at the bounds (possibly several times for a large step) rather than clamp, so that the
-     * bounds do not collect probability mass. */
-    double period = 2 * w, u = fmod(t - lo, period);
-    if (u < 0)
-        u += period;
-    t = lo + (u <= w ? u : period - u);
-    return evo_genome_range_value(s, type, t);
-}
-
-void evo_genome_mutate(struct evo_genome *g, const struct evo_space *space, double rate,
-                       struct evo_rng *caller)
-{
-    struct evo_rng added;
-    for (int i = 0; i < EVO_GENE_COUNT; i++) {
-        struct evo_rng *rng = gene_rng(i, caller, &added);
-        const struct evo_gene_spec *s = &space->spec[i];
-        /* The uniform is drawn for every gene, fixed ones too, so that the stream's position does not
-         * depend on which genes a config happens to fix. */
-        int hit = evo_rng_uniform(rng) < rate;
-        if (!hit || s->kind == EVO_SPEC_FIXED)
-            continue;
-        if (s->kind == EVO_SPEC_RANGE) {
-            g->g[i] = mutate_range(s, genes[i].type, g->g[i], rng);
-        } else if (s->n_choices > 1) {
-            /* another choice, uniformly among the others */
-            size_t cur = 0;
-            while (cur < s->n_choices && s->choices[cur] != g->g[i])
-                cur++;
-            size_t k = (size_t)evo_rng_below(rng, s->n_choices - (cur < s->n_choices));
-            if (cur < s->n_choices && k >= cur)
-                k++;
-            g->g[i] = s->choices[k];
-        }
-    }
-}
-
-int evo_genome_in_space(const struct evo_genome *g, const struct evo_space *space)
-{
-    for (int i = 0; i < EVO_GENE_COUNT; i++) {
-        const struct evo_gene_spec *s = &space->spec[i];
-        double v = g->g[i];
-        if (genes[i].type != EVO_GENE_FLOAT && v != nearbyint(v))
-            return 0;
-        switch (s->kind) {
-        case EVO_SPEC_FIXED:
-            if (v != s->value)
-                return 0;
-            break;
-        case EVO_SPEC_RANGE:
-            if (!(v >= s->min && v <= s->max))
-                return 0;
-            break;
-        default: {
-            size_t k = 0;
-            while (k < s->n_choices && s->choices[k] != v)
-                k++;
-            if (k == s->n_choices)
-                return 0;
-        }
-        }
-    }
-    return 1;
-}
-
-void evo_genome_decode(const struct evo_genome *g, size_t n_in, size_t n_out,
-                       struct evo_mlp_arch *arch, struct evo_train_params *tp)
-{
-    memset(arch, 0, sizeof *arch);
-    arch->n_in = n_in;
-    arch->n_out = n_out;
-    arch->n_hidden = (size_t)g->g[EVO_GENE_HIDDEN_LAYERS];
-    for (size_t l = 0; l < arch->n_hidden; l++)
-        arch->hidden[l] = (size_t)g->g[evo_genome_neurons_gene(l)];
-    arch->activation = (int)g->g[EVO_GENE_ACTIVATION];
-    arch->batch_norm = (int)g->g[EVO_GENE_BATCH_NORM];
-
-    memset(tp, 0, sizeof *tp);
-    tp->learning_rate = g->g[EVO_GENE_LEARNING_RATE];
-    tp->epochs = (int)g->g[EVO_GENE_EPOCHS];
-    tp->batch_size = (size_t)g->g[EVO_GENE_BATCH_SIZE];
-    tp->optimizer = (int)g->g[EVO_GENE_OPTIMIZER];
-    tp->weight_decay = g->g[EVO_GENE_WEIGHT_DECAY];
-    tp->dropout = g->g[EVO_GENE_DROPOUT];
-    tp->momentum = g->g[EVO_GENE_MOMENTUM];
-    tp->beta1 = g->g[EVO_GENE_BETA1];
-    tp->beta2 = g->g[EVO_GENE_BETA2];
-    tp->rho = g->g[EVO_GENE_RHO];
-    tp->eps = g->g[EVO_GENE_EPSILON];
-    tp->lr_schedule = (int)g->g[EVO_GENE_LR_SCHEDULE];
-    tp->lr_step_epochs = (int)g->g[EVO_GENE_LR_STEP_EPOCHS];
-    tp->lr_decay = g->g[EVO_GENE_LR_DECAY];
-    tp->lr_warmup_epochs = (int)g->g[EVO_GENE_LR_WARMUP_EPOCHS];
-    tp->lr_plateau_patience = (int)g->g[EVO_GENE_LR_PLATEAU_PATIENCE];
-    tp->lr_min = g->g[EVO_GENE_LR_MIN];
-    tp->early_stopping = (int)g->g[EVO_GENE_EARLY_STOPPING];
-    tp->patience = (int)g->g[EVO_GENE_PATIENCE];
-    tp->min_delta = g->g[EVO_GENE_MIN_DELTA];
-    tp->batch_selection = (int)g->g[EVO_GENE_BATCH_SELECTION];
-    tp->augment.translate = (int)g->g[EVO_GENE_AUG_TRANSLATE];
-    tp->augment.rotate = g->g[EVO_GENE_AUG_ROTATE];
-    tp->augment.scale = g->g[EVO_GENE_AUG_SCALE];
-    tp->augment.flip = (int)g->g[EVO_GENE_AUG_FLIP];
-    tp->augment.noise = g->g[EVO_GENE_AUG_NOISE];
-    arch->leaky_slope = g->g[EVO_GENE_LEAKY_SLOPE];
-    arch->init = (int)g->g[EVO_GENE_INIT];
-    tp->l1 = g->g[EVO_GENE_L1];
-    tp->max_norm = g->g[EVO_GENE_MAX_NORM];
-    tp->dropout_per_layer = (int)g->g[EVO_GENE_DROPOUT_PER_LAYER];
-    for (size_t l = 0; l < EVO_MLP_MAX_HIDDEN; l++)
-        tp->layer_dropout[l] = g->g[evo_genome_dropout_gene(l)];
-    arch->loss = (int)g->g[EVO_GENE_LOSS];
-    arch->conv_blocks = (size_t)g->g[EVO_GENE_CONV_BLOCKS];
-    for (size_t i = 0; i < arch->conv_blocks; i++)
-        arch->filters[i] = (size_t)g->g[evo_genome_filters_gene(i)];
-    if (arch->conv_blocks) {
-        arch->kernel_size = (size_t)g->g[EVO_GENE_KERNEL_SIZE];
-        arch->pooling = (int)g->g[EVO_GENE_POOLING];
-    }
 }
 
 int evo_genome_gene_layer(int id)
@@ -424,173 +225,9 @@ int evo_genome_gene_block(int id)
     return id >= EVO_GENE_FILTERS_1 && id < EVO_GENE_FILTERS_1 + EVO_MLP_MAX_CONV ? id - EVO_GENE_FILTERS_1 : -1;
 }
 
-/* Which genes apply to which genome: the one table that evo_genome_active and evo_genome_applies read.
- * A gene applies when each of its conditions holds: gene `on` of the genome has one of the values in
- * the mask (bit v: the value v, an enum index or a count). A condition marked `absent` says that the
- * gene's layer or block does not exist (evo_genome_active: records show a placeholder); the others
- * say that the trainer ignores the value. Genes without a condition always apply, and so do those
- * whose condition is an "or" of two genes: min_delta (early stopping, or the plateau schedule) and
- * dropout (conv blocks, or dense layers without dropout_per_layer). */
-struct gene_condition {
-    int on;          /* the gene it depends on */
-    uint64_t values; /* the values of `on` under which it applies */
-    int absent;      /* 1: not holding means the gene's layer or block is absent */
-};
-struct gene_applies {
-    int n;
-    struct gene_condition when[2];
-};
-
-#define VALUE(v) ((uint64_t)1 << (v))
-#define ABOVE(n) (~(uint64_t)0 << ((n) + 1)) /* every count above n */
-#define OPTIMIZERS(mask) {1, {{EVO_GENE_OPTIMIZER, (mask), 0}}}
-#define SCHEDULES(mask) {1, {{EVO_GENE_LR_SCHEDULE, (mask), 0}}}
-#define LAYER_NEURONS(l)                                                                           \
-    [(l) == 0 ? EVO_GENE_NEURONS : EVO_GENE_NEURONS_2 + (l) - 1] = {1, {{EVO_GENE_HIDDEN_LAYERS, ABOVE(l), 1}}}
-#define LAYER_DROPOUT(l)                                                                           \
-    [EVO_GENE_DROPOUT_1 + (l)] = {2, {{EVO_GENE_HIDDEN_LAYERS, ABOVE(l), 1},                        \
-                                      {EVO_GENE_DROPOUT_PER_LAYER, VALUE(1), 0}}}
-#define BLOCK_FILTERS(i) [EVO_GENE_FILTERS_1 + (i)] = {1, {{EVO_GENE_CONV_BLOCKS, ABOVE(i), 1}}}
-
-static const struct gene_applies applies[EVO_GENE_COUNT] = {
-    [EVO_GENE_LR_STEP_EPOCHS] = SCHEDULES(VALUE(EVO_LR_STEP)),
-    [EVO_GENE_LR_DECAY] = SCHEDULES(VALUE(EVO_LR_STEP) | VALUE(EVO_LR_EXPONENTIAL) | VALUE(EVO_LR_PLATEAU)),
-    [EVO_GENE_LR_WARMUP_EPOCHS] = SCHEDULES(VALUE(EVO_LR_WARMUP)),
-    [EVO_GENE_LR_PLATEAU_PATIENCE] = SCHEDULES(VALUE(EVO_LR_PLATEAU)),
-    [EVO_GENE_LR_MIN] = SCHEDULES(~VALUE(EVO_LR_CONSTANT)),
-    [EVO_GENE_PATIENCE] = {1, {{EVO_GENE_EARLY_STOPPING, VALUE(1), 0}}},
-    [EVO_GENE_MOMENTUM] = OPTIMIZERS(VALUE(EVO_OPT_MOMENTUM) | VALUE(EVO_OPT_NESTEROV)),
-    [EVO_GENE_BETA1] = OPTIMIZERS(VALUE(EVO_OPT_ADAM) | VALUE(EVO_OPT_ADAMW)),
-    [EVO_GENE_BETA2] = OPTIMIZERS(VALUE(EVO_OPT_ADAM) | VALUE(EVO_OPT_ADAMW)),
-    [EVO_GENE_RHO] = OPTIMIZERS(VALUE(EVO_OPT_RMSPROP)),
-    [EVO_GENE_EPSILON] = OPTIMIZERS(VALUE(EVO_OPT_RMSPROP) | VALUE(EVO_OPT_ADAM) | VALUE(EVO_OPT_ADAMW)),
-    [EVO_GENE_LEAKY_SLOPE] = {1, {{EVO_GENE_ACTIVATION, VALUE(EVO_ACT_LEAKY_RELU), 0}}},
-    LAYER_NEURONS(0), LAYER_NEURONS(1), LAYER_NEURONS(2), LAYER_NEURONS(3),
-    LAYER_NEURONS(4), LAYER_NEURONS(5), LAYER_NEURONS(6), LAYER_NEURONS(7),
-    LAYER_DROPOUT(0), LAYER_DROPOUT(1), LAYER_DROPOUT(2), LAYER_DROPOUT(3),
-    LAYER_DROPOUT(4), LAYER_DROPOUT(5), LAYER_DROPOUT(6), LAYER_DROPOUT(7),
-    BLOCK_FILTERS(0), BLOCK_FILTERS(1), BLOCK_FILTERS(2), BLOCK_FILTERS(3),
-    [EVO_GENE_KERNEL_SIZE] = {1, {{EVO_GENE_CONV_BLOCKS, ABOVE(0), 1}}},
-    [EVO_GENE_POOLING] = {1, {{EVO_GENE_CONV_BLOCKS, ABOVE(0), 1}}},
-};
-
-/* 1 when every condition of gene id holds for g (only those marked absent when absent_only). */
-static int conditions_hold(const struct evo_genome *g, int id, int absent_only)
-{
-    const struct gene_applies *a = &applies[id];
-    for (int k = 0; k < a->n; k++) {
-        const struct gene_condition *c = &a->when[k];
-        double v = g->g[c->on];
-        if (absent_only && !c->absent)
-            continue;
-        if (!(v >= 0 && v < 64 && v == floor(v) && (c->values >> (int)v & 1)))
-            return 0;
-    }
-    return 1;
-}
-
-int evo_genome_active(const struct evo_genome *g, int id)
-{
-    return conditions_hold(g, id, 1);
-}
-
-int evo_genome_applies(const struct evo_genome *g, int id)
-{
-    return conditions_hold(g, id, 0);
-}
-
-/* 1 when v is a value gene id may take: finite, within the hard bounds, whole for INT and ENUM genes. */
-static int gene_value_ok(int id, double v)
-{
-    return isfinite(v) && v >= genes[id].lo && v <= genes[id].hi &&
-           (genes[id].type == EVO_GENE_FLOAT || v == floor(v));
-}
-
-int evo_genome_within_bounds(const struct evo_genome *g)
-{
-    /* hidden_layers and conv_blocks first: which per-layer genes are active depends on them */
-    if (!gene_value_ok(EVO_GENE_HIDDEN_LAYERS, g->g[EVO_GENE_HIDDEN_LAYERS]) ||
-        !gene_value_ok(EVO_GENE_CONV_BLOCKS, g->g[EVO_GENE_CONV_BLOCKS]))
-        return 0;
-    /* even kernels are outside what the convolution does */
-    if (g->g[EVO_GENE_CONV_BLOCKS] > 0 && fmod(g->g[EVO_GENE_KERNEL_SIZE], 2.0) != 1.0)
-        return 0;
-    for (int id = 0; id < EVO_GENE_COUNT; id++)
-        if (evo_genome_active(g, id) && !gene_value_ok(id, g->g[id]))
-            return 0;
-    return 1;
-}
-
-double evo_genome_inactive_value(int id)
-{
-    return genes[id].type == EVO_GENE_FLOAT ? NAN : 0.0;
-}
-
-double evo_genome_spec_max(const struct evo_gene_spec *s)
-{
-    switch (s->kind) {
-    case EVO_SPEC_RANGE: return s->max;
-    case EVO_SPEC_CHOICE: {
-        double m = s->choices[0];
-        for (size_t k = 1; k < s->n_choices; k++)
-            m = fmax(m, s->choices[k]);
-        return m;
-    }
-    default: return s->value;
-    }
-}
-
-void evo_genome_space_limits(const struct evo_space *space, size_t *max_hidden, size_t *max_width,
-                             size_t *max_batch)
-{
-    *max_hidden = (size_t)evo_genome_spec_max(&space->spec[EVO_GENE_HIDDEN_LAYERS]);
-    *max_width = 0;
-    for (size_t l = 0; l < *max_hidden && l < EVO_MLP_MAX_HIDDEN; l++) {
-        size_t w = (size_t)evo_genome_spec_max(&space->spec[evo_genome_neurons_gene(l)]);
-        *max_width = w > *max_width ? w : *max_width;
-    }
-    *max_batch = (size_t)evo_genome_spec_max(&space->spec[EVO_GENE_BATCH_SIZE]);
-}
-
-void evo_genome_space_bound(const struct evo_space *space, size_t n_in, size_t n_out, size_t image_h,
-                            size_t image_w, struct evo_mlp_arch *bound, size_t *max_batch)
-{
-    size_t max_hidden, max_width;
-    evo_genome_space_limits(space, &max_hidden, &max_width, max_batch);
-    memset(bound, 0, sizeof *bound);
-    bound->n_in = n_in;
-    bound->n_out = n_out;
-    bound->n_hidden = max_hidden < EVO_MLP_MAX_HIDDEN ? max_hidden : EVO_MLP_MAX_HIDDEN;
-    for (size_t l = 0; l < bound->n_hidden; l++)
-        bound->hidden[l] = max_width;
-    size_t blocks = (size_t)evo_genome_spec_max(&space->spec[EVO_GENE_CONV_BLOCKS]);
-    if (image_h == 0 || image_w == 0 || blocks == 0)
-        return;
-    bound->conv_blocks = blocks < EVO_MLP_MAX_CONV ? blocks : EVO_MLP_MAX_CONV;
-    size_t widest = 0;
-    for (size_t i = 0; i < bound->conv_blocks; i++) {
-        size_t f = (size_t)evo_genome_spec_max(&space->spec[evo_genome_filters_gene(i)]);
-        widest = f > widest ? f : widest;
-    }
-    for (size_t i = 0; i < bound->conv_blocks; i++)
-        bound->filters[i] = widest;
-    bound->kernel_size = (size_t)evo_genome_spec_max(&space->spec[EVO_GENE_KERNEL_SIZE]) | 1;
-    /* without pooling the blocks keep the full image, the most scratch */
-    const struct evo_gene_spec *pool = &space->spec[EVO_GENE_POOLING];
-    int none = pool->kind == EVO_SPEC_FIXED ? pool->value == EVO_POOL_NONE : 0;
-    for (size_t k = 0; pool->kind == EVO_SPEC_CHOICE && k < pool->n_choices; k++)
-        none |= pool->choices[k] == EVO_POOL_NONE;
-    if (pool->kind == EVO_SPEC_RANGE)
-        none = pool->min <= EVO_POOL_NONE;
-    bound->pooling = none ? EVO_POOL_NONE : EVO_POOL_MAX;
-    bound->image_c = 1;
-    bound->image_h = image_h;
-    bound->image_w = image_w;
-}
-
 void evo_genome_format(char *buf, size_t n, int id, double value)
 {
-    const struct evo_gene_info *gi = &genes[id];
+    const struct evo_gene_info *gi = &evo_genome_genes[id];
     if (gi->type == EVO_GENE_ENUM && value >= 0 && value < gi->n_enum)
         snprintf(buf, n, "%s", gi->enum_names[(int)value]);
     else if (gi->type == EVO_GENE_INT)
