@@ -38,8 +38,9 @@ void evo_journal_init(struct evo_journal *j, const char *path);
 /* Persists log: a snapshot (evo_h5_write) when `whole`, when none was written yet, when the log lost
  * rows (a resume that extends a finished run forgets its finalists) or when the last snapshot is ten
  * of its durations old; otherwise the rows that arrived since the last save, with their curves and
- * folds, and the best network when it changed, appended to the journal and made durable. After a
- * whole snapshot the journal is removed. Returns EVO_OK or EVO_EIO with a one-line message naming the
+ * folds, and the best network when it changed, appended to the journal and made durable. After
+ * every snapshot the journal is removed (all it held is in the snapshot; the next append starts one
+ * for the new snapshot). Returns EVO_OK or EVO_EIO with a one-line message naming the
  * file; the results file keeps its last snapshot, the journal a prefix of its records. Main thread. */
 int evo_journal_save(struct evo_journal *j, const struct evo_runlog *log, int whole, struct evo_error *err);
 

@@ -179,7 +179,7 @@ static void put_best(struct buf *b, const struct evo_runlog *log)
     end_record(b, at);
 }
 
-static int snapshot(struct evo_journal *j, const struct evo_runlog *log, int whole, struct evo_error *err)
+static int snapshot(struct evo_journal *j, const struct evo_runlog *log, struct evo_error *err)
 {
     double t0 = wall();
     int rc = evo_h5_write(log, j->path, err);
@@ -195,7 +195,8 @@ static int snapshot(struct evo_journal *j, const struct evo_runlog *log, int who
     j->fd = -1; /* the next append starts a journal of this snapshot */
     if (read_seal(j->path, &j->base, &j->base_len))
         j->base = 0, j->base_len = 0;
-    if (whole && unlink(j->jpath) && errno != ENOENT)
+    /* the journal extended the snapshot before: everything it held is in this one */
+    if (unlink(j->jpath) && errno != ENOENT)
         return evo_error_set(err, EVO_EIO, "cannot remove '%s': %s", j->jpath, strerror(errno));
     return EVO_OK;
 }
@@ -203,7 +204,7 @@ static int snapshot(struct evo_journal *j, const struct evo_runlog *log, int who
 int evo_journal_save(struct evo_journal *j, const struct evo_runlog *log, int whole, struct evo_error *err)
 {
     if (whole || log->n_arrived < j->journaled || wall() - j->last_snapshot >= 10.0 * j->snapshot_cost)
-        return snapshot(j, log, whole, err);
+        return snapshot(j, log, err);
     struct buf b = {0};
     int64_t best = best_of(log);
     if (best != j->best_id) /* before the rows: a best is never read without the records before it */
