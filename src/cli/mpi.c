@@ -43,13 +43,13 @@ struct wire_job {
     int32_t fold;
 };
 
-/* The results of a trial, followed by n_curve curve points and n_params floats of weights. */
+/* The results of a trial, followed by n_curve curve points and n_params floats of weights, or, when rc
+ * is an error, by the struct evo_error that says it. */
 struct wire_result {
     int32_t rc, epochs_kept;
     struct evo_individual trial;
     struct evo_mlp_arch arch;
     uint64_t n_curve, n_params;
-    struct evo_error err;
 };
 
 static int active, rank, size; /* under mpirun; this process's rank, the ranks */
@@ -185,7 +185,8 @@ static int remote_eval(void *ctx, int worker, struct evo_eval_job *job, struct e
     struct wire_result r;
     memcpy(&r, p->buf[s], sizeof r);
     const unsigned char *curve = p->buf[s] + sizeof r, *params = curve + r.n_curve * sizeof *job->curve;
-    if (n != sizeof r + r.n_curve * sizeof *job->curve + r.n_params * sizeof(float) || r.n_curve > p->max_epochs)
+    size_t want = sizeof r + (r.rc ? sizeof *err : r.n_curve * sizeof *job->curve + r.n_params * sizeof(float));
+    if (n != want || r.n_curve > p->max_epochs)
         return evo_error_set(err, EVO_ERUNTIME, "rank %d sent a malformed result (%zu bytes)", p->slot_rank[s], n);
     evo_mlp_release(&job->net);
     memset(&job->training, 0, sizeof job->training);
@@ -195,7 +196,7 @@ static int remote_eval(void *ctx, int worker, struct evo_eval_job *job, struct e
     job->epochs_kept = r.epochs_kept;
     memcpy(job->curve, curve, r.n_curve * sizeof *job->curve);
     if (r.rc) {
-        *err = r.err;
+        memcpy(err, p->buf[s] + sizeof r, sizeof *err);
         return r.rc;
     }
     if (r.n_params) {
@@ -283,7 +284,8 @@ void cli_mpi_detach(struct evo_search *sr)
 
 /* ---- the other ranks: a server of evaluations ---- */
 
-/* Why this rank cannot serve rank 0's header and configuration, in err; its threads in *threads. */
+/* Loads rank 0's configuration and the data into sr, under rank 0's kernel table; EVO_OK, or why this
+ * rank cannot serve them (in err). */
 static int prepare(const struct wire_header *h, const char *text, struct evo_config *cfg, struct evo_search *sr,
                    struct evo_error *err)
 {
@@ -326,22 +328,22 @@ static void reply(struct server *sv, struct evo_eval_job *job)
     r.rc = job->rc;
     r.epochs_kept = job->epochs_kept;
     r.trial = job->trial;
-    if (job->rc)
-        r.err = job->err;
-    r.n_curve = (uint64_t)(job->trial.epochs_run > 0 ? job->trial.epochs_run : 0);
+    r.n_curve = (uint64_t)(!job->rc && job->trial.epochs_run > 0 ? job->trial.epochs_run : 0);
     if (r.n_curve > sv->ev.max_epochs)
         r.n_curve = sv->ev.max_epochs;
     if (!job->rc && job->net.slab) {
         r.arch = job->net.arch;
         r.n_params = job->net.n_params;
     }
-    size_t n = sizeof r + r.n_curve * sizeof *job->curve + r.n_params * sizeof(float);
+    size_t n = sizeof r + (job->rc ? sizeof job->err : r.n_curve * sizeof *job->curve + r.n_params * sizeof(float));
     if (n > sv->out_cap) {
         free(sv->out);
         sv->out_cap = n;
         sv->out = evo_mem_alloc(n);
     }
     memcpy(sv->out, &r, sizeof r);
+    if (job->rc)
+        memcpy(sv->out + sizeof r, &job->err, sizeof job->err);
     memcpy(sv->out + sizeof r, job->curve, r.n_curve * sizeof *job->curve);
     if (r.n_params)
         memcpy(sv->out + sizeof r + r.n_curve * sizeof *job->curve, job->net.params, r.n_params * sizeof(float));
