@@ -5,7 +5,7 @@
 # on in all), compared by h5_same as test_resume compares (timings, the thread count and the writer set
 # aside). Then a run of 3 ranks has one rank other than 0 killed with SIGKILL mid-run: mpirun takes the
 # job down, the file stays whole, and `mpirun -np 2 evotune resume` ends identical to the plain run. A
-# rank whose data file differs from rank 0's refuses to start.
+# rank whose data file differs from rank 0's refuses to start; rank 0's kernel table is every rank's.
 # Runs as root (--allow-run-as-root) on however few cores (--oversubscribe).
 # Usage: mpi_check.sh EVOTUNE H5_SAME MPIRUN SOURCE_DIR
 set -eu
@@ -56,6 +56,18 @@ done
 # Another command runs on rank 0 alone (the other ranks have nothing to serve and end with 0).
 mpi 2 info "$dir/random.h5" >"$dir/info.txt" 2>&1 || fail "mpirun -np 2 evotune info: $(cat "$dir/info.txt")"
 [ "$(grep -c '^state:' "$dir/info.txt")" = 1 ] || fail "info under mpirun: $(cat "$dir/info.txt")"
+
+# Rank 0's kernel table is every rank's: rank 0 forced to scalar, the others left to choose (AVX-512 or
+# AVX2 where the CPU has them, whose floats differ in the last bits) write the file of a scalar run.
+# shellcheck disable=SC2086
+EVOTUNE_ISA=scalar "$evotune" run "$src/configs/default.cfg" $iris --strategy random --max-trials 40 \
+    --set 'search.epochs={min=1;max=4;}' --threads 2 --out "$dir/scalar.h5" >/dev/null || fail "the scalar run"
+# shellcheck disable=SC2086
+"$mpirun" --allow-run-as-root --oversubscribe -np 1 env EVOTUNE_ISA=scalar "$evotune" run "$src/configs/default.cfg" \
+    $iris --strategy random --max-trials 40 --set 'search.epochs={min=1;max=4;}' --threads 1 \
+    --out "$dir/scalar-mpi.h5" : -np 2 env -u EVOTUNE_ISA "$evotune" >"$dir/log" 2>&1 || fail "scalar on rank 0: $(tail -5 "$dir/log")"
+"$h5same" "$dir/scalar.h5" "$dir/scalar-mpi.h5" || fail "rank 0's kernel table was not imposed on the other ranks"
+echo "rank 0's kernel table (scalar) imposed on every rank"
 
 # A rank whose data differ from rank 0's (here: its own working directory, its own iris.csv) refuses to
 # start, in one line naming the file, and the job exits 2 before anything is written.
