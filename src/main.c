@@ -59,6 +59,8 @@ static void write_help(FILE *f)
     fputs(usage_tail, f);
 }
 
+static int run_command(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
     evo_h5_init();
@@ -68,6 +70,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "evotune: %s\n", ferr.msg);
         return evo_error_exit_code(ferr.status);
     }
+    if (cli_mpi_init(&argc, &argv) > 0)
+        return cli_mpi_serve(); /* another rank of an MPI job: it serves rank 0's search */
+    return cli_mpi_finish(run_command(argc, argv));
+}
+
+/* evotune alone, or rank 0 of an MPI job. */
+static int run_command(int argc, char **argv)
+{
     struct evo_error kerr; /* the kernel table, chosen once before any thread starts */
     int krc = evo_kernels_init(&kerr);
     if (krc != EVO_OK) {

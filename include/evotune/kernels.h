@@ -143,6 +143,12 @@ struct evo_kernels {
  * one thread; later calls return the first call's result. */
 int evo_kernels_init(struct evo_error *err);
 
+/* Chooses table `isa` (enum evo_isa) instead, whatever was chosen before: another process's table
+ * imposed on this one (the MPI build's ranks run rank 0's, since tables differ in the last bits).
+ * Returns EVO_OK, or EVO_EUSAGE when this CPU or OS cannot run it. Call at start-up from one thread,
+ * before any kernel runs. */
+int evo_kernels_force(int isa, struct evo_error *err);
+
 /* The chosen table (the best supported one if evo_kernels_init was never called). Thread-safe after
  * start-up. */
 const struct evo_kernels *evo_kernels(void);

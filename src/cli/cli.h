@@ -109,4 +109,32 @@ void cli_print_summary(const struct evo_search *sr, const struct evo_journal *j,
 /* "240 networks", "10 generations of 24", with the epoch budget and time limit when set. */
 void cli_describe_budget(char *buf, size_t n, const struct evo_search *sr);
 
+/* ---- MPI (src/cli/mpi.c, only in the build with -DEVOTUNE_MPI=ON) ----
+ * Under mpirun, rank 0 runs the command and the other ranks serve its search's evaluations; launched
+ * without mpirun, or in the default build, these do nothing. */
+#ifdef EVOTUNE_MPI
+/* Joins the MPI job when mpirun launched this process; returns its rank (0 when not launched so). Exits
+ * with 1 after one line when the library cannot give rank 0's threads MPI_THREAD_MULTIPLE. */
+int cli_mpi_init(int *argc, char ***argv);
+/* Ranks > 0: waits for rank 0's search, checks the data and build against rank 0's, trains what rank 0
+ * sends until it says stop; returns the exit code (after cli_mpi_finish). */
+int cli_mpi_serve(void);
+/* Rank 0, before the search sr runs: hands the other ranks its configuration, data hashes and kernel
+ * table; when all are ready, sr's evaluation sends trials to their threads too (sr->threads becomes the
+ * threads of every rank). Returns EVO_OK, or the status of the first rank that refused (its reason in
+ * err). */
+int cli_mpi_attach(struct evo_search *sr, struct evo_error *err);
+/* Rank 0, after the search: the other ranks stop. */
+void cli_mpi_detach(struct evo_search *sr);
+/* Leaves the MPI job (rank 0: telling the other ranks there is nothing to serve if no search ran);
+ * returns code. */
+int cli_mpi_finish(int code);
+#else
+static inline int cli_mpi_init(int *argc, char ***argv) { return 0; }
+static inline int cli_mpi_serve(void) { return CLI_EXIT_OK; }
+static inline int cli_mpi_attach(struct evo_search *sr, struct evo_error *err) { return 0; }
+static inline void cli_mpi_detach(struct evo_search *sr) {}
+static inline int cli_mpi_finish(int code) { return code; }
+#endif
+
 #endif

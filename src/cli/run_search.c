@@ -170,7 +170,12 @@ int cli_search(struct evo_search *sr, const char *output, int quiet, int verbose
     if (evo_fault_active())
         sr->save_interval_min = 0; /* every write is reached, whatever the machine's speed */
     evo_file_remove_stale_temps(output);
-    int rc = evo_search_run(sr, on_event, &p, err);
+    int rc = cli_mpi_attach(sr, err);
+    if (!rc && sr->eval && !quiet)
+        fprintf(stderr, "evotune: under MPI: %d threads over every rank\n", sr->threads);
+    if (!rc)
+        rc = evo_search_run(sr, on_event, &p, err);
+    cli_mpi_detach(sr);
     evo_progress_release(&p.report);
     if (!rc)
         cli_print_summary(sr, &p.journal, output, omp_get_wtime() - t0);

@@ -83,6 +83,16 @@ int evo_kernels_init(struct evo_error *err)
     return evo_error_set(err, EVO_EUSAGE, "EVOTUNE_ISA='%s': expected scalar, avx2 or avx512", want);
 }
 
+int evo_kernels_force(int isa, struct evo_error *err)
+{
+    const struct evo_kernels *k = evo_kernels_table(isa);
+    if (!k)
+        return evo_error_set(err, EVO_EUSAGE, "kernel table '%s': this CPU or OS does not support it",
+                             isa >= 0 && isa < EVO_ISA_COUNT && tables[isa].name ? tables[isa].name : "unknown");
+    chosen = k;
+    return EVO_OK;
+}
+
 const struct evo_kernels *evo_kernels(void)
 {
     if (!chosen)
