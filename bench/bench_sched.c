@@ -38,7 +38,16 @@
  *   evotune run configs/fashion-mnist.cfg --out fm.h5 --strategy random --max-trials 112 --threads 2
  *   bench_sched fm.h5 [--scale 300] [--trials 5000] [--threads 2,16,64,256] [--repeats 1]
  *                     [--w 1,2,3,6] [--strategies steady_state,random,generational]
- *                     [--check-threads 16,64] [--check-w 2,6] [--ideal] */
+ *                     [--check-threads 16,64] [--check-w 2,6] [--ideal] [--network 50,10]
+ *
+ * --network LATENCY_US,GBITS models the MPI build (README, "On a cluster"): every thread is a remote
+ * rank's, and each trial's messages cross rank 0's network link, one way LATENCY_US microseconds and
+ * GBITS gigabits a second, shared by every trial in each direction (one trial's bytes at a time):
+ * out, the trial (an evo_individual and its fold); back, the results (the row, the architecture, two
+ * counts), 24 bytes an epoch of curve and 4 bytes a parameter of weights, as src/cli/mpi.c sends them.
+ * A thread waits for its messages before and after its trial's sleep; busy % then counts the trials'
+ * sleeps alone (the time spent on messages is idle time of that thread). */
+#include <pthread.h>
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -81,6 +90,7 @@ struct options {
     int repeats;
     long trials;
     int ideal;                /* durations exactly proportional to the scheduler's cost, no noise */
+    double latency, bandwidth; /* --network: one-way seconds, bytes a second (0: no network) */
 };
 
 /* ---- the temporary directory of the results files ---- */
@@ -276,7 +286,35 @@ struct sleeper {
     struct slot *slots;               /* [threads] */
     double *asked, *start, *end;      /* [budget] each trial's sleep asked for, when it began and ended,
                                        * by id (its worker writes them) */
+    double latency, bandwidth;        /* --network, scaled as the sleeps are (0: none) */
+    pthread_mutex_t link;             /* rank 0's link: */
+    double out_free, in_free;         /* when each direction is free again (wall clock) */
 };
+
+/* The bytes of one message each way of a trial of n_params parameters and `epochs` epochs, as the MPI
+ * build sends them (src/cli/mpi.c: wire_job; wire_result, its curve and its weights). */
+static double job_bytes(void)
+{
+    return (double)sizeof(struct evo_individual) + 8.0;
+}
+
+static double reply_bytes(double n_params, double epochs)
+{
+    return 8.0 + (double)sizeof(struct evo_individual) + (double)sizeof(struct evo_mlp_arch) + 16.0 +
+           24.0 * epochs + 4.0 * n_params;
+}
+
+/* Books `bytes` on one direction of rank 0's link (*free: when it is free) from `ready` on; returns
+ * when they have crossed it, the latency included. */
+static double link_send(struct sleeper *sl, double *free_at, double ready, double bytes)
+{
+    pthread_mutex_lock(&sl->link);
+    double start = fmax(ready, *free_at);
+    *free_at = start + bytes / sl->bandwidth;
+    double end = *free_at;
+    pthread_mutex_unlock(&sl->link);
+    return end + sl->latency;
+}
 
 /* Seconds trial t (with regressors x) sleeps: the model with noise keyed by (seed, id), over the scale. */
 static double sleep_seconds(const struct sleeper *sl, const struct evo_individual *t, const double x[NX])
@@ -358,9 +396,15 @@ static int sleep_eval(void *ctx, int worker, struct evo_eval_job *job, struct ev
         t->fitness = evo_trial_failed_fitness(cfg->fitness);
         return EVO_OK;
     }
-    double asked = sleep_seconds(sl, t, x), t0 = bench_wall();
+    double asked = sleep_seconds(sl, t, x);
+    if (sl->bandwidth > 0) /* the trial crosses rank 0's link to its rank */
+        sleep_for(fmax(0.0, link_send(sl, &sl->out_free, bench_wall(), job_bytes()) - bench_wall()));
+    double t0 = bench_wall();
     sleep_for(asked);
     double t1 = bench_wall();
+    if (sl->bandwidth > 0) /* and its results, curve and weights come back */
+        sleep_for(fmax(0.0, link_send(sl, &sl->in_free, t1 + sl->latency, reply_bytes(exp(x[1]), exp(x[3]))) -
+                                sl->latency - bench_wall()));
     struct slot *slot = &sl->slots[worker];
     slot->asked += asked;
     slot->slept += t1 - t0;
@@ -513,7 +557,8 @@ static struct outcome run_one(const struct evo_search *loaded, const char *confi
     struct evo_search s;
     search_bind(&s, loaded, &cfg);
     long budget = evo_search_budget(&s);
-    struct sleeper sl = {&s, &loaded->log, fit, o->ideal, scale, st->seed, NULL, NULL, NULL, NULL};
+    struct sleeper sl = {&s, &loaded->log, fit, o->ideal, scale, st->seed, NULL, NULL, NULL, NULL,
+                         o->latency / scale, o->bandwidth * scale, PTHREAD_MUTEX_INITIALIZER, 0, 0};
     sl.slots = evo_mem_calloc((size_t)st->threads, sizeof *sl.slots);
     sl.asked = evo_mem_calloc((size_t)budget, sizeof *sl.asked);
     sl.start = evo_mem_calloc((size_t)budget, sizeof *sl.start);
@@ -538,7 +583,9 @@ static struct outcome run_one(const struct evo_search *loaded, const char *confi
         slept += sl.slots[w].slept;
         slept_trials += sl.slots[w].trials;
     }
-    struct outcome out = {s.busy_seconds / ((double)st->threads * s.run_seconds),
+    /* with a network, a thread's time on messages is idle time: busy counts the trials' sleeps */
+    double busy = o->bandwidth > 0 ? slept : s.busy_seconds;
+    struct outcome out = {busy / ((double)st->threads * s.run_seconds),
                           queue_busy(sl.asked, (size_t)budget, st->threads),
                           steady_busy(sl.start, sl.end, (size_t)budget, st->threads, t0),
                           slept_trials ? 1e3 * (slept - asked) / (double)slept_trials : 0, s.run_seconds,
@@ -673,7 +720,9 @@ static int usage(int rc)
             "  --check-threads  the thread counts of the scale check (steady_state at half the scale)\n"
             "  --check-w        its W, as multiples of T (0: no check)\n"
             "  --ideal          durations exactly proportional to the scheduler's cost (no noise): what is\n"
-            "                   lost then is the engine's and the budget's tail\n",
+            "                   lost then is the engine's and the budget's tail\n"
+            "  --network L,G    every thread a remote MPI rank's: each trial's messages cross rank 0's link\n"
+            "                   (L microseconds one way, G gigabits a second, shared), busy %% its sleeps only\n",
             MAX_REPEATS);
     return rc;
 }
@@ -784,6 +833,16 @@ int main(int argc, char **argv)
             o.repeats = (int)positive(opt, v);
         else if (!strcmp(opt, "--trials"))
             o.trials = (long)positive(opt, v);
+        else if (!strcmp(opt, "--network")) {
+            char *comma = strchr(v, ',');
+            if (!comma) {
+                fprintf(stderr, "bench_sched: --network: expected LATENCY_US,GBITS, not '%s'\n", v);
+                return 2;
+            }
+            *comma = '\0';
+            o.latency = positive(opt, v) * 1e-6;
+            o.bandwidth = positive(opt, comma + 1) * 1e9 / 8;
+        }
         else
             return usage(2);
     }
@@ -835,6 +894,11 @@ int main(int argc, char **argv)
         printf("--ideal: sleep exp(%.3f) x cost / scale, no noise\n", fit.a1);
     else
         printf("sleep: exp(fit) x lognormal(0, %.3f), drawn per trial, / scale\n", fit.sigma);
+    if (o.bandwidth > 0)
+        printf("network (--network): every thread a remote rank's; each trial's messages cross rank 0's link, "
+               "%.0f us one way, %.3g Gbit/s each direction: out %.0f bytes, back %.0f bytes + 24 an epoch + 4 a "
+               "parameter; busy %% counts the trials' sleeps alone\n", o.latency * 1e6, o.bandwidth * 8 / 1e9,
+               job_bytes(), reply_bytes(0, 0));
     printf("\nEach search: evo_search_run with the results file written at every event (as `evotune run`; here in\n"
            "%s), %ld trials (generational: the generations reaching it). scale = --scale %g x %d / min(T,\n"
            "W or P): every trial sleeps its modelled seconds / scale. busy %% = the evaluator's busy_seconds /\n"

@@ -56,18 +56,27 @@ static int active, rank, size; /* under mpirun; this process's rank, the ranks *
 static int told;               /* rank 0: the other ranks got their header */
 
 /* The wait of every MPI call here: a blocking MPI call spins a core, which rank 0's own training
- * threads need. */
-static void nap(void)
+ * threads need, and rank 0 has a waiting thread per thread of every other rank. So a wait naps, 0.1
+ * ms first and twice as long each time up to 10 ms: a reply is noticed at most 10 ms (and at most
+ * about the wait itself) late, and a thread waiting on a training of seconds wakes about a hundred
+ * times a second, not ten thousand. */
+#define NAP_FIRST_NS 100000L
+#define NAP_LONGEST_NS 10000000L
+
+static void nap(long *ns)
 {
-    struct timespec ts = {0, 100000};
+    struct timespec ts = {0, *ns};
     nanosleep(&ts, NULL);
+    if (*ns < NAP_LONGEST_NS)
+        *ns = 2 * *ns < NAP_LONGEST_NS ? 2 * *ns : NAP_LONGEST_NS;
 }
 
 static void wait_request(MPI_Request *rq)
 {
     int done = 0;
+    long ns = NAP_FIRST_NS;
     while (MPI_Test(rq, &done, MPI_STATUS_IGNORE), !done)
-        nap();
+        nap(&ns);
 }
 
 static void bcast(void *buf, size_t n)
@@ -91,8 +100,9 @@ static size_t receive(unsigned char **buf, size_t *cap, int from, int tag, int *
     MPI_Message msg;
     MPI_Status st;
     int flag = 0, n = 0;
+    long ns = NAP_FIRST_NS;
     while (MPI_Improbe(from, tag, MPI_COMM_WORLD, &flag, &msg, &st), !flag)
-        nap();
+        nap(&ns);
     MPI_Get_count(&st, MPI_BYTE, &n);
     if ((size_t)n > *cap || !*buf) {
         free(*buf);
