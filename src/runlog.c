@@ -177,6 +177,7 @@ int evo_runlog_offer_best(struct evo_runlog *log, const struct evo_individual *t
 
 void evo_runlog_truncate(struct evo_runlog *log, int64_t id)
 {
+    log->truncations++;
     log->n_rows = row_index(log, id);
     log->n_curves = curve_index(log, id);
     log->n_fold_rows = fold_index(log, id);

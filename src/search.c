@@ -566,7 +566,8 @@ static int harvest(struct run *r, double timeout)
             evo_runlog_add(&r->s->log, &t, job->curve);
             if (t.purpose == EVO_PURPOSE_FINALIST) {
                 keep_final_net(r, &t, &job->net);
-            } else if (t.paused && job->net.slab) {
+            } else if (t.paused && job->net.slab && job->training.epoch >= 0) {
+                /* (a training state of epoch -1 cannot go on: MPI's remote trainings) */
                 if (evo_runlog_ranks_best(&r->s->log, &t)) { /* the best takes a copy: the training goes on */
                     struct evo_mlp copy;
                     evo_mlp_clone(&copy, &job->net);

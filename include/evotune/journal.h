@@ -26,6 +26,7 @@ struct evo_journal {
     uint32_t base;          /* CRC-32 of the snapshot the journal extends (its seal) */
     uint64_t base_len;      /* bytes that CRC covers */
     size_t journaled;       /* log.arrived[0 .. journaled) are in the snapshot or the journal */
+    uint64_t truncations;   /* log.truncations then: a log that forgot rows is snapshotted whole */
     int64_t best_id;        /* the best row they hold (-1: none, or no network) */
     double last_snapshot;   /* wall clock of the last snapshot's end (-inf: none yet) */
     double snapshot_cost;   /* its duration, seconds */
@@ -35,8 +36,8 @@ struct evo_journal {
 /* Starts the journal of the results file path (no file is touched). */
 void evo_journal_init(struct evo_journal *j, const char *path);
 
-/* Persists log: a snapshot (evo_h5_write) when `whole`, when none was written yet, when the log lost
- * rows (a resume that extends a finished run forgets its finalists) or when the last snapshot is ten
+/* Persists log: a snapshot (evo_h5_write) when `whole`, when none was written yet, when the log forgot
+ * rows since (evo_runlog_truncate: a resume that extends a finished run forgets its finalists) or when the last snapshot is ten
  * of its durations old; otherwise the rows that arrived since the last save, with their curves and
  * folds, and the best network when it changed, appended to the journal and made durable. After
  * every snapshot the journal is removed (all it held is in the snapshot; the next append starts one

@@ -21,6 +21,7 @@ struct evo_runlog {
     int64_t *arrived;                      /* the ids of rows, in the order evo_runlog_add logged them
                                             * (what a journal appends since its last record: journal.h) */
     size_t n_arrived, cap_arrived;
+    uint64_t truncations;                  /* calls of evo_runlog_truncate: rows were forgotten */
     struct evo_curve_row *curves;          /* their learning curves, in (id, epoch) order: each row's
                                             * epochs from_epoch .. epochs_run - 1 */
     size_t n_curves, cap_curves;

@@ -5,6 +5,7 @@
  * clock, search.c), so the results file is the one a single process writes. */
 #include <mpi.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,8 +131,13 @@ static void header_of(struct wire_header *h, int kind)
 
 int cli_mpi_init(int *argc, char ***argv)
 {
-    if (!getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMI_SIZE"))
-        return 0; /* not launched by mpirun: evotune alone */
+    /* Open MPI's mpirun, and PMI/PMIx launchers (Slurm's srun, MPICH's hydra) */
+    static const char *const launched[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMI_RANK", "PMIX_RANK"};
+    int any = 0;
+    for (size_t k = 0; k < sizeof launched / sizeof *launched; k++)
+        any |= getenv(launched[k]) != NULL;
+    if (!any)
+        return 0; /* not launched by an MPI launcher: evotune alone */
     int provided = 0;
     MPI_Init_thread(argc, argv, MPI_THREAD_MULTIPLE, &provided);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -193,22 +199,31 @@ static int remote_eval(void *ctx, int worker, struct evo_eval_job *job, struct e
     send_to(&wj, sizeof wj, p->slot_rank[s], TAG_SLOT + s);
     size_t n = receive(&p->buf[s], &p->cap[s], p->slot_rank[s], TAG_SLOT + s, &tag);
     struct wire_result r;
-    memcpy(&r, p->buf[s], sizeof r);
-    const unsigned char *curve = p->buf[s] + sizeof r, *params = curve + r.n_curve * sizeof *job->curve;
-    size_t want = sizeof r + (r.rc ? sizeof *err : r.n_curve * sizeof *job->curve + r.n_params * sizeof(float));
-    if (n != want || r.n_curve > p->max_epochs)
+    if (n < sizeof r)
         return evo_error_set(err, EVO_ERUNTIME, "rank %d sent a malformed result (%zu bytes)", p->slot_rank[s], n);
+    memcpy(&r, p->buf[s], sizeof r);
+    size_t body = n - sizeof r;
+    /* the counts are checked against the bytes received before any product is formed */
+    int ok = r.trial.id == job->trial.id &&
+             (r.rc ? body == sizeof *err
+                   : r.n_curve <= p->max_epochs && r.n_params <= body / sizeof(float) &&
+                         body == r.n_curve * sizeof *job->curve + r.n_params * sizeof(float));
+    if (!ok)
+        return evo_error_set(err, EVO_ERUNTIME, "rank %d sent a malformed result for trial %lld (%zu bytes)",
+                             p->slot_rank[s], (long long)job->trial.id, n);
+    const unsigned char *curve = p->buf[s] + sizeof r, *params = curve + r.n_curve * sizeof *job->curve;
     evo_mlp_release(&job->net);
     memset(&job->training, 0, sizeof job->training);
     job->training.epoch = -1; /* nothing to go on from here */
     job->resume = 0;
     job->trial = r.trial;
     job->epochs_kept = r.epochs_kept;
-    memcpy(job->curve, curve, r.n_curve * sizeof *job->curve);
     if (r.rc) {
         memcpy(err, p->buf[s] + sizeof r, sizeof *err);
+        err->msg[sizeof err->msg - 1] = '\0';
         return r.rc;
     }
+    memcpy(job->curve, curve, r.n_curve * sizeof *job->curve);
     if (r.n_params) {
         struct evo_rng rng;
         evo_rng_seed(&rng, 0, 0, 0, EVO_RNG_TRAIN); /* every weight is overwritten below */
@@ -366,6 +381,7 @@ static int coordinate(void *arg)
 {
     struct server *sv = arg;
     long arrived = 0;
+    double wait = 1e-4; /* idle: waits twice as long each round, up to 10 ms (as nap) */
     for (;;) {
         MPI_Status st;
         int flag = 0, tag;
@@ -384,10 +400,13 @@ static int coordinate(void *arg)
             sv->slot_of[job - sv->ev.jobs] = tag - TAG_SLOT;
         }
         struct evo_eval_job *job;
-        while ((job = evo_evaluator_next_done(&sv->ev, flag ? 0.0 : 1e-4))) {
+        int replied = 0;
+        while ((job = evo_evaluator_next_done(&sv->ev, flag ? 0.0 : wait))) {
             reply(sv, job);
             evo_evaluator_recycle(&sv->ev, job);
+            replied = 1;
         }
+        wait = flag || replied ? 1e-4 : fmin(2 * wait, 1e-2);
     }
 }
 

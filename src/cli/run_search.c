@@ -170,6 +170,7 @@ int cli_search(struct evo_search *sr, const char *output, int quiet, int verbose
     if (evo_fault_active())
         sr->save_interval_min = 0; /* every write is reached, whatever the machine's speed */
     evo_file_remove_stale_temps(output);
+    evo_file_remove_stale_temps(p.journal.jpath); /* the temporary of a journal's header */
     int rc = cli_mpi_attach(sr, err);
     if (!rc && sr->eval && !quiet)
         fprintf(stderr, "evotune: under MPI: %d threads over every rank\n", sr->threads);

@@ -5,6 +5,7 @@
 #include "evotune/journal.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,6 +190,7 @@ static int snapshot(struct evo_journal *j, const struct evo_runlog *log, struct 
     j->snapshot_cost = j->last_snapshot - t0;
     j->snapshots++;
     j->journaled = log->n_arrived;
+    j->truncations = log->truncations;
     j->best_id = best_of(log);
     if (j->fd >= 0)
         close(j->fd);
@@ -203,7 +205,7 @@ static int snapshot(struct evo_journal *j, const struct evo_runlog *log, struct 
 
 int evo_journal_save(struct evo_journal *j, const struct evo_runlog *log, int whole, struct evo_error *err)
 {
-    if (whole || log->n_arrived < j->journaled || wall() - j->last_snapshot >= 10.0 * j->snapshot_cost)
+    if (whole || log->truncations != j->truncations || wall() - j->last_snapshot >= 10.0 * j->snapshot_cost)
         return snapshot(j, log, err);
     struct buf b = {0};
     int64_t best = best_of(log);
@@ -260,9 +262,12 @@ static int apply_row(struct evo_runlog *log, const unsigned char *p, size_t left
         left % sizeof(struct evo_fold_row) || nf != (log->problem->n_folds ? log->problem->n_folds : 0))
         return -1;
     size_t max_epochs = (size_t)evo_genome_spec_max(&log->cfg->space.spec[EVO_GENE_EPOCHS]);
-    if (t.id < 0 || !evo_genome_within_bounds(&t.genome) || t.from_epoch < 0 || t.epochs_run < t.from_epoch ||
+    /* the checks evo_h5_load makes of a row, and the curve's length */
+    if (t.id < 0 || !evo_genome_within_bounds(&t.genome) || t.epochs_run < 0 || t.rung < 0 || t.from_epoch < 0 ||
+        t.budget <= t.from_epoch || t.epochs_run > t.budget || t.origin < 0 || t.origin > t.id ||
         (size_t)t.epochs_run > max_epochs || t.purpose < 0 || t.purpose >= EVO_PURPOSE_COUNT ||
-        (nc && nc != (uint64_t)(t.epochs_run - t.from_epoch)) || evo_runlog_find(log, t.id))
+        (nc && (t.epochs_run <= t.from_epoch || nc != (uint64_t)(t.epochs_run - t.from_epoch))) ||
+        evo_runlog_find(log, t.id))
         return -1;
     struct evo_epoch_metrics *curve = NULL;
     if (nc) {
@@ -338,6 +343,8 @@ static int read_journal(struct evo_runlog *log, const char *path, size_t *n, str
     free(jpath);
     if (!f)
         return EVO_OK;
+    struct stat st;
+    uint64_t left = !fstat(fileno(f), &st) && st.st_size > 0 ? (uint64_t)st.st_size : 0;
     struct header h, want;
     uint32_t base;
     uint64_t base_len;
@@ -347,7 +354,10 @@ static int read_journal(struct evo_runlog *log, const char *path, size_t *n, str
         if (!memcmp(&h, &want, sizeof h)) {
             struct rec_head r;
             unsigned char *p = NULL;
-            while (!rc && fread(&r, sizeof r, 1, f) == 1 && r.len <= ((uint64_t)1 << 34)) {
+            left = left > sizeof h ? left - sizeof h : 0;
+            /* a record is never longer than what the file still holds: a damaged length allocates nothing */
+            while (!rc && left >= sizeof r && fread(&r, sizeof r, 1, f) == 1 && r.len <= left - sizeof r) {
+                left -= sizeof r + r.len;
                 p = evo_mem_realloc(p, r.len ? (size_t)r.len : 1);
                 if (fread(p, 1, (size_t)r.len, f) != r.len || (uint32_t)crc32_z(0L, p, (size_t)r.len) != r.crc)
                     break; /* torn at the end, or damaged: what follows is trained again */
