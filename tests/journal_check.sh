@@ -21,7 +21,7 @@ fail() {
 }
 set -- "$src/configs/default.cfg" --set "data.train=\"$src/datasets/iris.csv\"" --set search.epochs=1 \
     --set search.hidden_layers=1 --set 'search.neurons={min=2;max=4;}' --set search.batch_size=128 \
-    --set 'search.early_stopping="off"' --set finalists.count=0 --strategy random --max-trials 40000 \
+    --set 'search.early_stopping="off"' --set finalists.count=0 --strategy random --max-trials 15000 \
     --threads 2 --quiet
 "$evotune" run "$@" --out "$dir/ref.h5" >/dev/null
 
