@@ -585,8 +585,12 @@ static void test_thread_counts(void **state)
     const struct strategy *st = *state;
     char path[128];
     snprintf(path, sizeof path, "%s/threads-%s.h5", dir, st->name);
+#ifdef SANITIZED
+    const char *counts[] = {"3", "8"}; /* the CLI runs slower: 2 threads are the kill loop's (1, 2, 3) */
+#else
     const char *counts[] = {"2", "3", "8"};
-    for (int k = 0; k < 3; k++) {
+#endif
+    for (size_t k = 0; k < sizeof counts / sizeof *counts; k++) {
         const char *args[] = {"run", st->cfg, "--out", path, "--quiet", "--threads", counts[k], NULL};
         run_ok(args);
         assert_same_results(st->ref, path);
@@ -596,7 +600,8 @@ static void test_thread_counts(void **state)
     int64_t n = start_and_stop(st, path, "3", SIGINT);
     resume_watched(st, path, "1");
     assert_same_results(st->ref, path);
-    printf("%s: threads 1, 2, 3, 8 and 3 -> 1 (stopped at %lld of %ld networks) identical\n", st->name,
+    printf("%s: threads 1, %s8 and 3 -> 1 (stopped at %lld of %ld networks) identical\n", st->name,
+           sizeof counts / sizeof *counts == 3 ? "2, 3, " : "3, ",
            (long long)n, st->budget);
 }
 
