@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "evotune/mem.h"
 #include "evotune/train.h"
 
 void evo_progress_duration(char *buf, size_t n, double s)
@@ -29,11 +28,6 @@ void evo_progress_init(struct evo_progress *p, FILE *out, int verbose, const str
     p->gens_reported = s->log.n_gens > s->log.gens_restored ? s->log.n_gens : s->log.gens_restored;
     p->best_reported = s->log.has_best ? s->log.best.id : -1;
     p->arrived_reported = s->log.n_arrived; /* a resumed run's earlier trials were reported */
-}
-
-void evo_progress_release(struct evo_progress *p)
-{
-    (void)p; /* owns nothing */
 }
 
 void evo_progress_clear(struct evo_progress *p)

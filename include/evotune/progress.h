@@ -22,9 +22,9 @@ struct evo_progress {
     size_t arrived_reported; /* log.arrived[0 .. arrived_reported) were reported (verbose mode) */
 };
 
-/* Prepares reporting to out for s (live when out is a terminal and TERM is not "dumb"). */
+/* Prepares reporting to out for s (live when out is a terminal and TERM is not "dumb"); p owns nothing
+ * to release. */
 void evo_progress_init(struct evo_progress *p, FILE *out, int verbose, const struct evo_search *s);
-void evo_progress_release(struct evo_progress *p);
 
 /* Reports an event of evo_search_run (enum evo_search_event). */
 void evo_progress_event(struct evo_progress *p, const struct evo_search *s, int event);

@@ -381,7 +381,7 @@ static int coordinate(void *arg)
 {
     struct server *sv = arg;
     long arrived = 0;
-    double wait = 1e-4; /* idle: waits twice as long each round, up to 10 ms (as nap) */
+    double wait = NAP_FIRST_NS * 1e-9; /* idle: twice as long each round, up to nap's longest */
     for (;;) {
         MPI_Status st;
         int flag = 0, tag;
@@ -406,7 +406,7 @@ static int coordinate(void *arg)
             evo_evaluator_recycle(&sv->ev, job);
             replied = 1;
         }
-        wait = flag || replied ? 1e-4 : fmin(2 * wait, 1e-2);
+        wait = flag || replied ? NAP_FIRST_NS * 1e-9 : fmin(2 * wait, NAP_LONGEST_NS * 1e-9);
     }
 }
 

@@ -177,7 +177,6 @@ int cli_search(struct evo_search *sr, const char *output, int quiet, int verbose
     if (!rc)
         rc = evo_search_run(sr, on_event, &p, err);
     cli_mpi_detach(sr);
-    evo_progress_release(&p.report);
     if (!rc)
         cli_print_summary(sr, &p.journal, output, omp_get_wtime() - t0);
     evo_journal_release(&p.journal);

@@ -83,13 +83,20 @@ static int read_seal(const char *path, uint32_t *crc, uint64_t *len)
     return 0;
 }
 
+/* "<path>.journal", heap. */
+static char *journal_path(const char *path)
+{
+    size_t n = strlen(path) + sizeof ".journal";
+    char *j = evo_mem_alloc(n);
+    snprintf(j, n, "%s.journal", path);
+    return j;
+}
+
 void evo_journal_init(struct evo_journal *j, const char *path)
 {
     memset(j, 0, sizeof *j);
     j->path = evo_mem_strdup(path);
-    size_t n = strlen(path) + sizeof ".journal";
-    j->jpath = evo_mem_alloc(n);
-    snprintf(j->jpath, n, "%s.journal", path);
+    j->jpath = journal_path(path);
     j->fd = -1;
     j->best_id = -1;
     j->last_snapshot = -INFINITY;
@@ -336,9 +343,7 @@ static int apply_best(struct evo_runlog *log, const unsigned char *p, size_t lef
 static int read_journal(struct evo_runlog *log, const char *path, size_t *n, struct evo_error *err)
 {
     *n = 0;
-    size_t len = strlen(path) + sizeof ".journal";
-    char *jpath = evo_mem_alloc(len);
-    snprintf(jpath, len, "%s.journal", path);
+    char *jpath = journal_path(path);
     FILE *f = fopen(jpath, "rb");
     free(jpath);
     if (!f)
